@@ -1,0 +1,169 @@
+/*
+ * ws_conn.h - the endpoint state machine (L2), server and client roles, sans-IO.
+ *
+ *   CONNECTING --handshake--> OPEN --close sent or received--> CLOSING --> CLOSED
+ *
+ * The shape is nghttp2's: ws_conn_recv() consumes bytes that arrived and calls the
+ * callbacks; ws_conn_pending()/ws_conn_sent() hand out the bytes to write. The
+ * connection never touches a socket, a clock or a global. The caller (the echo
+ * endpoint's event loop, the test peer) owns all I/O and all timers.
+ *
+ * Policy applied here, each rule in one place with its RFC sentence:
+ *  - the opening handshake (server: parse + check the request, answer 101 or a
+ *    refusal; client: send the request, check the 101);
+ *  - message sequence (section 5.4), reassembly with control frames interleaved,
+ *    incremental fail-fast UTF-8 for text (8.1), maximum message size (10.4);
+ *  - automatic Pong carrying the Ping's payload (5.5.2);
+ *  - the closing handshake: a received Close is answered with the same code (an empty
+ *    Close with an empty Close); failing the connection sends the error's close code
+ *    (1002, 1007, 1009) and no data frame after it (7.1.7);
+ *  - frames pipelined right behind the handshake are not lost.
+ *
+ * Memory: struct ws_conn itself (about 300 bytes, no large arrays), plus, allocated
+ * only as bytes arrive and freed when done: the handshake block (<= max_handshake,
+ * freed once OPEN), the message being reassembled (<= max_message), and the output
+ * queue (<= max_output). Nothing is ever allocated from a length field: a frame that
+ * declares 2^62 bytes is refused at its header with 1009 and allocates nothing.
+ */
+#ifndef WS_CONN_H
+#define WS_CONN_H
+
+#include "ws_core.h"
+#include "ws_frame.h"
+#include "ws_handshake.h"
+#include "ws_utf8.h"
+
+/* Default largest message: 64 MiB - four times Autobahn's largest case (9.x, 16 MiB). */
+#define WS_CONN_DEFAULT_MAX_MESSAGE (64u * 1024 * 1024)
+
+enum ws_conn_state { WS_CONNECTING = 0, WS_OPEN, WS_CLOSING, WS_CLOSED };
+
+struct ws_conn;
+
+/* Callbacks. Pointers handed to them are valid only during the call. Each may be NULL.
+ * A callback may call ws_conn_send*, ws_conn_close and ws_conn_fail. */
+struct ws_conn_callbacks {
+    /* The opening handshake finished: result WS_E_OK (now OPEN) or the rule the peer's
+     * request/response broke (now CLOSED). raw = the peer's header block as received. */
+    void (*on_handshake)(struct ws_conn *c, enum ws_error result, const char *raw, size_t len,
+                         void *user);
+    /* Every frame header received that passed the frame rules (for wire logs). */
+    void (*on_frame)(struct ws_conn *c, const struct ws_frame_header *h, void *user);
+    /* A complete data message (opcode TEXT or BINARY), reassembled, text validated. */
+    void (*on_message)(struct ws_conn *c, enum ws_opcode op, const uint8_t *data, size_t len,
+                       void *user);
+    /* A Ping or a Pong (for a Ping the automatic Pong is already queued). */
+    void (*on_control)(struct ws_conn *c, enum ws_opcode op, const uint8_t *data, size_t len,
+                       void *user);
+    /* A valid Close frame arrived (code 0 = no status code). */
+    void (*on_close)(struct ws_conn *c, uint16_t code, const uint8_t *reason, size_t len,
+                     void *user);
+};
+
+struct ws_conn_config {
+    enum ws_role role;
+    uint64_t max_message; /* largest reassembled message; 0 = WS_CONN_DEFAULT_MAX_MESSAGE */
+    uint64_t max_frame;   /* largest single frame payload; 0 = max_message */
+    size_t max_handshake; /* header block bound; 0 = WS_HTTP_DEFAULT_MAX_BLOCK */
+    size_t max_output;    /* bound of queued output; 0 = 2 * max_message + 1 MiB, enough
+                             to echo a largest message while the previous one drains */
+    bool no_auto_pong;    /* leave Pings unanswered (the test peer's choice) */
+    /* server role: subprotocols accepted, in preference order */
+    const char *const *protocols;
+    size_t n_protocols;
+    /* client role: the request to send; key is made by the connection from random */
+    struct ws_request_params request;
+    ws_random_fn random; /* masks and the client key; required for the client role */
+    void *random_ud;
+    struct ws_conn_callbacks cb;
+    void *user;
+    struct ws_allocator alloc;
+};
+
+/* What happened to the closing handshake; flags in Autobahn's sense. */
+struct ws_close_status {
+    bool sent, received;          /* a Close frame was sent / received */
+    bool closed_by_me;            /* this endpoint sent its Close before receiving one */
+    bool failed;                  /* this endpoint failed the connection (ws_conn_fail
+                                     or a rule the peer broke) */
+    bool clean;                   /* Close both sent and received */
+    uint16_t sent_code, received_code; /* 0 = none */
+};
+
+/* private state; zero-fill is fine before ws_conn_init */
+struct ws_buf {
+    uint8_t *data;
+    size_t off, len, cap; /* live bytes are data[off .. off+len) */
+};
+
+struct ws_conn {
+    struct ws_conn_config cfg;
+    enum ws_conn_state state;
+    struct ws_frame_decoder dec;
+    struct ws_buf hs;  /* handshake bytes until the block is complete */
+    struct ws_buf msg; /* message being reassembled */
+    struct ws_buf out; /* bytes to write */
+    uint8_t msg_opcode; /* 0 = no fragmented message in progress */
+    struct ws_utf8 utf8;
+    uint8_t ctl[WS_CONTROL_MAX]; /* current control frame's payload */
+    size_t ctl_len;
+    bool skip_frame;   /* drop the current frame's payload (after failing) */
+    struct ws_close_status close;
+    enum ws_error error;
+    uint64_t error_offset;
+    uint64_t recv_offset; /* stream bytes received so far (handshake included) */
+    char key[WS_KEY_LEN + 1]; /* client: the key sent */
+};
+
+/* Set up c from cfg (copied; the strings and arrays cfg points to must outlive c).
+ * Client role: queues the opening request at once. Returns WS_E_OK,
+ * WS_E_INVALID_ARGUMENT or WS_E_NOMEM. */
+enum ws_error ws_conn_init(struct ws_conn *c, const struct ws_conn_config *cfg);
+
+/* Release everything the connection allocated. c may be re-initialised after. */
+void ws_conn_free(struct ws_conn *c);
+
+/* Feed received bytes. in[] is modified (payloads are unmasked in place). Returns
+ * WS_E_OK; or the error that failed the connection (also kept: ws_conn_error), the
+ * failure already acted on (Close or refusal queued). WS_E_NOMEM if an allocation
+ * failed. Bytes after the connection is CLOSED are ignored. */
+enum ws_error ws_conn_recv(struct ws_conn *c, uint8_t *in, size_t len);
+
+/* The peer closed its side of TCP: the connection is CLOSED (clean only if the
+ * closing handshake completed). */
+void ws_conn_eof(struct ws_conn *c);
+
+/* Bytes waiting to be written: *data points at them, the return value is how many.
+ * After writing n of them call ws_conn_sent(c, n). */
+size_t ws_conn_pending(const struct ws_conn *c, const uint8_t **data);
+void ws_conn_sent(struct ws_conn *c, size_t n);
+
+/* Queue a message (TEXT, BINARY) or a control frame (PING, PONG) as one frame, masked
+ * in the client role. Errors: WS_E_WRONG_STATE (not OPEN, or after our Close),
+ * WS_E_INVALID_ARGUMENT (control payload > 125), WS_E_OUTPUT_FULL, WS_E_NOMEM. */
+enum ws_error ws_conn_send(struct ws_conn *c, enum ws_opcode op, const uint8_t *data,
+                           size_t len);
+
+/* Queue any frame as specified (no state change, no checks): the test peer's tool. */
+enum ws_error ws_conn_send_frame(struct ws_conn *c, const struct ws_frame_spec *s,
+                                 const uint8_t *payload, size_t len);
+
+/* Queue raw bytes as they are. */
+enum ws_error ws_conn_send_raw(struct ws_conn *c, const uint8_t *data, size_t len);
+
+/* Start the closing handshake: send Close with code (0 = empty payload) and reason. */
+enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason,
+                            size_t reason_len);
+
+/* Fail the connection for rule e (section 7.1.7): send Close with e's close code,
+ * stop delivering data, wait only for the peer's Close. */
+void ws_conn_fail(struct ws_conn *c, enum ws_error e, uint64_t offset);
+
+enum ws_conn_state ws_conn_state(const struct ws_conn *c);
+/* The error that failed the connection (WS_E_OK if none) and its stream offset. */
+enum ws_error ws_conn_error(const struct ws_conn *c, uint64_t *offset);
+void ws_conn_close_status(const struct ws_conn *c, struct ws_close_status *st);
+/* Bytes currently allocated by the connection (buffers' capacity). */
+size_t ws_conn_memory(const struct ws_conn *c);
+
+#endif
