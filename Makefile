@@ -13,6 +13,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 B       := build
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 WS_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L \
              -Ireference -MMD -MP
@@ -77,11 +78,11 @@ unit-san: $(UNIT_SAN_BIN)
 
 # The whole test run; tests/run prints one summary line "N passed, N failed".
 test: deps
-	@$(MAKE) --no-print-directory all $(B)/san/wsspec unit unit-san itest
+	@$(MAKE) --no-print-directory -j$(NPROC) all $(B)/san/wsspec unit unit-san itest
 	@bash tests/run
 
 run: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@bash tests/run-echo
 
 bench: all $(BENCH_BIN)

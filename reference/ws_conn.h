@@ -112,6 +112,7 @@ struct ws_conn {
     enum ws_error error;
     uint64_t error_offset;
     uint64_t recv_offset; /* stream bytes received so far (handshake included) */
+    uint64_t frames_base; /* stream offset of the first frame byte (= handshake length) */
     char key[WS_KEY_LEN + 1]; /* client: the key sent */
 };
 
@@ -126,7 +127,8 @@ void ws_conn_free(struct ws_conn *c);
 /* Feed received bytes. in[] is modified (payloads are unmasked in place). Returns
  * WS_E_OK; or the error that failed the connection (also kept: ws_conn_error), the
  * failure already acted on (Close or refusal queued). WS_E_NOMEM if an allocation
- * failed. Bytes after the connection is CLOSED are ignored. */
+ * failed. Bytes after the connection is CLOSED are not processed; if they follow the
+ * peer's Close they are recorded as WS_E_DATA_AFTER_CLOSE (returned, nothing sent). */
 enum ws_error ws_conn_recv(struct ws_conn *c, uint8_t *in, size_t len);
 
 /* The peer closed its side of TCP: the connection is CLOSED (clean only if the

@@ -34,7 +34,10 @@ struct ws_ext_offer {
 
 /* Parse one header value and append its offers to offers[*n .. cap).
  * Returns WS_E_OK, or WS_E_EXTENSION_SYNTAX with *err_at = offset of the bad byte
- * in value (also for more than cap offers or WS_EXT_MAX_PARAMS params). */
+ * in value (also for more than cap offers or WS_EXT_MAX_PARAMS params; len when the
+ * value ends where more was required). On error *n and the offers before it are left
+ * as they were. Empty list elements (", ,") are skipped; a value with no extension
+ * at all is a syntax error (1#extension). */
 enum ws_error ws_ext_parse(const char *value, size_t len, struct ws_ext_offer *offers,
                            size_t cap, size_t *n, size_t *err_at);
 

@@ -59,7 +59,12 @@ struct ws_http_response {
  * WS_E_HEADERS_TOO_LARGE past max_block or WS_HTTP_MAX_HEADERS;
  * WS_E_HTTP_MALFORMED for a syntax error, with *err_at = offset of the bad byte.
  * Bare LF line ends are accepted (RFC 9112 section 2.2 allows it); obsolete line
- * folding is rejected. */
+ * folding is rejected. Empty lines before the request line are skipped (RFC 9112
+ * section 2.2) and counted in *consumed. The error is reported as soon as the bad byte
+ * is in buf, complete block or not (a bare CR: once the byte after it is).
+ * *consumed is written only on WS_E_OK, *err_at only on WS_E_HTTP_MALFORMED (either
+ * may be NULL); *req is meaningful only after WS_E_OK. Bytes past *consumed are never
+ * read. buf may be NULL when len is 0; a NULL req is WS_E_INVALID_ARGUMENT. */
 enum ws_error ws_http_parse_request(const char *buf, size_t len, size_t max_block,
                                     struct ws_http_request *req, size_t *consumed,
                                     size_t *err_at);
@@ -97,7 +102,13 @@ struct ws_request_info {
  * the first broken rule: HTTP_METHOD, HTTP_VERSION, TARGET_INVALID, HOST_MISSING,
  * UPGRADE_MISSING, CONNECTION_MISSING, KEY_INVALID, HEADER_DUPLICATE,
  * VERSION_UNSUPPORTED (answer 426 with Sec-WebSocket-Version: 13), PROTOCOL_SYNTAX,
- * EXTENSION_SYNTAX. ws_error_http_status() gives the status to answer with. */
+ * EXTENSION_SYNTAX. ws_error_http_status() gives the status to answer with.
+ * The checks run in this order: method, version, target, Host, Upgrade, Connection,
+ * Sec-WebSocket-Version, Sec-WebSocket-Key, Sec-WebSocket-Protocol,
+ * Sec-WebSocket-Extensions (the version before the key, so a client of another
+ * version gets the 426 it can retry from). The key must be 22 base64 characters and
+ * "=="; non-canonical unused bits are accepted (RFC 6455's own example in 4.1 has
+ * them). More than 8 Sec-WebSocket-Protocol / -Extensions fields is a syntax error. */
 enum ws_error ws_handshake_check_request(const struct ws_http_request *req,
                                          struct ws_request_info *info);
 
@@ -110,7 +121,9 @@ bool ws_handshake_select_protocol(const struct ws_http_request *req,
                                   const char *const *supported, size_t n_supported,
                                   struct ws_slice *chosen);
 
-/* accept = base64(SHA-1(key || WS_GUID)), NUL-terminated (section 4.2.2 item 5.4). */
+/* accept = base64(SHA-1(key || WS_GUID)), NUL-terminated (section 4.2.2 item 5.4).
+ * accept is "" if OpenSSL fails (out of memory); callers in this module then return
+ * WS_E_NOMEM. */
 void ws_handshake_accept(const char *key, size_t key_len, char accept[WS_ACCEPT_LEN + 1]);
 
 /* key = base64 of 16 bytes from rnd, NUL-terminated (section 4.1 item 7). */
@@ -130,19 +143,26 @@ struct ws_request_params {
 };
 
 /* Write the request into out[0..cap). Returns WS_E_OK and *len, WS_E_BUFFER_TOO_SMALL,
- * or WS_E_INVALID_ARGUMENT (missing host/key, a CR or LF inside a value). */
+ * or WS_E_INVALID_ARGUMENT (missing host/key, a CR or LF inside a value).
+ * All three builders: nothing is written at or past out[cap]; on WS_E_OK out[*len] is
+ * set to NUL when cap > *len (a convenience, not counted); on WS_E_BUFFER_TOO_SMALL
+ * *len is the size that would have been needed. Values are only checked for CR/LF, so
+ * a test peer can build odd but single-line requests. */
 enum ws_error ws_handshake_build_request(const struct ws_request_params *p, char *out,
                                          size_t cap, size_t *len);
 
 /* Write a 101 response: accept for key, the chosen subprotocol (ptr NULL = none) and
- * an extensions value (NULL = none). */
+ * an extensions value (NULL = none). WS_E_INVALID_ARGUMENT for CR/LF in either,
+ * WS_E_NOMEM if the accept cannot be computed. */
 enum ws_error ws_handshake_build_response(const struct ws_slice key, struct ws_slice protocol,
                                           const char *extensions, char *out, size_t cap,
                                           size_t *len);
 
 /* Write the refusal for a request that broke rule e: the status from the error table
  * (400, 426 with "Sec-WebSocket-Version: 13", 431), Connection: close, and a short
- * text/plain body naming the rule. */
+ * text/plain body naming the rule. A 426 also carries "Upgrade: websocket" and
+ * "Connection: Upgrade, close" (RFC 9110 sections 15.5.22 and 7.8). An e without an
+ * HTTP status is WS_E_INVALID_ARGUMENT. */
 enum ws_error ws_handshake_build_refusal(enum ws_error e, char *out, size_t cap, size_t *len);
 
 /* What the client offered, to check the response against. */
@@ -163,7 +183,10 @@ struct ws_response_info {
  * (else RESPONSE_STATUS), Upgrade websocket (RESPONSE_UPGRADE), Connection Upgrade
  * (RESPONSE_CONNECTION), Sec-WebSocket-Accept matching (RESPONSE_ACCEPT), a
  * subprotocol only if offered, exactly one (RESPONSE_PROTOCOL), extensions only if
- * offered (RESPONSE_EXTENSION, EXTENSION_SYNTAX for a bad value). */
+ * offered (RESPONSE_EXTENSION, EXTENSION_SYNTAX for a bad value).
+ * The checks run in section 4.1's order: status, Upgrade, Connection, Accept,
+ * Extensions, Protocol. Every element of every Upgrade field must be "websocket";
+ * subprotocol and extension names are compared byte for byte with the offer. */
 enum ws_error ws_handshake_check_response(const struct ws_http_response *resp,
                                           const struct ws_offer *offer,
                                           struct ws_response_info *info);

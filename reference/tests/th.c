@@ -28,8 +28,10 @@ uint8_t *th_guard_copy(const void *data, size_t len)
     assert_true(base != MAP_FAILED);
     assert_int_equal(mprotect(base + span - pg, pg, PROT_NONE), 0);
     uint8_t *p = base + span - pg - len;
-    if (len)
+    if (len && data)
         memcpy(p, data, len);
+    else if (len)
+        memset(p, 0xA5, len); /* a blank buffer for writers to fill */
     return p;
 }
 

@@ -22,7 +22,7 @@
 
 /* Copy len bytes to the end of a fresh mapping followed by an inaccessible page.
  * The buffer is writable (in-place unmasking). Free with th_guard_free. len may be 0
- * (a pointer right at the guard page). */
+ * (a pointer right at the guard page); data may be NULL for a blank buffer. */
 uint8_t *th_guard_copy(const void *data, size_t len);
 void th_guard_free(uint8_t *p, size_t len);
 

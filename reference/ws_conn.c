@@ -1,0 +1,676 @@
+/*
+ * ws_conn.c - the endpoint state machine (see ws_conn.h for the model).
+ *
+ * One frame's way through: ws_conn_recv -> ws_frame_decode (header rules, unmasking)
+ * -> on_header / on_payload / on_end below (sequence rules, UTF-8, reassembly, control
+ * frames) -> callbacks. Failing the connection is one function, conn_fail(), which
+ * queues the Close with the error's code from the error table.
+ */
+#include "ws_conn.h"
+
+#include "ws_close.h"
+#include "ws_ext.h"
+
+#include <string.h>
+
+/* Buffers that grew past this are released once empty, so an idle connection holds
+ * only its struct (what makes 10,000 idle connections cheap). */
+#define WS_CONN_KEEP_BUF 16384
+/* Room for a client's opening request before extra headers are counted. */
+#define WS_CONN_REQUEST_BASE 1024
+
+/* ---------------------------------------------------------------- buffers */
+
+/* Make room for `extra` more live bytes, never beyond `limit` live bytes in all.
+ * Grows geometrically, so a buffer filled by small appends costs O(n), and at most
+ * twice the bytes that actually arrived. */
+static enum ws_error buf_reserve(const struct ws_allocator *a, struct ws_buf *b, size_t extra,
+                                 size_t limit)
+{
+    if (extra > limit || b->len > limit - extra)
+        return WS_E_OUTPUT_FULL;
+    size_t need = b->len + extra;
+    if (b->off && b->off + need > b->cap) {
+        memmove(b->data, b->data + b->off, b->len);
+        b->off = 0;
+    }
+    if (need <= b->cap)
+        return WS_E_OK;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (cap > limit)
+        cap = limit;
+    uint8_t *p = ws_realloc(a, b->data, cap);
+    if (!p)
+        return WS_E_NOMEM;
+    b->data = p;
+    b->cap = cap;
+    return WS_E_OK;
+}
+
+static void buf_release(const struct ws_allocator *a, struct ws_buf *b)
+{
+    ws_free(a, b->data);
+    memset(b, 0, sizeof *b);
+}
+
+/* Forget the contents; give the memory back if the buffer had grown large. */
+static void buf_clear(const struct ws_allocator *a, struct ws_buf *b)
+{
+    if (b->cap > WS_CONN_KEEP_BUF)
+        buf_release(a, b);
+    b->off = b->len = 0;
+}
+
+static uint8_t *buf_tail(struct ws_buf *b)
+{
+    return b->data + b->off + b->len;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static size_t out_limit(const struct ws_conn *c)
+{
+    return c->cfg.max_output;
+}
+
+static enum ws_error queue_frame(struct ws_conn *c, const struct ws_frame_spec *s,
+                                 const uint8_t *payload, size_t len)
+{
+    uint8_t hdr[WS_FRAME_HEADER_MAX];
+    size_t hlen = ws_frame_write_header(s, len, hdr);
+    if (hlen == 0)
+        return WS_E_INVALID_ARGUMENT;
+    if (len > SIZE_MAX - hlen)
+        return WS_E_OUTPUT_FULL;
+    enum ws_error e = buf_reserve(&c->cfg.alloc, &c->out, hlen + len, out_limit(c));
+    if (e)
+        return e;
+    uint8_t *p = buf_tail(&c->out);
+    memcpy(p, hdr, hlen);
+    if (len) {
+        memcpy(p + hlen, payload, len);
+        if (s->masked)
+            ws_mask(p + hlen, len, s->mask_key, 0);
+    }
+    c->out.len += hlen + len;
+    return WS_E_OK;
+}
+
+/* A frame as this endpoint normally sends it: FIN, no RSV, masked iff client (5.1). */
+static enum ws_error queue_own_frame(struct ws_conn *c, uint8_t opcode, const uint8_t *payload,
+                                     size_t len)
+{
+    struct ws_frame_spec s = {.fin = true, .opcode = opcode};
+    if (c->cfg.role == WS_ROLE_CLIENT) {
+        s.masked = true;
+        c->cfg.random(c->cfg.random_ud, s.mask_key, 4);
+    }
+    return queue_frame(c, &s, payload, len);
+}
+
+static enum ws_error queue_bytes(struct ws_conn *c, const void *data, size_t len)
+{
+    enum ws_error e = buf_reserve(&c->cfg.alloc, &c->out, len, out_limit(c));
+    if (e)
+        return e;
+    memcpy(buf_tail(&c->out), data, len);
+    c->out.len += len;
+    return WS_E_OK;
+}
+
+/* Queue our Close frame (once). 5.5.1: "The application MUST NOT send any more data
+ * frames after sending a Close frame." - ws_conn_send refuses after this. */
+static void send_close(struct ws_conn *c, uint16_t code, const char *reason, size_t reason_len)
+{
+    if (c->close.sent)
+        return;
+    uint8_t payload[WS_CLOSE_PAYLOAD_MAX];
+    size_t n = ws_close_build(code, reason, reason_len, payload);
+    /* A Close is at most 139 bytes; if even that does not fit or memory is out, the
+     * connection ends without it - the caller sees CLOSED and drops TCP. */
+    if (queue_own_frame(c, WS_OP_CLOSE, payload, n) != WS_E_OK)
+        c->state = WS_CLOSED;
+    c->close.sent = true;
+    c->close.sent_code = code;
+    c->close.closed_by_me = !c->close.received;
+}
+
+static void update_closed(struct ws_conn *c)
+{
+    c->close.clean = c->close.sent && c->close.received;
+    if (c->close.clean)
+        c->state = WS_CLOSED;
+    else if (c->close.sent && c->state == WS_OPEN)
+        c->state = WS_CLOSING;
+}
+
+/* 7.1.7: "_Fail the WebSocket Connection_ ... the endpoint MUST _Close the WebSocket
+ * Connection_, and MAY report the problem to the user ... If _The WebSocket Connection
+ * is Established_ prior to the point where the endpoint is required to _Fail the
+ * WebSocket Connection_, the endpoint SHOULD send a Close frame with an appropriate
+ * status code (Section 7.4) before proceeding to _Close the WebSocket Connection_."
+ * We send the code the error table gives, deliver no more data, and go on reading
+ * only to see the peer's Close (clean close) - unless the byte stream itself is
+ * broken, where no further frame boundary can be trusted: then CLOSED at once. */
+static void conn_fail(struct ws_conn *c, enum ws_error e, uint64_t offset, bool stream_broken)
+{
+    if (c->error == WS_E_OK) {
+        c->error = e;
+        c->error_offset = offset;
+    }
+    c->close.failed = true;
+    c->msg_opcode = 0;
+    buf_clear(&c->cfg.alloc, &c->msg);
+    c->skip_frame = true;
+    const char *text = ws_error_text(e);
+    send_close(c, ws_error_close_code(e), text, strlen(text));
+    update_closed(c);
+    if (stream_broken)
+        c->state = WS_CLOSED;
+}
+
+void ws_conn_fail(struct ws_conn *c, enum ws_error e, uint64_t offset)
+{
+    if (c->state == WS_CLOSED)
+        return;
+    conn_fail(c, e, offset, false);
+}
+
+/* ---------------------------------------------------------------- init */
+
+static enum ws_error queue_request(struct ws_conn *c)
+{
+    ws_handshake_make_key(c->cfg.random, c->cfg.random_ud, c->key);
+    struct ws_request_params p = c->cfg.request;
+    p.key = c->key;
+    size_t cap = WS_CONN_REQUEST_BASE;
+    for (size_t i = 0; i < p.n_extra_headers; i++)
+        cap += strlen(p.extra_headers[i]) + 2;
+    for (size_t i = 0; i < p.n_protocols; i++)
+        cap += strlen(p.protocols[i]) + 2;
+    cap += (p.host ? strlen(p.host) : 0) + (p.target ? strlen(p.target) : 0) +
+           (p.origin ? strlen(p.origin) : 0) + (p.extensions ? strlen(p.extensions) : 0);
+    enum ws_error e = buf_reserve(&c->cfg.alloc, &c->out, cap, SIZE_MAX);
+    if (e)
+        return e;
+    size_t n;
+    e = ws_handshake_build_request(&p, (char *)buf_tail(&c->out), cap, &n);
+    if (e)
+        return e;
+    c->out.len += n;
+    return WS_E_OK;
+}
+
+enum ws_error ws_conn_init(struct ws_conn *c, const struct ws_conn_config *cfg)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    if (!c->cfg.max_message)
+        c->cfg.max_message = WS_CONN_DEFAULT_MAX_MESSAGE;
+    if (c->cfg.max_message > SIZE_MAX / 4)
+        return WS_E_INVALID_ARGUMENT;
+    if (!c->cfg.max_frame)
+        c->cfg.max_frame = c->cfg.max_message;
+    if (!c->cfg.max_handshake)
+        c->cfg.max_handshake = WS_HTTP_DEFAULT_MAX_BLOCK;
+    if (!c->cfg.max_output)
+        c->cfg.max_output = 2 * (size_t)c->cfg.max_message + (1u << 20);
+    if (c->cfg.role != WS_ROLE_SERVER && c->cfg.role != WS_ROLE_CLIENT)
+        return WS_E_INVALID_ARGUMENT;
+    if (c->cfg.role == WS_ROLE_CLIENT && (!c->cfg.random || !c->cfg.request.host))
+        return WS_E_INVALID_ARGUMENT;
+    struct ws_frame_rules rules = {.role = c->cfg.role, .max_frame = c->cfg.max_frame};
+    ws_frame_decoder_init(&c->dec, &rules);
+    c->state = WS_CONNECTING;
+    if (c->cfg.role == WS_ROLE_CLIENT) {
+        enum ws_error e = queue_request(c);
+        if (e) {
+            ws_conn_free(c);
+            return e;
+        }
+    }
+    return WS_E_OK;
+}
+
+void ws_conn_free(struct ws_conn *c)
+{
+    buf_release(&c->cfg.alloc, &c->hs);
+    buf_release(&c->cfg.alloc, &c->msg);
+    buf_release(&c->cfg.alloc, &c->out);
+}
+
+/* ---------------------------------------------------------------- handshake */
+
+/* Server: the request block is complete and parsed. */
+static enum ws_error server_handshake(struct ws_conn *c, const struct ws_http_request *req,
+                                      const char *raw, size_t raw_len)
+{
+    struct ws_request_info info;
+    enum ws_error e = ws_handshake_check_request(req, &info);
+    if (e) {
+        char resp[1024];
+        size_t n;
+        c->error = e;
+        c->state = WS_CLOSED;
+        if (ws_handshake_build_refusal(e, resp, sizeof resp, &n) == WS_E_OK)
+            queue_bytes(c, resp, n);
+        if (c->cfg.cb.on_handshake)
+            c->cfg.cb.on_handshake(c, e, raw, raw_len, c->cfg.user);
+        return e;
+    }
+    struct ws_slice proto = {0};
+    ws_handshake_select_protocol(req, &info, c->cfg.protocols, c->cfg.n_protocols, &proto);
+    /* No extension is negotiated (yet): 9.1 lets a server ignore offers it does not
+     * accept, and then RSV bits stay forbidden. */
+    char resp[1024];
+    size_t n;
+    e = ws_handshake_build_response(info.key, proto, NULL, resp, sizeof resp, &n);
+    if (e == WS_E_OK)
+        e = queue_bytes(c, resp, n);
+    if (e) {
+        c->error = e;
+        c->state = WS_CLOSED;
+        return e;
+    }
+    c->state = WS_OPEN;
+    if (c->cfg.cb.on_handshake)
+        c->cfg.cb.on_handshake(c, WS_E_OK, raw, raw_len, c->cfg.user);
+    return WS_E_OK;
+}
+
+/* Client: the response block is complete and parsed. */
+static enum ws_error client_handshake(struct ws_conn *c, const struct ws_http_response *resp,
+                                      const char *raw, size_t raw_len)
+{
+    struct ws_ext_offer offers[WS_EXT_MAX_OFFERS];
+    const char *names[WS_EXT_MAX_OFFERS];
+    char namebuf[WS_EXT_MAX_OFFERS][64];
+    size_t n_offers = 0, err_at;
+    const char *ext = c->cfg.request.extensions;
+    if (ext && ws_ext_parse(ext, strlen(ext), offers, WS_EXT_MAX_OFFERS, &n_offers, &err_at))
+        n_offers = 0;
+    for (size_t i = 0; i < n_offers; i++) {
+        size_t l = offers[i].name.len < 63 ? offers[i].name.len : 63;
+        memcpy(namebuf[i], offers[i].name.ptr, l);
+        namebuf[i][l] = '\0';
+        names[i] = namebuf[i];
+    }
+    struct ws_offer offer = {.key = c->key,
+                             .protocols = c->cfg.request.protocols,
+                             .n_protocols = c->cfg.request.n_protocols,
+                             .extensions = names,
+                             .n_extensions = n_offers};
+    struct ws_response_info info;
+    enum ws_error e = ws_handshake_check_response(resp, &offer, &info);
+    if (e) {
+        c->error = e;
+        c->state = WS_CLOSED;
+    } else {
+        c->state = WS_OPEN;
+    }
+    if (c->cfg.cb.on_handshake)
+        c->cfg.cb.on_handshake(c, e, raw, raw_len, c->cfg.user);
+    return e;
+}
+
+/* Parse the handshake block from buf; returns INCOMPLETE, an error, or OK with
+ * *block = its length. */
+static enum ws_error parse_block(struct ws_conn *c, const char *buf, size_t len, size_t *block)
+{
+    size_t err_at = 0;
+    enum ws_error e;
+    if (c->cfg.role == WS_ROLE_SERVER) {
+        struct ws_http_request req;
+        e = ws_http_parse_request(buf, len, c->cfg.max_handshake, &req, block, &err_at);
+        if (e == WS_E_OK)
+            return server_handshake(c, &req, buf, *block);
+    } else {
+        struct ws_http_response resp;
+        e = ws_http_parse_response(buf, len, c->cfg.max_handshake, &resp, block, &err_at);
+        if (e == WS_E_OK)
+            return client_handshake(c, &resp, buf, *block);
+    }
+    if (e == WS_E_INCOMPLETE)
+        return e;
+    /* a malformed or oversized block */
+    c->error = e;
+    c->error_offset = c->recv_offset + err_at;
+    c->state = WS_CLOSED;
+    if (c->cfg.role == WS_ROLE_SERVER) {
+        char resp[1024];
+        size_t n;
+        if (ws_handshake_build_refusal(e, resp, sizeof resp, &n) == WS_E_OK)
+            queue_bytes(c, resp, n);
+    }
+    if (c->cfg.cb.on_handshake)
+        c->cfg.cb.on_handshake(c, e, buf, len, c->cfg.user);
+    return e;
+}
+
+/* Feed bytes while CONNECTING. *used = bytes of in that belonged to the handshake
+ * block (the rest are frames pipelined behind it). The common case - the whole block
+ * in one read - is parsed in place without copying; only a block split over reads is
+ * collected in c->hs, bounded by max_handshake (the parser reports a block that has
+ * no end within that bound). */
+static enum ws_error handshake_recv(struct ws_conn *c, const uint8_t *in, size_t len, size_t *used)
+{
+    size_t block = 0, had = c->hs.len;
+    enum ws_error e;
+    *used = len;
+    if (had == 0) {
+        e = parse_block(c, (const char *)in, len, &block);
+        if (e == WS_E_OK)
+            *used = block;
+        if (e != WS_E_INCOMPLETE)
+            return e;
+    }
+    size_t room = c->cfg.max_handshake - had;
+    size_t take = len < room ? len : room;
+    e = buf_reserve(&c->cfg.alloc, &c->hs, take, c->cfg.max_handshake);
+    if (e) {
+        c->error = e;
+        c->state = WS_CLOSED;
+        return e;
+    }
+    if (take) {
+        memcpy(buf_tail(&c->hs), in, take);
+        c->hs.len += take;
+    }
+    if (had == 0)
+        return WS_E_OK; /* these bytes were parsed in place above: still incomplete */
+    e = parse_block(c, (const char *)c->hs.data + c->hs.off, c->hs.len, &block);
+    if (e == WS_E_INCOMPLETE)
+        return WS_E_OK;
+    if (e == WS_E_OK)
+        *used = block - had;
+    buf_release(&c->cfg.alloc, &c->hs);
+    return e;
+}
+
+/* ---------------------------------------------------------------- frames */
+
+static void deliver_control(struct ws_conn *c, uint8_t opcode, const struct ws_frame_header *h)
+{
+    const struct ws_conn_callbacks *cb = &c->cfg.cb;
+    if (opcode == WS_OP_PING) {
+        /* 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+         * response, unless it already received a Close frame." 5.5.3: "A Pong frame
+         * sent in response to a Ping frame must have identical "Application data"".
+         * (Not after our own Close either: we said we are done.) */
+        if (!c->cfg.no_auto_pong && !c->close.sent && !c->close.received) {
+            enum ws_error e = queue_own_frame(c, WS_OP_PONG, c->ctl, c->ctl_len);
+            if (e) {
+                conn_fail(c, e, h->frame_offset, false);
+                return;
+            }
+        }
+        if (cb->on_control)
+            cb->on_control(c, WS_OP_PING, c->ctl, c->ctl_len, c->cfg.user);
+        return;
+    }
+    if (opcode == WS_OP_PONG) {
+        if (cb->on_control)
+            cb->on_control(c, WS_OP_PONG, c->ctl, c->ctl_len, c->cfg.user);
+        return;
+    }
+    /* Close */
+    uint16_t code;
+    const uint8_t *reason;
+    size_t reason_len, bad_at = 0;
+    enum ws_error e = ws_close_parse(c->ctl, c->ctl_len, &code, &reason, &reason_len, &bad_at);
+    c->close.received = true;
+    if (e) {
+        conn_fail(c, e, h->frame_offset + h->header_len + bad_at, false);
+        update_closed(c);
+        c->state = WS_CLOSED;
+        return;
+    }
+    c->close.received_code = code;
+    if (cb->on_close)
+        cb->on_close(c, code, reason, reason_len, c->cfg.user);
+    /* 5.5.1: "If an endpoint receives a Close frame and did not previously send a
+     * Close frame, the endpoint MUST send a Close frame in response. (When sending a
+     * Close frame in response, the endpoint typically echos the status code it
+     * received.)" An empty Close is answered with an empty Close. */
+    send_close(c, code, NULL, 0);
+    update_closed(c);
+    /* 5.5.1: "After both sending and receiving a Close message, an endpoint considers
+     * the WebSocket connection closed and MUST close the underlying TCP connection." */
+    c->state = WS_CLOSED;
+}
+
+static void on_header(struct ws_conn *c, const struct ws_frame_header *h)
+{
+    if (c->cfg.cb.on_frame)
+        c->cfg.cb.on_frame(c, h, c->cfg.user);
+    if (c->state == WS_CLOSED)
+        return;
+    c->skip_frame = false;
+    if (ws_opcode_is_control(h->opcode)) {
+        c->ctl_len = 0;
+        return;
+    }
+    if (c->close.failed) {
+        c->skip_frame = true; /* after failing, only the peer's Close matters */
+        return;
+    }
+    if (h->opcode == WS_OP_CONT) {
+        /* 5.4: "A fragmented message consists of a single frame with the FIN bit clear
+         * and an opcode other than 0, followed by zero or more frames with the FIN bit
+         * clear and the opcode set to 0, and terminated by a single frame with the FIN
+         * bit set and an opcode of 0." - so a continuation needs a message started. */
+        if (!c->msg_opcode) {
+            conn_fail(c, WS_E_CONT_WITHOUT_START, h->frame_offset, false);
+            return;
+        }
+    } else {
+        /* 5.4: "The fragments of one message MUST NOT be interleaved between the
+         * fragments of another message unless an extension has been negotiated that
+         * can interpret the interleaving." */
+        if (c->msg_opcode) {
+            conn_fail(c, WS_E_DATA_INSIDE_MESSAGE, h->frame_offset, false);
+            return;
+        }
+        c->msg_opcode = h->opcode;
+        c->msg.off = c->msg.len = 0;
+        ws_utf8_init(&c->utf8);
+    }
+    /* 10.4: "implementations will likely have implementation- and/or platform-specific
+     * limitations regarding the frame size or total message size" - decided from the
+     * header, before a single payload byte is buffered; answered with 1009 (7.4.1). */
+    if (h->payload_len > c->cfg.max_message - c->msg.len) {
+        conn_fail(c, WS_E_MESSAGE_TOO_BIG, h->frame_offset, false);
+        return;
+    }
+}
+
+static void on_payload(struct ws_conn *c, const struct ws_frame_event *ev)
+{
+    const struct ws_frame_header *h = ev->hdr;
+    if (c->skip_frame || c->state == WS_CLOSED)
+        return;
+    if (ws_opcode_is_control(h->opcode)) {
+        memcpy(c->ctl + c->ctl_len, ev->data, ev->len); /* <= 125 by the frame rules */
+        c->ctl_len += ev->len;
+        return;
+    }
+    if (c->msg_opcode == WS_OP_TEXT) {
+        size_t bad = 0;
+        /* 8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds that
+         * the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST
+         * _Fail the WebSocket Connection_." Checked as bytes arrive: fail fast. */
+        if (ws_utf8_feed(&c->utf8, ev->data, ev->len, &bad) != WS_E_OK) {
+            conn_fail(c, WS_E_TEXT_INVALID_UTF8,
+                      h->frame_offset + h->header_len + ev->payload_offset + bad, false);
+            return;
+        }
+    }
+    enum ws_error e = buf_reserve(&c->cfg.alloc, &c->msg, ev->len, (size_t)c->cfg.max_message);
+    if (e) {
+        conn_fail(c, e == WS_E_NOMEM ? e : WS_E_MESSAGE_TOO_BIG, h->frame_offset, false);
+        return;
+    }
+    memcpy(buf_tail(&c->msg), ev->data, ev->len);
+    c->msg.len += ev->len;
+}
+
+static void on_end(struct ws_conn *c, const struct ws_frame_header *h)
+{
+    if (c->skip_frame || c->state == WS_CLOSED) {
+        c->skip_frame = false;
+        return;
+    }
+    if (ws_opcode_is_control(h->opcode)) {
+        deliver_control(c, h->opcode, h);
+        return;
+    }
+    if (!h->fin)
+        return;
+    if (c->msg_opcode == WS_OP_TEXT && ws_utf8_finish(&c->utf8) != WS_E_OK) {
+        conn_fail(c, WS_E_TEXT_INVALID_UTF8, h->frame_offset + h->header_len + h->payload_len,
+                  false);
+        return;
+    }
+    uint8_t op = c->msg_opcode;
+    c->msg_opcode = 0;
+    if (c->cfg.cb.on_message)
+        c->cfg.cb.on_message(c, (enum ws_opcode)op, c->msg.data ? c->msg.data + c->msg.off : NULL,
+                             c->msg.len, c->cfg.user);
+    buf_clear(&c->cfg.alloc, &c->msg);
+}
+
+static enum ws_error frames_recv(struct ws_conn *c, uint8_t *in, size_t len, uint64_t base)
+{
+    size_t off = 0;
+    while (c->state != WS_CLOSED) {
+        size_t n;
+        struct ws_frame_event ev;
+        enum ws_error e = ws_frame_decode(&c->dec, in + off, len - off, &n, &ev);
+        off += n;
+        if (e) {
+            uint64_t at;
+            ws_frame_decoder_error(&c->dec, &at);
+            conn_fail(c, e, base + at, true);
+            break;
+        }
+        if (ev.type == WS_FRAME_NONE)
+            break;
+        /* header offsets are relative to the decoder; make them stream offsets */
+        struct ws_frame_header h = *ev.hdr;
+        h.frame_offset += base;
+        ev.hdr = &h;
+        if (ev.type == WS_FRAME_HEADER)
+            on_header(c, &h);
+        else if (ev.type == WS_FRAME_PAYLOAD)
+            on_payload(c, &ev);
+        else
+            on_end(c, &h);
+    }
+    return c->error;
+}
+
+enum ws_error ws_conn_recv(struct ws_conn *c, uint8_t *in, size_t len)
+{
+    if (c->state == WS_CLOSED) {
+        /* 5.5.1: "The application MUST NOT send any more data frames after sending a
+         * Close frame." Bytes after the peer's Close are recorded as a violation (the
+         * test peer reports it); nothing is sent, the connection is over. */
+        if (len && c->close.received && c->error == WS_E_OK) {
+            c->error = WS_E_DATA_AFTER_CLOSE;
+            c->error_offset = c->recv_offset;
+        }
+        c->recv_offset += len;
+        return c->error;
+    }
+    size_t used = 0;
+    if (c->state == WS_CONNECTING) {
+        enum ws_error e = handshake_recv(c, in, len, &used);
+        c->recv_offset += used;
+        if (e || c->state == WS_CONNECTING)
+            return e;
+        c->frames_base = c->recv_offset;
+    }
+    c->recv_offset += len - used;
+    return frames_recv(c, in + used, len - used, c->frames_base);
+}
+
+void ws_conn_eof(struct ws_conn *c)
+{
+    c->state = WS_CLOSED;
+}
+
+/* ---------------------------------------------------------------- sending */
+
+size_t ws_conn_pending(const struct ws_conn *c, const uint8_t **data)
+{
+    *data = c->out.data ? c->out.data + c->out.off : NULL;
+    return c->out.len;
+}
+
+void ws_conn_sent(struct ws_conn *c, size_t n)
+{
+    if (n > c->out.len)
+        n = c->out.len;
+    c->out.off += n;
+    c->out.len -= n;
+    if (c->out.len == 0)
+        buf_clear(&c->cfg.alloc, &c->out);
+}
+
+enum ws_error ws_conn_send(struct ws_conn *c, enum ws_opcode op, const uint8_t *data, size_t len)
+{
+    if (c->state != WS_OPEN || c->close.sent)
+        return WS_E_WRONG_STATE;
+    if (op != WS_OP_TEXT && op != WS_OP_BINARY && op != WS_OP_PING && op != WS_OP_PONG)
+        return WS_E_INVALID_ARGUMENT;
+    if (ws_opcode_is_control(op) && len > WS_CONTROL_MAX)
+        return WS_E_INVALID_ARGUMENT;
+    return queue_own_frame(c, (uint8_t)op, data, len);
+}
+
+enum ws_error ws_conn_send_frame(struct ws_conn *c, const struct ws_frame_spec *s,
+                                 const uint8_t *payload, size_t len)
+{
+    return queue_frame(c, s, payload, len);
+}
+
+enum ws_error ws_conn_send_raw(struct ws_conn *c, const uint8_t *data, size_t len)
+{
+    return queue_bytes(c, data, len);
+}
+
+enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason,
+                            size_t reason_len)
+{
+    if (c->state != WS_OPEN || c->close.sent)
+        return WS_E_WRONG_STATE;
+    send_close(c, code, reason, reason_len);
+    update_closed(c);
+    return c->state == WS_CLOSED && !c->close.clean ? WS_E_NOMEM : WS_E_OK;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+enum ws_conn_state ws_conn_state(const struct ws_conn *c)
+{
+    return c->state;
+}
+
+enum ws_error ws_conn_error(const struct ws_conn *c, uint64_t *offset)
+{
+    if (offset)
+        *offset = c->error_offset;
+    return c->error;
+}
+
+void ws_conn_close_status(const struct ws_conn *c, struct ws_close_status *st)
+{
+    *st = c->close;
+}
+
+size_t ws_conn_memory(const struct ws_conn *c)
+{
+    return c->hs.cap + c->msg.cap + c->out.cap;
+}
