@@ -541,6 +541,17 @@ static void on_end(struct ws_conn *c, const struct ws_frame_header *h)
     buf_clear(&c->cfg.alloc, &c->msg);
 }
 
+/* 5.5.1: "The application MUST NOT send any more data frames after sending a Close
+ * frame." Bytes after the peer's Close are recorded as a violation at their stream
+ * offset (the test peer reports it); nothing is sent: the connection is over. */
+static void note_after_close(struct ws_conn *c, size_t extra, uint64_t offset)
+{
+    if (extra && c->close.received && c->error == WS_E_OK) {
+        c->error = WS_E_DATA_AFTER_CLOSE;
+        c->error_offset = offset;
+    }
+}
+
 static enum ws_error frames_recv(struct ws_conn *c, uint8_t *in, size_t len, uint64_t base)
 {
     size_t off = 0;
@@ -568,19 +579,15 @@ static enum ws_error frames_recv(struct ws_conn *c, uint8_t *in, size_t len, uin
         else
             on_end(c, &h);
     }
+    if (c->state == WS_CLOSED)
+        note_after_close(c, len - off, c->recv_offset - (len - off));
     return c->error;
 }
 
 enum ws_error ws_conn_recv(struct ws_conn *c, uint8_t *in, size_t len)
 {
     if (c->state == WS_CLOSED) {
-        /* 5.5.1: "The application MUST NOT send any more data frames after sending a
-         * Close frame." Bytes after the peer's Close are recorded as a violation (the
-         * test peer reports it); nothing is sent, the connection is over. */
-        if (len && c->close.received && c->error == WS_E_OK) {
-            c->error = WS_E_DATA_AFTER_CLOSE;
-            c->error_offset = c->recv_offset;
-        }
+        note_after_close(c, len, c->recv_offset);
         c->recv_offset += len;
         return c->error;
     }
