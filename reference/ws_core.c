@@ -4,6 +4,7 @@
 #include "ws_core.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct ws_error_row {
     enum ws_error e;
@@ -55,6 +56,18 @@ int ws_error_http_status(enum ws_error e)
 {
     const struct ws_error_row *r = ws_error_row(e);
     return r ? r->http_status : 0;
+}
+
+bool ws_is_tchar(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+bool ws_is_ows(unsigned char c)
+{
+    return c == ' ' || c == '\t';
 }
 
 void *ws_realloc(const struct ws_allocator *a, void *ptr, size_t size)

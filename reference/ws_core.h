@@ -70,6 +70,11 @@ struct ws_allocator {
     void *ud;
 };
 
+/* HTTP lexical classes shared by the handshake and extension parsers:
+ * tchar (RFC 9110 section 5.6.2: a VCHAR other than a delimiter) and OWS (SP, HTAB). */
+bool ws_is_tchar(unsigned char c);
+bool ws_is_ows(unsigned char c);
+
 void *ws_realloc(const struct ws_allocator *a, void *ptr, size_t size);
 void ws_free(const struct ws_allocator *a, void *ptr);
 

@@ -18,19 +18,6 @@
 
 #include <string.h>
 
-/* tchar of RFC 7230 section 3.2.6: any VCHAR except the delimiters. */
-static bool ws_ext_is_tchar(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool ws_ext_is_ows(unsigned char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 /* One pass over one value; pos is the read position, bad the offset reported. */
 struct ws_ext_reader {
     const unsigned char *p;
@@ -39,7 +26,7 @@ struct ws_ext_reader {
 
 static void ws_ext_skip_ows(struct ws_ext_reader *r)
 {
-    while (r->pos < r->len && ws_ext_is_ows(r->p[r->pos]))
+    while (r->pos < r->len && ws_is_ows(r->p[r->pos]))
         r->pos++;
 }
 
@@ -52,7 +39,7 @@ static bool ws_ext_peek_is(const struct ws_ext_reader *r, unsigned char c)
 static bool ws_ext_token(struct ws_ext_reader *r, struct ws_slice *out)
 {
     size_t start = r->pos;
-    while (r->pos < r->len && ws_ext_is_tchar(r->p[r->pos]))
+    while (r->pos < r->len && ws_is_tchar(r->p[r->pos]))
         r->pos++;
     out->ptr = (const char *)r->p + start;
     out->len = r->pos - start;
@@ -88,7 +75,7 @@ static bool ws_ext_quoted_token(struct ws_ext_reader *r, struct ws_slice *out)
                 return false;
             c = r->p[r->pos];
         }
-        if (!ws_ext_is_tchar(c))
+        if (!ws_is_tchar(c))
             return false;
         chars++;
         r->pos++;

@@ -30,18 +30,6 @@
  * Character classes (RFC 9110 section 5.6.2 token, section 5.6.3 OWS)
  * ------------------------------------------------------------------------- */
 
-static bool ws_hs_is_tchar(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool ws_hs_is_ows(unsigned char c)
-{
-    return c == ' ' || c == '\t';
-}
-
 static unsigned char ws_hs_lower(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
@@ -71,7 +59,7 @@ static bool ws_hs_is_token(struct ws_slice s)
     if (s.len == 0)
         return false;
     for (size_t i = 0; i < s.len; i++)
-        if (!ws_hs_is_tchar((unsigned char)s.ptr[i]))
+        if (!ws_is_tchar((unsigned char)s.ptr[i]))
             return false;
     return true;
 }
@@ -125,7 +113,7 @@ static enum ws_hs_step ws_hs_eol(struct ws_hs_scan *s)
 static enum ws_hs_step ws_hs_token(struct ws_hs_scan *s, unsigned char stop, struct ws_slice *out)
 {
     size_t start = s->pos;
-    while (s->pos < s->end && ws_hs_is_tchar(s->p[s->pos]))
+    while (s->pos < s->end && ws_is_tchar(s->p[s->pos]))
         s->pos++;
     if (s->pos == s->end)
         return WS_HS_MORE;
@@ -182,7 +170,7 @@ static enum ws_hs_step ws_hs_fields(struct ws_hs_scan *s, struct ws_http_header 
          * explaining that obsolete line folding is unacceptable, or replace each
          * received obs-fold with one or more SP octets prior to interpreting the field
          * value or forwarding the message downstream." */
-        if (ws_hs_is_ows(c))
+        if (ws_is_ows(c))
             return ws_hs_bad(s, s->pos);
         /* Fail as soon as the first byte of one field too many is seen. */
         if (*n == WS_HTTP_MAX_HEADERS)
@@ -194,7 +182,7 @@ static enum ws_hs_step ws_hs_fields(struct ws_hs_scan *s, struct ws_http_header 
         enum ws_hs_step st = ws_hs_token(s, ':', &f->name);
         if (st != WS_HS_OK)
             return st;
-        while (s->pos < s->end && ws_hs_is_ows(s->p[s->pos]))
+        while (s->pos < s->end && ws_is_ows(s->p[s->pos]))
             s->pos++;
         size_t start = s->pos, stop = s->pos;
         while (s->pos < s->end) {
@@ -206,10 +194,10 @@ static enum ws_hs_step ws_hs_fields(struct ws_hs_scan *s, struct ws_http_header 
              * LF, or NUL within a field value MUST either reject the message or
              * replace each of those characters with SP before further processing or
              * forwarding of that message." */
-            if (!ws_hs_is_ows(c) && (c < 0x21 || c == 0x7F))
+            if (!ws_is_ows(c) && (c < 0x21 || c == 0x7F))
                 return ws_hs_bad(s, s->pos);
             s->pos++;
-            if (!ws_hs_is_ows(c))
+            if (!ws_is_ows(c))
                 stop = s->pos;
         }
         st = ws_hs_eol(s);
@@ -283,7 +271,7 @@ static enum ws_hs_step ws_hs_response(struct ws_hs_scan *s, struct ws_http_respo
         unsigned char c = s->p[s->pos];
         if (c == '\r' || c == '\n')
             break;
-        if (!ws_hs_is_ows(c) && (c < 0x21 || c == 0x7F))
+        if (!ws_is_ows(c) && (c < 0x21 || c == 0x7F))
             return ws_hs_bad(s, s->pos);
         s->pos++;
     }
@@ -375,13 +363,13 @@ bool ws_http_list_next(struct ws_slice value, size_t *pos, struct ws_slice *item
         /* Skip separators and OWS before an element; empty elements vanish here.
          * RFC 9110 section 5.6.1.2: "a recipient MUST parse and ignore a reasonable
          * number of empty list elements". */
-        while (i < value.len && (value.ptr[i] == ',' || ws_hs_is_ows((unsigned char)value.ptr[i])))
+        while (i < value.len && (value.ptr[i] == ',' || ws_is_ows((unsigned char)value.ptr[i])))
             i++;
         size_t start = i;
         while (i < value.len && value.ptr[i] != ',')
             i++;
         size_t stop = i;
-        while (stop > start && ws_hs_is_ows((unsigned char)value.ptr[stop - 1]))
+        while (stop > start && ws_is_ows((unsigned char)value.ptr[stop - 1]))
             stop--;
         if (stop > start) {
             item->ptr = value.ptr + start;
@@ -496,7 +484,7 @@ static bool ws_hs_token_list_ok(struct ws_slice v)
  * With offered != NULL every extension name must also be among offered[] (client
  * side). The offers live on the stack (about 10 KiB, see WS_EXT_MAX_OFFERS). */
 static enum ws_error ws_hs_check_extensions(const struct ws_http_header *h, size_t n_headers,
-                                            size_t idx[8], size_t *n_idx,
+                                            size_t idx[WS_HS_MAX_REPEATS], size_t *n_idx,
                                             const char *const *offered, size_t n_offered,
                                             bool client)
 {
@@ -505,7 +493,7 @@ static enum ws_error ws_hs_check_extensions(const struct ws_http_header *h, size
         if (!ws_hs_eq_nocase(h[i].name, "Sec-WebSocket-Extensions"))
             continue;
         /* info has room for 8 fields; a real handshake sends one or two. */
-        if (*n_idx == 8)
+        if (*n_idx == WS_HS_MAX_REPEATS)
             return WS_E_EXTENSION_SYNTAX;
         size_t n = 0, err_at = 0;
         if (ws_ext_parse(h[i].value.ptr, h[i].value.len, offers, WS_EXT_MAX_OFFERS, &n, &err_at) !=

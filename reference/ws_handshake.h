@@ -30,6 +30,11 @@
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 /* Sec-WebSocket-Key is base64 of 16 bytes: 24 characters. Accept is base64 of a
  * 20-byte SHA-1: 28 characters. Buffers below hold the terminating NUL too. */
+/* Most Sec-WebSocket-Protocol or -Extensions fields one handshake may repeat (the
+ * values may also be comma lists inside one field). Real clients send one; 8 leaves
+ * room for proxies that split lists, and more is refused as a syntax error of that
+ * header rather than silently truncated. */
+#define WS_HS_MAX_REPEATS 8
 #define WS_KEY_LEN 24
 #define WS_ACCEPT_LEN 28
 
@@ -94,8 +99,8 @@ struct ws_request_info {
     struct ws_slice target, host, key, origin;
     /* The Sec-WebSocket-Protocol and -Extensions fields as they came (possibly several
      * fields each: index into req->headers; n_ = how many). */
-    size_t protocol_idx[8], n_protocol;
-    size_t extension_idx[8], n_extension;
+    size_t protocol_idx[WS_HS_MAX_REPEATS], n_protocol;
+    size_t extension_idx[WS_HS_MAX_REPEATS], n_extension;
 };
 
 /* Apply RFC 6455 section 4.2.1 to a parsed request. Returns WS_E_OK and fills info, or
@@ -176,7 +181,7 @@ struct ws_offer {
 
 struct ws_response_info {
     struct ws_slice protocol;   /* chosen subprotocol, len 0 = none */
-    size_t extension_idx[8], n_extension; /* Sec-WebSocket-Extensions fields */
+    size_t extension_idx[WS_HS_MAX_REPEATS], n_extension; /* Sec-WebSocket-Extensions fields */
 };
 
 /* Apply RFC 6455 section 4.1 (the client's checks) to a parsed response: status 101
