@@ -16,7 +16,7 @@ B       := build
 NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 WS_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L \
-             -Ireference -MMD -MP
+             -Ireference -Iharness -MMD -MP
 LIBS      := -lssl -lcrypto -lz
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -25,6 +25,8 @@ ECHO_SRC    := $(sort $(wildcard reference/echo/*.c))
 HARNESS_SRC := $(sort $(wildcard harness/*.c))
 TH_SRC      := reference/tests/th.c
 UNIT_SRC    := $(sort $(wildcard reference/tests/test_*.c))
+HLIB_SRC    := $(filter-out harness/main.c,$(HARNESS_SRC))
+HTEST_SRC   := $(sort $(wildcard harness/tests/test_*.c))
 BENCH_SRC   := $(sort $(wildcard tests/bench_*.c))
 
 # Object trees: $(B)/obj for the plain build, $(B)/san for the sanitized one.
@@ -34,8 +36,12 @@ CORE_OBJ     := $(call objs,$(B)/obj,$(CORE_SRC))
 CORE_SAN_OBJ := $(call objs,$(B)/san,$(CORE_SRC))
 APP_OBJ      := $(call objs,$(B)/obj,$(ECHO_SRC) $(HARNESS_SRC))
 APP_SAN_OBJ  := $(call objs,$(B)/san,$(ECHO_SRC) $(HARNESS_SRC))
-UNIT_BIN     := $(patsubst reference/tests/%.c,$(B)/tests/%,$(UNIT_SRC))
-UNIT_SAN_BIN := $(patsubst reference/tests/%.c,$(B)/san-tests/%,$(UNIT_SRC))
+HLIB_OBJ     := $(call objs,$(B)/obj,$(HLIB_SRC))
+HLIB_SAN_OBJ := $(call objs,$(B)/san,$(HLIB_SRC))
+UNIT_BIN     := $(patsubst reference/tests/%.c,$(B)/tests/%,$(UNIT_SRC)) \
+                $(patsubst harness/tests/%.c,$(B)/tests/%,$(HTEST_SRC))
+UNIT_SAN_BIN := $(patsubst reference/tests/%.c,$(B)/san-tests/%,$(UNIT_SRC)) \
+                $(patsubst harness/tests/%.c,$(B)/san-tests/%,$(HTEST_SRC))
 BENCH_BIN    := $(patsubst tests/%.c,$(B)/%,$(BENCH_SRC))
 
 .PHONY: all deps test unit unit-san itest run bench clean format
@@ -53,6 +59,10 @@ $(B)/libwscore.a: $(CORE_OBJ)
 	$(AR) rcs $@ $^
 $(B)/san/libwscore.a: $(CORE_SAN_OBJ)
 	$(AR) rcs $@ $^
+$(B)/libharness.a: $(HLIB_OBJ)
+	$(AR) rcs $@ $^
+$(B)/san/libharness.a: $(HLIB_SAN_OBJ)
+	$(AR) rcs $@ $^
 
 $(B)/wsspec: $(APP_OBJ) $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(APP_OBJ) $(B)/libwscore.a $(LIBS)
@@ -66,6 +76,14 @@ $(B)/tests/%: $(B)/obj/reference/tests/%.o $(B)/obj/$(TH_SRC:.c=.o) $(B)/libwsco
 $(B)/san-tests/%: $(B)/san/reference/tests/%.o $(B)/san/$(TH_SRC:.c=.o) $(B)/san/libwscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+# Harness unit tests (harness/tests/test_*.c): the harness library, the core, jansson
+# to read back the JSON the harness writes.
+$(B)/tests/%: $(B)/obj/harness/tests/%.o $(B)/obj/$(TH_SRC:.c=.o) $(B)/libharness.a $(B)/libwscore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka -ljansson
+$(B)/san-tests/%: $(B)/san/harness/tests/%.o $(B)/san/$(TH_SRC:.c=.o) $(B)/san/libharness.a $(B)/san/libwscore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka -ljansson
 
 $(B)/bench_%: $(B)/obj/tests/bench_%.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
@@ -104,3 +122,9 @@ ITEST_BIN := $(patsubst tests/%.c,$(B)/%,$(ITEST_SRC))
 $(B)/itest_%: $(B)/obj/tests/itest_%.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 itest: $(ITEST_BIN)
+
+# Load generator of `make bench`: tests/bench-echo starts the server and runs it against
+# it. It needs a running server, so it is not one of the self-contained bench_* binaries.
+$(B)/echo_load: $(B)/obj/tests/echo_load.o $(B)/libwscore.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+bench: $(B)/echo_load

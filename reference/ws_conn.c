@@ -120,21 +120,27 @@ static enum ws_error queue_bytes(struct ws_conn *c, const void *data, size_t len
     return WS_E_OK;
 }
 
-/* Queue our Close frame (once). 5.5.1: "The application MUST NOT send any more data
- * frames after sending a Close frame." - ws_conn_send refuses after this. */
-static void send_close(struct ws_conn *c, uint16_t code, const char *reason, size_t reason_len)
+/* Queue our Close frame with this exact payload (once). 5.5.1: "The application MUST
+ * NOT send any more data frames after sending a Close frame." - ws_conn_send refuses
+ * after this. */
+static void send_close_payload(struct ws_conn *c, const uint8_t *payload, size_t n)
 {
     if (c->close.sent)
         return;
-    uint8_t payload[WS_CLOSE_PAYLOAD_MAX];
-    size_t n = ws_close_build(code, reason, reason_len, payload);
-    /* A Close is at most 139 bytes; if even that does not fit or memory is out, the
-     * connection ends without it - the caller sees CLOSED and drops TCP. */
+    /* If the frame does not fit or memory is out, the connection ends without it - the
+     * caller sees CLOSED and drops TCP. */
     if (queue_own_frame(c, WS_OP_CLOSE, payload, n) != WS_E_OK)
         c->state = WS_CLOSED;
     c->close.sent = true;
-    c->close.sent_code = code;
+    c->close.sent_code = n >= 2 ? (uint16_t)(payload[0] << 8 | payload[1]) : 0;
     c->close.closed_by_me = !c->close.received;
+}
+
+static void send_close(struct ws_conn *c, uint16_t code, const char *reason, size_t reason_len)
+{
+    uint8_t payload[WS_CLOSE_PAYLOAD_MAX];
+    size_t n = ws_close_build(code, reason, reason_len, payload);
+    send_close_payload(c, payload, n);
 }
 
 static void update_closed(struct ws_conn *c)
@@ -654,6 +660,15 @@ enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason
     if (c->state != WS_OPEN || c->close.sent)
         return WS_E_WRONG_STATE;
     send_close(c, code, reason, reason_len);
+    update_closed(c);
+    return c->state == WS_CLOSED && !c->close.clean ? WS_E_NOMEM : WS_E_OK;
+}
+
+enum ws_error ws_conn_close_payload(struct ws_conn *c, const uint8_t *payload, size_t len)
+{
+    if (c->state != WS_OPEN || c->close.sent)
+        return WS_E_WRONG_STATE;
+    send_close_payload(c, payload, len);
     update_closed(c);
     return c->state == WS_CLOSED && !c->close.clean ? WS_E_NOMEM : WS_E_OK;
 }

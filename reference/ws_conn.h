@@ -157,6 +157,11 @@ enum ws_error ws_conn_send_raw(struct ws_conn *c, const uint8_t *data, size_t le
 enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason,
                             size_t reason_len);
 
+/* Start the closing handshake with a Close frame carrying exactly this payload - any
+ * length, any code, no validation (the test peer sends 1-byte and 126-byte payloads on
+ * purpose). It counts as this endpoint's Close. */
+enum ws_error ws_conn_close_payload(struct ws_conn *c, const uint8_t *payload, size_t len);
+
 /* Fail the connection for rule e (section 7.1.7): send Close with e's close code,
  * stop delivering data, wait only for the peer's Close. */
 void ws_conn_fail(struct ws_conn *c, enum ws_error e, uint64_t offset);

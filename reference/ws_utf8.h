@@ -29,11 +29,12 @@ void ws_utf8_init(struct ws_utf8 *v);
  * Returns WS_E_OK if they can continue (or complete) valid UTF-8, or
  * WS_E_TEXT_INVALID_UTF8 on the first impossible octet; then *bad (if not NULL) is
  * its index within data and v->offset its offset in the whole stream. The error is
- * sticky: later calls return it again and do not look at their input. */
+ * sticky: later calls return it again, set *bad to 0 and do not look at their input. */
 enum ws_error ws_utf8_feed(struct ws_utf8 *v, const uint8_t *data, size_t len, size_t *bad);
 
 /* At the end of the message: WS_E_OK if no code point is left unfinished, else
- * WS_E_TEXT_INVALID_UTF8 (the failing position is then v->offset, the end). */
+ * WS_E_TEXT_INVALID_UTF8 (the failing position is then v->offset, the end; the error
+ * sticks like any other). */
 enum ws_error ws_utf8_finish(struct ws_utf8 *v);
 
 /* Whole-buffer check: true if data[0..len) is complete, valid UTF-8. */
