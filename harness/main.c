@@ -1,0 +1,114 @@
+/*
+ * main.c - the `wsspec` binary: one table of subcommands and the dispatch over it.
+ *
+ * A subcommand is a row {name, one-line summary, entry point}; its entry point gets
+ * argv starting at the subcommand's name and returns the exit status. Later issues add
+ * run, list, lint and report as rows here and nothing else changes. Exit status 2 is
+ * a usage error everywhere (unknown subcommand, bad option).
+ */
+#include "echo/echo_cli.h"
+
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+#include <zlib.h>
+
+#define WSSPEC_VERSION "0.1.0"
+
+struct wsspec_command {
+    const char *name;
+    const char *summary;
+    int (*main)(int argc, char **argv);
+};
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const struct wsspec_command wsspec_commands[] = {
+    {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main},
+    {"version", "print the version of wsspec and of the OpenSSL and zlib it uses", cmd_version},
+    {"help", "this list, or one subcommand's options: wsspec help SUBCOMMAND", cmd_help},
+};
+
+#define WSSPEC_N_COMMANDS (sizeof wsspec_commands / sizeof wsspec_commands[0])
+
+static const struct wsspec_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < WSSPEC_N_COMMANDS; i++)
+        if (strcmp(wsspec_commands[i].name, name) == 0)
+            return &wsspec_commands[i];
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: wsspec SUBCOMMAND [options]\n"
+          "\n"
+          "wsspec tests WebSocket (RFC 6455) endpoints for conformance.\n"
+          "\n"
+          "subcommands:\n",
+          f);
+    for (size_t i = 0; i < WSSPEC_N_COMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", wsspec_commands[i].name, wsspec_commands[i].summary);
+    fputs("\n'wsspec SUBCOMMAND --help' describes a subcommand's options.\n", f);
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("usage: wsspec version\n\nPrints the version of wsspec and the versions of "
+             "OpenSSL and zlib\nit runs with (and was built with).");
+        return 0;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "wsspec version: takes no arguments (see wsspec version --help)\n");
+        return 2;
+    }
+    printf("wsspec %s\n", WSSPEC_VERSION);
+    printf("OpenSSL %s (built with %s)\n", OpenSSL_version(OPENSSL_VERSION_STRING),
+           OPENSSL_VERSION_TEXT);
+    printf("zlib %s (built with %s)\n", zlibVersion(), ZLIB_VERSION);
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    const struct wsspec_command *c = find_command(argv[1]);
+    if (!c) {
+        fprintf(stderr, "wsspec help: unknown subcommand '%s'\n\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    if (c->main == cmd_help) {
+        usage(stdout);
+        return 0;
+    }
+    char name[32], opt[] = "--help";
+    snprintf(name, sizeof name, "%s", c->name);
+    char *sub_argv[] = {name, opt, NULL};
+    return c->main(2, sub_argv);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+        name = "help";
+    else if (strcmp(name, "--version") == 0)
+        name = "version";
+    const struct wsspec_command *c = find_command(name);
+    if (!c) {
+        fprintf(stderr, "wsspec: unknown subcommand '%s'\n\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    return c->main(argc - 1, argv + 1);
+}

@@ -1,0 +1,254 @@
+/*
+ * echo_cli.c - options of `wsspec echo`, checked in full before anything listens.
+ *
+ * Every value is parsed with strtoull/strtod and checked for an empty string, a sign,
+ * trailing junk, overflow and its range; a bad one gives one line on stderr naming the
+ * option and the accepted form, and exit status 2. Both "--opt VALUE" and
+ * "--opt=VALUE" are accepted.
+ */
+#include "echo_cli.h"
+
+#include "echo_loop.h"
+#include "ws_conn.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ECHO_DEFAULT_LISTEN "127.0.0.1:9001"
+/* Largest --max-message: a connection may hold a message being reassembled and the
+ * echo of the previous one at once, so 1 GiB already allows 2 GiB for one client. */
+#define ECHO_MAX_MESSAGE_LIMIT (1024ull * 1024 * 1024)
+/* Longest timeout: a deadline of more than a day is no deadline. */
+#define ECHO_MAX_TIMEOUT_S 86400.0
+/* What `make bench` measured for one idle, open connection right after its handshake
+ * (server VmRSS delta over 10,000 connections / 10,000; x86-64, glibc malloc, plain
+ * -O2 build): the 784-byte struct plus ws_conn's 256-byte output buffer and malloc
+ * overhead. Kernel socket buffers are not part of the process and not counted. */
+#define ECHO_MEASURED_IDLE_BYTES 1300u
+
+static int cli_error(const char *opt, const char *value, const char *form)
+{
+    fprintf(stderr, "wsspec echo: %s: '%s' %s\n", opt, value, form);
+    return 2;
+}
+
+/* "HOST:PORT", "[V6]:PORT"; HOST numeric or "localhost". */
+static bool parse_listen(const char *s, struct echo_options *o)
+{
+    char host[INET6_ADDRSTRLEN + 1];
+    const char *port_str;
+    bool v6 = false;
+    if (s[0] == '[') {
+        const char *end = strchr(s, ']');
+        if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
+            return false;
+        memcpy(host, s + 1, (size_t)(end - s - 1));
+        host[end - s - 1] = '\0';
+        port_str = end + 2;
+        v6 = true;
+    } else {
+        const char *colon = strrchr(s, ':');
+        if (!colon || (size_t)(colon - s) >= sizeof host || strchr(s, ':') != colon)
+            return false;
+        memcpy(host, s, (size_t)(colon - s));
+        host[colon - s] = '\0';
+        port_str = colon + 1;
+    }
+    if (!isdigit((unsigned char)port_str[0]))
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long port = strtoull(port_str, &end, 10);
+    if (errno || *end || port > 65535)
+        return false;
+    memset(&o->addr, 0, sizeof o->addr);
+    if (v6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&o->addr;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+            return false;
+        o->addr_len = sizeof *a;
+        return true;
+    }
+    struct sockaddr_in *a = (struct sockaddr_in *)&o->addr;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (strcmp(host, "localhost") == 0)
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+        return false;
+    o->addr_len = sizeof *a;
+    return true;
+}
+
+/* Decimal bytes with an optional binary suffix: K/KiB = 2^10, M/MiB = 2^20, G/GiB = 2^30. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    if (!isdigit((unsigned char)s[0]))
+        return false; /* strtoull would take "-1", " 1" and "+1" */
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return false;
+    static const struct {
+        const char *suffix;
+        unsigned shift;
+    } units[] = {{"", 0}, {"K", 10}, {"KiB", 10}, {"M", 20}, {"MiB", 20}, {"G", 30}, {"GiB", 30}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        if (strcmp(end, units[i].suffix) != 0)
+            continue;
+        if (v > (UINT64_MAX >> units[i].shift))
+            return false;
+        *out = (uint64_t)v << units[i].shift;
+        return true;
+    }
+    return false;
+}
+
+/* Seconds, decimal fractions allowed ("0.5"), into milliseconds. */
+static bool parse_seconds(const char *s, bool zero_ok, uint64_t *ms)
+{
+    if (!isdigit((unsigned char)s[0]) && !(s[0] == '.' && isdigit((unsigned char)s[1])))
+        return false; /* refuses signs, "inf", "nan", spaces */
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < 0 || v > ECHO_MAX_TIMEOUT_S)
+        return false;
+    uint64_t r = (uint64_t)(v * 1000.0 + 0.5);
+    if (r == 0 && !zero_ok)
+        return false;
+    *ms = r;
+    return true;
+}
+
+void echo_cli_usage(FILE *f)
+{
+    uint64_t soft = echo_loop_raise_nofile();
+    uint64_t conns = soft > ECHO_FD_RESERVE ? soft - ECHO_FD_RESERVE : 0;
+    uint64_t busy = WS_HTTP_DEFAULT_MAX_BLOCK + 2 * (uint64_t)WS_CONN_DEFAULT_MAX_MESSAGE +
+                    ECHO_BACKPRESSURE + 2 * ECHO_READ_BUF;
+    fprintf(f,
+            "usage: wsspec echo [options]\n"
+            "\n"
+            "The reference endpoint: a strict RFC 6455 echo server. Every text message is sent\n"
+            "back as text and every binary message as binary, whole. Violations are answered\n"
+            "as the RFC says (Close 1002/1007/1009, HTTP 400/426/431) and the connection is\n"
+            "closed. Runs until SIGINT or SIGTERM, then sends Close 1001 to every connection,\n"
+            "waits for their answers (at most --close-timeout) and exits 0.\n"
+            "\n"
+            "options:\n"
+            "  --listen ADDR:PORT        where to listen (default " ECHO_DEFAULT_LISTEN ");\n"
+            "                            [::1]:9001 for IPv6, 0.0.0.0:9001 for every interface,\n"
+            "                            port 0 for any free port (the line printed says which)\n"
+            "  --max-message BYTES       largest message echoed; a larger one gets Close 1009\n"
+            "                            (default 64M; suffixes K M G = 2^10 2^20 2^30; 1 .. 1G)\n"
+            "  --handshake-timeout SECS  drop a client whose opening handshake is not complete\n"
+            "                            by then (default %u)\n"
+            "  --idle-timeout SECS       Close 1001 after this long without a byte either way\n"
+            "                            (default %u; 0 = never)\n"
+            "  --close-timeout SECS      drop a client that does not answer our Close by then\n"
+            "                            (default %u)\n"
+            "  -v, --verbose             one line on stderr per rejected or failed connection:\n"
+            "                            the rule, its RFC section and the byte offset\n"
+            "  -h, --help                this text\n"
+            "\n"
+            "On start it prints \"wsspec echo: listening on ws://HOST:PORT/\" to stdout.\n"
+            "\n"
+            "Capacity: up to %llu concurrent connections here (RLIMIT_NOFILE raised to its\n"
+            "hard limit at start, as root to %u where the kernel allows; %u descriptors kept\n"
+            "for itself).\n"
+            "Memory per connection: %zu bytes of state, about %u bytes in all when idle after\n"
+            "its handshake (measured by make bench; kernel socket buffers not included); the\n"
+            "core keeps emptied buffers of up to 16 KiB each, so an idle connection that once\n"
+            "echoed larger messages holds up to 33 KiB. A busy connection holds at most its\n"
+            "handshake (8 KiB), the message being reassembled, its echo and 1 MiB of backlog:\n"
+            "%llu MiB with the default --max-message.\n"
+            "\n"
+            "Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot listen, 2 for a bad option.\n",
+            ECHO_DEFAULT_HANDSHAKE_MS / 1000, ECHO_DEFAULT_IDLE_MS / 1000,
+            ECHO_DEFAULT_CLOSE_MS / 1000, (unsigned long long)conns, ECHO_NOFILE_WANTED,
+            ECHO_FD_RESERVE, echo_loop_conn_size(), ECHO_MEASURED_IDLE_BYTES,
+            (unsigned long long)(busy >> 20));
+}
+
+/* "--name=value" or "--name value": the value, or NULL (and *i unchanged) if argv[*i]
+ * is not this option. *missing is set when the option came without a value. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    *i += 1;
+    return argv[*i];
+}
+
+int echo_cli_main(int argc, char **argv)
+{
+    struct echo_options o;
+    memset(&o, 0, sizeof o);
+    o.max_message = WS_CONN_DEFAULT_MAX_MESSAGE;
+    o.handshake_timeout_ms = ECHO_DEFAULT_HANDSHAKE_MS;
+    o.idle_timeout_ms = ECHO_DEFAULT_IDLE_MS;
+    o.close_timeout_ms = ECHO_DEFAULT_CLOSE_MS;
+    parse_listen(ECHO_DEFAULT_LISTEN, &o);
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        bool missing = false;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            echo_cli_usage(stdout);
+            return 0;
+        }
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o.verbose = true;
+        } else if ((v = option_value(argc, argv, &i, "--listen", &missing))) {
+            if (!parse_listen(v, &o))
+                return cli_error("--listen", v,
+                                 "is not ADDR:PORT (e.g. 127.0.0.1:9001, [::1]:9001, "
+                                 "0.0.0.0:0; numeric address, port 0-65535)");
+        } else if ((v = option_value(argc, argv, &i, "--max-message", &missing))) {
+            if (!parse_size(v, &o.max_message) || o.max_message == 0 ||
+                o.max_message > ECHO_MAX_MESSAGE_LIMIT)
+                return cli_error("--max-message", v,
+                                 "is not a size from 1 to 1G (e.g. 65536, 64K, 16M, 1G)");
+        } else if ((v = option_value(argc, argv, &i, "--handshake-timeout", &missing))) {
+            if (!parse_seconds(v, false, &o.handshake_timeout_ms))
+                return cli_error("--handshake-timeout", v,
+                                 "is not a number of seconds from 0.001 to 86400");
+        } else if ((v = option_value(argc, argv, &i, "--idle-timeout", &missing))) {
+            if (!parse_seconds(v, true, &o.idle_timeout_ms))
+                return cli_error("--idle-timeout", v,
+                                 "is not a number of seconds from 0 (never) to 86400");
+        } else if ((v = option_value(argc, argv, &i, "--close-timeout", &missing))) {
+            if (!parse_seconds(v, false, &o.close_timeout_ms))
+                return cli_error("--close-timeout", v,
+                                 "is not a number of seconds from 0.001 to 86400");
+        } else if (missing) {
+            fprintf(stderr, "wsspec echo: %s needs a value (see wsspec echo --help)\n", a);
+            return 2;
+        } else {
+            fprintf(stderr, "wsspec echo: unknown option '%s' (see wsspec echo --help)\n", a);
+            return 2;
+        }
+    }
+    return echo_loop_run(&o, stdout, stderr);
+}

@@ -1,0 +1,78 @@
+/*
+ * echo_loop.h - the echo endpoint's event loop (L3): one thread, epoll, non-blocking
+ * sockets, many connections at once.
+ *
+ * The loop owns every socket and every timer; the protocol lives in ws_conn (L2),
+ * which has no clock, so each connection's deadlines are kept here:
+ *   handshake  from accept until the 101 (or refusal) - drops clients that never finish;
+ *   idle       while OPEN, since the last byte moved either way (0 = none);
+ *   close      after our Close was sent, until the peer's Close (and while flushing
+ *              the last bytes after CLOSED) - bounds a peer that never answers;
+ *   linger     after an HTTP refusal: our side shut, the rest of the request is
+ *              drained so the kernel does not answer it with a RST that could destroy
+ *              the refusal before the client reads it.
+ * Each kind has one fixed duration, so a list per kind appended at the tail stays
+ * ordered by deadline: arming, re-arming and expiry are O(1), and the nearest
+ * deadline (the epoll_wait timeout) is the smallest of four list heads.
+ *
+ * Memory per connection: struct echo_conn (which embeds struct ws_conn, see
+ * echo_loop_conn_size()) plus what ws_conn allocates, and nothing for an idle
+ * connection - received bytes go through one shared 64 KiB buffer, and ws_conn frees
+ * its buffers when they empty. Bounded at any moment by
+ *   max_handshake + max_message (reassembly) + ECHO_BACKPRESSURE + one read +
+ *   max_message + 14 (the echo being written)
+ * because reading stops while more than ECHO_BACKPRESSURE bytes wait to be written.
+ */
+#ifndef ECHO_LOOP_H
+#define ECHO_LOOP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+/* One read() per readiness event into a buffer shared by all connections: 64 KiB is
+ * the size of a loopback TCP segment batch, big enough that a 16 MiB message takes
+ * 256 reads, small enough that one busy connection cannot starve the others. */
+#define ECHO_READ_BUF (64u * 1024)
+/* Stop reading a connection while more than this waits to be written to it: a client
+ * that sends but never reads cannot make its output queue grow without bound. */
+#define ECHO_BACKPRESSURE (1024u * 1024)
+/* How long a refused client may keep sending after our refusal was written. */
+#define ECHO_LINGER_MS 2000u
+
+/* Defaults of the command line (echo_cli.c). */
+#define ECHO_DEFAULT_HANDSHAKE_MS 5000u
+#define ECHO_DEFAULT_IDLE_MS 300000u
+#define ECHO_DEFAULT_CLOSE_MS 5000u
+
+struct echo_options {
+    struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
+    socklen_t addr_len;
+    uint64_t max_message;          /* largest message echoed; larger -> Close 1009 */
+    uint64_t handshake_timeout_ms; /* > 0 */
+    uint64_t idle_timeout_ms;      /* 0 = none */
+    uint64_t close_timeout_ms;     /* > 0 */
+    bool verbose;                  /* one stderr line per rejected/failed connection */
+};
+
+/* Run the echo endpoint until SIGINT or SIGTERM, then close every connection (Close
+ * 1001 to the open ones, waiting at most close_timeout_ms for their answers), free
+ * everything and return 0. Prints "wsspec echo: listening on ws://HOST:PORT/" to out
+ * (flushed) once the socket listens. Returns 1 after a setup error (a line on log). */
+int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log);
+
+/* Bytes of the per-connection struct (struct ws_conn included). */
+size_t echo_loop_conn_size(void);
+
+/* Descriptors the process needs besides connections: stdio, epoll, signalfd, the
+ * listening socket, and a little slack. Connections held at most = soft limit - this. */
+#define ECHO_FD_RESERVE 16u
+
+/* Raise RLIMIT_NOFILE's soft limit to the hard one (as root, first try raising the
+ * hard limit to ECHO_NOFILE_WANTED). Returns the resulting soft limit. */
+#define ECHO_NOFILE_WANTED 65536u
+uint64_t echo_loop_raise_nofile(void);
+
+#endif
