@@ -9,7 +9,7 @@
  *   CLOSING    our Close sent (failure, idle, shutdown): waiting     timer: close
  *              for the peer's Close
  *   FLUSH      ws_conn CLOSED: writing the last bytes                timer: close
- *   LINGER     after an HTTP refusal: our side shut, draining        timer: linger
+ *   LINGER     after a refusal or a failure: our side shut, draining timer: linger
  *
  * and then the TCP connection is closed. Once the closing handshake is complete the
  * server closes TCP at once (RFC 6455 section 7.1.1: "the server [...] SHOULD close
@@ -341,7 +341,14 @@ static void conn_advance(struct echo_conn *c)
         c->phase = P_CLOSING;
         timer_arm(c, T_CLOSE);
     }
-    if (c->phase < P_FLUSH && st == WS_CLOSED) {
+    struct ws_close_status cs;
+    ws_conn_close_status(&c->ws, &cs);
+    /* RFC 6455 7.1.7: to _Fail the WebSocket Connection_ the endpoint sends its Close
+     * and "MUST _Close the WebSocket Connection_". We do not wait for the client's
+     * Close in the WebSocket stream: when the failure came in the middle of a frame,
+     * the client's Close arrives inside that frame's declared payload and can never be
+     * parsed (Autobahn 6.4.3/6.4.4 do exactly that). */
+    if (c->phase < P_FLUSH && (st == WS_CLOSED || (cs.failed && st == WS_CLOSING))) {
         /* coming from CLOSING, the close deadline already runs and keeps running */
         if (c->phase != P_CLOSING)
             timer_arm(c, T_CLOSE);
@@ -350,13 +357,13 @@ static void conn_advance(struct echo_conn *c)
     if (c->phase <= P_FLUSH && !conn_flush(c))
         return;
     if (c->phase == P_FLUSH && conn_pending(c) == 0) {
-        if (!c->refused || c->peer_eof) {
-            conn_destroy(c);
+        if ((!c->refused && cs.clean) || c->peer_eof) {
+            conn_destroy(c); /* closing handshake done: the server closes first (7.1.1) */
             return;
         }
-        /* The refusal is written: send FIN, then read until the client's FIN so that
-         * closing does not turn unread request bytes into a RST (RFC 9112 section 9.6
-         * describes the same "lingering close"). */
+        /* A refusal or a failure is written: send FIN, then read until the client's FIN
+         * so that closing does not turn unread bytes into a RST that destroys what we
+         * sent (RFC 9112 section 9.6 describes the same "lingering close"). */
         if (c->tr.ops->shutdown(&c->tr) == ECHO_IO_ERROR) {
             conn_destroy(c);
             return;
