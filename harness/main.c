@@ -6,7 +6,9 @@
  * run, list, lint and report as rows here and nothing else changes. Exit status 2 is
  * a usage error everywhere (unknown subcommand, bad option).
  */
+#include "case_lint.h"
 #include "echo/echo_cli.h"
+#include "run_cmd.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -25,6 +27,9 @@ static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const struct wsspec_command wsspec_commands[] = {
+    {"run", "run the conformance catalogue against WebSocket servers: wsspec run URL", run_main},
+    {"list", "list the cases (selected with --cases/--exclude), one per line", case_cmd_list},
+    {"lint", "check case files: unique ids, known directives, well-formed payloads", case_cmd_lint},
     {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main},
     {"version", "print the version of wsspec and of the OpenSSL and zlib it uses", cmd_version},
     {"help", "this list, or one subcommand's options: wsspec help SUBCOMMAND", cmd_help},

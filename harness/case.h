@@ -1,0 +1,201 @@
+/*
+ * case.h - the catalogue in memory: what case files (cases/README.md) parse into, and
+ * what the peer runs and the judge judges. Parsing: case_parse.c; selection by id
+ * patterns: case_select.c; running: peer.c; judging: judge.c.
+ *
+ * Ownership: a struct case_catalogue owns everything reachable from it (strings,
+ * payload patterns, step and event arrays); case_catalogue_free releases it all.
+ * Nothing here points into a file buffer.
+ */
+#ifndef CASE_H
+#define CASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ws_frame.h"
+
+/* ------------------------------------------------------------ payloads */
+
+/* One piece of a payload: `len` bytes made by cycling `pat` (pat_len > 0), or, for a
+ * literal, pat itself (len == pat_len). repeat(16 MiB, "*") is one byte of pattern. */
+struct payload_seg {
+    uint8_t *pat;
+    size_t pat_len;
+    uint64_t len;
+};
+
+struct payload {
+    struct payload_seg *segs;
+    size_t n_segs;
+    uint64_t len; /* sum of the segments */
+};
+
+/* Write bytes [off, off+n) of p into out (n <= p->len - off). */
+void payload_copy(const struct payload *p, uint64_t off, uint8_t *out, size_t n);
+/* True if p's bytes equal data[0..len). */
+bool payload_equal(const struct payload *p, const uint8_t *data, size_t len);
+void payload_free(struct payload *p);
+
+/* ------------------------------------------------------------ steps */
+
+enum step_type {
+    STEP_FRAME,     /* send frame OPCODE ... */
+    STEP_MESSAGE,   /* send message text|binary [fragment=N] ... */
+    STEP_BEGIN,     /* send begin OPCODE ... len=N (header only) */
+    STEP_PAYLOAD,   /* send payload P: more of the frame opened by STEP_BEGIN */
+    STEP_RAW,       /* send raw P */
+    STEP_CLOSE,     /* send close [code=N] [reason=P] | payload=P */
+    STEP_WAIT,      /* wait SECONDS [tag=T] */
+    STEP_ROUNDTRIP, /* roundtrip text|binary P count=N */
+};
+
+enum mask_mode { MASK_RANDOM = 0, MASK_NONE, MASK_FIXED };
+
+struct step {
+    enum step_type type;
+    int line; /* where it was written (for lint and reports) */
+    /* frame fields (FRAME, MESSAGE, BEGIN) */
+    uint8_t opcode;
+    bool fin;
+    uint8_t rsv;
+    enum mask_mode mask;
+    uint8_t mask_key[4];        /* MASK_FIXED */
+    enum ws_len_form len_form;  /* form=7|16|64, else WS_LEN_MINIMAL */
+    bool len_override;          /* len=N given */
+    uint64_t declared_len;
+    uint64_t fragment;          /* MESSAGE: fragment=N, 0 = one frame */
+    uint32_t chop;              /* 0 = one write */
+    bool sync;
+    struct payload payload;     /* FRAME, MESSAGE, PAYLOAD, RAW, ROUNDTRIP, CLOSE reason/payload */
+    /* CLOSE */
+    bool close_has_code;
+    uint16_t close_code;
+    bool close_raw; /* payload is the whole Close payload (payload=P) */
+    /* WAIT */
+    double seconds;
+    char tag[16];   /* "" = untagged */
+    /* ROUNDTRIP */
+    uint32_t count;
+};
+
+/* ------------------------------------------------------------ judging */
+
+enum event_type { EV_MESSAGE = 0, EV_PONG, EV_TIMEOUT };
+
+struct event {
+    enum event_type type;
+    bool binary;            /* EV_MESSAGE */
+    struct payload payload; /* EV_MESSAGE, EV_PONG */
+    char tag[16];           /* EV_TIMEOUT */
+};
+
+struct event_list {
+    bool present; /* the expect line exists (an empty list is still a list) */
+    struct event *events;
+    size_t n;
+};
+
+enum judge_kind {
+    JUDGE_EVENTS = 0,    /* compare recorded events with the OK / NON-STRICT lists */
+    JUDGE_SIZE,          /* expect size: type and exact length of `size_count` echoes */
+    JUDGE_INFORMATIONAL, /* record, never judge */
+};
+
+struct close_rule {
+    bool closed_by_me;      /* me = wsspec must send the first Close; peer = the server */
+    uint16_t codes[8];      /* codes the server may send; an absent code is always fine */
+    size_t n_codes;
+    bool require_clean;
+    bool wrong_closer_fatal; /* wrong closer also fails behavior (6.3, 6.4, invalid 6.x) */
+    bool wrong_code_fails;   /* WRONG CODE also fails behavior (section 7) */
+};
+
+enum rfc_level { RFC_MUST = 0, RFC_SHOULD, RFC_MAY };
+
+struct rfc_ref {
+    char section[16]; /* "5.2" */
+    enum rfc_level level;
+    char *sentence;   /* quoted exactly from RFC 6455 */
+};
+
+struct case_def {
+    char id[24];
+    char *title;
+    char *expectation;
+    char *note; /* NULL when none */
+    struct rfc_ref *rfc;
+    size_t n_rfc;
+    struct step *steps;
+    size_t n_steps;
+    double kill_after;  /* 0 = none */
+    double close_after; /* 0 = none */
+    bool suppress_close;
+    enum judge_kind judge;
+    struct event_list ok, non_strict;
+    bool size_binary;     /* JUDGE_SIZE */
+    uint64_t size_len;
+    uint32_t size_count;
+    struct close_rule close;
+    const char *file; /* points into the catalogue's file-name list */
+    int line;         /* the `case` line (or the table row) */
+};
+
+struct case_section {
+    char id[24];
+    char *title;
+};
+
+struct case_catalogue {
+    struct case_def *cases; /* sorted by id, numerically */
+    size_t n_cases;
+    struct case_section *sections;
+    size_t n_sections;
+    char **files; /* names of the files read */
+    size_t n_files;
+};
+
+/* ------------------------------------------------------------ parsing */
+
+/* A diagnostic: "cases/01-framing.wsc:12: unknown directive 'sned'". */
+struct case_diag {
+    char msg[512];
+};
+
+/* Parse the case files paths[0..n) into cat (zero it first; files may be added by
+ * several calls, ids must stay unique across them). Returns the number of errors; each
+ * error is reported through diag(ud, "file:line: message") when diag is non-NULL. On
+ * errors cat still holds every case that parsed. Case order is numeric by id. */
+size_t case_parse_files(struct case_catalogue *cat, const char *const *paths, size_t n,
+                        void (*diag)(void *ud, const char *msg), void *ud);
+
+/* Parse one file held in memory (tests, fuzzing): name is used in diagnostics. */
+size_t case_parse_buffer(struct case_catalogue *cat, const char *name, const char *text,
+                         size_t len, void (*diag)(void *ud, const char *msg), void *ud);
+
+/* All *.wsc files of a directory, sorted by name, into cat. Returns errors (a missing
+ * or unreadable directory is one error). */
+size_t case_parse_dir(struct case_catalogue *cat, const char *dir,
+                      void (*diag)(void *ud, const char *msg), void *ud);
+
+void case_catalogue_free(struct case_catalogue *cat);
+
+/* Compare two dotted ids numerically ("9.2" < "10.1.1", "6.4" < "6.10"). */
+int case_id_cmp(const char *a, const char *b);
+
+/* ------------------------------------------------------------ selection */
+
+/* Autobahn's pattern rules: an entry with '*' matches from the start of the id ('*' =
+ * any run of characters, '.' literal: "1.*" = section 1, "6.4.*"); an entry without
+ * '*' matches that id exactly. patterns is a comma-separated list; NULL or "" matches
+ * everything. */
+bool case_id_matches(const char *id, const char *patterns);
+
+/* Select cases: in `include` (NULL = all) and not in `exclude` (NULL = none). Fills
+ * idx with indexes into cat->cases in catalogue order; returns how many. idx must hold
+ * cat->n_cases entries. */
+size_t case_select(const struct case_catalogue *cat, const char *include, const char *exclude,
+                   size_t *idx);
+
+#endif

@@ -1,0 +1,416 @@
+/*
+ * case_lint.c - `wsspec lint` and `wsspec list`: the command-line face of the case
+ * catalogue (case_parse.c reads and checks, case_select.c filters; this file finds the
+ * files, prints, and turns the outcome into an exit status).
+ *
+ * lint prints diagnostics on stdout, because they are what was asked for; list prints
+ * cases on stdout and diagnostics on stderr, so its output stays a clean listing (or
+ * clean JSON) even when a file has errors. JSON is written by hand: it is only written
+ * here, never read.
+ */
+/* realpath(): POSIX, but glibc declares it only for X/Open or default builds. */
+#define _DEFAULT_SOURCE
+
+#include "case_lint.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ws_utf8.h"
+
+#ifndef WSSPEC_CASES_DIR
+#define WSSPEC_CASES_DIR "cases"
+#endif
+
+/* Paths in diagnostics and from /proc/self/exe; longer ones are refused, not cut. */
+#define PATH_BYTES_MAX 4096
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const char *case_default_dir(void)
+{
+    static char dir[PATH_BYTES_MAX];
+    const char *env = getenv("WSSPEC_CASES");
+    if (env && *env)
+        return env;
+    char exe[PATH_BYTES_MAX], cand[PATH_BYTES_MAX + 16];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0 && (size_t)n < sizeof exe - 1) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            int r = snprintf(cand, sizeof cand, "%s/../cases", exe);
+            /* realpath(.., NULL) allocates, so no PATH_MAX-sized buffer is assumed. */
+            char *canon = r > 0 && (size_t)r < sizeof cand ? realpath(cand, NULL) : NULL;
+            if (canon && strlen(canon) < sizeof dir && is_dir(canon)) {
+                memcpy(dir, canon, strlen(canon) + 1);
+                free(canon);
+                return dir;
+            }
+            free(canon);
+        }
+    }
+    return WSSPEC_CASES_DIR;
+}
+
+/* ------------------------------------------------------------ reading */
+
+static void diag_to(void *ud, const char *msg)
+{
+    fprintf((FILE *)ud, "%s\n", msg);
+}
+
+/* Canonical names of what was read already, so a path given twice (or --cases-dir
+ * naming the built-in directory) is not read twice and reported as duplicate ids. */
+struct seen {
+    char **v;
+    size_t n;
+};
+
+static bool seen_before(struct seen *s, const char *path)
+{
+    char *canon = realpath(path, NULL);
+    if (!canon)
+        return false; /* the reader reports why it cannot be read */
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->v[i], canon) == 0) {
+            free(canon);
+            return true;
+        }
+    char **q = realloc(s->v, (s->n + 1) * sizeof *q);
+    if (!q) {
+        free(canon);
+        return false;
+    }
+    s->v = q;
+    s->v[s->n++] = canon;
+    return false;
+}
+
+static void seen_free(struct seen *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    free(s->v);
+}
+
+static size_t read_path(struct case_catalogue *cat, struct seen *s, const char *path, FILE *out)
+{
+    if (seen_before(s, path))
+        return 0;
+    if (is_dir(path))
+        return case_parse_dir(cat, path, diag_to, out);
+    return case_parse_files(cat, &path, 1, diag_to, out);
+}
+
+/* ------------------------------------------------------------ lint */
+
+static void lint_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: wsspec lint [FILES|DIRS...]\n"
+            "\n"
+            "Check case files (cases/README.md) and print every error as FILE:LINE: message,\n"
+            "then a summary. Directories contribute their *.wsc files; all files together\n"
+            "form one catalogue, so case ids must be unique over all of them.\n"
+            "Default: the built-in catalogue (%s).\n"
+            "\n"
+            "Exit status: 0 no errors, 1 errors, 2 usage error.\n",
+            case_default_dir());
+}
+
+int case_cmd_lint(int argc, char **argv)
+{
+    bool opts_done = false;
+    size_t n_paths = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (opts_done || a[0] != '-' || a[1] == '\0') {
+            n_paths++;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            opts_done = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            lint_usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "wsspec lint: unknown option '%s' (see wsspec lint --help)\n", a);
+            return 2;
+        }
+    }
+    struct case_catalogue cat;
+    memset(&cat, 0, sizeof cat);
+    struct seen seen = {0};
+    size_t errors = 0;
+    opts_done = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!opts_done && strcmp(a, "--") == 0) {
+            opts_done = true;
+            continue;
+        }
+        if (opts_done || a[0] != '-' || a[1] == '\0')
+            errors += read_path(&cat, &seen, a, stdout);
+    }
+    if (n_paths == 0)
+        errors += read_path(&cat, &seen, case_default_dir(), stdout);
+    printf("%zu files, %zu cases, %zu errors\n", cat.n_files, cat.n_cases, errors);
+    case_catalogue_free(&cat);
+    seen_free(&seen);
+    if (fflush(stdout) != 0)
+        return 1;
+    return errors ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ list */
+
+static const char *judge_name(enum judge_kind j)
+{
+    switch (j) {
+    case JUDGE_SIZE:
+        return "size";
+    case JUDGE_INFORMATIONAL:
+        return "informational";
+    case JUDGE_EVENTS:
+    default:
+        return "events";
+    }
+}
+
+static const char *level_name(enum rfc_level l)
+{
+    return l == RFC_MUST ? "MUST" : l == RFC_SHOULD ? "SHOULD" : "MAY";
+}
+
+/* A JSON string (RFC 8259): quotes, backslashes and control characters escaped; a byte
+ * that does not start a valid UTF-8 sequence becomes U+FFFD, so the output is valid
+ * whatever the catalogue holds. */
+static void json_str(FILE *f, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)(s ? s : "");
+    size_t n = strlen((const char *)u);
+    fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+            i++;
+        } else if (c < 0x20) {
+            switch (c) {
+            case '\n':
+                fputs("\\n", f);
+                break;
+            case '\r':
+                fputs("\\r", f);
+                break;
+            case '\t':
+                fputs("\\t", f);
+                break;
+            case '\b':
+                fputs("\\b", f);
+                break;
+            case '\f':
+                fputs("\\f", f);
+                break;
+            default:
+                fprintf(f, "\\u%04x", c);
+            }
+            i++;
+        } else if (c < 0x80) {
+            fputc(c, f);
+            i++;
+        } else {
+            size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                         : c >= 0xE0 && c <= 0xEF ? 3
+                         : c >= 0xF0 && c <= 0xF4 ? 4
+                                                  : 0;
+            if (len && len <= n - i && ws_utf8_valid(u + i, len)) {
+                fwrite(u + i, 1, len, f);
+                i += len;
+            } else {
+                fputs("\\ufffd", f);
+                i++;
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+int case_list_json(FILE *out, const struct case_catalogue *cat, const size_t *idx, size_t n)
+{
+    fputc('[', out);
+    for (size_t k = 0; k < n; k++) {
+        const struct case_def *c = &cat->cases[idx[k]];
+        fputs(k ? ",\n  {" : "\n  {", out);
+        fputs("\"id\": ", out);
+        json_str(out, c->id);
+        fputs(", \"title\": ", out);
+        json_str(out, c->title);
+        fputs(", \"expectation\": ", out);
+        json_str(out, c->expectation);
+        fputs(", \"rfc\": [", out);
+        for (size_t r = 0; r < c->n_rfc; r++) {
+            fputs(r ? ", {\"section\": " : "{\"section\": ", out);
+            json_str(out, c->rfc[r].section);
+            fputs(", \"level\": ", out);
+            json_str(out, level_name(c->rfc[r].level));
+            fputs(", \"sentence\": ", out);
+            json_str(out, c->rfc[r].sentence);
+            fputc('}', out);
+        }
+        fputs("], \"judge\": ", out);
+        json_str(out, judge_name(c->judge));
+        fputs(", \"file\": ", out);
+        json_str(out, c->file);
+        fprintf(out, ", \"line\": %d}", c->line);
+    }
+    fputs(n ? "\n]\n" : "]\n", out);
+    return ferror(out) ? -1 : 0;
+}
+
+static void list_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: wsspec list [--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... "
+            "[--json]\n"
+            "\n"
+            "List the cases of the catalogue: one line per case, its id and title.\n"
+            "\n"
+            "  --cases PATTERNS    only these cases: comma-separated ids or patterns with '*'\n"
+            "                      matched from the start of the id (\"1.*,6.4.*\", \"9.1.1\")\n"
+            "  --exclude PATTERNS  leave these out (same syntax)\n"
+            "  --cases-dir DIR     add the *.wsc files of DIR to the catalogue (repeatable)\n"
+            "  --json              a JSON array of {id, title, expectation, rfc, judge, file,\n"
+            "                      line} instead of text\n"
+            "\n"
+            "The built-in catalogue: %s ($WSSPEC_CASES overrides it).\n"
+            "Exit status: 0 listed, 1 errors in the catalogue (the valid cases are still\n"
+            "listed), 2 usage error.\n",
+            case_default_dir());
+}
+
+/* "--name VALUE" or "--name=VALUE": the value, advancing *i past it; NULL if argv[*i] is
+ * not this option. *missing is set when the option has no value. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/* Repeated --cases / --exclude add to the list. */
+static bool append_list(char **list, const char *v)
+{
+    size_t old = *list ? strlen(*list) : 0, vn = strlen(v);
+    char *q = realloc(*list, old + 1 + vn + 1);
+    if (!q)
+        return false;
+    if (old)
+        q[old++] = ',';
+    memcpy(q + old, v, vn + 1);
+    *list = q;
+    return true;
+}
+
+int case_cmd_list(int argc, char **argv)
+{
+    char *include = NULL, *exclude = NULL;
+    bool json = false;
+    int status = 2;
+    const char **dirs = calloc((size_t)(argc > 0 ? argc : 1), sizeof *dirs);
+    size_t n_dirs = 0;
+    if (!dirs) {
+        fprintf(stderr, "wsspec list: out of memory\n");
+        return 1;
+    }
+    for (int i = 1; i < argc; i++) {
+        bool missing = false;
+        const char *v;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            list_usage(stdout);
+            status = 0;
+            goto out;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else if ((v = opt_value(argc, argv, &i, "--cases-dir", &missing))) {
+            dirs[n_dirs++] = v;
+        } else if (!missing && (v = opt_value(argc, argv, &i, "--cases", &missing))) {
+            if (!append_list(&include, v)) {
+                fprintf(stderr, "wsspec list: out of memory\n");
+                status = 1;
+                goto out;
+            }
+        } else if (!missing && (v = opt_value(argc, argv, &i, "--exclude", &missing))) {
+            if (!append_list(&exclude, v)) {
+                fprintf(stderr, "wsspec list: out of memory\n");
+                status = 1;
+                goto out;
+            }
+        } else if (missing) {
+            fprintf(stderr, "wsspec list: option '%s' needs a value\n", argv[i]);
+            goto out;
+        } else {
+            fprintf(stderr, "wsspec list: unknown option or argument '%s' (see --help)\n", argv[i]);
+            goto out;
+        }
+    }
+
+    struct case_catalogue cat;
+    memset(&cat, 0, sizeof cat);
+    struct seen seen = {0};
+    size_t errors = read_path(&cat, &seen, case_default_dir(), stderr);
+    for (size_t d = 0; d < n_dirs; d++) {
+        if (!is_dir(dirs[d])) {
+            fprintf(stderr, "%s:0: not a directory\n", dirs[d]);
+            errors++;
+            continue;
+        }
+        errors += read_path(&cat, &seen, dirs[d], stderr);
+    }
+    size_t *idx = malloc((cat.n_cases + 1) * sizeof *idx);
+    if (!idx) {
+        fprintf(stderr, "wsspec list: out of memory\n");
+        status = 1;
+    } else {
+        size_t n = case_select(&cat, include, exclude, idx);
+        if (json) {
+            case_list_json(stdout, &cat, idx, n);
+        } else {
+            for (size_t k = 0; k < n; k++)
+                printf("%-8s  %s\n", cat.cases[idx[k]].id, cat.cases[idx[k]].title);
+        }
+        status = errors ? 1 : 0;
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+            fprintf(stderr, "wsspec list: cannot write the listing: %s\n", strerror(errno));
+            status = 1;
+        }
+    }
+    free(idx);
+    case_catalogue_free(&cat);
+    seen_free(&seen);
+out:
+    free(include);
+    free(exclude);
+    free(dirs);
+    return status;
+}

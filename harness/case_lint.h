@@ -1,0 +1,46 @@
+/*
+ * case_lint.h - the catalogue subcommands of `wsspec`: `lint` (check case files, name
+ * file and line of every error) and `list` (show the selected cases, as text or JSON),
+ * and where the built-in catalogue lives. Both entry points take argv starting at the
+ * subcommand's name and return the exit status: 0 clean, 1 errors in the catalogue,
+ * 2 usage error (one line on stderr).
+ */
+#ifndef CASE_LINT_H
+#define CASE_LINT_H
+
+#include <stdio.h>
+
+#include "case.h"
+
+/* `wsspec lint [FILES|DIRS...]`: parse the given files and every *.wsc of the given
+ * directories (default: case_default_dir()) as one catalogue, so ids must be unique
+ * over all of them. Prints each error as "FILE:LINE: message" on stdout, then
+ * "N files, M cases, K errors" (M counts the cases without errors). */
+int case_cmd_lint(int argc, char **argv);
+
+/* `wsspec list [--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... [--json]`:
+ * the built-in catalogue plus each --cases-dir (a directory already read is not read
+ * twice), filtered like `run` (case_select). One line per case, "ID  TITLE", or with
+ * --json a JSON array (case_list_json). Catalogue errors go to stderr and make the
+ * exit status 1; the cases without errors are still listed. */
+int case_cmd_list(int argc, char **argv);
+
+/* The built-in catalogue directory, in order of preference:
+ *  1. $WSSPEC_CASES when set and not empty;
+ *  2. <directory of the running binary>/../cases when that is a directory (the binary
+ *     is build/wsspec, the catalogue cases/ of the same source tree), from
+ *     /proc/self/exe, made canonical;
+ *  3. WSSPEC_CASES_DIR, a compile-time default: "cases" (relative to the working
+ *     directory) unless the build defines it (-DWSSPEC_CASES_DIR='"/usr/share/..."').
+ * The string is the environment's or a static buffer: valid until the next call, not
+ * thread-safe (the CLI calls it once). */
+const char *case_default_dir(void);
+
+/* Write cases idx[0..n) of cat to out as a JSON array of
+ *   {"id", "title", "expectation", "rfc": [{"section", "level", "sentence"}],
+ *    "judge": "events"|"size"|"informational", "file", "line"}
+ * Strings are escaped for JSON; bytes that are not UTF-8 become U+FFFD. Returns 0, or
+ * -1 when writing failed. */
+int case_list_json(FILE *out, const struct case_catalogue *cat, const size_t *idx, size_t n);
+
+#endif

@@ -1,0 +1,702 @@
+/*
+ * judge.c - from what the peer recorded in one case to Autobahn's two verdicts.
+ *
+ * behavior comes from the events (catalogue section 2.1: exact equality with the OK
+ * list, then the NON-STRICT list) or, for `expect size` cases, from the type and length
+ * of the echoes (section 9 of the catalogue); behaviorClose from the close check table
+ * (section 2.2, rules 1-5, first match wins). Then the overrides: wrong-closer-fatal,
+ * wrong-code-fails, handshake never completed, informational, and wsspec's own: a
+ * server that broke a rule our strict receive path enforces (r->peer_error) can never
+ * pass. Result texts are Autobahn's, verbatim, so reports read the same; `broken` is
+ * wsspec's one-line "expected X, got Y" for the failure block of every report.
+ *
+ * This file also holds the bounded recorders the peer appends to (result_add_event,
+ * result_add_wirelog): whatever the target sends, a case costs a bounded amount of
+ * memory (see result.h for the bounds and why).
+ */
+#include "result.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ names */
+
+const char *behavior_name(enum behavior b)
+{
+    switch (b) {
+    case B_OK:
+        return "OK";
+    case B_NON_STRICT:
+        return "NON-STRICT";
+    case B_INFORMATIONAL:
+        return "INFORMATIONAL";
+    case B_UNIMPLEMENTED:
+        return "UNIMPLEMENTED";
+    case B_FAILED:
+        return "FAILED";
+    }
+    return "FAILED"; /* an out-of-range value must never read as a pass */
+}
+
+const char *behavior_close_name(enum behavior_close b)
+{
+    switch (b) {
+    case BC_OK:
+        return "OK";
+    case BC_FAILED:
+        return "FAILED";
+    case BC_UNCLEAN:
+        return "UNCLEAN";
+    case BC_WRONG_CODE:
+        return "WRONG CODE";
+    case BC_FAILED_BY_CLIENT:
+        return "FAILED BY CLIENT";
+    case BC_INFORMATIONAL:
+        return "INFORMATIONAL";
+    }
+    return "FAILED";
+}
+
+/* ------------------------------------------------------------ recording */
+
+static size_t size_from_u64(uint64_t v)
+{
+    /* The one place a 64-bit length becomes a size_t: saturate instead of wrapping. */
+    return v < (uint64_t)SIZE_MAX ? (size_t)v : SIZE_MAX;
+}
+
+/* How many payload bytes event number `index` keeps. The base bound is the peer's
+ * keep_bytes (RESULT_KEEP_BYTES when unset); it is raised to the length of the payload
+ * the case expects at that index, so an echo that could be equal is always kept whole
+ * and the comparison stays exact. Raising it only at expected indexes keeps a flood
+ * cheap: past the longest list every event keeps the base bound. */
+static size_t event_keep(const struct case_result *r, size_t index)
+{
+    size_t keep = r->keep_bytes ? r->keep_bytes : RESULT_KEEP_BYTES;
+    const struct case_def *d = r->def;
+    if (!d)
+        return keep;
+    const struct event_list *lists[2] = {&d->ok, &d->non_strict};
+    for (size_t i = 0; i < 2; i++) {
+        const struct event_list *l = lists[i];
+        if (!l->present || index >= l->n || l->events[index].type == EV_TIMEOUT)
+            continue;
+        size_t want = size_from_u64(l->events[index].payload.len);
+        if (want > keep)
+            keep = want;
+    }
+    return keep;
+}
+
+static void copy_tag(char *dst, size_t cap, const char *src)
+{
+    size_t n = src ? strnlen(src, cap - 1) : 0;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+void result_add_event(struct case_result *r, enum event_type type, bool binary, const uint8_t *data,
+                      uint64_t len, const char *tag, double at_ms)
+{
+    if (r->n_events >= RESULT_EVENTS_MAX) {
+        r->events_dropped++;
+        return;
+    }
+    if (r->n_events == r->cap_events) {
+        size_t cap = r->cap_events ? r->cap_events * 2 : 16;
+        if (cap > RESULT_EVENTS_MAX)
+            cap = RESULT_EVENTS_MAX;
+        struct recorded_event *ev = realloc(r->events, cap * sizeof *ev);
+        if (!ev) {
+            /* Out of memory is not the target's fault, but dropping and counting keeps
+             * the promise that recording never aborts a case; a dropped event can
+             * never make a case pass (judge_case treats drops as a mismatch). */
+            r->events_dropped++;
+            return;
+        }
+        r->events = ev;
+        r->cap_events = cap;
+    }
+    struct recorded_event *ev = &r->events[r->n_events];
+    memset(ev, 0, sizeof *ev);
+    size_t keep = event_keep(r, r->n_events);
+    size_t kept = data ? (len < keep ? (size_t)len : keep) : 0;
+    if (kept) {
+        ev->data = malloc(kept);
+        if (!ev->data) {
+            r->events_dropped++;
+            return;
+        }
+        memcpy(ev->data, data, kept);
+    }
+    ev->type = type;
+    ev->binary = type == EV_MESSAGE && binary;
+    ev->data_len = kept;
+    ev->len = len;
+    copy_tag(ev->tag, sizeof ev->tag, tag);
+    ev->at_ms = at_ms;
+    r->n_events++;
+}
+
+void result_add_wirelog(struct case_result *r, const struct wirelog_row *row)
+{
+    if (r->n_wirelog >= RESULT_WIRELOG_MAX) {
+        r->wirelog_dropped++;
+        return;
+    }
+    if (r->n_wirelog == r->cap_wirelog) {
+        size_t cap = r->cap_wirelog ? r->cap_wirelog * 2 : 64;
+        if (cap > RESULT_WIRELOG_MAX)
+            cap = RESULT_WIRELOG_MAX;
+        struct wirelog_row *rows = realloc(r->wirelog, cap * sizeof *rows);
+        if (!rows) {
+            r->wirelog_dropped++;
+            return;
+        }
+        r->wirelog = rows;
+        r->cap_wirelog = cap;
+    }
+    struct wirelog_row *w = &r->wirelog[r->n_wirelog++];
+    *w = *row;
+    /* The row is rendered later from these fields: keep them inside their arrays
+     * whatever the caller filled in. */
+    if (w->data_len > RESULT_WIRELOG_BYTES)
+        w->data_len = RESULT_WIRELOG_BYTES;
+    w->text[sizeof w->text - 1] = '\0';
+}
+
+void result_free(struct case_result *r)
+{
+    for (size_t i = 0; i < r->n_events; i++)
+        free(r->events[i].data);
+    free(r->events);
+    r->events = NULL;
+    r->n_events = r->cap_events = 0;
+    free(r->wirelog);
+    r->wirelog = NULL;
+    r->n_wirelog = r->cap_wirelog = 0;
+    free(r->http_request);
+    free(r->http_response);
+    r->http_request = r->http_response = NULL;
+    r->http_response_len = 0;
+    free(r->local_close_reason);
+    free(r->remote_close_reason);
+    r->local_close_reason = r->remote_close_reason = NULL;
+    r->local_close_reason_len = r->remote_close_reason_len = 0;
+}
+
+/* ------------------------------------------------------------ comparing events */
+
+static bool event_equal(const struct recorded_event *got, const struct event *want)
+{
+    if (got->type != want->type)
+        return false;
+    if (want->type == EV_TIMEOUT)
+        return strncmp(got->tag, want->tag, sizeof got->tag) == 0;
+    if (want->type == EV_MESSAGE && got->binary != want->binary)
+        return false;
+    /* Full lengths first; then every byte, which needs every byte kept. event_keep
+     * guarantees that for an event of the expected length; a shortfall (the peer set a
+     * smaller bound itself) is a mismatch rather than a guess. */
+    if (got->len != want->payload.len || got->data_len != got->len)
+        return false;
+    return payload_equal(&want->payload, got->data, got->data_len);
+}
+
+static bool events_match(const struct case_result *r, const struct event_list *l)
+{
+    if (!l->present || r->events_dropped || r->n_events != l->n)
+        return false;
+    for (size_t i = 0; i < l->n; i++)
+        if (!event_equal(&r->events[i], &l->events[i]))
+            return false;
+    return true;
+}
+
+static uint32_t size_count(const struct case_def *d)
+{
+    return d->size_count ? d->size_count : 1; /* `expect size` without count= means 1 */
+}
+
+static bool size_decided(const struct case_result *r)
+{
+    return r->size_bad_type || r->size_len_mismatch || r->size_seen >= size_count(r->def);
+}
+
+bool judge_events_complete(const struct case_result *r)
+{
+    const struct case_def *d = r->def;
+    if (!d)
+        return false;
+    /* Size cases have no event lists (Autobahn's `expected` is {}); there, "nothing
+     * more can change the verdict" means the echoes are all in or one was wrong, which
+     * is when Autobahn closes with 1000. A pong alone never completes them (an
+     * unsolicited pong is allowed by RFC 6455 5.5.3; catalogue erratum 2). */
+    if (d->judge == JUDGE_SIZE)
+        return size_decided(r);
+    bool any = false;
+    const struct event_list *lists[2] = {&d->ok, &d->non_strict};
+    for (size_t i = 0; i < 2; i++) {
+        if (!lists[i]->present)
+            continue;
+        any = true;
+        if (!events_match(r, lists[i]))
+            return false;
+    }
+    return any; /* no list at all: nothing to be complete against, timers decide */
+}
+
+bool judge_passed(const struct case_result *r, bool strict)
+{
+    bool behavior_ok = r->behavior == B_OK || r->behavior == B_INFORMATIONAL ||
+                       r->behavior == B_UNIMPLEMENTED || (r->behavior == B_NON_STRICT && !strict);
+    bool close_ok = r->behavior_close == BC_OK || r->behavior_close == BC_INFORMATIONAL;
+    return behavior_ok && close_ok;
+}
+
+/* ------------------------------------------------------------ one-line texts */
+
+/* A bounded line builder: appends until full, then marks the end with "...". */
+struct line {
+    char *p;
+    size_t cap, len;
+    bool full;
+};
+
+static void line_init(struct line *l, char *buf, size_t cap)
+{
+    l->p = buf;
+    l->cap = cap;
+    l->len = 0;
+    l->full = false;
+    buf[0] = '\0';
+}
+
+static void line_add(struct line *l, const char *fmt, ...)
+{
+    if (l->full)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(l->p + l->len, l->cap - l->len, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        l->p[l->len] = '\0';
+        return;
+    }
+    if ((size_t)n >= l->cap - l->len) {
+        l->len = l->cap - 1;
+        l->full = true;
+        if (l->cap > 4)
+            memcpy(l->p + l->cap - 4, "...", 4);
+        return;
+    }
+    l->len += (size_t)n;
+}
+
+/* How much of a payload a one-line text shows: enough to recognise it. */
+#define LINE_TEXT_SHOWN 24
+#define LINE_HEX_SHOWN 12
+
+static void line_payload(struct line *l, const uint8_t *p, size_t avail, uint64_t len)
+{
+    size_t shown = avail < LINE_TEXT_SHOWN ? avail : LINE_TEXT_SHOWN;
+    bool printable = true;
+    for (size_t i = 0; i < shown; i++)
+        if (p[i] < 0x20 || p[i] > 0x7e)
+            printable = false;
+    if (printable) {
+        line_add(l, "'");
+        for (size_t i = 0; i < shown; i++)
+            line_add(l, p[i] == '\'' || p[i] == '\\' ? "\\%c" : "%c", p[i]);
+        line_add(l, shown < len ? "'... (%llu bytes)" : "'", (unsigned long long)len);
+        return;
+    }
+    shown = avail < LINE_HEX_SHOWN ? avail : LINE_HEX_SHOWN;
+    line_add(l, "0x");
+    for (size_t i = 0; i < shown; i++)
+        line_add(l, "%02x", p[i]);
+    if (shown < len)
+        line_add(l, "... (%llu bytes)", (unsigned long long)len);
+}
+
+static void line_expected_event(struct line *l, const struct event *e)
+{
+    if (e->type == EV_TIMEOUT) {
+        line_add(l, "timeout %s", e->tag);
+        return;
+    }
+    line_add(l, "%s",
+             e->type == EV_PONG ? "pong "
+             : e->binary        ? "message binary "
+                                : "message text ");
+    uint8_t head[LINE_TEXT_SHOWN];
+    size_t n = e->payload.len < sizeof head ? (size_t)e->payload.len : sizeof head;
+    if (n)
+        payload_copy(&e->payload, 0, head, n);
+    line_payload(l, head, n, e->payload.len);
+}
+
+static void line_recorded_event(struct line *l, const struct recorded_event *e)
+{
+    if (e->type == EV_TIMEOUT) {
+        line_add(l, "timeout %s", e->tag);
+        return;
+    }
+    line_add(l, "%s",
+             e->type == EV_PONG ? "pong "
+             : e->binary        ? "message binary "
+                                : "message text ");
+    line_payload(l, e->data, e->data_len, e->len);
+}
+
+static void line_expected_list(struct line *l, const struct event_list *el)
+{
+    line_add(l, "[");
+    for (size_t i = 0; i < el->n; i++) {
+        line_add(l, "%s", i ? ", " : "");
+        line_expected_event(l, &el->events[i]);
+    }
+    line_add(l, "]");
+}
+
+static void line_received(struct line *l, const struct case_result *r)
+{
+    line_add(l, "[");
+    for (size_t i = 0; i < r->n_events; i++) {
+        line_add(l, "%s", i ? ", " : "");
+        line_recorded_event(l, &r->events[i]);
+    }
+    if (r->events_dropped)
+        line_add(l, "%s+%llu more", r->n_events ? ", " : "", (unsigned long long)r->events_dropped);
+    line_add(l, "]");
+}
+
+/* "expected [..] or NON-STRICT [..], got [..]" */
+static void broken_events(struct case_result *r, const struct case_def *d)
+{
+    struct line l;
+    line_init(&l, r->broken, sizeof r->broken);
+    if (d->ok.present) {
+        line_add(&l, "expected ");
+        line_expected_list(&l, &d->ok);
+    }
+    if (d->non_strict.present) {
+        line_add(&l, "%s", d->ok.present ? " or NON-STRICT " : "expected NON-STRICT ");
+        line_expected_list(&l, &d->non_strict);
+    }
+    if (!d->ok.present && !d->non_strict.present)
+        line_add(&l, "the case lists no expected events");
+    line_add(&l, ", got ");
+    line_received(&l, r);
+}
+
+/* For a NON-STRICT verdict: which OK list the server missed (fails under --strict). */
+static void broken_non_strict(struct case_result *r, const struct case_def *d)
+{
+    struct line l;
+    line_init(&l, r->broken, sizeof r->broken);
+    line_add(&l, "expected ");
+    line_expected_list(&l, &d->ok);
+    line_add(&l, ", got NON-STRICT ");
+    line_received(&l, r);
+}
+
+static void broken_peer_error(struct case_result *r)
+{
+    const char *section = ws_error_section(r->peer_error);
+    struct line l;
+    line_init(&l, r->broken, sizeof r->broken);
+    line_add(&l, "server broke a rule: %s", ws_error_text(r->peer_error));
+    if (section[0])
+        line_add(&l, " (RFC 6455 %s)", section);
+    line_add(&l, ": %s at byte %llu", ws_error_name(r->peer_error),
+             (unsigned long long)r->peer_error_offset);
+}
+
+static void broken_handshake(struct case_result *r)
+{
+    struct line l;
+    line_init(&l, r->broken, sizeof r->broken);
+    if (!r->connected) {
+        line_add(&l, "could not connect: %s",
+                 r->connect_error[0] ? r->connect_error : "no TCP connection");
+    } else if (r->was_open_handshake_timeout) {
+        line_add(&l, "server did not finish the opening handshake in time");
+    } else if (r->handshake_error != WS_E_OK) {
+        const char *section = ws_error_section(r->handshake_error);
+        line_add(&l, "opening handshake failed: %s", ws_error_text(r->handshake_error));
+        if (section[0])
+            line_add(&l, " (RFC 6455 %s)", section);
+        line_add(&l, ": %s", ws_error_name(r->handshake_error));
+    } else {
+        line_add(&l, "opening handshake never completed%s%s", r->connect_error[0] ? ": " : "",
+                 r->connect_error);
+    }
+}
+
+static void line_codes(struct line *l, const struct close_rule *c, const char *sep)
+{
+    size_t n = c->n_codes < 8 ? c->n_codes : 8;
+    for (size_t i = 0; i < n; i++)
+        line_add(l, "%s%u", i ? sep : "", (unsigned)c->codes[i]);
+}
+
+/* ------------------------------------------------------------ close check */
+
+enum close_rule_hit {
+    CLOSE_WRONG_CLOSER = 1,
+    CLOSE_UNCLEAN = 2,
+    CLOSE_WRONG_CODE = 3,
+    CLOSE_DROPPED_BY_CLIENT = 4,
+    CLOSE_FINE = 5,
+};
+
+static bool code_allowed(const struct close_rule *c, int code)
+{
+    size_t n = c->n_codes < 8 ? c->n_codes : 8;
+    for (size_t i = 0; i < n; i++)
+        if (c->codes[i] == code)
+            return true;
+    return false;
+}
+
+/* The close check of catalogue 2.2: rules in order, first match wins. Fills
+ * behavior_close and result_close, and the close line into *why (for `broken`). */
+static enum close_rule_hit judge_close(struct case_result *r, const struct case_def *d, char *why,
+                                       size_t why_cap)
+{
+    const struct close_rule *c = &d->close;
+    struct line l;
+    line_init(&l, why, why_cap);
+
+    if (c->closed_by_me != r->closed_by_me) {
+        r->behavior_close = BC_FAILED;
+        snprintf(r->result_close, sizeof r->result_close,
+                 "The connection was failed by the wrong endpoint");
+        if (!c->closed_by_me && r->failed_by_me && d->kill_after > 0)
+            line_add(&l, "server did not fail the connection: wsspec had to close (killAfter %gs)",
+                     d->kill_after);
+        else if (!c->closed_by_me)
+            line_add(&l, "server did not fail the connection: wsspec sent the first Close");
+        else if (r->remote_close_code >= 0)
+            line_add(&l, "server sent the first Close (code %d) where wsspec was to close",
+                     r->remote_close_code);
+        else
+            line_add(&l, "server closed the connection first where wsspec was to close");
+        return CLOSE_WRONG_CLOSER;
+    }
+    if (c->require_clean && !r->was_clean) {
+        r->behavior_close = BC_UNCLEAN;
+        snprintf(r->result_close, sizeof r->result_close,
+                 "The spec requires the connection to be failed cleanly here");
+        line_add(&l, "closing handshake not clean: %s",
+                 r->was_not_clean_reason ? r->was_not_clean_reason : "no reason recorded");
+        return CLOSE_UNCLEAN;
+    }
+    if (r->remote_close_code >= 0 && !code_allowed(c, r->remote_close_code)) {
+        r->behavior_close = BC_WRONG_CODE;
+        /* Autobahn's text: the allowed codes joined by "," (Python's ','.join). */
+        struct line t;
+        line_init(&t, r->result_close, sizeof r->result_close);
+        if (c->n_codes) {
+            line_add(&t, "The close code should have been ");
+            line_codes(&t, c, ",");
+            line_add(&t, " or empty");
+        } else {
+            line_add(&t, "The close code should have been empty");
+        }
+        line_add(&l, "server sent close code %d, allowed: ", r->remote_close_code);
+        line_codes(&l, c, ", ");
+        line_add(&l, "%s", c->n_codes ? " or none" : "none");
+        return CLOSE_WRONG_CODE;
+    }
+    if (r->dropped_by_me) {
+        /* Rule 4 applies because wsspec is always the client (fuzzingclient mode). */
+        r->behavior_close = BC_FAILED_BY_CLIENT;
+        snprintf(r->result_close, sizeof r->result_close,
+                 "It is preferred that the server close the TCP connection");
+        line_add(&l, "server did not close the TCP connection: wsspec dropped it");
+        return CLOSE_DROPPED_BY_CLIENT;
+    }
+    r->behavior_close = BC_OK;
+    snprintf(r->result_close, sizeof r->result_close, "Connection was properly closed");
+    return CLOSE_FINE;
+}
+
+/* ------------------------------------------------------------ behavior */
+
+/* Event lists (catalogue 2.1): OK first, then NON-STRICT; exact equality. */
+static void judge_events(struct case_result *r, const struct case_def *d)
+{
+    if (events_match(r, &d->ok)) {
+        r->behavior = B_OK;
+    } else if (events_match(r, &d->non_strict)) {
+        r->behavior = B_NON_STRICT;
+        broken_non_strict(r, d);
+    } else {
+        broken_events(r, d);
+        return;
+    }
+    snprintf(r->result, sizeof r->result, "Actual events match at least one expected.");
+}
+
+static double size_deadline(const struct case_def *d)
+{
+    return d->close_after > 0 ? d->close_after : d->kill_after;
+}
+
+/* `expect size` (section 9): type and exact length of size_count echoes; the content is
+ * not compared (Autobahn: "FIXME: check actual content"). Texts: 9.1-9.6 for one echo,
+ * 9.7/9.8 for many. */
+static void judge_size(struct case_result *r, const struct case_def *d)
+{
+    const char *want = d->size_binary ? "binary" : "text";
+    const char *other = d->size_binary ? "text" : "binary";
+    unsigned long long want_len = (unsigned long long)d->size_len;
+    uint32_t count = size_count(d);
+    struct line l;
+    line_init(&l, r->broken, sizeof r->broken);
+
+    if (count > 1) {
+        if (r->size_bad_type || r->size_len_mismatch) {
+            bool got_binary = r->size_bad_type ? !d->size_binary : d->size_binary;
+            uint64_t got_len = r->size_len_mismatch ? r->size_bad_len : d->size_len;
+            snprintf(r->result, sizeof r->result,
+                     "Echo'ed message type or length differs from what I sent (got binary = %s, "
+                     "payload length = %llu).",
+                     got_binary ? "True" : "False", (unsigned long long)got_len);
+            line_add(&l, "expected %s echoes of %llu bytes, got a %s message of %llu bytes", want,
+                     want_len, got_binary ? "binary" : "text", (unsigned long long)got_len);
+        } else if (r->size_seen >= count) {
+            r->behavior = B_OK;
+            snprintf(r->result, sizeof r->result, "Ok, received all echo'ed messages in time.");
+        } else {
+            snprintf(r->result, sizeof r->result, "Case did not finish within %g seconds.",
+                     size_deadline(d));
+            line_add(&l, "expected %u %s echoes of %llu bytes within %gs, got %u", (unsigned)count,
+                     want, want_len, size_deadline(d), (unsigned)r->size_seen);
+        }
+        return;
+    }
+    if (r->size_bad_type) {
+        /* Autobahn 9.4.x says "... but got binary." even when it got text; wsspec names
+         * the type it got (a deliberate difference, see reports/README.md). */
+        snprintf(r->result, sizeof r->result, "Expected %s message with payload, but got %s.", want,
+                 other);
+        line_add(&l, "expected a %s message of %llu bytes, got a %s message", want, want_len,
+                 other);
+    } else if (r->size_len_mismatch) {
+        snprintf(r->result, sizeof r->result,
+                 "Expected %s message with payload of length %llu, but got %llu.", want, want_len,
+                 (unsigned long long)r->size_bad_len);
+        line_add(&l, "expected a %s message of %llu bytes, got %llu bytes", want, want_len,
+                 (unsigned long long)r->size_bad_len);
+    } else if (r->size_seen >= 1) {
+        r->behavior = B_OK;
+        snprintf(r->result, sizeof r->result, "Received %s message of length %llu.", want,
+                 want_len);
+    } else {
+        snprintf(r->result, sizeof r->result, "Did not receive message within %g seconds.",
+                 size_deadline(d));
+        line_add(&l, "expected a %s message of %llu bytes within %gs, got none", want, want_len,
+                 size_deadline(d));
+    }
+}
+
+/* Informational cases (7.1.6, 7.13.x): never judged, but the result says what happened.
+ * A case with a NON-STRICT list is 7.1.6-shaped (which of two orders happened); one
+ * without is 7.13-shaped (the outcome is undefined by the spec). */
+static void judge_informational(struct case_result *r, const struct case_def *d)
+{
+    const char *text = "Actual events are undefined by the spec.";
+    if (d->non_strict.present) {
+        if (events_match(r, &d->ok))
+            text = "Text message was processed before close.";
+        else if (events_match(r, &d->non_strict))
+            text = "Close was processed before text message could be returned.";
+        else
+            text = "Actual events differ from any expected.";
+    }
+    snprintf(r->result, sizeof r->result, "%s", text);
+    r->behavior = B_INFORMATIONAL;
+    r->behavior_close = BC_INFORMATIONAL;
+}
+
+void judge_case(struct case_result *r)
+{
+    const struct case_def *d = r->def;
+
+    /* Autobahn's starting point: everything FAILED until shown otherwise. */
+    r->behavior = B_FAILED;
+    r->behavior_close = BC_FAILED;
+    snprintf(r->result, sizeof r->result, "Actual events differ from any expected.");
+    snprintf(r->result_close, sizeof r->result_close,
+             "TCP connection was dropped without close handshake");
+    r->broken[0] = '\0';
+
+    if (!d) {
+        snprintf(r->broken, sizeof r->broken, "no case definition to judge against");
+        return;
+    }
+    if (!r->handshake_done) {
+        snprintf(r->result_close, sizeof r->result_close,
+                 "The WebSocket opening handshake was never completed!");
+        broken_handshake(r);
+        return;
+    }
+
+    switch (d->judge) {
+    case JUDGE_EVENTS:
+        judge_events(r, d);
+        break;
+    case JUDGE_SIZE:
+        judge_size(r, d);
+        break;
+    case JUDGE_INFORMATIONAL:
+        break;
+    }
+
+    char close_why[sizeof r->broken];
+    enum close_rule_hit hit = judge_close(r, d, close_why, sizeof close_why);
+
+    if (d->judge == JUDGE_INFORMATIONAL) {
+        /* The close check above only supplied resultClose; both verdicts are
+         * INFORMATIONAL whatever happened. A rule the server broke is still named. */
+        judge_informational(r, d);
+        if (r->peer_error != WS_E_OK)
+            broken_peer_error(r);
+        return;
+    }
+
+    if (d->close.wrong_closer_fatal && hit == CLOSE_WRONG_CLOSER)
+        r->behavior = B_FAILED; /* the server never detected what it had to (issue #20) */
+    if (d->close.wrong_code_fails && hit == CLOSE_WRONG_CODE) {
+        r->behavior = B_FAILED;
+        snprintf(r->result, sizeof r->result, "%s", r->result_close);
+    }
+    if (r->peer_error != WS_E_OK) {
+        /* The server broke a rule wsspec's receive path enforces and the peer failed the
+         * connection: whatever the lists say, that is not a pass. */
+        if (r->behavior != B_FAILED) {
+            const char *section = ws_error_section(r->peer_error);
+            snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s%s%s%s.",
+                     ws_error_text(r->peer_error), section[0] ? " (RFC 6455 " : "", section,
+                     section[0] ? ")" : "");
+        }
+        r->behavior = B_FAILED;
+        broken_peer_error(r);
+        return;
+    }
+
+    /* One line for the failure block: the behavior's own reason when it has one (it
+     * is the more basic failure), else the close check's. */
+    if (r->behavior == B_FAILED && r->broken[0])
+        return;
+    if (r->behavior_close != BC_OK || r->behavior == B_FAILED)
+        snprintf(r->broken, sizeof r->broken, "%s", close_why);
+}

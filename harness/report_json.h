@@ -1,0 +1,65 @@
+/*
+ * report_json.h - the JSON files of a report directory, written from finished case
+ * results (result.h) and the run's metadata:
+ *
+ *   DIR/index.json                      Autobahn's summary: agent -> case id -> verdicts
+ *   DIR/<agent>_case_<id>.json          Autobahn's per-case record plus wsspec's keys
+ *   DIR/wsspec.json                     the whole run in one file (wsspec's own schema)
+ *
+ * The schemas, the string encoding rules and the verdict rules are documented for
+ * users in reports/README.md; keep that file in step with report_json.c.
+ *
+ * Every file is written to DIR/.NAME.tmp and renamed over DIR/NAME, so a reader never
+ * sees half a file. Errors are returned with a message; nothing here aborts.
+ */
+#ifndef REPORT_JSON_H
+#define REPORT_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "result.h"
+
+struct report_target {
+    const char *url; /* as given on the command line; not owned */
+    char agent[128]; /* the agent name its cases were recorded under */
+};
+
+/* What the run was. Strings and arrays are the caller's and only read during
+ * report_json_write. Zero is a valid value for every field (meaning "not known"). */
+struct report_run {
+    const char *name;    /* tool name; NULL = "wsspec" */
+    const char *version; /* tool version, "0.1.0" */
+    uint64_t seed;       /* the run's seed (written as a decimal string: it can exceed 2^53) */
+    double started;      /* wall clock at the start, seconds since the epoch */
+    double finished;     /* wall clock at the end; 0 = started + wall_ms */
+    double wall_ms;      /* elapsed time of the whole run */
+    int argc;            /* the command line as given (argv[0] first) */
+    char *const *argv;
+    bool strict;          /* --strict: NON-STRICT counts as a failure */
+    double timeout_scale; /* --timeout-scale */
+    unsigned jobs;        /* -j */
+    const char *cases;    /* --cases patterns; NULL = all */
+    const char *exclude;  /* --exclude patterns; NULL = none */
+    const struct report_target *targets;
+    size_t n_targets;
+    bool fsync; /* fsync every file before the rename (crash safety; slower) */
+};
+
+/* Write all three kinds of file for results[0..n) into dir, creating dir (and its
+ * parents) when missing. results are in run order: a result's Autobahn "case" number
+ * is its 1-based position among the results of the same agent. When one (agent, case
+ * id) pair occurs more than once, the last result is the one index.json and the
+ * per-case file show. Returns 0, or -1 with a one-line message in err (err_cap bytes,
+ * NUL-terminated) naming the file and the reason; files written before the error stay. */
+int report_json_write(const char *dir, const struct case_result *results, size_t n,
+                      const struct report_run *run, char *err, size_t err_cap);
+
+/* The per-case file name, "<agent>_case_<id>.json" with the agent normalised the way
+ * Autobahn does it (lower-cased; every character outside [a-z0-9] becomes a blank;
+ * trimmed; blanks become '_') and the id's dots replaced by '_'. Returns the length it
+ * needs (like snprintf); the name is complete only when that is < cap. */
+size_t report_json_case_filename(const char *agent, const char *id, char *out, size_t cap);
+
+#endif
