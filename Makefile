@@ -2,7 +2,9 @@
 #
 #   make            build/wsspec (the one binary: run, echo, list, lint, report, ...)
 #   make test       unit tests (plain and ASan+UBSan), endpoint probes, interop
-#   make run        build, start `wsspec echo` on loopback, run the suite against it
+#   make run        build, start `wsspec echo` on loopback, run the suite against it,
+#                   reports in reports/out/
+#   make interop    the suite against real third-party servers (python3-websockets)
 #   make bench      benchmarks (figures, not pass/fail)
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #
@@ -44,7 +46,7 @@ UNIT_SAN_BIN := $(patsubst reference/tests/%.c,$(B)/san-tests/%,$(UNIT_SRC)) \
                 $(patsubst harness/tests/%.c,$(B)/san-tests/%,$(HTEST_SRC))
 BENCH_BIN    := $(patsubst tests/%.c,$(B)/%,$(BENCH_SRC))
 
-.PHONY: all deps test unit unit-san itest run bench clean format
+.PHONY: all deps test unit unit-san itest run interop bench clean format
 all: $(B)/wsspec
 
 $(B)/obj/%.o: %.c
@@ -103,9 +105,14 @@ run: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@bash tests/run-echo
 
+interop: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) all
+	@WSSPEC=$(CURDIR)/$(B)/wsspec bash tests/itest_interop_websockets.sh
+
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@bash tests/bench-echo
+	@bash tests/bench-run
 
 format:
 	clang-format -i $(CORE_SRC) $(wildcard reference/*.h) $(ECHO_SRC) $(wildcard reference/echo/*.h) \

@@ -70,6 +70,11 @@
 #define EXPAND_BYTES_MAX (64u * 1024u * 1024u)
 /* Timers and waits: a day. Section 9 runs up to 1000 s; more is a typo. */
 #define SECONDS_MAX 86400.0
+/* Templates of one file: Autobahn's families need about ten. */
+#define TEMPLATES_MAX 1024
+/* Bytes of expanded repeat patterns per file: patterns are a few bytes each; the bound
+ * keeps repeat(1, repeat(65536, ...)) written many times from holding gigabytes. */
+#define PATTERN_BYTES_PER_FILE (16u * 1024u * 1024u)
 /* Cases and sections in one catalogue: Autobahn has 517 cases and about 100 sections;
  * the bounds keep a hostile input's memory small. */
 #define CASES_MAX 100000
@@ -78,6 +83,33 @@
 #define DIR_FILES_MAX 10000
 
 /* ------------------------------------------------------------ payloads */
+
+/* Copy bytes [pos, pos + n) of one segment (the caller keeps within g->len). A short
+ * pattern is not copied byte run by byte run: once one whole period sits in out, the
+ * bytes written so far are copied again, doubling each time (log n memcpy calls). */
+static void seg_copy(const struct payload_seg *g, uint64_t pos, uint8_t *out, size_t n)
+{
+    uint64_t pi = pos % g->pat_len;
+    size_t first = g->pat_len - pi < n ? (size_t)(g->pat_len - pi) : n; /* < pat_len */
+    memcpy(out, g->pat + pi, first);
+    out += first;
+    n -= first;
+    if (n == 0)
+        return;
+    /* out is now at phase 0 of the pattern */
+    uint8_t *base = out;
+    size_t done = g->pat_len < n ? g->pat_len : n;
+    memcpy(out, g->pat, done);
+    n -= done;
+    /* base[0..done) is a whole number of periods; appending a prefix of it keeps the
+     * cycle, and source and destination never overlap (k <= done). */
+    while (n > 0) {
+        size_t k = done < n ? done : n;
+        memcpy(base + done, base, k);
+        done += k;
+        n -= k;
+    }
+}
 
 void payload_copy(const struct payload *p, uint64_t off, uint8_t *out, size_t n)
 {
@@ -90,20 +122,14 @@ void payload_copy(const struct payload *p, uint64_t off, uint8_t *out, size_t n)
             continue;
         }
         uint64_t pos = off - start; /* offset within the segment */
-        while (n > 0 && pos < g->len) {
-            uint64_t pi = pos % g->pat_len;
-            uint64_t run = g->pat_len - pi;
-            if (run > g->len - pos)
-                run = g->len - pos;
-            if (run > n)
-                run = n;
-            /* run <= n, a size_t: the narrowing is exact */
-            memcpy(out, g->pat + pi, (size_t)run);
-            out += run;
-            n -= (size_t)run;
-            pos += run;
-            off += run;
-        }
+        uint64_t run = g->len - pos;
+        if (run > n)
+            run = n;
+        /* run <= n, a size_t: the narrowing is exact */
+        seg_copy(g, pos, out, (size_t)run);
+        out += run;
+        n -= (size_t)run;
+        off += run;
         start = end;
     }
     /* Callers stay within p->len; should one not, it gets zeros, never stale memory. */
@@ -125,14 +151,14 @@ bool payload_equal(const struct payload *p, const uint8_t *data, size_t len)
         if (g->pat_len == 0 || g->len > len - at)
             return false; /* a malformed payload equals nothing */
         /* g->len <= len - at, a size_t: exact */
-        size_t left = (size_t)g->len;
-        while (left > 0) {
-            size_t run = g->pat_len < left ? g->pat_len : left;
-            if (memcmp(data + at, g->pat, run) != 0)
-                return false;
-            at += run;
-            left -= run;
-        }
+        size_t seg = (size_t)g->len, first = g->pat_len < seg ? g->pat_len : seg;
+        if (memcmp(data + at, g->pat, first) != 0)
+            return false;
+        /* The rest repeats the first period: data[i] == data[i - pat_len] over the
+         * segment, one memcmp of the data against itself shifted by one period. */
+        if (seg > first && memcmp(data + at + first, data + at, seg - first) != 0)
+            return false;
+        at += seg;
     }
     return at == len;
 }
@@ -455,6 +481,7 @@ struct parser {
     int exp_line;                /* template line being expanded, 0 = none */
     uint64_t expanded;
     bool expand_stopped;
+    uint64_t pattern_bytes; /* repeat patterns stored from this file */
 };
 
 static void emit(void (*diag)(void *, const char *), void *ud, const char *fmt, ...)
@@ -723,6 +750,12 @@ static bool parse_repeat(struct parser *p, struct lx *l, struct payload *out, in
         return false;
     }
     size_t plen = (size_t)inner.len; /* <= PATTERN_BYTES_MAX: exact */
+    p->pattern_bytes += plen;
+    if (p->pattern_bytes > PATTERN_BYTES_PER_FILE) {
+        perr(p, "repeat patterns of this file hold more than %u bytes", PATTERN_BYTES_PER_FILE);
+        payload_free(&inner);
+        return false;
+    }
     uint8_t *pat = malloc(plen);
     if (!pat) {
         payload_free(&inner);
@@ -1794,6 +1827,12 @@ static void template_begin(struct parser *p, struct lx *l)
 {
     char b[48];
     struct span name = lx_word(l);
+    if (p->n_tmpls >= TEMPLATES_MAX) {
+        /* not registered: its body is read as top-level lines, so stop the file */
+        perr(p, "more than %d templates in one file", TEMPLATES_MAX);
+        p->stopped = true;
+        return;
+    }
     if (!grow(&p->tmpls, p->n_tmpls, sizeof *p->tmpls)) {
         oom(p);
         return;

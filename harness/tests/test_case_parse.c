@@ -558,6 +558,52 @@ static void test_payload_copy_equal_everywhere(void **state)
     case_catalogue_free(&cat);
 }
 
+/* Short patterns over long runs (payload_copy doubles what it wrote, payload_equal
+ * compares the data with itself one period on): random windows against a naive
+ * expansion, and a change at any place of the run is seen. */
+static void test_payload_repeat_windows(void **state)
+{
+    (void)state;
+    struct th_rng rng = {42};
+    static const char pats[] = "0123456789abcdefghij";
+    for (size_t plen = 1; plen <= 20; plen++) {
+        size_t count = 1 + (size_t)(th_rng_next(&rng) % 3000);
+        char body[256];
+        snprintf(body, sizeof body, "  send raw \"<\" + repeat(%zu, \"%.*s\") + \">\"\n", count,
+                 (int)plen, pats);
+        struct case_catalogue cat;
+        const struct case_def *c = one_case(&cat, body);
+        const struct payload *p = &c->steps[0].payload;
+        size_t len = count + 2;
+        assert_int_equal(p->len, len);
+        uint8_t *ref = malloc(len), *out = malloc(len + 1);
+        assert_non_null(ref);
+        assert_non_null(out);
+        ref[0] = '<';
+        for (size_t i = 0; i < count; i++)
+            ref[1 + i] = (uint8_t)pats[i % plen];
+        ref[len - 1] = '>';
+        for (int k = 0; k < 200; k++) {
+            size_t off = (size_t)(th_rng_next(&rng) % (len + 1));
+            size_t n = (size_t)(th_rng_next(&rng) % (len - off + 1));
+            out[n] = 0x5a;
+            payload_copy(p, off, out, n);
+            assert_memory_equal(out, ref + off, n);
+            assert_int_equal(out[n], 0x5a);
+        }
+        assert_true(payload_equal(p, ref, len));
+        for (int k = 0; k < 50; k++) {
+            size_t at = (size_t)(th_rng_next(&rng) % len);
+            ref[at] ^= 0x40;
+            assert_false(payload_equal(p, ref, len));
+            ref[at] ^= 0x40;
+        }
+        free(ref);
+        free(out);
+        case_catalogue_free(&cat);
+    }
+}
+
 /* A 16 MiB payload is one byte of pattern; equality is checked against a real buffer. */
 static void test_payload_big_repeat(void **state)
 {
@@ -1472,6 +1518,7 @@ int main(void)
         cmocka_unit_test(test_close_rules),
         cmocka_unit_test(test_payload_expressions),
         cmocka_unit_test(test_payload_copy_equal_everywhere),
+        cmocka_unit_test(test_payload_repeat_windows),
         cmocka_unit_test(test_payload_big_repeat),
         cmocka_unit_test(test_template_table),
         cmocka_unit_test(test_template_errors),

@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""Compare a wsspec.json with the verdicts a project publishes for its Autobahn run.
+
+usage: check_verdicts.py WSSPEC_JSON EXPECT_FILE
+
+EXPECT_FILE lines: "<behavior> <case patterns...>" (comma or blank separated, '*'
+anchored at the start as in wsspec/Autobahn); the first matching line decides a case's
+expected behavior; "default <behavior>" sets the rest. behaviorClose must be OK except
+where the expected behavior is INFORMATIONAL (then INFORMATIONAL). Prints every
+mismatch and exits 1 if there is any."""
+import json
+import re
+import sys
+
+
+def matches(case_id, pattern):
+    if "*" in pattern:
+        return re.match(re.escape(pattern).replace(r"\*", ".*"), case_id) is not None
+    return case_id == pattern
+
+
+def main():
+    run = json.load(open(sys.argv[1]))
+    rules, default = [], "OK"
+    for line in open(sys.argv[2]):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        verdict, _, rest = line.partition(" ")
+        if verdict == "default":
+            default = rest.strip()
+            continue
+        rules.append((verdict, [p for p in re.split(r"[,\s]+", rest) if p]))
+    bad = 0
+    for c in run["cases"]:
+        want = default
+        for verdict, pats in rules:
+            if any(matches(c["id"], p) for p in pats):
+                want = verdict
+                break
+        want_close = "INFORMATIONAL" if want == "INFORMATIONAL" else "OK"
+        if c["behavior"] != want or c["behaviorClose"] != want_close:
+            bad += 1
+            print(f"MISMATCH {c['id']}: got {c['behavior']}/{c['behaviorClose']}, "
+                  f"expected {want}/{want_close}: {c.get('result')} | {c.get('resultClose')} | {c.get('broken')}")
+    print(f"{len(run['cases'])} cases compared, {bad} mismatches")
+    return 1 if bad else 0
+
+
+sys.exit(main())

@@ -1,0 +1,173 @@
+#!/usr/bin/python3
+"""Hostile targets for `wsspec run` (stdlib only). Each mode is a server that answers the
+first connection (wsspec's reachability probe) properly, then misbehaves on every
+connection after it:
+
+  silent    accepts TCP and never answers
+  garbage   answers the opening handshake with 64 KiB of noise
+  midframe  completes the handshake, sends half a frame, closes TCP
+  endless   completes the handshake, declares a 2^62-byte frame, streams bytes forever
+  flood     completes the handshake, then sends small text messages as fast as it can
+            and ignores everything, Close included
+
+For each mode it runs WSSPEC (argv[1]) on a few cases (with waits, large sends) and
+checks: the run ends by itself within a bound, exits 1 (failures, not a crash), every
+selected case has a verdict in wsspec.json, and the peer's peak memory stays under
+64 MiB. Loopback only; every server stops with the test."""
+import base64
+import hashlib
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+CASES = "1.1.1,1.1.6,2.1,5.19,6.4.1,7.1.1,9.1.6,9.7.1"
+SELECTED = 8
+SCALE = "0.2"
+
+
+def read_request(conn):
+    data = b""
+    conn.settimeout(10)
+    while b"\r\n\r\n" not in data and len(data) < 16384:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def accept_key(req):
+    for line in req.split(b"\r\n"):
+        if line.lower().startswith(b"sec-websocket-key:"):
+            key = line.split(b":", 1)[1].strip()
+            return base64.b64encode(hashlib.sha1(key + GUID).digest())
+    return b""
+
+
+def handshake(conn):
+    req = read_request(conn)
+    if req is None:
+        return False
+    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(req) + b"\r\n\r\n")
+    return True
+
+
+def serve_probe(conn):
+    """The probe: handshake, then wait for its Close and answer it."""
+    if handshake(conn):
+        try:
+            conn.recv(1024)
+            conn.sendall(b"\x88\x02\x03\xe8")
+        except OSError:
+            pass
+
+
+def hostile(mode, conn, stop):
+    try:
+        if mode == "silent":
+            while not stop.is_set() and conn.recv(65536):
+                pass
+            return
+        if mode == "garbage":
+            read_request(conn)
+            conn.sendall(os.urandom(65536))
+            return
+        if not handshake(conn):
+            return
+        conn.settimeout(0.5)
+        if mode == "midframe":
+            conn.sendall(b"\x81\x7e\x01\x00" + b"x" * 10)
+            return
+        if mode == "endless":
+            conn.sendall(b"\x82\x7f\x40\x00\x00\x00\x00\x00\x00\x00")
+            block = b"\xab" * 65536
+        else:  # flood
+            block = b"\x81\x05hello" * 4096
+        while not stop.is_set():
+            try:
+                conn.sendall(block)
+            except socket.timeout:
+                continue
+    except OSError:
+        pass
+    finally:
+        conn.close()
+
+
+def server(mode, stop):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(64)
+    ls.settimeout(0.2)
+    port = ls.getsockname()[1]
+
+    def loop():
+        first = True
+        while not stop.is_set():
+            try:
+                conn, _ = ls.accept()
+            except socket.timeout:
+                continue
+            if first:
+                first = False
+                threading.Thread(target=serve_probe, args=(conn,), daemon=True).start()
+            else:
+                threading.Thread(target=hostile, args=(mode, conn, stop), daemon=True).start()
+        ls.close()
+
+    threading.Thread(target=loop, daemon=True).start()
+    return port
+
+
+def main():
+    wsspec = sys.argv[1]
+    bad = 0
+    for mode in ("silent", "garbage", "midframe", "endless", "flood"):
+        stop = threading.Event()
+        port = server(mode, stop)
+        with tempfile.TemporaryDirectory() as d:
+            t0 = time.monotonic()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            p = subprocess.run([wsspec, "run", f"ws://127.0.0.1:{port}/", "--cases", CASES,
+                                "--timeout-scale", SCALE, "--report-dir", d, "-q", "--seed", "5"],
+                               capture_output=True, text=True, timeout=120)
+            took = time.monotonic() - t0
+            peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            stop.set()
+            problems = []
+            if p.returncode != 1:
+                problems.append(f"exit {p.returncode}, want 1")
+            try:
+                run = json.load(open(os.path.join(d, "wsspec.json")))
+                n = len(run["cases"])
+                if n != SELECTED:
+                    problems.append(f"{n} verdicts for {SELECTED} cases")
+                verdicts = sorted({c["behavior"] + "/" + c["behaviorClose"] for c in run["cases"]})
+            except (OSError, ValueError, KeyError) as e:
+                problems.append(f"no report: {e}")
+                verdicts = []
+            # every deadline (open handshake 5 s, kill-after up to 10 s, closing 1 s,
+            # server drop 1 s; x0.2) ends each case within ~4 s; 8 cases at -j 4
+            if took > 30:
+                problems.append(f"took {took:.1f} s")
+            # ru_maxrss of children only grows: a reading above the bound is this run's
+            if peak_kib > 64 * 1024 and peak_kib > before:
+                problems.append(f"peak RSS {peak_kib / 1024:.1f} MiB > 64 MiB")
+            status = "ok" if not problems else "FAIL: " + "; ".join(problems)
+            print(f"{mode:9s} {took:5.1f} s  peak {peak_kib / 1024:5.1f} MiB  {', '.join(verdicts)}  {status}")
+            if problems:
+                bad += 1
+                print(p.stdout[-2000:], p.stderr[-2000:])
+    return 1 if bad else 0
+
+
+sys.exit(main())

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# itest_interop_websockets.sh - wsspec run against a real third-party server: Debian's
+# python3-websockets (10.4 on bookworm), served the way that project's own compliance
+# server is (max_size 2**25). Its verdicts must be exactly what the project publishes
+# for Autobahn (tests/interop/websockets-10.4.expect): NON-STRICT in 3.2, 3.3, 4.1.3,
+# 4.1.4, 4.2.3, 4.2.4, 5.15, 6.4.3, 6.4.4, INFORMATIONAL in 7.1.6, 7.13.1, 7.13.2, OK
+# elsewhere. Exit 77 (skip) when the package is not installed.
+set -u
+cd "$(dirname "$0")/.."
+WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
+PY=/usr/bin/python3
+if ! $PY -c 'import websockets' 2>/dev/null; then
+    echo "skip: python3-websockets not installed (apt-get install python3-websockets)"
+    exit 77
+fi
+ver=$($PY -c 'import websockets; print(websockets.__version__)')
+expect=tests/interop/websockets-$ver.expect
+if [ ! -f "$expect" ]; then
+    echo "skip: no published verdicts for websockets $ver ($expect)"
+    exit 77
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-interop.XXXXXX")
+mkfifo "$T/out"
+$PY tests/interop/websockets_server.py 0 >"$T/out" 2>"$T/server.err" &
+spid=$!
+trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null' EXIT
+exec {fd}<"$T/out"
+IFS= read -r -t 30 line <&$fd || { echo "FAIL: server did not start"; cat "$T/server.err"; exit 1; }
+port=${line##* }
+echo "python3-websockets $ver on 127.0.0.1:$port"
+"$WSSPEC" run "ws://127.0.0.1:$port/" --report-dir "$T/rep" -q --seed 11 >"$T/run.out" 2>&1
+rc=$?
+tail -1 "$T/run.out"
+[ $rc = 0 ] || { cat "$T/run.out"; echo "FAIL: exit $rc, want 0 (NON-STRICT passes)"; exit 1; }
+$PY tests/interop/check_verdicts.py "$T/rep/wsspec.json" "$expect" || exit 1
+# --strict turns NON-STRICT into failures: exit 1
+"$WSSPEC" run "ws://127.0.0.1:$port/" --cases 3.2,1.1.1 --strict --report-dir "$T/strict" -q \
+    >"$T/strict.out" 2>&1
+rc=$?
+[ $rc = 1 ] || { cat "$T/strict.out"; echo "FAIL: --strict with a NON-STRICT case: exit $rc, want 1"; exit 1; }
+grep -q "^FAIL 3.2 " "$T/strict.out" || { echo "FAIL: no failure block for 3.2"; exit 1; }
+grep -q "replay       wsspec run ws://127.0.0.1:$port/ --cases 3.2 --seed" "$T/strict.out" ||
+    { echo "FAIL: no replay line"; exit 1; }
+echo "--strict: NON-STRICT 3.2 fails the run (exit 1) with its failure block"
+exit 0

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# itest_run.sh - `wsspec run` end to end against the reference endpoint, both built with
+# ASan+UBSan:
+#   - the whole catalogue (301 cases): exit 0, every verdict as expected
+#     (tests/interop/echo.expect), reports parse, index.json has Autobahn's shape
+#   - -j 1 gives the same verdicts as the default concurrency
+#   - the same --seed sends the same bytes (the TO rows of a case's wire log)
+#   - exit 2: unreachable target (one line saying why), bad usage, unknown case pattern
+#   - SIGINT mid-run: exit 2, the cases finished so far are in the report
+set -u
+cd "$(dirname "$0")/.."
+WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
+PY=/usr/bin/python3
+. tests/lib-echo-server.sh
+trap echo_cleanup EXIT
+T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-run.XXXXXX")
+fail() { echo "FAIL: $*"; exit 1; }
+
+echo_start "$WSSPEC" --listen 127.0.0.1:0 || fail "echo did not start"
+URL=$ECHO_URL
+
+# 1. the whole catalogue
+"$WSSPEC" run "$URL" --report-dir "$T/all" --seed 42 -q >"$T/all.out" 2>&1
+rc=$?
+tail -1 "$T/all.out"
+[ $rc = 0 ] || { cat "$T/all.out"; fail "run against wsspec echo exited $rc, want 0"; }
+$PY tests/interop/check_verdicts.py "$T/all/wsspec.json" tests/interop/echo.expect ||
+    fail "verdicts differ from tests/interop/echo.expect"
+$PY - "$T/all" <<'PY' || fail "report shape"
+import json, sys, os
+d = sys.argv[1]
+idx = json.load(open(os.path.join(d, "index.json")))
+assert len(idx) == 1, idx.keys()
+agent, cases = next(iter(idx.items()))
+assert len(cases) == 301, len(cases)
+for cid, c in cases.items():
+    assert set(c) == {"behavior", "behaviorClose", "duration", "remoteCloseCode", "reportfile"}, c
+    per = json.load(open(os.path.join(d, c["reportfile"])))
+    assert per["id"] == cid and per["behavior"] == c["behavior"]
+run = json.load(open(os.path.join(d, "wsspec.json")))
+assert run["summary"]["total"] == 301 and run["summary"]["failed"] == 0, run["summary"]
+assert str(run["seed"]) == "42"
+print("report: 301 per-case files, index.json and wsspec.json consistent")
+PY
+
+# 2. -j 1 gives the same verdicts (sections 1-5 and 7: the quick ones)
+"$WSSPEC" run "$URL" --cases '1.*,2.*,3.*,4.*,5.*,7.*' -j 1 --report-dir "$T/j1" --seed 42 -q \
+    >"$T/j1.out" 2>&1 || fail "-j 1 run exited $?"
+$PY - "$T/all/wsspec.json" "$T/j1/wsspec.json" <<'PY' || fail "verdicts depend on -j"
+import json, sys
+a = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[1]))["cases"]}
+b = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[2]))["cases"]}
+diff = [k for k in b if a[k] != b[k]]
+assert not diff, diff
+print(f"-j 1: {len(b)} verdicts equal to the default run")
+PY
+
+# 3. the same seed sends the same bytes
+for n in 1 2; do
+    "$WSSPEC" run "$URL" --cases 6.4.3,5.19,9.1.1 --report-dir "$T/seed$n" --seed 7 -q \
+        >/dev/null 2>&1 || fail "seed run $n exited $?"
+done
+$PY - "$T/seed1" "$T/seed2" <<'PY' || fail "same seed, different bytes"
+import json, sys, glob, os
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*_case_*.json"))):
+    g = os.path.join(sys.argv[2], os.path.basename(f))
+    to = lambda p: [r[1] for r in json.load(open(p))["wirelog"] if r[0] in ("TO", "TF")]
+    assert to(f) == to(g), f
+print("--seed 7 twice: identical frames and octets sent")
+PY
+
+# 4. exit 2 with one line saying why
+out=$("$WSSPEC" run ws://127.0.0.1:1/ --report-dir "$T/none" 2>&1); rc=$?
+[ $rc = 2 ] || fail "unreachable target: exit $rc, want 2"
+echo "$out" | grep -q "target unreachable: cannot connect to 127.0.0.1:1" || fail "no reason: $out"
+"$WSSPEC" run >/dev/null 2>&1; [ $? = 2 ] || fail "no URL: want exit 2"
+"$WSSPEC" run "$URL" -j 0 >/dev/null 2>&1; [ $? = 2 ] || fail "-j 0: want exit 2"
+"$WSSPEC" run http://x/ >/dev/null 2>&1; [ $? = 2 ] || fail "http URL: want exit 2"
+"$WSSPEC" run "$URL" --cases 99.* >/dev/null 2>&1; [ $? = 2 ] || fail "no case selected: want exit 2"
+echo "exit 2: unreachable target, usage errors, empty selection"
+
+# 5. SIGINT: finished cases are written, exit 2 (6.4.x wait a second each, so the run is
+#    interrupted while they are in flight; the fifo says when the first case finished)
+mkfifo "$T/prog"
+"$WSSPEC" run "$URL" --cases '1.*,6.4.*' -j 1 --report-dir "$T/int" --seed 1 >"$T/prog" 2>"$T/int.err" &
+pid=$!
+exec {fd}<"$T/prog"
+while IFS= read -r -t 30 line <&$fd; do
+    case $line in target*) break ;; esac
+done
+# the 16 cases of section 1 take milliseconds, 6.4.1-6.4.4 a second each: one second
+# after the run started, some cases are done and 6.4.x are in flight (stdout is line
+# buffered, so "target" arrives when the run starts, not at its end)
+read -r -t 1 line <&$fd
+kill -INT $pid
+timeout 20 tail --pid=$pid -f /dev/null
+wait $pid; rc=$?
+exec {fd}<&-
+[ $rc = 2 ] || fail "interrupted run: exit $rc, want 2"
+$PY - "$T/int/wsspec.json" <<'PY' || fail "interrupted report"
+import json, sys
+run = json.load(open(sys.argv[1]))
+n = len(run["cases"])
+assert 0 < n < 20, n
+print(f"SIGINT: exit 2, {n} finished cases reported")
+PY
+echo_stop || fail "echo server exit status $ECHO_RC"
+echo_sanitizer_report && fail "sanitizer report from the server"
+exit 0
