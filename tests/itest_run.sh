@@ -104,6 +104,31 @@ n = len(run["cases"])
 assert 0 < n < 20, n
 print(f"SIGINT: exit 2, {n} finished cases reported")
 PY
+# 6. a user's own case file, run without recompiling; a broken one is named by lint
+mkdir -p "$T/mine" "$T/broken"
+cat >"$T/mine/my.wsc" <<'WSC'
+case 100.1
+  title        Send a text message in 3 fragments of 4 bytes and a ping in between.
+  expectation  Echo of the whole message after the pong.
+  rfc          5.4 MUST "Control frames (see Section 5.5) MAY be injected in the middle of a fragmented message."
+  close-after  1
+  send message text fragment=4 "abcdefghij"
+  send frame ping "p"
+  expect OK message text "abcdefghij", pong "p"
+  close-rule   me 1000 clean
+end
+WSC
+"$WSSPEC" list --cases-dir "$T/mine" --cases '100.*' | grep -q '^100.1 ' || fail "list --cases-dir"
+"$WSSPEC" run "$URL" --cases-dir "$T/mine" --cases 100.1 --report-dir "$T/mine-rep" -q     >"$T/mine.out" 2>&1 || { cat "$T/mine.out"; fail "own case: exit $?"; }
+grep -q '"100.1"' "$T/mine-rep/index.json" || fail "own case missing from index.json"
+printf 'case 100.2\n  title t\n  sned frame text "x"\nend\n' >"$T/broken/bad.wsc"
+out=$("$WSSPEC" lint "$T/broken/bad.wsc" 2>&1); rc=$?
+[ $rc = 1 ] || fail "lint of a broken file: exit $rc, want 1"
+echo "$out" | grep -q "bad.wsc:3: " || fail "lint did not name file and line: $out"
+"$WSSPEC" run "$URL" --cases-dir "$T/broken" >/dev/null 2>&1; rc=$?
+[ $rc = 2 ] || fail "run with a broken case file: exit $rc, want 2"
+echo "--cases-dir: own case runs (OK), broken file named at file:line, run refuses it (exit 2)"
+
 echo_stop || fail "echo server exit status $ECHO_RC"
 echo_sanitizer_report && fail "sanitizer report from the server"
 exit 0
