@@ -549,13 +549,25 @@ static void on_end(struct ws_conn *c, const struct ws_frame_header *h)
 }
 
 /* 5.5.1: "The application MUST NOT send any more data frames after sending a Close
- * frame." Bytes after the peer's Close are recorded as a violation at their stream
- * offset (the test peer reports it); nothing is sent: the connection is over. */
-static void note_after_close(struct ws_conn *c, size_t extra, uint64_t offset)
+ * frame." Bytes after the peer's Close are still decoded, only to classify them: a
+ * data frame there is recorded as a violation at its stream offset (the test peer
+ * reports it); control frames and undecodable bytes are not (the RFC forbids only data
+ * frames). Nothing is sent: the connection is over. */
+static void note_after_close(struct ws_conn *c, uint8_t *in, size_t len, uint64_t base)
 {
-    if (extra && c->close.received && c->error == WS_E_OK) {
-        c->error = WS_E_DATA_AFTER_CLOSE;
-        c->error_offset = offset;
+    size_t off = 0;
+    while (len > off && c->close.received && c->error == WS_E_OK) {
+        size_t n;
+        struct ws_frame_event ev;
+        if (ws_frame_decode(&c->dec, in + off, len - off, &n, &ev) != WS_E_OK)
+            return;
+        off += n;
+        if (ev.type == WS_FRAME_NONE)
+            return;
+        if (ev.type == WS_FRAME_HEADER && !ws_opcode_is_control(ev.hdr->opcode)) {
+            c->error = WS_E_DATA_AFTER_CLOSE;
+            c->error_offset = base + ev.hdr->frame_offset;
+        }
     }
 }
 
@@ -586,15 +598,15 @@ static enum ws_error frames_recv(struct ws_conn *c, uint8_t *in, size_t len, uin
         else
             on_end(c, &h);
     }
-    if (c->state == WS_CLOSED)
-        note_after_close(c, len - off, c->recv_offset - (len - off));
+    if (c->state == WS_CLOSED && off < len)
+        note_after_close(c, in + off, len - off, base);
     return c->error;
 }
 
 enum ws_error ws_conn_recv(struct ws_conn *c, uint8_t *in, size_t len)
 {
     if (c->state == WS_CLOSED) {
-        note_after_close(c, len, c->recv_offset);
+        note_after_close(c, in, len, c->frames_base);
         c->recv_offset += len;
         return c->error;
     }

@@ -129,8 +129,9 @@ void ws_conn_free(struct ws_conn *c);
 /* Feed received bytes. in[] is modified (payloads are unmasked in place). Returns
  * WS_E_OK; or the error that failed the connection (also kept: ws_conn_error), the
  * failure already acted on (Close or refusal queued). WS_E_NOMEM if an allocation
- * failed. Bytes after the connection is CLOSED are not processed; if they follow the
- * peer's Close they are recorded as WS_E_DATA_AFTER_CLOSE (returned, nothing sent). */
+ * failed. Bytes after the connection is CLOSED are not acted on; a data frame among
+ * them after the peer's Close is recorded as WS_E_DATA_AFTER_CLOSE (returned, nothing
+ * sent). */
 enum ws_error ws_conn_recv(struct ws_conn *c, uint8_t *in, size_t len);
 
 /* The peer closed its side of TCP: the connection is CLOSED (clean only if the

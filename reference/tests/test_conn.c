@@ -510,6 +510,8 @@ static void test_close_replies(void **state)
         ws_conn_close_status(&s, &st);
         assert_true(st.clean && !st.closed_by_me && !st.failed);
         /* anything after the closing handshake is ignored */
+        n = cframe(in, true, WS_OP_PING, "late", 4);
+        assert_int_equal(ws_conn_recv(&s, in, n), WS_E_OK); /* control: allowed */
         n = cframe(in, true, WS_OP_TEXT, "late", 4);
         assert_int_equal(ws_conn_recv(&s, in, n), WS_E_DATA_AFTER_CLOSE);
         assert_int_equal(r.messages, 0);

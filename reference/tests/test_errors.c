@@ -251,14 +251,23 @@ static void test_data_after_close_row(void **state)
     struct ws_conn c;
     open_client(&c, 0);
     uint8_t in[16];
-    size_t n = th_hex("88 02 03 e8 81 01 61", in, sizeof in);
+    /* Close, then a Pong (allowed: only data frames are forbidden), then a text frame */
+    size_t n = th_hex("88 02 03 e8 8a 00 81 01 61", in, sizeof in);
     assert_int_equal(ws_conn_recv(&c, in, n), WS_E_DATA_AFTER_CLOSE);
     uint64_t at;
     assert_int_equal(ws_conn_error(&c, &at), WS_E_DATA_AFTER_CLOSE);
-    assert_int_equal(at, c.frames_base + 4);
+    assert_int_equal(at, c.frames_base + 6);
     struct ws_close_status st;
     ws_conn_close_status(&c, &st);
     assert_true(st.clean && !st.failed);
+    ws_conn_free(&c);
+
+    /* a control frame after the Close, even in a later read, is no violation */
+    open_client(&c, 0);
+    n = th_hex("88 02 03 e8", in, sizeof in);
+    assert_int_equal(ws_conn_recv(&c, in, n), WS_E_OK);
+    n = th_hex("8a 01 70", in, sizeof in);
+    assert_int_equal(ws_conn_recv(&c, in, n), WS_E_OK);
     ws_conn_free(&c);
 }
 
