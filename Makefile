@@ -19,7 +19,7 @@ NPROC   := $(shell nproc 2>/dev/null || echo 2)
 
 WS_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L \
              -Ireference -Iharness -MMD -MP
-LIBS      := -lssl -lcrypto -lz
+LIBS      := -lssl -lcrypto -lz -ljansson
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 CORE_SRC    := $(sort $(wildcard reference/ws_*.c))
@@ -90,6 +90,17 @@ $(B)/san-tests/%: $(B)/san/harness/tests/%.o $(B)/san/$(TH_SRC:.c=.o) $(B)/san/l
 $(B)/bench_%: $(B)/obj/tests/bench_%.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# The HTML report's CSS and JS (reports/html/) become byte arrays in a generated header:
+# the page stays one self-contained file, the assets stay editable as CSS and JS.
+HTML_ASSETS := reports/html/report.css reports/html/report.js
+$(B)/gen/report_assets.h: $(HTML_ASSETS)
+	@mkdir -p $(dir $@)
+	@{ for f in $^; do echo "static const unsigned char $$(basename $$f | tr . _)[] = {"; \
+	    od -An -v -tx1 $$f | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; echo "};"; done; } >$@.tmp
+	@mv $@.tmp $@
+$(B)/obj/harness/report_html.o $(B)/san/harness/report_html.o: $(B)/gen/report_assets.h
+$(B)/obj/harness/report_html.o $(B)/san/harness/report_html.o: WS_CFLAGS += -I$(B)/gen
+
 deps:
 	@bash .ci/deps
 
@@ -135,3 +146,92 @@ itest: $(ITEST_BIN)
 $(B)/echo_load: $(B)/obj/tests/echo_load.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 bench: $(B)/echo_load
+# tests/bench-echo also measures idle wss:// connections with the TLS probe
+bench: $(B)/itest_tls_probe
+
+# ------------------------------------------------------------ fuzzing (fuzzers/README.md)
+#
+#   make fuzz          libFuzzer builds, clang + ASan + UBSan: build/fuzz/<target>_fuzzer
+#   make fuzz-afl      AFL++ builds (afl-clang-fast, persistent mode through AFL++'s
+#                      LLVMFuzzerTestOneInput driver): build/fuzz-afl/<target>_fuzzer, and
+#                      CmpLog builds for a -c secondary: build/fuzz-afl-cmplog/
+#   make fuzz-replay   the targets with a plain main() and $(CC), sanitized, run over
+#                      corpus/<target>/ by `make test`: build/fuzz-replay/<target>_fuzzer
+#   make fuzz-smoke    every libFuzzer target for FUZZ_SECONDS (default 10) on its corpus
+#   make corpus-seed   record the catalogue against `wsspec echo`, split into seeds
+#   make corpus-merge  minimise corpus/<target>/ (libFuzzer -merge=1), sha1 file names
+#   make fuzz-throughput  exec/s of the frame target against an empty target
+#
+# FUZZ_CC is the compiler of the libFuzzer build: clang, or $(CC) when CC was given.
+# CFLAGS, LDFLAGS and LIB_FUZZING_ENGINE (how the engine is linked) are honoured;
+# FUZZ_SAN (sanitizers) and FUZZ_INSTR (coverage) are what this Makefile adds, and
+# fuzzers/oss-fuzz-build.sh empties both because OSS-Fuzz puts its own into CFLAGS.
+FUZZ_SRC     := $(sort $(wildcard fuzzers/*_fuzzer.c))
+FUZZ_NAMES   := $(patsubst fuzzers/%_fuzzer.c,%,$(FUZZ_SRC))
+FUZZ_CC      ?= $(if $(filter default,$(origin CC)),clang,$(CC))
+FUZZ_SAN     ?= -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_INSTR   ?= -fsanitize=fuzzer-no-link
+LIB_FUZZING_ENGINE ?= -fsanitize=fuzzer
+FUZZ_LIBS    ?= $(LIBS)
+AFL_CC       ?= afl-clang-fast
+FUZZ_SECONDS ?= 10
+# What the targets link: the core and the harness modules that read untrusted text
+# (case files, JSON configs and baselines), as one archive each target pulls from.
+# Not the whole harness: the fuzz build should not depend on code it does not test.
+FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_parse.c harness/case_select.c \
+                                       harness/config.c harness/baseline.c)
+
+FUZZ_BIN   := $(patsubst %,$(B)/fuzz/%_fuzzer,$(FUZZ_NAMES))
+AFL_BIN    := $(patsubst %,$(B)/fuzz-afl/%_fuzzer,$(FUZZ_NAMES))
+CMPLOG_BIN := $(patsubst %,$(B)/fuzz-afl-cmplog/%_fuzzer,$(FUZZ_NAMES))
+REPLAY_BIN := $(patsubst %,$(B)/fuzz-replay/%_fuzzer,$(FUZZ_NAMES))
+
+.PHONY: fuzz fuzz-afl fuzz-replay fuzz-smoke fuzz-throughput corpus-seed corpus-merge
+fuzz: $(FUZZ_BIN)
+fuzz-afl: $(AFL_BIN) $(CMPLOG_BIN)
+fuzz-replay: $(REPLAY_BIN)
+itest: fuzz-replay
+
+$(B)/fuzz-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(FUZZ_INSTR) $(WS_CFLAGS) -c -o $@ $<
+$(B)/fuzz-obj/libfuzzlib.a: $(call objs,$(B)/fuzz-obj,$(FUZZ_LIB_SRC))
+	$(AR) rcs $@ $^
+$(B)/fuzz/%_fuzzer: $(B)/fuzz-obj/fuzzers/%_fuzzer.o $(B)/fuzz-obj/libfuzzlib.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) $(LDFLAGS) -o $@ $^ $(LIB_FUZZING_ENGINE) $(FUZZ_LIBS)
+
+# AFL++: afl-clang-fast instruments every object; -fsanitize=fuzzer at the link makes it
+# use its own driver (libAFLDriver: persistent mode, shared-memory test cases) in place
+# of libFuzzer. AFL_USE_ASAN=1 / AFL_USE_UBSAN=1 in the environment add sanitizers.
+$(B)/fuzz-afl-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
+$(B)/fuzz-afl-obj/libfuzzlib.a: $(call objs,$(B)/fuzz-afl-obj,$(FUZZ_LIB_SRC))
+	$(AR) rcs $@ $^
+$(B)/fuzz-afl/%_fuzzer: $(B)/fuzz-afl-obj/fuzzers/%_fuzzer.o $(B)/fuzz-afl-obj/libfuzzlib.a
+	@mkdir -p $(dir $@)
+	$(AFL_CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -fsanitize=fuzzer $(FUZZ_LIBS)
+$(B)/fuzz-afl-cmplog-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	AFL_LLVM_CMPLOG=1 $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
+$(B)/fuzz-afl-cmplog-obj/libfuzzlib.a: $(call objs,$(B)/fuzz-afl-cmplog-obj,$(FUZZ_LIB_SRC))
+	$(AR) rcs $@ $^
+$(B)/fuzz-afl-cmplog/%_fuzzer: $(B)/fuzz-afl-cmplog-obj/fuzzers/%_fuzzer.o $(B)/fuzz-afl-cmplog-obj/libfuzzlib.a
+	@mkdir -p $(dir $@)
+	AFL_LLVM_CMPLOG=1 $(AFL_CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -fsanitize=fuzzer $(FUZZ_LIBS)
+
+# Replay: the same targets with fuzzers/replay_main.c, built like the sanitized tests.
+$(B)/fuzz-replay/%_fuzzer: $(B)/san/fuzzers/%_fuzzer.o $(B)/san/fuzzers/replay_main.o \
+                           $(B)/san/libharness.a $(B)/san/libwscore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+
+fuzz-smoke: fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzzers/smoke.sh $(FUZZ_NAMES)
+corpus-seed: all
+	@bash fuzzers/corpus-seed.sh
+corpus-merge: fuzz
+	@bash fuzzers/corpus-merge.sh $(FUZZ_NAMES)
+fuzz-throughput: fuzz
+	@FUZZ_CC=$(FUZZ_CC) bash fuzzers/throughput.sh frame

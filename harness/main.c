@@ -8,6 +8,7 @@
  */
 #include "case_lint.h"
 #include "echo/echo_cli.h"
+#include "report_cmd.h"
 #include "run_cmd.h"
 
 #include <openssl/crypto.h>
@@ -31,6 +32,8 @@ static const struct wsspec_command wsspec_commands[] = {
     {"list", "list the cases (selected with --cases/--exclude), one per line", case_cmd_list},
     {"lint", "check case files: unique ids, known directives, well-formed payloads", case_cmd_lint},
     {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main},
+    {"report", "render HTML, JUnit and Markdown again from a report's JSON: wsspec report DIR",
+     report_main},
     {"version", "print the version of wsspec and of the OpenSSL and zlib it uses", cmd_version},
     {"help", "this list, or one subcommand's options: wsspec help SUBCOMMAND", cmd_help},
 };

@@ -15,10 +15,21 @@
  * Chops and sync: a `chop=N` unit is written N bytes per write(), one write per loop
  * turn; a `sync` unit is written on its own in its own turn. Other units are written
  * back to back.
+ *
+ * wss://: the session reads and writes through peer_io (plain TCP or TLS). The TLS
+ * handshake runs between the TCP connect and the opening request, non-blocking in the
+ * same loop, bounded by the open-handshake deadline, and is not part of a case's
+ * duration (that starts at the 101). Over TLS each write() above is one SSL_write: a
+ * chop of up to 16 KiB is one TLS record, which the server's TLS layer hands on as one
+ * read - the chop survives encryption; a unit larger than a record is cut into
+ * records of 16 KiB. Octet counts and the wire log show the WebSocket stream, i.e.
+ * the bytes inside TLS; the session's version and cipher are one note row.
  */
 #define _GNU_SOURCE
 #include "peer.h"
 
+#include "peer_io.h"
+#include "echo/wire_record.h"
 #include "ws_conn.h"
 #include "ws_handshake.h"
 
@@ -51,7 +62,7 @@
  * next frame in the same go and its verdicts in 3.4 / 4.1.5 / 4.2.5 differ from what
  * it gets from Autobahn. Within a frame chops are not delayed, so 9.5/9.6 (one frame
  * in 16384 chops) cost nothing extra. (Before --timeout-scale.) */
-#define PEER_CHOPPED_FRAME_GAP 5e-3
+#define PEER_CHOPPED_FRAME_GAP 10e-3
 /* The largest message the peer accepts from a target: 4 x Autobahn's 16 MiB. */
 #define PEER_MAX_MESSAGE (64u * 1024 * 1024)
 
@@ -152,8 +163,10 @@ struct session {
     bool active;
     struct case_result *r;
     const struct case_def *def;
-    int fd;
-    bool connecting, conn_ready, handshake_done, closed_tcp;
+    struct peer_io io; /* the socket (io.fd), and the TLS session for wss:// */
+    bool connecting, tls_handshaking, conn_ready, handshake_done, closed_tcp;
+    /* TLS only: a read that waits for writable, a write that waits for readable */
+    bool read_wants_write, write_wants_read;
     struct ws_conn conn;
     uint64_t rng;
     double t_connect, t_open;
@@ -169,6 +182,7 @@ struct session {
     /* roundtrip */
     const struct step *rt;
     uint32_t rt_left;
+    size_t rf_row; /* wire-log row of the frame being received, SIZE_MAX = none */
     /* the core's own frames, for the wire log */
     struct ws_frame_decoder txdec;
     struct wirelog_row txrow;
@@ -176,6 +190,7 @@ struct session {
     struct unit *head, *tail;
     bool out_blocked; /* EPOLLOUT armed: the socket is full */
     double next_write_at; /* monotonic: after a chopped frame, nothing before this */
+    uint64_t rec_done;    /* WSSPEC_RECORD_DIR recording (wire_record.h) */
 };
 
 struct peer {
@@ -354,10 +369,9 @@ static void finish(struct session *s)
 {
     struct case_result *r = s->r;
     double now = mono();
-    if (s->fd >= 0) {
-        epoll_ctl(s->peer->ep, EPOLL_CTL_DEL, s->fd, NULL);
-        close(s->fd);
-        s->fd = -1;
+    if (s->io.fd >= 0) {
+        epoll_ctl(s->peer->ep, EPOLL_CTL_DEL, s->io.fd, NULL);
+        peer_io_close(&s->io);
     }
     r->duration_ms = (now - (s->handshake_done ? s->t_open : s->t_connect)) * 1000;
     if (s->conn_ready) {
@@ -463,10 +477,28 @@ static void start_timers(struct session *s)
     }
 }
 
+/* The received frame's first payload bytes go into its RF row (if the row was kept). */
+static void on_frame_data(struct ws_conn *c, const struct ws_frame_header *h, const uint8_t *data,
+                          size_t len, uint64_t offset, void *user)
+{
+    (void)c, (void)h;
+    struct session *s = user;
+    if (s->rf_row == SIZE_MAX || offset >= RESULT_WIRELOG_BYTES)
+        return;
+    struct wirelog_row *row = &s->r->wirelog[s->rf_row];
+    size_t k = RESULT_WIRELOG_BYTES - (size_t)offset;
+    if (k > len)
+        k = len;
+    memcpy(row->data + offset, data, k);
+    if (offset + k > row->data_len)
+        row->data_len = (uint8_t)(offset + k);
+}
+
 static void on_frame(struct ws_conn *c, const struct ws_frame_header *h, void *user)
 {
     (void)c;
     struct session *s = user;
+    s->rf_row = s->r->n_wirelog < RESULT_WIRELOG_MAX ? s->r->n_wirelog : SIZE_MAX;
     struct wirelog_row row = {.type = WL_RX_FRAME, .at_ms = (mono() - s->t_connect) * 1000,
                               .len = h->payload_len, .opcode = h->opcode, .rsv = h->rsv,
                               .fin = h->fin, .masked = h->masked};
@@ -693,8 +725,9 @@ static void size_message(struct session *s, enum ws_opcode op, uint64_t len)
 
 static void set_events(struct session *s)
 {
-    struct epoll_event ev = {.events = EPOLLIN | (s->out_blocked ? EPOLLOUT : 0), .data.ptr = s};
-    epoll_ctl(s->peer->ep, EPOLL_CTL_MOD, s->fd, &ev);
+    bool out = (s->out_blocked && !s->write_wants_read) || s->read_wants_write;
+    struct epoll_event ev = {.events = EPOLLIN | (out ? EPOLLOUT : 0), .data.ptr = s};
+    epoll_ctl(s->peer->ep, EPOLL_CTL_MOD, s->io.fd, &ev);
 }
 
 /* Gather bytes for one write(): a chop unit gives one chop; a sync unit its bytes
@@ -750,6 +783,18 @@ static bool advance(struct session *s, size_t n)
     return turn_ends;
 }
 
+/* A TLS error ends the connection like a reset does; its reason goes to the wire log
+ * ("TLS: bad record mac"), as nothing else would show it. */
+static void io_failed(struct session *s)
+{
+    if (!s->io.ssl)
+        return;
+    char why[64], text[48];
+    peer_io_error(&s->io, why, sizeof why);
+    snprintf(text, sizeof text, "TLS: %.42s", why);
+    wirelog_note(s, WL_NOTE, text);
+}
+
 /* Write queued units as the turn allows (see the file comment). */
 static void write_turn(struct session *s)
 {
@@ -766,16 +811,20 @@ static void write_turn(struct session *s)
             }
             return;
         }
-        ssize_t w = write(s->fd, s->peer->wbuf, n);
-        if (w < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                s->out_blocked = true;
-                set_events(s);
-            } else if (errno != EINTR) {
-                drop_tcp(s, false); /* EPIPE / ECONNRESET: the server is gone */
-            }
+        size_t written = 0;
+        enum peer_io_status st = peer_io_write(&s->io, s->peer->wbuf, n, &written);
+        if (st == PEER_IO_WANT_WRITE || st == PEER_IO_WANT_READ) {
+            s->out_blocked = true;
+            s->write_wants_read = st == PEER_IO_WANT_READ;
+            set_events(s);
             return;
         }
+        if (st != PEER_IO_DONE) {
+            io_failed(s);
+            drop_tcp(s, false); /* EPIPE / ECONNRESET / TLS alert: the server is gone */
+            return;
+        }
+        ssize_t w = (ssize_t)written;
         first = false;
         s->r->tx_octets += (uint64_t)w;
         struct wirelog_row row = {.type = WL_TX_OCTETS, .at_ms = (mono() - s->t_connect) * 1000,
@@ -830,20 +879,28 @@ static void after_conn_activity(struct session *s, enum ws_error e)
 static void read_ready(struct session *s)
 {
     size_t budget = PEER_READ_BUDGET;
+    if (s->read_wants_write) {
+        s->read_wants_write = false;
+        set_events(s);
+    }
     while (budget && !s->closed_tcp) {
-        ssize_t n = read(s->fd, s->peer->rbuf, PEER_READ_BUF);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return;
-            if (errno == EINTR)
-                continue;
+        size_t got = 0;
+        enum peer_io_status st = peer_io_read(&s->io, s->peer->rbuf, PEER_READ_BUF, &got);
+        if (st == PEER_IO_WANT_READ)
+            return;
+        if (st == PEER_IO_WANT_WRITE) {
+            s->read_wants_write = true;
+            set_events(s);
+            return;
+        }
+        if (st != PEER_IO_DONE) {
+            if (st == PEER_IO_ERROR)
+                io_failed(s);
             drop_tcp(s, false);
             return;
         }
-        if (n == 0) {
-            drop_tcp(s, false);
-            return;
-        }
+        ssize_t n = (ssize_t)got;
+        wire_record("client", s->def->id, 0, s->peer->rbuf, got, &s->rec_done);
         s->r->rx_octets += (uint64_t)n;
         struct wirelog_row row = {.type = WL_RX_OCTETS, .at_ms = (mono() - s->t_connect) * 1000,
                                   .len = (uint64_t)n};
@@ -946,7 +1003,7 @@ static bool start(struct peer *p, struct session *s, const struct case_def *def,
     s->peer = p;
     s->r = r;
     s->def = def;
-    s->fd = -1;
+    peer_io_init(&s->io, -1);
     s->active = true;
     r->def = def;
     r->seed = p->o->seed;
@@ -979,7 +1036,7 @@ static bool start(struct peer *p, struct session *s, const struct case_def *def,
                     .n_extra_headers = o->n_headers},
         .random = rng_bytes,
         .random_ud = &s->rng,
-        .cb = {on_handshake, on_frame, on_message, on_control, on_close},
+        .cb = {on_handshake, on_frame, on_message, on_control, on_close, on_frame_data},
         .user = s,
     };
     if (ws_conn_init(&s->conn, &cfg) != WS_E_OK) {
@@ -997,15 +1054,15 @@ static bool start(struct peer *p, struct session *s, const struct case_def *def,
     }
     sync_out(s);
 
-    s->fd = socket(p->t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->fd < 0) {
+    s->io.fd = socket(p->t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->io.fd < 0) {
         snprintf(r->connect_error, sizeof r->connect_error, "socket: %s", strerror(errno));
         s->closed_tcp = true;
         return false;
     }
     int one = 1;
-    setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(s->fd, (const struct sockaddr *)&p->t->addr, p->t->addr_len) < 0 &&
+    setsockopt(s->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(s->io.fd, (const struct sockaddr *)&p->t->addr, p->t->addr_len) < 0 &&
         errno != EINPROGRESS) {
         snprintf(r->connect_error, sizeof r->connect_error, "connect: %s", strerror(errno));
         s->closed_tcp = true;
@@ -1013,15 +1070,43 @@ static bool start(struct peer *p, struct session *s, const struct case_def *def,
     }
     s->connecting = true;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = s};
-    epoll_ctl(p->ep, EPOLL_CTL_ADD, s->fd, &ev);
+    epoll_ctl(p->ep, EPOLL_CTL_ADD, s->io.fd, &ev);
     return true;
+}
+
+/* One step of the TLS handshake (wss://), on each readiness event until it is done,
+ * the socket waiting for what OpenSSL asks. The opening request is queued already and
+ * goes out by write_turn once it is. A failure ends the case before its first step,
+ * with OpenSSL's reason as the connection error. */
+static void tls_step(struct session *s)
+{
+    enum peer_io_status st = peer_io_handshake(&s->io);
+    if (st == PEER_IO_DONE) {
+        s->tls_handshaking = false;
+        char text[48];
+        peer_io_describe(&s->io, text, sizeof text);
+        wirelog_note(s, WL_NOTE, text);
+        set_events(s);
+        return;
+    }
+    if (st == PEER_IO_WANT_READ || st == PEER_IO_WANT_WRITE) {
+        struct epoll_event ev = {.events = st == PEER_IO_WANT_READ ? EPOLLIN : EPOLLOUT,
+                                 .data.ptr = s};
+        epoll_ctl(s->peer->ep, EPOLL_CTL_MOD, s->io.fd, &ev);
+        return;
+    }
+    char why[96];
+    peer_io_error(&s->io, why, sizeof why);
+    snprintf(s->r->connect_error, sizeof s->r->connect_error, "TLS handshake failed: %s", why);
+    s->r->was_not_clean_reason = "TLS handshake failed";
+    drop_tcp(s, false);
 }
 
 static void connect_ready(struct session *s)
 {
     int err = 0;
     socklen_t len = sizeof err;
-    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    getsockopt(s->io.fd, SOL_SOCKET, SO_ERROR, &err, &len);
     s->connecting = false;
     if (err) {
         snprintf(s->r->connect_error, sizeof s->r->connect_error, "connect: %s", strerror(err));
@@ -1029,6 +1114,19 @@ static void connect_ready(struct session *s)
         return;
     }
     s->r->connected = true;
+    if (s->peer->t->secure) {
+        char why[96];
+        if (!s->peer->t->tls ||
+            peer_io_start_tls(&s->io, s->peer->t->tls, s->peer->t->host, why, sizeof why) != 0) {
+            snprintf(s->r->connect_error, sizeof s->r->connect_error, "TLS: %s",
+                     s->peer->t->tls ? why : "no TLS settings");
+            s->closed_tcp = true;
+            return;
+        }
+        s->tls_handshaking = true;
+        tls_step(s);
+        return;
+    }
     set_events(s);
 }
 
@@ -1065,7 +1163,9 @@ size_t peer_run(const struct peer_target *t, const struct case_catalogue *cat, c
             bool paced = s->head && s->next_write_at > now;
             if (paced && (!wake || s->next_write_at < wake))
                 wake = s->next_write_at;
-            if ((s->head && !s->out_blocked && !s->connecting && !paced) || s->closed_tcp)
+            bool handshaking = s->connecting || s->tls_handshaking;
+            if ((s->head && !s->out_blocked && !handshaking && !paced) || s->closed_tcp ||
+                peer_io_pending(&s->io))
                 busy = true;
         }
         if (!active)
@@ -1089,11 +1189,19 @@ size_t peer_run(const struct peer_target *t, const struct case_catalogue *cat, c
                 connect_ready(s);
                 continue;
             }
-            if (evs[i].events & EPOLLOUT) {
+            if (s->tls_handshaking) {
+                tls_step(s);
+                continue;
+            }
+            /* a blocked write waits for writable - or, TLS only, for readable */
+            uint32_t unblock = s->write_wants_read ? EPOLLIN : EPOLLOUT;
+            if (s->out_blocked && (evs[i].events & (unblock | EPOLLHUP | EPOLLERR))) {
                 s->out_blocked = false;
+                s->write_wants_read = false;
                 set_events(s);
             }
-            if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+            if ((evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) ||
+                (s->read_wants_write && (evs[i].events & EPOLLOUT)))
                 read_ready(s);
         }
         now = mono();
@@ -1105,10 +1213,8 @@ size_t peer_run(const struct peer_target *t, const struct case_catalogue *cat, c
             if (stopping) {
                 /* not judged: the run was interrupted; the result stays unfinished */
                 s->r->connected = false;
-                if (s->fd >= 0) {
-                    close(s->fd);
-                    s->fd = -1;
-                }
+                if (s->io.fd >= 0)
+                    peer_io_close(&s->io);
                 if (s->conn_ready)
                     ws_conn_free(&s->conn);
                 while (s->head) {
@@ -1120,9 +1226,14 @@ size_t peer_run(const struct peer_target *t, const struct case_catalogue *cat, c
                 s->active = false;
                 continue;
             }
-            if (!s->closed_tcp && !s->connecting)
+            /* bytes TLS decrypted ahead: epoll cannot see them */
+            if (!s->closed_tcp && !s->connecting && !s->tls_handshaking && peer_io_pending(&s->io))
+                read_ready(s);
+            /* during connect and TLS only the open-handshake deadline is armed: it
+             * bounds them too */
+            if (!s->closed_tcp)
                 timers(s, now);
-            if (!s->closed_tcp && !s->connecting)
+            if (!s->closed_tcp && !s->connecting && !s->tls_handshaking)
                 write_turn(s);
             if (s->closed_tcp) {
                 finish(s);

@@ -20,9 +20,10 @@
 #include <sys/socket.h>
 
 #include "case.h"
+#include "peer_io.h"
 #include "result.h"
 
-/* A ws:// URL, parsed and resolved. */
+/* A ws:// or wss:// URL, parsed and resolved. */
 struct peer_target {
     char url[512];
     char host[256];        /* as written, without brackets for IPv6 */
@@ -31,17 +32,22 @@ struct peer_target {
     uint16_t port;
     struct sockaddr_storage addr;
     socklen_t addr_len;
+    bool secure;                /* wss:// */
+    const struct peer_tls *tls; /* wss://: the TLS settings, set by the caller after
+                                   parsing; not owned, must outlive the run */
 };
 
-/* Parse ws://host[:port][/path][?query] (IPv6 literals in brackets) and resolve the host
- * (numeric addresses and names via getaddrinfo). Returns 0, or -1 with a one-line
- * reason in err ("unsupported scheme 'http' (use ws://)", "bad port", ...). wss:// is
- * refused with a clear message until TLS lands. */
+/* Parse ws[s]://host[:port][/path][?query] (IPv6 literals in brackets; default port 80
+ * for ws://, 443 for wss://) and resolve the host (numeric addresses and names via
+ * getaddrinfo). Returns 0, or -1 with a one-line reason in err ("unsupported scheme
+ * 'http' (use ws:// or wss://)", "bad port", ...). For wss:// the caller sets t->tls. */
 int peer_target_parse(const char *url, struct peer_target *t, char *err, size_t err_len);
 
-/* Try one TCP connection and opening handshake within `seconds`, so a run against a
- * target that cannot be reached fails at once with one line saying why. Returns 0 or
- * -1 with the reason in err. The agent name (Server header, else host:port) is stored
+/* Try one TCP connection, TLS handshake (wss://) and opening handshake within
+ * `seconds`, so a run against a target that cannot be reached - or whose certificate
+ * does not verify - fails at once with one line saying why ("TLS handshake with
+ * localhost:9443 failed: certificate verify failed: self-signed certificate"). Returns
+ * 0 or -1 with the reason in err. The agent name (Server header, else host:port) is stored
  * in agent. */
 int peer_probe(const struct peer_target *t, double seconds, char *agent, size_t agent_len,
                char *err, size_t err_len);

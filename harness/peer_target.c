@@ -1,7 +1,9 @@
 /*
- * peer_target.c - ws:// URLs: parsing, resolving, and a first probe so that a run
- * against a target that cannot be reached ends at once with one line saying why
- * (exit 2), instead of hundreds of identical failures.
+ * peer_target.c - ws:// and wss:// URLs: parsing, resolving, and a first probe so that
+ * a run against a target that cannot be reached, or whose TLS certificate does not
+ * verify, ends at once with one line saying why (exit 2), instead of hundreds of
+ * identical failures. The probe goes through peer_io like the sessions do, with poll()
+ * and one deadline for TCP connect, TLS handshake and opening handshake together.
  */
 #define _GNU_SOURCE
 #include "peer.h"
@@ -29,14 +31,17 @@ int peer_target_parse(const char *url, struct peer_target *t, char *err, size_t 
     if (strncmp(p, "ws://", 5) == 0) {
         p += 5;
     } else if (strncmp(p, "wss://", 6) == 0) {
-        snprintf(err, err_len, "wss:// (TLS) is not supported yet; use ws://");
-        return -1;
+        p += 6;
+        t->secure = true;
     } else {
         const char *colon = strstr(p, "://");
-        snprintf(err, err_len, "unsupported scheme '%.*s' (use ws://host[:port][/path])",
+        snprintf(err, err_len,
+                 "unsupported scheme '%.*s' (use ws://host[:port][/path] or wss://...)",
                  colon ? (int)(colon - p) : 0, p);
         return -1;
     }
+    /* RFC 6455 3: the default port is 80 for ws and 443 for wss */
+    uint16_t default_port = t->secure ? 443 : 80;
     /* authority: [v6]:port or host:port, up to the first '/' or '?' */
     const char *end = p + strcspn(p, "/?#");
     if (memchr(p, '@', (size_t)(end - p))) {
@@ -72,7 +77,7 @@ int peer_target_parse(const char *url, struct peer_target *t, char *err, size_t 
     }
     memcpy(t->host, host, hl);
     t->host[hl] = '\0';
-    t->port = 80;
+    t->port = default_port;
     if (port) {
         char *e;
         errno = 0;
@@ -104,7 +109,7 @@ int peer_target_parse(const char *url, struct peer_target *t, char *err, size_t 
         return -1;
     }
     bool v6 = strchr(t->host, ':') != NULL;
-    if (t->port == 80)
+    if (t->port == default_port)
         snprintf(t->host_header, sizeof t->host_header, v6 ? "[%s]" : "%s", t->host);
     else
         snprintf(t->host_header, sizeof t->host_header, v6 ? "[%s]:%u" : "%s:%u", t->host,
@@ -181,6 +186,39 @@ static int wait_fd(int fd, short events, double deadline)
     }
 }
 
+/* The TLS handshake of the probe, bounded by its deadline. */
+static int probe_tls(const struct peer_target *t, struct peer_io *io, double deadline,
+                     double seconds, char *err, size_t err_len)
+{
+    if (!t->tls) {
+        snprintf(err, err_len, "wss:// target without TLS settings");
+        return -1;
+    }
+    char why[256];
+    if (peer_io_start_tls(io, t->tls, t->host, why, sizeof why) != 0) {
+        snprintf(err, err_len, "TLS with %s: %s", t->host_header, why);
+        return -1;
+    }
+    for (;;) {
+        enum peer_io_status st = peer_io_handshake(io);
+        if (st == PEER_IO_DONE)
+            return 0;
+        if (st == PEER_IO_ERROR || st == PEER_IO_EOF) {
+            peer_io_error(io, why, sizeof why);
+            bool verify = strstr(why, "certificate verify failed") != NULL;
+            snprintf(err, err_len, "TLS handshake with %s failed: %s%s", t->host_header, why,
+                     verify ? " (--cacert FILE trusts another CA; --insecure skips the check)"
+                            : "");
+            return -1;
+        }
+        if (wait_fd(io->fd, st == PEER_IO_WANT_WRITE ? POLLOUT : POLLIN, deadline) <= 0) {
+            snprintf(err, err_len, "%s did not complete the TLS handshake within %.1f s",
+                     t->host_header, seconds);
+            return -1;
+        }
+    }
+}
+
 int peer_probe(const struct peer_target *t, double seconds, char *agent, size_t agent_len,
                char *err, size_t err_len)
 {
@@ -210,6 +248,12 @@ int peer_probe(const struct peer_target *t, double seconds, char *agent, size_t 
         close(fd);
         return -1;
     }
+    struct peer_io io;
+    peer_io_init(&io, fd);
+    if (t->secure && probe_tls(t, &io, deadline, seconds, err, err_len) != 0) {
+        peer_io_close(&io);
+        return -1;
+    }
     uint64_t seed = 0x5eed;
     struct probe_state ps = {.agent = agent, .agent_len = agent_len};
     struct ws_conn c;
@@ -221,39 +265,60 @@ int peer_probe(const struct peer_target *t, double seconds, char *agent, size_t 
     cfg.cb.on_handshake = probe_handshake;
     if (ws_conn_init(&c, &cfg) != WS_E_OK) {
         snprintf(err, err_len, "cannot build the opening request");
-        close(fd);
+        peer_io_close(&io);
         return -1;
     }
     int rc = -1;
     uint8_t buf[16384];
+    char why[256];
+    /* with TLS, a read may wait for writable and a write for readable */
+    enum peer_io_status rwait = PEER_IO_WANT_READ, wwait = PEER_IO_WANT_WRITE;
     while (!ps.done) {
         const uint8_t *p;
         size_t n = ws_conn_pending(&c, &p);
         if (n) {
-            ssize_t w = write(fd, p, n);
-            if (w > 0)
-                ws_conn_sent(&c, (size_t)w);
-            else if (w < 0 && errno != EAGAIN) {
-                snprintf(err, err_len, "%s closed the connection: %s", t->host_header,
-                         strerror(errno));
+            size_t w = 0;
+            enum peer_io_status st = peer_io_write(&io, p, n, &w);
+            if (st == PEER_IO_DONE) {
+                ws_conn_sent(&c, w);
+                n -= w;
+            } else if (st == PEER_IO_WANT_READ || st == PEER_IO_WANT_WRITE) {
+                wwait = st;
+            } else {
+                peer_io_error(&io, why, sizeof why);
+                snprintf(err, err_len, "%s closed the connection: %s", t->host_header, why);
                 goto out;
             }
         }
-        if (wait_fd(fd, n ? POLLIN | POLLOUT : POLLIN, deadline) <= 0) {
+        short events = rwait == PEER_IO_WANT_WRITE ? POLLOUT : POLLIN;
+        if (n)
+            events |= wwait == PEER_IO_WANT_READ ? POLLIN : POLLOUT;
+        if (!peer_io_pending(&io) && wait_fd(io.fd, events, deadline) <= 0) {
             snprintf(err, err_len, "%s did not complete the opening handshake within %.1f s",
                      t->host_header, seconds);
             goto out;
         }
-        ssize_t r = read(fd, buf, sizeof buf);
-        if (r == 0) {
+        size_t r = 0;
+        enum peer_io_status st = peer_io_read(&io, buf, sizeof buf, &r);
+        if (st == PEER_IO_DONE) {
+            rwait = PEER_IO_WANT_READ;
+            ws_conn_recv(&c, buf, r);
+        } else if (st == PEER_IO_WANT_READ || st == PEER_IO_WANT_WRITE) {
+            rwait = st;
+        } else if (st == PEER_IO_EOF) {
             snprintf(err, err_len, "%s closed the connection during the opening handshake",
                      t->host_header);
             goto out;
-        }
-        if (r > 0)
-            ws_conn_recv(&c, buf, (size_t)r);
-        else if (errno != EAGAIN && errno != EINTR) {
-            snprintf(err, err_len, "reading from %s: %s", t->host_header, strerror(errno));
+        } else {
+            peer_io_error(&io, why, sizeof why);
+            /* TLS 1.3: a server that wants a client certificate says so only now, after
+             * our side of the TLS handshake completed */
+            bool tls_alert = io.ssl && strstr(why, "alert") != NULL;
+            snprintf(err, err_len, "%s %s during the opening handshake: %s%s", t->host_header,
+                     tls_alert ? "ended the TLS session" : "failed", why,
+                     tls_alert && strstr(why, "certificate")
+                         ? " (--cert FILE --key FILE send a client certificate)"
+                         : "");
             goto out;
         }
     }
@@ -265,13 +330,13 @@ int peer_probe(const struct peer_target *t, double seconds, char *agent, size_t 
     /* say goodbye properly; the reply is not waited for */
     ws_conn_close(&c, 1001, "probe", 5);
     const uint8_t *p;
-    size_t n = ws_conn_pending(&c, &p);
-    if (n && write(fd, p, n) < 0) {
+    size_t n = ws_conn_pending(&c, &p), w;
+    if (n && peer_io_write(&io, p, n, &w) != PEER_IO_DONE) {
         /* the probe succeeded; a failed goodbye changes nothing */
     }
     rc = 0;
 out:
     ws_conn_free(&c);
-    close(fd);
+    peer_io_close(&io);
     return rc;
 }

@@ -867,6 +867,16 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
         write_wirelog_row(w, &r->wirelog[i]);
     jw_arr_end(w);
     jw_kuint(w, "wirelogDropped", r->wirelog_dropped);
+    /* wsspec's addition: when each row happened, ms since the TCP connection opened, in a
+     * separate array so the rows keep Autobahn's shapes */
+    jw_key(w, "wirelogMs");
+    jw_row(w);
+    for (size_t i = 0; i < r->n_wirelog; i++) {
+        char ms[32];
+        snprintf(ms, sizeof ms, "%.3f", r->wirelog[i].at_ms >= 0 ? r->wirelog[i].at_ms : 0.0);
+        jw_lit(w, ms);
+    }
+    jw_arr_end(w);
     jw_obj_end(w);
     jw_putc(w, '\n');
 }
@@ -932,6 +942,43 @@ static void write_index(struct jw *w, const struct entry *e, size_t n)
 
 /* ------------------------------------------------------------ wsspec.json */
 
+static int section_ptr_cmp(const void *a, const void *b)
+{
+    const struct case_section *x = *(const struct case_section *const *)a;
+    const struct case_section *y = *(const struct case_section *const *)b;
+    return strcmp(x->id, y->id);
+}
+
+/* "sections": id -> title of every section a reported case belongs to ("1" and "1.1"
+ * for 1.1.1), keys in string order like every object here. */
+static void write_sections(struct jw *w, const struct case_result *results, size_t n,
+                           const struct report_run *run)
+{
+    const struct case_section **used =
+        run->n_sections ? calloc(run->n_sections, sizeof *used) : NULL;
+    size_t k = 0;
+    for (size_t s = 0; used && s < run->n_sections; s++) {
+        const char *sid = run->sections[s].id;
+        size_t len = strnlen(sid, sizeof run->sections[s].id);
+        for (size_t i = 0; i < n; i++) {
+            const char *id = case_id(&results[i]);
+            if (len && !strncmp(id, sid, len) && id[len] == '.') {
+                used[k++] = &run->sections[s];
+                break;
+            }
+        }
+    }
+    if (k)
+        qsort(used, k, sizeof *used, section_ptr_cmp);
+    jw_key(w, "sections");
+    jw_obj(w);
+    for (size_t i = 0; i < k; i++)
+        if (i == 0 || strcmp(used[i]->id, used[i - 1]->id) != 0)
+            jw_kstr(w, used[i]->id, text_or_empty(used[i]->title));
+    jw_obj_end(w);
+    free(used);
+}
+
 static void write_run(struct jw *w, const struct case_result *results, size_t n,
                       const struct report_run *run)
 {
@@ -990,6 +1037,7 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
     jw_obj_end(w);
 
     jw_kint(w, "schemaVersion", 1);
+    write_sections(w, results, n, run);
     jw_kstr(w, "seed", seed);
     jw_kstr(w, "started", started);
 

@@ -45,6 +45,11 @@ struct report_run {
     const struct report_target *targets;
     size_t n_targets;
     bool fsync; /* fsync every file before the rename (crash safety; slower) */
+    /* The catalogue's section titles ("1" Framing, "1.1" Text Messages); the ones that
+     * hold a reported case go into wsspec.json ("sections") for the section rows of the
+     * HTML report. NULL = none. */
+    const struct case_section *sections;
+    size_t n_sections;
 };
 
 /* Write all three kinds of file for results[0..n) into dir, creating dir (and its

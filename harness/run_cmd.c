@@ -8,10 +8,13 @@
 #define _GNU_SOURCE
 #include "run_cmd.h"
 
+#include "baseline.h"
 #include "case.h"
 #include "case_lint.h"
+#include "config.h"
 #include "peer.h"
 #include "report_json.h"
+#include "report_render.h"
 #include "result.h"
 
 #include <errno.h>
@@ -47,7 +50,8 @@ static const char run_usage[] =
     "\n"
     "Run the conformance catalogue against WebSocket servers and judge every case.\n"
     "\n"
-    "  URL                    ws://host[:port][/path][?query]; IPv6 as ws://[::1]:9001/\n"
+    "  URL                    ws://host[:port][/path][?query]; IPv6 as ws://[::1]:9001/;\n"
+    "                         wss://... for TLS (default port 443)\n"
     "  --cases PATTERNS       only these cases: comma list of ids or patterns, '*' as\n"
     "                         wildcard anchored at the start (1.*,6.4.*,7.7.1)\n"
     "  --exclude PATTERNS     leave these out (same syntax)\n"
@@ -56,6 +60,9 @@ static const char run_usage[] =
     "                         -j 1 runs them one after another in id order). Verdicts\n"
     "                         do not depend on N\n"
     "  --report-dir DIR       where reports go (default: wsspec-report)\n"
+    "  --format LIST          reports to write: json,html,junit,md (default: all). JSON\n"
+    "                         is always written: the other formats are rendered from it\n"
+    "                         (and `wsspec report DIR` renders them again later)\n"
     "  --timeout-scale X      stretch every timer by X for slow targets (default 1)\n"
     "  -H, --header 'N: V'    extra header in the opening handshake (repeatable)\n"
     "  --origin ORIGIN        Origin header\n"
@@ -67,9 +74,29 @@ static const char run_usage[] =
     "  --agent NAME           name of the target in reports (default: its Server header,\n"
     "                         else host:port)\n"
     "  -q, --quiet            only the summary and failing cases\n"
+    "  --config FILE          Autobahn's fuzzingclient.json as is: servers (url, agent,\n"
+    "                         origin, protocols, options), cases, exclude-cases,\n"
+    "                         exclude-agent-cases, outdir (docs/ci.md). Options on\n"
+    "                         the command line win over the file\n"
+    "  --baseline OLD         compare with an earlier run (OLD/wsspec.json or its\n"
+    "                         directory): print and record (DIR/baseline.json) the\n"
+    "                         regressions, fixes and other changes\n"
+    "  --fail-on any|regression  what makes the exit status 1: any failing case\n"
+    "                         (default), or only regressions against --baseline\n"
     "\n"
-    "Exit status: 0 every selected case passed, 1 a case failed, 2 usage error, a target\n"
-    "that cannot be reached, case files with errors, or an interrupted run.\n";
+    "TLS (wss://): the server's certificate is verified against the system's CAs, and\n"
+    "its names against the URL's host (sent as SNI, unless an IP address); a failure\n"
+    "ends the run before any case, exit 2, with OpenSSL's reason.\n"
+    "  --cacert FILE          trust the CAs in this PEM file instead of the system's\n"
+    "  --insecure             do not verify the server's certificate at all (warns)\n"
+    "  --cert FILE            client certificate (PEM, then its chain), sent when the\n"
+    "                         server asks for one\n"
+    "  --key FILE             its private key (PEM, not encrypted; default: in --cert)\n"
+    "\n"
+    "Exit status: 0 every selected case passed (--fail-on regression: no regression),\n"
+    "1 a case failed (a regression), 2 usage error, a target that cannot be reached,\n"
+    "case files with errors, a config or baseline that cannot be read, or an\n"
+    "interrupted run.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -102,6 +129,45 @@ static uint64_t random_seed(void)
     if (!v)
         v = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     return v & 0xFFFFFFFFFFFFull; /* short enough to type back in */
+}
+
+/* Agent names key the report (index.json, the per-case files, the baseline): two
+ * targets that derive the same name (the same Server header, two ports of one server)
+ * would share one column of the matrix and overwrite each other's files. Autobahn lets
+ * that happen; here the later one gets its host:port added, then a number. A name given
+ * with --agent or in the config is the user's choice and is kept. */
+static void unique_agent(char *agent, size_t cap, const struct report_target *prev, size_t n,
+                         const char *host_port)
+{
+    char base[128];
+    snprintf(base, sizeof base, "%s", agent);
+    for (unsigned k = 1; k < 100; k++) {
+        bool taken = false;
+        for (size_t i = 0; i < n && !taken; i++)
+            taken = !strcmp(prev[i].agent, agent);
+        if (!taken)
+            return;
+        if (k == 1 && strcmp(base, host_port) != 0)
+            snprintf(agent, cap, "%.80s (%.40s)", base, host_port);
+        else
+            snprintf(agent, cap, "%.80s #%u", base, k + 1);
+    }
+}
+
+/* --baseline: read the run just written (DIR/wsspec.json), compare it with the
+ * baseline, record DIR/baseline.json. Returns 0, or -1 after printing why. */
+static int baseline_record(const char *dir, const char *old_path, const struct baseline_run *old,
+                           struct baseline_run *now, struct baseline_diff *d,
+                           bool fail_on_regression)
+{
+    char err[640] = "";
+    const char *fail_on = fail_on_regression ? "regression" : "any";
+    if (baseline_load(dir, now, err, sizeof err) != 0 || baseline_compare(old, now, d) != 0 ||
+        baseline_write(dir, old_path, old, now, d, fail_on, err, sizeof err) != 0) {
+        fprintf(stderr, "wsspec run: baseline comparison: %s\n", err[0] ? err : "out of memory");
+        return -1;
+    }
+    return 0;
 }
 
 static void diag_print(void *ud, const char *msg)
@@ -158,6 +224,22 @@ static void on_case_done(void *ud, const struct case_result *r)
     }
 }
 
+/* The TLS client context for every wss:// target of the run; false after printing
+ * why it cannot be made. */
+static bool run_tls_setup(const struct peer_tls_options *o, struct peer_tls **tls)
+{
+    char err[512];
+    *tls = peer_tls_new(o, err, sizeof err);
+    if (!*tls) {
+        fprintf(stderr, "wsspec run: %s\n", err);
+        return false;
+    }
+    if (o->insecure)
+        fprintf(stderr, "wsspec run: warning: --insecure: TLS certificates are not verified; "
+                        "anyone on the path can impersonate the target\n");
+    return true;
+}
+
 /* Cases at once by default: the CPU cores, but at least 4. The peer is one event loop
  * and a case spends most of its time waiting on the network (5.19, 5.20 and 6.4.x wait
  * a second each), so concurrency is not bounded by cores: on a 2-core machine -j 2
@@ -175,11 +257,15 @@ int run_main(int argc, char **argv)
     const char *urls[RUN_MAX_TARGETS], *headers[RUN_MAX_HEADERS + 1],
         *protocols[RUN_MAX_PROTOCOLS], *dirs[RUN_MAX_CASE_DIRS];
     size_t n_urls = 0, n_headers = 0, n_protocols = 0, n_dirs = 0;
-    const char *include = NULL, *exclude = NULL, *report_dir = "wsspec-report", *origin = NULL,
-               *agent_opt = NULL;
+    const char *include = NULL, *exclude = NULL, *report_dir = NULL, *origin = NULL,
+               *agent_opt = NULL, *config_path = NULL, *baseline_path = NULL;
+    bool fail_on_regression = false, scale_given = false;
     unsigned jobs = default_jobs();
     double scale = 1.0;
     bool strict = false, quiet = false, seed_given = false;
+    struct peer_tls_options tls_opt = {0};
+    struct peer_tls *tls = NULL; /* made when a TLS option is given or a wss:// target */
+    unsigned formats = REPORT_ALL;
     uint64_t seed = 0;
 
     for (int i = 1; i < argc; i++) {
@@ -216,6 +302,7 @@ int run_main(int argc, char **argv)
             scale = strtod(v, &e);
             if (!*v || *e || errno || !(scale > 0) || scale > 1000)
                 return usage_error("--timeout-scale needs a number > 0 and <= 1000, not '%s'", v);
+            scale_given = true;
         } else if (!strcmp(a, "-H") || !strcmp(a, "--header")) {
             NEED_VALUE();
             if (n_headers == RUN_MAX_HEADERS)
@@ -248,6 +335,33 @@ int run_main(int argc, char **argv)
         } else if (!strcmp(a, "--agent")) {
             NEED_VALUE();
             agent_opt = v;
+        } else if (!strcmp(a, "--config")) {
+            NEED_VALUE();
+            config_path = v;
+        } else if (!strcmp(a, "--baseline")) {
+            NEED_VALUE();
+            baseline_path = v;
+        } else if (!strcmp(a, "--fail-on")) {
+            NEED_VALUE();
+            if (strcmp(v, "any") != 0 && strcmp(v, "regression") != 0)
+                return usage_error("--fail-on takes 'any' or 'regression', not '%s'", v);
+            fail_on_regression = !strcmp(v, "regression");
+        } else if (!strcmp(a, "--format")) {
+            NEED_VALUE();
+            char ferr[256];
+            if (report_formats_parse(v, &formats, ferr, sizeof ferr) != 0)
+                return usage_error("--format: %s", ferr);
+        } else if (!strcmp(a, "--cacert")) {
+            NEED_VALUE();
+            tls_opt.cacert = v;
+        } else if (!strcmp(a, "--cert")) {
+            NEED_VALUE();
+            tls_opt.cert = v;
+        } else if (!strcmp(a, "--key")) {
+            NEED_VALUE();
+            tls_opt.key = v;
+        } else if (!strcmp(a, "--insecure")) {
+            tls_opt.insecure = true;
         } else if (a[0] == '-') {
             return usage_error("unknown option '%s'", a);
         } else {
@@ -257,8 +371,44 @@ int run_main(int argc, char **argv)
         }
 #undef NEED_VALUE
     }
+    /* --config: the file fills in what the command line left open */
+    struct run_config cfg = {0};
+    bool from_config = false;
+    if (config_path) {
+        char cerr[640];
+        if (config_load(config_path, &cfg, cerr, sizeof cerr) != 0) {
+            fprintf(stderr, "wsspec run: --config %s\n", cerr);
+            return 2;
+        }
+        if (cfg.warning[0])
+            fprintf(stderr, "wsspec run: warning: %s: %s\n", config_path, cfg.warning);
+        if (n_urls == 0) {
+            for (size_t i = 0; i < cfg.n_servers; i++)
+                urls[n_urls++] = cfg.servers[i].url;
+            from_config = true;
+        }
+        include = include ? include : cfg.cases;
+        exclude = exclude ? exclude : cfg.exclude;
+        report_dir = report_dir ? report_dir : cfg.outdir;
+    }
+    report_dir = report_dir ? report_dir : "wsspec-report";
     if (n_urls == 0)
         return usage_error("%s", "no target URL given");
+    /* --baseline is read before anything runs: a nightly job learns at once that last
+     * night's artifact is missing, not after the run */
+    struct baseline_run old_run = {0}, new_run = {0};
+    struct baseline_diff diff = {0};
+    if (baseline_path) {
+        char berr[640];
+        if (baseline_load(baseline_path, &old_run, berr, sizeof berr) != 0) {
+            fprintf(stderr, "wsspec run: --baseline %s\n", berr);
+            config_free(&cfg);
+            return 2;
+        }
+    } else if (fail_on_regression) {
+        fprintf(stderr, "wsspec run: --fail-on regression without --baseline: every failing "
+                        "case counts\n");
+    }
     /* The peer runs one large case after another (section 9 sends and receives up to
      * 16 MiB). Keeping freed blocks in the heap instead of returning them to the kernel
      * lets the next case reuse warm pages rather than fault in fresh ones, which
@@ -279,15 +429,23 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "wsspec run: %zu error(s) in case files; 'wsspec lint' shows them all\n",
                 errors);
         case_catalogue_free(&cat);
+        config_free(&cfg);
+        baseline_run_free(&old_run);
         return 2;
     }
     size_t *idx = calloc(cat.n_cases ? cat.n_cases : 1, sizeof *idx);
-    size_t n = idx ? case_select(&cat, include, exclude, idx) : 0;
+    /* per target: idx minus its exclude-agent-cases pairs (the agent is known only
+     * after the probe) */
+    size_t *tidx = calloc(cat.n_cases ? cat.n_cases : 1, sizeof *tidx);
+    size_t n = idx && tidx ? case_select(&cat, include, exclude, idx) : 0;
     if (n == 0) {
         fprintf(stderr, "wsspec run: no case matches --cases '%s'%s%s\n", include ? include : "*",
                 exclude ? " minus --exclude " : "", exclude ? exclude : "");
         free(idx);
+        free(tidx);
         case_catalogue_free(&cat);
+        config_free(&cfg);
+        baseline_run_free(&old_run);
         return 2;
     }
 
@@ -309,6 +467,15 @@ int run_main(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    /* TLS files are checked before any target when given: a typo is exit 2 at once */
+    if (tls_opt.key && !tls_opt.cert) {
+        rc = usage_error("%s", "--key needs --cert");
+        goto out;
+    }
+    if ((tls_opt.cacert || tls_opt.cert || tls_opt.insecure) && !run_tls_setup(&tls_opt, &tls)) {
+        rc = 2;
+        goto out;
+    }
     printf("wsspec %s: %zu cases, %zu target(s), -j %u, seed %llu\n", WSSPEC_VERSION, n, n_urls,
            jobs, (unsigned long long)seed);
     double wall0 = (double)time(NULL);
@@ -317,31 +484,56 @@ int run_main(int argc, char **argv)
     for (size_t u = 0; u < n_urls && !run_stop; u++) {
         struct peer_target t;
         char err[512], agent[128];
+        /* the config's settings for this server; the command line's win */
+        const struct config_server *cs = from_config ? &cfg.servers[u] : NULL;
+        double tscale = !scale_given && cs ? cs->timeout_scale : scale;
+        const char *t_origin = !origin && cs ? cs->origin : origin;
+        const char *const *t_protocols = protocols;
+        size_t t_n_protocols = n_protocols;
+        if (!n_protocols && cs) {
+            t_protocols = (const char *const *)cs->protocols;
+            t_n_protocols = cs->n_protocols;
+        }
         if (peer_target_parse(urls[u], &t, err, sizeof err) != 0) {
             fprintf(stderr, "wsspec run: %s\n", err);
             rc = 2;
             goto out;
         }
-        if (peer_probe(&t, 5.0 * scale, agent, sizeof agent, err, sizeof err) != 0) {
+        if (t.secure && !tls && !run_tls_setup(&tls_opt, &tls)) {
+            rc = 2;
+            goto out;
+        }
+        t.tls = tls;
+        if (peer_probe(&t, 5.0 * tscale, agent, sizeof agent, err, sizeof err) != 0) {
             fprintf(stderr, "wsspec run: target unreachable: %s\n", err);
             rc = 2;
             goto out;
         }
         if (agent_opt)
             snprintf(agent, sizeof agent, "%s", agent_opt);
+        else if (cs && cs->agent)
+            snprintf(agent, sizeof agent, "%s", cs->agent);
+        else
+            unique_agent(agent, sizeof agent, rtargets, u, t.host_header);
+        size_t n_t = 0;
+        for (size_t k = 0; k < n; k++)
+            if (!config_agent_excludes(&cfg, agent, cat.cases[idx[k]].id))
+                tidx[n_t++] = idx[k];
         rtargets[u].url = urls[u];
         snprintf(rtargets[u].agent, sizeof rtargets[u].agent, "%s", agent);
         struct run_state st = {.url = urls[u], .seed = seed, .strict = strict, .quiet = quiet,
-                               .tty = tty, .total = n, .done_flags = flags + u * n,
+                               .tty = tty, .total = n_t, .done_flags = flags + u * n,
                                .results = all + u * n};
-        struct peer_options o = {.jobs = jobs, .timeout_scale = scale, .seed = seed,
-                                 .origin = origin, .protocols = protocols,
-                                 .n_protocols = n_protocols, .headers = headers,
+        struct peer_options o = {.jobs = jobs, .timeout_scale = tscale, .seed = seed,
+                                 .origin = t_origin, .protocols = t_protocols,
+                                 .n_protocols = t_n_protocols, .headers = headers,
                                  .n_headers = n_headers, .agent = agent, .on_done = on_case_done,
                                  .ud = &st, .stop = &run_stop};
         if (!quiet)
             printf("target %s (agent \"%s\")\n", urls[u], agent);
-        peer_run(&t, &cat, idx, n, &o, all + u * n);
+        if (!quiet && n_t < n)
+            printf("  %zu of %zu cases left out by exclude-agent-cases\n", n - n_t, n);
+        peer_run(&t, &cat, tidx, n_t, &o, all + u * n);
         if (tty && !quiet)
             printf("\r\033[K");
         total_failed += st.failed;
@@ -366,7 +558,8 @@ int run_main(int argc, char **argv)
                               .wall_ms = wall_ms, .argc = argc + 1, .argv = command,
                               .strict = strict, .timeout_scale = scale, .jobs = jobs,
                               .cases = include, .exclude = exclude,
-                              .targets = rtargets, .n_targets = n_urls};
+                              .targets = rtargets, .n_targets = n_urls,
+                              .sections = cat.sections, .n_sections = cat.n_sections};
     size_t n_done = 0;
     for (size_t i = 0; i < n * n_urls; i++) {
         if (flags[i])
@@ -379,21 +572,44 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "wsspec run: cannot write reports: %s\n", rerr);
         rc = 2;
     } else {
-        printf("reports: %s/index.json, %s/wsspec.json and one file per case\n", report_dir,
-               report_dir);
+        printf("report: json   %s/wsspec.json, %s/index.json and one file per case\n",
+               report_dir, report_dir);
+        /* before rendering: summary.md and junit.xml show DIR/baseline.json */
+        if (!baseline_path)
+            baseline_remove(report_dir);
+        else if (baseline_record(report_dir, baseline_path, &old_run, &new_run, &diff,
+                                 fail_on_regression) != 0)
+            rc = 2;
+        else
+            printf("report: base   %s/baseline.json\n", report_dir);
+        if (report_render_print(report_dir, formats, stdout, rerr, sizeof rerr) != 0) {
+            fprintf(stderr, "wsspec run: cannot write reports: %s\n", rerr);
+            rc = 2;
+        }
     }
     free(command);
     for (size_t i = 0; i < n_done; i++)
         result_free(&all[i]);
+    bool compared = baseline_path && new_run.n_agents;
+    if (compared)
+        baseline_print(stdout, &diff, baseline_path, n_urls > 1);
     printf("%zu passed, %zu failed (%zu cases, %.2f s, seed %llu)\n", total_run - total_failed,
            total_failed, total_run, wall_ms / 1000, (unsigned long long)seed);
     if (run_stop) {
         fprintf(stderr, "wsspec run: interrupted; %zu finished cases reported\n", total_run);
         rc = 2;
+    } else if (!rc && fail_on_regression && compared) {
+        rc = diff.count[BASELINE_REGRESSION] ? 1 : 0;
     } else if (!rc) {
         rc = total_failed ? 1 : 0;
     }
 out:
+    peer_tls_free(tls);
+    baseline_diff_free(&diff);
+    baseline_run_free(&new_run);
+    baseline_run_free(&old_run);
+    config_free(&cfg);
+    free(tidx);
     free(all);
     free(flags);
     free(idx);

@@ -496,7 +496,11 @@ static void on_header(struct ws_conn *c, const struct ws_frame_header *h)
 static void on_payload(struct ws_conn *c, const struct ws_frame_event *ev)
 {
     const struct ws_frame_header *h = ev->hdr;
-    if (c->skip_frame || c->state == WS_CLOSED)
+    if (c->state == WS_CLOSED)
+        return;
+    if (c->cfg.cb.on_frame_data)
+        c->cfg.cb.on_frame_data(c, h, ev->data, ev->len, ev->payload_offset, c->cfg.user);
+    if (c->skip_frame)
         return;
     if (ws_opcode_is_control(h->opcode)) {
         memcpy(c->ctl + c->ctl_len, ev->data, ev->len); /* <= 125 by the frame rules */

@@ -60,6 +60,10 @@ struct ws_conn_callbacks {
     /* A valid Close frame arrived (code 0 = no status code). */
     void (*on_close)(struct ws_conn *c, uint16_t code, const uint8_t *reason, size_t len,
                      void *user);
+    /* Every slice of every frame's payload as it arrives, unmasked (for wire logs):
+     * offset is its position within that frame's payload. */
+    void (*on_frame_data)(struct ws_conn *c, const struct ws_frame_header *h,
+                          const uint8_t *data, size_t len, uint64_t offset, void *user);
 };
 
 struct ws_conn_config {

@@ -3,7 +3,8 @@
 # a deadline. Nothing here sleeps: the start waits for the "listening on" line (read -t)
 # and the stop for the process to exit (timeout + tail --pid).
 #
-#   echo_start BIN ARGS...   start "BIN echo ARGS..."; sets ECHO_PID, ECHO_URL (ws://...),
+#   echo_start BIN ARGS...   start "BIN echo ARGS..."; sets ECHO_PID, ECHO_URL (ws:// or
+#                            wss://... with --tls-cert),
 #                            ECHO_ERR (its stderr, a file); returns 1 if no line came
 #   echo_stop                SIGTERM, wait up to ECHO_STOP_S (20) s; sets ECHO_RC
 #                            (exit status, or "timeout"); returns 1 unless it exited 0
@@ -35,7 +36,7 @@ echo_start() {
         return 1
     fi
     case $line in
-    *"listening on ws://"*) ECHO_URL=${line##*listening on } ;;
+    *"listening on ws://"* | *"listening on wss://"*) ECHO_URL=${line##*listening on } ;;
     *) echo "unexpected first line from the server: $line" >&2; return 1 ;;
     esac
 }

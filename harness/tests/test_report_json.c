@@ -108,6 +108,7 @@ static void add_row(struct case_result *r, enum wirelog_type type, uint64_t len,
     memset(&row, 0, sizeof row);
     row.type = type;
     row.len = len;
+    row.at_ms = (double)r->n_wirelog * 1.25; /* distinct times, exact in binary */
     if (data_len)
         memcpy(row.data, data, data_len);
     row.data_len = (uint8_t)data_len;
@@ -283,6 +284,12 @@ static const struct report_target targets[] = {
 
 static char *const run_argv[] = {"run", "ws://127.0.0.1:9001/", "--seed", "42", NULL};
 
+/* "10" sorts before "2" as a key; "3" and "1.2" hold no reported case */
+static struct case_section sections[] = {
+    {"1", "Framing"},     {"1.1", "Text Messages"}, {"1.2", "Binary Messages"},
+    {"2", "Pings/Pongs"}, {"3", "Reserved Bits"},   {"10", "Misc"},
+};
+
 static struct report_run run_meta(bool strict)
 {
     return (struct report_run){.version = "0.1.0",
@@ -296,7 +303,9 @@ static struct report_run run_meta(bool strict)
                                .jobs = 8,
                                .cases = "1.*,2.*",
                                .targets = targets,
-                               .n_targets = 2};
+                               .n_targets = 2,
+                               .sections = sections,
+                               .n_sections = sizeof sections / sizeof sections[0]};
 }
 
 /* ---------------------------------------------------------------------------------
@@ -571,6 +580,7 @@ static const char *const case_keys[] = {
     "wasServerConnectionDropTimeout",
     "wirelog",
     "wirelogDropped",
+    "wirelogMs",
 };
 #define N_CASE_KEYS (sizeof case_keys / sizeof case_keys[0])
 
@@ -650,6 +660,10 @@ static void test_case_file_values(void **state)
         json_decref(want[i]);
     }
     assert_int_equal(jint(c, "wirelogDropped"), 0);
+    /* one time per row, ms since the TCP connection opened */
+    exp = json_pack("[f,f,f,f,f,f,f,f]", 0.0, 1.25, 2.5, 3.75, 5.0, 6.25, 7.5, 8.75);
+    assert_true(json_equal(json_object_get(c, "wirelogMs"), exp));
+    json_decref(exp);
     json_decref(c);
 
     /* 2.1: the later result; non-UTF-8 payloads as 0x hex */
@@ -775,15 +789,19 @@ static void test_wsspec_json(void **state)
 
     json_t *w = load(f->dir, "wsspec.json");
     assert_sorted_keys(w);
-    static const char *const top[] = {"cases",         "command", "finished", "options",
-                                      "schemaVersion", "seed",    "started",  "summary",
-                                      "targets",       "tool",    "wallMs"};
+    static const char *const top[] = {"cases",         "command",  "finished", "options",
+                                      "schemaVersion", "sections", "seed",     "started",
+                                      "summary",       "targets",  "tool",     "wallMs"};
     assert_keys(w, top, sizeof top / sizeof top[0]);
     assert_string_equal(jstr(w, "seed"), "18446744073709551615");
     assert_string_equal(jstr(w, "started"), "2023-04-29T05:59:36.000Z");
     assert_string_equal(jstr(w, "finished"), "2023-04-29T06:00:37.234Z");
     assert_int_equal(jint(w, "wallMs"), 61234);
     assert_int_equal(jint(w, "schemaVersion"), 1);
+    json_t *secs = json_pack("{s:s,s:s,s:s,s:s}", "1", "Framing", "1.1", "Text Messages", "10",
+                             "Misc", "2", "Pings/Pongs");
+    assert_true(json_equal(json_object_get(w, "sections"), secs));
+    json_decref(secs);
     json_t *exp = json_pack("[s,s,s,s]", "run", "ws://127.0.0.1:9001/", "--seed", "42");
     assert_true(json_equal(json_object_get(w, "command"), exp));
     json_decref(exp);

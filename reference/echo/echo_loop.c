@@ -3,13 +3,14 @@
  *
  * One connection's life, as phases the loop keeps beside ws_conn's state:
  *
- *   TRANSPORT  transport handshake (TLS later; plain TCP skips it)   timer: handshake
+ *   TRANSPORT  transport handshake (TLS accept; plain TCP skips it)  timer: handshake
  *   HANDSHAKE  ws_conn CONNECTING: reading the HTTP request          timer: handshake
  *   OPEN       echoing                                               timer: idle
  *   CLOSING    our Close sent (failure, idle, shutdown): waiting     timer: close
  *              for the peer's Close
  *   FLUSH      ws_conn CLOSED: writing the last bytes                timer: close
- *   LINGER     after a refusal or a failure: our side shut, draining timer: linger
+ *   LINGER     after a refusal or a failure (also a failed TLS       timer: linger
+ *              handshake): our side shut, draining
  *
  * and then the TCP connection is closed. Once the closing handshake is complete the
  * server closes TCP at once (RFC 6455 section 7.1.1: "the server [...] SHOULD close
@@ -24,7 +25,9 @@
 #define _GNU_SOURCE
 #include "echo_loop.h"
 
+#include "echo_tls.h"
 #include "echo_transport.h"
+#include "wire_record.h"
 #include "ws_conn.h"
 
 #include <arpa/inet.h>
@@ -120,6 +123,7 @@ struct echo_conn {
     bool refused;           /* the opening handshake was answered with an HTTP error */
     bool peer_eof;          /* the peer ended its sending direction */
     bool logged;            /* the failure was logged already */
+    uint64_t rec_id, rec_done; /* WSSPEC_RECORD_DIR recording (wire_record.h) */
 };
 
 struct echo_loop {
@@ -275,6 +279,11 @@ static void conn_update_events(struct echo_conn *c)
                      (!c->peer_eof && ((c->phase <= P_CLOSING && pending <= ECHO_BACKPRESSURE) ||
                                        c->phase == P_LINGER));
     bool want_write = c->phase != P_TRANSPORT && c->phase != P_LINGER && pending > 0;
+    /* bytes the transport decrypted ahead are invisible to epoll: come back to them
+     * without waiting - but only while reading is wanted, so backpressure holds */
+    if (want_read && c->phase != P_TRANSPORT && c->read_wait != ECHO_IO_WANT_WRITE &&
+        c->tr.ops->buffered && c->tr.ops->buffered(&c->tr) > 0 && !c->ready.next)
+        link_append(&c->loop->ready, &c->ready);
     uint32_t ev = 0;
     if (want_read)
         ev |= c->read_wait == ECHO_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN;
@@ -320,7 +329,9 @@ static bool conn_flush(struct echo_conn *c)
             c->write_wait = (uint8_t)r;
             return true;
         }
-        conn_log(c, "write failed (%s); dropped", strerror(c->tr.err));
+        char why[160];
+        conn_log(c, "write failed (%s); dropped",
+                 echo_transport_error_text(&c->tr, why, sizeof why));
         conn_destroy(c);
         return false;
     }
@@ -386,6 +397,7 @@ static void conn_read(struct echo_conn *c)
         if (c->phase == P_LINGER)
             break;
         conn_progress(c);
+        wire_record("server", NULL, c->rec_id, l->rbuf, n, &c->rec_done);
         {
             enum ws_error e = ws_conn_recv(&c->ws, l->rbuf, n);
             if (e != WS_E_OK) {
@@ -409,14 +421,15 @@ static void conn_read(struct echo_conn *c)
             conn_log(c, "peer closed TCP without a closing handshake");
         ws_conn_eof(&c->ws);
         break;
-    case ECHO_IO_ERROR:
-        conn_log(c, "read failed (%s); dropped", strerror(c->tr.err));
+    case ECHO_IO_ERROR: {
+        char why[160];
+        conn_log(c, "read failed (%s); dropped",
+                 echo_transport_error_text(&c->tr, why, sizeof why));
         conn_destroy(c);
         return;
     }
-    /* bytes the transport decrypted ahead are invisible to epoll: come back to them */
-    if (c->tr.ops->buffered && c->tr.ops->buffered(&c->tr) > 0 && !c->ready.next)
-        link_append(&l->ready, &c->ready);
+    }
+    /* bytes the transport still holds: conn_update_events puts c on the ready list */
 }
 
 /* Transport handshake step (TLS accept); TCP connections never get here. */
@@ -432,8 +445,19 @@ static void conn_transport_handshake(struct echo_conn *c)
         c->read_wait = (uint8_t)r;
         return;
     }
-    conn_log(c, "%s handshake failed; dropped", c->tr.ops->name);
-    conn_destroy(c);
+    char why[160];
+    conn_log(c, "%s handshake failed (%s); closed", c->tr.ops->name,
+             echo_transport_error_text(&c->tr, why, sizeof why));
+    /* FIN, then drain until the client's (linger, as after an HTTP refusal): closing at
+     * once with the client's bytes unread would answer them with a RST, which can
+     * destroy the alert just sent before the client reads it. */
+    c->read_wait = 0;
+    if (c->tr.ops->shutdown(&c->tr) == ECHO_IO_ERROR) {
+        conn_destroy(c);
+        return;
+    }
+    c->phase = P_LINGER;
+    timer_arm(c, T_LINGER);
 }
 
 static void conn_on_events(struct echo_conn *c, uint32_t ev)
@@ -446,6 +470,8 @@ static void conn_on_events(struct echo_conn *c, uint32_t ev)
             conn_update_events(c);
             return;
         }
+        if (c->phase == P_DEAD)
+            return;
     }
     bool reading = c->events & (c->read_wait == ECHO_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN);
     if (reading && (c->read_wait == ECHO_IO_WANT_WRITE ? writable : readable))
@@ -528,8 +554,16 @@ static void conn_new(struct echo_loop *l, int fd)
         close(fd);
         return;
     }
-    echo_transport_tcp_init(&c->tr, fd);
+    if (!l->opt->tls) {
+        echo_transport_tcp_init(&c->tr, fd);
+    } else if (echo_transport_tls_init(&c->tr, fd, l->opt->tls) != 0) {
+        ws_conn_free(&c->ws);
+        free(c);
+        close(fd);
+        return;
+    }
     c->loop = l;
+    c->rec_id = wire_record_next_id();
     c->tkind = T_NONE;
     c->phase = c->tr.ops->handshake ? P_TRANSPORT : P_HANDSHAKE;
     c->events = EPOLLIN;
@@ -616,7 +650,8 @@ static void on_timeout(struct echo_conn *c, enum echo_timer kind)
     struct echo_loop *l = c->loop;
     switch (kind) {
     case T_HANDSHAKE:
-        conn_log(c, "dropped: opening handshake not complete after %llu ms",
+        conn_log(c, "dropped: %s handshake not complete after %llu ms",
+                 c->phase == P_TRANSPORT ? "TLS" : "opening",
                  (unsigned long long)l->duration[T_HANDSHAKE]);
         conn_destroy(c);
         break;
@@ -760,7 +795,7 @@ size_t echo_loop_conn_size(void)
     return sizeof(struct echo_conn);
 }
 
-static void print_listening(int lfd, FILE *out)
+static void print_listening(int lfd, bool tls, FILE *out)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -768,7 +803,7 @@ static void print_listening(int lfd, FILE *out)
     char where[INET6_ADDRSTRLEN + 16] = "?";
     if (getsockname(lfd, (struct sockaddr *)&ss, &len) == 0)
         format_addr(&ss, where, sizeof where);
-    fprintf(out, "wsspec echo: listening on ws://%s/\n", where);
+    fprintf(out, "wsspec echo: listening on %s://%s/\n", tls ? "wss" : "ws", where);
     fflush(out);
 }
 
@@ -851,7 +886,7 @@ int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
         fprintf(log, "wsspec echo: epoll_ctl: %s\n", strerror(errno));
         goto out;
     }
-    print_listening(l->lfd, out);
+    print_listening(l->lfd, o->tls != NULL, out);
 
     l->now = now_ms();
     struct epoll_event evs[ECHO_EVENTS];

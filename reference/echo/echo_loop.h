@@ -22,6 +22,8 @@
  *   max_handshake + max_message (reassembly) + ECHO_BACKPRESSURE + one read +
  *   max_message + 14 (the echo being written)
  * because reading stops while more than ECHO_BACKPRESSURE bytes wait to be written.
+ * A TLS connection adds its OpenSSL session (echo_tls.c): about 14 KB when idle, its
+ * record buffers released (docs/echo.md), plus two of about 17 KB each while busy.
  */
 #ifndef ECHO_LOOP_H
 #define ECHO_LOOP_H
@@ -47,6 +49,8 @@
 #define ECHO_DEFAULT_IDLE_MS 300000u
 #define ECHO_DEFAULT_CLOSE_MS 5000u
 
+struct echo_tls;
+
 struct echo_options {
     struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
     socklen_t addr_len;
@@ -55,12 +59,15 @@ struct echo_options {
     uint64_t idle_timeout_ms;      /* 0 = none */
     uint64_t close_timeout_ms;     /* > 0 */
     bool verbose;                  /* one stderr line per rejected/failed connection */
+    struct echo_tls *tls;          /* NULL: ws://; else wss:// with it (echo_tls.h; the
+                                      caller's, shared by every connection) */
 };
 
 /* Run the echo endpoint until SIGINT or SIGTERM, then close every connection (Close
  * 1001 to the open ones, waiting at most close_timeout_ms for their answers), free
- * everything and return 0. Prints "wsspec echo: listening on ws://HOST:PORT/" to out
- * (flushed) once the socket listens. Returns 1 after a setup error (a line on log). */
+ * everything and return 0. Prints "wsspec echo: listening on ws://HOST:PORT/" (wss://
+ * with TLS) to out (flushed) once the socket listens. Returns 1 after a setup error (a
+ * line on log). */
 int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log);
 
 /* Bytes of the per-connection struct (struct ws_conn included). */

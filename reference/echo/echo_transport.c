@@ -2,12 +2,14 @@
  * echo_transport.c - the plain-TCP transport: recv/send on a non-blocking socket.
  *
  * EAGAIN maps to "wait for the same readiness" (a TCP read waits for readable, a
- * write for writable); the TLS transport will differ exactly there. send() uses
+ * write for writable); the TLS transport (echo_tls.c) differs exactly there. send() uses
  * MSG_NOSIGNAL so a peer that reset the connection gives EPIPE, never SIGPIPE.
  */
 #include "echo_transport.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -72,7 +74,17 @@ static const struct echo_transport_ops echo_transport_tcp_ops = {
     .buffered = NULL,
     .shutdown = tcp_shutdown,
     .close = tcp_close,
+    .error_text = NULL,
 };
+
+const char *echo_transport_error_text(const struct echo_transport *t, char *buf, size_t cap)
+{
+    if (t->ops->error_text)
+        t->ops->error_text(t, buf, cap);
+    else
+        snprintf(buf, cap, "%s", strerror(t->err));
+    return buf;
+}
 
 void echo_transport_tcp_init(struct echo_transport *t, int fd)
 {

@@ -2,8 +2,8 @@
  * echo_transport.h - the byte pipe under one connection of the echo endpoint (L3).
  *
  * The event loop (echo_loop.c) never calls recv/send itself: it goes through this
- * small vtable, so a TLS transport (OpenSSL, for wss://) can slot in later beside the
- * plain-TCP one without touching the loop. The interface is shaped by what a
+ * small vtable, so the TLS transport (echo_tls.c, OpenSSL, for wss://) sits beside the
+ * plain-TCP one and the loop runs both alike. The interface is shaped by what a
  * non-blocking TLS session needs and TCP does not:
  *  - a transport handshake before any application byte (TLS accept); TCP has none;
  *  - a read that can block on the socket becoming *writable* and a write that can
@@ -35,7 +35,7 @@ enum echo_io {
 struct echo_transport;
 
 struct echo_transport_ops {
-    const char *name; /* "tcp", later "tls" */
+    const char *name; /* "tcp", "tls" */
     /* Transport-level handshake before the first application byte; NULL = none. */
     enum echo_io (*handshake)(struct echo_transport *t);
     /* Read at most cap bytes into buf; DONE with *n > 0, or no progress. */
@@ -50,6 +50,9 @@ struct echo_transport_ops {
     enum echo_io (*shutdown)(struct echo_transport *t);
     /* Release everything, including the descriptor. */
     void (*close)(struct echo_transport *t);
+    /* The reason of the last ECHO_IO_ERROR into buf, for logs ("wrong version number");
+     * NULL = strerror(err). */
+    void (*error_text)(const struct echo_transport *t, char *buf, size_t cap);
 };
 
 struct echo_transport {
@@ -58,6 +61,9 @@ struct echo_transport {
     void *impl; /* the transport's own state (TLS: the SSL session); NULL for TCP */
     int err;    /* errno of the last ECHO_IO_ERROR, for logs */
 };
+
+/* The reason of the last ECHO_IO_ERROR of t, for a log line; returns buf. */
+const char *echo_transport_error_text(const struct echo_transport *t, char *buf, size_t cap);
 
 /* Wrap a connected, non-blocking TCP socket. Takes ownership of fd. */
 void echo_transport_tcp_init(struct echo_transport *t, int fd);

@@ -70,8 +70,10 @@ static void rec_close(struct ws_conn *c, uint16_t code, const uint8_t *r, size_t
     rec->close_code = code;
 }
 
-static const struct ws_conn_callbacks rec_cb = {rec_handshake, NULL, rec_message, rec_control,
-                                                rec_close};
+static const struct ws_conn_callbacks rec_cb = {.on_handshake = rec_handshake,
+                                                .on_message = rec_message,
+                                                .on_control = rec_control,
+                                                .on_close = rec_close};
 
 static struct th_rng test_rng = {7};
 

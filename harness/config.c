@@ -1,0 +1,553 @@
+/*
+ * config.c - reading Autobahn|Testsuite's fuzzingclient.json (config.h) with jansson.
+ *
+ * The file is the user's, written for another tool: keys wsspec knows are checked for
+ * type and turned into run settings; options wsspec cannot honour and keys it does not
+ * know are collected into one warning line instead of failing the run, because
+ * Autobahn itself ignores what it does not use (its shipped examples carry keys such
+ * as "webport" that nothing reads). A key wsspec needs with the wrong type is an
+ * error that names the key and the type it found.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t cap, const char *fmt, ...)
+{
+    if (cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, cap, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* Messages and the warning quote the file's keys and values, which may hold any
+ * character: each stays one line, with no control character reaching a terminal. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
+static const char *type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
+    }
+}
+
+/* ------------------------------------------------------------ the warning line */
+
+/* Names of what was ignored, in the order met, each once. */
+struct ignored {
+    char options[320];
+    char keys[160];
+};
+
+static void add_name(char *list, size_t cap, const char *name)
+{
+    size_t n = strlen(name), used = strlen(list);
+    /* already listed? (whole names between ", ") */
+    for (const char *p = list; (p = strstr(p, name)) != NULL; p += n) {
+        bool starts = p == list || (p >= list + 2 && p[-2] == ',' && p[-1] == ' ');
+        bool ends = p[n] == '\0' || p[n] == ',';
+        if (starts && ends)
+            return;
+    }
+    if (used + (used ? 2 : 0) + n + 1 > cap) {
+        /* a list this long is cut: the line stays one line, and "..." says so */
+        if (used + 5 <= cap && (used < 4 || strcmp(list + used - 3, "...") != 0))
+            snprintf(list + used, cap - used, "%s...", used ? ", " : "");
+        return;
+    }
+    snprintf(list + used, cap - used, "%s%s", used ? ", " : "", name);
+}
+
+/* ------------------------------------------------------------ protocol options */
+
+/* Autobahn's three protocol timeouts and the values wsspec's peer uses (peer.c, the
+ * same as Autobahn's defaults: catalogue 2.4). */
+static const struct {
+    const char *name;
+    double wsspec_s;
+} timeouts[] = {
+    {"openHandshakeTimeout", 5.0},
+    {"closeHandshakeTimeout", 1.0},
+    {"serverConnectionDropTimeout", 1.0},
+};
+
+/* Options whose value, when it is this one, is what wsspec does anyway: accepted
+ * without a word (failByDrop false is in every Autobahn example). The JSON text is
+ * compared after jansson has parsed it, so `18` and `18.0` differ: Autobahn's
+ * examples write integers. */
+static const struct {
+    const char *name;
+    const char *value; /* JSON text */
+} same_as_wsspec[] = {
+    {"failByDrop", "false"},          /* wsspec fails with a Close, then drops */
+    {"version", "18"},                /* Autobahn's name for RFC 6455 */
+    {"utf8validateIncoming", "true"}, /* text is validated incrementally */
+    {"acceptMaskedServerFrames", "false"},
+    {"maskClientFrames", "true"},
+    {"applyMask", "true"},
+    {"tcpNoDelay", "true"},       /* the peer sets TCP_NODELAY */
+    {"maxFramePayloadSize", "0"}, /* no limit below the case's own sizes */
+    {"maxMessagePayloadSize", "0"},
+    {"autoFragmentSize", "0"},
+    {"autoPingInterval", "0"}, /* the peer never pings on its own */
+    {"autoPingTimeout", "0"},
+    {"allowHixie76", "false"},
+    {"perMessageCompressionOffers", "[]"}, /* no permessage-deflate offer (yet) */
+};
+
+static bool json_equals_text(const json_t *v, const char *text)
+{
+    json_t *w = json_loads(text, JSON_DECODE_ANY, NULL);
+    bool eq = w && json_equal(v, w);
+    json_decref(w);
+    return eq;
+}
+
+/* One options object (global or per server) applied onto *scale. where = "options" or
+ * "servers[1].options" for messages. */
+static int apply_options(const json_t *opts, const char *where, double *scale, struct ignored *ig,
+                         char *err, size_t cap)
+{
+    if (!opts || json_is_null(opts))
+        return 0;
+    if (!json_is_object(opts))
+        return fail(err, cap, "%s: expected an object, got %s", where, type_name(opts));
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)opts, key, v)
+    {
+        bool known = false;
+        for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
+            if (strcmp(key, timeouts[i].name) != 0)
+                continue;
+            known = true;
+            if (!json_is_number(v) || !(json_number_value(v) > 0))
+                return fail(err, cap, "%s.%s: expected a number of seconds > 0, got %s", where, key,
+                            json_is_number(v) ? "a number <= 0" : type_name(v));
+            double r = json_number_value(v) / timeouts[i].wsspec_s;
+            /* Only ever lengthen: the scale stretches the case timers too, and a
+             * shorter timer could fail a conformant server that is merely slow. */
+            if (r > *scale)
+                *scale = r;
+            else if (r < 1)
+                add_name(ig->options, sizeof ig->options, key);
+        }
+        for (size_t i = 0; !known && i < sizeof same_as_wsspec / sizeof same_as_wsspec[0]; i++) {
+            if (strcmp(key, same_as_wsspec[i].name) == 0) {
+                known = true;
+                if (!json_equals_text(v, same_as_wsspec[i].value))
+                    add_name(ig->options, sizeof ig->options, key);
+            }
+        }
+        if (!known)
+            add_name(ig->options, sizeof ig->options, key);
+    }
+    /* The scale multiplies every timer; --timeout-scale has the same bound. */
+    if (*scale > 1000)
+        return fail(err, cap, "%s: a timeout more than 1000 times wsspec's default", where);
+    return 0;
+}
+
+/* ------------------------------------------------------------ strings and lists */
+
+/* An optional string member: absent and null give NULL. */
+static int opt_string(const json_t *obj, const char *key, const char *where, char **out, char *err,
+                      size_t cap)
+{
+    const json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return fail(err, cap, "%s.%s: expected a string, got %s", where, key, type_name(v));
+    *out = strdup(json_string_value(v));
+    return *out ? 0 : fail(err, cap, "out of memory");
+}
+
+/* A list of case patterns joined with ',' for case_select. Entries must be non-empty
+ * and free of ',' (the list separator; no case id contains one). */
+static int pattern_list(const json_t *v, const char *where, char **joined, char *err, size_t cap)
+{
+    *joined = NULL;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_array(v))
+        return fail(err, cap, "%s: expected a list of case ids or patterns, got %s", where,
+                    type_name(v));
+    size_t total = 1, i;
+    json_t *e;
+    json_array_foreach(v, i, e)
+    {
+        if (!json_is_string(e))
+            return fail(err, cap, "%s[%zu]: expected a string, got %s", where, i, type_name(e));
+        const char *s = json_string_value(e);
+        if (!*s)
+            return fail(err, cap, "%s[%zu]: an empty pattern", where, i);
+        if (strchr(s, ','))
+            return fail(err, cap, "%s[%zu]: '%.60s' contains ',' (one pattern per entry)", where, i,
+                        s);
+        total += strlen(s) + 1;
+    }
+    char *out = malloc(total);
+    if (!out)
+        return fail(err, cap, "out of memory");
+    size_t used = 0;
+    json_array_foreach(v, i, e)
+    {
+        size_t n = strlen(json_string_value(e));
+        if (used)
+            out[used++] = ',';
+        memcpy(out + used, json_string_value(e), n);
+        used += n;
+    }
+    out[used] = '\0';
+    *joined = out;
+    return 0;
+}
+
+static bool has_crlf(const char *s)
+{
+    return s && strpbrk(s, "\r\n") != NULL;
+}
+
+/* ------------------------------------------------------------ servers */
+
+static const char *const server_keys[] = {"url",    "agent",     "hostname",
+                                          "origin", "protocols", "options"};
+
+static int parse_server(const json_t *sv, size_t i, const json_t *global_opts,
+                        struct config_server *s, struct ignored *ig, char *err, size_t cap)
+{
+    char where[40];
+    snprintf(where, sizeof where, "servers[%zu]", i);
+    if (!json_is_object(sv))
+        return fail(err, cap, "%s: expected an object, got %s", where, type_name(sv));
+    const json_t *url = json_object_get(sv, "url");
+    if (!url || json_is_null(url))
+        return fail(err, cap, "%s: no \"url\" (ws://host:port/path)", where);
+    if (opt_string(sv, "url", where, &s->url, err, cap) ||
+        opt_string(sv, "agent", where, &s->agent, err, cap) ||
+        opt_string(sv, "hostname", where, &s->hostname, err, cap) ||
+        opt_string(sv, "origin", where, &s->origin, err, cap))
+        return -1;
+    if (s->agent && strlen(s->agent) > CONFIG_MAX_AGENT)
+        return fail(err, cap, "%s.agent: longer than %d bytes", where, CONFIG_MAX_AGENT);
+    if (s->agent && !*s->agent)
+        return fail(err, cap, "%s.agent: empty (leave it out to use the Server header)", where);
+    if (has_crlf(s->origin))
+        return fail(err, cap, "%s.origin: contains a line break", where);
+
+    const json_t *protos = json_object_get(sv, "protocols");
+    if (protos && !json_is_null(protos)) {
+        if (!json_is_array(protos))
+            return fail(err, cap, "%s.protocols: expected a list of strings, got %s", where,
+                        type_name(protos));
+        size_t n = json_array_size(protos);
+        if (n > CONFIG_MAX_PROTOCOLS)
+            return fail(err, cap, "%s.protocols: at most %d subprotocols", where,
+                        CONFIG_MAX_PROTOCOLS);
+        s->protocols = calloc(n ? n : 1, sizeof *s->protocols);
+        if (!s->protocols)
+            return fail(err, cap, "out of memory");
+        for (size_t k = 0; k < n; k++) {
+            const json_t *p = json_array_get(protos, k);
+            if (!json_is_string(p))
+                return fail(err, cap, "%s.protocols[%zu]: expected a string, got %s", where, k,
+                            type_name(p));
+            const char *ps = json_string_value(p);
+            /* a subprotocol is an HTTP token (RFC 6455 4.1): no separators, no blanks */
+            if (!*ps || strpbrk(ps, " \t\r\n,;\"()<>@:/[]?={}\\"))
+                return fail(err, cap, "%s.protocols[%zu]: '%.60s' is not a token", where, k, ps);
+            s->protocols[k] = strdup(ps);
+            if (!s->protocols[k])
+                return fail(err, cap, "out of memory");
+            s->n_protocols++;
+        }
+    }
+
+    s->timeout_scale = 1.0;
+    char owhere[56];
+    snprintf(owhere, sizeof owhere, "%s.options", where);
+    if (apply_options(global_opts, "options", &s->timeout_scale, ig, err, cap) ||
+        apply_options(json_object_get(sv, "options"), owhere, &s->timeout_scale, ig, err, cap))
+        return -1;
+
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)sv, key, v)
+    {
+        bool known = false;
+        for (size_t k = 0; k < sizeof server_keys / sizeof server_keys[0]; k++)
+            known = known || !strcmp(key, server_keys[k]);
+        if (!known) {
+            char name[112];
+            snprintf(name, sizeof name, "%s.%.60s", where, key);
+            add_name(ig->keys, sizeof ig->keys, name);
+        }
+    }
+    /* TLS lands separately (issue 6, item 5); until the peer takes a server name the
+     * key is kept (the run can pass it on) but says it had no effect. */
+    if (s->hostname)
+        add_name(ig->keys, sizeof ig->keys, "hostname");
+    return 0;
+}
+
+/* ------------------------------------------------------------ exclude-agent-cases */
+
+static int parse_rules(const json_t *v, struct run_config *c, char *err, size_t cap)
+{
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_object(v))
+        return fail(err, cap,
+                    "exclude-agent-cases: expected an object {agent pattern: [case patterns]}, "
+                    "got %s",
+                    type_name(v));
+    size_t n = json_object_size(v);
+    c->rules = calloc(n ? n : 1, sizeof *c->rules);
+    if (!c->rules)
+        return fail(err, cap, "out of memory");
+    const char *key;
+    json_t *list;
+    json_object_foreach((json_t *)v, key, list)
+    {
+        struct config_agent_rule *r = &c->rules[c->n_rules++];
+        r->agent = strdup(key);
+        if (!r->agent)
+            return fail(err, cap, "out of memory");
+        if (!json_is_array(list))
+            return fail(err, cap, "exclude-agent-cases[\"%.60s\"]: expected a list, got %s", key,
+                        type_name(list));
+        size_t m = json_array_size(list);
+        r->cases = calloc(m ? m : 1, sizeof *r->cases);
+        if (!r->cases)
+            return fail(err, cap, "out of memory");
+        for (size_t k = 0; k < m; k++) {
+            const json_t *e = json_array_get(list, k);
+            if (!json_is_string(e))
+                return fail(err, cap,
+                            "exclude-agent-cases[\"%.60s\"][%zu]: expected a string, got %s", key,
+                            k, type_name(e));
+            r->cases[k] = strdup(json_string_value(e));
+            if (!r->cases[k])
+                return fail(err, cap, "out of memory");
+            r->n_cases++;
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ the file */
+
+static const char *const top_keys[] = {"servers", "options",       "outdir",
+                                       "cases",   "exclude-cases", "exclude-agent-cases"};
+
+static int parse_root(const json_t *root, struct run_config *c, char *err, size_t cap)
+{
+    if (!json_is_object(root))
+        return fail(err, cap, "expected an object (Autobahn's fuzzingclient.json), got %s",
+                    type_name(root));
+    struct ignored ig = {{0}, {0}};
+    const json_t *opts = json_object_get(root, "options");
+    if (opts && !json_is_null(opts) && !json_is_object(opts))
+        return fail(err, cap, "options: expected an object, got %s", type_name(opts));
+
+    const json_t *servers = json_object_get(root, "servers");
+    if (!servers || json_is_null(servers))
+        return fail(err, cap, "no \"servers\" list: nothing to test");
+    if (!json_is_array(servers))
+        return fail(err, cap, "servers: expected a list, got %s", type_name(servers));
+    size_t n = json_array_size(servers);
+    if (n == 0)
+        return fail(err, cap, "servers: the list is empty: nothing to test");
+    if (n > CONFIG_MAX_SERVERS)
+        return fail(err, cap, "servers: at most %d servers in one run, not %zu", CONFIG_MAX_SERVERS,
+                    n);
+    c->servers = calloc(n, sizeof *c->servers);
+    if (!c->servers)
+        return fail(err, cap, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        c->n_servers++;
+        if (parse_server(json_array_get(servers, i), i, opts, &c->servers[i], &ig, err, cap))
+            return -1;
+    }
+
+    const json_t *cases = json_object_get(root, "cases");
+    if (pattern_list(cases, "cases", &c->cases, err, cap) ||
+        pattern_list(json_object_get(root, "exclude-cases"), "exclude-cases", &c->exclude, err,
+                     cap))
+        return -1;
+    /* Autobahn runs nothing for "cases": []; so would a selection of nothing here, but
+     * an empty comma list means "all" to case_select. Say it instead. */
+    if (c->cases && !*c->cases)
+        return fail(err, cap, "cases: the list is empty: nothing to run (\"*\" = all)");
+    if (c->exclude && !*c->exclude) {
+        free(c->exclude);
+        c->exclude = NULL;
+    }
+    if (parse_rules(json_object_get(root, "exclude-agent-cases"), c, err, cap) ||
+        opt_string(root, "outdir", "config", &c->outdir, err, cap))
+        return -1;
+    if (c->outdir && !*c->outdir)
+        return fail(err, cap, "outdir: empty");
+
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)root, key, v)
+    {
+        bool known = false;
+        for (size_t k = 0; k < sizeof top_keys / sizeof top_keys[0]; k++)
+            known = known || !strcmp(key, top_keys[k]);
+        if (!known)
+            add_name(ig.keys, sizeof ig.keys, key);
+    }
+    if (ig.options[0] || ig.keys[0])
+        snprintf(c->warning, sizeof c->warning, "ignored (wsspec has no equivalent): %s%s%s%s%s",
+                 ig.options[0] ? "options " : "", ig.options,
+                 ig.options[0] && ig.keys[0] ? "; " : "", ig.keys[0] ? "keys " : "", ig.keys);
+    return 0;
+}
+
+int config_parse(const char *text, size_t len, struct run_config *out, char *err, size_t cap)
+{
+    json_error_t je;
+    memset(out, 0, sizeof *out);
+    if (cap)
+        err[0] = '\0';
+    if (len > CONFIG_MAX_BYTES)
+        return fail(err, cap, "larger than %d bytes: not a fuzzingclient.json", CONFIG_MAX_BYTES);
+    json_t *root = json_loadb(text, len, 0, &je);
+    if (!root) {
+        fail(err, cap, "line %d, column %d: %s", je.line, je.column, je.text);
+        if (cap)
+            one_line(err);
+        return -1;
+    }
+    int rc = parse_root(root, out, err, cap);
+    json_decref(root);
+    if (rc)
+        config_free(out);
+    if (cap)
+        one_line(err);
+    one_line(out->warning);
+    return rc;
+}
+
+int config_load(const char *path, struct run_config *out, char *err, size_t cap)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(err, cap, "%s: %s", path, strerror(errno));
+    char *buf = malloc(CONFIG_MAX_BYTES + 1);
+    if (!buf) {
+        fclose(f);
+        return fail(err, cap, "%s: out of memory", path);
+    }
+    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+    int read_err = ferror(f);
+    fclose(f);
+    if (read_err) {
+        free(buf);
+        return fail(err, cap, "%s: read error", path);
+    }
+    char msg[384];
+    int rc = config_parse(buf, n, out, msg, sizeof msg);
+    free(buf);
+    if (rc)
+        return fail(err, cap, "%s: %s", path, msg);
+    return 0;
+}
+
+void config_free(struct run_config *c)
+{
+    for (size_t i = 0; i < c->n_servers; i++) {
+        struct config_server *s = &c->servers[i];
+        free(s->url);
+        free(s->agent);
+        free(s->hostname);
+        free(s->origin);
+        for (size_t k = 0; k < s->n_protocols; k++)
+            free(s->protocols[k]);
+        free(s->protocols);
+    }
+    free(c->servers);
+    for (size_t i = 0; i < c->n_rules; i++) {
+        free(c->rules[i].agent);
+        for (size_t k = 0; k < c->rules[i].n_cases; k++)
+            free(c->rules[i].cases[k]);
+        free(c->rules[i].cases);
+    }
+    free(c->rules);
+    free(c->cases);
+    free(c->exclude);
+    free(c->outdir);
+    memset(c, 0, sizeof *c);
+}
+
+/* ------------------------------------------------------------ matching */
+
+bool config_glob_full(const char *pat, const char *s)
+{
+    /* Classic glob with one backtrack point: on a mismatch, let the last '*' swallow
+     * one more character. A later '*' makes earlier choices irrelevant, so one point is
+     * enough. Time O(strlen(pat) * strlen(s)). */
+    const char *star = NULL, *resume = NULL;
+    while (*s) {
+        if (*pat == '*') {
+            star = ++pat;
+            resume = s;
+        } else if (*pat == *s) {
+            pat++;
+            s++;
+        } else if (star) {
+            pat = star;
+            s = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (*pat == '*')
+        pat++;
+    return *pat == '\0';
+}
+
+bool config_agent_excludes(const struct run_config *c, const char *agent, const char *case_id)
+{
+    for (size_t i = 0; c && i < c->n_rules; i++) {
+        if (!config_glob_full(c->rules[i].agent, agent))
+            continue;
+        for (size_t k = 0; k < c->rules[i].n_cases; k++)
+            if (config_glob_full(c->rules[i].cases[k], case_id))
+                return true;
+    }
+    return false;
+}

@@ -1,0 +1,354 @@
+/*
+ * report_junit.c - DIR/junit.xml, the run as JUnit XML for CI test-report UIs (GitLab's
+ * test report, Jenkins, the GitHub actions that read JUnit):
+ *
+ *   <testsuites name="wsspec" tests failures errors skipped time>
+ *     <testsuite name=AGENT ...>            one per target, in command-line order
+ *       <properties> url, seed, strict, baseline </properties>
+ *       <testcase classname="wsspec.AGENT.SECTION" name="ID TITLE" time>
+ *         <failure message=BROKEN type="BEHAVIOR/CLOSE">details</failure>
+ *         <skipped/> | <system-out>notes</system-out>
+ *
+ * A case fails when wsspec.json says it did not pass ("passed": false), so --strict
+ * is honoured as the run applied it. NON-STRICT and INFORMATIONAL cases pass with a
+ * note in system-out; UNIMPLEMENTED (a feature the server does not offer) is skipped.
+ * The failure text is the failure block of `wsspec run`: the requirement, expected next
+ * to observed, and the command that replays the case.
+ *
+ * Every string is escaped for XML 1.0: markup characters become entities, characters
+ * XML 1.0 does not allow (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF) become the
+ * Unicode control pictures (U+2400 + byte, U+2421 for DEL) so a reader still sees which
+ * byte it was, and invalid UTF-8 becomes U+FFFD.
+ */
+#include "report_ci.h"
+#include "report_render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Text (attr false) or attribute value (attr true; quotes and the white space a
+ * parser would normalise are written as character references). */
+static void xml_text(FILE *f, const char *s, size_t n, bool attr)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = report_ci_utf8_next(s + i, n - i, &cp);
+        char enc[4];
+        switch (cp) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>': /* "]]>" must not appear in text */
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs(attr ? "&quot;" : "\"", f);
+            break;
+        case '\'':
+            fputs(attr ? "&apos;" : "'", f);
+            break;
+        case '\t':
+            fputs(attr ? "&#9;" : "\t", f);
+            break;
+        case '\n':
+            fputs(attr ? "&#10;" : "\n", f);
+            break;
+        case '\r': /* parsers turn a raw CR into LF, even in text */
+            fputs("&#13;", f);
+            break;
+        default:
+            if (cp < 0x20)
+                cp += 0x2400; /* control pictures: U+2400 NUL ... U+241F US */
+            else if (cp == 0x7F)
+                cp = 0x2421;
+            else if (cp == 0xFFFE || cp == 0xFFFF)
+                cp = 0xFFFD;
+            if (cp < 0x80 && k == 1)
+                fputc((int)cp, f);
+            else
+                fwrite(enc, 1, report_ci_utf8_put(cp, enc), f);
+        }
+        i += k;
+    }
+}
+
+static void xml_str(FILE *f, const char *s, bool attr)
+{
+    xml_text(f, s, strlen(s), attr);
+}
+
+/* attribute: ` name="value"` */
+static void xml_attr(FILE *f, const char *name, const char *value, size_t n)
+{
+    fprintf(f, " %s=\"", name);
+    xml_text(f, value, n, true);
+    fputc('"', f);
+}
+
+/* classname parts are dotted paths in every JUnit UI (package.class): an agent name's
+ * own dots and slashes ("127.0.0.1:9001", "Python/3.11 websockets/10.4") would split
+ * it into packages, so everything outside [A-Za-z0-9_-] becomes '_' there. The
+ * testsuite name keeps the agent as it is. */
+static void classname(FILE *f, const char *agent, const char *id)
+{
+    char section[40];
+    report_ci_section(id, section, sizeof section);
+    fputs(" classname=\"wsspec.", f);
+    size_t n = 0;
+    for (const char *p = agent; *p && n < 128; p++, n++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-';
+        fputc(ok ? c : '_', f);
+    }
+    fputc('.', f);
+    xml_str(f, section, true);
+    fputc('"', f);
+}
+
+static const char *level_name(const json_t *r)
+{
+    const char *l = report_ci_str(r, "level", NULL);
+    return *l ? l : "MUST";
+}
+
+/* The requirement, expected next to observed, what broke, the replay command. */
+static void failure_text(FILE *f, const char *dir, const json_t *c, const char *url,
+                         const char *seed, const json_t *change, const char *kind)
+{
+    size_t n;
+    const char *s;
+    size_t i;
+    const json_t *r;
+    xml_str(f, report_ci_str(c, "id", NULL), false);
+    fputc(' ', f);
+    s = report_ci_str(c, "title", &n);
+    xml_text(f, s, n, false);
+    fputc('\n', f);
+    json_array_foreach(json_object_get(c, "rfc"), i, r)
+    {
+        fputs("requirement: RFC 6455 \xC2\xA7", f);
+        xml_str(f, report_ci_str(r, "section", NULL), false);
+        fputc(' ', f);
+        xml_str(f, level_name(r), false);
+        fputs(": \"", f);
+        s = report_ci_str(r, "sentence", &n);
+        xml_text(f, s, n, false);
+        fputs("\"\n", f);
+    }
+    char *exp = report_ci_expectation(dir, c);
+    if (exp) {
+        fputs("expected:    ", f);
+        xml_str(f, exp, false);
+        fputc('\n', f);
+        free(exp);
+    }
+    fputs("observed:    behavior ", f);
+    xml_str(f, report_ci_str(c, "behavior", NULL), false);
+    fputs(" (", f);
+    s = report_ci_str(c, "result", &n);
+    xml_text(f, s, n, false);
+    fputs("); close ", f);
+    xml_str(f, report_ci_str(c, "behaviorClose", NULL), false);
+    fputs(" (", f);
+    s = report_ci_str(c, "resultClose", &n);
+    xml_text(f, s, n, false);
+    fputs(")\n", f);
+    s = report_ci_str(c, "broken", &n);
+    if (n) {
+        fputs("broken:      ", f);
+        xml_text(f, s, n, false);
+        fputc('\n', f);
+    }
+    if (change) {
+        char was[64];
+        fprintf(f, "baseline:    %s, was ", report_ci_change_label(kind));
+        xml_str(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was), false);
+        fputc('\n', f);
+    }
+    char cmd[1024];
+    report_ci_replay(cmd, sizeof cmd, url, report_ci_str(c, "id", NULL), seed);
+    fputs("replay:      ", f);
+    xml_str(f, cmd, false);
+    fputc('\n', f);
+}
+
+struct tally {
+    size_t tests, failures, skipped;
+    double ms;
+};
+
+static void count(const json_t *cases, const char *agent, struct tally *t)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        if (strcmp(report_ci_str(c, "agent", NULL), agent) != 0)
+            continue;
+        t->tests++;
+        bool passed = json_is_true(json_object_get(c, "passed"));
+        if (!passed)
+            t->failures++;
+        else if (!strcmp(report_ci_str(c, "behavior", NULL), "UNIMPLEMENTED"))
+            t->skipped++;
+        t->ms += json_number_value(json_object_get(c, "durationMs"));
+    }
+}
+
+static void property(FILE *f, const char *name, const char *value)
+{
+    fprintf(f, "      <property name=\"%s\"", name);
+    xml_attr(f, "value", value, strlen(value));
+    fputs("/>\n", f);
+}
+
+static void testcase(FILE *f, const char *dir, const json_t *c, const char *agent, const char *url,
+                     const char *seed, const json_t *bl)
+{
+    const char *id = report_ci_str(c, "id", NULL), *behavior = report_ci_str(c, "behavior", NULL);
+    size_t n;
+    const char *title = report_ci_str(c, "title", &n);
+    fputs("    <testcase", f);
+    classname(f, agent, id);
+    fputs(" name=\"", f);
+    xml_str(f, id, true);
+    fputc(' ', f);
+    xml_text(f, title, n, true);
+    fprintf(f, "\" time=\"%.3f\"", json_number_value(json_object_get(c, "durationMs")) / 1000);
+
+    const char *kind = NULL;
+    const json_t *change = report_ci_baseline_change(bl, agent, id, &kind);
+    bool passed = json_is_true(json_object_get(c, "passed"));
+    bool non_strict = !strcmp(behavior, "NON-STRICT"), info = !strcmp(behavior, "INFORMATIONAL");
+    bool unimpl = !strcmp(behavior, "UNIMPLEMENTED");
+    if (passed && !non_strict && !info && !unimpl && !change) {
+        fputs("/>\n", f);
+        return;
+    }
+    fputs(">\n", f);
+    if (!passed) {
+        const char *msg = report_ci_str(c, "broken", &n);
+        if (!n)
+            msg = report_ci_str(c, "result", &n);
+        char type[64];
+        snprintf(type, sizeof type, "%s/%s", behavior, report_ci_str(c, "behaviorClose", NULL));
+        fputs("      <failure", f);
+        xml_attr(f, "message", msg, n);
+        xml_attr(f, "type", type, strlen(type));
+        fputc('>', f);
+        failure_text(f, dir, c, url, seed, change, kind);
+        fputs("</failure>\n", f);
+        fputs("    </testcase>\n", f);
+        return;
+    }
+    if (unimpl) {
+        const char *msg = report_ci_str(c, "result", &n);
+        fputs("      <skipped", f);
+        xml_attr(f, "message", msg, n);
+        fputs("/>\n", f);
+        if (!change) {
+            fputs("    </testcase>\n", f);
+            return;
+        }
+    }
+    fputs("      <system-out>", f);
+    if (non_strict) {
+        fputs("NON-STRICT: passes, but the server did not do what a SHOULD asks; fails "
+              "with --strict.\n",
+              f);
+        const char *b = report_ci_str(c, "broken", &n);
+        if (n) {
+            xml_text(f, b, n, false);
+            fputc('\n', f);
+        }
+    } else if (info) {
+        fputs("INFORMATIONAL: the outcome is recorded, not judged: ", f);
+        const char *r = report_ci_str(c, "result", &n);
+        xml_text(f, r, n, false);
+        fputc('\n', f);
+    }
+    if (change) {
+        char was[64];
+        fprintf(f, "baseline: %s, was ", report_ci_change_label(kind));
+        xml_str(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was), false);
+        fputc('\n', f);
+    }
+    fputs("</system-out>\n    </testcase>\n", f);
+}
+
+int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap)
+{
+    size_t n_agents;
+    bool oom;
+    const char **agents = report_ci_agents(run, &n_agents, &oom);
+    if (oom) {
+        snprintf(err, cap, "%s/%s: out of memory", dir, REPORT_JUNIT_FILE);
+        return -1;
+    }
+    struct report_out o;
+    if (report_out_open(&o, dir, REPORT_JUNIT_FILE, err, cap) != 0) {
+        free(agents);
+        return -1;
+    }
+    FILE *f = o.f;
+    const json_t *cases = json_object_get(run, "cases");
+    json_t *bl = report_ci_baseline(dir, run);
+    char seed[48];
+    const json_t *sv = json_object_get(run, "seed");
+    if (json_is_integer(sv))
+        snprintf(seed, sizeof seed, "%lld", (long long)json_integer_value(sv));
+    else
+        snprintf(seed, sizeof seed, "%s", report_ci_str(run, "seed", NULL));
+    bool strict = json_is_true(json_object_get(json_object_get(run, "options"), "strict"));
+
+    struct tally all = {0};
+    for (size_t a = 0; a < n_agents; a++)
+        count(cases, agents[a], &all);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+    fprintf(f,
+            "<testsuites name=\"wsspec\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "skipped=\"%zu\" time=\"%.3f\">\n",
+            all.tests, all.failures, all.skipped,
+            json_number_value(json_object_get(run, "wallMs")) / 1000);
+    for (size_t a = 0; a < n_agents; a++) {
+        const char *agent = agents[a], *url = report_ci_target_url(run, agent);
+        struct tally t = {0};
+        count(cases, agent, &t);
+        /* time: the sum of the case durations (cases run concurrently, so this is work,
+         * not elapsed time; the elapsed time of the whole run is on testsuites) */
+        fputs("  <testsuite", f);
+        xml_attr(f, "name", agent, strlen(agent));
+        fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\"",
+                t.tests, t.failures, t.skipped, t.ms / 1000);
+        /* JUnit's timestamp is an ISO 8601 local time without zone: the run's UTC start,
+         * cut before the milliseconds */
+        const char *started = report_ci_str(run, "started", NULL);
+        if (strlen(started) >= 19)
+            xml_attr(f, "timestamp", started, 19);
+        fputs(">\n    <properties>\n", f);
+        if (url)
+            property(f, "url", url);
+        property(f, "seed", seed);
+        property(f, "strict", strict ? "true" : "false");
+        if (bl)
+            property(f, "baseline", report_ci_str(json_object_get(bl, "baseline"), "file", NULL));
+        fputs("    </properties>\n", f);
+        size_t i;
+        const json_t *c;
+        json_array_foreach(cases, i, c)
+        {
+            if (!strcmp(report_ci_str(c, "agent", NULL), agent))
+                testcase(f, dir, c, agent, url, seed, bl);
+        }
+        fputs("  </testsuite>\n", f);
+    }
+    fputs("</testsuites>\n", f);
+    json_decref(bl);
+    free(agents);
+    return report_out_commit(&o, err, cap);
+}

@@ -1,0 +1,471 @@
+/*
+ * report_md.c - DIR/summary.md, the run in a page of Markdown for CI job summaries
+ * (append it to $GITHUB_STEP_SUMMARY; GitLab and others render it as an artifact):
+ *
+ *   a one-line verdict (the heading), the run's seed, tool and time;
+ *   per target a table of outcomes by section (behavior counts, close failures);
+ *   the failing cases: requirement, expectation, what happened, what broke, replay;
+ *   the changes since the baseline when the run was compared with one;
+ *   the command that repeats the whole run.
+ *
+ * The Markdown renderers that show it (GitHub, GitLab) accept inline HTML and a lot
+ * of syntax, and part of the text comes from the target (its Server header, payload
+ * bytes quoted in `broken`). Every such string goes through md_text: '&', '<' and '>'
+ * become entities (no tag can open), the characters that start inline markup or end a
+ * table cell are backslash-escaped, line breaks become blanks (a string stays in its
+ * line or cell), control characters become their Unicode pictures, invalid UTF-8
+ * becomes U+FFFD, and the length is bounded. Commands are code spans with a fence
+ * longer than any backtick run inside.
+ *
+ * Size: GitHub refuses a job summary above 1 MiB, so the page lists at most
+ * MD_MAX_FAILURES failing cases and MD_MAX_CHANGES baseline changes in detail and
+ * counts the rest (junit.xml, index.html and baseline.json have them all).
+ */
+#include "report_ci.h"
+#include "report_render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* About 1.5 KiB per failing case in detail: 100 stay far below GitHub's 1 MiB. */
+#define MD_MAX_FAILURES 100
+#define MD_MAX_CHANGES 200
+/* A target's string is shown up to this many bytes ("..." after): a Server header or
+ * a quoted payload can be long, and a summary is read at a glance. */
+#define MD_MAX_FIELD 300
+
+/* Escape s[0..n) as Markdown inline text, at most max bytes of it. */
+static void md_text_n(FILE *f, const char *s, size_t n, size_t max)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint32_t cp;
+        size_t k = report_ci_utf8_next(s + i, n - i, &cp);
+        if (i + k > max) {
+            fputs("\xE2\x80\xA6", f); /* U+2026 */
+            return;
+        }
+        i += k;
+        char enc[4];
+        if (cp == '\n' || cp == '\r' || cp == '\t') {
+            fputc(' ', f);
+        } else if (cp < 0x20 || cp == 0x7F) {
+            fwrite(enc, 1, report_ci_utf8_put(cp == 0x7F ? 0x2421 : 0x2400 + cp, enc), f);
+        } else if (cp == '&') {
+            fputs("&amp;", f);
+        } else if (cp == '<') {
+            fputs("&lt;", f);
+        } else if (cp == '>') {
+            fputs("&gt;", f);
+        } else if (cp < 0x80 && strchr("\\`*_[]|~$!#@", (int)cp)) {
+            /* emphasis, code, links and images, table cells, strikethrough, math,
+             * headings and issue references, mentions */
+            fputc('\\', f);
+            fputc((int)cp, f);
+        } else if (cp < 0x80 && k == 1) {
+            fputc((int)cp, f);
+        } else {
+            fwrite(enc, 1, report_ci_utf8_put(cp, enc), f);
+        }
+    }
+}
+
+static void md_text(FILE *f, const char *s)
+{
+    md_text_n(f, s, strlen(s), MD_MAX_FIELD);
+}
+
+static void md_member(FILE *f, const json_t *obj, const char *key)
+{
+    size_t n;
+    const char *s = report_ci_str(obj, key, &n);
+    md_text_n(f, s, n, MD_MAX_FIELD);
+}
+
+/* A code span: nothing inside is markup, so only the fence, line breaks and controls
+ * matter. */
+static void md_code(FILE *f, const char *s)
+{
+    size_t run = 0, longest = 0, n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        run = s[i] == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    bool pad = n && (s[0] == '`' || s[n - 1] == '`' || s[0] == ' ');
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', f);
+    if (pad)
+        fputc(' ', f);
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = report_ci_utf8_next(s + i, n - i, &cp);
+        char enc[4];
+        if (cp == '\n' || cp == '\r' || cp == '\t')
+            fputc(' ', f);
+        else if (cp < 0x20 || cp == 0x7F)
+            fwrite(enc, 1, report_ci_utf8_put(cp == 0x7F ? 0x2421 : 0x2400 + cp, enc), f);
+        else
+            fwrite(enc, 1, report_ci_utf8_put(cp, enc), f);
+        i += k;
+    }
+    if (pad)
+        fputc(' ', f);
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', f);
+}
+
+/* ------------------------------------------------------------ counting */
+
+static const char *const behaviors[] = {"OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED",
+                                        "FAILED"};
+#define N_BEHAVIORS (sizeof behaviors / sizeof behaviors[0])
+
+struct row {
+    char section[40];
+    size_t cases, passed, by_behavior[N_BEHAVIORS], close_bad;
+};
+
+static void row_add(struct row *r, const json_t *c)
+{
+    const char *b = report_ci_str(c, "behavior", NULL),
+               *bc = report_ci_str(c, "behaviorClose", NULL);
+    r->cases++;
+    r->passed += json_is_true(json_object_get(c, "passed"));
+    for (size_t k = 0; k < N_BEHAVIORS; k++)
+        r->by_behavior[k] += !strcmp(b, behaviors[k]);
+    r->close_bad += strcmp(bc, "OK") != 0 && strcmp(bc, "INFORMATIONAL") != 0;
+}
+
+/* the counts of a row whose first cell ("| label") is already written */
+static void row_print(FILE *f, const struct row *r)
+{
+    fprintf(f, " | %zu | %zu | %zu |", r->cases, r->passed, r->cases - r->passed);
+    for (size_t k = 0; k < N_BEHAVIORS; k++)
+        fprintf(f, " %zu |", r->by_behavior[k]);
+    fprintf(f, " %zu |\n", r->close_bad);
+}
+
+static bool is_agent(const json_t *c, const char *agent)
+{
+    return !strcmp(report_ci_str(c, "agent", NULL), agent);
+}
+
+/* One target: a line with its URL and counts, the table by section, the NON-STRICT
+ * cases. Returns -1 when out of memory. */
+static int target_block(FILE *f, const json_t *run, const char *agent)
+{
+    const json_t *cases = json_object_get(run, "cases");
+    size_t n = json_array_size(cases), n_rows = 0, i;
+    struct row *rows = calloc(n ? n : 1, sizeof *rows), total;
+    memset(&total, 0, sizeof total);
+    if (!rows)
+        return -1;
+    const json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        if (!is_agent(c, agent))
+            continue;
+        char section[40];
+        report_ci_section(report_ci_str(c, "id", NULL), section, sizeof section);
+        size_t r = 0;
+        while (r < n_rows && strcmp(rows[r].section, section) != 0)
+            r++;
+        if (r == n_rows)
+            snprintf(rows[n_rows++].section, sizeof rows[0].section, "%s", section);
+        row_add(&rows[r], c);
+        row_add(&total, c);
+    }
+    fputs("### ", f);
+    md_text(f, agent);
+    fputs("\n\n", f);
+    const char *url = report_ci_target_url(run, agent);
+    if (url) {
+        md_code(f, url);
+        fputs(" \xC2\xB7 ", f);
+    }
+    fprintf(f, "%zu cases: %zu passed, %zu failed\n\n", total.cases, total.passed,
+            total.cases - total.passed);
+    fputs("| section | cases | passed | failed | OK | NON-STRICT | INFORMATIONAL | "
+          "UNIMPLEMENTED | FAILED | close not OK |\n"
+          "|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+          f);
+    const json_t *titles = json_object_get(run, "sections"); /* "1": "Framing" */
+    for (size_t r = 0; r < n_rows; r++) {
+        fputs("| ", f);
+        md_text(f, rows[r].section);
+        const json_t *t = json_object_get(titles, rows[r].section);
+        if (json_is_string(t)) {
+            fputc(' ', f);
+            md_text(f, json_string_value(t));
+        }
+        row_print(f, &rows[r]);
+    }
+    fputs("| **all**", f);
+    row_print(f, &total);
+    free(rows);
+
+    size_t shown = 0;
+    json_array_foreach(cases, i, c)
+    {
+        if (!is_agent(c, agent) || strcmp(report_ci_str(c, "behavior", NULL), "NON-STRICT") ||
+            !json_is_true(json_object_get(c, "passed")))
+            continue;
+        if (shown == 0)
+            fputs("\nNON-STRICT (passes; a SHOULD was not followed; fails with `--strict`): ", f);
+        else
+            fputs(", ", f);
+        if (shown++ == 50) {
+            fputs("\xE2\x80\xA6", f);
+            break;
+        }
+        md_member(f, c, "id");
+    }
+    fputs(shown ? "\n\n" : "\n", f);
+    return 0;
+}
+
+/* ------------------------------------------------------------ failing cases */
+
+static void failure(FILE *f, const char *dir, const json_t *run, const json_t *c, const char *seed,
+                    const json_t *bl, bool show_agent)
+{
+    const char *agent = report_ci_str(c, "agent", NULL), *id = report_ci_str(c, "id", NULL);
+    fputs("- **", f);
+    md_text(f, id);
+    fputs("** ", f);
+    md_member(f, c, "title");
+    if (show_agent) {
+        fputs(" \xE2\x80\x94 ", f);
+        md_text(f, agent);
+    }
+    fputc('\n', f);
+    size_t i;
+    const json_t *r;
+    json_array_foreach(json_object_get(c, "rfc"), i, r)
+    {
+        const char *level = report_ci_str(r, "level", NULL);
+        fputs("  - requirement: RFC 6455 \xC2\xA7", f);
+        md_member(f, r, "section");
+        fputc(' ', f);
+        md_text(f, *level ? level : "MUST");
+        fputs(": \"", f);
+        size_t n;
+        const char *s = report_ci_str(r, "sentence", &n);
+        md_text_n(f, s, n, 600); /* quoted from the RFC: ours, and worth reading whole */
+        fputs("\"\n", f);
+    }
+    char *exp = report_ci_expectation(dir, c);
+    if (exp) {
+        fputs("  - expected: ", f);
+        md_text(f, exp);
+        fputc('\n', f);
+        free(exp);
+    }
+    fputs("  - happened: behavior ", f);
+    md_member(f, c, "behavior");
+    fputs(" (", f);
+    md_member(f, c, "result");
+    fputs("); close ", f);
+    md_member(f, c, "behaviorClose");
+    fputs(" (", f);
+    md_member(f, c, "resultClose");
+    fputs(")\n", f);
+    size_t n;
+    report_ci_str(c, "broken", &n);
+    if (n) {
+        fputs("  - broken: ", f);
+        md_member(f, c, "broken");
+        fputc('\n', f);
+    }
+    const char *kind = NULL;
+    const json_t *change = report_ci_baseline_change(bl, agent, id, &kind);
+    if (change) {
+        char was[64];
+        fprintf(f, "  - baseline: %s, was ",
+                !strcmp(kind, "regressions") ? "**regression**" : report_ci_change_label(kind));
+        md_text(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was));
+        fputc('\n', f);
+    }
+    char cmd[1024];
+    report_ci_replay(cmd, sizeof cmd, report_ci_target_url(run, agent), id, seed);
+    fputs("  - replay: ", f);
+    md_code(f, cmd);
+    fputc('\n', f);
+}
+
+/* ------------------------------------------------------------ baseline */
+
+static void baseline_block(FILE *f, const json_t *bl, bool show_agent)
+{
+    static const char *const kinds[] = {"regressions", "fixes", "changed", "added", "removed"};
+    static const char *const label[] = {"regression", "fix", "changed", "added", "removed"};
+    const json_t *from = json_object_get(bl, "baseline"), *counts = json_object_get(bl, "counts");
+    fputs("### Since the baseline\n\nCompared with ", f);
+    md_code(f, report_ci_str(from, "file", NULL));
+    fputs(" (seed ", f);
+    md_member(f, from, "seed");
+    fputs(", started ", f);
+    md_member(f, from, "started");
+    fputs("): ", f);
+    for (size_t k = 0; k < 5; k++) {
+        long long v = (long long)json_integer_value(json_object_get(counts, kinds[k]));
+        fprintf(f, "%s%s%lld %s%s", k ? ", " : "", k == 0 && v ? "**" : "", v,
+                k == 0 ? (v == 1 ? "regression" : "regressions")
+                       : (k == 1 ? (v == 1 ? "fix" : "fixes") : kinds[k]),
+                k == 0 && v ? "**" : "");
+    }
+    fputs(".\n", f);
+    const json_t *paired = json_object_get(bl, "pairedAgents");
+    if (json_is_object(paired)) {
+        fputs("The run's only agent, ", f);
+        md_member(f, paired, "new");
+        fputs(", was compared with the baseline's, ", f);
+        md_member(f, paired, "old");
+        fputs(".\n", f);
+    }
+    size_t rows = 0, total = 0;
+    for (size_t k = 0; k < 5; k++) {
+        size_t i;
+        const json_t *e;
+        json_array_foreach(json_object_get(bl, kinds[k]), i, e)
+        {
+            total++;
+            if (rows == MD_MAX_CHANGES)
+                continue;
+            if (rows++ == 0)
+                fprintf(f,
+                        "\n| change |%s case | title | before | now |\n|:--|%s:--|:--|:--|:--|\n",
+                        show_agent ? " agent |" : "", show_agent ? ":--|" : "");
+            char o1[64], o2[64];
+            fprintf(f, "| %s%s%s | ", k == 0 ? "**" : "", label[k], k == 0 ? "**" : "");
+            if (show_agent) {
+                md_member(f, e, "agent");
+                fputs(" | ", f);
+            }
+            md_member(f, e, "id");
+            fputs(" | ", f);
+            md_member(f, e, "title");
+            fputs(" | ", f);
+            md_text(f, report_ci_outcome(json_object_get(e, "old"), o1, sizeof o1));
+            fputs(" | ", f);
+            md_text(f, report_ci_outcome(json_object_get(e, "new"), o2, sizeof o2));
+            fputs(" |\n", f);
+        }
+    }
+    if (total > rows)
+        fprintf(f, "\n%zu more changes in `baseline.json`.\n", total - rows);
+    fputc('\n', f);
+}
+
+/* ------------------------------------------------------------ the page */
+
+int report_md_write(const char *dir, const json_t *run, char *err, size_t cap)
+{
+    size_t n_agents;
+    bool oom;
+    const char **agents = report_ci_agents(run, &n_agents, &oom);
+    if (oom) {
+        snprintf(err, cap, "%s/%s: out of memory", dir, REPORT_MD_FILE);
+        return -1;
+    }
+    struct report_out o;
+    if (report_out_open(&o, dir, REPORT_MD_FILE, err, cap) != 0) {
+        free(agents);
+        return -1;
+    }
+    FILE *f = o.f;
+    const json_t *cases = json_object_get(run, "cases");
+    json_t *bl = report_ci_baseline(dir, run);
+    char seed[48];
+    const json_t *sv = json_object_get(run, "seed");
+    if (json_is_integer(sv))
+        snprintf(seed, sizeof seed, "%lld", (long long)json_integer_value(sv));
+    else
+        snprintf(seed, sizeof seed, "%s", report_ci_str(run, "seed", NULL));
+    size_t total = json_array_size(cases), failed = 0, i;
+    const json_t *c;
+    json_array_foreach(cases, i, c) failed += !json_is_true(json_object_get(c, "passed"));
+    long long regressions = bl ? (long long)json_integer_value(
+                                     json_object_get(json_object_get(bl, "counts"), "regressions"))
+                               : 0;
+    bool on_regression = bl && !strcmp(report_ci_str(bl, "failOn", NULL), "regression");
+
+    /* the verdict: what decided the exit status, in one line */
+    const char *targets = n_agents == 1 ? "target" : "targets";
+    if (on_regression && regressions)
+        fprintf(f,
+                "## wsspec: %lld regression%s since the baseline (%zu of %zu cases failed, "
+                "%zu %s)\n\n",
+                regressions, regressions == 1 ? "" : "s", failed, total, n_agents, targets);
+    else if (on_regression)
+        fprintf(f,
+                "## wsspec: no regressions since the baseline (%zu of %zu cases failed, "
+                "all known; %zu %s)\n\n",
+                failed, total, n_agents, targets);
+    else if (failed && bl)
+        fprintf(f,
+                "## wsspec: %zu of %zu cases failed (%zu %s; %lld regression%s since the "
+                "baseline)\n\n",
+                failed, total, n_agents, targets, regressions, regressions == 1 ? "" : "s");
+    else if (failed)
+        fprintf(f, "## wsspec: %zu of %zu cases failed (%zu %s)\n\n", failed, total, n_agents,
+                targets);
+    else
+        fprintf(f, "## wsspec: all %zu cases passed (%zu %s)\n\n", total, n_agents, targets);
+
+    const json_t *tool = json_object_get(run, "tool");
+    md_member(f, tool, "name");
+    fputc(' ', f);
+    md_member(f, tool, "version");
+    fputs(" \xC2\xB7 seed ", f);
+    md_text(f, seed);
+    fprintf(f, " \xC2\xB7 %s",
+            json_is_true(json_object_get(json_object_get(run, "options"), "strict"))
+                ? "`--strict`"
+                : "NON-STRICT passes");
+    fputs(" \xC2\xB7 started ", f);
+    md_member(f, run, "started");
+    fprintf(f, " \xC2\xB7 %.1f s\n\n", json_number_value(json_object_get(run, "wallMs")) / 1000);
+
+    int rc = 0;
+    for (size_t a = 0; a < n_agents && rc == 0; a++)
+        rc = target_block(f, run, agents[a]);
+
+    if (failed && rc == 0) {
+        fprintf(f, "### Failing cases (%zu)\n\n", failed);
+        size_t shown = 0;
+        json_array_foreach(cases, i, c)
+        {
+            if (json_is_true(json_object_get(c, "passed")))
+                continue;
+            if (shown++ == MD_MAX_FAILURES) {
+                fprintf(f,
+                        "- \xE2\x80\xA6 and %zu more (`junit.xml` and `index.html` have them "
+                        "all)\n",
+                        failed - MD_MAX_FAILURES);
+                break;
+            }
+            failure(f, dir, run, c, seed, bl, n_agents > 1);
+        }
+        fputc('\n', f);
+    }
+    if (bl)
+        baseline_block(f, bl, n_agents > 1);
+
+    char cmd[4096];
+    report_ci_rerun(cmd, sizeof cmd, run);
+    fputs("### Replay\n\nThe same seed sends the same bytes: ", f);
+    md_code(f, cmd);
+    fputs("\n", f);
+
+    json_decref(bl);
+    free(agents);
+    if (rc != 0) {
+        report_out_abort(&o);
+        snprintf(err, cap, "%s/%s: out of memory", dir, REPORT_MD_FILE);
+        return -1;
+    }
+    return report_out_commit(&o, err, cap);
+}

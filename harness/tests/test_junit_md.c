@@ -1,0 +1,579 @@
+/*
+ * test_junit_md.c - unit tests for report_junit.c and report_md.c on a hand-made run:
+ * two targets, one with a hostile agent name (markup, quotes, a control byte), cases
+ * of every outcome (pass, fail, NON-STRICT passing and failing, INFORMATIONAL,
+ * UNIMPLEMENTED) and failure texts carrying what a target can send: "<script>",
+ * "]]>", CR/LF, ESC, backticks, pipes, bytes that are not UTF-8, U+FFFF.
+ *
+ * junit.xml is parsed by a real XML parser - Python's xml.etree.ElementTree
+ * (/usr/bin/python3), and xmllint too when installed - which reports its structure as
+ * JSON for the assertions here: suite and case counts, classnames, failure messages
+ * and texts after unescaping, system-out notes, skipped elements, properties, the
+ * baseline annotation. summary.md is checked as text: the verdict line, that no tag
+ * can open, that every table row has as many cell separators as its header, that no
+ * target string breaks a line, the code spans, the failing-case cap.
+ */
+#include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report_render.h"
+
+#define AGENT1 "srv <b>&\"'\x01"
+#define URL1 "ws://127.0.0.1:9001/a?b=1&c='x'"
+#define AGENT2 "Python/3.11 websockets/10.4"
+#define URL2 "ws://127.0.0.1:9002/`p`"
+#define BROKEN_SCRIPT "expected [message text 'Hello'], got [pong '<script>alert(1)</script>']"
+/* not valid UTF-8 (0xFF, a cut sequence), controls, U+FFFF, CDATA end, CR LF, markup */
+#define BROKEN_BYTES                                                                               \
+    "bad \xff\xc3( ctl \x01\x1b[2J ff \xef\xbf\xbf end ]]> first\r\nsecond-line a`b|c *d* "        \
+    "<img src=x onerror=alert(1)>"
+
+static char *make_dir(void)
+{
+    char tmpl[] = "/tmp/wsspec-junitmd-XXXXXX";
+    char *d = mkdtemp(tmpl);
+    assert_non_null(d);
+    return strdup(d);
+}
+
+static void remove_dir(char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(dir);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+#define assert_prefix(s, prefix)                                                                   \
+    do {                                                                                           \
+        if (strncmp((s), (prefix), strlen(prefix)) != 0)                                           \
+            fail_msg("want a start of '%s', got '%.120s'", (prefix), (s));                         \
+    } while (0)
+
+static char *read_file(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    char *buf = malloc(4 * 1024 * 1024);
+    assert_non_null(buf);
+    size_t n = fread(buf, 1, 4 * 1024 * 1024 - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* One case of wsspec.json. broken may hold any bytes (jansson's nocheck variant: the
+ * writers must cope with what a broken or hostile file gives them). */
+static json_t *mk_case(const char *agent, const char *id, const char *title, const char *b,
+                       const char *bc, bool passed, const char *broken, int ms,
+                       const char *reportfile)
+{
+    json_t *c =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:s, s:s, s:n, s:n}", "agent", agent, "id",
+                  id, "title", title, "behavior", b, "behaviorClose", bc, "passed", passed,
+                  "durationMs", ms, "result",
+                  passed ? "Actual events match at least one expected."
+                         : "Actual events differ from any expected.",
+                  "resultClose", "Connection was properly closed", "remoteCloseCode", "peerError");
+    assert_non_null(c);
+    json_object_set_new(c, "broken",
+                        broken ? json_stringn_nocheck(broken, strlen(broken)) : json_null());
+    json_object_set_new(c, "reportfile", json_string(reportfile ? reportfile : "x.json"));
+    json_object_set_new(c, "rfc",
+                        json_pack("[{s:s, s:s, s:s}]", "level", "MUST", "section", "5.6",
+                                  "sentence",
+                                  "Data frames (e.g., non-control frames) are "
+                                  "identified by opcodes."));
+    return c;
+}
+
+static json_t *mk_run(void)
+{
+    json_t *cases = json_array();
+    json_array_append_new(cases, mk_case(AGENT1, "1.1.1", "Send text message with payload 0.", "OK",
+                                         "OK", true, NULL, 2, NULL));
+    json_array_append_new(cases,
+                          mk_case(AGENT1, "1.1.2", "Send text message with payload 125.", "FAILED",
+                                  "OK", false, BROKEN_SCRIPT, 12, "srv_case_1_1_2.json"));
+    json_array_append_new(cases, mk_case(AGENT1, "2.1", "Send ping without payload.", "OK",
+                                         "FAILED", false, BROKEN_BYTES, 1000, NULL));
+    json_array_append_new(
+        cases, mk_case(AGENT1, "3.2", "Send small text message, then RSV=2.", "NON-STRICT", "OK",
+                       true, "expected [], got NON-STRICT [message text 'Hello']", 3, NULL));
+    json_array_append_new(cases, mk_case(AGENT1, "7.1.6", "Send 256K message followed by close.",
+                                         "INFORMATIONAL", "INFORMATIONAL", true, NULL, 5, NULL));
+    json_array_append_new(cases, mk_case(AGENT1, "12.1.1", "permessage-deflate 16 bytes.",
+                                         "UNIMPLEMENTED", "OK", true, NULL, 1, NULL));
+    json_array_append_new(cases, mk_case(AGENT2, "1.1.1", "Send text message with payload 0.", "OK",
+                                         "OK", true, NULL, 1, NULL));
+    json_array_append_new(
+        cases, mk_case(AGENT2, "3.2", "Send small text message, then RSV=2.", "NON-STRICT", "OK",
+                       false, "expected [], got NON-STRICT [message text 'Hello']", 4, NULL));
+    json_t *run = json_pack(
+        "{s:i, s:s, s:s, s:s, s:i, s:{s:b, s:s}, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:s}, "
+        "s:[s, s, s, s, s], s:{s:s, s:s, s:s, s:s}, s:o}",
+        "schemaVersion", 1, "seed", "42", "started", "2026-01-02T03:04:05.678Z", "finished",
+        "2026-01-02T03:04:07.000Z", "wallMs", 1234, "options", "strict", 0, "cases", "1.*",
+        "targets", "agent", AGENT1, "url", URL1, "agent", AGENT2, "url", URL2, "tool", "name",
+        "wsspec", "version", "0.1.0", "command", "wsspec", "run", URL1, "--cases", "1.*",
+        "sections", "1", "Framing", "2", "Pings/Pongs", "3", "Reserved Bits", "12",
+        "WebSocket Compression (different parameters)", "cases", cases);
+    assert_non_null(run);
+    return run;
+}
+
+/* ------------------------------------------------------------ JUnit */
+
+/* Parse DIR/junit.xml with ElementTree and describe it as JSON. NULL when python3 is
+ * not installed (the caller skips). */
+static json_t *parse_junit(const char *dir)
+{
+    if (access("/usr/bin/python3", X_OK) != 0)
+        return NULL;
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/python3 -c '\n"
+             "import json, sys, xml.etree.ElementTree as ET\n"
+             "root = ET.parse(sys.argv[1]).getroot()\n"
+             "def case(c):\n"
+             "    f = c.find(\"failure\"); o = c.find(\"system-out\"); s = c.find(\"skipped\")\n"
+             "    return {\"classname\": c.get(\"classname\"), \"name\": c.get(\"name\"),\n"
+             "            \"time\": c.get(\"time\"),\n"
+             "            \"failure\": None if f is None else {\"message\": f.get(\"message\"),\n"
+             "                 \"type\": f.get(\"type\"), \"text\": f.text},\n"
+             "            \"out\": None if o is None else o.text,\n"
+             "            \"skipped\": s is not None}\n"
+             "print(json.dumps({\"tag\": root.tag, \"attrib\": root.attrib, \"suites\": [\n"
+             "    {\"attrib\": s.attrib,\n"
+             "     \"props\": {p.get(\"name\"): p.get(\"value\") for p in s.iter(\"property\")},\n"
+             "     \"cases\": [case(c) for c in s.findall(\"testcase\")]}\n"
+             "    for s in root.findall(\"testsuite\")]}))\n"
+             "' '%s/junit.xml'",
+             dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    json_error_t je;
+    json_t *j = json_loadf(p, 0, &je);
+    int rc = pclose(p);
+    if (!j || rc != 0)
+        fail_msg("junit.xml did not parse (python3 exit %d): %s", rc, je.text);
+    /* a second, stricter parser when it is there */
+    if (access("/usr/bin/xmllint", X_OK) == 0) {
+        snprintf(cmd, sizeof cmd, "/usr/bin/xmllint --noout '%s/junit.xml'", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    return j;
+}
+
+static const char *attr(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(json_object_get(o, "attrib"), k);
+    assert_true(json_is_string(v));
+    return json_string_value(v);
+}
+
+static const json_t *jcase(const json_t *suite, const char *name_prefix)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(json_object_get(suite, "cases"), i, c)
+    {
+        const char *n = json_string_value(json_object_get(c, "name"));
+        if (!strncmp(n, name_prefix, strlen(name_prefix)))
+            return c;
+    }
+    fail_msg("no testcase '%s'", name_prefix);
+    return NULL;
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static void test_junit(void **state)
+{
+    (void)state;
+    char *dir = make_dir(), err[512];
+    write_file(dir, "srv_case_1_1_2.json",
+               "{\"expectation\": \"Receive echo'ed <b>message</b> & close.\"}");
+    json_t *run = mk_run();
+    assert_int_equal(report_junit_write(dir, run, err, sizeof err), 0);
+    json_t *x = parse_junit(dir);
+    if (!x) {
+        json_decref(run);
+        remove_dir(dir);
+        skip();
+    }
+    assert_string_equal(jstr(x, "tag"), "testsuites");
+    assert_string_equal(attr(x, "tests"), "8");
+    assert_string_equal(attr(x, "failures"), "3");
+    assert_string_equal(attr(x, "skipped"), "1");
+    assert_string_equal(attr(x, "time"), "1.234");
+    const json_t *suites = json_object_get(x, "suites");
+    assert_int_equal(json_array_size(suites), 2);
+
+    const json_t *s1 = json_array_get(suites, 0), *s2 = json_array_get(suites, 1);
+    /* the agent as it is, the control byte shown as its picture (U+2401) */
+    assert_string_equal(attr(s1, "name"), "srv <b>&\"'\xe2\x90\x81");
+    assert_string_equal(attr(s1, "tests"), "6");
+    assert_string_equal(attr(s1, "failures"), "2");
+    assert_string_equal(attr(s1, "skipped"), "1");
+    assert_string_equal(attr(s1, "errors"), "0");
+    assert_string_equal(attr(s1, "timestamp"), "2026-01-02T03:04:05");
+    assert_string_equal(attr(s1, "time"), "1.023");
+    const json_t *props = json_object_get(s1, "props");
+    assert_string_equal(jstr(props, "url"), URL1);
+    assert_string_equal(jstr(props, "seed"), "42");
+    assert_string_equal(jstr(props, "strict"), "false");
+    assert_null(jstr(props, "baseline"));
+    assert_string_equal(attr(s2, "name"), AGENT2);
+    assert_string_equal(attr(s2, "tests"), "2");
+    assert_string_equal(attr(s2, "failures"), "1");
+
+    const json_t *c = jcase(s1, "1.1.1 ");
+    assert_string_equal(jstr(c, "name"), "1.1.1 Send text message with payload 0.");
+    assert_string_equal(jstr(c, "classname"), "wsspec.srv__b_____.1");
+    assert_string_equal(jstr(c, "time"), "0.002");
+    assert_true(json_is_null(json_object_get(c, "failure")));
+    assert_true(json_is_null(json_object_get(c, "out")));
+
+    c = jcase(s1, "1.1.2 ");
+    const json_t *f = json_object_get(c, "failure");
+    assert_string_equal(jstr(f, "message"), BROKEN_SCRIPT);
+    assert_string_equal(jstr(f, "type"), "FAILED/OK");
+    const char *text = jstr(f, "text");
+    assert_non_null(strstr(text, "1.1.2 Send text message with payload 125.\n"));
+    assert_non_null(strstr(text, "requirement: RFC 6455 \xC2\xA7"
+                                 "5.6 MUST: \"Data frames"));
+    assert_non_null(strstr(text, "expected:    Receive echo'ed <b>message</b> & close.\n"));
+    assert_non_null(strstr(text, "observed:    behavior FAILED (Actual events differ from any "
+                                 "expected.); close OK (Connection was properly closed)\n"));
+    assert_non_null(strstr(text, "broken:      " BROKEN_SCRIPT "\n"));
+    assert_non_null(strstr(text, "replay:      wsspec run 'ws://127.0.0.1:9001/a?b=1&c='\\''x'\\'''"
+                                 " --cases 1.1.2 --seed 42\n"));
+    assert_null(strstr(text, "baseline:"));
+
+    /* hostile bytes: every one accounted for, nothing raw */
+    c = jcase(s1, "2.1 ");
+    f = json_object_get(c, "failure");
+    const char *msg = jstr(f, "message");
+    assert_string_equal(jstr(f, "type"), "OK/FAILED");
+    assert_non_null(strstr(msg, "bad \xef\xbf\xbd\xef\xbf\xbd( ctl ")); /* 2 x U+FFFD */
+    assert_non_null(strstr(msg, "\xe2\x90\x81\xe2\x90\x9b[2J"));        /* U+2401 U+241B */
+    assert_non_null(strstr(msg, "ff \xef\xbf\xbd end ]]> first\r\nsecond-line a`b|c"));
+    assert_non_null(strstr(msg, "<img src=x onerror=alert(1)>"));
+    assert_non_null(strstr(jstr(f, "text"), "first\r\nsecond-line")); /* CR kept as &#13; */
+    assert_null(strstr(jstr(f, "text"), "expected:")); /* its per-case file is missing */
+
+    c = jcase(s1, "3.2 ");
+    assert_true(json_is_null(json_object_get(c, "failure")));
+    assert_non_null(strstr(jstr(c, "out"), "NON-STRICT: passes"));
+    assert_non_null(strstr(jstr(c, "out"), "got NON-STRICT [message text 'Hello']"));
+    c = jcase(s1, "7.1.6 ");
+    assert_true(json_is_null(json_object_get(c, "failure")));
+    assert_non_null(strstr(jstr(c, "out"), "INFORMATIONAL: "));
+    c = jcase(s1, "12.1.1 ");
+    assert_true(json_is_true(json_object_get(c, "skipped")));
+    assert_true(json_is_null(json_object_get(c, "out"))); /* nothing to say: no empty note */
+    assert_string_equal(jstr(c, "classname"), "wsspec.srv__b_____.12");
+
+    /* NON-STRICT that fails (the run was --strict for it): a failure, as "passed" says */
+    c = jcase(s2, "3.2 ");
+    assert_string_equal(jstr(c, "classname"), "wsspec.Python_3_11_websockets_10_4.3");
+    f = json_object_get(c, "failure");
+    assert_non_null(f);
+    assert_string_equal(jstr(f, "type"), "NON-STRICT/OK");
+    json_decref(x);
+
+    /* the raw file: nothing XML 1.0 forbids, no raw '<' from the target */
+    char *raw = read_file(dir, "junit.xml");
+    for (const unsigned char *p = (const unsigned char *)raw; *p; p++)
+        if (*p < 0x20 && *p != '\n' && *p != '\t')
+            fail_msg("raw control byte 0x%02x at offset %td", *p, (const char *)p - raw);
+    assert_null(strstr(raw, "<script"));
+    assert_null(strstr(raw, "<img"));
+    assert_null(strstr(raw, "]]>"));
+    free(raw);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s/.junit.xml.tmp", dir);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+
+    json_decref(run);
+    remove_dir(dir);
+}
+
+static const char baseline_json[] =
+    "{\"schemaVersion\": 1, \"failOn\": \"regression\", \"run\": {\"seed\": \"42\", "
+    "\"started\": \"%s\"}, \"baseline\": {\"file\": \"last/wsspec.json\", \"seed\": \"41\", "
+    "\"started\": \"2026-01-01T00:00:00.000Z\"}, \"counts\": {\"regressions\": 1, \"fixes\": 1, "
+    "\"changed\": 0, \"added\": 0, \"removed\": 1}, \"pairedAgents\": null, "
+    "\"regressions\": [{\"agent\": \""
+    "srv <b>&\\\"'\\u0001"
+    "\", \"id\": \"1.1.2\", "
+    "\"title\": \"t\", \"old\": {\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": "
+    "true}, \"new\": {\"behavior\": \"FAILED\", \"behaviorClose\": \"OK\", \"passed\": false}}], "
+    "\"fixes\": [{\"agent\": \"" AGENT2 "\", \"id\": \"1.1.1\", \"title\": \"t\", \"old\": "
+    "{\"behavior\": \"FAILED\", \"behaviorClose\": \"OK\", \"passed\": false}, \"new\": "
+    "{\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": true}}], \"changed\": [], "
+    "\"added\": [], \"removed\": [{\"agent\": \"gone|<i>\", \"id\": \"9.9\", \"title\": "
+    "\"t\", \"old\": {\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": true}, "
+    "\"new\": null}]}";
+
+static void test_junit_baseline(void **state)
+{
+    (void)state;
+    char *dir = make_dir(), err[512], text[4096];
+    json_t *run = mk_run();
+    snprintf(text, sizeof text, baseline_json, "2026-01-02T03:04:05.678Z");
+    write_file(dir, "baseline.json", text);
+    assert_int_equal(report_junit_write(dir, run, err, sizeof err), 0);
+    json_t *x = parse_junit(dir);
+    if (!x) {
+        json_decref(run);
+        remove_dir(dir);
+        skip();
+    }
+    const json_t *s1 = json_array_get(json_object_get(x, "suites"), 0),
+                 *s2 = json_array_get(json_object_get(x, "suites"), 1);
+    assert_string_equal(jstr(json_object_get(s1, "props"), "baseline"), "last/wsspec.json");
+    const json_t *f = json_object_get(jcase(s1, "1.1.2 "), "failure");
+    assert_non_null(strstr(jstr(f, "text"), "baseline:    regression, was OK/OK\n"));
+    /* a passing case that changed says so */
+    assert_non_null(strstr(jstr(jcase(s2, "1.1.1 "), "out"), "baseline: fix, was FAILED/OK"));
+    json_decref(x);
+
+    /* a baseline.json from another run in the same directory is ignored */
+    snprintf(text, sizeof text, baseline_json, "2025-12-31T00:00:00.000Z");
+    write_file(dir, "baseline.json", text);
+    assert_int_equal(report_junit_write(dir, run, err, sizeof err), 0);
+    char *raw = read_file(dir, "junit.xml");
+    assert_null(strstr(raw, "baseline"));
+    free(raw);
+    json_decref(run);
+    remove_dir(dir);
+}
+
+/* ------------------------------------------------------------ Markdown */
+
+/* '|' not escaped with a backslash: the cell separators of a table row. */
+static size_t cell_bars(const char *line, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (line[i] == '|' && (i == 0 || line[i - 1] != '\\'))
+            n++;
+    return n;
+}
+
+/* Each table's rows have as many separators as its header. Returns the tables seen. */
+static size_t check_tables(const char *md)
+{
+    size_t tables = 0, want = 0;
+    bool in_table = false;
+    for (const char *line = md; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len && line[0] == '|') {
+            size_t bars = cell_bars(line, len);
+            if (!in_table) {
+                tables++;
+                want = bars;
+                in_table = true;
+            } else if (bars != want) {
+                fail_msg("table row with %zu separators, header has %zu: %.*s", bars, want,
+                         (int)len, line);
+            }
+        } else {
+            in_table = false;
+        }
+        if (!end)
+            break;
+        line = end + 1;
+    }
+    return tables;
+}
+
+static void test_md(void **state)
+{
+    (void)state;
+    char *dir = make_dir(), err[512], text[4096];
+    write_file(dir, "srv_case_1_1_2.json",
+               "{\"expectation\": \"Receive echo'ed <b>message</b> & close.\"}");
+    snprintf(text, sizeof text, baseline_json, "2026-01-02T03:04:05.678Z");
+    write_file(dir, "baseline.json", text);
+    json_t *run = mk_run();
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    char *md = read_file(dir, "summary.md");
+
+    /* the verdict first: --fail-on regression (from baseline.json) and one regression */
+    assert_prefix(md, "## wsspec: 1 regression since the baseline (3 of 8 cases failed, 2 "
+                      "targets)\n\n");
+    assert_non_null(strstr(md, "wsspec 0.1.0 \xC2\xB7 seed 42 \xC2\xB7 NON-STRICT passes"));
+
+    /* no tag can open, whatever the target sent */
+    assert_null(strchr(md, '<'));
+    assert_null(strchr(md, '\r'));
+    assert_null(strchr(md, '\033'));
+    assert_non_null(strstr(md, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(md, "&lt;img src=x onerror=alert(1)&gt;"));
+    assert_non_null(strstr(md, "### srv &lt;b&gt;&amp;\"'\xe2\x90\x81\n"));
+    /* line breaks, backticks, pipes and emphasis from the target stay text */
+    assert_null(strstr(md, "\nsecond-line"));
+    assert_non_null(strstr(md, "first  second-line"));
+    assert_non_null(strstr(md, "a\\`b\\|c \\*d\\*"));
+    assert_non_null(strstr(md, "\xef\xbf\xbd\xef\xbf\xbd( ctl \xe2\x90\x81\xe2\x90\x9b\\[2J"));
+
+    /* the tables: one per target and the baseline's, rows as wide as their header */
+    assert_int_equal(check_tables(md), 3);
+    assert_non_null(strstr(md, "| 1 Framing | 2 | 1 | 1 | 1 | 0 | 0 | 0 | 1 | 0 |\n"));
+    assert_non_null(strstr(md, "| 12 WebSocket Compression (different parameters) | 1 | 1 | 0 "
+                               "| 0 | 0 | 0 | 1 | 0 | 0 |\n"));
+    assert_non_null(strstr(md, "| **all** | 6 | 4 | 2 | 2 | 1 | 1 | 1 | 1 | 1 |\n"));
+    assert_non_null(strstr(md, "`ws://127.0.0.1:9001/a?b=1&c='x'` \xC2\xB7 6 cases: 4 passed, "
+                               "2 failed\n"));
+    /* a URL with backticks gets a longer fence */
+    assert_non_null(strstr(md, "`` ws://127.0.0.1:9002/`p` `` \xC2\xB7 2 cases"));
+    assert_non_null(strstr(md, "NON-STRICT (passes; a SHOULD was not followed; fails with "
+                               "`--strict`): 3.2\n"));
+
+    /* failing cases: requirement, expectation, what happened, replay */
+    assert_non_null(strstr(md, "### Failing cases (3)\n"));
+    assert_non_null(strstr(md, "- **1.1.2** Send text message with payload 125. \xE2\x80\x94 "
+                               "srv &lt;b&gt;&amp;\"'\xe2\x90\x81\n"));
+    assert_non_null(strstr(md, "  - requirement: RFC 6455 \xC2\xA7"
+                               "5.6 MUST: \"Data frames"));
+    assert_non_null(strstr(md, "  - expected: Receive echo'ed &lt;b&gt;message&lt;/b&gt; "
+                               "&amp; close.\n"));
+    assert_non_null(strstr(md, "  - happened: behavior FAILED (Actual events differ"));
+    assert_non_null(strstr(md, "  - baseline: **regression**, was OK/OK\n"));
+    assert_non_null(strstr(md, "  - replay: `wsspec run 'ws://127.0.0.1:9001/a?b=1&c='\\''x'\\''' "
+                               "--cases 1.1.2 --seed 42`\n"));
+
+    /* the baseline */
+    assert_non_null(strstr(md, "### Since the baseline\n\nCompared with `last/wsspec.json` "
+                               "(seed 41, started 2026-01-01T00:00:00.000Z): **1 "
+                               "regression**, 1 fix, 0 changed, 0 added, 1 removed.\n"));
+    assert_non_null(strstr(md, "| **regression** | srv &lt;b&gt;&amp;\"'\xe2\x90\x81 | 1.1.2 "
+                               "| t | OK/OK | FAILED/OK |\n"));
+    assert_non_null(strstr(md, "| removed | gone\\|&lt;i&gt; | 9.9 | t | OK/OK | not run |\n"));
+
+    /* the whole run again, with the seed it had */
+    assert_non_null(strstr(md, "### Replay\n\nThe same seed sends the same bytes: `wsspec run "
+                               "'ws://127.0.0.1:9001/a?b=1&c='\\''x'\\''' --cases '1.*' --seed "
+                               "42`\n"));
+    free(md);
+    json_decref(run);
+    remove_dir(dir);
+}
+
+static void test_md_verdicts(void **state)
+{
+    (void)state;
+    char *dir = make_dir(), err[512];
+    /* all passed, one target, no baseline */
+    json_t *run =
+        json_pack("{s:i, s:s, s:s, s:[{s:s, s:s}], s:[]}", "schemaVersion", 1, "seed", "7",
+                  "started", "x", "targets", "agent", "a", "url", "ws://a/", "cases");
+    json_array_append_new(json_object_get(run, "cases"),
+                          mk_case("a", "1.1.1", "t", "OK", "OK", true, NULL, 1, NULL));
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    char *md = read_file(dir, "summary.md");
+    assert_prefix(md, "## wsspec: all 1 cases passed (1 target)\n");
+    assert_null(strstr(md, "Failing cases"));
+    assert_null(strstr(md, "baseline"));
+    free(md);
+
+    /* known failures under --fail-on regression: no regressions */
+    json_array_append_new(json_object_get(run, "cases"),
+                          mk_case("a", "2.1", "t", "FAILED", "OK", false, "x", 1, NULL));
+    write_file(dir, "baseline.json",
+               "{\"schemaVersion\": 1, \"failOn\": \"regression\", \"run\": {\"seed\": \"7\", "
+               "\"started\": \"x\"}, \"baseline\": {}, \"counts\": {\"regressions\": 0}}");
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    md = read_file(dir, "summary.md");
+    assert_prefix(md, "## wsspec: no regressions since the baseline (1 of 2 cases failed, all "
+                      "known; 1 target)\n");
+    free(md);
+
+    /* without baseline.json: the failure count decides */
+    char path[600];
+    snprintf(path, sizeof path, "%s/baseline.json", dir);
+    unlink(path);
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    md = read_file(dir, "summary.md");
+    assert_prefix(md, "## wsspec: 1 of 2 cases failed (1 target)\n");
+    free(md);
+    json_decref(run);
+
+    /* an unwritable directory is an error with the path */
+    run = mk_run();
+    assert_int_equal(report_md_write("/nonexistent-dir", run, err, sizeof err), -1);
+    json_decref(run);
+    assert_non_null(strstr(err, "/nonexistent-dir/.summary.md.tmp"));
+    remove_dir(dir);
+}
+
+/* More failing cases than a job summary should hold: the first MD_MAX_FAILURES (100)
+ * in detail, the rest counted. */
+static void test_md_bounded(void **state)
+{
+    (void)state;
+    char *dir = make_dir(), err[512];
+    json_t *run =
+        json_pack("{s:i, s:s, s:s, s:[{s:s, s:s}], s:[]}", "schemaVersion", 1, "seed", "7",
+                  "started", "x", "targets", "agent", "a", "url", "ws://a/", "cases");
+    char id[16], longtext[2048];
+    memset(longtext, 'x', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0';
+    for (int i = 0; i < 130; i++) {
+        snprintf(id, sizeof id, "9.%d", i + 1);
+        json_array_append_new(json_object_get(run, "cases"),
+                              mk_case("a", id, "t", "FAILED", "OK", false, longtext, 1, NULL));
+    }
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    char *md = read_file(dir, "summary.md");
+    assert_non_null(strstr(md, "### Failing cases (130)\n"));
+    assert_non_null(strstr(md, "- **9.100** "));
+    assert_null(strstr(md, "- **9.101** "));
+    assert_non_null(strstr(md, "and 30 more (`junit.xml` and `index.html` have them all)"));
+    /* a 2 KiB string is cut at MD_MAX_FIELD (300 bytes) with an ellipsis */
+    assert_null(strstr(md, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                           "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+    assert_non_null(strstr(md, "xxx\xE2\x80\xA6\n"));
+    assert_true(strlen(md) < 200 * 1024);
+    free(md);
+    json_decref(run);
+    remove_dir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_junit),      cmocka_unit_test(test_junit_baseline),
+        cmocka_unit_test(test_md),         cmocka_unit_test(test_md_verdicts),
+        cmocka_unit_test(test_md_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,82 @@
+/*
+ * test_peer_target.c - unit tests for peer_target_parse (peer_target.c): ws:// and
+ * wss:// URLs, their default ports (80 / 443, RFC 6455 section 3) and what the Host
+ * header becomes, IPv6 literals, and every refusal with its reason. Only numeric hosts
+ * and "localhost" are used, so nothing depends on DNS.
+ */
+#include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
+
+#include <string.h>
+
+#include "peer.h"
+
+static void parse_ok(const char *url, bool secure, const char *host, unsigned port,
+                     const char *host_header, const char *resource)
+{
+    struct peer_target t;
+    char err[256] = "";
+    int rc = peer_target_parse(url, &t, err, sizeof err);
+    if (rc != 0)
+        fail_msg("%s: %s", url, err);
+    assert_int_equal(t.secure, secure);
+    assert_string_equal(t.host, host);
+    assert_int_equal(t.port, port);
+    assert_string_equal(t.host_header, host_header);
+    assert_string_equal(t.resource, resource);
+    assert_null(t.tls); /* the caller's to set */
+    assert_true(t.addr_len > 0);
+}
+
+static void parse_fails(const char *url, const char *reason)
+{
+    struct peer_target t;
+    char err[256] = "";
+    assert_int_equal(peer_target_parse(url, &t, err, sizeof err), -1);
+    if (!strstr(err, reason))
+        fail_msg("%s: reason '%s' does not contain '%s'", url, err, reason);
+}
+
+static void test_ws(void **state)
+{
+    (void)state;
+    parse_ok("ws://127.0.0.1:9001/", false, "127.0.0.1", 9001, "127.0.0.1:9001", "/");
+    parse_ok("ws://127.0.0.1", false, "127.0.0.1", 80, "127.0.0.1", "/");
+    parse_ok("ws://localhost:80/chat?x=1", false, "localhost", 80, "localhost", "/chat?x=1");
+    parse_ok("ws://[::1]:9001/p", false, "::1", 9001, "[::1]:9001", "/p");
+    parse_ok("ws://127.0.0.1:443/", false, "127.0.0.1", 443, "127.0.0.1:443", "/");
+}
+
+static void test_wss(void **state)
+{
+    (void)state;
+    parse_ok("wss://127.0.0.1/", true, "127.0.0.1", 443, "127.0.0.1", "/");
+    parse_ok("wss://localhost:9443/chat", true, "localhost", 9443, "localhost:9443", "/chat");
+    parse_ok("wss://[::1]/", true, "::1", 443, "[::1]", "/");
+    parse_ok("wss://[::1]:8443?q", true, "::1", 8443, "[::1]:8443", "/?q");
+    /* port 80 is not the default of wss: it stays in the Host header */
+    parse_ok("wss://127.0.0.1:80/", true, "127.0.0.1", 80, "127.0.0.1:80", "/");
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    parse_fails("http://127.0.0.1/", "unsupported scheme 'http'");
+    parse_fails("https://127.0.0.1/", "unsupported scheme 'https'");
+    parse_fails("wss://127.0.0.1:0/", "bad port");
+    parse_fails("wss://127.0.0.1:65536/", "bad port");
+    parse_fails("wss://127.0.0.1:x/", "bad port");
+    parse_fails("wss://[::1/", "unterminated IPv6 literal");
+    parse_fails("wss:///", "missing or overlong host");
+    parse_fails("wss://user@127.0.0.1/", "user information");
+    parse_fails("wss://127.0.0.1/#frag", "fragment identifiers");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ws),
+        cmocka_unit_test(test_wss),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,219 @@
+#!/usr/bin/python3
+"""Checks the DOM of wsspec's index.html as a real browser built it (Chromium's
+--dump-dom), for tests/itest_html_chromium.sh. Stdlib only.
+
+  check_html_dom.py page DOM WSSPEC_JSON
+      the counts shown (totals per target and overall, the behavior cells of the
+      matrix, "showing N of N cases") equal wsspec.json's, and no injection ran
+  check_html_dom.py detail DOM WSSPEC_JSON CASE AGENT
+      the detail view of CASE is open and shows, for AGENT: its requirements, the
+      expected column next to the observed verdicts, the broken line, the server's
+      close reason and handshake response as text; and no injection ran
+  check_html_dom.py injected DOM
+      the control: the DOM shows that the injection DID run (so the checks above can
+      fail)
+
+"No injection ran" means: the title is not 'pwned', no element has id 'xss-ran' (it
+exists only if markup from the data was parsed), no img/svg element exists, and every
+script element is one the renderer wrote (JSON data blocks and one code block)."""
+import json
+import os
+import sys
+from html.parser import HTMLParser
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+        "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag, attrs, parent):
+        self.tag, self.attrs, self.parent, self.children = tag, dict(attrs), parent, []
+
+    def text(self):
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            if isinstance(c, Node):
+                yield from c.walk()
+
+    def find_all(self, tag=None, cls=None, **attrs):
+        for n in self.walk():
+            if tag and n.tag != tag:
+                continue
+            if cls and cls not in n.attrs.get("class", "").split():
+                continue
+            if any(n.attrs.get(k.replace("_", "-")) != v for k, v in attrs.items()):
+                continue
+            yield n
+
+    def find(self, *a, **kw):
+        return next(self.find_all(*a, **kw), None)
+
+
+class Builder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", [], None)
+        self.cur = self.root
+
+    def handle_starttag(self, tag, attrs):
+        n = Node(tag, attrs, self.cur)
+        self.cur.children.append(n)
+        if tag not in VOID:
+            self.cur = n
+
+    def handle_startendtag(self, tag, attrs):
+        self.cur.children.append(Node(tag, attrs, self.cur))
+
+    def handle_endtag(self, tag):
+        n = self.cur
+        while n is not None and n.tag != tag:
+            n = n.parent
+        if n is not None and n.parent is not None:
+            self.cur = n.parent
+
+    def handle_data(self, data):
+        self.cur.children.append(data)
+
+
+def parse(path):
+    b = Builder()
+    b.feed(open(path, encoding="utf-8").read())
+    b.close()
+    return b.root
+
+
+problems = []
+
+
+def check(cond, msg):
+    if not cond:
+        problems.append(msg)
+
+
+def no_injection(dom):
+    title = dom.find("title")
+    # the report sets "wsspec: N passed, ..." (agent names included, as text); an
+    # injection would set exactly 'pwned'
+    check(title is not None and title.text() != "pwned", f"title is {title and title.text()!r}")
+    check(title is not None and title.text().startswith("wsspec"), "the report script did not set the title")
+    check(dom.find(id="xss-ran") is None, "an element with id xss-ran exists: markup from the data was parsed")
+    check(dom.find("img") is None, "an <img> element exists")
+    check(dom.find("svg", id="xss-ran") is None, "injected <svg> exists")
+    scripts = list(dom.find_all("script"))
+    code = [s for s in scripts if s.attrs.get("type") != "application/json"]
+    check(len(code) == 1, f"{len(code)} executable script elements, want 1 (the report's own)")
+    check(all("pwned" not in s.text() for s in code), "the executable script holds data")
+    check(all(s.attrs.get("id", "").startswith("wsspec-") for s in scripts if s not in code),
+          "a JSON block the renderer did not write")
+
+
+def cell_text(dom, id_):
+    n = dom.find(id=id_)
+    return n.text().strip() if n is not None else None
+
+
+def page(dom, run):
+    no_injection(dom)
+    s = run["summary"]
+    for key in ("total", "passed", "failed"):
+        check(cell_text(dom, f"count-all-{key}") == str(s[key]),
+              f"overall {key}: page {cell_text(dom, f'count-all-{key}')}, wsspec.json {s[key]}")
+    for name, v in s["byBehavior"].items():
+        got = cell_text(dom, "count-all-" + name.replace(" ", "_"))
+        check(got == str(v), f"overall behavior {name}: page {got}, wsspec.json {v}")
+    for name, v in s["byBehaviorClose"].items():
+        got = cell_text(dom, "count-all-close-" + name.replace(" ", "_"))
+        check(got == str(v), f"overall close {name}: page {got}, wsspec.json {v}")
+    agents = []
+    for t in run["targets"]:
+        if t["agent"] not in agents:
+            agents.append(t["agent"])
+    for k, a in enumerate(agents):
+        mine = [c for c in run["cases"] if c["agent"] == a]
+        for key, v in (("total", len(mine)), ("passed", sum(c["passed"] for c in mine)),
+                       ("failed", sum(not c["passed"] for c in mine))):
+            check(cell_text(dom, f"count-t{k}-{key}") == str(v), f"target {k} {key}: page "
+                  f"{cell_text(dom, f'count-t{k}-{key}')}, want {v}")
+        row = dom.find(id=f"count-t{k}-total").parent
+        check(a in row.text(), f"target {k}: agent name not shown as text")
+    # the matrix: one column per agent, the hostile agent's name as text in the header
+    heads = [h.text() for h in dom.find_all("th", cls="agent-h")]
+    check(heads == agents, f"matrix columns {heads!r}, want {agents!r}")
+    behavior_cells = [td for td in dom.find_all("td", cls="cell") if "close" not in td.attrs["class"].split()]
+    failed = sum("o-fail" in td.attrs["class"].split() for td in behavior_cells)
+    check(failed == s["byBehavior"]["FAILED"], f"{failed} red behavior cells, wsspec.json has "
+          f"{s['byBehavior']['FAILED']} FAILED")
+    n_ids = len({c["id"] for c in run["cases"]})
+    check(cell_text(dom, "shown") == f"showing {n_ids} of {n_ids} cases", f"shown: {cell_text(dom, 'shown')!r}")
+    check(dom.find("svg", id="chart-svg") is not None, "no chart")
+    det = dom.find(id="detail")
+    check(det is not None and "hidden" in det.attrs, "the detail view is open without a #case")
+
+
+def detail(dom, run, case_id, agent):
+    no_injection(dom)
+    det = dom.find(id="detail")
+    check(det is not None and "hidden" not in det.attrs, "the detail view is not open")
+    if det is None:
+        return
+    h2 = det.find("h2")
+    check(h2 is not None and h2.text().startswith(f"Case {case_id}: "), f"heading {h2 and h2.text()!r}")
+    result = [c for c in run["cases"] if c["id"] == case_id and c["agent"] == agent][-1]
+    reqs = [li.text() for li in det.find_all("li", cls="requirement")]
+    check(len(reqs) == len(result["rfc"]) and result["rfc"], f"requirements shown: {reqs!r}")
+    for q, shown in zip(result["rfc"], reqs):
+        check(f"RFC 6455 \u00a7{q['section']} {q['level']}" in shown and q["sentence"] in shown,
+              f"requirement {q['section']} not shown: {shown!r}")
+    blocks = [b for b in det.find_all("section", cls="result") if b.attrs.get("data-agent") == agent]
+    check(len(blocks) == 1, f"{len(blocks)} result blocks for the agent")
+    if not blocks:
+        return
+    b = blocks[0]
+    check(not result["passed"], f"case {case_id} of the agent passed; the test wants a failing one")
+    broken = b.find("div", cls="broken")
+    check(broken is not None and result["broken"] in broken.text(), "the broken line is not shown")
+    table = b.find("table", cls="outcome")
+    check(table is not None, "no expected/observed table")
+    if table is not None:
+        head = [th.text() for th in table.find("thead").find_all("th")]
+        check(head[1:] == ["expected", "observed"], f"outcome columns {head!r}")
+        ab = table.find("div", cls="actual-behavior")
+        check(ab is not None and f"behavior {result['behavior']}: {result['result']}" in ab.text(),
+              f"observed behavior not shown: {ab and ab.text()!r}")
+        ac = table.find("div", cls="actual-close")
+        check(ac is not None and f"close {result['behaviorClose']}: {result['resultClose']}" in ac.text(),
+              "observed close not shown")
+    flags = b.find("table", cls="flags")
+    check(flags is not None and "closedByMe" in flags.text() and "wasClean" in flags.text(),
+          "no closing behaviour flags")
+    per = json.load(open(os.path.join(os.path.dirname(sys.argv[3]), result["reportfile"])))
+    if per.get("remoteCloseReason"):
+        check(per["remoteCloseReason"] in b.text(), "the server's close reason is not shown as text")
+    resp = b.find("pre", cls="http-response")
+    check(resp is not None and "Server: " + agent in resp.text(),
+          "the handshake response (with the Server header) is not shown as text")
+    rows = list(b.find("table", cls="wire").find("tbody").find_all("tr"))
+    check(len(rows) == len(per["wirelog"]), f"{len(rows)} wire-log rows, the file has {len(per['wirelog'])}")
+    times = [r.find("td", cls="t").text() for r in rows if r.find("td", cls="t")]
+    check(times and times == [f"{t:.3f}" for t in per["wirelogMs"]], "wire-log times differ from wirelogMs")
+
+
+def main():
+    mode, dom = sys.argv[1], parse(sys.argv[2])
+    if mode == "injected":
+        check(dom.find(id="xss-ran") is not None, "control: the injected element is not in the DOM")
+    else:
+        run = json.load(open(sys.argv[3]))
+        if mode == "page":
+            page(dom, run)
+        else:
+            detail(dom, run, sys.argv[4], sys.argv[5])
+    for p in problems:
+        print("FAIL:", p)
+    return 1 if problems else 0
+
+
+sys.exit(main())

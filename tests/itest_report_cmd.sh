@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# itest_report_cmd.sh - `wsspec run --format` and `wsspec report DIR` against the reference
+# endpoint (sanitized builds):
+#   - --format json writes only the JSON (and says so); the run prints one line per file
+#   - `wsspec report DIR` renders HTML, JUnit and Markdown from that JSON, one line each
+#   - the page it renders is byte for byte the one `wsspec run` renders (one code path)
+#   - exit 2 with one line saying why: no directory, a missing directory, a directory
+#     that is not a wsspec report, a damaged wsspec.json, an unknown --format (run and
+#     report)
+set -u
+cd "$(dirname "$0")/.."
+WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
+. tests/lib-echo-server.sh
+trap echo_cleanup EXIT
+T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-report.XXXXXX")
+fail() { echo "FAIL: $*"; exit 1; }
+
+echo_start "$WSSPEC" --listen 127.0.0.1:0 || fail "echo did not start"
+CASES=1.1.1,2.1,5.19,6.4.3,7.5.1
+
+# 1. JSON only
+"$WSSPEC" run "$ECHO_URL" --cases "$CASES" --format json --report-dir "$T/a" --seed 5 -q \
+    >"$T/a.out" 2>&1 || { cat "$T/a.out"; fail "json-only run exited $?"; }
+grep -q "^report: json   $T/a/wsspec.json" "$T/a.out" || fail "no 'report: json' line"
+[ "$(grep -c '^report:' "$T/a.out")" = 1 ] || fail "more than the json line: $(grep '^report:' "$T/a.out")"
+for f in index.html junit.xml summary.md; do
+    [ -e "$T/a/$f" ] && fail "--format json wrote $f"
+done
+echo "--format json: only the JSON files"
+
+# 2. render them afterwards
+"$WSSPEC" report "$T/a" >"$T/r.out" 2>&1 || { cat "$T/r.out"; fail "wsspec report exited $?"; }
+for pair in "html   $T/a/index.html" "junit  $T/a/junit.xml" "md     $T/a/summary.md"; do
+    grep -qx "report: $pair" "$T/r.out" || { cat "$T/r.out"; fail "no line 'report: $pair'"; }
+    [ -s "${pair##* }" ] || fail "${pair##* } missing or empty"
+done
+ls -a "$T/a" | grep -q '\.tmp$' && fail "a temporary file was left behind"
+echo "wsspec report DIR: index.html, junit.xml, summary.md rendered from the JSON"
+
+# 3. one code path: the run's page equals the re-rendered one
+"$WSSPEC" run "$ECHO_URL" --cases "$CASES" --format html --report-dir "$T/b" --seed 5 -q \
+    >"$T/b.out" 2>&1 || fail "html run exited $?"
+grep -qx "report: html   $T/b/index.html" "$T/b.out" || { cat "$T/b.out"; fail "no 'report: html' line"; }
+[ -e "$T/b/junit.xml" ] && fail "--format html wrote junit.xml"
+cp "$T/b/index.html" "$T/run.html"
+"$WSSPEC" report "$T/b" --format html >/dev/null || fail "re-render exited $?"
+cmp -s "$T/run.html" "$T/b/index.html" || fail "the re-rendered page differs from the run's"
+out=$("$WSSPEC" report "$T/b" --format json); rc=$?
+[ $rc = 0 ] && [ "$out" = "report: nothing to render (json is the input: $T/b/wsspec.json)" ] ||
+    fail "--format json: exit $rc, '$out'"
+echo "the run's page and the re-rendered page are identical"
+
+# 4. exit 2 with one line saying why
+expect2() { # expected-text command...
+    local want=$1; shift
+    local out; out=$("$@" 2>&1); local rc=$?
+    [ $rc = 2 ] || fail "'$*': exit $rc, want 2 ($out)"
+    echo "$out" | grep -qF -- "$want" || fail "'$*': no '$want' in: $out"
+}
+mkdir -p "$T/empty" "$T/bad"
+echo '{"cases": [' >"$T/bad/wsspec.json"
+expect2 "no report directory given" "$WSSPEC" report
+expect2 "$T/missing: no such directory" "$WSSPEC" report "$T/missing"
+expect2 "$T/empty is not a wsspec report: it has no wsspec.json" "$WSSPEC" report "$T/empty"
+expect2 "$T/bad is not a wsspec report: $T/bad/wsspec.json: line" "$WSSPEC" report "$T/bad"
+expect2 "unknown format 'pdf'" "$WSSPEC" report "$T/a" --format html,pdf
+expect2 "unknown format 'pdf'" "$WSSPEC" run "$ECHO_URL" --format pdf
+expect2 "needs a value" "$WSSPEC" report "$T/a" --format
+echo "exit 2: no directory, missing, not a report, damaged wsspec.json, unknown --format"
+
+echo_stop || fail "echo server exit status $ECHO_RC"
+echo_sanitizer_report && fail "sanitizer report from the server"
+exit 0
