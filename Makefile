@@ -179,7 +179,8 @@ FUZZ_SECONDS ?= 10
 # (case files, JSON configs and baselines), as one archive each target pulls from.
 # Not the whole harness: the fuzz build should not depend on code it does not test.
 FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_parse.c harness/case_select.c \
-                                       harness/config.c harness/baseline.c)
+                                       harness/config.c harness/baseline.c \
+                                       harness/errmsg.c)
 
 FUZZ_BIN   := $(patsubst %,$(B)/fuzz/%_fuzzer,$(FUZZ_NAMES))
 AFL_BIN    := $(patsubst %,$(B)/fuzz-afl/%_fuzzer,$(FUZZ_NAMES))

@@ -4,6 +4,7 @@
  * regressions, fixes, other changes, added and removed cases, print them and record
  * them in DIR/baseline.json for the Markdown summary and the JUnit report.
  */
+#include "errmsg.h"
 #include "baseline.h"
 
 #include "case.h"
@@ -16,27 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    if (cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, cap, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-/* Messages quote jansson's text and the file's keys: each stays one line. */
-static void one_line(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-}
 
 bool baseline_passes(const char *behavior, const char *behavior_close, bool strict)
 {
@@ -96,10 +76,10 @@ static int add_agent(struct baseline_run *r, const char *agent, char *err, size_
             return 0;
     char **a = realloc(r->agents, (r->n_agents + 1) * sizeof *a);
     if (!a)
-        return fail(err, cap, "out of memory");
+        return errmsg_fail(err, cap, "out of memory");
     r->agents = a;
     if (!(a[r->n_agents] = strdup(agent)))
-        return fail(err, cap, "out of memory");
+        return errmsg_fail(err, cap, "out of memory");
     r->n_agents++;
     return 0;
 }
@@ -109,7 +89,7 @@ static int add_agent(struct baseline_run *r, const char *agent, char *err, size_
 static int not_wsspec(const json_t *root, char *err, size_t cap)
 {
     if (json_object_get(root, "behavior") && json_object_get(root, "wirelog"))
-        return fail(err, cap,
+        return errmsg_fail(err, cap,
                     "not a wsspec.json: a per-case report file (use the run's "
                     "wsspec.json)");
     const char *k;
@@ -122,7 +102,7 @@ static int not_wsspec(const json_t *root, char *err, size_t cap)
             json_object_foreach(v, k2, v2)
             {
                 if (json_is_object(v2) && json_object_get(v2, "behavior"))
-                    return fail(err, cap,
+                    return errmsg_fail(err, cap,
                                 "not a wsspec.json: an index.json (use the run's "
                                 "wsspec.json beside it)");
                 break;
@@ -130,22 +110,22 @@ static int not_wsspec(const json_t *root, char *err, size_t cap)
         }
         break;
     }
-    return fail(err, cap, "not a wsspec.json: no \"schemaVersion\"");
+    return errmsg_fail(err, cap, "not a wsspec.json: no \"schemaVersion\"");
 }
 
 static int parse_root(const json_t *root, struct baseline_run *r, char *err, size_t cap)
 {
     if (!json_is_object(root))
-        return fail(err, cap, "not a wsspec.json: the top level is not an object");
+        return errmsg_fail(err, cap, "not a wsspec.json: the top level is not an object");
     const json_t *sv = json_object_get(root, "schemaVersion");
     if (!sv)
         return not_wsspec(root, err, cap);
     if (!json_is_integer(sv) || json_integer_value(sv) != 1)
-        return fail(err, cap, "wsspec.json schemaVersion %s is not one this wsspec reads (1)",
+        return errmsg_fail(err, cap, "wsspec.json schemaVersion %s is not one this wsspec reads (1)",
                     json_is_integer(sv) ? "other than 1" : "not an integer");
     const json_t *cases = json_object_get(root, "cases");
     if (!json_is_array(cases))
-        return fail(err, cap, "not a wsspec.json: no \"cases\" list");
+        return errmsg_fail(err, cap, "not a wsspec.json: no \"cases\" list");
 
     const json_t *seed = json_object_get(root, "seed"), *started = json_object_get(root, "started"),
                  *opts = json_object_get(root, "options");
@@ -170,19 +150,19 @@ static int parse_root(const json_t *root, struct baseline_run *r, char *err, siz
     size_t n = json_array_size(cases);
     r->cases = calloc(n ? n : 1, sizeof *r->cases);
     if (!r->cases)
-        return fail(err, cap, "out of memory");
+        return errmsg_fail(err, cap, "out of memory");
     json_t *c;
     json_array_foreach(cases, i, c)
     {
         static const char *const need[] = {"agent", "id", "behavior", "behaviorClose"};
         if (!json_is_object(c))
-            return fail(err, cap, "cases[%zu]: expected an object", i);
+            return errmsg_fail(err, cap, "cases[%zu]: expected an object", i);
         for (size_t k = 0; k < sizeof need / sizeof need[0]; k++)
             if (!json_is_string(json_object_get(c, need[k])))
-                return fail(err, cap, "cases[%zu].%s: expected a string", i, need[k]);
+                return errmsg_fail(err, cap, "cases[%zu].%s: expected a string", i, need[k]);
         const json_t *passed = json_object_get(c, "passed");
         if (!json_is_boolean(passed))
-            return fail(err, cap, "cases[%zu].passed: expected true or false", i);
+            return errmsg_fail(err, cap, "cases[%zu].passed: expected true or false", i);
         struct baseline_case *bc = &r->cases[r->n++];
         bc->agent = dup_member(c, "agent");
         bc->id = dup_member(c, "id");
@@ -192,7 +172,7 @@ static int parse_root(const json_t *root, struct baseline_run *r, char *err, siz
         bc->passed = json_is_true(passed);
         bc->order = i;
         if (!bc->agent || !bc->id || !bc->title || !bc->behavior || !bc->behavior_close)
-            return fail(err, cap, "out of memory");
+            return errmsg_fail(err, cap, "out of memory");
         if (add_agent(r, bc->agent, err, cap))
             return -1;
     }
@@ -217,18 +197,18 @@ int baseline_parse(const char *text, size_t len, struct baseline_run *out, char 
     if (cap)
         err[0] = '\0';
     if (len > BASELINE_MAX_BYTES)
-        return fail(err, cap, "larger than %d MiB: not a wsspec.json",
+        return errmsg_fail(err, cap, "larger than %d MiB: not a wsspec.json",
                     BASELINE_MAX_BYTES / (1024 * 1024));
     json_error_t je;
     /* report strings may hold U+0000 (reports/README.md, "String encoding") */
     json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &je);
     int rc = root ? parse_root(root, out, err, cap)
-                  : fail(err, cap, "not JSON: line %d, column %d: %s", je.line, je.column, je.text);
+                  : errmsg_fail(err, cap, "not JSON: line %d, column %d: %s", je.line, je.column, je.text);
     json_decref(root);
     if (rc)
         baseline_run_free(out);
     if (cap)
-        one_line(err);
+        errmsg_one_line(err);
     return rc;
 }
 
@@ -239,40 +219,40 @@ int baseline_load(const char *path, struct baseline_run *out, char *err, size_t 
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         if ((size_t)snprintf(file, sizeof file, "%s/wsspec.json", path) >= sizeof file)
-            return fail(err, cap, "%.200s: path too long", path);
+            return errmsg_fail(err, cap, "%.200s: path too long", path);
     } else {
         snprintf(file, sizeof file, "%s", path);
     }
     FILE *f = fopen(file, "rb");
     if (!f)
-        return fail(err, cap, "%s: %s", file, strerror(errno));
+        return errmsg_fail(err, cap, "%s: %s", file, strerror(errno));
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
-        return fail(err, cap, "%s: not a regular file", file);
+        return errmsg_fail(err, cap, "%s: not a regular file", file);
     }
     if (st.st_size > BASELINE_MAX_BYTES) {
         fclose(f);
-        return fail(err, cap, "%s: larger than %d MiB: not a wsspec.json", file,
+        return errmsg_fail(err, cap, "%s: larger than %d MiB: not a wsspec.json", file,
                     BASELINE_MAX_BYTES / (1024 * 1024));
     }
     size_t size = (size_t)st.st_size;
     char *buf = malloc(size ? size : 1);
     if (!buf) {
         fclose(f);
-        return fail(err, cap, "%s: out of memory", file);
+        return errmsg_fail(err, cap, "%s: out of memory", file);
     }
     size_t n = fread(buf, 1, size, f);
     bool bad = ferror(f) != 0;
     fclose(f);
     if (bad) {
         free(buf);
-        return fail(err, cap, "%s: read error", file);
+        return errmsg_fail(err, cap, "%s: read error", file);
     }
     char msg[512];
     int rc = baseline_parse(buf, n, out, msg, sizeof msg);
     free(buf);
     if (rc)
-        return fail(err, cap, "%s: %s", file, msg);
+        return errmsg_fail(err, cap, "%s: %s", file, msg);
     return 0;
 }
 
@@ -463,22 +443,22 @@ int baseline_write(const char *dir, const char *old_path, const struct baseline_
     char tmp[4096], dst[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s/.baseline.json.tmp", dir) >= sizeof tmp ||
         (size_t)snprintf(dst, sizeof dst, "%s/baseline.json", dir) >= sizeof dst)
-        return fail(err, cap, "report directory name too long");
+        return errmsg_fail(err, cap, "report directory name too long");
     json_t *root = build(old_path, old_run, new_run, d, fail_on);
     if (!root)
-        return fail(err, cap, "out of memory building %s", dst);
+        return errmsg_fail(err, cap, "out of memory building %s", dst);
     /* the layout of the other report files: sorted keys, indent 3 */
     int rc = json_dump_file(root, tmp, JSON_INDENT(3) | JSON_SORT_KEYS);
     json_decref(root);
     if (rc != 0) {
         int e = errno;
         unlink(tmp);
-        return fail(err, cap, "%s: %s", tmp, e ? strerror(e) : "write failed");
+        return errmsg_fail(err, cap, "%s: %s", tmp, e ? strerror(e) : "write failed");
     }
     if (rename(tmp, dst) != 0) {
         int e = errno;
         unlink(tmp);
-        return fail(err, cap, "%s: %s", dst, strerror(e));
+        return errmsg_fail(err, cap, "%s: %s", dst, strerror(e));
     }
     return 0;
 }

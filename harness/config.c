@@ -8,6 +8,7 @@
  * as "webport" that nothing reads). A key wsspec needs with the wrong type is an
  * error that names the key and the type it found.
  */
+#include "errmsg.h"
 #include "config.h"
 
 #include <errno.h>
@@ -16,28 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int fail(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t cap, const char *fmt, ...)
-{
-    if (cap) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, cap, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
-/* Messages and the warning quote the file's keys and values, which may hold any
- * character: each stays one line, with no control character reaching a terminal. */
-static void one_line(char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            *s = '?';
-}
 
 static const char *type_name(const json_t *v)
 {
@@ -69,6 +48,11 @@ struct ignored {
 
 static void add_name(char *list, size_t cap, const char *name)
 {
+    /* An empty key ("": 1) is named the way the file spells it: it must show like any
+     * other, and an empty name would make the duplicate scan below loop forever
+     * (strstr finds "" at every position and the scan advances by its length, 0). */
+    if (!*name)
+        name = "\"\"";
     size_t n = strlen(name), used = strlen(list);
     /* already listed? (whole names between ", ") */
     for (const char *p = list; (p = strstr(p, name)) != NULL; p += n) {
@@ -139,7 +123,7 @@ static int apply_options(const json_t *opts, const char *where, double *scale, s
     if (!opts || json_is_null(opts))
         return 0;
     if (!json_is_object(opts))
-        return fail(err, cap, "%s: expected an object, got %s", where, type_name(opts));
+        return errmsg_fail(err, cap, "%s: expected an object, got %s", where, type_name(opts));
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)opts, key, v)
@@ -150,7 +134,7 @@ static int apply_options(const json_t *opts, const char *where, double *scale, s
                 continue;
             known = true;
             if (!json_is_number(v) || !(json_number_value(v) > 0))
-                return fail(err, cap, "%s.%s: expected a number of seconds > 0, got %s", where, key,
+                return errmsg_fail(err, cap, "%s.%s: expected a number of seconds > 0, got %s", where, key,
                             json_is_number(v) ? "a number <= 0" : type_name(v));
             double r = json_number_value(v) / timeouts[i].wsspec_s;
             /* Only ever lengthen: the scale stretches the case timers too, and a
@@ -172,7 +156,7 @@ static int apply_options(const json_t *opts, const char *where, double *scale, s
     }
     /* The scale multiplies every timer; --timeout-scale has the same bound. */
     if (*scale > 1000)
-        return fail(err, cap, "%s: a timeout more than 1000 times wsspec's default", where);
+        return errmsg_fail(err, cap, "%s: a timeout more than 1000 times wsspec's default", where);
     return 0;
 }
 
@@ -187,9 +171,9 @@ static int opt_string(const json_t *obj, const char *key, const char *where, cha
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v))
-        return fail(err, cap, "%s.%s: expected a string, got %s", where, key, type_name(v));
+        return errmsg_fail(err, cap, "%s.%s: expected a string, got %s", where, key, type_name(v));
     *out = strdup(json_string_value(v));
-    return *out ? 0 : fail(err, cap, "out of memory");
+    return *out ? 0 : errmsg_fail(err, cap, "out of memory");
 }
 
 /* A list of case patterns joined with ',' for case_select. Entries must be non-empty
@@ -200,25 +184,25 @@ static int pattern_list(const json_t *v, const char *where, char **joined, char 
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_array(v))
-        return fail(err, cap, "%s: expected a list of case ids or patterns, got %s", where,
+        return errmsg_fail(err, cap, "%s: expected a list of case ids or patterns, got %s", where,
                     type_name(v));
     size_t total = 1, i;
     json_t *e;
     json_array_foreach(v, i, e)
     {
         if (!json_is_string(e))
-            return fail(err, cap, "%s[%zu]: expected a string, got %s", where, i, type_name(e));
+            return errmsg_fail(err, cap, "%s[%zu]: expected a string, got %s", where, i, type_name(e));
         const char *s = json_string_value(e);
         if (!*s)
-            return fail(err, cap, "%s[%zu]: an empty pattern", where, i);
+            return errmsg_fail(err, cap, "%s[%zu]: an empty pattern", where, i);
         if (strchr(s, ','))
-            return fail(err, cap, "%s[%zu]: '%.60s' contains ',' (one pattern per entry)", where, i,
+            return errmsg_fail(err, cap, "%s[%zu]: '%.60s' contains ',' (one pattern per entry)", where, i,
                         s);
         total += strlen(s) + 1;
     }
     char *out = malloc(total);
     if (!out)
-        return fail(err, cap, "out of memory");
+        return errmsg_fail(err, cap, "out of memory");
     size_t used = 0;
     json_array_foreach(v, i, e)
     {
@@ -249,46 +233,46 @@ static int parse_server(const json_t *sv, size_t i, const json_t *global_opts,
     char where[40];
     snprintf(where, sizeof where, "servers[%zu]", i);
     if (!json_is_object(sv))
-        return fail(err, cap, "%s: expected an object, got %s", where, type_name(sv));
+        return errmsg_fail(err, cap, "%s: expected an object, got %s", where, type_name(sv));
     const json_t *url = json_object_get(sv, "url");
     if (!url || json_is_null(url))
-        return fail(err, cap, "%s: no \"url\" (ws://host:port/path)", where);
+        return errmsg_fail(err, cap, "%s: no \"url\" (ws://host:port/path)", where);
     if (opt_string(sv, "url", where, &s->url, err, cap) ||
         opt_string(sv, "agent", where, &s->agent, err, cap) ||
         opt_string(sv, "hostname", where, &s->hostname, err, cap) ||
         opt_string(sv, "origin", where, &s->origin, err, cap))
         return -1;
     if (s->agent && strlen(s->agent) > CONFIG_MAX_AGENT)
-        return fail(err, cap, "%s.agent: longer than %d bytes", where, CONFIG_MAX_AGENT);
+        return errmsg_fail(err, cap, "%s.agent: longer than %d bytes", where, CONFIG_MAX_AGENT);
     if (s->agent && !*s->agent)
-        return fail(err, cap, "%s.agent: empty (leave it out to use the Server header)", where);
+        return errmsg_fail(err, cap, "%s.agent: empty (leave it out to use the Server header)", where);
     if (has_crlf(s->origin))
-        return fail(err, cap, "%s.origin: contains a line break", where);
+        return errmsg_fail(err, cap, "%s.origin: contains a line break", where);
 
     const json_t *protos = json_object_get(sv, "protocols");
     if (protos && !json_is_null(protos)) {
         if (!json_is_array(protos))
-            return fail(err, cap, "%s.protocols: expected a list of strings, got %s", where,
+            return errmsg_fail(err, cap, "%s.protocols: expected a list of strings, got %s", where,
                         type_name(protos));
         size_t n = json_array_size(protos);
         if (n > CONFIG_MAX_PROTOCOLS)
-            return fail(err, cap, "%s.protocols: at most %d subprotocols", where,
+            return errmsg_fail(err, cap, "%s.protocols: at most %d subprotocols", where,
                         CONFIG_MAX_PROTOCOLS);
         s->protocols = calloc(n ? n : 1, sizeof *s->protocols);
         if (!s->protocols)
-            return fail(err, cap, "out of memory");
+            return errmsg_fail(err, cap, "out of memory");
         for (size_t k = 0; k < n; k++) {
             const json_t *p = json_array_get(protos, k);
             if (!json_is_string(p))
-                return fail(err, cap, "%s.protocols[%zu]: expected a string, got %s", where, k,
+                return errmsg_fail(err, cap, "%s.protocols[%zu]: expected a string, got %s", where, k,
                             type_name(p));
             const char *ps = json_string_value(p);
             /* a subprotocol is an HTTP token (RFC 6455 4.1): no separators, no blanks */
             if (!*ps || strpbrk(ps, " \t\r\n,;\"()<>@:/[]?={}\\"))
-                return fail(err, cap, "%s.protocols[%zu]: '%.60s' is not a token", where, k, ps);
+                return errmsg_fail(err, cap, "%s.protocols[%zu]: '%.60s' is not a token", where, k, ps);
             s->protocols[k] = strdup(ps);
             if (!s->protocols[k])
-                return fail(err, cap, "out of memory");
+                return errmsg_fail(err, cap, "out of memory");
             s->n_protocols++;
         }
     }
@@ -327,14 +311,14 @@ static int parse_rules(const json_t *v, struct run_config *c, char *err, size_t 
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_object(v))
-        return fail(err, cap,
+        return errmsg_fail(err, cap,
                     "exclude-agent-cases: expected an object {agent pattern: [case patterns]}, "
                     "got %s",
                     type_name(v));
     size_t n = json_object_size(v);
     c->rules = calloc(n ? n : 1, sizeof *c->rules);
     if (!c->rules)
-        return fail(err, cap, "out of memory");
+        return errmsg_fail(err, cap, "out of memory");
     const char *key;
     json_t *list;
     json_object_foreach((json_t *)v, key, list)
@@ -342,23 +326,23 @@ static int parse_rules(const json_t *v, struct run_config *c, char *err, size_t 
         struct config_agent_rule *r = &c->rules[c->n_rules++];
         r->agent = strdup(key);
         if (!r->agent)
-            return fail(err, cap, "out of memory");
+            return errmsg_fail(err, cap, "out of memory");
         if (!json_is_array(list))
-            return fail(err, cap, "exclude-agent-cases[\"%.60s\"]: expected a list, got %s", key,
+            return errmsg_fail(err, cap, "exclude-agent-cases[\"%.60s\"]: expected a list, got %s", key,
                         type_name(list));
         size_t m = json_array_size(list);
         r->cases = calloc(m ? m : 1, sizeof *r->cases);
         if (!r->cases)
-            return fail(err, cap, "out of memory");
+            return errmsg_fail(err, cap, "out of memory");
         for (size_t k = 0; k < m; k++) {
             const json_t *e = json_array_get(list, k);
             if (!json_is_string(e))
-                return fail(err, cap,
+                return errmsg_fail(err, cap,
                             "exclude-agent-cases[\"%.60s\"][%zu]: expected a string, got %s", key,
                             k, type_name(e));
             r->cases[k] = strdup(json_string_value(e));
             if (!r->cases[k])
-                return fail(err, cap, "out of memory");
+                return errmsg_fail(err, cap, "out of memory");
             r->n_cases++;
         }
     }
@@ -373,27 +357,27 @@ static const char *const top_keys[] = {"servers", "options",       "outdir",
 static int parse_root(const json_t *root, struct run_config *c, char *err, size_t cap)
 {
     if (!json_is_object(root))
-        return fail(err, cap, "expected an object (Autobahn's fuzzingclient.json), got %s",
+        return errmsg_fail(err, cap, "expected an object (Autobahn's fuzzingclient.json), got %s",
                     type_name(root));
     struct ignored ig = {{0}, {0}};
     const json_t *opts = json_object_get(root, "options");
     if (opts && !json_is_null(opts) && !json_is_object(opts))
-        return fail(err, cap, "options: expected an object, got %s", type_name(opts));
+        return errmsg_fail(err, cap, "options: expected an object, got %s", type_name(opts));
 
     const json_t *servers = json_object_get(root, "servers");
     if (!servers || json_is_null(servers))
-        return fail(err, cap, "no \"servers\" list: nothing to test");
+        return errmsg_fail(err, cap, "no \"servers\" list: nothing to test");
     if (!json_is_array(servers))
-        return fail(err, cap, "servers: expected a list, got %s", type_name(servers));
+        return errmsg_fail(err, cap, "servers: expected a list, got %s", type_name(servers));
     size_t n = json_array_size(servers);
     if (n == 0)
-        return fail(err, cap, "servers: the list is empty: nothing to test");
+        return errmsg_fail(err, cap, "servers: the list is empty: nothing to test");
     if (n > CONFIG_MAX_SERVERS)
-        return fail(err, cap, "servers: at most %d servers in one run, not %zu", CONFIG_MAX_SERVERS,
+        return errmsg_fail(err, cap, "servers: at most %d servers in one run, not %zu", CONFIG_MAX_SERVERS,
                     n);
     c->servers = calloc(n, sizeof *c->servers);
     if (!c->servers)
-        return fail(err, cap, "out of memory");
+        return errmsg_fail(err, cap, "out of memory");
     for (size_t i = 0; i < n; i++) {
         c->n_servers++;
         if (parse_server(json_array_get(servers, i), i, opts, &c->servers[i], &ig, err, cap))
@@ -408,7 +392,7 @@ static int parse_root(const json_t *root, struct run_config *c, char *err, size_
     /* Autobahn runs nothing for "cases": []; so would a selection of nothing here, but
      * an empty comma list means "all" to case_select. Say it instead. */
     if (c->cases && !*c->cases)
-        return fail(err, cap, "cases: the list is empty: nothing to run (\"*\" = all)");
+        return errmsg_fail(err, cap, "cases: the list is empty: nothing to run (\"*\" = all)");
     if (c->exclude && !*c->exclude) {
         free(c->exclude);
         c->exclude = NULL;
@@ -417,7 +401,7 @@ static int parse_root(const json_t *root, struct run_config *c, char *err, size_
         opt_string(root, "outdir", "config", &c->outdir, err, cap))
         return -1;
     if (c->outdir && !*c->outdir)
-        return fail(err, cap, "outdir: empty");
+        return errmsg_fail(err, cap, "outdir: empty");
 
     const char *key;
     json_t *v;
@@ -443,12 +427,12 @@ int config_parse(const char *text, size_t len, struct run_config *out, char *err
     if (cap)
         err[0] = '\0';
     if (len > CONFIG_MAX_BYTES)
-        return fail(err, cap, "larger than %d bytes: not a fuzzingclient.json", CONFIG_MAX_BYTES);
+        return errmsg_fail(err, cap, "larger than %d bytes: not a fuzzingclient.json", CONFIG_MAX_BYTES);
     json_t *root = json_loadb(text, len, 0, &je);
     if (!root) {
-        fail(err, cap, "line %d, column %d: %s", je.line, je.column, je.text);
+        errmsg_fail(err, cap, "line %d, column %d: %s", je.line, je.column, je.text);
         if (cap)
-            one_line(err);
+            errmsg_one_line(err);
         return -1;
     }
     int rc = parse_root(root, out, err, cap);
@@ -456,8 +440,8 @@ int config_parse(const char *text, size_t len, struct run_config *out, char *err
     if (rc)
         config_free(out);
     if (cap)
-        one_line(err);
-    one_line(out->warning);
+        errmsg_one_line(err);
+    errmsg_one_line(out->warning);
     return rc;
 }
 
@@ -466,24 +450,24 @@ int config_load(const char *path, struct run_config *out, char *err, size_t cap)
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, cap, "%s: %s", path, strerror(errno));
+        return errmsg_fail(err, cap, "%s: %s", path, strerror(errno));
     char *buf = malloc(CONFIG_MAX_BYTES + 1);
     if (!buf) {
         fclose(f);
-        return fail(err, cap, "%s: out of memory", path);
+        return errmsg_fail(err, cap, "%s: out of memory", path);
     }
     size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
     int read_err = ferror(f);
     fclose(f);
     if (read_err) {
         free(buf);
-        return fail(err, cap, "%s: read error", path);
+        return errmsg_fail(err, cap, "%s: read error", path);
     }
     char msg[384];
     int rc = config_parse(buf, n, out, msg, sizeof msg);
     free(buf);
     if (rc)
-        return fail(err, cap, "%s: %s", path, msg);
+        return errmsg_fail(err, cap, "%s: %s", path, msg);
     return 0;
 }
 

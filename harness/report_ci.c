@@ -316,3 +316,12 @@ size_t report_ci_rerun(char *out, size_t cap, const json_t *run)
     }
     return used;
 }
+
+void report_ci_seed(const json_t *run, char out[48])
+{
+    const json_t *sv = json_object_get(run, "seed");
+    if (json_is_integer(sv))
+        snprintf(out, 48, "%lld", (long long)json_integer_value(sv));
+    else
+        snprintf(out, 48, "%s", report_ci_str(run, "seed", NULL));
+}

@@ -29,6 +29,10 @@ size_t report_ci_utf8_put(uint32_t cp, char *out);
  * is not strlen); "" and 0 when the key is absent or not a string. */
 const char *report_ci_str(const json_t *obj, const char *key, size_t *len);
 
+/* The run's seed as text (wsspec.json writes it as a decimal string; older files may
+ * hold an integer). */
+void report_ci_seed(const json_t *run, char out[48]);
+
 /* The agents of the run in report order: "targets" first (command-line order), then any
  * agent that only occurs in "cases". Returns a malloc'ed array of pointers into run
  * (valid while run is) and the count in *n; NULL with *n = 0 when there are none or

@@ -299,11 +299,7 @@ int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap
     const json_t *cases = json_object_get(run, "cases");
     json_t *bl = report_ci_baseline(dir, run);
     char seed[48];
-    const json_t *sv = json_object_get(run, "seed");
-    if (json_is_integer(sv))
-        snprintf(seed, sizeof seed, "%lld", (long long)json_integer_value(sv));
-    else
-        snprintf(seed, sizeof seed, "%s", report_ci_str(run, "seed", NULL));
+    report_ci_seed(run, seed);
     bool strict = json_is_true(json_object_get(json_object_get(run, "options"), "strict"));
 
     struct tally all = {0};

@@ -379,11 +379,7 @@ int report_md_write(const char *dir, const json_t *run, char *err, size_t cap)
     const json_t *cases = json_object_get(run, "cases");
     json_t *bl = report_ci_baseline(dir, run);
     char seed[48];
-    const json_t *sv = json_object_get(run, "seed");
-    if (json_is_integer(sv))
-        snprintf(seed, sizeof seed, "%lld", (long long)json_integer_value(sv));
-    else
-        snprintf(seed, sizeof seed, "%s", report_ci_str(run, "seed", NULL));
+    report_ci_seed(run, seed);
     size_t total = json_array_size(cases), failed = 0, i;
     const json_t *c;
     json_array_foreach(cases, i, c) failed += !json_is_true(json_object_get(c, "passed"));
