@@ -9,7 +9,8 @@
 #
 # Environment: FUZZ_BIN (default build/fuzz), CORPUS (default corpus), CORPUS_EXTRA,
 # MERGE_MAX_LEN (inputs longer than this are cut; default 65536: the seeds are at most
-# 16 KiB, and a corpus of long inputs makes every run slower).
+# 16 KiB, and a corpus of long inputs makes every run slower). The inputs listed in
+# fuzzers/regressions.txt are always kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${FUZZ_BIN:-build/fuzz}
@@ -22,9 +23,19 @@ for t in "$@"; do
     [ -n "${CORPUS_EXTRA:-}" ] && [ -d "$CORPUS_EXTRA/$t" ] && dirs+=("$CORPUS_EXTRA/$t")
     [ ${#dirs[@]} -gt 0 ] || { echo "corpus-merge: $t: no inputs"; continue; }
     out=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-merge.XXXXXX")
+    # Inputs already in the output directory are kept as they are: the regression
+    # inputs go there first (fuzzers/regressions.txt), so no merge drops them.
+    while read -r path _; do
+        case $path in "$CORPUS/$t/"*) [ -f "$path" ] && cp "$path" "$out/" ;; esac
+    done < <(grep -v '^#' fuzzers/regressions.txt | sed "s|^corpus/|$CORPUS/|")
     before=$(find "${dirs[@]}" -type f -exec cat {} + | wc -c)
+    # case_parse: a catalogue file hits each directive many times, so counting hits
+    # (-use_counters) keeps thousands of whole files (about 5 MB); edges alone keep a
+    # few hundred (about 120 KB) - the committed corpus stays a few MB in all.
+    flags=()
+    [ "$t" = case_parse ] && flags=(-use_counters=0)
     if ! nice -n 19 "$fuzzer" -merge=1 -max_len="${MERGE_MAX_LEN:-65536}" -timeout=10 \
-        -rss_limit_mb=4096 "$out" "${dirs[@]}" >"$out.log" 2>&1; then
+        -rss_limit_mb=4096 "${flags[@]}" "$out" "${dirs[@]}" >"$out.log" 2>&1; then
         echo "corpus-merge: $t: merge failed (a crashing input?):" >&2
         tail -20 "$out.log" >&2
         rm -rf "$out" "$out.log"

@@ -16,6 +16,7 @@ connections to MAX_STREAM bytes. Minimisation is `make corpus-merge`'s job.
 """
 import base64
 import hashlib
+import json
 import os
 import re
 import struct
@@ -29,6 +30,10 @@ FUZZ_KEY = b"AAAAAAAAAAAAAAAAAAAAAA=="
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 FUZZ_ACCEPT = base64.b64encode(hashlib.sha1(FUZZ_KEY + GUID).digest())
 CHOP_WHOLE = b"\0\0\0\0"  # fuzz_input.h: a chop byte of 0 means "all the rest"
+# and a schedule that cuts inside headers, UTF-8 sequences and payloads (7, 1, 3 bytes,
+# then 512): whole-input seeds alone would never split a payload, so a replay of the
+# corpus would not exercise the mask phase or the decoders' resumption
+CHOP_CUTS = b"\x07\x01\x03\x81"
 
 seeds = {}  # target -> set of bytes
 
@@ -107,10 +112,12 @@ def frame_seeds(role, body):
         if fin and op in (0, 1, 2):
             if binary_op == 1 and text:
                 add("utf8", CHOP_WHOLE + bytes(text[:MAX_PAYLOAD]))
+                add("utf8", CHOP_CUTS + bytes(text[:MAX_PAYLOAD]))
             text, binary_op = bytearray(), None
-    # the whole frame stream of the connection, as the decoder saw it
+    # the whole frame stream of the connection, as the decoder saw it, whole and cut
     if body:
         add("frame", bytes([role]) + CHOP_WHOLE + body[:MAX_STREAM])
+        add("frame", bytes([role]) + CHOP_CUTS + body[:MAX_STREAM])
 
 
 def server_side(stream):
@@ -120,6 +127,7 @@ def server_side(stream):
         add("handshake_request", b"\0\x80" + block)
     # conn_fuzzer, server role, no synthesized handshake, echo + drain: b0 = 0x18
     add("conn", b"\x18\0\0" + CHOP_WHOLE + stream[:MAX_STREAM])
+    add("conn", b"\x18\0\0" + CHOP_CUTS + stream[:MAX_STREAM])
     if block:
         # the same frames behind conn_fuzzer's own handshake (b0 bit 1)
         add("conn", b"\x1a\0\0" + CHOP_WHOLE + body[:MAX_STREAM])
@@ -134,6 +142,7 @@ def client_side(stream):
     if block:
         add("handshake_response", b"\0\x80" + block)
     add("conn", b"\x19\0\0" + CHOP_WHOLE + stream[:MAX_STREAM])
+    add("conn", b"\x19\0\0" + CHOP_CUTS + stream[:MAX_STREAM])
     if block:
         add("conn", b"\x1b\0\0" + CHOP_WHOLE + body[:MAX_STREAM])
         frame_seeds(1, body)
@@ -186,14 +195,14 @@ def main():
     for c in CONFIGS:
         add("config", b"\x03" + c)
     if os.path.exists(report):
+        # The run's own wsspec.json, cut to its first 1, 3 and 12 cases (the whole one
+        # is hundreds of KiB; every case has the same shape), compact.
         with open(report, "rb") as f:
-            whole = f.read()
-        add("baseline", b"\x03" + whole)
-        # a small one too: the first few cases only
-        m = re.search(rb'(?s)^(.*?"cases"\s*:\s*\[)(.*)$', whole)
-        if m:
-            entries = re.findall(rb"(?s)\{[^{}]*\"id\"[^{}]*\}", m.group(2))[:3]
-            add("baseline", b"\x03" + m.group(1) + b",".join(entries) + b"]}")
+            doc = json.load(f)
+        for k in (1, 3, 12):
+            small = dict(doc)
+            small["cases"] = doc.get("cases", [])[:k]
+            add("baseline", b"\x03" + json.dumps(small, separators=(",", ":")).encode())
     for target, items in sorted(seeds.items()):
         d = os.path.join(out, target)
         os.makedirs(d, exist_ok=True)

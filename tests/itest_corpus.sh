@@ -6,8 +6,9 @@
 # wherever the unit tests run (no clang needed). For every fuzzers/<target>_fuzzer.c:
 # the replay binary exists, corpus/<target>/ is there and not empty, every file in it
 # is named by the SHA-1 of its content (the corpus is content-addressed: a file edited
-# in place or copied in under another name fails here), and every input runs without a
-# crash, leak, sanitizer report or broken invariant.
+# in place or copied in under another name fails here), every input runs without a
+# crash, leak, sanitizer report or broken invariant, and every input listed in
+# fuzzers/regressions.txt (inputs that found bugs) is still there.
 set -u
 cd "$(dirname "$0")/.."
 fail=0 total=0
@@ -40,5 +41,12 @@ for src in fuzzers/*_fuzzer.c; do
         fail=1
     fi
 done
+# the inputs that found bugs must stay (fuzzers/regressions.txt; corpus-merge keeps them)
+while read -r path _; do
+    if [ ! -f "$path" ]; then
+        echo "FAIL regression input $path is missing from the corpus"
+        fail=1
+    fi
+done < <(grep -v '^#' fuzzers/regressions.txt)
 echo "$total corpus inputs replayed"
 exit $fail
