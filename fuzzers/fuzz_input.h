@@ -162,14 +162,6 @@ static inline uint64_t fuzz_hash(uint64_t h, const void *data, size_t len)
 }
 #define FUZZ_HASH_INIT 0xcbf29ce484222325ull
 
-static inline uint64_t fuzz_hash_u64(uint64_t h, uint64_t v)
-{
-    uint8_t b[8];
-    for (unsigned i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    return fuzz_hash(h, b, 8);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 FUZZ_NOCOV_END
