@@ -177,53 +177,63 @@ static enum ws_error check_length(const struct ws_frame_rules *r, uint8_t len7, 
     return WS_E_OK;
 }
 
-/* Account one more header byte (already stored at hbuf[hhave-1]) and apply the rules
- * that byte decides. */
-static enum ws_error header_byte(struct ws_frame_decoder *d)
+/* Apply the rules decided by header bytes from..to-1 (already stored in hbuf). On a
+ * violation, *at gets the position in the header of the byte that decides it. Bytes 0
+ * and 1 come in one chunk (or byte 0 alone), the rest - extended length and mask key -
+ * in the next: a header costs two calls, not one per byte, and the rules are still
+ * checked at the byte that breaks them. */
+static enum ws_error header_check(struct ws_frame_decoder *d, unsigned from, unsigned to,
+                                  unsigned *at)
 {
-    unsigned k = d->hhave - 1u;
-    uint8_t b = d->hbuf[k];
-    enum ws_error e = WS_E_OK;
-    if (k == 0)
-        return check_byte0(&d->rules, b);
-    if (k == 1) {
-        e = check_byte1(&d->rules, d->hbuf[0], b);
-        if (e)
+    enum ws_error e;
+    if (from == 0) {
+        *at = 0;
+        if ((e = check_byte0(&d->rules, d->hbuf[0])))
             return e;
-        uint8_t len7 = b & 0x7Fu;
-        d->hneed = (uint8_t)(2 + ext_len_bytes(len7) + ((b & 0x80u) ? 4 : 0));
-        if (len7 <= 125)
-            return check_length(&d->rules, len7, len7);
-        return WS_E_OK;
     }
+    if (from <= 1 && to > 1) {
+        uint8_t b1 = d->hbuf[1], len7 = b1 & 0x7Fu;
+        *at = 1;
+        if ((e = check_byte1(&d->rules, d->hbuf[0], b1)))
+            return e;
+        d->hext = (uint8_t)ext_len_bytes(len7);
+        d->hneed = (uint8_t)(2 + d->hext + ((b1 & 0x80u) ? 4 : 0));
+        if (len7 <= 125) {
+            d->hdr.payload_len = len7;
+            return check_length(&d->rules, len7, len7);
+        }
+    }
+    if (to <= 2)
+        return WS_E_OK;
     uint8_t len7 = d->hbuf[1] & 0x7Fu;
-    unsigned ext = ext_len_bytes(len7);
+    unsigned ext = d->hext;
     /* 5.2: "If 127, the following 8 bytes interpreted as a 64-bit unsigned integer
      * (the most significant bit MUST be 0) are the payload length." */
-    if (k == 2 && ext == 8 && (b & 0x80u))
+    if (ext == 8 && from <= 2 && (d->hbuf[2] & 0x80u)) {
+        *at = 2;
         return WS_E_LENGTH_MSB_SET;
-    if (ext && k == 1 + ext) {
+    }
+    if (ext && from <= 1 + ext && to > 1 + ext) {
         uint64_t len = 0;
         for (unsigned j = 2; j < 2 + ext; j++)
             len = len << 8 | d->hbuf[j];
+        *at = 1 + ext;
+        d->hdr.payload_len = len;
         return check_length(&d->rules, len7, len);
     }
     return WS_E_OK;
 }
 
-/* The header is complete: fill hdr from hbuf. */
+/* The header is complete: fill hdr from hbuf (header_check has set payload_len). */
 static void header_done(struct ws_frame_decoder *d)
 {
     struct ws_frame_header *h = &d->hdr;
     uint8_t b0 = d->hbuf[0], b1 = d->hbuf[1];
-    unsigned ext = ext_len_bytes(b1 & 0x7Fu);
+    unsigned ext = d->hext;
     h->fin = (b0 & 0x80u) != 0;
     h->rsv = (b0 >> 4) & 7u;
     h->opcode = b0 & 0xFu;
     h->masked = (b1 & 0x80u) != 0;
-    h->payload_len = ext ? 0 : (b1 & 0x7Fu);
-    for (unsigned j = 2; j < 2 + ext; j++)
-        h->payload_len = h->payload_len << 8 | d->hbuf[j];
     if (h->masked)
         memcpy(h->mask_key, d->hbuf + 2 + ext, 4);
     else
@@ -251,18 +261,24 @@ enum ws_error ws_frame_decode(struct ws_frame_decoder *d, uint8_t *in, size_t le
     size_t i = 0;
     if (d->state == ST_HEADER) {
         while (i < len && d->hhave < d->hneed) {
-            if (d->hhave == 0)
+            unsigned from = d->hhave, at = 0;
+            size_t take = d->hneed - from;
+            if (take > len - i)
+                take = len - i;
+            if (from == 0)
                 d->hdr.frame_offset = d->offset + i;
-            d->hbuf[d->hhave++] = in[i];
-            enum ws_error e = header_byte(d);
+            memcpy(d->hbuf + from, in + i, take);
+            d->hhave = (uint8_t)(from + take);
+            enum ws_error e = header_check(d, from, d->hhave, &at);
             if (e) {
+                i += at - from; /* consumption stops at the bad byte */
                 d->error = e;
                 d->error_offset = d->offset + i;
                 d->offset += i;
                 *consumed = i;
                 return e;
             }
-            i++;
+            i += take;
         }
         d->offset += i;
         *consumed = i;

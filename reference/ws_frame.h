@@ -98,7 +98,7 @@ struct ws_frame_decoder {
     /* private */
     int state;
     uint8_t hbuf[WS_FRAME_HEADER_MAX];
-    uint8_t hhave, hneed;
+    uint8_t hhave, hneed, hext; /* header bytes held, needed; extended length bytes */
     struct ws_frame_header hdr;
     uint64_t payload_done;
     uint64_t offset; /* bytes consumed over the decoder's life */
