@@ -478,10 +478,15 @@ void baseline_remove(const char *dir)
 
 /* Agent names are the target's bytes (its Server header): no control character of
  * theirs reaches the terminal. */
-static void put_safe_n(FILE *f, const char *s, size_t max)
+/* Every string from a wsspec.json goes to a terminal or a CI log through these: a
+ * control character (an escape sequence in a case id, a title, a verdict) becomes '?'.
+ * put_safe_n writes at most max bytes and returns how many it wrote. */
+static size_t put_safe_n(FILE *f, const char *s, size_t max)
 {
-    for (size_t i = 0; s[i] && i < max; i++)
+    size_t i = 0;
+    for (; s[i] && i < max; i++)
         fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], f);
+    return i;
 }
 
 static void put_safe(FILE *f, const char *s)
@@ -491,9 +496,11 @@ static void put_safe(FILE *f, const char *s)
 
 static void put_outcome(FILE *f, const struct baseline_case *c)
 {
-    if (c)
-        fprintf(f, "%s/%s", c->behavior, c->behavior_close);
-    else
+    if (c) {
+        put_safe(f, c->behavior);
+        fputc('/', f);
+        put_safe(f, c->behavior_close);
+    } else
         fputs("(not run)", f);
 }
 
@@ -531,7 +538,9 @@ void baseline_print(FILE *f, const struct baseline_diff *d, const char *old_path
             put_safe(f, any->agent);
             fputs("] ", f);
         }
-        fprintf(f, "%-8s ", any->id);
+        for (size_t w = put_safe_n(f, any->id, SIZE_MAX); w < 8; w++)
+            fputc(' ', f); /* the id left-aligned in 8 columns, as "%-8s" */
+        fputc(' ', f);
         put_outcome(f, ch->old_case);
         fputs(" -> ", f);
         put_outcome(f, ch->new_case);

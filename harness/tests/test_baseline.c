@@ -444,6 +444,41 @@ static void test_print(void **state)
     baseline_run_free(&o);
 }
 
+/* Found by baseline_fuzzer: case ids and verdict strings were printed as the file had
+ * them, so a baseline could put escape sequences on the terminal. Every string of the
+ * file is now written through the same filter as agent names and titles. */
+static void test_print_escapes_ids_and_verdicts(void **state)
+{
+    (void)state;
+    struct baseline_run o, n;
+    struct baseline_diff d;
+    parse_ok(RUN("false", "1", "", CASE("A", "1.\\u001b[31m1", "OK\\u0007", "OK", "true")), &o);
+    parse_ok(RUN("false", "2", "",
+                 CASE("A", "1.\\u001b[31m1", "FAILED", "OK\\r\\n", "false") "," CASE(
+                     "A", "2.\\u007f", "OK", "OK", "true")),
+             &n);
+    assert_int_equal(baseline_compare(&o, &n, &d), 0);
+    /* "OK\a" is no verdict, so the old 1.x failed too: a change, not a regression */
+    assert_int_equal(d.count[BASELINE_CHANGED], 1);
+    assert_int_equal(d.count[BASELINE_ADDED], 1);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    baseline_print(f, &d, "b", false);
+    fclose(f);
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] != '\n' && ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f))
+            fail_msg("control character 0x%02x at %zu in:\n%s", (unsigned char)buf[i], i, buf);
+    assert_non_null(strstr(buf, "  changed    1.?[31m1 OK?/OK -> FAILED/OK??  Case 1.?[31m1\n"));
+    /* a short id still takes its 8 columns */
+    assert_non_null(strstr(buf, "  added      2.?      (not run) -> OK/OK  Case 2.?\n"));
+    free(buf);
+    baseline_diff_free(&d);
+    baseline_run_free(&n);
+    baseline_run_free(&o);
+}
+
 /* Many added cases (a wider selection): the block lists a few and counts the rest. */
 static void test_print_bounded(void **state)
 {
@@ -488,7 +523,7 @@ int main(void)
         cmocka_unit_test(test_rerun_last_wins), cmocka_unit_test(test_agents),
         cmocka_unit_test(test_not_wsspec),      cmocka_unit_test(test_load_and_write),
         cmocka_unit_test(test_print),           cmocka_unit_test(test_print_bounded),
-        cmocka_unit_test(test_self_compare),
+        cmocka_unit_test(test_self_compare),    cmocka_unit_test(test_print_escapes_ids_and_verdicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
