@@ -5,7 +5,7 @@
 #   make run        build, start `wsspec echo` on loopback, run the suite against it,
 #                   reports in reports/out/
 #   make interop    the suite against real third-party servers (python3-websockets)
-#   make bench      benchmarks (figures, not pass/fail)
+#   make bench      benchmarks (figures, not pass/fail), fuzz throughput included
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #
 # Honours CC, CFLAGS, LDFLAGS. Our own flags (language level, warnings as errors) are
@@ -124,6 +124,8 @@ bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@bash tests/bench-echo
 	@bash tests/bench-run
+	@if command -v $(FUZZ_CC) >/dev/null 2>&1; then $(MAKE) --no-print-directory fuzz-throughput; \
+	else echo "bench: $(FUZZ_CC) not found: no fuzz throughput figure (make deps)"; fi
 
 format:
 	clang-format -i $(CORE_SRC) $(wildcard reference/*.h) $(ECHO_SRC) $(wildcard reference/echo/*.h) \
@@ -161,6 +163,12 @@ bench: $(B)/itest_tls_probe
 #   make corpus-seed   record the catalogue against `wsspec echo`, split into seeds
 #   make corpus-merge  minimise corpus/<target>/ (libFuzzer -merge=1), sha1 file names
 #   make fuzz-throughput  exec/s of the frame target against an empty target
+#   make fuzz-coverage the corpus's line/branch coverage of the code under test
+#                      (clang source-based coverage, llvm-cov; fuzzers/coverage.sh)
+#   make fuzz-nightly  every target (or FUZZ_TARGETS) for NIGHTLY_SECONDS (default 3600)
+#                      each, libFuzzer and AFL++ side by side on all cores (or
+#                      ENGINES=libfuzzer|afl alone); fuzzers/nightly.sh, results in
+#                      build/nightly/, exit 1 on any crash, leak or hang
 #
 # FUZZ_CC is the compiler of the libFuzzer build: clang, or $(CC) when CC was given.
 # CFLAGS, LDFLAGS and LIB_FUZZING_ENGINE (how the engine is linked) are honoured;
@@ -175,6 +183,7 @@ LIB_FUZZING_ENGINE ?= -fsanitize=fuzzer
 FUZZ_LIBS    ?= $(LIBS)
 AFL_CC       ?= afl-clang-fast
 FUZZ_SECONDS ?= 10
+NIGHTLY_SECONDS ?= 3600
 # What the targets link: the core and the harness modules that read untrusted text
 # (case files, JSON configs and baselines), as one archive each target pulls from.
 # Not the whole harness: the fuzz build should not depend on code it does not test.
@@ -186,8 +195,15 @@ FUZZ_BIN   := $(patsubst %,$(B)/fuzz/%_fuzzer,$(FUZZ_NAMES))
 AFL_BIN    := $(patsubst %,$(B)/fuzz-afl/%_fuzzer,$(FUZZ_NAMES))
 CMPLOG_BIN := $(patsubst %,$(B)/fuzz-afl-cmplog/%_fuzzer,$(FUZZ_NAMES))
 REPLAY_BIN := $(patsubst %,$(B)/fuzz-replay/%_fuzzer,$(FUZZ_NAMES))
+COV_BIN    := $(patsubst %,$(B)/fuzz-cov/%_fuzzer,$(FUZZ_NAMES))
+COV_FLAGS  ?= -fprofile-instr-generate -fcoverage-mapping
 
-.PHONY: fuzz fuzz-afl fuzz-replay fuzz-smoke fuzz-throughput corpus-seed corpus-merge
+.PHONY: fuzz fuzz-afl fuzz-replay fuzz-smoke fuzz-throughput fuzz-nightly fuzz-coverage \
+        corpus-seed corpus-merge
+# The targets' own objects are kept (make would delete them as intermediates on a
+# first build): fuzzers/throughput.sh relinks frame_fuzzer.o against an empty target.
+.SECONDARY: $(foreach d,fuzz-obj fuzz-afl-obj fuzz-afl-cmplog-obj fuzz-cov-obj san, \
+                $(call objs,$(B)/$(d),$(FUZZ_SRC) fuzzers/replay_main.c))
 fuzz: $(FUZZ_BIN)
 fuzz-afl: $(AFL_BIN) $(CMPLOG_BIN)
 fuzz-replay: $(REPLAY_BIN)
@@ -222,6 +238,19 @@ $(B)/fuzz-afl-cmplog/%_fuzzer: $(B)/fuzz-afl-cmplog-obj/fuzzers/%_fuzzer.o $(B)/
 	@mkdir -p $(dir $@)
 	AFL_LLVM_CMPLOG=1 $(AFL_CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -fsanitize=fuzzer $(FUZZ_LIBS)
 
+# Coverage: the targets with the replay main and clang's source-based coverage.
+$(B)/fuzz-cov-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(COV_FLAGS) $(WS_CFLAGS) -c -o $@ $<
+$(B)/fuzz-cov-obj/libfuzzlib.a: $(call objs,$(B)/fuzz-cov-obj,$(FUZZ_LIB_SRC))
+	$(AR) rcs $@ $^
+$(B)/fuzz-cov/%_fuzzer: $(B)/fuzz-cov-obj/fuzzers/%_fuzzer.o $(B)/fuzz-cov-obj/fuzzers/replay_main.o \
+                        $(B)/fuzz-cov-obj/libfuzzlib.a
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(COV_FLAGS) $(LDFLAGS) -o $@ $^ $(FUZZ_LIBS)
+fuzz-coverage: $(COV_BIN)
+	@FUZZ_COV_BIN=$(B)/fuzz-cov bash fuzzers/coverage.sh $(FUZZ_NAMES)
+
 # Replay: the same targets with fuzzers/replay_main.c, built like the sanitized tests.
 $(B)/fuzz-replay/%_fuzzer: $(B)/san/fuzzers/%_fuzzer.o $(B)/san/fuzzers/replay_main.o \
                            $(B)/san/libharness.a $(B)/san/libwscore.a
@@ -234,5 +263,9 @@ corpus-seed: all
 	@bash fuzzers/corpus-seed.sh
 corpus-merge: fuzz
 	@bash fuzzers/corpus-merge.sh $(FUZZ_NAMES)
+fuzz-nightly: fuzz
+	@if command -v $(AFL_CC) >/dev/null; then $(MAKE) --no-print-directory fuzz-afl; fi
+	@FUZZ_BIN=$(B)/fuzz FUZZ_AFL_BIN=$(B)/fuzz-afl FUZZ_CMPLOG_BIN=$(B)/fuzz-afl-cmplog \
+	    OUT=$(B)/nightly FUZZ_SECONDS=$(NIGHTLY_SECONDS) bash fuzzers/nightly.sh $(FUZZ_TARGETS)
 fuzz-throughput: fuzz
-	@FUZZ_CC=$(FUZZ_CC) bash fuzzers/throughput.sh frame
+	@FUZZ_CC=$(FUZZ_CC) FUZZ_BIN=$(B)/fuzz FUZZ_OBJ=$(B)/fuzz-obj FUZZ_LIBS="$(FUZZ_LIBS)" bash fuzzers/throughput.sh frame

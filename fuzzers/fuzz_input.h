@@ -93,11 +93,18 @@ static inline uint64_t fuzz_uint(struct fuzz_in *in, unsigned bytes)
  * feed their data in the pieces the input's own control bytes choose. Four bytes
  * choose four sizes: 0 means "all the rest" (so a run with zero control bytes feeds
  * everything at once, the cheap case), 1-127 that many bytes (cuts inside headers and
- * UTF-8 sequences), 128-255 (v - 127) * 256 bytes (cuts inside large payloads). */
+ * UTF-8 sequences), 128-255 (v - 127) * 256 bytes (cuts inside large payloads).
+ *
+ * After FUZZ_CHOP_PIECES pieces the rest goes in one piece, so the work of one run is
+ * bounded by the input's length rather than by length times calls: 64 cuts still put
+ * a cut at every byte of four full 14-byte frame headers, while an unbounded 1-byte
+ * schedule turns a 64 KiB input into 65,536 calls that test nothing a short input
+ * does not. */
 #define FUZZ_CHOP_STEPS 4
+#define FUZZ_CHOP_PIECES 64
 struct fuzz_chop {
     size_t size[FUZZ_CHOP_STEPS];
-    unsigned next;
+    unsigned next; /* pieces handed out so far */
 };
 
 static inline void fuzz_chop_init(struct fuzz_chop *c, struct fuzz_in *in)
@@ -112,7 +119,8 @@ static inline void fuzz_chop_init(struct fuzz_chop *c, struct fuzz_in *in)
 /* Size of the next piece, at most left. */
 static inline size_t fuzz_chop_next(struct fuzz_chop *c, size_t left)
 {
-    size_t n = c->size[c->next++ % FUZZ_CHOP_STEPS];
+    size_t n = c->next < FUZZ_CHOP_PIECES - 1 ? c->size[c->next % FUZZ_CHOP_STEPS] : SIZE_MAX;
+    c->next++;
     return n < left ? n : left;
 }
 

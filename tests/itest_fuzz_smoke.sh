@@ -2,7 +2,11 @@
 # itest_fuzz_smoke.sh - `make fuzz fuzz-smoke`: every target built with libFuzzer (clang,
 # ASan+UBSan) and run for FUZZ_SECONDS (default 10) on its corpus. Skipped (exit 77)
 # when clang or its libFuzzer runtime is missing - the corpus replay (itest_corpus.sh)
-# still runs every input with gcc then. Adds about 2 to 3 minutes to `make test`.
+# still runs every input with gcc then. Then fuzzers/nightly.sh, briefly: it must pass a
+# clean target and go red on a crashing one. Then `make fuzz-coverage`: every target
+# reports, and the corpus still reaches what it reached when this was written (floors
+# below: a parser change the corpus does not follow fails here). Adds about 2 to 3
+# minutes to `make test`.
 set -u
 cd "$(dirname "$0")/.."
 cc=${FUZZ_CC:-clang}
@@ -22,4 +26,47 @@ fi
 env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -s -j2 FUZZ_CC="$cc" fuzz ||
     exit 1
 env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -s FUZZ_CC="$cc" \
-    FUZZ_SECONDS="${FUZZ_SECONDS:-10}" fuzz-smoke
+    FUZZ_SECONDS="${FUZZ_SECONDS:-10}" fuzz-smoke || exit 1
+
+# fuzzers/nightly.sh (`make fuzz-nightly`), briefly, with libFuzzer alone
+. tests/lib-fuzz-nightly.sh
+nightly_probe libfuzzer "$cc" FUZZ_BIN build/fuzz \
+    '^nightly: close +libFuzzer +[1-9][0-9]* exec/s cov +[1-9][0-9]* .* 0 finds' \
+    'crash, leak or hang: .*crash-' "$probe" || exit 1
+
+# `make fuzz-coverage`: a line per target, then the per-file table; line coverage of
+# the whole corpus no lower than these floors (a few points under what it was)
+if ! env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -s -j2 FUZZ_CC="$cc" \
+    fuzz-coverage >"$probe/cov.log" 2>&1; then
+    echo "FAIL: make fuzz-coverage"
+    tail -20 "$probe/cov.log"
+    exit 1
+fi
+n=$(grep -Ec '^coverage: [a-z0-9_]+ +[0-9]+ inputs, ' "$probe/cov.log")
+want=$(ls fuzzers/*_fuzzer.c | wc -l)
+if [ "$n" != "$want" ]; then
+    echo "FAIL: make fuzz-coverage reported $n targets, not $want"
+    cat "$probe/cov.log"
+    exit 1
+fi
+low=0
+while read -r file floor; do
+    # llvm-cov's columns: ... Lines, Missed Lines, Cover (the 10th)
+    got=$(awk -v f="$file" '$1 == f { sub("%", "", $10); print $10 }' "$probe/cov.log")
+    if [ -z "$got" ] || awk -v g="$got" -v m="$floor" 'BEGIN { exit !(g < m) }'; then
+        echo "FAIL: $file: lines covered by the corpus ${got:-?}%, floor $floor%"
+        low=1
+    fi
+done <<'FLOORS'
+reference/ws_frame.c 97
+reference/ws_utf8.c 97
+reference/ws_close.c 97
+reference/ws_ext.c 95
+reference/ws_conn.c 90
+reference/ws_handshake.c 90
+harness/config.c 87
+harness/case_parse.c 80
+harness/baseline.c 60
+FLOORS
+[ $low = 0 ] || { cat "$probe/cov.log"; exit 1; }
+grep -E '^ +TOTAL ' "$probe/cov.log" | awk '{ print "fuzz-coverage: all files under test, lines " $10 ", branches " $13 }'

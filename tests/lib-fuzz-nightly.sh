@@ -1,0 +1,40 @@
+# tests/lib-fuzz-nightly.sh - sourced by itest_fuzz_smoke.sh (libFuzzer) and
+# itest_fuzz_afl.sh (AFL++): fuzzers/nightly.sh (`make fuzz-nightly`) for a few seconds
+# with one engine on one core, on the close target. A clean target must give its
+# summary line and exit 0; a target that crashes on inputs starting with 'x' must give
+# exit 1 and name the crashing input - a real find, the engine has to make that input.
+#
+# nightly_probe ENGINE CC BINVAR BINDIR OK_REGEX CRASH_REGEX SCRATCH
+#   ENGINE      libfuzzer or afl (nightly.sh's ENGINES)
+#   CC          links the crashing target with -fsanitize=fuzzer for that engine
+#   BINVAR      the variable nightly.sh reads the targets' directory from, BINDIR its value
+#   OK_REGEX    the clean target's summary line (grep -E)
+#   CRASH_REGEX the line naming the crashing input (grep -E)
+# Prints what failed and returns 1, or returns 0.
+nightly_probe() {
+    local engine=$1 cc=$2 binvar=$3 bindir=$4 ok_re=$5 crash_re=$6 dir=$7 rc
+    _nightly() { # targets' dir, out dir
+        env -u MAKEFLAGS ENGINES="$engine" JOBS=1 FUZZ_SECONDS=4 "$binvar=$1" OUT="$2" \
+            bash fuzzers/nightly.sh close >"$2.log" 2>&1
+    }
+    _nightly "$bindir" "$dir/ok"
+    rc=$?
+    if [ $rc != 0 ] || ! grep -Eq "$ok_re" "$dir/ok.log"; then
+        echo "FAIL: fuzzers/nightly.sh ($engine) on a clean target: exit $rc"
+        sed 's/^/    | /' "$dir/ok.log"
+        return 1
+    fi
+    grep '^nightly: close' "$dir/ok.log"
+    mkdir -p "$dir/bad"
+    printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)\n{ if (n && d[0] == 0x78) __builtin_trap(); return 0; }\n' \
+        >"$dir/bad.c"
+    AFL_QUIET=1 "$cc" -fsanitize=fuzzer -o "$dir/bad/close_fuzzer" "$dir/bad.c" || return 1
+    _nightly "$dir/bad" "$dir/crash"
+    rc=$?
+    if [ $rc != 1 ] || ! grep -Eq "$crash_re" "$dir/crash.log"; then
+        echo "FAIL: fuzzers/nightly.sh ($engine) did not report a crashing target: exit $rc"
+        sed 's/^/    | /' "$dir/crash.log"
+        return 1
+    fi
+    echo "nightly.sh ($engine): clean target exit 0, crashing target exit 1 with its input named"
+}
