@@ -221,17 +221,19 @@ $(B)/fuzz/%_fuzzer: $(B)/fuzz-obj/fuzzers/%_fuzzer.o $(B)/fuzz-obj/libfuzzlib.a
 # AFL++: afl-clang-fast instruments every object; -fsanitize=fuzzer at the link makes it
 # use its own driver (libAFLDriver: persistent mode, shared-memory test cases) in place
 # of libFuzzer. AFL_USE_ASAN=1 / AFL_USE_UBSAN=1 in the environment add sanitizers.
-$(B)/fuzz-afl-obj/%.o: %.c
+# fuzzers/afl-denylist.txt keeps AFL++'s coverage off the targets' own files.
+$(B)/fuzz-afl-obj/%.o: %.c fuzzers/afl-denylist.txt
 	@mkdir -p $(dir $@)
-	$(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
+	AFL_LLVM_DENYLIST=$(CURDIR)/fuzzers/afl-denylist.txt $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
 $(B)/fuzz-afl-obj/libfuzzlib.a: $(call objs,$(B)/fuzz-afl-obj,$(FUZZ_LIB_SRC))
 	$(AR) rcs $@ $^
 $(B)/fuzz-afl/%_fuzzer: $(B)/fuzz-afl-obj/fuzzers/%_fuzzer.o $(B)/fuzz-afl-obj/libfuzzlib.a
 	@mkdir -p $(dir $@)
 	$(AFL_CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -fsanitize=fuzzer $(FUZZ_LIBS)
-$(B)/fuzz-afl-cmplog-obj/%.o: %.c
+$(B)/fuzz-afl-cmplog-obj/%.o: %.c fuzzers/afl-denylist.txt
 	@mkdir -p $(dir $@)
-	AFL_LLVM_CMPLOG=1 $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
+	AFL_LLVM_CMPLOG=1 AFL_LLVM_DENYLIST=$(CURDIR)/fuzzers/afl-denylist.txt \
+	    $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
 $(B)/fuzz-afl-cmplog-obj/libfuzzlib.a: $(call objs,$(B)/fuzz-afl-cmplog-obj,$(FUZZ_LIB_SRC))
 	$(AR) rcs $@ $^
 $(B)/fuzz-afl-cmplog/%_fuzzer: $(B)/fuzz-afl-cmplog-obj/fuzzers/%_fuzzer.o $(B)/fuzz-afl-cmplog-obj/libfuzzlib.a
