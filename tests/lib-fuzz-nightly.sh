@@ -12,29 +12,23 @@
 #   CRASH_REGEX the line naming the crashing input (grep -E)
 # Prints what failed and returns 1, or returns 0.
 nightly_probe() {
-    local engine=$1 cc=$2 binvar=$3 bindir=$4 ok_re=$5 crash_re=$6 dir=$7 rc
-    _nightly() { # targets' dir, out dir
+    local engine=$1 cc=$2 binvar=$3 bindir=$4 ok_re=$5 crash_re=$6 dir=$7
+    _nightly() { # targets' dir, out dir, expected exit status, line expected in its log, what
         env -u MAKEFLAGS ENGINES="$engine" JOBS=1 FUZZ_SECONDS=4 "$binvar=$1" OUT="$2" \
             bash fuzzers/nightly.sh close >"$2.log" 2>&1
+        local rc=$?
+        if [ $rc != "$3" ] || ! grep -Eq "$4" "$2.log"; then
+            echo "FAIL: fuzzers/nightly.sh ($engine) on $5: exit $rc (expected $3), or no line matching: $4"
+            sed 's/^/    | /' "$2.log"
+            return 1
+        fi
     }
-    _nightly "$bindir" "$dir/ok"
-    rc=$?
-    if [ $rc != 0 ] || ! grep -Eq "$ok_re" "$dir/ok.log"; then
-        echo "FAIL: fuzzers/nightly.sh ($engine) on a clean target: exit $rc"
-        sed 's/^/    | /' "$dir/ok.log"
-        return 1
-    fi
+    _nightly "$bindir" "$dir/ok" 0 "$ok_re" "a clean target" || return 1
     grep '^nightly: close' "$dir/ok.log"
     mkdir -p "$dir/bad"
     printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)\n{ if (n && d[0] == 0x78) __builtin_trap(); return 0; }\n' \
         >"$dir/bad.c"
     AFL_QUIET=1 "$cc" -fsanitize=fuzzer -o "$dir/bad/close_fuzzer" "$dir/bad.c" || return 1
-    _nightly "$dir/bad" "$dir/crash"
-    rc=$?
-    if [ $rc != 1 ] || ! grep -Eq "$crash_re" "$dir/crash.log"; then
-        echo "FAIL: fuzzers/nightly.sh ($engine) did not report a crashing target: exit $rc"
-        sed 's/^/    | /' "$dir/crash.log"
-        return 1
-    fi
+    _nightly "$dir/bad" "$dir/crash" 1 "$crash_re" "a crashing target" || return 1
     echo "nightly.sh ($engine): clean target exit 0, crashing target exit 1 with its input named"
 }

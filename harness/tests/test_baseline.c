@@ -50,6 +50,18 @@ static const struct baseline_change *find_change(const struct baseline_diff *d, 
     return NULL;
 }
 
+/* What baseline_print writes, as a malloc'ed NUL-terminated string (*len its length). */
+static char *printed(const struct baseline_diff *d, const char *old_path, bool show_agent,
+                     size_t *len)
+{
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    assert_non_null(f);
+    baseline_print(f, d, old_path, show_agent);
+    assert_int_equal(fclose(f), 0);
+    return buf;
+}
+
 static const char old_text[] = RUN(
     "false", "1", "{\"agent\": \"A\", \"url\": \"ws://a/\"}",
     CASE("A", "1.1.1", "OK", "OK", "true") "," CASE("A", "1.1.2", "OK", "OK", "true") "," CASE(
@@ -405,12 +417,8 @@ static void test_print(void **state)
     parse_ok(old_text, &o);
     parse_ok(new_text, &n);
     assert_int_equal(baseline_compare(&o, &n, &d), 0);
-    char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    baseline_print(f, &d, "old/wsspec.json", false);
-    fclose(f);
+    char *buf = printed(&d, "old/wsspec.json", false, &len);
     assert_non_null(strstr(buf, "baseline old/wsspec.json: 3 regressions, 1 fix, 2 changed, "
                                 "1 added, 1 removed\n"));
     assert_non_null(strstr(buf, "  regression 1.1.2    OK/OK -> OK/FAILED  Case 1.1.2\n"));
@@ -432,10 +440,7 @@ static void test_print(void **state)
                                                                                  "OK", "true")),
              &n);
     assert_int_equal(baseline_compare(&o, &n, &d), 0);
-    f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    baseline_print(f, &d, "b", true);
-    fclose(f);
+    buf = printed(&d, "b", true, &len);
     assert_null(strchr(buf, '\033'));
     assert_non_null(strstr(buf, "[x?[2Jy] 1.1.1"));
     free(buf);
@@ -461,12 +466,8 @@ static void test_print_escapes_ids_and_verdicts(void **state)
     /* "OK\a" is no verdict, so the old 1.x failed too: a change, not a regression */
     assert_int_equal(d.count[BASELINE_CHANGED], 1);
     assert_int_equal(d.count[BASELINE_ADDED], 1);
-    char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    baseline_print(f, &d, "b", false);
-    fclose(f);
+    char *buf = printed(&d, "b", false, &len);
     for (size_t i = 0; i < len; i++)
         if (buf[i] != '\n' && ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f))
             fail_msg("control character 0x%02x at %zu in:\n%s", (unsigned char)buf[i], i, buf);
@@ -499,12 +500,8 @@ static void test_print_bounded(void **state)
     free(text);
     assert_int_equal(baseline_compare(&o, &n, &d), 0);
     assert_int_equal(d.count[BASELINE_ADDED], 30);
-    char *buf = NULL;
     size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    assert_non_null(f);
-    baseline_print(f, &d, "b", false);
-    fclose(f);
+    char *buf = printed(&d, "b", false, &len);
     size_t lines = 0;
     for (char *p = buf; *p; p++)
         lines += *p == '\n';
