@@ -11,7 +11,8 @@
 # Then one line per target (exec/s, coverage, crashes) and, where the engines found
 # new inputs, the command that minimises them into corpus/ (`make corpus-merge` with
 # CORPUS_EXTRA). Crashes, leaks and timeouts are kept under OUT; the exit status is 1
-# when any engine found one, so a scheduled CI job goes red.
+# when any engine found one, so a scheduled CI job goes red, and 2 when an engine could
+# not run (bad arguments, a refused environment) - a night that fuzzed nothing is red too.
 #
 # Environment: FUZZ_SECONDS, JOBS, OUT (default build/nightly), ENGINES (both, the
 # default; libfuzzer or afl: that engine alone on all JOBS cores), FUZZ_BIN (build/fuzz),
@@ -57,7 +58,7 @@ esac
 export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
     AFL_NO_AFFINITY=1
 
-found=0
+found=0 broken=()
 mkdir -p "$OUT"
 summary=$OUT/summary.txt
 : >"$summary"
@@ -102,14 +103,18 @@ for t in "${targets[@]}"; do
             else
                 role=(-S "s$i")
             fi
-            afl-fuzz "${role[@]}" "${common[@]}" -- "$AFLB/${t}_fuzzer" >"$a.$i.log" 2>&1 &
+            # afl-fuzz refuses sanitizer options it did not set (make test sets them)
+            env -u ASAN_OPTIONS -u UBSAN_OPTIONS -u MSAN_OPTIONS \
+                afl-fuzz "${role[@]}" "${common[@]}" -- "$AFLB/${t}_fuzzer" >"$a.$i.log" 2>&1 &
             pids+=($!)
             logs+=("$a.$i.log")
         done
     fi
     # an engine that could not start (or stopped at a crash: then the finds say so)
+    errs=0
     for i in "${!pids[@]}"; do
         wait "${pids[$i]}" && continue
+        errs=$((errs + 1))
         echo "nightly: $t: ${logs[$i]} ended with an error:" >&2
         grep -v '^ *$' "${logs[$i]}" | tail -5 | sed 's/^/    | /' >&2
     done
@@ -142,6 +147,12 @@ for t in "${targets[@]}"; do
             "$edges" "$afl_bad")
     fi
     echo "nightly: $line" | tee -a "$summary"
+    # an engine that ended with an error and found nothing did not run: a night that
+    # fuzzed nothing must not look like a clean one
+    if [ "$errs" -gt 0 ] && [ "$lf_bad" = 0 ] && [ "$afl_bad" = 0 ]; then
+        broken+=("$t")
+        echo "    an engine did not run (see its log above)" | tee -a "$summary"
+    fi
     if [ "$lf_bad" -gt 0 ] || [ "$afl_bad" -gt 0 ]; then
         found=1
         find "$lf/artifacts" "$a" \( -path "$lf/artifacts/*" -o -path '*/crashes/id:*' \
@@ -155,7 +166,9 @@ for t in "${targets[@]}"; do
 done
 echo "nightly: summary in $summary; to keep the new inputs (minimised):"
 echo "    CORPUS_EXTRA=$OUT/merge make corpus-merge"
+[ ${#broken[@]} -gt 0 ] && echo "nightly: an engine did not run for: ${broken[*]}"
 if [ $found = 1 ]; then
     echo "nightly: FOUND crashes, leaks or hangs: replay each with build/fuzz-replay/<target>_fuzzer FILE"
     exit 1
 fi
+[ ${#broken[@]} -eq 0 ] || exit 2

@@ -2,7 +2,8 @@
 # itest_fuzz_afl.sh (AFL++): fuzzers/nightly.sh (`make fuzz-nightly`) for a few seconds
 # with one engine on one core, on the close target. A clean target must give its
 # summary line and exit 0; a target that crashes on inputs starting with 'x' must give
-# exit 1 and name the crashing input - a real find, the engine has to make that input.
+# exit 1 and name the crashing input - a real find, the engine has to make that input;
+# a target the engine cannot run must give exit 2, not a green night that fuzzed nothing.
 #
 # nightly_probe ENGINE CC BINVAR BINDIR OK_REGEX CRASH_REGEX SCRATCH
 #   ENGINE      libfuzzer or afl (nightly.sh's ENGINES)
@@ -30,5 +31,12 @@ nightly_probe() {
         >"$dir/bad.c"
     AFL_QUIET=1 "$cc" -fsanitize=fuzzer -o "$dir/bad/close_fuzzer" "$dir/bad.c" || return 1
     _nightly "$dir/bad" "$dir/crash" 1 "$crash_re" "a crashing target" || return 1
-    echo "nightly.sh ($engine): clean target exit 0, crashing target exit 1 with its input named"
+    # a "target" the engine cannot run: the night fuzzed nothing, so it is not green
+    mkdir -p "$dir/dead"
+    printf '#!/bin/sh\nexit 3\n' >"$dir/dead/close_fuzzer"
+    chmod +x "$dir/dead/close_fuzzer"
+    _nightly "$dir/dead" "$dir/dead-run" 2 '^nightly: an engine did not run for: close$' \
+        "a target it cannot run" || return 1
+    echo "nightly.sh ($engine): clean target exit 0, crashing target exit 1 with its input named," \
+        "a target it cannot run exit 2"
 }
