@@ -476,11 +476,10 @@ void baseline_remove(const char *dir)
 
 /* ------------------------------------------------------------ the printed block */
 
-/* Agent names are the target's bytes (its Server header): no control character of
- * theirs reaches the terminal. */
-/* Every string from a wsspec.json goes to a terminal or a CI log through these: a
- * control character (an escape sequence in a case id, a title, a verdict) becomes '?'.
- * put_safe_n writes at most max bytes and returns how many it wrote. */
+/* Every string from a wsspec.json goes to a terminal or a CI log through these (agent
+ * names are the target's bytes, its Server header; ids, titles and verdicts are
+ * whatever the file holds): a control character becomes '?', so no escape sequence
+ * reaches the terminal. put_safe_n writes at most max bytes and returns how many. */
 static size_t put_safe_n(FILE *f, const char *s, size_t max)
 {
     size_t i = 0;
