@@ -168,7 +168,8 @@ bench: $(B)/itest_tls_probe
 #   make fuzz-nightly  every target (or FUZZ_TARGETS) for NIGHTLY_SECONDS (default 3600)
 #                      each, libFuzzer and AFL++ side by side on all cores (or
 #                      ENGINES=libfuzzer|afl alone); fuzzers/nightly.sh, results in
-#                      build/nightly/, exit 1 on any crash, leak or hang
+#                      build/nightly/, exit 1 on any crash, leak or hang, 2 when an
+#                      engine could not run
 #
 # FUZZ_CC is the compiler of the libFuzzer build: clang, or $(CC) when CC was given.
 # CFLAGS, LDFLAGS and LIB_FUZZING_ENGINE (how the engine is linked) are honoured;
@@ -222,9 +223,10 @@ $(B)/fuzz/%_fuzzer: $(B)/fuzz-obj/fuzzers/%_fuzzer.o $(B)/fuzz-obj/libfuzzlib.a
 # use its own driver (libAFLDriver: persistent mode, shared-memory test cases) in place
 # of libFuzzer. AFL_USE_ASAN=1 / AFL_USE_UBSAN=1 in the environment add sanitizers.
 # fuzzers/afl-denylist.txt keeps AFL++'s coverage off the targets' own files.
+AFL_DENY := AFL_LLVM_DENYLIST=$(CURDIR)/fuzzers/afl-denylist.txt
 $(B)/fuzz-afl-obj/%.o: %.c fuzzers/afl-denylist.txt
 	@mkdir -p $(dir $@)
-	AFL_LLVM_DENYLIST=$(CURDIR)/fuzzers/afl-denylist.txt $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
+	$(AFL_DENY) $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
 $(B)/fuzz-afl-obj/libfuzzlib.a: $(call objs,$(B)/fuzz-afl-obj,$(FUZZ_LIB_SRC))
 	$(AR) rcs $@ $^
 $(B)/fuzz-afl/%_fuzzer: $(B)/fuzz-afl-obj/fuzzers/%_fuzzer.o $(B)/fuzz-afl-obj/libfuzzlib.a
@@ -232,8 +234,7 @@ $(B)/fuzz-afl/%_fuzzer: $(B)/fuzz-afl-obj/fuzzers/%_fuzzer.o $(B)/fuzz-afl-obj/l
 	$(AFL_CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -fsanitize=fuzzer $(FUZZ_LIBS)
 $(B)/fuzz-afl-cmplog-obj/%.o: %.c fuzzers/afl-denylist.txt
 	@mkdir -p $(dir $@)
-	AFL_LLVM_CMPLOG=1 AFL_LLVM_DENYLIST=$(CURDIR)/fuzzers/afl-denylist.txt \
-	    $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
+	AFL_LLVM_CMPLOG=1 $(AFL_DENY) $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
 $(B)/fuzz-afl-cmplog-obj/libfuzzlib.a: $(call objs,$(B)/fuzz-afl-cmplog-obj,$(FUZZ_LIB_SRC))
 	$(AR) rcs $@ $^
 $(B)/fuzz-afl-cmplog/%_fuzzer: $(B)/fuzz-afl-cmplog-obj/fuzzers/%_fuzzer.o $(B)/fuzz-afl-cmplog-obj/libfuzzlib.a
