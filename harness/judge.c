@@ -1,25 +1,21 @@
 /*
- * judge.c - from what the peer recorded in one case to Autobahn's two verdicts.
+ * judge.c - from what the tester recorded in one case to Autobahn's two verdicts.
  *
  * behavior comes from the events (catalogue section 2.1: exact equality with the OK
  * list, then the NON-STRICT list) or, for `expect size` cases, from the type and length
  * of the echoes (section 9 of the catalogue); behaviorClose from the close check table
  * (section 2.2, rules 1-5, first match wins). Then the overrides: wrong-closer-fatal,
  * wrong-code-fails, handshake never completed, informational, and wsspec's own: a
- * server that broke a rule our strict receive path enforces (r->peer_error) can never
+ * server that broke a rule our strict receive path enforces (r->target_error) can never
  * pass. Result texts are Autobahn's, verbatim, so reports read the same; `broken` is
  * wsspec's one-line "expected X, got Y" for the failure block of every report.
- *
- * This file also holds the bounded recorders the peer appends to (result_add_event,
- * result_add_wirelog): whatever the target sends, a case costs a bounded amount of
- * memory (see result.h for the bounds and why).
+ * Payloads were compared as they arrived (script.c); events carry the outcome.
  */
 #include "result.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ names */
@@ -60,138 +56,11 @@ const char *behavior_close_name(enum behavior_close b)
     return "FAILED";
 }
 
-/* ------------------------------------------------------------ recording */
-
-static size_t size_from_u64(uint64_t v)
-{
-    /* The one place a 64-bit length becomes a size_t: saturate instead of wrapping. */
-    return v < (uint64_t)SIZE_MAX ? (size_t)v : SIZE_MAX;
-}
-
-/* How many payload bytes event number `index` keeps. The base bound is the peer's
- * keep_bytes (RESULT_KEEP_BYTES when unset); it is raised to the length of the payload
- * the case expects at that index, so an echo that could be equal is always kept whole
- * and the comparison stays exact. Raising it only at expected indexes keeps a flood
- * cheap: past the longest list every event keeps the base bound. */
-static size_t event_keep(const struct case_result *r, size_t index)
-{
-    size_t keep = r->keep_bytes ? r->keep_bytes : RESULT_KEEP_BYTES;
-    const struct case_def *d = r->def;
-    if (!d)
-        return keep;
-    const struct event_list *lists[2] = {&d->ok, &d->non_strict};
-    for (size_t i = 0; i < 2; i++) {
-        const struct event_list *l = lists[i];
-        if (!l->present || index >= l->n || l->events[index].type == EV_TIMEOUT)
-            continue;
-        size_t want = size_from_u64(l->events[index].payload.len);
-        if (want > keep)
-            keep = want;
-    }
-    return keep;
-}
-
-static void copy_tag(char *dst, size_t cap, const char *src)
-{
-    size_t n = src ? strnlen(src, cap - 1) : 0;
-    if (n)
-        memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-void result_add_event(struct case_result *r, enum event_type type, bool binary, const uint8_t *data,
-                      uint64_t len, const char *tag, double at_ms)
-{
-    if (r->n_events >= RESULT_EVENTS_MAX) {
-        r->events_dropped++;
-        return;
-    }
-    if (r->n_events == r->cap_events) {
-        size_t cap = r->cap_events ? r->cap_events * 2 : 16;
-        if (cap > RESULT_EVENTS_MAX)
-            cap = RESULT_EVENTS_MAX;
-        struct recorded_event *ev = realloc(r->events, cap * sizeof *ev);
-        if (!ev) {
-            /* Out of memory is not the target's fault, but dropping and counting keeps
-             * the promise that recording never aborts a case; a dropped event can
-             * never make a case pass (judge_case treats drops as a mismatch). */
-            r->events_dropped++;
-            return;
-        }
-        r->events = ev;
-        r->cap_events = cap;
-    }
-    struct recorded_event *ev = &r->events[r->n_events];
-    memset(ev, 0, sizeof *ev);
-    size_t keep = event_keep(r, r->n_events);
-    size_t kept = data ? (len < keep ? (size_t)len : keep) : 0;
-    if (kept) {
-        ev->data = malloc(kept);
-        if (!ev->data) {
-            r->events_dropped++;
-            return;
-        }
-        memcpy(ev->data, data, kept);
-    }
-    ev->type = type;
-    ev->binary = type == EV_MESSAGE && binary;
-    ev->data_len = kept;
-    ev->len = len;
-    copy_tag(ev->tag, sizeof ev->tag, tag);
-    ev->at_ms = at_ms;
-    r->n_events++;
-}
-
-void result_add_wirelog(struct case_result *r, const struct wirelog_row *row)
-{
-    if (r->n_wirelog >= RESULT_WIRELOG_MAX) {
-        r->wirelog_dropped++;
-        return;
-    }
-    if (r->n_wirelog == r->cap_wirelog) {
-        size_t cap = r->cap_wirelog ? r->cap_wirelog * 2 : 64;
-        if (cap > RESULT_WIRELOG_MAX)
-            cap = RESULT_WIRELOG_MAX;
-        struct wirelog_row *rows = realloc(r->wirelog, cap * sizeof *rows);
-        if (!rows) {
-            r->wirelog_dropped++;
-            return;
-        }
-        r->wirelog = rows;
-        r->cap_wirelog = cap;
-    }
-    struct wirelog_row *w = &r->wirelog[r->n_wirelog++];
-    *w = *row;
-    /* The row is rendered later from these fields: keep them inside their arrays
-     * whatever the caller filled in. */
-    if (w->data_len > RESULT_WIRELOG_BYTES)
-        w->data_len = RESULT_WIRELOG_BYTES;
-    w->text[sizeof w->text - 1] = '\0';
-}
-
-void result_free(struct case_result *r)
-{
-    for (size_t i = 0; i < r->n_events; i++)
-        free(r->events[i].data);
-    free(r->events);
-    r->events = NULL;
-    r->n_events = r->cap_events = 0;
-    free(r->wirelog);
-    r->wirelog = NULL;
-    r->n_wirelog = r->cap_wirelog = 0;
-    free(r->http_request);
-    free(r->http_response);
-    r->http_request = r->http_response = NULL;
-    r->http_response_len = 0;
-    free(r->local_close_reason);
-    free(r->remote_close_reason);
-    r->local_close_reason = r->remote_close_reason = NULL;
-    r->local_close_reason_len = r->remote_close_reason_len = 0;
-}
-
 /* ------------------------------------------------------------ comparing events */
 
-static bool event_equal(const struct recorded_event *got, const struct event *want)
+/* Event i of the recording against event i of a list (bit = which list): timeouts by
+ * tag, messages and pongs by type, length and the comparison made as they arrived. */
+static bool event_equal(const struct recorded_event *got, const struct event *want, uint8_t bit)
 {
     if (got->type != want->type)
         return false;
@@ -199,20 +68,15 @@ static bool event_equal(const struct recorded_event *got, const struct event *wa
         return strncmp(got->tag, want->tag, sizeof got->tag) == 0;
     if (want->type == EV_MESSAGE && got->binary != want->binary)
         return false;
-    /* Full lengths first; then every byte, which needs every byte kept. event_keep
-     * guarantees that for an event of the expected length; a shortfall (the peer set a
-     * smaller bound itself) is a mismatch rather than a guess. */
-    if (got->len != want->payload.len || got->data_len != got->len)
-        return false;
-    return payload_equal(&want->payload, got->data, got->data_len);
+    return got->len == want->payload.len && (got->matches & bit);
 }
 
-static bool events_match(const struct case_result *r, const struct event_list *l)
+static bool events_match(const struct case_result *r, const struct event_list *l, uint8_t bit)
 {
     if (!l->present || r->events_dropped || r->n_events != l->n)
         return false;
     for (size_t i = 0; i < l->n; i++)
-        if (!event_equal(&r->events[i], &l->events[i]))
+        if (!event_equal(&r->events[i], &l->events[i], bit))
             return false;
     return true;
 }
@@ -240,11 +104,12 @@ bool judge_events_complete(const struct case_result *r)
         return size_decided(r);
     bool any = false;
     const struct event_list *lists[2] = {&d->ok, &d->non_strict};
+    const uint8_t bits[2] = {EVENT_MATCHES_OK, EVENT_MATCHES_NON_STRICT};
     for (size_t i = 0; i < 2; i++) {
         if (!lists[i]->present)
             continue;
         any = true;
-        if (!events_match(r, lists[i]))
+        if (!events_match(r, lists[i], bits[i]))
             return false;
     }
     return any; /* no list at all: nothing to be complete against, timers decide */
@@ -393,6 +258,9 @@ static void broken_events(struct case_result *r, const struct case_def *d)
         line_add(&l, "the case lists no expected events");
     line_add(&l, ", got ");
     line_received(&l, r);
+    if (r->late_messages)
+        line_add(&l, " (%llu more message%s after the kill timer, not counted)",
+                 (unsigned long long)r->late_messages, r->late_messages == 1 ? "" : "s");
 }
 
 /* For a NON-STRICT verdict: which OK list the server missed (fails under --strict). */
@@ -406,16 +274,16 @@ static void broken_non_strict(struct case_result *r, const struct case_def *d)
     line_received(&l, r);
 }
 
-static void broken_peer_error(struct case_result *r)
+static void broken_target_error(struct case_result *r)
 {
-    const char *section = ws_error_section(r->peer_error);
+    const char *section = ws_error_section(r->target_error);
     struct line l;
     line_init(&l, r->broken, sizeof r->broken);
-    line_add(&l, "server broke a rule: %s", ws_error_text(r->peer_error));
+    line_add(&l, "server broke a rule: %s", ws_error_text(r->target_error));
     if (section[0])
         line_add(&l, " (RFC 6455 %s)", section);
-    line_add(&l, ": %s at byte %llu", ws_error_name(r->peer_error),
-             (unsigned long long)r->peer_error_offset);
+    line_add(&l, ": %s at byte %llu", ws_error_name(r->target_error),
+             (unsigned long long)r->target_error_offset);
 }
 
 static void broken_handshake(struct case_result *r)
@@ -533,9 +401,9 @@ static enum close_rule_hit judge_close(struct case_result *r, const struct case_
 /* Event lists (catalogue 2.1): OK first, then NON-STRICT; exact equality. */
 static void judge_events(struct case_result *r, const struct case_def *d)
 {
-    if (events_match(r, &d->ok)) {
+    if (events_match(r, &d->ok, EVENT_MATCHES_OK)) {
         r->behavior = B_OK;
-    } else if (events_match(r, &d->non_strict)) {
+    } else if (events_match(r, &d->non_strict, EVENT_MATCHES_NON_STRICT)) {
         r->behavior = B_NON_STRICT;
         broken_non_strict(r, d);
     } else {
@@ -615,9 +483,9 @@ static void judge_informational(struct case_result *r, const struct case_def *d)
 {
     const char *text = "Actual events are undefined by the spec.";
     if (d->non_strict.present) {
-        if (events_match(r, &d->ok))
+        if (events_match(r, &d->ok, EVENT_MATCHES_OK))
             text = "Text message was processed before close.";
-        else if (events_match(r, &d->non_strict))
+        else if (events_match(r, &d->non_strict, EVENT_MATCHES_NON_STRICT))
             text = "Close was processed before text message could be returned.";
         else
             text = "Actual events differ from any expected.";
@@ -668,8 +536,8 @@ void judge_case(struct case_result *r)
         /* The close check above only supplied resultClose; both verdicts are
          * INFORMATIONAL whatever happened. A rule the server broke is still named. */
         judge_informational(r, d);
-        if (r->peer_error != WS_E_OK)
-            broken_peer_error(r);
+        if (r->target_error != WS_E_OK)
+            broken_target_error(r);
         return;
     }
 
@@ -679,17 +547,17 @@ void judge_case(struct case_result *r)
         r->behavior = B_FAILED;
         snprintf(r->result, sizeof r->result, "%s", r->result_close);
     }
-    if (r->peer_error != WS_E_OK) {
+    if (r->target_error != WS_E_OK) {
         /* The server broke a rule wsspec's receive path enforces and the peer failed the
          * connection: whatever the lists say, that is not a pass. */
         if (r->behavior != B_FAILED) {
-            const char *section = ws_error_section(r->peer_error);
+            const char *section = ws_error_section(r->target_error);
             snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s%s%s%s.",
-                     ws_error_text(r->peer_error), section[0] ? " (RFC 6455 " : "", section,
+                     ws_error_text(r->target_error), section[0] ? " (RFC 6455 " : "", section,
                      section[0] ? ")" : "");
         }
         r->behavior = B_FAILED;
-        broken_peer_error(r);
+        broken_target_error(r);
         return;
     }
 

@@ -633,18 +633,18 @@ static void write_rfc(struct jw *w, const struct case_def *d)
     jw_arr_end(w);
 }
 
-static void write_peer_error(struct jw *w, const struct case_result *r)
+static void write_target_error(struct jw *w, const struct case_result *r)
 {
-    jw_key(w, "peerError");
-    if (r->peer_error == WS_E_OK) {
+    jw_key(w, "targetError");
+    if (r->target_error == WS_E_OK) {
         jw_null(w);
         return;
     }
     jw_obj(w);
-    jw_kuint(w, "offset", r->peer_error_offset);
-    jw_kstr(w, "rule", ws_error_name(r->peer_error));
-    jw_kstr(w, "section", ws_error_section(r->peer_error));
-    jw_kstr(w, "text", ws_error_text(r->peer_error));
+    jw_kuint(w, "offset", r->target_error_offset);
+    jw_kstr(w, "rule", ws_error_name(r->target_error));
+    jw_kstr(w, "section", ws_error_section(r->target_error));
+    jw_kstr(w, "text", ws_error_text(r->target_error));
     jw_obj_end(w);
 }
 
@@ -819,6 +819,7 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
         jw_str(w, "?");
     jw_kstr(w, "id", case_id(r));
     jw_kbool(w, "isServer", false);
+    jw_kuint(w, "lateMessages", r->late_messages);
 
     jw_key(w, "latin1Fields");
     jw_row(w);
@@ -830,7 +831,10 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
     jw_kcode(w, "localCloseCode", r->local_close_code);
     jw_kbytes(w, "localCloseReason", r->local_close_reason, r->local_close_reason_len);
     jw_kstr(w, "note", note);
-    write_peer_error(w, r);
+    char pace[32];
+    snprintf(pace, sizeof pace, "%.6f", r->pace_s);
+    jw_key(w, "paceSeconds");
+    jw_lit(w, pace);
 
     jw_key(w, "received");
     jw_arr(w);
@@ -851,6 +855,7 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
     jw_kstr(w, "seed", seed);
     jw_kstr(w, "started", when);
+    write_target_error(w, r);
     jw_key(w, "trafficStats");
     jw_null(w);
     write_frame_stats(w, "txFrameStats", r->tx_frames);
@@ -1008,12 +1013,12 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
         jw_kint(w, "durationMs", round_ms(r->duration_ms));
         jw_kstr(w, "id", case_id(r));
         jw_kbool(w, "passed", judge_passed(r, run->strict));
-        write_peer_error(w, r);
         jw_kcode(w, "remoteCloseCode", r->remote_close_code);
         jw_kstr(w, "reportfile", file);
         jw_kstr(w, "result", r->result);
         jw_kstr(w, "resultClose", r->result_close);
         write_rfc(w, r->def);
+        write_target_error(w, r);
         jw_kstr(w, "title", r->def ? text_or_empty(r->def->title) : "");
         jw_obj_end(w);
     }

@@ -1,12 +1,16 @@
 /*
- * result.h - what happened in one case (recorded by the peer, peer.c) and the verdict
- * on it (judge.c), the one record every report is rendered from (report_json.c now;
- * HTML, JUnit and Markdown later).
+ * result.h - what happened in one case (recorded by the tester's script, script.c) and
+ * the verdict on it (judge.c), the one record every report is rendered from
+ * (report_json.c; HTML, JUnit and Markdown from the JSON).
  *
- * Memory is bounded per case whatever the target does: recorded payloads keep at most
- * RESULT_KEEP_BYTES each (the full length is kept), the wire log at most
- * RESULT_WIRELOG_MAX rows with at most RESULT_WIRELOG_BYTES bytes of data each, the
- * handshake texts at most their header-block bound.
+ * Memory is bounded per case whatever the target does, and small, because the results
+ * of every case are kept until the reports are written: messages are compared with
+ * what the case expects as they stream in (script.c), so a recorded event keeps only
+ * the first RESULT_KEEP_BYTES of its payload (for reports) and whether it matched; at
+ * most RESULT_EVENTS_MAX events; the wire log keeps its first RESULT_WIRELOG_HEAD and
+ * last RESULT_WIRELOG_TAIL rows with at most RESULT_WIRELOG_BYTES of data each; the
+ * handshake texts at most their header-block bound. About 100 KiB per case at worst.
+ * The recorders are in result.c.
  */
 #ifndef RESULT_H
 #define RESULT_H
@@ -14,25 +18,33 @@
 #include "case.h"
 #include "ws_core.h"
 
-/* A recorded message/pong keeps at most max(RESULT_KEEP_BYTES, the largest payload the
- * case expects) bytes: a bound set by the case file, never by the target. A longer
- * message cannot equal any expected payload, so comparisons stay exact. */
-#define RESULT_KEEP_BYTES 1024
-/* More events than this are counted, not kept: no expectation lists this many, so the
- * verdict is already decided (FAILED), and a target flooding pongs gains nothing. */
-#define RESULT_EVENTS_MAX 1000
+/* What a recorded message or pong keeps of its payload, for reports: the comparison
+ * with the expected payload is made on every byte as it arrives, not on these. */
+#define RESULT_KEEP_BYTES 256
+/* More events than this are counted, not kept: no expectation lists more than ten, so
+ * the verdict is already decided (FAILED), and a target flooding pongs gains nothing. */
+#define RESULT_EVENTS_MAX 100
 /* Autobahn shows the first 64 bytes of every frame and octet run; so do we. */
 #define RESULT_WIRELOG_BYTES 64
 /* A hostile target can send millions of tiny frames: the log keeps the first rows and
- * counts the rest (9.x logs are large; their rows are not needed to judge). */
-#define RESULT_WIRELOG_MAX 2000
+ * the last ones (how the case ended) and counts those between (9.x logs are large;
+ * their rows are not needed to judge). */
+#define RESULT_WIRELOG_HEAD 300
+#define RESULT_WIRELOG_TAIL 100
+#define RESULT_WIRELOG_MAX (RESULT_WIRELOG_HEAD + RESULT_WIRELOG_TAIL)
+
+/* Bits of recorded_event.matches: the event's payload (every byte and the length)
+ * equals the payload at the same index of the case's OK / NON-STRICT list. */
+#define EVENT_MATCHES_OK 1u
+#define EVENT_MATCHES_NON_STRICT 2u
 
 struct recorded_event {
     enum event_type type;
     bool binary;
-    uint8_t *data;   /* first min(len, keep) bytes, owned */
-    size_t data_len; /* how many bytes data holds (the keep bound can differ per event) */
+    uint8_t *data;   /* first min(len, RESULT_KEEP_BYTES) bytes, owned */
+    size_t data_len; /* how many bytes data holds */
     uint64_t len;    /* full length */
+    uint8_t matches; /* EVENT_MATCHES_* */
     char tag[16];
     double at_ms; /* since the case started */
 };
@@ -102,7 +114,10 @@ struct case_result {
     struct recorded_event *events;
     size_t n_events, cap_events;
     uint64_t events_dropped; /* beyond RESULT_EVENTS_MAX */
-    size_t keep_bytes;       /* per-event payload bound, set by the peer from the case */
+    /* messages that arrived after wsspec's kill timer had failed the connection: not
+     * events (Autobahn stops counting them then; pongs still count) */
+    uint64_t late_messages;
+    double pace_s; /* the pass of wsspec's writer for this connection (sendq.h) */
 
     /* JUDGE_SIZE: messages received (type and length only) */
     uint32_t size_seen;
@@ -120,15 +135,17 @@ struct case_result {
     uint8_t *local_close_reason, *remote_close_reason; /* owned, may be NULL */
     size_t local_close_reason_len, remote_close_reason_len;
 
-    /* the rule the server broke, as seen by wsspec's strict receive path (the peer then
+    /* the rule the target broke, as seen by wsspec's strict receive path (wsspec then
      * failed the connection); WS_E_OK when none */
-    enum ws_error peer_error;
-    uint64_t peer_error_offset;
+    enum ws_error target_error;
+    uint64_t target_error_offset;
 
-    /* wire log and statistics */
+    /* wire log and statistics: rows [0, HEAD) are the first ones, the rest a ring of
+     * the last ones until result_wirelog_seal puts them in order */
     struct wirelog_row *wirelog;
     size_t n_wirelog, cap_wirelog;
-    uint64_t wirelog_dropped; /* rows beyond RESULT_WIRELOG_MAX */
+    uint64_t wirelog_total;   /* rows ever added */
+    uint64_t wirelog_dropped; /* rows between the head and the tail, not kept */
     uint64_t rx_frames[16], tx_frames[16]; /* by opcode */
     uint64_t rx_octets, tx_octets;
 
@@ -141,11 +158,23 @@ struct case_result {
     char broken[256];
 };
 
-/* Append helpers for the peer (bounded as described above; they never fail a case:
- * past the bounds they drop and count). */
+/* Recorders (result.c), bounded as described above; they never fail a case: past the
+ * bounds they drop and count. */
+
+/* An event whose whole payload is data[0..len) (pongs, timeouts, tests): the matches
+ * are computed here against the case's lists. */
 void result_add_event(struct case_result *r, enum event_type type, bool binary,
                       const uint8_t *data, uint64_t len, const char *tag, double at_ms);
-void result_add_wirelog(struct case_result *r, const struct wirelog_row *row);
+/* A message compared while it streamed in: head = its first head_len bytes (kept up
+ * to RESULT_KEEP_BYTES), len its full length, matches what the comparison found. */
+void result_add_streamed(struct case_result *r, bool binary, const uint8_t *head,
+                         size_t head_len, uint64_t len, uint8_t matches, double at_ms);
+/* Add a row; returns a handle for result_wirelog_row. */
+uint64_t result_add_wirelog(struct case_result *r, const struct wirelog_row *row);
+/* The row added with handle h, or NULL when it is no longer kept. */
+struct wirelog_row *result_wirelog_row(struct case_result *r, uint64_t h);
+/* Put the kept tail rows in order: once, when the case ends; handles are void after. */
+void result_wirelog_seal(struct case_result *r);
 void result_free(struct case_result *r);
 
 /* Judge a finished case: fills behavior, behavior_close, result, result_close, broken

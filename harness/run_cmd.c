@@ -1,6 +1,6 @@
 /*
  * run_cmd.c - `wsspec run URL...`: load the catalogue, select cases, probe each target,
- * run the peer, print a block for every failing case (h2spec style: the requirement,
+ * run the tester, print a block for every failing case (h2spec style: the requirement,
  * expected next to actual, the command that replays just that case), write the
  * reports, and exit 0 (all passed), 1 (a case failed) or 2 (usage, unreachable
  * target, broken case files, interrupted).
@@ -12,7 +12,7 @@
 #include "case.h"
 #include "case_lint.h"
 #include "config.h"
-#include "peer.h"
+#include "tester.h"
 #include "report_json.h"
 #include "report_render.h"
 #include "result.h"
@@ -226,10 +226,10 @@ static void on_case_done(void *ud, const struct case_result *r)
 
 /* The TLS client context for every wss:// target of the run; false after printing
  * why it cannot be made. */
-static bool run_tls_setup(const struct peer_tls_options *o, struct peer_tls **tls)
+static bool run_tls_setup(const struct transport_tls_options *o, struct transport_tls **tls)
 {
     char err[512];
-    *tls = peer_tls_new(o, err, sizeof err);
+    *tls = transport_tls_new(o, err, sizeof err);
     if (!*tls) {
         fprintf(stderr, "wsspec run: %s\n", err);
         return false;
@@ -240,7 +240,7 @@ static bool run_tls_setup(const struct peer_tls_options *o, struct peer_tls **tl
     return true;
 }
 
-/* Cases at once by default: the CPU cores, but at least 4. The peer is one event loop
+/* Cases at once by default: the CPU cores, but at least 4. The tester is one event loop
  * and a case spends most of its time waiting on the network (5.19, 5.20 and 6.4.x wait
  * a second each), so concurrency is not bounded by cores: on a 2-core machine -j 2
  * takes twice as long as -j 4 for the same CPU work. */
@@ -263,8 +263,8 @@ int run_main(int argc, char **argv)
     unsigned jobs = default_jobs();
     double scale = 1.0;
     bool strict = false, quiet = false, seed_given = false;
-    struct peer_tls_options tls_opt = {0};
-    struct peer_tls *tls = NULL; /* made when a TLS option is given or a wss:// target */
+    struct transport_tls_options tls_opt = {0};
+    struct transport_tls *tls = NULL; /* made when a TLS option is given or a wss:// target */
     unsigned formats = REPORT_ALL;
     uint64_t seed = 0;
 
@@ -409,7 +409,7 @@ int run_main(int argc, char **argv)
         fprintf(stderr, "wsspec run: --fail-on regression without --baseline: every failing "
                         "case counts\n");
     }
-    /* The peer runs one large case after another (section 9 sends and receives up to
+    /* The tester runs one large case after another (section 9 sends and receives up to
      * 16 MiB). Keeping freed blocks in the heap instead of returning them to the kernel
      * lets the next case reuse warm pages rather than fault in fresh ones, which
      * dominated the time of those cases. Peak memory is unchanged: the same bound. */
@@ -482,7 +482,7 @@ int run_main(int argc, char **argv)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (size_t u = 0; u < n_urls && !run_stop; u++) {
-        struct peer_target t;
+        struct target t;
         char err[512], agent[128];
         /* the config's settings for this server; the command line's win */
         const struct config_server *cs = from_config ? &cfg.servers[u] : NULL;
@@ -494,7 +494,7 @@ int run_main(int argc, char **argv)
             t_protocols = (const char *const *)cs->protocols;
             t_n_protocols = cs->n_protocols;
         }
-        if (peer_target_parse(urls[u], &t, err, sizeof err) != 0) {
+        if (target_parse(urls[u], &t, err, sizeof err) != 0) {
             fprintf(stderr, "wsspec run: %s\n", err);
             rc = 2;
             goto out;
@@ -504,7 +504,12 @@ int run_main(int argc, char **argv)
             goto out;
         }
         t.tls = tls;
-        if (peer_probe(&t, 5.0 * tscale, agent, sizeof agent, err, sizeof err) != 0) {
+        struct tester_options o = {.jobs = jobs, .timeout_scale = tscale, .seed = seed,
+                                   .origin = t_origin, .protocols = t_protocols,
+                                   .n_protocols = t_n_protocols, .headers = headers,
+                                   .n_headers = n_headers, .on_done = on_case_done,
+                                   .stop = &run_stop};
+        if (tester_probe(&t, &o, 5.0 * tscale, agent, sizeof agent, err, sizeof err) != 0) {
             fprintf(stderr, "wsspec run: target unreachable: %s\n", err);
             rc = 2;
             goto out;
@@ -524,16 +529,20 @@ int run_main(int argc, char **argv)
         struct run_state st = {.url = urls[u], .seed = seed, .strict = strict, .quiet = quiet,
                                .tty = tty, .total = n_t, .done_flags = flags + u * n,
                                .results = all + u * n};
-        struct peer_options o = {.jobs = jobs, .timeout_scale = tscale, .seed = seed,
-                                 .origin = t_origin, .protocols = t_protocols,
-                                 .n_protocols = t_n_protocols, .headers = headers,
-                                 .n_headers = n_headers, .agent = agent, .on_done = on_case_done,
-                                 .ud = &st, .stop = &run_stop};
+        o.agent = agent;
+        o.ud = &st;
         if (!quiet)
             printf("target %s (agent \"%s\")\n", urls[u], agent);
         if (!quiet && n_t < n)
             printf("  %zu of %zu cases left out by exclude-agent-cases\n", n - n_t, n);
-        peer_run(&t, &cat, tidx, n_t, &o, all + u * n);
+        size_t ran = 0;
+        if (tester_run(&t, &cat, tidx, n_t, &o, all + u * n, &ran, err, sizeof err) != 0) {
+            if (tty && !quiet)
+                printf("\r\033[K");
+            fprintf(stderr, "wsspec run: %s\n", err);
+            rc = 2;
+            goto out;
+        }
         if (tty && !quiet)
             printf("\r\033[K");
         total_failed += st.failed;
@@ -604,7 +613,7 @@ int run_main(int argc, char **argv)
         rc = total_failed ? 1 : 0;
     }
 out:
-    peer_tls_free(tls);
+    transport_tls_free(tls);
     baseline_diff_free(&diff);
     baseline_run_free(&new_run);
     baseline_run_free(&old_run);

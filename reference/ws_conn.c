@@ -96,6 +96,8 @@ static enum ws_error queue_frame(struct ws_conn *c, const struct ws_frame_spec *
             ws_mask(p + hlen, len, s->mask_key, 0);
     }
     c->out.len += hlen + len;
+    if (c->cfg.cb.on_frame_sent)
+        c->cfg.cb.on_frame_sent(c, s, payload, len, c->cfg.user);
     return WS_E_OK;
 }
 
@@ -398,6 +400,19 @@ static enum ws_error handshake_recv(struct ws_conn *c, const uint8_t *in, size_t
 
 /* ---------------------------------------------------------------- frames */
 
+/* The Pong for the Ping in c->ctl: queued at once, or - while the output is backed up
+ * past WS_CONN_PONG_BACKLOG - owed, replacing any Pong owed before (5.5.3, see the
+ * header), and queued by ws_conn_sent once the output has drained. */
+static enum ws_error answer_ping(struct ws_conn *c)
+{
+    if (c->out.len < WS_CONN_PONG_BACKLOG)
+        return queue_own_frame(c, WS_OP_PONG, c->ctl, c->ctl_len);
+    memcpy(c->pong, c->ctl, c->ctl_len);
+    c->pong_len = c->ctl_len;
+    c->pong_owed = true;
+    return WS_E_OK;
+}
+
 static void deliver_control(struct ws_conn *c, uint8_t opcode, const struct ws_frame_header *h)
 {
     const struct ws_conn_callbacks *cb = &c->cfg.cb;
@@ -407,7 +422,7 @@ static void deliver_control(struct ws_conn *c, uint8_t opcode, const struct ws_f
          * sent in response to a Ping frame must have identical "Application data"".
          * (Not after our own Close either: we said we are done.) */
         if (!c->cfg.no_auto_pong && !c->close.sent && !c->close.received) {
-            enum ws_error e = queue_own_frame(c, WS_OP_PONG, c->ctl, c->ctl_len);
+            enum ws_error e = answer_ping(c);
             if (e) {
                 conn_fail(c, e, h->frame_offset, false);
                 return;
@@ -440,8 +455,10 @@ static void deliver_control(struct ws_conn *c, uint8_t opcode, const struct ws_f
     /* 5.5.1: "If an endpoint receives a Close frame and did not previously send a
      * Close frame, the endpoint MUST send a Close frame in response. (When sending a
      * Close frame in response, the endpoint typically echos the status code it
-     * received.)" An empty Close is answered with an empty Close. */
-    send_close(c, code, NULL, 0);
+     * received.)" An empty Close is answered with an empty Close - unless the tester
+     * asked for a fixed reply code. */
+    uint16_t reply = c->cfg.tester.close_reply_code;
+    send_close(c, reply ? reply : code, NULL, 0);
     update_closed(c);
     /* 5.5.1: "After both sending and receiving a Close message, an endpoint considers
      * the WebSocket connection closed and MUST close the underlying TCP connection." */
@@ -482,12 +499,14 @@ static void on_header(struct ws_conn *c, const struct ws_frame_header *h)
         }
         c->msg_opcode = h->opcode;
         c->msg.off = c->msg.len = 0;
+        c->msg_total = 0;
         ws_utf8_init(&c->utf8);
     }
     /* 10.4: "implementations will likely have implementation- and/or platform-specific
      * limitations regarding the frame size or total message size" - decided from the
      * header, before a single payload byte is buffered; answered with 1009 (7.4.1). */
-    if (h->payload_len > c->cfg.max_message - c->msg.len) {
+    uint64_t have = c->cfg.tester.stream_messages ? c->msg_total : c->msg.len;
+    if (h->payload_len > c->cfg.max_message - have) {
         conn_fail(c, WS_E_MESSAGE_TOO_BIG, h->frame_offset, false);
         return;
     }
@@ -518,6 +537,13 @@ static void on_payload(struct ws_conn *c, const struct ws_frame_event *ev)
             return;
         }
     }
+    if (c->cfg.tester.stream_messages) {
+        c->msg_total += ev->len;
+        if (c->cfg.cb.on_message_data)
+            c->cfg.cb.on_message_data(c, (enum ws_opcode)c->msg_opcode, ev->data, ev->len,
+                                      c->msg_total - ev->len, c->cfg.user);
+        return;
+    }
     enum ws_error e = buf_reserve(&c->cfg.alloc, &c->msg, ev->len, (size_t)c->cfg.max_message);
     if (e) {
         conn_fail(c, e == WS_E_NOMEM ? e : WS_E_MESSAGE_TOO_BIG, h->frame_offset, false);
@@ -546,6 +572,11 @@ static void on_end(struct ws_conn *c, const struct ws_frame_header *h)
     }
     uint8_t op = c->msg_opcode;
     c->msg_opcode = 0;
+    if (c->cfg.tester.stream_messages) {
+        if (c->cfg.cb.on_message)
+            c->cfg.cb.on_message(c, (enum ws_opcode)op, NULL, (size_t)c->msg_total, c->cfg.user);
+        return;
+    }
     if (c->cfg.cb.on_message)
         c->cfg.cb.on_message(c, (enum ws_opcode)op, c->msg.data ? c->msg.data + c->msg.off : NULL,
                              c->msg.len, c->cfg.user);
@@ -647,6 +678,13 @@ void ws_conn_sent(struct ws_conn *c, size_t n)
     c->out.len -= n;
     if (c->out.len == 0)
         buf_clear(&c->cfg.alloc, &c->out);
+    /* the Pong owed during a backlog (answer_ping), unless a Close went either way */
+    if (c->pong_owed && c->out.len < WS_CONN_PONG_BACKLOG) {
+        c->pong_owed = false;
+        if (!c->close.sent && !c->close.received &&
+            queue_own_frame(c, WS_OP_PONG, c->pong, c->pong_len) != WS_E_OK)
+            conn_fail(c, WS_E_NOMEM, c->recv_offset, false);
+    }
 }
 
 enum ws_error ws_conn_send(struct ws_conn *c, enum ws_opcode op, const uint8_t *data, size_t len)

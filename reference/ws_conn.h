@@ -37,6 +37,13 @@
 
 /* Default largest message: 64 MiB - four times Autobahn's largest case (9.x, 16 MiB). */
 #define WS_CONN_DEFAULT_MAX_MESSAGE (64u * 1024 * 1024)
+/* Pongs are queued one per Ping while less than this much output waits to be written;
+ * beyond it, a peer that floods Pings without reading gets one Pong for the most recent
+ * Ping once the output drains (5.5.3: "If an endpoint receives a Ping frame and has not
+ * yet sent Pong frame(s) in response to previous Ping frame(s), the endpoint MAY elect
+ * to send a Pong frame for only the most recently processed Ping frame."). So a Ping
+ * flood costs at most this much plus one Pong. */
+#define WS_CONN_PONG_BACKLOG (64u * 1024)
 
 enum ws_conn_state { WS_CONNECTING = 0, WS_OPEN, WS_CLOSING, WS_CLOSED };
 
@@ -64,6 +71,34 @@ struct ws_conn_callbacks {
      * offset is its position within that frame's payload. */
     void (*on_frame_data)(struct ws_conn *c, const struct ws_frame_header *h,
                           const uint8_t *data, size_t len, uint64_t offset, void *user);
+    /* Every frame this connection itself queues (Pongs, Close frames, frames given to
+     * ws_conn_send*), as specified and with its unmasked payload: the tester logs them
+     * from here instead of decoding its own output again. */
+    void (*on_frame_sent)(struct ws_conn *c, const struct ws_frame_spec *s, const uint8_t *payload,
+                          size_t len, void *user);
+    /* Tester option stream_messages only: the next slice of the data message being
+     * received, as it arrives (text already checked up to its last byte); offset = its
+     * position in the message. The message's end is then on_message with data NULL. */
+    void (*on_message_data)(struct ws_conn *c, enum ws_opcode op, const uint8_t *data,
+                            size_t len, uint64_t offset, void *user);
+};
+
+/* ------------------------------------------------------------------------------------
+ * The tester's lenient options. An endpoint (wsspec echo, a library user) leaves this
+ * struct zero and gets the strict behaviour the rest of this header describes. The
+ * tester (harness/) sets them to behave like the Autobahn client it mirrors and to stay
+ * within a fixed memory budget whatever the target sends. Nothing else in the API is
+ * lenient; ws_conn_send_frame / ws_conn_send_raw / ws_conn_close_payload (below) are
+ * the tester's way to send what an endpoint never would.
+ */
+struct ws_conn_tester_options {
+    /* Deliver data messages as they arrive (on_message_data) instead of reassembling
+     * them: the connection then holds no message buffer at all, and max_message only
+     * bounds the length counted. */
+    bool stream_messages;
+    /* Answer the peer's Close with this status code instead of echoing its code
+     * (Autobahn's client replies 1000); 0 = echo, as 5.5.1 suggests. */
+    uint16_t close_reply_code;
 };
 
 struct ws_conn_config {
@@ -84,6 +119,7 @@ struct ws_conn_config {
     struct ws_conn_callbacks cb;
     void *user;
     struct ws_allocator alloc;
+    struct ws_conn_tester_options tester; /* zero for an endpoint */
 };
 
 /* What happened to the closing handshake; flags in Autobahn's sense. */
@@ -113,6 +149,11 @@ struct ws_conn {
     struct ws_utf8 utf8;
     uint8_t ctl[WS_CONTROL_MAX]; /* current control frame's payload */
     size_t ctl_len;
+    uint64_t msg_total; /* bytes of the message in progress (stream_messages) */
+    /* The Pong owed while the output is backed up (see WS_CONN_PONG_BACKLOG) */
+    uint8_t pong[WS_CONTROL_MAX];
+    size_t pong_len;
+    bool pong_owed;
     bool skip_frame;   /* drop the current frame's payload (after failing) */
     struct ws_close_status close;
     enum ws_error error;

@@ -3,7 +3,7 @@
  * wsspec implements it (catalogue section 2): the event-list comparison (OK, then
  * NON-STRICT, exact equality), each close-check rule and their order, the overrides
  * (wrong-closer-fatal, wrong-code-fails, handshake never completed, informational,
- * peer_error), `expect size` judging with Autobahn's texts, the auto-close test, the
+ * target_error), `expect size` judging with Autobahn's texts, the auto-close test, the
  * pass rule with and without --strict, and the memory bounds of the recorders.
  *
  * Cases are built by hand here (struct case_def), independent of the case-file parser.
@@ -348,7 +348,7 @@ static void test_events_timeout_tags(void **state)
     def_free(&d);
 }
 
-/* A 64 KiB echo must be compared whole even though the default keep bound is 1 KiB. */
+/* A 64 KiB echo is compared whole, though only its head is kept for reports. */
 static void test_events_large_payload(void **state)
 {
     (void)state;
@@ -363,7 +363,8 @@ static void test_events_large_payload(void **state)
 
     res_me_clean(&r, &d);
     result_add_event(&r, EV_MESSAGE, false, big, n, NULL, 0);
-    assert_int_equal(r.events[0].data_len, n);
+    assert_int_equal(r.events[0].data_len, RESULT_KEEP_BYTES);
+    assert_int_equal(r.events[0].matches, EVENT_MATCHES_OK);
     judge_case(&r);
     assert_int_equal(r.behavior, B_OK);
     result_free(&r);
@@ -384,17 +385,23 @@ static void test_events_large_payload(void **state)
     assert_int_equal(r.behavior, B_FAILED);
     result_free(&r);
 
-    /* a peer-set bound smaller than the payload: never guessed equal */
+    /* recorded without the case's lists, nothing was compared: never taken as equal */
     res_me_clean(&r, &d);
     payload_free(&d.ok.events[0].payload);
     d.ok.events[0].payload = pl_rep("*", 1, 10);
-    r.keep_bytes = 4;
-    r.def = NULL; /* recorded without the case: only the peer's bound applies */
+    r.def = NULL;
     result_add_event(&r, EV_MESSAGE, false, big, 10, NULL, 0);
     r.def = &d;
-    assert_int_equal(r.events[0].data_len, 4);
+    assert_int_equal(r.events[0].matches, 0);
     judge_case(&r);
     assert_int_equal(r.behavior, B_FAILED);
+    result_free(&r);
+    /* the same bytes recorded with the case: equal */
+    res_me_clean(&r, &d);
+    result_add_event(&r, EV_MESSAGE, false, big, 10, NULL, 0);
+    assert_int_equal(r.events[0].matches, EVENT_MATCHES_OK);
+    judge_case(&r);
+    assert_int_equal(r.behavior, B_OK);
     result_free(&r);
     free(big);
     def_free(&d);
@@ -753,8 +760,8 @@ static void test_informational_7_13(void **state)
     /* a broken rule is named but does not turn an informational case into a verdict */
     res_me_clean(&r, &d);
     r.remote_close_code = -1;
-    r.peer_error = WS_E_CLOSE_CODE_INVALID;
-    r.peer_error_offset = 7;
+    r.target_error = WS_E_CLOSE_CODE_INVALID;
+    r.target_error_offset = 7;
     judge_case(&r);
     assert_int_equal(r.behavior, B_INFORMATIONAL);
     assert_string_equal(r.broken, "server broke a rule: close code not allowed on the wire "
@@ -763,8 +770,8 @@ static void test_informational_7_13(void **state)
     def_free(&d);
 }
 
-/* peer_error: the strict receive path failed the connection; never a pass. */
-static void test_peer_error_forces_failed(void **state)
+/* target_error: the strict receive path failed the connection; never a pass. */
+static void test_target_error_forces_failed(void **state)
 {
     (void)state;
     struct case_def d;
@@ -774,8 +781,8 @@ static void test_peer_error_forces_failed(void **state)
     /* the echo matched, but it came in a masked frame */
     res_me_clean(&r, &d);
     add_text(&r, "Hello");
-    r.peer_error = WS_E_MASK_UNEXPECTED;
-    r.peer_error_offset = 1234;
+    r.target_error = WS_E_MASK_UNEXPECTED;
+    r.target_error_offset = 1234;
     judge_case(&r);
     assert_int_equal(r.behavior, B_FAILED);
     assert_string_equal(r.result, "The server broke a protocol rule: server-to-client frame is "
@@ -787,7 +794,7 @@ static void test_peer_error_forces_failed(void **state)
 
     /* events already differ: Autobahn's result text stays, broken names the rule */
     res_me_clean(&r, &d);
-    r.peer_error = WS_E_RSV_NOT_NEGOTIATED;
+    r.target_error = WS_E_RSV_NOT_NEGOTIATED;
     judge_case(&r);
     assert_int_equal(r.behavior, B_FAILED);
     assert_string_equal(r.result, "Actual events differ from any expected.");
@@ -800,7 +807,7 @@ static void test_peer_error_forces_failed(void **state)
     list_set(&d.ok, 0);
     res_me_clean(&r, &d);
     r.failed_by_me = true;
-    r.peer_error = WS_E_CONTROL_TOO_LONG;
+    r.target_error = WS_E_CONTROL_TOO_LONG;
     judge_case(&r);
     assert_int_equal(r.behavior, B_FAILED);
     assert_int_equal(r.behavior_close, BC_FAILED);
@@ -893,7 +900,7 @@ static void test_size_single(void **state)
     /* a broken rule fails even a size case whose echo arrived */
     res_me_clean(&r, &d);
     r.size_seen = 1;
-    r.peer_error = WS_E_LENGTH_NOT_MINIMAL;
+    r.target_error = WS_E_LENGTH_NOT_MINIMAL;
     judge_case(&r);
     assert_int_equal(r.behavior, B_FAILED);
     assert_non_null(strstr(r.broken, "LENGTH_NOT_MINIMAL"));
@@ -1044,9 +1051,9 @@ static void test_event_flood_bounded(void **state)
     assert_int_equal(r.n_events, RESULT_EVENTS_MAX);
     assert_true(r.cap_events <= RESULT_EVENTS_MAX);
     assert_int_equal(r.events_dropped, 5000 - RESULT_EVENTS_MAX);
-    /* index 0 keeps what the case expects there, every other one the default bound */
-    assert_int_equal(r.events[0].data_len, 5000);
-    for (size_t i = 1; i < r.n_events; i++) {
+    /* every event keeps the same short head; index 0 was compared with the case */
+    assert_int_equal(r.events[0].matches, 0); /* 100000 bytes, 5000 expected */
+    for (size_t i = 0; i < r.n_events; i++) {
         assert_int_equal(r.events[i].data_len, RESULT_KEEP_BYTES);
         assert_int_equal(r.events[i].len, big);
     }
@@ -1060,12 +1067,11 @@ static void test_event_flood_bounded(void **state)
     result_free(&r); /* twice is harmless */
     assert_null(r.events);
 
-    /* the peer's own bound is honoured */
+    /* a short payload is kept whole; an overlong tag is cut */
     res_me_clean(&r, &d);
-    r.keep_bytes = 10;
     r.def = NULL;
     result_add_event(&r, EV_MESSAGE, false, p, 20, "a-tag-longer-than-sixteen", 0);
-    assert_int_equal(r.events[0].data_len, 10);
+    assert_int_equal(r.events[0].data_len, 20);
     assert_int_equal(strlen(r.events[0].tag), sizeof r.events[0].tag - 1);
     result_free(&r);
     free(p);
@@ -1137,7 +1143,7 @@ int main(void)
         cmocka_unit_test(test_handshake_never_completed),
         cmocka_unit_test(test_informational_7_1_6),
         cmocka_unit_test(test_informational_7_13),
-        cmocka_unit_test(test_peer_error_forces_failed),
+        cmocka_unit_test(test_target_error_forces_failed),
         cmocka_unit_test(test_size_single),
         cmocka_unit_test(test_size_roundtrips),
         cmocka_unit_test(test_events_complete),

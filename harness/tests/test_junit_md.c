@@ -91,7 +91,7 @@ static json_t *mk_case(const char *agent, const char *id, const char *title, con
                   "durationMs", ms, "result",
                   passed ? "Actual events match at least one expected."
                          : "Actual events differ from any expected.",
-                  "resultClose", "Connection was properly closed", "remoteCloseCode", "peerError");
+                  "resultClose", "Connection was properly closed", "remoteCloseCode", "targetError");
     assert_non_null(c);
     json_object_set_new(c, "broken",
                         broken ? json_stringn_nocheck(broken, strlen(broken)) : json_null());

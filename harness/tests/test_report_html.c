@@ -143,7 +143,7 @@ static json_t *result_json(const char *agent, const char *id, const char *behavi
         "{s:s,s:s,s:s,s:s?,s:i,s:s,s:b,s:n,s:i,s:s,s:s,s:s,s:[{s:s,s:s,s:s}],s:s}", "agent", agent,
         "behavior", behavior, "behaviorClose", passed ? "OK" : "FAILED", "broken",
         passed ? NULL : "server did not fail the connection: </script><b>", "durationMs", 3, "id",
-        id, "passed", passed, "peerError", "remoteCloseCode", 1000, "reportfile", file, "result",
+        id, "passed", passed, "targetError", "remoteCloseCode", 1000, "reportfile", file, "result",
         "Actual events match at least one expected.", "resultClose",
         "Connection was properly closed", "rfc", "level", "MUST", "section", "8.1", "sentence",
         "that endpoint MUST _Fail the WebSocket Connection_.", "title", "Send <i>text</i>");

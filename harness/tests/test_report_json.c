@@ -211,8 +211,8 @@ static void fixture_build(struct fixture *f)
     r->remote_close_reason_len = sizeof bad_reason;
     r->local_close_reason = dup_bytes("Going Away", 10);
     r->local_close_reason_len = 10;
-    r->peer_error = WS_E_MASK_UNEXPECTED;
-    r->peer_error_offset = 99;
+    r->target_error = WS_E_MASK_UNEXPECTED;
+    r->target_error_offset = 99;
     r->was_not_clean_reason = "peer dropped the TCP connection without previous WebSocket "
                               "closing handshake";
     uint8_t longtext[81];
@@ -553,11 +553,12 @@ static const char *const case_keys[] = {
     "httpResponse",
     "id",
     "isServer",
+    "lateMessages",
     "latin1Fields",
     "localCloseCode",
     "localCloseReason",
     "note",
-    "peerError",
+    "paceSeconds",
     "received",
     "remoteCloseCode",
     "remoteCloseReason",
@@ -570,6 +571,7 @@ static const char *const case_keys[] = {
     "rxOctetStats",
     "seed",
     "started",
+    "targetError",
     "trafficStats",
     "txFrameStats",
     "txOctetStats",
@@ -607,7 +609,7 @@ static void test_case_file_values(void **state)
     assert_string_equal(jstr(c, "remoteCloseReason"), "bye");
     assert_true(json_is_null(json_object_get(c, "localCloseReason")));
     assert_true(json_is_null(json_object_get(c, "note")));
-    assert_true(json_is_null(json_object_get(c, "peerError")));
+    assert_true(json_is_null(json_object_get(c, "targetError")));
     assert_true(json_is_null(json_object_get(c, "trafficStats")));
     assert_true(json_is_null(json_object_get(c, "wasNotCleanReason")));
     assert_true(json_is_false(json_object_get(c, "isServer")));
@@ -736,7 +738,7 @@ static void test_escaping_round_trip(void **state)
     memcpy(want + k, " ...", 5);
     assert_string_equal(json_string_value(json_array_get(ev, 1)), want);
 
-    json_t *pe = json_object_get(c, "peerError");
+    json_t *pe = json_object_get(c, "targetError");
     assert_string_equal(jstr(pe, "rule"), "MASK_UNEXPECTED");
     assert_string_equal(jstr(pe, "section"), "5.1");
     assert_string_equal(jstr(pe, "text"), "server-to-client frame is masked");
@@ -835,7 +837,7 @@ static void test_wsspec_json(void **state)
     static const char *const order[] = {"1.1.1", "2.1", "9.1.1", "10.1.1", "2.1", "1.1.1"};
     static const char *const ckeys[] = {
         "agent",     "behavior",        "behaviorClose", "broken", "durationMs",  "id",  "passed",
-        "peerError", "remoteCloseCode", "reportfile",    "result", "resultClose", "rfc", "title"};
+        "remoteCloseCode", "reportfile", "result", "resultClose", "rfc", "targetError", "title"};
     for (size_t i = 0; i < 6; i++) {
         json_t *c = json_array_get(cases, i);
         assert_keys(c, ckeys, sizeof ckeys / sizeof ckeys[0]);
@@ -843,7 +845,7 @@ static void test_wsspec_json(void **state)
     }
     json_t *c = json_array_get(cases, 3);
     assert_true(json_is_false(json_object_get(c, "passed")));
-    assert_string_equal(jstr(json_object_get(c, "peerError"), "rule"), "MASK_UNEXPECTED");
+    assert_string_equal(jstr(json_object_get(c, "targetError"), "rule"), "MASK_UNEXPECTED");
     assert_string_equal(jstr(c, "reportfile"), "test_agent_1_0_case_10_1_1.json");
     assert_string_equal(jstr(c, "title"), "Send text <b>message</b> & \"quotes\".");
     c = json_array_get(cases, 5);

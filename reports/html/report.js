@@ -642,9 +642,9 @@
             el('span', {className: 'muted'}, ' ' + ms(r.durationMs) + (d.started ? ' @ ' + d.started : ''))));
         if (r.broken)
             block.appendChild(el('div', {className: 'broken'}, el('b', null, 'Broken: '), r.broken));
-        if (r.peerError && typeof r.peerError === 'object' && String(r.broken || '').indexOf(String(r.peerError.rule)) < 0)
+        if (r.targetError && typeof r.targetError === 'object' && String(r.broken || '').indexOf(String(r.targetError.rule)) < 0)
             block.appendChild(el('div', {className: 'broken'}, el('b', null, 'Rule broken by the server: '),
-                r.peerError.text + ' (RFC 6455 ' + r.peerError.section + ', ' + r.peerError.rule + ') at byte ' + r.peerError.offset));
+                r.targetError.text + ' (RFC 6455 ' + r.targetError.section + ', ' + r.targetError.rule + ') at byte ' + r.targetError.offset));
         if (d.unavailable) {
             block.appendChild(el('p', {className: 'unavailable'}, 'Details unavailable: ' + d.unavailable + ' (' + (r.reportfile || '?') + ')'));
             block.appendChild(el('table', {className: 'outcome'},

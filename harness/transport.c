@@ -1,18 +1,18 @@
 /*
- * peer_io.c - plain TCP and TLS under one non-blocking API (see peer_io.h).
+ * transport.c - plain TCP and TLS under one non-blocking API (see transport.h).
  *
  * What SSL_get_error says becomes a status: WANT_READ / WANT_WRITE as they are;
  * ZERO_RETURN (the server's close_notify) and an EOF without close_notify are both the
  * end of the server's stream, exactly like a FIN over ws:// - the judge looks at the
  * WebSocket closing handshake, and a server that closes TCP without close_notify is
- * common and not a WebSocket matter; anything else is PEER_IO_ERROR with OpenSSL's
+ * common and not a WebSocket matter; anything else is TRANSPORT_ERROR with OpenSSL's
  * reason kept, and for a failed certificate check the verification result too.
  *
  * OpenSSL's error queue is per thread and shared by all sessions: it is cleared before
  * every call, as SSL_get_error requires, and a failure's reason is copied out at once.
  */
 #define _GNU_SOURCE
-#include "peer_io.h"
+#include "transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-struct peer_tls {
+struct transport_tls {
     SSL_CTX *ctx;
     bool verify;
 };
@@ -65,14 +65,14 @@ static bool file_readable(const char *opt, const char *path, char *err, size_t e
     return true;
 }
 
-struct peer_tls *peer_tls_new(const struct peer_tls_options *o, char *err, size_t err_len)
+struct transport_tls *transport_tls_new(const struct transport_tls_options *o, char *err, size_t err_len)
 {
     const char *key = o->key ? o->key : o->cert;
     if ((o->cacert && !file_readable("--cacert", o->cacert, err, err_len)) ||
         (o->cert && !file_readable("--cert", o->cert, err, err_len)) ||
         (o->key && !file_readable("--key", o->key, err, err_len)))
         return NULL;
-    struct peer_tls *tls = calloc(1, sizeof *tls);
+    struct transport_tls *tls = calloc(1, sizeof *tls);
     if (!tls) {
         snprintf(err, err_len, "out of memory");
         return NULL;
@@ -131,11 +131,11 @@ struct peer_tls *peer_tls_new(const struct peer_tls_options *o, char *err, size_
     return tls;
 fail:
     ERR_clear_error();
-    peer_tls_free(tls);
+    transport_tls_free(tls);
     return NULL;
 }
 
-void peer_tls_free(struct peer_tls *tls)
+void transport_tls_free(struct transport_tls *tls)
 {
     if (!tls)
         return;
@@ -145,7 +145,7 @@ void peer_tls_free(struct peer_tls *tls)
 
 /* ------------------------------------------------------------ connections */
 
-void peer_io_init(struct peer_io *io, int fd)
+void transport_init(struct transport *io, int fd)
 {
     memset(io, 0, sizeof *io);
     io->fd = fd;
@@ -157,7 +157,7 @@ static bool is_ip_literal(const char *host)
     return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
 }
 
-int peer_io_start_tls(struct peer_io *io, const struct peer_tls *tls, const char *host, char *err,
+int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host, char *err,
                       size_t err_len)
 {
     ERR_clear_error();
@@ -193,55 +193,55 @@ int peer_io_start_tls(struct peer_io *io, const struct peer_tls *tls, const char
     return 0;
 }
 
-static enum peer_io_status tls_status(struct peer_io *io, int rc, int saved_errno)
+static enum transport_status tls_status(struct transport *io, int rc, int saved_errno)
 {
     switch (SSL_get_error(io->ssl, rc)) {
     case SSL_ERROR_WANT_READ:
-        return PEER_IO_WANT_READ;
+        return TRANSPORT_WANT_READ;
     case SSL_ERROR_WANT_WRITE:
-        return PEER_IO_WANT_WRITE;
+        return TRANSPORT_WANT_WRITE;
     case SSL_ERROR_ZERO_RETURN:
-        return PEER_IO_EOF;
+        return TRANSPORT_EOF;
     case SSL_ERROR_SYSCALL:
         io->fatal = true;
         io->ssl_err = ERR_peek_error();
         if (saved_errno == 0 && io->ssl_err == 0)
-            return PEER_IO_EOF; /* the socket ended without close_notify */
+            return TRANSPORT_EOF; /* the socket ended without close_notify */
         io->err = saved_errno;
-        return PEER_IO_ERROR;
+        return TRANSPORT_ERROR;
     default: {
         io->fatal = true;
         unsigned long code = ERR_peek_error();
         if (ERR_GET_LIB(code) == ERR_LIB_SSL &&
             ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
-            return PEER_IO_EOF; /* OpenSSL 3's name for the same */
+            return TRANSPORT_EOF; /* OpenSSL 3's name for the same */
         io->ssl_err = code;
         io->err = 0;
-        return PEER_IO_ERROR;
+        return TRANSPORT_ERROR;
     }
     }
 }
 
-enum peer_io_status peer_io_handshake(struct peer_io *io)
+enum transport_status transport_handshake(struct transport *io)
 {
     if (!io->ssl)
-        return PEER_IO_DONE;
+        return TRANSPORT_DONE;
     ERR_clear_error();
     errno = 0;
     int rc = SSL_connect(io->ssl);
     if (rc == 1)
-        return PEER_IO_DONE;
-    enum peer_io_status st = tls_status(io, rc, errno);
-    if (st == PEER_IO_EOF) {
+        return TRANSPORT_DONE;
+    enum transport_status st = tls_status(io, rc, errno);
+    if (st == TRANSPORT_EOF) {
         io->fatal = true;
         io->why = "the server closed the connection during the TLS handshake";
-        st = PEER_IO_ERROR;
+        st = TRANSPORT_ERROR;
     }
     ERR_clear_error();
     return st;
 }
 
-enum peer_io_status peer_io_read(struct peer_io *io, uint8_t *buf, size_t cap, size_t *n)
+enum transport_status transport_read(struct transport *io, uint8_t *buf, size_t cap, size_t *n)
 {
     *n = 0;
     if (!io->ssl) {
@@ -249,33 +249,33 @@ enum peer_io_status peer_io_read(struct peer_io *io, uint8_t *buf, size_t cap, s
             ssize_t r = read(io->fd, buf, cap);
             if (r > 0) {
                 *n = (size_t)r;
-                return PEER_IO_DONE;
+                return TRANSPORT_DONE;
             }
             if (r == 0)
-                return PEER_IO_EOF;
+                return TRANSPORT_EOF;
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return PEER_IO_WANT_READ;
+                return TRANSPORT_WANT_READ;
             io->err = errno;
-            return PEER_IO_ERROR;
+            return TRANSPORT_ERROR;
         }
     }
     if (io->fatal) {
         io->why = io->why ? io->why : "read after a TLS error";
-        return PEER_IO_ERROR;
+        return TRANSPORT_ERROR;
     }
     ERR_clear_error();
     errno = 0;
     int rc = SSL_read_ex(io->ssl, buf, cap, n);
     if (rc == 1)
-        return PEER_IO_DONE;
-    enum peer_io_status st = tls_status(io, rc, errno);
+        return TRANSPORT_DONE;
+    enum transport_status st = tls_status(io, rc, errno);
     ERR_clear_error();
     return st;
 }
 
-enum peer_io_status peer_io_write(struct peer_io *io, const uint8_t *buf, size_t len, size_t *n)
+enum transport_status transport_write(struct transport *io, const uint8_t *buf, size_t len, size_t *n)
 {
     *n = 0;
     if (!io->ssl) {
@@ -283,27 +283,27 @@ enum peer_io_status peer_io_write(struct peer_io *io, const uint8_t *buf, size_t
             ssize_t w = send(io->fd, buf, len, MSG_NOSIGNAL);
             if (w > 0) {
                 *n = (size_t)w;
-                return PEER_IO_DONE;
+                return TRANSPORT_DONE;
             }
             if (w == 0)
-                return PEER_IO_WANT_WRITE;
+                return TRANSPORT_WANT_WRITE;
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return PEER_IO_WANT_WRITE;
+                return TRANSPORT_WANT_WRITE;
             io->err = errno;
-            return PEER_IO_ERROR;
+            return TRANSPORT_ERROR;
         }
     }
     if (io->fatal) {
         io->why = io->why ? io->why : "write after a TLS error";
-        return PEER_IO_ERROR;
+        return TRANSPORT_ERROR;
     }
     /* SSL_MODE_ENABLE_PARTIAL_WRITE: each SSL_write_ex sends one record of up to
      * 16 KiB; go on until len is written or the socket is full. A record OpenSSL could
      * not finish writing stays inside it and is not counted: the caller offers the
      * same bytes again (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER: possibly elsewhere). */
-    enum peer_io_status st = PEER_IO_DONE;
+    enum transport_status st = TRANSPORT_DONE;
     while (*n < len) {
         size_t w = 0;
         ERR_clear_error();
@@ -317,11 +317,11 @@ enum peer_io_status peer_io_write(struct peer_io *io, const uint8_t *buf, size_t
         break;
     }
     if (*n > 0)
-        return PEER_IO_DONE; /* a sticky error shows again on the next call */
-    return st == PEER_IO_EOF ? PEER_IO_ERROR : st;
+        return TRANSPORT_DONE; /* a sticky error shows again on the next call */
+    return st == TRANSPORT_EOF ? TRANSPORT_ERROR : st;
 }
 
-size_t peer_io_pending(const struct peer_io *io)
+size_t transport_pending(const struct transport *io)
 {
     if (!io->ssl || io->fatal)
         return 0;
@@ -329,7 +329,7 @@ size_t peer_io_pending(const struct peer_io *io)
     return n > 0 ? (size_t)n : 0;
 }
 
-void peer_io_error(const struct peer_io *io, char *buf, size_t cap)
+void transport_error(const struct transport *io, char *buf, size_t cap)
 {
     if (io->why) {
         snprintf(buf, cap, "%s", io->why);
@@ -348,7 +348,7 @@ void peer_io_error(const struct peer_io *io, char *buf, size_t cap)
     }
 }
 
-void peer_io_describe(const struct peer_io *io, char *buf, size_t cap)
+void transport_describe(const struct transport *io, char *buf, size_t cap)
 {
     if (!io->ssl) {
         snprintf(buf, cap, "%s", "");
@@ -357,7 +357,7 @@ void peer_io_describe(const struct peer_io *io, char *buf, size_t cap)
     snprintf(buf, cap, "%s %s", SSL_get_version(io->ssl), SSL_get_cipher_name(io->ssl));
 }
 
-void peer_io_close(struct peer_io *io)
+void transport_close(struct transport *io)
 {
     if (io->ssl) {
         if (!io->fatal && SSL_is_init_finished(io->ssl)) {

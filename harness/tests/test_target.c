@@ -1,5 +1,5 @@
 /*
- * test_peer_target.c - unit tests for peer_target_parse (peer_target.c): ws:// and
+ * test_peer_target.c - unit tests for target_parse (peer_target.c): ws:// and
  * wss:// URLs, their default ports (80 / 443, RFC 6455 section 3) and what the Host
  * header becomes, IPv6 literals, and every refusal with its reason. Only numeric hosts
  * and "localhost" are used, so nothing depends on DNS.
@@ -8,14 +8,14 @@
 
 #include <string.h>
 
-#include "peer.h"
+#include "tester.h"
 
 static void parse_ok(const char *url, bool secure, const char *host, unsigned port,
                      const char *host_header, const char *resource)
 {
-    struct peer_target t;
+    struct target t;
     char err[256] = "";
-    int rc = peer_target_parse(url, &t, err, sizeof err);
+    int rc = target_parse(url, &t, err, sizeof err);
     if (rc != 0)
         fail_msg("%s: %s", url, err);
     assert_int_equal(t.secure, secure);
@@ -29,9 +29,9 @@ static void parse_ok(const char *url, bool secure, const char *host, unsigned po
 
 static void parse_fails(const char *url, const char *reason)
 {
-    struct peer_target t;
+    struct target t;
     char err[256] = "";
-    assert_int_equal(peer_target_parse(url, &t, err, sizeof err), -1);
+    assert_int_equal(target_parse(url, &t, err, sizeof err), -1);
     if (!strstr(err, reason))
         fail_msg("%s: reason '%s' does not contain '%s'", url, err, reason);
 }

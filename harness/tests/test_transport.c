@@ -11,7 +11,7 @@
  * http/1.1, by IP literal without SNI, hostname / IP mismatch and unknown issuer with
  * OpenSSL's reason, --insecure, client certificates (absent: the server's alert comes
  * as a read error; present: the server sees it), record-wise reads with bytes left in
- * OpenSSL (peer_io_pending), multi-record writes, a write that blocks and is retried
+ * OpenSSL (transport_pending), multi-record writes, a write that blocks and is retried
  * with the same bytes, close_notify as EOF, and the plain-TCP mapping (WANT_READ, EOF,
  * EPIPE as an error with its text).
  */
@@ -30,7 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "peer_io.h"
+#include "transport.h"
 
 /* Handshake steps before a test gives up: each step moves at least one flight. */
 #define MAX_STEPS 200
@@ -125,10 +125,10 @@ static int teardown_certs(void **state)
 
 /* ------------------------------------------------------------ the context */
 
-static void tls_new_fails(const struct peer_tls_options *o, const char *reason)
+static void tls_new_fails(const struct transport_tls_options *o, const char *reason)
 {
     char err[512] = "";
-    struct peer_tls *tls = peer_tls_new(o, err, sizeof err);
+    struct transport_tls *tls = transport_tls_new(o, err, sizeof err);
     assert_null(tls);
     if (!strstr(err, reason))
         fail_msg("error '%s' does not contain '%s'", err, reason);
@@ -137,39 +137,39 @@ static void tls_new_fails(const struct peer_tls_options *o, const char *reason)
 static void test_context_errors(void **state)
 {
     (void)state;
-    struct peer_tls_options o = {.cacert = "/nonexistent/ca.pem"};
+    struct transport_tls_options o = {.cacert = "/nonexistent/ca.pem"};
     tls_new_fails(&o, "--cacert '/nonexistent/ca.pem': No such file or directory");
-    o = (struct peer_tls_options){.cacert = g_junk};
+    o = (struct transport_tls_options){.cacert = g_junk};
     tls_new_fails(&o, "cannot load PEM CA certificates");
-    o = (struct peer_tls_options){.cacert = g_a_crt, .cert = g_junk, .key = g_a_key};
+    o = (struct transport_tls_options){.cacert = g_a_crt, .cert = g_junk, .key = g_a_key};
     tls_new_fails(&o, "--cert");
-    o = (struct peer_tls_options){.cacert = g_a_crt, .cert = g_a_crt, .key = g_b_key};
+    o = (struct transport_tls_options){.cacert = g_a_crt, .cert = g_a_crt, .key = g_b_key};
     tls_new_fails(&o, "does not match the certificate");
-    o = (struct peer_tls_options){.cacert = g_a_crt, .cert = g_a_crt};
+    o = (struct transport_tls_options){.cacert = g_a_crt, .cert = g_a_crt};
     tls_new_fails(&o, "--cert (no --key given)");
     /* the key may sit in the certificate's file */
-    o = (struct peer_tls_options){.cacert = g_a_crt, .cert = g_a_both};
+    o = (struct transport_tls_options){.cacert = g_a_crt, .cert = g_a_both};
     char err[512];
-    struct peer_tls *tls = peer_tls_new(&o, err, sizeof err);
+    struct transport_tls *tls = transport_tls_new(&o, err, sizeof err);
     assert_non_null(tls);
-    peer_tls_free(tls);
+    transport_tls_free(tls);
     /* the system store (it may be empty: loading it must still work) */
-    o = (struct peer_tls_options){0};
-    tls = peer_tls_new(&o, err, sizeof err);
+    o = (struct transport_tls_options){0};
+    tls = transport_tls_new(&o, err, sizeof err);
     assert_non_null(tls);
-    peer_tls_free(tls);
+    transport_tls_free(tls);
 }
 
 /* ------------------------------------------------------------ a server to talk to */
 
 struct pair {
     int cfd, sfd;
-    struct peer_tls *tls;
-    struct peer_io io;
+    struct transport_tls *tls;
+    struct transport io;
     SSL_CTX *sctx;
     SSL *srv;
     bool client_done, server_done;
-    enum peer_io_status client_status;
+    enum transport_status client_status;
 };
 
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -186,7 +186,7 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
 }
 
 /* A socketpair, a TLS server on one end (certificate A, or B), peer_io on the other. */
-static void pair_open(struct pair *p, const struct peer_tls_options *o, const char *host,
+static void pair_open(struct pair *p, const struct transport_tls_options *o, const char *host,
                       bool server_b, bool require_client_cert)
 {
     memset(p, 0, sizeof *p);
@@ -195,12 +195,12 @@ static void pair_open(struct pair *p, const struct peer_tls_options *o, const ch
     p->cfd = sv[0];
     p->sfd = sv[1];
     char err[512] = "";
-    p->tls = peer_tls_new(o, err, sizeof err);
+    p->tls = transport_tls_new(o, err, sizeof err);
     if (!p->tls)
-        fail_msg("peer_tls_new: %s", err);
-    peer_io_init(&p->io, p->cfd);
-    if (peer_io_start_tls(&p->io, p->tls, host, err, sizeof err) != 0)
-        fail_msg("peer_io_start_tls: %s", err);
+        fail_msg("transport_tls_new: %s", err);
+    transport_init(&p->io, p->cfd);
+    if (transport_start_tls(&p->io, p->tls, host, err, sizeof err) != 0)
+        fail_msg("transport_start_tls: %s", err);
     p->sctx = SSL_CTX_new(TLS_server_method());
     assert_non_null(p->sctx);
     assert_int_equal(
@@ -221,28 +221,28 @@ static void pair_open(struct pair *p, const struct peer_tls_options *o, const ch
 
 static void pair_close(struct pair *p)
 {
-    peer_io_close(&p->io);
+    transport_close(&p->io);
     assert_int_equal(p->io.fd, -1);
-    peer_io_close(&p->io); /* twice is harmless */
+    transport_close(&p->io); /* twice is harmless */
     SSL_free(p->srv);
     SSL_CTX_free(p->sctx);
     close(p->sfd);
-    peer_tls_free(p->tls);
+    transport_tls_free(p->tls);
     ERR_clear_error();
 }
 
 /* Drive both handshakes in turn until each is done or failed. Returns the client's
  * final status. The first client step must want to read (its ClientHello went out). */
-static enum peer_io_status pair_handshake(struct pair *p)
+static enum transport_status pair_handshake(struct pair *p)
 {
-    enum peer_io_status cs = PEER_IO_WANT_READ;
+    enum transport_status cs = TRANSPORT_WANT_READ;
     bool server_failed = false;
     for (int i = 0; i < MAX_STEPS; i++) {
         if (!p->client_done) {
-            cs = peer_io_handshake(&p->io);
+            cs = transport_handshake(&p->io);
             if (i == 0)
-                assert_int_equal(cs, PEER_IO_WANT_READ);
-            p->client_done = cs == PEER_IO_DONE || cs == PEER_IO_ERROR || cs == PEER_IO_EOF;
+                assert_int_equal(cs, TRANSPORT_WANT_READ);
+            p->client_done = cs == TRANSPORT_DONE || cs == TRANSPORT_ERROR || cs == TRANSPORT_EOF;
         }
         if (!p->server_done && !server_failed) {
             ERR_clear_error();
@@ -266,7 +266,7 @@ static enum peer_io_status pair_handshake(struct pair *p)
 static void expect_error(struct pair *p, const char *reason)
 {
     char why[256];
-    peer_io_error(&p->io, why, sizeof why);
+    transport_error(&p->io, why, sizeof why);
     if (!strstr(why, reason))
         fail_msg("error '%s' does not contain '%s'", why, reason);
 }
@@ -277,9 +277,9 @@ static void test_verified_by_name(void **state)
 {
     (void)state;
     struct pair p;
-    struct peer_tls_options o = {.cacert = g_a_crt};
+    struct transport_tls_options o = {.cacert = g_a_crt};
     pair_open(&p, &o, "localhost", false, false);
-    assert_int_equal(pair_handshake(&p), PEER_IO_DONE);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_DONE);
     assert_true(p.server_done);
     /* SNI is the URL's host; ALPN offered http/1.1 */
     const char *sni = SSL_get_servername(p.srv, TLSEXT_NAMETYPE_host_name);
@@ -291,7 +291,7 @@ static void test_verified_by_name(void **state)
     assert_int_equal(alpn_len, 8);
     assert_memory_equal(alpn, "http/1.1", 8);
     char text[64];
-    peer_io_describe(&p.io, text, sizeof text);
+    transport_describe(&p.io, text, sizeof text);
     assert_true(strncmp(text, "TLSv1.", 6) == 0);
     pair_close(&p);
 }
@@ -300,9 +300,9 @@ static void test_verified_by_ip(void **state)
 {
     (void)state;
     struct pair p;
-    struct peer_tls_options o = {.cacert = g_a_crt};
+    struct transport_tls_options o = {.cacert = g_a_crt};
     pair_open(&p, &o, "127.0.0.1", false, false);
-    assert_int_equal(pair_handshake(&p), PEER_IO_DONE);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_DONE);
     /* RFC 6066 section 3: no IP literals in SNI */
     assert_null(SSL_get_servername(p.srv, TLSEXT_NAMETYPE_host_name));
     pair_close(&p);
@@ -312,9 +312,9 @@ static void test_hostname_mismatch(void **state)
 {
     (void)state;
     struct pair p;
-    struct peer_tls_options o = {.cacert = g_a_crt};
+    struct transport_tls_options o = {.cacert = g_a_crt};
     pair_open(&p, &o, "other.example", false, false);
-    assert_int_equal(pair_handshake(&p), PEER_IO_ERROR);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_ERROR);
     expect_error(&p, "certificate verify failed: hostname mismatch");
     assert_true(p.io.fatal);
     pair_close(&p);
@@ -324,9 +324,9 @@ static void test_ip_mismatch(void **state)
 {
     (void)state;
     struct pair p;
-    struct peer_tls_options o = {.cacert = g_a_crt};
+    struct transport_tls_options o = {.cacert = g_a_crt};
     pair_open(&p, &o, "127.0.0.2", false, false);
-    assert_int_equal(pair_handshake(&p), PEER_IO_ERROR);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_ERROR);
     expect_error(&p, "certificate verify failed: IP address mismatch");
     pair_close(&p);
 }
@@ -335,9 +335,9 @@ static void test_unknown_issuer(void **state)
 {
     (void)state;
     struct pair p;
-    struct peer_tls_options o = {.cacert = g_b_crt};
+    struct transport_tls_options o = {.cacert = g_b_crt};
     pair_open(&p, &o, "localhost", false, false);
-    assert_int_equal(pair_handshake(&p), PEER_IO_ERROR);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_ERROR);
     expect_error(&p, "certificate verify failed: self-signed certificate");
     pair_close(&p);
 }
@@ -346,9 +346,9 @@ static void test_insecure(void **state)
 {
     (void)state;
     struct pair p;
-    struct peer_tls_options o = {.insecure = true};
+    struct transport_tls_options o = {.insecure = true};
     pair_open(&p, &o, "localhost", true, false); /* certificate B: wrong name, unknown */
-    assert_int_equal(pair_handshake(&p), PEER_IO_DONE);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_DONE);
     pair_close(&p);
 }
 
@@ -358,23 +358,23 @@ static void test_client_certificate(void **state)
     struct pair p;
     /* without one: TLS 1.3 lets the client finish first; the refusal is an alert that
      * the first read reports */
-    struct peer_tls_options o = {.cacert = g_a_crt};
+    struct transport_tls_options o = {.cacert = g_a_crt};
     pair_open(&p, &o, "localhost", false, true);
-    enum peer_io_status st = pair_handshake(&p);
-    if (st == PEER_IO_DONE) {
+    enum transport_status st = pair_handshake(&p);
+    if (st == TRANSPORT_DONE) {
         uint8_t buf[64];
         size_t n = 0;
-        st = peer_io_read(&p.io, buf, sizeof buf, &n);
+        st = transport_read(&p.io, buf, sizeof buf, &n);
     }
-    assert_int_equal(st, PEER_IO_ERROR);
+    assert_int_equal(st, TRANSPORT_ERROR);
     expect_error(&p, "certificate required");
     assert_false(p.server_done);
     pair_close(&p);
 
     /* with one: sent, and the server has it */
-    o = (struct peer_tls_options){.cacert = g_a_crt, .cert = g_a_crt, .key = g_a_key};
+    o = (struct transport_tls_options){.cacert = g_a_crt, .cert = g_a_crt, .key = g_a_key};
     pair_open(&p, &o, "localhost", false, true);
-    assert_int_equal(pair_handshake(&p), PEER_IO_DONE);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_DONE);
     assert_true(p.server_done);
     X509 *peer = SSL_get1_peer_certificate(p.srv);
     assert_non_null(peer);
@@ -402,40 +402,40 @@ static void test_records_pending_eof(void **state)
 {
     (void)state;
     struct pair p;
-    struct peer_tls_options o = {.cacert = g_a_crt};
+    struct transport_tls_options o = {.cacert = g_a_crt};
     pair_open(&p, &o, "localhost", false, false);
-    assert_int_equal(pair_handshake(&p), PEER_IO_DONE);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_DONE);
 
     uint8_t buf[3000], in[3000];
     for (size_t i = 0; i < sizeof buf; i++)
         buf[i] = (uint8_t)(i * 31);
     size_t n = 0;
     /* nothing yet */
-    assert_int_equal(peer_io_read(&p.io, in, sizeof in, &n), PEER_IO_WANT_READ);
-    assert_int_equal(peer_io_pending(&p.io), 0);
+    assert_int_equal(transport_read(&p.io, in, sizeof in, &n), TRANSPORT_WANT_READ);
+    assert_int_equal(transport_pending(&p.io), 0);
     /* one 3000-byte record read 1000 at a time: the rest waits inside OpenSSL, where
      * epoll cannot see it */
     assert_int_equal(SSL_write(p.srv, buf, (int)sizeof buf), (int)sizeof buf);
-    assert_int_equal(peer_io_read(&p.io, in, 1000, &n), PEER_IO_DONE);
+    assert_int_equal(transport_read(&p.io, in, 1000, &n), TRANSPORT_DONE);
     assert_int_equal(n, 1000);
-    assert_int_equal(peer_io_pending(&p.io), 2000);
-    assert_int_equal(peer_io_read(&p.io, in + 1000, 2000, &n), PEER_IO_DONE);
+    assert_int_equal(transport_pending(&p.io), 2000);
+    assert_int_equal(transport_read(&p.io, in + 1000, 2000, &n), TRANSPORT_DONE);
     assert_int_equal(n, 2000);
-    assert_int_equal(peer_io_pending(&p.io), 0);
+    assert_int_equal(transport_pending(&p.io), 0);
     assert_memory_equal(in, buf, sizeof buf);
 
     /* 40,000 bytes: three records in one call */
     static uint8_t big[40000], back[40000];
     for (size_t i = 0; i < sizeof big; i++)
         big[i] = (uint8_t)(i ^ (i >> 8));
-    assert_int_equal(peer_io_write(&p.io, big, sizeof big, &n), PEER_IO_DONE);
+    assert_int_equal(transport_write(&p.io, big, sizeof big, &n), TRANSPORT_DONE);
     assert_int_equal(n, sizeof big);
     server_read_exact(&p, back, sizeof back);
     assert_memory_equal(back, big, sizeof big);
 
     /* the server's close_notify is the end of its stream, like a FIN */
     assert_true(SSL_shutdown(p.srv) >= 0);
-    assert_int_equal(peer_io_read(&p.io, in, sizeof in, &n), PEER_IO_EOF);
+    assert_int_equal(transport_read(&p.io, in, sizeof in, &n), TRANSPORT_EOF);
     pair_close(&p);
 }
 
@@ -445,9 +445,9 @@ static void test_blocked_write_retry(void **state)
 {
     (void)state;
     struct pair p;
-    struct peer_tls_options o = {.cacert = g_a_crt};
+    struct transport_tls_options o = {.cacert = g_a_crt};
     pair_open(&p, &o, "localhost", false, false);
-    assert_int_equal(pair_handshake(&p), PEER_IO_DONE);
+    assert_int_equal(pair_handshake(&p), TRANSPORT_DONE);
     size_t total = 4u << 20;
     uint8_t *data = malloc(total), *got = malloc(total);
     assert_non_null(data);
@@ -459,12 +459,12 @@ static void test_blocked_write_retry(void **state)
     for (int i = 0; i < 100000 && recvd < total; i++) {
         if (sent < total) {
             size_t chunk = total - sent < 65536 ? total - sent : 65536, n = 0;
-            enum peer_io_status st = peer_io_write(&p.io, data + sent, chunk, &n);
-            if (st == PEER_IO_DONE) {
+            enum transport_status st = transport_write(&p.io, data + sent, chunk, &n);
+            if (st == TRANSPORT_DONE) {
                 assert_true(n > 0 && n <= chunk);
                 sent += n;
             } else {
-                assert_int_equal(st, PEER_IO_WANT_WRITE);
+                assert_int_equal(st, TRANSPORT_WANT_WRITE);
                 blocked = true;
             }
         }
@@ -490,31 +490,31 @@ static void test_plain(void **state)
     (void)state;
     int sv[2];
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-    struct peer_io io;
-    peer_io_init(&io, sv[0]);
-    assert_int_equal(peer_io_handshake(&io), PEER_IO_DONE);
+    struct transport io;
+    transport_init(&io, sv[0]);
+    assert_int_equal(transport_handshake(&io), TRANSPORT_DONE);
     uint8_t buf[16];
     size_t n = 99;
-    assert_int_equal(peer_io_read(&io, buf, sizeof buf, &n), PEER_IO_WANT_READ);
+    assert_int_equal(transport_read(&io, buf, sizeof buf, &n), TRANSPORT_WANT_READ);
     assert_int_equal(n, 0);
-    assert_int_equal(peer_io_write(&io, (const uint8_t *)"abc", 3, &n), PEER_IO_DONE);
+    assert_int_equal(transport_write(&io, (const uint8_t *)"abc", 3, &n), TRANSPORT_DONE);
     assert_int_equal(n, 3);
     assert_int_equal(read(sv[1], buf, sizeof buf), 3);
     assert_int_equal(write(sv[1], "xy", 2), 2);
-    assert_int_equal(peer_io_read(&io, buf, sizeof buf, &n), PEER_IO_DONE);
+    assert_int_equal(transport_read(&io, buf, sizeof buf, &n), TRANSPORT_DONE);
     assert_int_equal(n, 2);
-    assert_int_equal(peer_io_pending(&io), 0);
+    assert_int_equal(transport_pending(&io), 0);
     char text[32];
-    peer_io_describe(&io, text, sizeof text);
+    transport_describe(&io, text, sizeof text);
     assert_string_equal(text, "");
     close(sv[1]);
-    assert_int_equal(peer_io_read(&io, buf, sizeof buf, &n), PEER_IO_EOF);
-    assert_int_equal(peer_io_write(&io, (const uint8_t *)"abc", 3, &n), PEER_IO_ERROR);
+    assert_int_equal(transport_read(&io, buf, sizeof buf, &n), TRANSPORT_EOF);
+    assert_int_equal(transport_write(&io, (const uint8_t *)"abc", 3, &n), TRANSPORT_ERROR);
     assert_int_equal(io.err, EPIPE);
     char why[64];
-    peer_io_error(&io, why, sizeof why);
+    transport_error(&io, why, sizeof why);
     assert_string_equal(why, strerror(EPIPE));
-    peer_io_close(&io);
+    transport_close(&io);
     assert_int_equal(io.fd, -1);
 }
 

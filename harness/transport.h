@@ -1,13 +1,14 @@
 /*
- * peer_io.h - the test peer's byte pipe (L3): plain TCP for ws://, TLS (OpenSSL) for
- * wss://, behind one small non-blocking API, so that a session (peer.c) and the probe
- * (peer_target.c) read, write, hand-shake and close the same way over both.
+ * transport.h - the tester's byte pipe (L3): plain TCP for ws://, TLS (OpenSSL) for
+ * wss://, behind one small non-blocking API, so that every session (session.c) - the
+ * reachability probe is one too - reads, writes, hand-shakes and closes the same way
+ * over both.
  *
- * Every call is non-blocking and says what it waits for: PEER_IO_WANT_READ (retry when
- * the socket is readable) or PEER_IO_WANT_WRITE (writable). With TLS a read can wait
+ * Every call is non-blocking and says what it waits for: TRANSPORT_WANT_READ (retry when
+ * the socket is readable) or TRANSPORT_WANT_WRITE (writable). With TLS a read can wait
  * for writable and a write for readable (a TLS 1.3 key update is answered from inside
  * a read); with TCP never. Bytes OpenSSL decrypted ahead are invisible to epoll:
- * peer_io_pending() says when to read again without waiting.
+ * transport_pending() says when to read again without waiting.
  *
  * TLS settings, and why:
  *  - TLS 1.2 and 1.3 (older versions are deprecated, RFC 8996); ALPN "http/1.1", the
@@ -21,12 +22,12 @@
  *  - a client certificate and key (PEM) are sent when the server asks for one;
  *  - no session resumption: every case gets a full handshake, like a first visit.
  *
- * Ownership: struct peer_tls is the caller's (peer_tls_new / peer_tls_free) and must
- * outlive every struct peer_io that uses it; struct peer_io lives inside its caller's
- * session and owns the descriptor and the TLS session until peer_io_close().
+ * Ownership: struct transport_tls is the caller's (transport_tls_new / transport_tls_free) and must
+ * outlive every struct transport that uses it; struct transport lives inside its caller's
+ * session and owns the descriptor and the TLS session until transport_close().
  */
-#ifndef PEER_IO_H
-#define PEER_IO_H
+#ifndef TRANSPORT_H
+#define TRANSPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,7 +35,7 @@
 
 struct ssl_st; /* OpenSSL's SSL */
 
-struct peer_tls_options {
+struct transport_tls_options {
     const char *cacert; /* PEM file of trusted CAs, instead of the system store; NULL */
     const char *cert;   /* PEM client certificate (then its chain); NULL = none */
     const char *key;    /* its PEM private key; NULL = in the cert file */
@@ -42,63 +43,63 @@ struct peer_tls_options {
 };
 
 /* A TLS client context: the trust store, the client certificate, the settings. */
-struct peer_tls;
+struct transport_tls;
 
 /* Load the files and build the context. Returns NULL with one line in err naming the
  * option, the file and the reason. */
-struct peer_tls *peer_tls_new(const struct peer_tls_options *o, char *err, size_t err_len);
-void peer_tls_free(struct peer_tls *tls);
+struct transport_tls *transport_tls_new(const struct transport_tls_options *o, char *err, size_t err_len);
+void transport_tls_free(struct transport_tls *tls);
 
-enum peer_io_status {
-    PEER_IO_DONE = 0,   /* progress: *n bytes moved (handshake: finished) */
-    PEER_IO_WANT_READ,  /* nothing more moved; retry when readable */
-    PEER_IO_WANT_WRITE, /* nothing more moved; retry when writable */
-    PEER_IO_EOF,        /* read: the server ended its stream (FIN, or TLS close_notify) */
-    PEER_IO_ERROR,      /* unusable: reset, TLS alert or protocol error (peer_io_error) */
+enum transport_status {
+    TRANSPORT_DONE = 0,   /* progress: *n bytes moved (handshake: finished) */
+    TRANSPORT_WANT_READ,  /* nothing more moved; retry when readable */
+    TRANSPORT_WANT_WRITE, /* nothing more moved; retry when writable */
+    TRANSPORT_EOF,        /* read: the server ended its stream (FIN, or TLS close_notify) */
+    TRANSPORT_ERROR,      /* unusable: reset, TLS alert or protocol error (transport_error) */
 };
 
-struct peer_io {
+struct transport {
     int fd;                /* -1 = none */
     struct ssl_st *ssl;    /* NULL for ws:// */
     bool fatal;            /* a TLS error happened: no close_notify any more */
-    int err;               /* errno of the last PEER_IO_ERROR */
-    unsigned long ssl_err; /* OpenSSL error of the last PEER_IO_ERROR, 0 = see err */
+    int err;               /* errno of the last TRANSPORT_ERROR */
+    unsigned long ssl_err; /* OpenSSL error of the last TRANSPORT_ERROR, 0 = see err */
     const char *why;       /* or a fixed reason (static string) */
 };
 
 /* Take a connected (or connecting), non-blocking socket; fd may be -1 (nothing yet). */
-void peer_io_init(struct peer_io *io, int fd);
+void transport_init(struct transport *io, int fd);
 
 /* Start TLS on io's socket for `host` (the URL's host, without brackets): SNI unless
  * host is an IP literal, and the name or address checked against the certificate
  * unless the context is insecure. Returns 0, or -1 with the reason in err. */
-int peer_io_start_tls(struct peer_io *io, const struct peer_tls *tls, const char *host, char *err,
+int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host, char *err,
                       size_t err_len);
 
 /* One step of the TLS handshake (SSL_connect); DONE at once for plain TCP. */
-enum peer_io_status peer_io_handshake(struct peer_io *io);
+enum transport_status transport_handshake(struct transport *io);
 
 /* Read at most cap bytes (TLS: up to one record per call). */
-enum peer_io_status peer_io_read(struct peer_io *io, uint8_t *buf, size_t cap, size_t *n);
+enum transport_status transport_read(struct transport *io, uint8_t *buf, size_t cap, size_t *n);
 
 /* Write len bytes, as many as the socket takes: DONE with *n > 0 (possibly < len), or
  * nothing moved. With TLS each record carries at most 16 KiB, so len <= 16 KiB is one
- * record: the peer's chops stay chops on the wire. A retry after WANT_* must offer the
+ * record: the tester's chops stay chops on the wire. A retry after WANT_* must offer the
  * same first bytes again, and at least as many. */
-enum peer_io_status peer_io_write(struct peer_io *io, const uint8_t *buf, size_t len, size_t *n);
+enum transport_status transport_write(struct transport *io, const uint8_t *buf, size_t len, size_t *n);
 
 /* Bytes already decrypted and waiting inside OpenSSL (0 for TCP). */
-size_t peer_io_pending(const struct peer_io *io);
+size_t transport_pending(const struct transport *io);
 
-/* The reason of the last PEER_IO_ERROR, e.g. "certificate verify failed: Hostname
+/* The reason of the last TRANSPORT_ERROR, e.g. "certificate verify failed: Hostname
  * mismatch", "tlsv13 alert certificate required", "Connection reset by peer". */
-void peer_io_error(const struct peer_io *io, char *buf, size_t cap);
+void transport_error(const struct transport *io, char *buf, size_t cap);
 
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384" after a TLS handshake; "" for TCP. */
-void peer_io_describe(const struct peer_io *io, char *buf, size_t cap);
+void transport_describe(const struct transport *io, char *buf, size_t cap);
 
 /* A best-effort close_notify (TLS, if the session is healthy; never waited for), then
  * free the session and close the descriptor. Safe to call twice. */
-void peer_io_close(struct peer_io *io);
+void transport_close(struct transport *io);
 
 #endif

@@ -1,0 +1,145 @@
+/*
+ * script.h - one case between wsspec and the target, sans-IO: the case's steps become
+ * bytes to write, the bytes the target sends become events in a struct case_result,
+ * timers are deadlines on a clock the caller passes in (seconds, monotonic). No
+ * socket, no clock, no global: harness/tests/test_script.c drives it byte by byte, the
+ * session (session.c) drives it from a socket. wsspec plays the client role here; the
+ * receive path is the core's (ws_conn, with its tester options), the send path is
+ * sendq (Autobahn's write model).
+ *
+ * A case's life, one phase at a time (script_advance in script.c is the only place
+ * that changes it, and each phase owns its deadline):
+ *
+ *   OPENING  the opening request is queued; waiting for the 101    open handshake (5 s)
+ *   OPEN     steps run, events are recorded                        wait, kill-after,
+ *                                                                  close-after
+ *   CLOSING  wsspec sent its Close; waiting for the target's       close handshake (1 s)
+ *   CLOSED   the closing handshake is over (or the connection      the target's TCP
+ *            failed): the target is to close TCP                   close (1 s)
+ *   DONE     TCP is closed, or is to be closed by wsspec now
+ *
+ * Everything is scaled by timeout_scale. Autobahn's flags (closedByMe, failedByMe,
+ * droppedByMe, wasClean and the reasons) are kept as Autobahn keeps them (catalogue
+ * section 2.3) and judged by judge.c when the case ends (script_finish).
+ *
+ * Memory: the struct, the core's bounded buffers (no message is reassembled: messages
+ * are compared with what the case expects as they stream in), the send queue (one
+ * unit per queued frame), and the case_result's bounded records (result.h).
+ */
+#ifndef SCRIPT_H
+#define SCRIPT_H
+
+#include "case.h"
+#include "result.h"
+#include "sendq.h"
+#include "ws_conn.h"
+
+/* Autobahn's protocol timeouts (catalogue 2.4), before timeout_scale. */
+#define SCRIPT_OPEN_HANDSHAKE_TIMEOUT 5.0
+#define SCRIPT_CLOSE_HANDSHAKE_TIMEOUT 1.0
+#define SCRIPT_SERVER_DROP_TIMEOUT 1.0
+/* A case without kill-after or close-after gets this kill-after, so that no case can
+ * run forever. */
+#define SCRIPT_DEFAULT_KILL_AFTER 10.0
+/* The writer's pass before a frame is the connection's opening-handshake round trip,
+ * at most this (see script.c, "Pace"). */
+#define SCRIPT_PACE_MAX 10e-3
+
+enum script_phase { SCRIPT_OPENING = 0, SCRIPT_OPEN, SCRIPT_CLOSING, SCRIPT_CLOSED, SCRIPT_DONE };
+
+struct script_config {
+    const struct case_def *def; /* not owned; outlives the script */
+    struct case_result *r;      /* filled in; zeroed by the caller */
+    uint64_t run_seed;          /* the case's generator is derived from it and the id */
+    double timeout_scale;       /* > 0 */
+    struct ws_request_params request; /* what the opening request carries (strings not
+                                         owned; they outlive the script) */
+    const char *agent;                /* name for reports */
+    double wall0; /* the wall clock (seconds since the epoch) at script_init's now */
+    bool probe;  /* only the opening handshake: when OPEN, say goodbye and end */
+    double pace; /* > 0: the writer's pass, fixed; 0 = from the handshake round trip */
+};
+
+/* Private: the state of a message being compared as it streams in. */
+struct script_cmp {
+    bool active;
+    uint64_t len;
+    uint8_t head[RESULT_KEEP_BYTES];
+    size_t head_len;
+    uint8_t matches; /* EVENT_MATCHES_* still possible */
+};
+
+/* Caller-allocated; the fields are private to script*.c. */
+struct script {
+    struct script_config cfg;
+    const struct case_def *def;
+    struct case_result *r;
+    enum script_phase phase;
+    struct ws_conn conn;
+    bool conn_ready;
+    struct sendq q;
+    uint64_t rng;
+    bool reading;       /* inside script_recv: what is queued now follows a read */
+    double now;         /* the time of the call being handled (for the core's callbacks) */
+    double t0;          /* when the TCP connect started: the wire log's zero */
+    double t_open;      /* the 101 arrived: a case's duration starts here */
+    double t_request;   /* the opening request's last byte was written */
+    double dl_open, dl_wait, dl_kill, dl_close_after, dl_close_hs, dl_drop; /* 0 = none */
+    const char *wait_tag;
+    size_t step;
+    bool steps_done;
+    bool open_masked; /* the frame opened by `send begin` */
+    uint8_t open_key[4];
+    uint64_t open_phase;
+    const struct step *rt; /* roundtrip in progress */
+    uint32_t rt_left;
+    uint64_t rf_row; /* wire-log handle of the frame being received */
+    struct script_cmp cmp;
+    bool killed; /* the kill timer failed the connection: messages no longer count */
+    uint64_t rx_before; /* bytes received before the current read */
+    bool tcp_closed;
+};
+
+/* Set up for one case, starting at time now (the TCP connect begins). Returns false
+ * when the opening request cannot be built or memory is out (r->connect_error says). */
+bool script_init(struct script *sc, const struct script_config *cfg, double now);
+
+/* Bytes the target sent. in[] is modified (unmasked in place). */
+void script_recv(struct script *sc, uint8_t *in, size_t len, double now);
+
+/* The target closed TCP (or it broke: why = a note for the wire log, NULL for EOF). */
+void script_tcp_closed(struct script *sc, const char *why, double now);
+
+/* Timers due at now. */
+void script_tick(struct script *sc, double now);
+
+/* The next bytes to write at now, into out[0..cap): returns how many (0 = nothing
+ * now; *wake = when something will be due, 0 = not before more input). */
+size_t script_output(struct script *sc, double now, uint8_t *out, size_t cap, double *wake);
+
+/* n of the bytes from script_output went out at now (0 = the write would block). */
+void script_wrote(struct script *sc, const uint8_t *out, size_t n, double now);
+
+/* The earliest deadline (0 = none). */
+double script_deadline(const struct script *sc);
+
+/* True when the case is over and wsspec is to close TCP (or it is closed). */
+bool script_done(const struct script *sc);
+
+/* True when nothing is waiting to be written. */
+bool script_idle(const struct script *sc);
+
+/* End the case at now: record the close flags and judge it. Frees the script's own
+ * memory (not the result's). */
+void script_finish(struct script *sc, double now);
+
+/* Abandon the case (the run was interrupted): free, no verdict. */
+void script_abandon(struct script *sc);
+
+/* The per-case generator seed: the run seed mixed with the case id. */
+uint64_t script_case_seed(uint64_t run_seed, const char *case_id);
+
+/* A wire-log note row ("TCP DROPPED BY ME", "TLS: ...") at now. */
+void script_note(struct script *sc, enum wirelog_type type, const char *text, double now);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * script_int.h - what script.c, script_steps.c and script_recv.c share; not for use
+ * outside them (the API is script.h).
+ */
+#ifndef SCRIPT_INT_H
+#define SCRIPT_INT_H
+
+#include "script.h"
+
+/* script.c */
+void script_random(void *ud, uint8_t *out, size_t n);
+double script_scaled(const struct script *sc, double seconds);
+double script_ms(const struct script *sc, double now);
+void script_sync_core(struct script *sc);
+void script_advance(struct script *sc, double now);
+void script_drop(struct script *sc, double now);
+void script_set_pace(struct script *sc, double now);
+
+/* script_steps.c */
+void script_run_steps(struct script *sc, double now);
+void script_start_timers(struct script *sc, double now);
+void script_maybe_auto_close(struct script *sc);
+void script_close(struct script *sc, uint16_t code, const char *reason);
+void script_size_message(struct script *sc, enum ws_opcode op, uint64_t len);
+
+/* script_recv.c */
+void script_recv_callbacks(struct ws_conn_callbacks *cb);
+void script_note_error(struct script *sc, enum ws_error e);
+
+#endif

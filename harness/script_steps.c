@@ -1,0 +1,300 @@
+/*
+ * script_steps.c - a case's steps (cases/README.md, "Sending") turned into frames on
+ * the send queue, its timers started, and the closes it makes: auto-close when the
+ * expected events are complete, the size judge's close, Close steps.
+ *
+ * Steps run until one has to wait (a `wait`, a roundtrip's echo) or all are done; then
+ * kill-after / close-after start, as Autobahn schedules them at the end of a case's
+ * script. Masks come from the case's seeded generator, in step order, so a run is
+ * repeatable byte for byte.
+ */
+#include "script_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ closing */
+
+void script_close(struct script *sc, uint16_t code, const char *reason)
+{
+    struct ws_close_status st;
+    ws_conn_close_status(&sc->conn, &st);
+    if (ws_conn_state(&sc->conn) != WS_OPEN || st.sent)
+        return;
+    size_t rl = reason ? strlen(reason) : 0;
+    ws_conn_close(&sc->conn, code, reason, rl);
+    struct case_result *r = sc->r;
+    free(r->local_close_reason);
+    r->local_close_reason = rl ? malloc(rl) : NULL;
+    if (r->local_close_reason)
+        memcpy(r->local_close_reason, reason, rl);
+    r->local_close_reason_len = r->local_close_reason ? rl : 0;
+    script_sync_core(sc);
+}
+
+/* Catalogue 2.1: once the recorded events equal every expected list, wsspec closes. */
+void script_maybe_auto_close(struct script *sc)
+{
+    const struct case_def *d = sc->def;
+    if (d->judge != JUDGE_EVENTS || !d->close.closed_by_me || d->suppress_close)
+        return;
+    if (judge_events_complete(sc->r))
+        script_close(sc, 1000, NULL);
+}
+
+/* Autobahn schedules killAfter/closeAfter as the last action of a case's script, after
+ * its waits (5.19, 6.4.x): the timers start once the last step has run. */
+void script_start_timers(struct script *sc, double now)
+{
+    double ka = sc->def->kill_after, ca = sc->def->close_after;
+    if (ka <= 0 && ca <= 0)
+        ka = SCRIPT_DEFAULT_KILL_AFTER;
+    char text[48];
+    if (ka > 0) {
+        sc->dl_kill = now + script_scaled(sc, ka);
+        snprintf(text, sizeof text, "KL %.3f", script_scaled(sc, ka));
+        script_note(sc, WL_TIMER, text, now);
+    }
+    if (ca > 0) {
+        sc->dl_close_after = now + script_scaled(sc, ca);
+        snprintf(text, sizeof text, "TI %.3f", script_scaled(sc, ca));
+        script_note(sc, WL_TIMER, text, now);
+    }
+}
+
+/* ------------------------------------------------------------ frames */
+
+static void spec_from_step(struct script *sc, const struct step *st, struct ws_frame_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->fin = st->fin;
+    spec->rsv = st->rsv;
+    spec->opcode = st->opcode;
+    spec->len_form = st->len_form;
+    spec->len_override = st->len_override;
+    spec->declared_len = st->declared_len;
+    if (st->mask == MASK_RANDOM) {
+        spec->masked = true;
+        script_random(&sc->rng, spec->mask_key, 4);
+    } else if (st->mask == MASK_FIXED) {
+        spec->masked = true;
+        memcpy(spec->mask_key, st->mask_key, 4);
+    }
+}
+
+static void log_tx_frame(struct script *sc, const struct ws_frame_spec *spec,
+                         const struct payload *pl, uint64_t off, uint64_t len, uint32_t chop,
+                         bool sync)
+{
+    struct wirelog_row row = {.type = WL_TX_FRAME, .at_ms = script_ms(sc, sc->now), .len = len,
+                              .opcode = spec->opcode, .rsv = spec->rsv, .fin = spec->fin,
+                              .masked = spec->masked, .sync = sync, .chop = chop};
+    memcpy(row.mask_key, spec->mask_key, 4);
+    size_t k = len < RESULT_WIRELOG_BYTES ? (size_t)len : RESULT_WIRELOG_BYTES;
+    if (pl && k)
+        payload_copy(pl, off, row.data, k);
+    row.data_len = (uint8_t)k;
+    result_add_wirelog(sc->r, &row);
+    sc->r->tx_frames[spec->opcode & 0xF]++;
+}
+
+/* One frame: header from spec, payload pl[off .. off+len) generated as it is written. */
+static bool queue_frame(struct script *sc, const struct ws_frame_spec *spec,
+                        const struct payload *pl, uint64_t off, uint64_t len, uint32_t chop,
+                        bool sync)
+{
+    uint8_t hdr[WS_FRAME_HEADER_MAX];
+    size_t hlen = ws_frame_write_header(spec, len, hdr);
+    if (hlen == 0)
+        return false;
+    script_sync_core(sc); /* the core's bytes queued before keep their place */
+    if (!sendq_frame(&sc->q, hdr, hlen, pl, off, len, spec->masked ? spec->mask_key : NULL, 0,
+                     chop, sync, sc->reading))
+        return false;
+    log_tx_frame(sc, spec, pl, off, len, chop, sync);
+    return true;
+}
+
+/* A message, cut the way Autobahn's fragmenter cuts: full fragments with FIN=0, the
+ * rest with FIN=1, and an empty final CONT when the fragment size divides the length. */
+static bool queue_message(struct script *sc, const struct step *st, bool binary_rt)
+{
+    const struct payload *pl = &st->payload;
+    uint8_t op = st->type == STEP_ROUNDTRIP ? (binary_rt ? WS_OP_BINARY : WS_OP_TEXT) : st->opcode;
+    uint64_t frag = st->fragment, len = pl->len, off = 0;
+    struct ws_frame_spec spec;
+    if (frag == 0 || len <= frag) {
+        spec_from_step(sc, st, &spec);
+        spec.opcode = op;
+        spec.fin = true;
+        return queue_frame(sc, &spec, pl, 0, len, st->chop, st->sync);
+    }
+    for (bool first = true; off < len; first = false) {
+        uint64_t k = len - off < frag ? len - off : frag;
+        spec_from_step(sc, st, &spec);
+        spec.opcode = first ? op : WS_OP_CONT;
+        spec.fin = off + k == len && k < frag;
+        if (!queue_frame(sc, &spec, pl, off, k, st->chop, st->sync))
+            return false;
+        off += k;
+    }
+    if (len % frag)
+        return true;
+    spec_from_step(sc, st, &spec);
+    spec.opcode = WS_OP_CONT;
+    spec.fin = true;
+    return queue_frame(sc, &spec, pl, 0, 0, st->chop, st->sync);
+}
+
+/* `send close`: the Close payload as the step says (no validation: invalid codes go out
+ * as written). The first Close is the core's (it changes the connection's state); a
+ * second one (7.1.2) goes out as a raw frame, masked like any other. */
+static void send_close_step(struct script *sc, const struct step *st)
+{
+    uint8_t buf[WS_FRAME_HEADER_MAX + 1024] = {0};
+    size_t n = 0, max = sizeof buf;
+    if (st->close_has_code && !st->close_raw) {
+        buf[0] = (uint8_t)(st->close_code >> 8);
+        buf[1] = (uint8_t)st->close_code;
+        n = 2;
+    }
+    if (st->close_raw || st->close_has_code) {
+        uint64_t plen = st->payload.len < max - n ? st->payload.len : max - n;
+        payload_copy(&st->payload, 0, buf + n, (size_t)plen);
+        n += (size_t)plen;
+    }
+    script_sync_core(sc);
+    struct ws_close_status cs;
+    ws_conn_close_status(&sc->conn, &cs);
+    if (cs.sent) {
+        struct ws_frame_spec spec = {.fin = true, .opcode = WS_OP_CLOSE, .masked = true};
+        script_random(&sc->rng, spec.mask_key, 4);
+        ws_conn_send_frame(&sc->conn, &spec, buf, n);
+    } else if (ws_conn_close_payload(&sc->conn, buf, n) == WS_E_OK) {
+        struct case_result *r = sc->r;
+        size_t rl = n >= 2 ? n - 2 : 0;
+        free(r->local_close_reason);
+        r->local_close_reason = rl ? malloc(rl) : NULL;
+        if (r->local_close_reason)
+            memcpy(r->local_close_reason, buf + 2, rl);
+        r->local_close_reason_len = r->local_close_reason ? rl : 0;
+    }
+    script_sync_core(sc);
+}
+
+/* ------------------------------------------------------------ steps */
+
+static void step_begin(struct script *sc, const struct step *st)
+{
+    struct ws_frame_spec spec;
+    spec_from_step(sc, st, &spec);
+    queue_frame(sc, &spec, NULL, 0, 0, st->chop, st->sync);
+    sc->open_masked = spec.masked;
+    memcpy(sc->open_key, spec.mask_key, 4);
+    sc->open_phase = 0;
+}
+
+/* `send payload` (more of the frame `send begin` opened, at its mask phase) and
+ * `send raw` (bytes as they are). */
+static void step_bytes(struct script *sc, const struct step *st, bool in_frame)
+{
+    script_sync_core(sc);
+    const uint8_t *key = in_frame && sc->open_masked ? sc->open_key : NULL;
+    sendq_frame(&sc->q, NULL, 0, &st->payload, 0, st->payload.len, key,
+                in_frame ? sc->open_phase : 0, st->chop, st->sync, sc->reading);
+    if (in_frame)
+        sc->open_phase += st->payload.len;
+}
+
+static void step_wait(struct script *sc, const struct step *st, double now)
+{
+    char text[48];
+    sc->dl_wait = now + script_scaled(sc, st->seconds);
+    sc->wait_tag = st->tag[0] ? st->tag : NULL;
+    snprintf(text, sizeof text, "CT %.3f %s", script_scaled(sc, st->seconds), st->tag);
+    script_note(sc, WL_TIMER, text, now);
+}
+
+static void run_step(struct script *sc, const struct step *st, double now)
+{
+    struct ws_frame_spec spec;
+    switch (st->type) {
+    case STEP_FRAME:
+        spec_from_step(sc, st, &spec);
+        queue_frame(sc, &spec, &st->payload, 0, st->payload.len, st->chop, st->sync);
+        break;
+    case STEP_MESSAGE:
+        queue_message(sc, st, false);
+        break;
+    case STEP_BEGIN:
+        step_begin(sc, st);
+        break;
+    case STEP_PAYLOAD:
+        step_bytes(sc, st, true);
+        break;
+    case STEP_RAW:
+        step_bytes(sc, st, false);
+        break;
+    case STEP_CLOSE:
+        send_close_step(sc, st);
+        break;
+    case STEP_WAIT:
+        step_wait(sc, st, now);
+        break;
+    case STEP_ROUNDTRIP:
+        sc->rt = st;
+        sc->rt_left = st->count;
+        queue_message(sc, st, sc->def->size_binary);
+        break;
+    }
+}
+
+void script_run_steps(struct script *sc, double now)
+{
+    if (sc->cfg.probe) {
+        if (!sc->steps_done)
+            script_close(sc, 1001, "probe");
+        sc->steps_done = true;
+        return;
+    }
+    while (!sc->steps_done && !sc->dl_wait && !sc->tcp_closed) {
+        if (sc->step >= sc->def->n_steps) {
+            sc->steps_done = true;
+            script_start_timers(sc, now);
+            break;
+        }
+        run_step(sc, &sc->def->steps[sc->step++], now);
+    }
+    script_sync_core(sc);
+}
+
+/* ------------------------------------------------------------ the size judge */
+
+/* JUDGE_SIZE: type and length of each echo (9.x); content is not compared, as in
+ * Autobahn. wsspec closes with 1000 on a mismatch or when all echoes are in. */
+void script_size_message(struct script *sc, enum ws_opcode op, uint64_t len)
+{
+    struct case_result *r = sc->r;
+    const struct case_def *d = sc->def;
+    bool bad_type = (op == WS_OP_BINARY) != d->size_binary;
+    bool bad_len = len != d->size_len;
+    if (bad_type || bad_len) {
+        if (!r->size_bad_type && !r->size_len_mismatch) {
+            r->size_bad_type = bad_type;
+            r->size_len_mismatch = bad_len;
+            r->size_bad_len = len;
+        }
+        sc->rt = NULL;
+        script_close(sc, 1000, NULL);
+        return;
+    }
+    r->size_seen++;
+    if (sc->rt && --sc->rt_left > 0) {
+        queue_message(sc, sc->rt, d->size_binary);
+        return;
+    }
+    sc->rt = NULL;
+    if (r->size_seen >= (d->size_count ? d->size_count : 1))
+        script_close(sc, 1000, NULL);
+}
