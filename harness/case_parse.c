@@ -440,11 +440,15 @@ static void dir_informational(struct parser *p, struct lx *l)
 
 /* ------------------------------------------------------------ judging: close-rule */
 
-/* Who must send the first Close: "me" is wsspec, "peer" the server under test. */
+/* Who must send the first Close. "tester" is wsspec, "target" the server under test;
+ * "me" and "peer" are the format's first spelling of the same two sides, accepted for
+ * good so that users' own case files keep working. */
 static const struct {
     const char *name;
     bool tester;
 } close_sides[] = {
+    {"tester", true},
+    {"target", false},
     {"me", true},
     {"peer", false},
 };
@@ -457,7 +461,7 @@ static bool close_side(struct parser *p, struct span who, struct close_rule *cr)
             cr->closed_by_me = close_sides[i].tester;
             return true;
         }
-    perr(p, "close-rule needs 'me' or 'peer', not '%s'", span_show(b, who));
+    perr(p, "close-rule needs 'tester' or 'target', not '%s'", span_show(b, who));
     return false;
 }
 

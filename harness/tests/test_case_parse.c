@@ -476,6 +476,64 @@ static void test_close_rules(void **state)
     }
 }
 
+/* A one-case text with this close-rule (line 6): the errors, and the rule when the
+ * case parsed. */
+static size_t parse_close_rule(const char *rule, struct close_rule *out, struct diags *d)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "case 3.1\n  title T\n  expectation E\n  rfc 5.2 MUST \"S\"\n  expect OK\n"
+             "  close-rule %s\nend\n",
+             rule);
+    struct case_catalogue cat;
+    memset(&cat, 0, sizeof cat);
+    memset(out, 0, sizeof *out);
+    size_t errors = parse(&cat, "t.wsc", text, d);
+    if (cat.n_cases == 1)
+        *out = cat.cases[0].close;
+    case_catalogue_free(&cat);
+    return errors;
+}
+
+/* `tester` and `target` name the two sides; `me` and `peer`, the first spelling, are
+ * aliases that parse to exactly the same rule. */
+static void test_close_rule_aliases(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *side, *alias;
+        bool by_tester;
+    } sides[] = {{"tester", "me", true}, {"target", "peer", false}};
+    static const char *const rests[] = {"1000 clean", "none", "1002,1007 wrong-closer-fatal",
+                                        "1000 clean wrong-code-fails",
+                                        "65535, 0 clean wrong-closer-fatal wrong-code-fails"};
+    for (size_t s = 0; s < 2; s++)
+        for (size_t i = 0; i < sizeof rests / sizeof rests[0]; i++) {
+            char a[128], b[128];
+            snprintf(a, sizeof a, "%s %s", sides[s].side, rests[i]);
+            snprintf(b, sizeof b, "%s %s", sides[s].alias, rests[i]);
+            struct close_rule x, y;
+            struct diags d = {0};
+            assert_int_equal(parse_close_rule(a, &x, &d), 0);
+            assert_int_equal(parse_close_rule(b, &y, &d), 0);
+            assert_int_equal(x.closed_by_me, sides[s].by_tester);
+            assert_int_equal(y.closed_by_me, x.closed_by_me);
+            assert_int_equal(y.n_codes, x.n_codes);
+            assert_memory_equal(y.codes, x.codes, sizeof x.codes);
+            assert_int_equal(y.require_clean, x.require_clean);
+            assert_int_equal(y.wrong_closer_fatal, x.wrong_closer_fatal);
+            assert_int_equal(y.wrong_code_fails, x.wrong_code_fails);
+        }
+    /* the sides are whole words, in lower case */
+    static const char *const bad[] = {"test 1000", "Tester 1000", "targets none", "mee none"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct close_rule r;
+        struct diags d = {0};
+        assert_int_equal(parse_close_rule(bad[i], &r, &d), 1);
+        assert_non_null(strstr(d.msg[0], "t.wsc:6: close-rule needs 'tester' or 'target'"));
+    }
+}
+
 /* ---------------------------------------------------------------------------------
  * Payloads.
  */
@@ -909,7 +967,7 @@ static const struct lint_case lint_cases[] = {
      "has no 'expect' (and is not 'informational')", true},
     {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  close-rule who 1000\n  expect "
      "OK\nend\n",
-     5, "close-rule needs 'me' or 'peer'", true},
+     5, "close-rule needs 'tester' or 'target', not 'who'", true},
     {"case 1.1\n" BASE "  expect OK\n  close-rule me 1000\nend\n", 7, "duplicate 'close-rule'",
      true},
     {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  expect OK\n  close-rule me 1000 "
@@ -1516,6 +1574,7 @@ int main(void)
         cmocka_unit_test(test_expect_lists),
         cmocka_unit_test(test_informational),
         cmocka_unit_test(test_close_rules),
+        cmocka_unit_test(test_close_rule_aliases),
         cmocka_unit_test(test_payload_expressions),
         cmocka_unit_test(test_payload_copy_equal_everywhere),
         cmocka_unit_test(test_payload_repeat_windows),
