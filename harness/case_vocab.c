@@ -150,7 +150,7 @@ static void consider(const char *word, size_t n, const char *name, size_t *best_
     if (m > NEAR_WORD_MAX)
         return;
     size_t dist = edit_distance(word, n, name, m);
-    if (dist > 0 && dist < *best_d && 2 * dist < n) {
+    if (dist < *best_d && 2 * dist < n) {
         *best_d = dist;
         *best = name;
     }
@@ -160,6 +160,8 @@ const char *case_vocab_nearest_directive(const char *word)
 {
     size_t n = strlen(word), best_d = 3;
     const char *best = NULL;
+    if (case_vocab_directive(word, n) >= 0)
+        return NULL;
     for (int i = 0; i < CD_N && n <= NEAR_WORD_MAX; i++)
         consider(word, n, case_vocab_directives[i].name, &best_d, &best);
     return best;
@@ -169,6 +171,8 @@ const char *case_vocab_nearest_option(const char *word)
 {
     size_t n = strlen(word), best_d = 3;
     const char *best = NULL;
+    if (case_vocab_option(word, n) >= 0)
+        return NULL;
     for (int i = 0; i < CO_N && n <= NEAR_WORD_MAX; i++)
         consider(word, n, case_vocab_options[i].name, &best_d, &best);
     return best;

@@ -111,7 +111,7 @@ void case_vocab_send_list(char *out, size_t cap);
 
 /* The directive (or option) name nearest to word, for "did you mean": at most two
  * edits away (insert, delete, change, swap two neighbours) and fewer edits than half
- * the word's length; NULL when no name is that close. */
+ * the word's length; NULL when no name is that close, or when word is a name. */
 const char *case_vocab_nearest_directive(const char *word);
 const char *case_vocab_nearest_option(const char *word);
 

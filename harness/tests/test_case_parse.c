@@ -1,7 +1,7 @@
 /*
- * test_case_parse.c - unit tests for the case-file parser and lint (case_parse.c) and
- * the catalogue commands (case_lint.c): every directive and option lands in the right
- * field of case.h; payload expressions, payload_copy and payload_equal agree with an
+ * test_case_parse.c - unit tests for the case-file reader and lint (case_parse.c and
+ * the files beside it, see case_parse_int.h) and the catalogue commands (case_lint.c):
+ * every directive and option lands in the right field of case.h; payload expressions, payload_copy and payload_equal agree with an
  * expanded reference at every offset; templates and tables substitute and name the
  * right lines; each lint error class gives exactly one "FILE:LINE: message"; ids are
  * unique across files and ordered numerically; and truncated or mutated files never
