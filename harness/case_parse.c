@@ -708,7 +708,7 @@ void case_parse_body_line(struct parser *p, struct lx *l)
     struct span w = lx_word(l);
     int d = directive_of(w);
     if (d < 0 || case_vocab_directives[d].where != CV_BODY) {
-        perr(p, "unknown directive '%s'", span_show(b, w));
+        perr(p, CASE_MSG_UNKNOWN_DIRECTIVE "%s'", span_show(b, w));
         return;
     }
     if (case_vocab_directives[d].repeat == CV_ONCE &&
@@ -733,7 +733,7 @@ static void top_line(struct parser *p, struct lx *l)
     struct span w = lx_word(l);
     int d = directive_of(w);
     if (d < 0)
-        perr(p, "unknown directive '%s'", span_show(b, w));
+        perr(p, CASE_MSG_UNKNOWN_DIRECTIVE "%s'", span_show(b, w));
     else if (case_vocab_directives[d].where == CV_TOP)
         directive_handlers[d](p, l);
     else if (case_vocab_directives[d].where == CV_END)

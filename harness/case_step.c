@@ -206,7 +206,7 @@ static bool read_option(struct parser *p, struct lx *l, enum case_ctx ctx, struc
     int k;
     option_at(l, &key, &eq, &k);
     if (k < 0) {
-        perr(p, "unknown option '%s='", span_show(b, key));
+        perr(p, CASE_MSG_UNKNOWN_OPTION "%s='", span_show(b, key));
         return false;
     }
     const struct case_option_row *row = &case_vocab_options[k];

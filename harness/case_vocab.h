@@ -62,6 +62,11 @@ enum case_ctx {
 };
 #define CASE_IN(ctx) (1u << CTX_##ctx)
 
+/* How the reader begins the diagnostics for a word that is no row ("unknown directive
+ * 'sned'", "unknown option 'fni='"); lint finds the word by them to suggest a row. */
+#define CASE_MSG_UNKNOWN_DIRECTIVE "unknown directive '"
+#define CASE_MSG_UNKNOWN_OPTION "unknown option '"
+
 enum case_where { CV_TOP, CV_BODY, CV_END };
 enum case_repeat { CV_ONCE, CV_MANY };
 enum case_need { CV_OPTIONAL, CV_REQUIRED, CV_JUDGING };
