@@ -188,7 +188,10 @@ NIGHTLY_SECONDS ?= 3600
 # What the targets link: the core and the harness modules that read untrusted text
 # (case files, JSON configs and baselines), as one archive each target pulls from.
 # Not the whole harness: the fuzz build should not depend on code it does not test.
-FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_parse.c harness/case_select.c \
+FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_lex.c harness/case_parse.c \
+                                       harness/case_step.c harness/case_family.c \
+                                       harness/case_files.c harness/case_vocab.c \
+                                       harness/payload.c harness/case_select.c \
                                        harness/config.c harness/baseline.c \
                                        harness/errmsg.c)
 

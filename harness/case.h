@@ -1,7 +1,8 @@
 /*
  * case.h - the catalogue in memory: what case files (cases/README.md) parse into, and
- * what the peer runs and the judge judges. Parsing: case_parse.c; selection by id
- * patterns: case_select.c; running: peer.c; judging: judge.c.
+ * what the peer runs and the judge judges. Parsing: case_files.c and the files named in
+ * case_parse_int.h, from the vocabulary of case_vocab.def; payloads: payload.c;
+ * selection by id patterns: case_select.c; running: peer.c; judging: judge.c.
  *
  * Ownership: a struct case_catalogue owns everything reachable from it (strings,
  * payload patterns, step and event arrays); case_catalogue_free releases it all.

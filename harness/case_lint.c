@@ -1,7 +1,9 @@
 /*
  * case_lint.c - `wsspec lint` and `wsspec list`: the command-line face of the case
- * catalogue (case_parse.c reads and checks, case_select.c filters; this file finds the
- * files, prints, and turns the outcome into an exit status).
+ * catalogue (case_files.c and case_parse.c read and check, case_select.c filters; this
+ * file finds the files, prints, and turns the outcome into an exit status). lint also
+ * reads the vocabulary table (case_vocab.def): --help lists every directive and option
+ * from it, and a misspelt directive or option gets the nearest known name.
  *
  * lint prints diagnostics on stdout, because they are what was asked for; list prints
  * cases on stdout and diagnostics on stderr, so its output stays a clean listing (or
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "case_vocab.h"
 #include "ws_utf8.h"
 
 #ifndef WSSPEC_CASES_DIR
@@ -113,6 +116,100 @@ static size_t read_path(struct case_catalogue *cat, struct seen *s, const char *
 
 /* ------------------------------------------------------------ lint */
 
+/* The word quoted after `prefix` in msg: *b at its first byte, *n its length up to the
+ * closing quote, *end after that quote. False when msg has no such word. */
+static bool quoted_after(const char *msg, const char *prefix, const char **b, size_t *n,
+                         const char **end)
+{
+    const char *at = strstr(msg, prefix);
+    if (!at)
+        return false;
+    *b = at + strlen(prefix);
+    const char *q = strchr(*b, '\'');
+    if (!q)
+        return false;
+    *n = (size_t)(q - *b);
+    *end = q + 1;
+    return true;
+}
+
+/* The name a misspelt directive or option was probably meant to be, as lint shows it
+ * ("send", "fin="); NULL for any other diagnostic or no near name. *end is where the
+ * quoted word ends in msg. */
+static const char *suggestion(const char *msg, const char **end, char out[40])
+{
+    const char *b;
+    size_t n;
+    char word[40];
+    const char *near = NULL;
+    bool option = false;
+    if (quoted_after(msg, CASE_MSG_UNKNOWN_DIRECTIVE, &b, &n, end) && n < sizeof word) {
+        snprintf(word, sizeof word, "%.*s", (int)n, b);
+        near = case_vocab_nearest_directive(word);
+    } else if (quoted_after(msg, CASE_MSG_UNKNOWN_OPTION, &b, &n, end) && n > 0 &&
+               n < sizeof word && b[n - 1] == '=') {
+        snprintf(word, sizeof word, "%.*s", (int)(n - 1), b);
+        near = case_vocab_nearest_option(word);
+        option = true;
+    }
+    if (!near)
+        return NULL;
+    snprintf(out, 40, "%s%s", near, option ? "=" : "");
+    return out;
+}
+
+/* lint's diagnostics: the reader's line, with "(did you mean 'X'?)" after a misspelt
+ * directive or option. */
+static void lint_diag(void *ud, const char *msg)
+{
+    char near[40];
+    const char *end;
+    if (!suggestion(msg, &end, near)) {
+        fprintf((FILE *)ud, "%s\n", msg);
+        return;
+    }
+    fprintf((FILE *)ud, "%.*s (did you mean '%s'?)%s\n", (int)(end - msg), msg, near, end);
+}
+
+static size_t lint_path(struct case_catalogue *cat, struct seen *s, const char *path)
+{
+    if (seen_before(s, path))
+        return 0;
+    if (is_dir(path))
+        return case_parse_dir(cat, path, lint_diag, stdout);
+    return case_parse_files(cat, &path, 1, lint_diag, stdout);
+}
+
+/* Every directive, send kind and option, from the table: the format at a glance. */
+static void print_vocabulary(FILE *f)
+{
+    fprintf(f, "\nDirectives (cases/README.md has the details):\n");
+    for (int i = 0; i < CD_N; i++) {
+        const struct case_directive_row *r = &case_vocab_directives[i];
+        fprintf(f, "  %s%s%s\n      %s%s\n", r->name, r->args[0] ? " " : "", r->args, r->text,
+                r->where == CV_TOP       ? " (top level)"
+                : r->need == CV_REQUIRED ? " (required)"
+                : r->repeat == CV_ONCE   ? " (at most once)"
+                                         : "");
+    }
+    fprintf(f, "\nSend kinds (send KIND ...):\n");
+    for (int i = 0; i < CS_N; i++)
+        fprintf(f, "  send %s %s\n      %s\n", case_vocab_sends[i].name, case_vocab_sends[i].args,
+                case_vocab_sends[i].text);
+    fprintf(f, "\nStep options (name=VALUE, or a bare flag) and the lines that take them:\n");
+    for (int i = 0; i < CO_N; i++) {
+        const struct case_option_row *r = &case_vocab_options[i];
+        fprintf(f, "  %s%s  %s%s%s\n      taken by", r->name, r->arg == CV_VALUE ? "=" : "",
+                r->text, r->value[0] ? ": " : "", r->value);
+        for (int c = 0, first = 1; c < CTX_N; c++)
+            if (r->in & (1u << c)) {
+                fprintf(f, "%s %s", first ? "" : ",", case_vocab_ctx_name((enum case_ctx)c));
+                first = 0;
+            }
+        fputc('\n', f);
+    }
+}
+
 static void lint_usage(FILE *f)
 {
     fprintf(f,
@@ -125,6 +222,7 @@ static void lint_usage(FILE *f)
             "\n"
             "Exit status: 0 no errors, 1 errors, 2 usage error.\n",
             case_default_dir());
+    print_vocabulary(f);
 }
 
 int case_cmd_lint(int argc, char **argv)
@@ -159,10 +257,10 @@ int case_cmd_lint(int argc, char **argv)
             continue;
         }
         if (opts_done || a[0] != '-' || a[1] == '\0')
-            errors += read_path(&cat, &seen, a, stdout);
+            errors += lint_path(&cat, &seen, a);
     }
     if (n_paths == 0)
-        errors += read_path(&cat, &seen, case_default_dir(), stdout);
+        errors += lint_path(&cat, &seen, case_default_dir());
     printf("%zu files, %zu cases, %zu errors\n", cat.n_files, cat.n_cases, errors);
     case_catalogue_free(&cat);
     seen_free(&seen);

@@ -1,11 +1,12 @@
 /*
- * test_case_parse.c - unit tests for the case-file parser and lint (case_parse.c) and
- * the catalogue commands (case_lint.c): every directive and option lands in the right
- * field of case.h; payload expressions, payload_copy and payload_equal agree with an
- * expanded reference at every offset; templates and tables substitute and name the
- * right lines; each lint error class gives exactly one "FILE:LINE: message"; ids are
- * unique across files and ordered numerically; and truncated or mutated files never
- * crash or leak (run under ASan+UBSan by `make unit-san`).
+ * test_case_parse.c - unit tests for the case-file reader and lint (case_parse.c and
+ * the files beside it, see case_parse_int.h) and the catalogue commands (case_lint.c):
+ * every directive and option lands in the right field of case.h; payload expressions,
+ * payload_copy and payload_equal agree with an expanded reference at every offset;
+ * templates and tables substitute and name the right lines; each lint error class
+ * gives exactly one "FILE:LINE: message"; ids are unique across files and ordered
+ * numerically; and truncated or mutated files never crash or leak (run under
+ * ASan+UBSan by `make unit-san`).
  *
  * Case texts are written inline: a base of required directives (BASE) plus the lines
  * under test, so each test shows exactly what it feeds the parser.
@@ -23,6 +24,7 @@
 
 #include "case.h"
 #include "case_lint.h"
+#include "case_vocab.h"
 
 /* ---------------------------------------------------------------------------------
  * Helpers.
@@ -476,6 +478,64 @@ static void test_close_rules(void **state)
     }
 }
 
+/* A one-case text with this close-rule (line 6): the errors, and the rule when the
+ * case parsed. */
+static size_t parse_close_rule(const char *rule, struct close_rule *out, struct diags *d)
+{
+    char text[512];
+    snprintf(text, sizeof text,
+             "case 3.1\n  title T\n  expectation E\n  rfc 5.2 MUST \"S\"\n  expect OK\n"
+             "  close-rule %s\nend\n",
+             rule);
+    struct case_catalogue cat;
+    memset(&cat, 0, sizeof cat);
+    memset(out, 0, sizeof *out);
+    size_t errors = parse(&cat, "t.wsc", text, d);
+    if (cat.n_cases == 1)
+        *out = cat.cases[0].close;
+    case_catalogue_free(&cat);
+    return errors;
+}
+
+/* `tester` and `target` name the two sides; `me` and `peer`, the first spelling, are
+ * aliases that parse to exactly the same rule. */
+static void test_close_rule_aliases(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *side, *alias;
+        bool by_tester;
+    } sides[] = {{"tester", "me", true}, {"target", "peer", false}};
+    static const char *const rests[] = {"1000 clean", "none", "1002,1007 wrong-closer-fatal",
+                                        "1000 clean wrong-code-fails",
+                                        "65535, 0 clean wrong-closer-fatal wrong-code-fails"};
+    for (size_t s = 0; s < 2; s++)
+        for (size_t i = 0; i < sizeof rests / sizeof rests[0]; i++) {
+            char a[128], b[128];
+            snprintf(a, sizeof a, "%s %s", sides[s].side, rests[i]);
+            snprintf(b, sizeof b, "%s %s", sides[s].alias, rests[i]);
+            struct close_rule x, y;
+            struct diags d = {0};
+            assert_int_equal(parse_close_rule(a, &x, &d), 0);
+            assert_int_equal(parse_close_rule(b, &y, &d), 0);
+            assert_int_equal(x.closed_by_me, sides[s].by_tester);
+            assert_int_equal(y.closed_by_me, x.closed_by_me);
+            assert_int_equal(y.n_codes, x.n_codes);
+            assert_memory_equal(y.codes, x.codes, sizeof x.codes);
+            assert_int_equal(y.require_clean, x.require_clean);
+            assert_int_equal(y.wrong_closer_fatal, x.wrong_closer_fatal);
+            assert_int_equal(y.wrong_code_fails, x.wrong_code_fails);
+        }
+    /* the sides are whole words, in lower case */
+    static const char *const bad[] = {"test 1000", "Tester 1000", "targets none", "mee none"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct close_rule r;
+        struct diags d = {0};
+        assert_int_equal(parse_close_rule(bad[i], &r, &d), 1);
+        assert_non_null(strstr(d.msg[0], "t.wsc:6: close-rule needs 'tester' or 'target'"));
+    }
+}
+
 /* ---------------------------------------------------------------------------------
  * Payloads.
  */
@@ -909,7 +969,7 @@ static const struct lint_case lint_cases[] = {
      "has no 'expect' (and is not 'informational')", true},
     {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  close-rule who 1000\n  expect "
      "OK\nend\n",
-     5, "close-rule needs 'me' or 'peer'", true},
+     5, "close-rule needs 'tester' or 'target', not 'who'", true},
     {"case 1.1\n" BASE "  expect OK\n  close-rule me 1000\nend\n", 7, "duplicate 'close-rule'",
      true},
     {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  expect OK\n  close-rule me 1000 "
@@ -1266,6 +1326,73 @@ static void test_cmd_lint(void **state)
     remove_tree(dir, tree_names, sizeof tree_names / sizeof tree_names[0]);
 }
 
+/* lint reads the vocabulary table: --help lists every row, and a misspelt directive or
+ * option gets the nearest known name, also inside a template's expansion. */
+static void test_lint_vocabulary(void **state)
+{
+    (void)state;
+    int status;
+    char a0[] = "lint", help[] = "--help";
+    char *argv1[] = {a0, help, NULL};
+    char *out = capture_stdout(case_cmd_lint, 2, argv1, &status);
+    assert_int_equal(status, 0);
+    char want[256];
+    for (int i = 0; i < CD_N; i++) {
+        const struct case_directive_row *r = &case_vocab_directives[i];
+        snprintf(want, sizeof want, "\n  %s%s%s\n", r->name, r->args[0] ? " " : "", r->args);
+        if (!strstr(out, want))
+            fail_msg("lint --help does not list '%s'", want);
+    }
+    for (int i = 0; i < CS_N; i++) {
+        snprintf(want, sizeof want, "\n  send %s %s\n", case_vocab_sends[i].name,
+                 case_vocab_sends[i].args);
+        assert_non_null(strstr(out, want));
+    }
+    for (int i = 0; i < CO_N; i++) {
+        snprintf(want, sizeof want, "\n  %s%s  %s", case_vocab_options[i].name,
+                 case_vocab_options[i].arg == CV_VALUE ? "=" : "", case_vocab_options[i].text);
+        assert_non_null(strstr(out, want));
+    }
+    assert_non_null(strstr(out, "taken by roundtrip, expect size\n"));
+    free(out);
+
+    char dir[] = "/tmp/wsspec-vocab-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "v.wsc",
+               "case 1.1\n" BASE                 /* 1-5 */
+               "  sned frame text \"x\"\n"       /* 6 */
+               "  send frame text fni=1 \"x\"\n" /* 7 */
+               "  bogus\n"                       /* 8 */
+               "  send frame text zzz=1 \"x\"\n" /* 9 */
+               "  expect OK\nend\n"              /* 10-11 */
+               "template t a\n"                  /* 12 */
+               "  title {a}\n  expectation E\n  rfc 5 MUST \"S\"\n  close-rule target none\n"
+               "  expect OK\n"             /* 13-17 */
+               "  kill-aftr 1\n"           /* 18 */
+               "end\n"                     /* 19 */
+               "table t\n  2.1 x\nend\n"); /* 20-22 */
+    char path[600];
+    snprintf(path, sizeof path, "%s/v.wsc", dir);
+    char *argv2[] = {a0, path, NULL};
+    out = capture_stdout(case_cmd_lint, 2, argv2, &status);
+    assert_int_equal(status, 1);
+    static const char *const lines[] = {
+        "/v.wsc:6: unknown directive 'sned' (did you mean 'send'?)\n",
+        "/v.wsc:7: unknown option 'fni=' (did you mean 'fin='?)\n",
+        "/v.wsc:8: unknown directive 'bogus'\n",
+        "/v.wsc:9: unknown option 'zzz='\n",
+        "/v.wsc:21: unknown directive 'kill-aftr' (did you mean 'kill-after'?) (template 't' "
+        "line 18)\n",
+        "\n1 files, 0 cases, 5 errors\n",
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        if (!strstr(out, lines[i]))
+            fail_msg("lint output lacks '%s':\n%s", lines[i], out);
+    free(out);
+    unlink(path);
+    rmdir(dir);
+}
+
 static void test_cmd_list(void **state)
 {
     (void)state;
@@ -1516,6 +1643,7 @@ int main(void)
         cmocka_unit_test(test_expect_lists),
         cmocka_unit_test(test_informational),
         cmocka_unit_test(test_close_rules),
+        cmocka_unit_test(test_close_rule_aliases),
         cmocka_unit_test(test_payload_expressions),
         cmocka_unit_test(test_payload_copy_equal_everywhere),
         cmocka_unit_test(test_payload_repeat_windows),
@@ -1530,6 +1658,7 @@ int main(void)
         cmocka_unit_test(test_id_order),
         cmocka_unit_test(test_parse_dir_and_files),
         cmocka_unit_test(test_cmd_lint),
+        cmocka_unit_test(test_lint_vocabulary),
         cmocka_unit_test(test_cmd_list),
         cmocka_unit_test(test_list_json),
         cmocka_unit_test(test_fuzz_truncations_and_mutations),

@@ -1,0 +1,179 @@
+/*
+ * case_vocab.c - case_vocab.def expanded into the tables of case_vocab.h, their
+ * lookups, and the "did you mean" of `wsspec lint`. The handler column of the rows is
+ * the parser's business (case_parse.c, case_step.c) and is dropped here.
+ */
+#include "case_vocab.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const struct case_directive_row case_vocab_directives[CD_N] = {
+#define CASE_DIRECTIVE(ID, name, where, repeat, need, handler, args, text)                         \
+    [CD_##ID] = {name, CV_##where, CV_##repeat, CV_##need, args, text},
+#define CASE_SEND(...)
+#define CASE_OPTION(...)
+#include "case_vocab.def"
+#undef CASE_DIRECTIVE
+#undef CASE_SEND
+#undef CASE_OPTION
+};
+
+const struct case_send_row case_vocab_sends[CS_N] = {
+#define CASE_DIRECTIVE(...)
+#define CASE_SEND(ID, name, handler, args, text) [CS_##ID] = {name, args, text},
+#define CASE_OPTION(...)
+#include "case_vocab.def"
+#undef CASE_DIRECTIVE
+#undef CASE_SEND
+#undef CASE_OPTION
+};
+
+const struct case_option_row case_vocab_options[CO_N] = {
+#define CASE_DIRECTIVE(...)
+#define CASE_SEND(...)
+#define CASE_OPTION(ID, name, arg, where, handler, value, text)                                    \
+    [CO_##ID] = {name, CV_##arg, where, value, text},
+#include "case_vocab.def"
+#undef CASE_DIRECTIVE
+#undef CASE_SEND
+#undef CASE_OPTION
+};
+
+static const char *const ctx_names[CTX_N] = {
+#define CASE_DIRECTIVE(...)
+#define CASE_SEND(ID, name, ...) [CTX_SEND_##ID] = "send " name,
+#define CASE_OPTION(...)
+#include "case_vocab.def"
+#undef CASE_DIRECTIVE
+#undef CASE_SEND
+#undef CASE_OPTION
+    [CTX_WAIT] = "wait",
+    [CTX_ROUNDTRIP] = "roundtrip",
+    [CTX_EXPECT_SIZE] = "expect size",
+};
+
+/* ------------------------------------------------------------ lookups */
+
+static bool word_is(const char *s, size_t n, const char *name)
+{
+    return strlen(name) == n && memcmp(s, name, n) == 0;
+}
+
+int case_vocab_directive(const char *s, size_t n)
+{
+    for (int i = 0; i < CD_N; i++)
+        if (word_is(s, n, case_vocab_directives[i].name))
+            return i;
+    return -1;
+}
+
+int case_vocab_send(const char *s, size_t n)
+{
+    for (int i = 0; i < CS_N; i++)
+        if (word_is(s, n, case_vocab_sends[i].name))
+            return i;
+    return -1;
+}
+
+int case_vocab_option(const char *s, size_t n)
+{
+    for (int i = 0; i < CO_N; i++)
+        if (word_is(s, n, case_vocab_options[i].name))
+            return i;
+    return -1;
+}
+
+const char *case_vocab_ctx_name(enum case_ctx ctx)
+{
+    return (unsigned)ctx < CTX_N ? ctx_names[ctx] : NULL;
+}
+
+unsigned case_vocab_options_in(enum case_ctx ctx)
+{
+    unsigned bits = 0;
+    for (int i = 0; i < CO_N; i++)
+        if (case_vocab_options[i].in & (1u << ctx))
+            bits |= 1u << i;
+    return bits;
+}
+
+void case_vocab_send_list(char *out, size_t cap)
+{
+    size_t at = 0;
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    for (int i = 0; i < CS_N && at < cap; i++) {
+        const char *sep = i == 0 ? "" : i == CS_N - 1 ? " or " : ", ";
+        int r = snprintf(out + at, cap - at, "%s%s", sep, case_vocab_sends[i].name);
+        if (r < 0)
+            return;
+        at += (size_t)r;
+    }
+}
+
+/* ------------------------------------------------------------ did you mean */
+
+/* Longest word compared: names are short; a longer word is no misspelling of one. */
+#define NEAR_WORD_MAX 32
+
+/* Edit distance with swaps of neighbours (optimal string alignment), words of at
+ * most NEAR_WORD_MAX bytes. */
+static size_t edit_distance(const char *a, size_t n, const char *b, size_t m)
+{
+    size_t d[NEAR_WORD_MAX + 1][NEAR_WORD_MAX + 1];
+    for (size_t i = 0; i <= n; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= m; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= n; i++)
+        for (size_t j = 1; j <= m; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best)
+                best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[n][m];
+}
+
+/* Keep name in *best when it is nearer to word than what *best_d says. */
+static void consider(const char *word, size_t n, const char *name, size_t *best_d,
+                     const char **best)
+{
+    size_t m = strlen(name);
+    if (m > NEAR_WORD_MAX)
+        return;
+    size_t dist = edit_distance(word, n, name, m);
+    if (dist < *best_d && 2 * dist < n) {
+        *best_d = dist;
+        *best = name;
+    }
+}
+
+const char *case_vocab_nearest_directive(const char *word)
+{
+    size_t n = strlen(word), best_d = 3;
+    const char *best = NULL;
+    if (case_vocab_directive(word, n) >= 0)
+        return NULL;
+    for (int i = 0; i < CD_N && n <= NEAR_WORD_MAX; i++)
+        consider(word, n, case_vocab_directives[i].name, &best_d, &best);
+    return best;
+}
+
+const char *case_vocab_nearest_option(const char *word)
+{
+    size_t n = strlen(word), best_d = 3;
+    const char *best = NULL;
+    if (case_vocab_option(word, n) >= 0)
+        return NULL;
+    for (int i = 0; i < CO_N && n <= NEAR_WORD_MAX; i++)
+        consider(word, n, case_vocab_options[i].name, &best_d, &best);
+    return best;
+}
