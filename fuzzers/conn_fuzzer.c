@@ -386,7 +386,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .max_message = max_messages[b0 >> 5],
         .max_output = max_outputs[b1 & 7u],
         .max_handshake = max_handshakes[(b1 >> 3) & 3u],
-        .no_auto_pong = b0 & 4u,
+        .tester.no_auto_pong = b0 & 4u,
         .protocols = protocols,
         .n_protocols = 1,
         .request = {.host = "fuzz",

@@ -421,7 +421,7 @@ static void deliver_control(struct ws_conn *c, uint8_t opcode, const struct ws_f
          * response, unless it already received a Close frame." 5.5.3: "A Pong frame
          * sent in response to a Ping frame must have identical "Application data"".
          * (Not after our own Close either: we said we are done.) */
-        if (!c->cfg.no_auto_pong && !c->close.sent && !c->close.received) {
+        if (!c->cfg.tester.no_auto_pong && !c->close.sent && !c->close.received) {
             enum ws_error e = answer_ping(c);
             if (e) {
                 conn_fail(c, e, h->frame_offset, false);

@@ -88,8 +88,8 @@ struct ws_conn_callbacks {
  * struct zero and gets the strict behaviour the rest of this header describes. The
  * tester (harness/) sets them to behave like the Autobahn client it mirrors and to stay
  * within a fixed memory budget whatever the target sends. Nothing else in the API is
- * lenient; ws_conn_send_frame / ws_conn_send_raw / ws_conn_close_payload (below) are
- * the tester's way to send what an endpoint never would.
+ * lenient but the three functions at the end of this header, the tester's way to send
+ * what an endpoint never would.
  */
 struct ws_conn_tester_options {
     /* Deliver data messages as they arrive (on_message_data) instead of reassembling
@@ -99,6 +99,8 @@ struct ws_conn_tester_options {
     /* Answer the peer's Close with this status code instead of echoing its code
      * (Autobahn's client replies 1000); 0 = echo, as 5.5.1 suggests. */
     uint16_t close_reply_code;
+    /* Leave Pings unanswered. */
+    bool no_auto_pong;
 };
 
 struct ws_conn_config {
@@ -108,7 +110,6 @@ struct ws_conn_config {
     size_t max_handshake; /* header block bound; 0 = WS_HTTP_DEFAULT_MAX_BLOCK */
     size_t max_output;    /* bound of queued output; 0 = 2 * max_message + 1 MiB, enough
                              to echo a largest message while the previous one drains */
-    bool no_auto_pong;    /* leave Pings unanswered (the test peer's choice) */
     /* server role: subprotocols accepted, in preference order */
     const char *const *protocols;
     size_t n_protocols;
@@ -194,21 +195,9 @@ void ws_conn_sent(struct ws_conn *c, size_t n);
 enum ws_error ws_conn_send(struct ws_conn *c, enum ws_opcode op, const uint8_t *data,
                            size_t len);
 
-/* Queue any frame as specified (no state change, no checks): the test peer's tool. */
-enum ws_error ws_conn_send_frame(struct ws_conn *c, const struct ws_frame_spec *s,
-                                 const uint8_t *payload, size_t len);
-
-/* Queue raw bytes as they are. */
-enum ws_error ws_conn_send_raw(struct ws_conn *c, const uint8_t *data, size_t len);
-
 /* Start the closing handshake: send Close with code (0 = empty payload) and reason. */
 enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason,
                             size_t reason_len);
-
-/* Start the closing handshake with a Close frame carrying exactly this payload - any
- * length, any code, no validation (the test peer sends 1-byte and 126-byte payloads on
- * purpose). It counts as this endpoint's Close. */
-enum ws_error ws_conn_close_payload(struct ws_conn *c, const uint8_t *payload, size_t len);
 
 /* Fail the connection for rule e (section 7.1.7): send Close with e's close code,
  * stop delivering data, wait only for the peer's Close. */
@@ -220,5 +209,22 @@ enum ws_error ws_conn_error(const struct ws_conn *c, uint64_t *offset);
 void ws_conn_close_status(const struct ws_conn *c, struct ws_close_status *st);
 /* Bytes currently allocated by the connection (buffers' capacity). */
 size_t ws_conn_memory(const struct ws_conn *c);
+
+/* ------------------------------------------------------------------------------------
+ * The tester's lenient API: what an endpoint never sends, on purpose. No state checks,
+ * no validation; an endpoint never calls these.
+ */
+
+/* Queue any frame as specified (any bit pattern, no state change). */
+enum ws_error ws_conn_send_frame(struct ws_conn *c, const struct ws_frame_spec *s,
+                                 const uint8_t *payload, size_t len);
+
+/* Queue raw bytes as they are. */
+enum ws_error ws_conn_send_raw(struct ws_conn *c, const uint8_t *data, size_t len);
+
+/* Start the closing handshake with a Close frame carrying exactly this payload - any
+ * length, any code (the tester sends 1-byte and 126-byte payloads on purpose). It
+ * counts as this endpoint's Close. */
+enum ws_error ws_conn_close_payload(struct ws_conn *c, const uint8_t *payload, size_t len);
 
 #endif

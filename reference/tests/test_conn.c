@@ -895,6 +895,170 @@ static void test_every_allocation_fails(void **state)
     assert_true(total_calls >= 3);
 }
 
+/* ------------------------------------------------------------ backlog and tester options */
+
+/* 5.5.3: while the output is backed up past WS_CONN_PONG_BACKLOG, a Ping flood is
+ * answered by one Pong for the most recent Ping, once the output drains. */
+static void test_pong_backlog(void **state)
+{
+    (void)state;
+    struct ws_conn s;
+    static struct rec r;
+    server_open(&s, &r, 0);
+    r.echo = false;
+    static uint8_t big[WS_CONN_PONG_BACKLOG + 100];
+    assert_int_equal(ws_conn_send(&s, WS_OP_BINARY, big, sizeof big), WS_E_OK);
+    const uint8_t *p;
+    size_t before = ws_conn_pending(&s, &p);
+    static uint8_t in[64 * 1000];
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++) {
+        char pl[8];
+        int l = snprintf(pl, sizeof pl, "p%d", i);
+        n += cframe(in + n, true, WS_OP_PING, pl, (size_t)l);
+    }
+    assert_int_equal(ws_conn_recv(&s, in, n), WS_E_OK);
+    assert_int_equal(r.pings, 1000);
+    assert_int_equal(ws_conn_pending(&s, &p), before); /* nothing queued meanwhile */
+    ws_conn_sent(&s, before);                          /* drained: the owed Pong follows */
+    struct out_frame f[4];
+    assert_int_equal(server_frames(&s, f, 4, NULL, 0), 1);
+    assert_int_equal(f[0].opcode, WS_OP_PONG);
+    assert_int_equal(f[0].len, 4);
+    assert_memory_equal(f[0].payload, "p999", 4);
+    ws_conn_free(&s);
+}
+
+struct stream_rec {
+    uint8_t data[256];
+    size_t len;
+    uint64_t next_off;
+    int messages;
+    size_t total;
+    int sent_frames;
+    uint8_t sent_ops[8];
+};
+
+static void st_data(struct ws_conn *c, enum ws_opcode op, const uint8_t *d, size_t len,
+                    uint64_t off, void *u)
+{
+    (void)c;
+    struct stream_rec *sr = u;
+    assert_int_equal(op, WS_OP_TEXT);
+    assert_int_equal(off, sr->next_off); /* slices in order, none lost */
+    assert_true(sr->len + len <= sizeof sr->data);
+    memcpy(sr->data + sr->len, d, len);
+    sr->len += len;
+    sr->next_off += len;
+}
+
+static void st_message(struct ws_conn *c, enum ws_opcode op, const uint8_t *d, size_t len, void *u)
+{
+    (void)c, (void)op;
+    struct stream_rec *sr = u;
+    assert_null(d); /* streamed: only the length */
+    sr->messages++;
+    sr->total = len;
+    sr->next_off = 0;
+}
+
+static void st_sent(struct ws_conn *c, const struct ws_frame_spec *fs, const uint8_t *payload,
+                    size_t len, void *u)
+{
+    (void)c, (void)payload, (void)len;
+    struct stream_rec *sr = u;
+    if (sr->sent_frames < 8)
+        sr->sent_ops[sr->sent_frames] = fs->opcode;
+    sr->sent_frames++;
+}
+
+static void stream_server(struct ws_conn *c, struct stream_rec *sr, uint64_t max_message)
+{
+    memset(sr, 0, sizeof *sr);
+    struct ws_conn_config cfg = {.role = WS_ROLE_SERVER,
+                                 .max_message = max_message,
+                                 .cb = {.on_message = st_message,
+                                        .on_message_data = st_data,
+                                        .on_frame_sent = st_sent},
+                                 .user = sr,
+                                 .tester = {.stream_messages = true}};
+    assert_int_equal(ws_conn_init(c, &cfg), WS_E_OK);
+    uint8_t buf[sizeof request];
+    memcpy(buf, request, sizeof request - 1);
+    assert_int_equal(ws_conn_recv(c, buf, sizeof request - 1), WS_E_OK);
+    drain(c);
+}
+
+/* stream_messages: a fragmented text message arrives as slices in order, at every
+ * split point; the end is one on_message with the length; nothing is buffered. */
+static void test_stream_messages(void **state)
+{
+    (void)state;
+    static uint8_t in[256];
+    size_t n = cframe(in, false, WS_OP_TEXT, "Hello, ", 7);
+    n += cframe(in + n, false, WS_OP_CONT, "w\xc3\xb6", 3);
+    n += cframe(in + n, true, WS_OP_CONT, "rld", 3);
+    for (size_t split = 1; split <= n; split++) {
+        struct ws_conn s;
+        static struct stream_rec sr;
+        stream_server(&s, &sr, 0);
+        uint8_t copy[256];
+        memcpy(copy, in, n);
+        assert_int_equal(ws_conn_recv(&s, copy, split), WS_E_OK);
+        assert_int_equal(ws_conn_recv(&s, copy + split, n - split), WS_E_OK);
+        assert_int_equal(sr.messages, 1);
+        assert_int_equal(sr.total, 13);
+        assert_int_equal(sr.len, 13);
+        assert_memory_equal(sr.data, "Hello, w\xc3\xb6rld", 13);
+        assert_int_equal(s.msg.cap, 0); /* no message buffer at all */
+        ws_conn_free(&s);
+    }
+}
+
+/* stream_messages keeps fail-fast UTF-8 and the message limit: the bad byte fails the
+ * connection (1007) and no end is reported; the limit counts streamed bytes (1009). */
+static void test_stream_messages_rules(void **state)
+{
+    (void)state;
+    struct ws_conn s;
+    static struct stream_rec sr;
+    static uint8_t in[256];
+    stream_server(&s, &sr, 0);
+    size_t n = cframe(in, false, WS_OP_TEXT, "ok", 2);
+    n += cframe(in + n, true, WS_OP_CONT, "\xc0\xaf", 2);
+    assert_int_equal(ws_conn_recv(&s, in, n), WS_E_TEXT_INVALID_UTF8);
+    assert_int_equal(sr.messages, 0);
+    assert_int_equal(sr.len, 2); /* only the valid slice was handed over */
+    assert_int_equal(sr.sent_frames, 1);
+    assert_int_equal(sr.sent_ops[0], WS_OP_CLOSE); /* on_frame_sent saw the Close */
+    ws_conn_free(&s);
+
+    stream_server(&s, &sr, 10);
+    n = cframe(in, false, WS_OP_TEXT, "123456", 6);
+    n += cframe(in + n, true, WS_OP_CONT, "7890x", 5);
+    assert_int_equal(ws_conn_recv(&s, in, n), WS_E_MESSAGE_TOO_BIG);
+    assert_int_equal(sr.messages, 0);
+    ws_conn_free(&s);
+}
+
+/* close_reply_code: the Close is answered with this code instead of the peer's. */
+static void test_close_reply_code(void **state)
+{
+    (void)state;
+    struct ws_conn s;
+    static struct stream_rec sr;
+    stream_server(&s, &sr, 0);
+    s.cfg.tester.close_reply_code = 1000; /* as the tester configures it */
+    uint8_t in[32], pl[2] = {0x03, 0xe9};  /* 1001 */
+    size_t n = cframe(in, true, WS_OP_CLOSE, pl, 2);
+    assert_int_equal(ws_conn_recv(&s, in, n), WS_E_OK);
+    struct out_frame f[2];
+    assert_int_equal(server_frames(&s, f, 2, NULL, 0), 1);
+    assert_int_equal(f[0].opcode, WS_OP_CLOSE);
+    assert_int_equal(f[0].payload[0] << 8 | f[0].payload[1], 1000);
+    ws_conn_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -914,6 +1078,10 @@ int main(void)
         cmocka_unit_test(test_server_initiated_close),
         cmocka_unit_test(test_subprotocol_negotiation),
         cmocka_unit_test(test_every_allocation_fails),
+        cmocka_unit_test(test_pong_backlog),
+        cmocka_unit_test(test_stream_messages),
+        cmocka_unit_test(test_stream_messages_rules),
+        cmocka_unit_test(test_close_reply_code),
     };
     return cmocka_run_group_tests_name("conn", tests, NULL, NULL);
 }
