@@ -82,7 +82,7 @@ def parse(path):
         else:
             pats = [p for p in head.split(",") if p]
             b["rows"].append({"patterns": pats, "cols": columns(rest, COLUMNS, where),
-                              "where": where, "used": False})
+                              "where": where, "used": set()})
     for b in blocks:
         if not b["cases"]:
             raise DataError(f"{b['where']}: defect {b['name']} has no 'cases' line")
@@ -100,8 +100,9 @@ def expectation(block, case_id):
     """The columns for a case: the first matching row over the default."""
     cols = dict(block["default"])
     for row in block["rows"]:
-        if any(matches(case_id, p) for p in row["patterns"]):
-            row["used"] = True
+        hit = {p for p in row["patterns"] if matches(case_id, p)}
+        if hit:
+            row["used"] |= hit
             cols.update(row["cols"])
             if "xfail" not in row["cols"]:
                 cols.pop("xfail", None)
@@ -149,8 +150,10 @@ def check_cases(b, run):
             problems.append(f"MISMATCH {b['name']} {c['id']}: expected {'/'.join(want)}, got "
                             f"{'/'.join(got)} ({where}): {detail}")
     for row in b["rows"]:
-        if not row["used"]:
-            problems.append(f"MISMATCH {b['name']}: row {row['where']} matched no case run")
+        for p in row["patterns"]:
+            if p not in row["used"]:
+                problems.append(f"MISMATCH {b['name']}: '{p}' of row {row['where']} matched no "
+                                "case run (or an earlier row took all its cases)")
     return problems, xfails, compared
 
 
