@@ -1,0 +1,1356 @@
+/*
+ * itest_defect_server.c - a small WebSocket echo server with planted defects, the
+ * fixture of tests/itest_defects.sh: wsspec's verdicts are worth what its verdicts on
+ * *broken* servers are worth, so this server can be broken on purpose, one rule at a
+ * time, and the test compares wsspec's verdicts with the ones Autobahn|Testsuite gives
+ * for that defect (tests/defects/verdicts.txt).
+ *
+ *   build/itest_defect_server --listen 127.0.0.1:0 [--defect NAME[,NAME...]]
+ *                             [--max-seconds N] [--echo-delay-ms N]
+ *   build/itest_defect_server --list            the defects, one per line
+ *
+ * Without --defect it is a correct RFC 6455 echo server (the way Autobahn's own echo
+ * server behaves: a client's Close is answered with 1000 whatever its code). When
+ * ready it prints one line, "listening on HOST:PORT", and it exits on SIGTERM/SIGINT
+ * or by itself after --max-seconds (default 300), so it can never outlive a test.
+ *
+ * The frame and message handling is written here, not taken from reference/ (whose
+ * strict core cannot be wrong on purpose): a resumable frame reader (header bytes
+ * collected, then the payload unmasked slice by slice as it arrives, so UTF-8 can fail
+ * fast inside a frame), a message assembler, and one function per decision, each
+ * asking has(DEFECT) where a defect changes it. The core is used only for the opening
+ * handshake (parsing, accept key) and to write frame headers.
+ *
+ * One thread, level-triggered epoll, non-blocking sockets; many connections at once
+ * (wsspec runs several cases in parallel). Every buffer is bounded: the handshake
+ * block, a message (MSG_MAX), control payloads (CTL_MAX), output (OUT_MAX), held
+ * echoes (HELD_MAX) and the number of connections (MAX_CONNS).
+ */
+#define _GNU_SOURCE
+#include "ws_frame.h"
+#include "ws_handshake.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ defects */
+
+/* One row per defect: identifier, name on the command line, what the server then does
+ * (and the RFC 6455 section it breaks). */
+#define DEFECTS(X)                                                                                 \
+    X(RSV_IGNORED, "rsv-ignored", "RSV bits of received frames are ignored (5.2)")                 \
+    X(OPCODE_IGNORED, "opcode-ignored", "frames with a reserved opcode are skipped (5.2)")         \
+    X(UTF8_LATE, "utf8-late", "text is validated only once the message is complete (8.1)")         \
+    X(UTF8_NONE, "utf8-none", "text is not validated at all (8.1)")                                \
+    X(PONG_MISSING, "pong-missing", "pings are not answered (5.5.2)")                              \
+    X(PONG_WRONG, "pong-wrong", "a pong's payload differs from its ping's (5.5.3)")                \
+    X(PONG_DEBOUNCE, "pong-debounce",                                                              \
+      "a ping is answered only after 200 ms without another ping, for the latest one")             \
+    X(CONTROL_LONG, "control-long", "control frames over 125 bytes are accepted (5.5)")            \
+    X(CONTROL_FRAGMENTED, "control-fragmented",                                                    \
+      "a control frame with FIN=0 is accepted and continued by CONT frames (5.5)")                 \
+    X(CONT_ORPHAN, "cont-orphan", "a continuation frame outside a message is skipped (5.4)")       \
+    X(DATA_IN_FRAGMENT, "data-in-fragment",                                                        \
+      "a new data frame inside a fragmented message drops it and starts anew (5.4)")               \
+    X(CLOSE_CODE_ANY, "close-code-any",                                                            \
+      "a Close with an invalid code is answered with 1000 (7.4)")                                  \
+    X(CLOSE_REASON_ANY, "close-reason-any",                                                        \
+      "a Close whose reason is not UTF-8 is answered with 1000 (5.5.1)")                           \
+    X(CLOSE_1BYTE, "close-1byte", "a 1-byte Close payload is answered with 1000 (5.5.1)")          \
+    X(NO_CLOSE_REPLY, "no-close-reply",                                                            \
+      "the client's Close is ignored: no reply, TCP stays open (5.5.1)")                           \
+    X(NO_TCP_CLOSE, "no-tcp-close",                                                                \
+      "after the closing handshake the server waits for the client to close TCP (7.1.1)")          \
+    X(ECHO_AFTER_CLOSE, "echo-after-close",                                                        \
+      "an echo waits for the next frame header (at most 400 ms) and goes out after a Close "       \
+      "that frame causes (5.5.1)")                                                                 \
+    X(PROCESS_AFTER_CLOSE, "process-after-close",                                                  \
+      "frames after the client's Close are still answered for 300 ms after the reply (5.5.1)")     \
+    X(CLOSE_REPLY_1002, "close-reply-1002", "a valid Close is answered with 1002 (7.4.1)")         \
+    X(FAIL_CODE_1000, "fail-code-1000",                                                            \
+      "protocol errors close with 1000 instead of 1002/1007 (7.4.1)")                              \
+    X(FAIL_CODE_RESERVED, "fail-code-reserved",                                                    \
+      "protocol errors close with 1006, which no endpoint may send (7.4.1)")                       \
+    X(FAIL_BY_DROP, "fail-by-drop",                                                                \
+      "protocol errors close TCP without a Close frame (7.1.7 SHOULD send one)")                   \
+    X(TRUNCATED_ECHO, "truncated-echo", "an echo lacks the message's last byte")                   \
+    X(RETYPED_ECHO, "retyped-echo", "text is echoed as binary")                                    \
+    X(MASKED_FRAMES, "masked-frames", "every frame the server sends is masked (5.1)")              \
+    X(NONMINIMAL_LENGTH, "nonminimal-length",                                                      \
+      "echoes carry their length in the 64-bit form whatever it is (5.2)")                         \
+    X(RSV_OUT, "rsv-out", "echoes have RSV1 set, no extension negotiated (5.2)")                   \
+    X(LATE_ECHO, "late-echo",                                                                      \
+      "echoes are held until the client's Close, then sent, then the Close reply")                 \
+    X(SLOW_ECHO, "slow-echo",                                                                      \
+      "each echo goes out --echo-delay-ms after its message; a Close drops the pending ones")      \
+    X(CLOSE_FIRST, "close-first", "the server sends Close 1000 right after its 101")               \
+    X(BAD_ACCEPT, "bad-accept", "the 101 carries a wrong Sec-WebSocket-Accept (4.2.2)")
+
+enum defect {
+#define X(id, name, text) D_##id,
+    DEFECTS(X)
+#undef X
+        D_COUNT
+};
+
+static const char *const g_defect_name[] = {
+#define X(id, name, text) name,
+    DEFECTS(X)
+#undef X
+};
+
+static const char *const g_defect_text[] = {
+#define X(id, name, text) text,
+    DEFECTS(X)
+#undef X
+};
+
+_Static_assert(D_COUNT <= 64, "the defect set is a 64-bit mask");
+
+static uint64_t g_defects;
+
+static bool has(enum defect d)
+{
+    return (g_defects >> d) & 1u;
+}
+
+/* ------------------------------------------------------------ limits and timers */
+
+/* Connections at once: wsspec runs a handful of cases in parallel per defect. */
+#define MAX_CONNS 256
+/* One read buffer shared by all connections, and the bytes one connection may read per
+ * wake-up, so one fast sender cannot starve the others. */
+#define READ_BUF (256u * 1024)
+#define READ_BUDGET (1024u * 1024)
+/* The largest message: the catalogue's largest is 16 MiB (9.1.6, 9.2.6). */
+#define MSG_MAX (32u * 1024 * 1024)
+/* Control payloads kept: 125 by the RFC; control-long and control-fragmented accept
+ * more (the catalogue sends at most 126 and 18), this bounds them. */
+#define CTL_MAX 4096u
+/* Output backlog above which the connection stops reading until the client catches up. */
+#define OUT_HIGH (1024u * 1024)
+/* Bytes written to one connection per round, so a 16 MiB echo does not keep the loop
+ * from the others (a Close waiting for its reply on another connection has 1 s). */
+#define WRITE_BUDGET (1024u * 1024)
+/* Echoes held back (late-echo, slow-echo, echo-after-close) per connection. */
+#define HELD_MAX (32u * 1024 * 1024)
+/* Output at most: the backlog, then one whole echo and all held ones released at once. */
+#define OUT_MAX (OUT_HIGH + MSG_MAX + HELD_MAX + 2 * CTL_MAX)
+
+/* Autobahn's openHandshakeTimeout is 5 s; the client gives up first. */
+#define HANDSHAKE_MS 5000u
+/* close-first: how long the client has to answer our Close (Autobahn's client answers
+ * at once; wsspec gives a server 1 s for the same). */
+#define CLOSE_WAIT_MS 2000u
+/* After our side is shut: how long we read what the client still sends before closing
+ * (close() with unread input would send RST and could destroy our last frames). */
+#define DRAIN_MS 2000u
+/* no-tcp-close: waiting for the client to close TCP; the client gives up after its 1 s
+ * serverConnectionDropTimeout or its killAfter (at most 10 s in the cases used). */
+#define NO_TCP_CLOSE_MS 15000u
+/* echo-after-close: an echo waits this long for the next frame header. Far above the
+ * tester's 10 ms between chopped frames (so the next frame comes first even on a busy
+ * machine), far below the 1 s killAfter of the cases (so an echo is never late). */
+#define HOLD_MS 400u
+/* pong-debounce: a ping is answered after this long without another ping. Far above the
+ * gaps between the 10 pings of 2.10/2.11, far below their 3 s closeAfter. */
+#define DEBOUNCE_MS 200u
+/* process-after-close: frames are still answered this long after the Close reply;
+ * below the clients' 1 s wait for the server to close TCP. */
+#define AFTER_REPLY_MS 300u
+/* slow-echo's default delay: longer than the 1 s killAfter/closeAfter of most cases. */
+#define SLOW_ECHO_MS 1500u
+
+/* masked-frames: a fixed key, any key but 0 changes the bytes. */
+static const uint8_t g_mask_key[4] = {0x5a, 0xc3, 0x17, 0x8e};
+
+static uint64_t g_echo_delay_ms = SLOW_ECHO_MS;
+static uint8_t g_rbuf[READ_BUF];
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ------------------------------------------------------------ UTF-8 (RFC 3629) */
+
+/* An incremental validator that fails at the first impossible octet: `need`
+ * continuation octets are still due, the next one must lie in lo..hi (which excludes
+ * overlong forms, surrogates and code points above U+10FFFF where a lead byte allows
+ * them). Written here rather than taken from the core, so a fault in one is not
+ * hidden by the same fault in the other. */
+struct utf8 {
+    uint8_t need, lo, hi;
+};
+
+static bool utf8_lead(struct utf8 *v, uint8_t b)
+{
+    v->lo = 0x80;
+    v->hi = 0xBF;
+    if (b < 0x80)
+        return true;
+    if (b < 0xC2 || b > 0xF4) /* continuation, overlong 2-byte, or beyond U+10FFFF */
+        return false;
+    if (b < 0xE0) {
+        v->need = 1;
+    } else if (b < 0xF0) {
+        v->need = 2;
+        if (b == 0xE0)
+            v->lo = 0xA0; /* overlong */
+        if (b == 0xED)
+            v->hi = 0x9F; /* surrogates */
+    } else {
+        v->need = 3;
+        if (b == 0xF0)
+            v->lo = 0x90; /* overlong */
+        if (b == 0xF4)
+            v->hi = 0x8F; /* above U+10FFFF */
+    }
+    return true;
+}
+
+/* Bytes from i on that are ASCII, 8 at a time: the 16 MiB texts of section 9 are. */
+static size_t ascii_run(const uint8_t *p, size_t i, size_t n)
+{
+    size_t start = i;
+    while (n - i >= 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+        i += 8;
+    }
+    return i - start;
+}
+
+static bool utf8_feed(struct utf8 *v, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!v->need)
+            i += ascii_run(p, i, n);
+        if (i == n)
+            break;
+        uint8_t b = p[i];
+        if (!v->need) {
+            if (!utf8_lead(v, b))
+                return false;
+            continue;
+        }
+        if (b < v->lo || b > v->hi)
+            return false;
+        v->need--;
+        v->lo = 0x80;
+        v->hi = 0xBF;
+    }
+    return true;
+}
+
+static bool utf8_whole(const uint8_t *p, size_t n)
+{
+    struct utf8 v = {0};
+    return utf8_feed(&v, p, n) && v.need == 0;
+}
+
+/* ------------------------------------------------------------ connection state */
+
+/* An echo held back by a defect: the frame as it will go on the wire. */
+struct held {
+    struct held *next;
+    uint64_t due; /* monotonic ms; UINT64_MAX = until the client's Close */
+    size_t len;
+    uint8_t bytes[];
+};
+
+/*
+ * A connection's life:
+ *   HANDSHAKE    reading the HTTP request                       deadline HANDSHAKE_MS
+ *   OPEN         echoing
+ *   CLOSING      close-first: our Close sent, waiting for the    deadline CLOSE_WAIT_MS
+ *                client's
+ *   AFTER_REPLY  process-after-close: Close answered, frames     deadline AFTER_REPLY_MS
+ *                still handled
+ *   DRAIN        closing handshake over, or connection failed:  deadline DRAIN_MS
+ *                our side shut once the output is written,
+ *                reading until the client closes
+ * then the socket is closed.
+ */
+enum phase { PH_HANDSHAKE, PH_OPEN, PH_CLOSING, PH_AFTER_REPLY, PH_DRAIN };
+
+/* What the frame being read is for. */
+enum disposition { F_SKIP, F_DATA, F_CONTROL };
+
+struct frame_in {
+    uint8_t hbuf[WS_FRAME_HEADER_MAX];
+    uint8_t hhave, hneed; /* header bytes held; needed (2 until the length is known) */
+    bool in_payload;
+    bool fin, masked;
+    uint8_t rsv, opcode;
+    uint8_t key[4];
+    uint64_t len, done; /* payload length, payload bytes read */
+    enum disposition disp;
+};
+
+struct conn {
+    int fd;
+    bool dead;
+    enum phase phase;
+    uint64_t deadline; /* of the phase; 0 = none */
+    uint32_t events;   /* epoll interest registered */
+    bool shut_after_flush, shut_done;
+    char hs[WS_HTTP_DEFAULT_MAX_BLOCK];
+    size_t hs_len;
+    struct frame_in f;
+    /* the data message being received */
+    bool msg_active;
+    uint8_t msg_op;
+    uint8_t *msg;
+    size_t msg_len, msg_cap;
+    struct utf8 utf8;
+    /* the control payload being received (over several frames with control-fragmented) */
+    bool ctl_open;
+    uint8_t ctl_op;
+    uint8_t ctl[CTL_MAX];
+    size_t ctl_len;
+    /* bytes to write */
+    uint8_t *out;
+    size_t out_len, out_off, out_cap;
+    /* echoes held back, in order */
+    struct held *held_head, *held_tail;
+    size_t held_bytes;
+    /* pong-debounce: the pong to send when no other ping came in time */
+    bool pong_pending;
+    uint64_t pong_due;
+    uint8_t pong[CTL_MAX];
+    size_t pong_len;
+};
+
+struct server {
+    int ep, lfd, sfd;
+    struct conn *conns[MAX_CONNS];
+};
+
+static void fail(struct conn *c, uint16_t code);
+static void begin_drain(struct conn *c);
+
+/* ------------------------------------------------------------ output */
+
+static void conn_abort(struct conn *c)
+{
+    c->dead = true;
+}
+
+static size_t out_backlog(const struct conn *c)
+{
+    return c->out_len - c->out_off;
+}
+
+/* Room for n more output bytes; NULL (and the connection dropped) past OUT_MAX. */
+static uint8_t *out_reserve(struct conn *c, size_t n)
+{
+    if (c->out_off && c->out_len + n > c->out_cap) { /* reuse what was written */
+        memmove(c->out, c->out + c->out_off, out_backlog(c));
+        c->out_len -= c->out_off;
+        c->out_off = 0;
+    }
+    if (n > OUT_MAX - c->out_len) {
+        conn_abort(c);
+        return NULL;
+    }
+    if (c->out_len + n > c->out_cap) {
+        size_t cap = c->out_cap ? c->out_cap : 4096;
+        while (cap < c->out_len + n)
+            cap *= 2;
+        uint8_t *p = realloc(c->out, cap);
+        if (!p) {
+            conn_abort(c);
+            return NULL;
+        }
+        c->out = p;
+        c->out_cap = cap;
+    }
+    uint8_t *p = c->out + c->out_len;
+    c->out_len += n;
+    return p;
+}
+
+static void out_put(struct conn *c, const void *p, size_t n)
+{
+    uint8_t *dst = out_reserve(c, n);
+    if (dst && n)
+        memcpy(dst, p, n);
+}
+
+/* The frame header the server writes for opcode op and n payload bytes, with the
+ * defects that change how the server writes frames. */
+static size_t frame_spec(uint8_t op, size_t n, struct ws_frame_spec *spec,
+                         uint8_t hdr[WS_FRAME_HEADER_MAX])
+{
+    bool data = !ws_opcode_is_control(op);
+    *spec = (struct ws_frame_spec){.fin = true, .opcode = op};
+    if (data && has(D_RSV_OUT))
+        spec->rsv = WS_RSV1;
+    if (data && has(D_NONMINIMAL_LENGTH))
+        spec->len_form = WS_LEN_64;
+    if (has(D_MASKED_FRAMES)) {
+        spec->masked = true;
+        memcpy(spec->mask_key, g_mask_key, 4);
+    }
+    return ws_frame_write_header(spec, n, hdr);
+}
+
+static size_t frame_write(uint8_t *dst, uint8_t op, const uint8_t *p, size_t n)
+{
+    struct ws_frame_spec spec;
+    uint8_t hdr[WS_FRAME_HEADER_MAX];
+    size_t hl = frame_spec(op, n, &spec, hdr);
+    memcpy(dst, hdr, hl);
+    if (n)
+        memcpy(dst + hl, p, n);
+    if (spec.masked)
+        ws_mask(dst + hl, n, spec.mask_key, 0);
+    return hl + n;
+}
+
+static void send_frame(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
+{
+    uint8_t *dst = out_reserve(c, WS_FRAME_HEADER_MAX + n);
+    if (!dst)
+        return;
+    size_t len = frame_write(dst, op, p, n);
+    c->out_len -= WS_FRAME_HEADER_MAX + n - len; /* give back the unused header room */
+}
+
+static void send_close(struct conn *c, uint16_t code)
+{
+    uint8_t body[2] = {(uint8_t)(code >> 8), (uint8_t)code};
+    send_frame(c, WS_OP_CLOSE, body, sizeof body);
+}
+
+/* ------------------------------------------------------------ held echoes */
+
+static void held_add(struct conn *c, uint8_t op, const uint8_t *p, size_t n, uint64_t due)
+{
+    if (n + WS_FRAME_HEADER_MAX > HELD_MAX - c->held_bytes) {
+        fail(c, 1009); /* 7.4.1: too big to process - here: to hold */
+        return;
+    }
+    struct held *h = malloc(sizeof *h + WS_FRAME_HEADER_MAX + n);
+    if (!h) {
+        fail(c, 1011);
+        return;
+    }
+    h->next = NULL;
+    h->due = due;
+    h->len = frame_write(h->bytes, op, p, n);
+    c->held_bytes += h->len;
+    if (c->held_tail)
+        c->held_tail->next = h;
+    else
+        c->held_head = h;
+    c->held_tail = h;
+}
+
+/* Send the held echoes due by `until`, in order (UINT64_MAX: all of them). */
+static void held_release(struct conn *c, uint64_t until)
+{
+    while (c->held_head && c->held_head->due <= until) {
+        struct held *h = c->held_head;
+        c->held_head = h->next;
+        if (!c->held_head)
+            c->held_tail = NULL;
+        c->held_bytes -= h->len;
+        out_put(c, h->bytes, h->len);
+        free(h);
+    }
+}
+
+static void held_discard(struct conn *c)
+{
+    while (c->held_head) {
+        struct held *h = c->held_head;
+        c->held_head = h->next;
+        free(h);
+    }
+    c->held_tail = NULL;
+    c->held_bytes = 0;
+}
+
+/* ------------------------------------------------------------ answering */
+
+static void send_pong(struct conn *c, const uint8_t *p, size_t n)
+{
+    if (!has(D_PONG_WRONG)) {
+        send_frame(c, WS_OP_PONG, p, n);
+        return;
+    }
+    /* a payload that differs from the ping's whatever it was, the length kept where
+     * possible (so only the payload rule is broken, not the 125-byte one) */
+    uint8_t buf[CTL_MAX];
+    if (n == 0) {
+        buf[0] = '!';
+        n = 1;
+    } else {
+        memcpy(buf, p, n);
+        buf[0] ^= 0x01;
+    }
+    send_frame(c, WS_OP_PONG, buf, n);
+}
+
+static void on_ping(struct conn *c)
+{
+    if (has(D_PONG_MISSING))
+        return;
+    if (has(D_PONG_DEBOUNCE)) {
+        memcpy(c->pong, c->ctl, c->ctl_len);
+        c->pong_len = c->ctl_len;
+        c->pong_pending = true;
+        c->pong_due = now_ms() + DEBOUNCE_MS;
+        return;
+    }
+    /* 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+     * response" - 5.5.3: "with identical Application data" */
+    send_pong(c, c->ctl, c->ctl_len);
+}
+
+static void echo(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
+{
+    if (has(D_RETYPED_ECHO) && op == WS_OP_TEXT)
+        op = WS_OP_BINARY;
+    if (has(D_TRUNCATED_ECHO) && n > 0)
+        n--;
+    uint64_t due = 0;
+    if (has(D_LATE_ECHO))
+        due = UINT64_MAX;
+    else if (has(D_SLOW_ECHO))
+        due = now_ms() + g_echo_delay_ms;
+    else if (has(D_ECHO_AFTER_CLOSE))
+        due = now_ms() + HOLD_MS;
+    if (due)
+        held_add(c, op, p, n, due);
+    else
+        send_frame(c, op, p, n);
+}
+
+/* 7.4.1 and the IANA registry of 7.4.2/11.7: the codes a Close may carry. 1004-1006
+ * and 1015 are reserved, 1016-2999 unassigned, below 1000 and above 4999 not used. */
+static bool close_code_valid(uint16_t code)
+{
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+           (code >= 3000 && code <= 4999);
+}
+
+struct reply {
+    uint16_t code;
+    bool error; /* the client's Close broke a rule: the reply fails the connection */
+};
+
+static struct reply close_reply(const struct conn *c)
+{
+    size_t n = c->ctl_len;
+    /* 5.5.1: "If there is a body, the first two bytes of the body MUST be a 2-byte
+     * unsigned integer" - one byte cannot be */
+    if (n == 1 && !has(D_CLOSE_1BYTE))
+        return (struct reply){1002, true};
+    if (n >= 2) {
+        uint16_t code = (uint16_t)(c->ctl[0] << 8 | c->ctl[1]);
+        if (!close_code_valid(code) && !has(D_CLOSE_CODE_ANY))
+            return (struct reply){1002, true};
+        /* 5.5.1: the reason "is not guaranteed to be human readable" but is UTF-8 */
+        if (!utf8_whole(c->ctl + 2, n - 2) && !has(D_CLOSE_REASON_ANY))
+            return (struct reply){1007, true};
+    }
+    /* Autobahn's own echo server answers every valid Close with 1000 */
+    return (struct reply){has(D_CLOSE_REPLY_1002) ? 1002 : 1000, false};
+}
+
+static uint16_t error_code(uint16_t code)
+{
+    if (has(D_FAIL_CODE_RESERVED))
+        return 1006;
+    return has(D_FAIL_CODE_1000) ? 1000 : code;
+}
+
+static void cancel_pong(struct conn *c)
+{
+    c->pong_pending = false;
+}
+
+/* The client's Close while OPEN: answer it (5.5.1), then close TCP (7.1.1). */
+static void on_client_close(struct conn *c)
+{
+    if (has(D_NO_CLOSE_REPLY))
+        return;
+    struct reply r = close_reply(c);
+    cancel_pong(c);
+    if (r.error && has(D_FAIL_BY_DROP)) {
+        begin_drain(c);
+        return;
+    }
+    if (has(D_LATE_ECHO))
+        held_release(c, UINT64_MAX); /* the held echoes, then the reply */
+    else if (!has(D_ECHO_AFTER_CLOSE))
+        held_discard(c); /* slow-echo: a Close drops the echoes not sent yet */
+    send_close(c, r.error ? error_code(r.code) : r.code);
+    held_release(c, UINT64_MAX); /* echo-after-close: after the reply */
+    if (has(D_PROCESS_AFTER_CLOSE)) {
+        c->phase = PH_AFTER_REPLY;
+        c->deadline = now_ms() + AFTER_REPLY_MS;
+        return;
+    }
+    begin_drain(c);
+}
+
+static void on_close_frame(struct conn *c)
+{
+    if (c->phase == PH_CLOSING) {
+        begin_drain(c); /* the answer to our Close: the closing handshake is complete */
+        return;
+    }
+    if (c->phase == PH_OPEN)
+        on_client_close(c);
+    /* AFTER_REPLY: a second Close changes nothing */
+}
+
+static void on_control(struct conn *c)
+{
+    if (c->ctl_op == WS_OP_PING)
+        on_ping(c);
+    else if (c->ctl_op == WS_OP_CLOSE)
+        on_close_frame(c);
+    /* a pong needs no answer (5.5.3: unsolicited pongs are allowed) */
+}
+
+static bool text_valid_at_end(const struct conn *c)
+{
+    if (has(D_UTF8_NONE))
+        return true;
+    if (has(D_UTF8_LATE))
+        return utf8_whole(c->msg, c->msg_len);
+    return c->utf8.need == 0; /* 8.1: a message cannot end inside a code point */
+}
+
+static void on_message(struct conn *c)
+{
+    c->msg_active = false;
+    if (c->msg_op == WS_OP_TEXT && !text_valid_at_end(c)) {
+        fail(c, 1007);
+        return;
+    }
+    echo(c, c->msg_op, c->msg, c->msg_len);
+    if (c->msg_cap > 1024u * 1024) { /* do not keep 16 MiB per idle connection */
+        free(c->msg);
+        c->msg = NULL;
+        c->msg_cap = 0;
+    }
+    c->msg_len = 0;
+}
+
+/* ------------------------------------------------------------ failing and closing */
+
+/* Fail the connection (7.1.7): send a Close with the code, then close TCP once it is
+ * written (7.1.1) and read until the client closes its side. The client's Close is not
+ * waited for: after a failure inside a frame (UTF-8 in 6.4.3) no later frame boundary
+ * can be found, and after a bad Close frame (7.3.6) the client has sent its Close. */
+static void fail(struct conn *c, uint16_t code)
+{
+    c->f.disp = F_SKIP; /* the rest of the frame is not looked at */
+    c->msg_active = false;
+    if (c->phase != PH_OPEN) { /* a Close is out already */
+        begin_drain(c);
+        return;
+    }
+    cancel_pong(c);
+    if (!has(D_FAIL_BY_DROP)) {
+        if (!has(D_ECHO_AFTER_CLOSE))
+            held_discard(c);
+        send_close(c, error_code(code));
+        held_release(c, UINT64_MAX); /* echo-after-close: the held echo follows the Close */
+    }
+    begin_drain(c);
+}
+
+static void begin_drain(struct conn *c)
+{
+    held_discard(c);
+    cancel_pong(c);
+    c->f.disp = F_SKIP;
+    c->phase = PH_DRAIN;
+    if (has(D_NO_TCP_CLOSE)) {
+        c->deadline = now_ms() + NO_TCP_CLOSE_MS;
+        return;
+    }
+    /* 7.1.1: "the server [...] SHOULD close the underlying TCP connection" first */
+    c->shut_after_flush = true;
+    c->deadline = now_ms() + DRAIN_MS;
+}
+
+/* ------------------------------------------------------------ frame rules */
+
+static bool opcode_reserved(uint8_t op)
+{
+    return (op >= 3 && op <= 7) || op >= 11;
+}
+
+/* The return values of the rules: accept the frame, skip it (a defect), or fail the
+ * connection with a close code (> 0). */
+#define ACCEPT 0
+#define SKIP (-1)
+
+static int control_rule(const struct frame_in *f)
+{
+    /* 5.5: "All control frames MUST have a payload length of 125 bytes or less and MUST
+     * NOT be fragmented." */
+    if (!f->fin && !has(D_CONTROL_FRAGMENTED))
+        return 1002;
+    if (f->len > WS_CONTROL_MAX && !has(D_CONTROL_LONG))
+        return 1002;
+    return f->len > CTL_MAX ? 1009 : ACCEPT;
+}
+
+static int data_rule(const struct conn *c)
+{
+    const struct frame_in *f = &c->f;
+    if (f->opcode == WS_OP_CONT && c->ctl_open) /* control-fragmented: continues it */
+        return f->len > CTL_MAX - c->ctl_len ? 1009 : ACCEPT;
+    /* 5.4: a fragmented message is a first frame with FIN clear, CONT frames, and a
+     * final CONT frame with FIN set - no CONT outside it, no new message inside it */
+    if (f->opcode == WS_OP_CONT && !c->msg_active)
+        return has(D_CONT_ORPHAN) ? SKIP : 1002;
+    if (f->opcode != WS_OP_CONT && c->msg_active && !has(D_DATA_IN_FRAGMENT))
+        return 1002;
+    uint64_t have = f->opcode == WS_OP_CONT ? c->msg_len : 0;
+    return f->len > MSG_MAX - have ? 1009 : ACCEPT; /* 7.4.1 1009: too big to process */
+}
+
+static int header_rule(const struct conn *c)
+{
+    const struct frame_in *f = &c->f;
+    /* 5.2: RSV1-3 "MUST be 0 unless an extension is negotiated" (none is here) */
+    if (f->rsv && !has(D_RSV_IGNORED))
+        return 1002;
+    /* 5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail the
+     * WebSocket Connection_." */
+    if (opcode_reserved(f->opcode))
+        return has(D_OPCODE_IGNORED) ? SKIP : 1002;
+    /* 5.1: "The server MUST close the connection upon receiving a frame that is not
+     * masked." */
+    if (!f->masked)
+        return 1002;
+    /* 5.2: the 64-bit length's "most significant bit MUST be 0" */
+    if (f->len >> 63)
+        return 1002;
+    if (ws_opcode_is_control(f->opcode))
+        return control_rule(f);
+    return data_rule(c);
+}
+
+static void accept_frame(struct conn *c)
+{
+    struct frame_in *f = &c->f;
+    if (ws_opcode_is_control(f->opcode) || (f->opcode == WS_OP_CONT && c->ctl_open)) {
+        if (f->opcode != WS_OP_CONT) {
+            c->ctl_op = f->opcode;
+            c->ctl_len = 0;
+        }
+        c->ctl_open = !f->fin;
+        f->disp = F_CONTROL;
+        return;
+    }
+    if (f->opcode != WS_OP_CONT) { /* a new message (data-in-fragment: the old one is lost) */
+        c->msg_active = true;
+        c->msg_op = f->opcode;
+        c->msg_len = 0;
+        c->utf8 = (struct utf8){0};
+    }
+    f->disp = F_DATA;
+}
+
+static void on_header(struct conn *c)
+{
+    struct frame_in *f = &c->f;
+    f->disp = F_SKIP;
+    if (c->phase == PH_CLOSING) {
+        /* 5.5.1: after its Close an endpoint sends no more data; of what the client
+         * sends, only its Close still matters */
+        if (f->opcode == WS_OP_CLOSE && f->len <= CTL_MAX) {
+            c->ctl_op = WS_OP_CLOSE;
+            c->ctl_len = 0;
+            c->ctl_open = false;
+            f->disp = F_CONTROL;
+        }
+        return;
+    }
+    int rule = header_rule(c);
+    if (rule > 0) {
+        fail(c, (uint16_t)rule);
+        return;
+    }
+    /* echo-after-close: a frame that causes no Close lets the held echo go first */
+    if (has(D_ECHO_AFTER_CLOSE) && f->opcode != WS_OP_CLOSE)
+        held_release(c, UINT64_MAX);
+    if (rule == ACCEPT)
+        accept_frame(c);
+}
+
+static void on_payload(struct conn *c, const uint8_t *p, size_t n)
+{
+    if (c->f.disp == F_CONTROL) {
+        memcpy(c->ctl + c->ctl_len, p, n); /* bounded by control_rule / data_rule */
+        c->ctl_len += n;
+        return;
+    }
+    if (c->f.disp != F_DATA)
+        return;
+    /* 8.1: invalid UTF-8 fails the connection as soon as it is seen (fail fast), not
+     * at the end of the message */
+    bool fail_fast = !has(D_UTF8_LATE) && !has(D_UTF8_NONE);
+    if (c->msg_op == WS_OP_TEXT && fail_fast && !utf8_feed(&c->utf8, p, n)) {
+        fail(c, 1007);
+        return;
+    }
+    if (c->msg_len + n > c->msg_cap) {
+        size_t cap = c->msg_cap ? c->msg_cap : 4096;
+        while (cap < c->msg_len + n)
+            cap *= 2;
+        uint8_t *m = realloc(c->msg, cap);
+        if (!m) {
+            fail(c, 1011);
+            return;
+        }
+        c->msg = m;
+        c->msg_cap = cap;
+    }
+    memcpy(c->msg + c->msg_len, p, n);
+    c->msg_len += n;
+}
+
+static void frame_end(struct conn *c)
+{
+    struct frame_in *f = &c->f;
+    f->in_payload = false;
+    f->hhave = 0;
+    f->hneed = 2;
+    if (f->disp == F_CONTROL && !c->ctl_open)
+        on_control(c);
+    else if (f->disp == F_DATA && f->fin)
+        on_message(c);
+}
+
+/* ------------------------------------------------------------ frame reader */
+
+static void header_decode(struct frame_in *f)
+{
+    const uint8_t *h = f->hbuf;
+    f->fin = h[0] & 0x80;
+    f->rsv = (h[0] >> 4) & 7;
+    f->opcode = h[0] & 0x0F;
+    f->masked = h[1] & 0x80;
+    uint8_t len7 = h[1] & 0x7F;
+    size_t i = 2;
+    f->len = len7;
+    if (len7 >= 126) {
+        size_t ext = len7 == 126 ? 2 : 8;
+        f->len = 0;
+        for (size_t k = 0; k < ext; k++)
+            f->len = f->len << 8 | h[i++];
+    }
+    if (f->masked)
+        memcpy(f->key, h + i, 4);
+    f->done = 0;
+}
+
+/* Collect header bytes; returns the bytes taken. */
+static size_t read_header(struct conn *c, const uint8_t *p, size_t n)
+{
+    struct frame_in *f = &c->f;
+    size_t used = 0;
+    while (used < n && f->hhave < f->hneed) {
+        f->hbuf[f->hhave++] = p[used++];
+        if (f->hhave == 2) {
+            uint8_t len7 = f->hbuf[1] & 0x7F;
+            f->hneed = (uint8_t)(2 +
+                                 (len7 == 126   ? 2
+                                  : len7 == 127 ? 8
+                                                : 0) +
+                                 (f->hbuf[1] & 0x80 ? 4 : 0));
+        }
+    }
+    if (f->hhave < f->hneed)
+        return used;
+    header_decode(f);
+    f->in_payload = true;
+    on_header(c);
+    if (f->len == 0)
+        frame_end(c);
+    return used;
+}
+
+/* Unmask and hand on the next payload slice (in place: the buffer is ours). */
+static size_t read_payload(struct conn *c, uint8_t *p, size_t n)
+{
+    struct frame_in *f = &c->f;
+    uint64_t left = f->len - f->done;
+    size_t k = left < n ? (size_t)left : n;
+    if (f->masked)
+        ws_mask(p, k, f->key, f->done);
+    on_payload(c, p, k);
+    f->done += k;
+    if (f->done == f->len)
+        frame_end(c);
+    return k;
+}
+
+static void frames_input(struct conn *c, uint8_t *p, size_t n)
+{
+    while (n && !c->dead && c->phase != PH_DRAIN) {
+        size_t used = c->f.in_payload ? read_payload(c, p, n) : read_header(c, p, n);
+        p += used;
+        n -= used;
+    }
+}
+
+/* ------------------------------------------------------------ opening handshake */
+
+static void refuse(struct conn *c, enum ws_error e)
+{
+    char buf[1024];
+    size_t len = 0;
+    if (ws_handshake_build_refusal(e, buf, sizeof buf, &len) != WS_E_OK) {
+        conn_abort(c);
+        return;
+    }
+    out_put(c, buf, len);
+    begin_drain(c);
+}
+
+/* bad-accept: one character of the accept key changed (still base64, just wrong). */
+static void corrupt_accept(char *resp, size_t len)
+{
+    static const char field[] = "Sec-WebSocket-Accept: ";
+    char *v = memmem(resp, len, field, sizeof field - 1);
+    if (v) {
+        v += sizeof field - 1;
+        *v = *v == 'A' ? 'B' : 'A';
+    }
+}
+
+static void accept_ws(struct conn *c, const struct ws_request_info *info)
+{
+    char resp[1024];
+    size_t len = 0;
+    struct ws_slice none = {NULL, 0};
+    if (ws_handshake_build_response(info->key, none, NULL, resp, sizeof resp, &len) != WS_E_OK) {
+        conn_abort(c);
+        return;
+    }
+    if (has(D_BAD_ACCEPT))
+        corrupt_accept(resp, len);
+    out_put(c, resp, len);
+    c->phase = PH_OPEN;
+    c->deadline = 0;
+    c->f.hneed = 2;
+    if (has(D_CLOSE_FIRST)) { /* in the same write as the 101 */
+        send_close(c, 1000);
+        c->phase = PH_CLOSING;
+        c->deadline = now_ms() + CLOSE_WAIT_MS;
+    }
+}
+
+static void handshake_input(struct conn *c, size_t added)
+{
+    c->hs_len += added;
+    struct ws_http_request req;
+    struct ws_request_info info;
+    size_t used = 0, err_at = 0;
+    enum ws_error e = ws_http_parse_request(c->hs, c->hs_len, sizeof c->hs, &req, &used, &err_at);
+    if (e == WS_E_INCOMPLETE && c->hs_len < sizeof c->hs)
+        return;
+    if (e == WS_E_INCOMPLETE)
+        e = WS_E_HEADERS_TOO_LARGE;
+    if (e == WS_E_OK)
+        e = ws_handshake_check_request(&req, &info);
+    if (e != WS_E_OK) {
+        refuse(c, e);
+        return;
+    }
+    accept_ws(c, &info);
+    /* frames pipelined behind the request */
+    frames_input(c, (uint8_t *)c->hs + used, c->hs_len - used);
+}
+
+/* ------------------------------------------------------------ socket I/O */
+
+static void flush(struct conn *c)
+{
+    size_t budget = WRITE_BUDGET;
+    while (!c->dead && out_backlog(c) && budget) {
+        size_t n = out_backlog(c) < budget ? out_backlog(c) : budget;
+        ssize_t w = send(c->fd, c->out + c->out_off, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (w < 0) {
+            conn_abort(c);
+            return;
+        }
+        c->out_off += (size_t)w;
+        budget -= (size_t)w;
+    }
+    if (!c->dead && !out_backlog(c) && c->shut_after_flush && !c->shut_done) {
+        shutdown(c->fd, SHUT_WR);
+        c->shut_done = true;
+    }
+}
+
+static void read_input(struct conn *c)
+{
+    size_t budget = READ_BUDGET;
+    while (budget && !c->dead) {
+        if (c->phase != PH_DRAIN && out_backlog(c) > OUT_HIGH)
+            return; /* the client is behind: let it read first */
+        uint8_t *buf = g_rbuf;
+        size_t cap = sizeof g_rbuf;
+        if (c->phase == PH_HANDSHAKE) {
+            buf = (uint8_t *)c->hs + c->hs_len;
+            cap = sizeof c->hs - c->hs_len;
+        }
+        ssize_t r = read(c->fd, buf, cap);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r <= 0) { /* the client closed TCP (or reset it) */
+            conn_abort(c);
+            return;
+        }
+        budget -= (size_t)r < budget ? (size_t)r : budget;
+        if (c->phase == PH_HANDSHAKE)
+            handshake_input(c, (size_t)r);
+        else if (c->phase != PH_DRAIN)
+            frames_input(c, buf, (size_t)r);
+        flush(c);
+    }
+}
+
+static void set_interest(struct server *s, struct conn *c)
+{
+    if (c->dead)
+        return;
+    uint32_t ev = 0;
+    if (c->phase == PH_DRAIN || out_backlog(c) <= OUT_HIGH)
+        ev |= EPOLLIN;
+    if (out_backlog(c))
+        ev |= EPOLLOUT;
+    if (ev == c->events)
+        return;
+    struct epoll_event e = {.events = ev, .data.ptr = c};
+    epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &e);
+    c->events = ev;
+}
+
+/* ------------------------------------------------------------ timers */
+
+static uint64_t conn_deadline(const struct conn *c)
+{
+    uint64_t d = c->deadline ? c->deadline : UINT64_MAX;
+    if (c->held_head && c->held_head->due < d)
+        d = c->held_head->due;
+    if (c->pong_pending && c->pong_due < d)
+        d = c->pong_due;
+    return d;
+}
+
+static void phase_timeout(struct conn *c)
+{
+    switch (c->phase) {
+    case PH_CLOSING:     /* the client never answered our Close */
+    case PH_AFTER_REPLY: /* process-after-close: enough */
+        begin_drain(c);
+        break;
+    case PH_HANDSHAKE:
+    case PH_DRAIN:
+    case PH_OPEN:
+        conn_abort(c);
+        break;
+    }
+}
+
+static void conn_timers(struct conn *c, uint64_t now)
+{
+    if (c->pong_pending && now >= c->pong_due) {
+        c->pong_pending = false;
+        send_pong(c, c->pong, c->pong_len);
+    }
+    held_release(c, now);
+    if (c->deadline && now >= c->deadline)
+        phase_timeout(c);
+    flush(c);
+}
+
+/* ------------------------------------------------------------ the loop */
+
+static void conn_free(struct server *s, size_t i)
+{
+    struct conn *c = s->conns[i];
+    epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    held_discard(c);
+    free(c->msg);
+    free(c->out);
+    free(c);
+    s->conns[i] = NULL;
+}
+
+static void accept_all(struct server *s)
+{
+    for (;;) {
+        int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        size_t i = 0;
+        while (i < MAX_CONNS && s->conns[i])
+            i++;
+        struct conn *c = i < MAX_CONNS ? calloc(1, sizeof *c) : NULL;
+        if (!c) {
+            close(fd);
+            continue;
+        }
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->fd = fd;
+        c->phase = PH_HANDSHAKE;
+        c->deadline = now_ms() + HANDSHAKE_MS;
+        c->events = EPOLLIN;
+        struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
+        if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) < 0) {
+            close(fd);
+            free(c);
+            continue;
+        }
+        s->conns[i] = c;
+    }
+}
+
+static void conn_event(struct server *s, struct conn *c, uint32_t events)
+{
+    if (c->dead)
+        return;
+    if (events & EPOLLOUT)
+        flush(c);
+    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+        read_input(c);
+    set_interest(s, c);
+}
+
+static int next_timeout(const struct server *s, uint64_t now, uint64_t end)
+{
+    uint64_t d = end;
+    for (size_t i = 0; i < MAX_CONNS; i++)
+        if (s->conns[i] && conn_deadline(s->conns[i]) < d)
+            d = conn_deadline(s->conns[i]);
+    return d <= now ? 0 : (int)(d - now < 1000 ? d - now : 1000);
+}
+
+static void sweep(struct server *s)
+{
+    uint64_t now = now_ms();
+    for (size_t i = 0; i < MAX_CONNS; i++) {
+        struct conn *c = s->conns[i];
+        if (c && !c->dead && conn_deadline(c) <= now) {
+            conn_timers(c, now);
+            set_interest(s, c);
+        }
+        if (c && c->dead)
+            conn_free(s, i);
+    }
+}
+
+/* Returns 0 on SIGTERM/SIGINT, 3 when --max-seconds ran out. */
+static int serve(struct server *s, uint64_t max_ms)
+{
+    uint64_t end = now_ms() + max_ms;
+    struct epoll_event evs[64];
+    for (;;) {
+        uint64_t now = now_ms();
+        if (now >= end) {
+            fprintf(stderr, "itest_defect_server: --max-seconds reached, exiting\n");
+            return 3;
+        }
+        int n = epoll_wait(s->ep, evs, 64, next_timeout(s, now, end));
+        if (n < 0 && errno != EINTR) {
+            perror("epoll_wait");
+            return 1;
+        }
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &s->lfd)
+                accept_all(s);
+            else if (p == &s->sfd)
+                return 0;
+            else
+                conn_event(s, p, evs[i].events);
+        }
+        sweep(s); /* timers, and the connections that died in this batch */
+    }
+}
+
+/* ------------------------------------------------------------ setup */
+
+static int listen_on(const char *spec, char *shown, size_t shown_len)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    if (!colon || (size_t)(colon - spec) >= sizeof host)
+        return -1;
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    char *h = host;
+    if (h[0] == '[') { /* [::1]:port */
+        h++;
+        h[strcspn(h, "]")] = '\0';
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV};
+    struct addrinfo *ai = NULL;
+    if (getaddrinfo(h, colon + 1, &hints, &ai) != 0)
+        return -1;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 128) < 0) {
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    struct sockaddr_storage sa;
+    socklen_t sl = sizeof sa;
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    unsigned port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+                                                   : ((struct sockaddr_in *)&sa)->sin_port);
+    snprintf(shown, shown_len, ai->ai_family == AF_INET6 ? "[%s]:%u" : "%s:%u", h, port);
+    freeaddrinfo(ai);
+    return fd;
+}
+
+static int parse_defects(const char *list)
+{
+    char buf[1024];
+    if (strlen(list) >= sizeof buf)
+        return -1;
+    memcpy(buf, list, strlen(list) + 1);
+    char *save = NULL;
+    for (char *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        if (strcmp(name, "none") == 0)
+            continue;
+        size_t d = 0;
+        while (d < D_COUNT && strcmp(name, g_defect_name[d]) != 0)
+            d++;
+        if (d == D_COUNT) {
+            fprintf(stderr, "itest_defect_server: unknown defect '%s' (--list names them)\n", name);
+            return -1;
+        }
+        g_defects |= 1ull << d;
+    }
+    return 0;
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || !end || *end || end == s || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: itest_defect_server --listen HOST:PORT [--defect NAME[,NAME...]]\n"
+                    "                           [--max-seconds N] [--echo-delay-ms N]\n"
+                    "       itest_defect_server --list\n");
+    return 2;
+}
+
+static int setup(struct server *s, const char *listen_spec)
+{
+    char shown[300];
+    s->lfd = listen_on(listen_spec, shown, sizeof shown);
+    if (s->lfd < 0) {
+        fprintf(stderr, "itest_defect_server: cannot listen on %s\n", listen_spec);
+        return -1;
+    }
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    s->sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    s->ep = epoll_create1(EPOLL_CLOEXEC);
+    if (s->sfd < 0 || s->ep < 0)
+        return -1;
+    struct epoll_event e = {.events = EPOLLIN, .data.ptr = &s->lfd};
+    struct epoll_event se = {.events = EPOLLIN, .data.ptr = &s->sfd};
+    if (epoll_ctl(s->ep, EPOLL_CTL_ADD, s->lfd, &e) < 0 ||
+        epoll_ctl(s->ep, EPOLL_CTL_ADD, s->sfd, &se) < 0)
+        return -1;
+    printf("listening on %s\n", shown);
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *listen_spec = NULL;
+    uint64_t max_s = 300;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--list") == 0) {
+            for (size_t d = 0; d < D_COUNT; d++)
+                printf("%-20s %s\n", g_defect_name[d], g_defect_text[d]);
+            return 0;
+        }
+        if (i + 1 >= argc)
+            return usage();
+        const char *v = argv[++i];
+        bool ok = false;
+        if (strcmp(a, "--listen") == 0)
+            ok = (listen_spec = v) != NULL;
+        else if (strcmp(a, "--defect") == 0)
+            ok = parse_defects(v) == 0;
+        else if (strcmp(a, "--max-seconds") == 0)
+            ok = parse_u64(v, 86400, &max_s);
+        else if (strcmp(a, "--echo-delay-ms") == 0)
+            ok = parse_u64(v, 600000, &g_echo_delay_ms);
+        if (!ok)
+            return usage();
+    }
+    if (!listen_spec)
+        return usage();
+    static struct server s; /* 2 KiB of pointers: not on the stack */
+    if (setup(&s, listen_spec) != 0)
+        return 1;
+    int rc = serve(&s, max_s * 1000);
+    for (size_t i = 0; i < MAX_CONNS; i++)
+        if (s.conns[i])
+            conn_free(&s, i);
+    return rc;
+}
