@@ -55,6 +55,11 @@ static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, 
     sc->t_open = sc->now;
     r->started = sc->cfg.wall0 + (sc->now - sc->t0);
     script_set_pace(sc, sc->now);
+    /* The steps run now, before the core reads on: frames the target sent right behind
+     * its 101 (a Close, say) come after them - as Autobahn runs a case's onOpen from
+     * the handshake's own read and handles the rest of that read afterwards. */
+    script_advance(sc, sc->now);
+    script_run_steps(sc, sc->now);
 }
 
 /* ------------------------------------------------------------ frames for the log */
