@@ -1,11 +1,14 @@
 # wsspec - one plain GNU Makefile.
 #
 #   make            build/wsspec (the one binary: run, echo, list, lint, report, ...)
-#   make test       unit tests (plain and ASan+UBSan), endpoint probes, interop
+#   make test       unit tests (plain and ASan+UBSan), integration tests (tests/run:
+#                   endpoint probes, the catalogue, reports, TLS, interop, fuzz smoke);
+#                   with CI=true a skipped test fails the run
 #   make run        build, start `wsspec echo` on loopback, run the suite against it,
 #                   reports in reports/out/
 #   make interop    the suite against real third-party servers (python3-websockets)
-#   make bench      benchmarks (figures, not pass/fail), fuzz throughput included
+#   make bench      the figures of README.md (not pass/fail): bench_* binaries,
+#                   tests/bench-echo, tests/bench-run, fuzz throughput and coverage
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #
 # Honours CC, CFLAGS, LDFLAGS. Our own flags (language level, warnings as errors) are
@@ -107,7 +110,7 @@ deps:
 unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 
-# The whole test run; tests/run prints one summary line "N passed, N failed".
+# The whole test run; tests/run prints one summary line "N passed, N failed[, N skipped]".
 test: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all $(B)/san/wsspec unit unit-san itest
 	@bash tests/run
@@ -124,8 +127,9 @@ bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@bash tests/bench-echo
 	@bash tests/bench-run
-	@if command -v $(FUZZ_CC) >/dev/null 2>&1; then $(MAKE) --no-print-directory fuzz-throughput; \
-	else echo "bench: $(FUZZ_CC) not found: no fuzz throughput figure (make deps)"; fi
+	@if command -v $(FUZZ_CC) >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory fuzz-throughput fuzz-coverage; \
+	else echo "bench: $(FUZZ_CC) not found: no fuzz throughput or coverage figures (make deps)"; fi
 
 format:
 	clang-format -i $(CORE_SRC) $(wildcard reference/*.h) $(ECHO_SRC) $(wildcard reference/echo/*.h) \

@@ -27,9 +27,15 @@ export WSSPEC_RECORD_DIR=$REC/wire
 
 echo_start "$WSSPEC" --listen 127.0.0.1:0 || exit 2
 echo "corpus-seed: recording the catalogue against $ECHO_URL"
-# The verdicts do not matter here, only the bytes: a failing case is still a seed.
-"$WSSPEC" run "$ECHO_URL" --seed "${SEED:-1}" --report-dir "$REC/report" --format json -q ||
-    true
+# The verdicts do not matter here, only the bytes: a failing case (exit 1) is still a
+# seed. Exit 2 is not a verdict (broken case files, an interrupted run, no target): the
+# recording is incomplete, so nothing is added.
+rc=0
+"$WSSPEC" run "$ECHO_URL" --seed "${SEED:-1}" --report-dir "$REC/report" --format json -q || rc=$?
+if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+    echo "corpus-seed: wsspec run exited $rc: the recording is incomplete, no seeds added" >&2
+    exit 2
+fi
 echo_stop || echo "corpus-seed: wsspec echo exited with status $ECHO_RC"
 unset WSSPEC_RECORD_DIR
 

@@ -10,17 +10,24 @@
 # the fuzzers do not reach: `llvm-cov show` with the printed arguments shows them.
 #
 # Environment: FUZZ_COV_BIN (default build/fuzz-cov), CORPUS_EXTRA, LLVM_COV and
-# LLVM_PROFDATA (default: llvm-cov / llvm-profdata, or their -NN names beside clang).
+# LLVM_PROFDATA (default: the tools of clang's own LLVM version - llvm-cov-NN,
+# /usr/lib/llvm-NN/bin/llvm-cov - else an unversioned llvm-cov). The profile format
+# changes between LLVM versions, so the tools must match the clang that built the
+# targets; Debian's llvm-NN package has them (clang alone, without its Recommends, does
+# not; .ci/deps installs it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=${FUZZ_COV_BIN:-build/fuzz-cov}
 OUT=${FUZZ_COV_OUT:-$BIN/profiles}
+CLANG_MAJOR=$(${FUZZ_CC:-clang} --version 2>/dev/null | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
 tool() { # name -> the llvm tool's command
-    local v
+    local v=$CLANG_MAJOR
+    if [ -n "$v" ]; then
+        command -v "$1-$v" >/dev/null 2>&1 && { echo "$1-$v"; return; }
+        [ -x "/usr/lib/llvm-$v/bin/$1" ] && { echo "/usr/lib/llvm-$v/bin/$1"; return; }
+    fi
     command -v "$1" >/dev/null 2>&1 && { echo "$1"; return; }
-    v=$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
-    command -v "$1-$v" >/dev/null 2>&1 && { echo "$1-$v"; return; }
-    echo "coverage: $1 not found (apt-get install llvm)" >&2
+    echo "coverage: $1 not found (apt-get install llvm-${v:-NN}, the LLVM of clang ${v:-?})" >&2
     exit 2
 }
 COV=${LLVM_COV:-$(tool llvm-cov)} || exit 2
@@ -61,9 +68,14 @@ for t in "$@"; do
     fi
     "$PROF" merge -sparse -o "$OUT/$t.profdata" "$OUT/$t.profraw" || exit 1
     n=$(find "${dirs[@]}" -type f | wc -l)
-    printf 'coverage: %-20s %5d inputs, %-26s %s' "$t" "$n" "$f" \
-        "$("$COV" report "$bin" -instr-profile="$OUT/$t.profdata" "$f" | total)"
-    echo
+    # a report that fails or has no TOTAL row is a failure, not a line without figures
+    # shellcheck disable=SC2086
+    if ! sum=$("$COV" report "$bin" -instr-profile="$OUT/$t.profdata" $f | total) || [ -z "$sum" ]; then
+        echo "coverage: $t: $COV report gave no figures" >&2
+        fail=1
+        continue
+    fi
+    printf 'coverage: %-20s %5d inputs, %-26s %s\n' "$t" "$n" "$f" "$sum"
     objs+=(-object "$bin")
     for x in $f; do
         case " ${files[*]} " in *" $x "*) ;; *) files+=("$x") ;; esac
@@ -73,7 +85,12 @@ done
 "$PROF" merge -sparse -o "$OUT/all.profdata" "$OUT"/*.profraw || exit 1
 echo "coverage: all targets together, per file under test:"
 # the first -object is the positional binary, the rest are extra objects
-"$COV" report "${objs[1]}" "${objs[@]:2}" -instr-profile="$OUT/all.profdata" "${files[@]}" |
-    awk 'NR == 1 || $1 ~ /^(TOTAL|reference|harness)/ || /\.c / { print "    " $0 }' | cut -c1-200
+if ! "$COV" report "${objs[1]}" "${objs[@]:2}" -instr-profile="$OUT/all.profdata" "${files[@]}" \
+    >"$OUT/all.txt" || ! grep -q '^TOTAL ' "$OUT/all.txt"; then
+    echo "coverage: $COV report of all targets gave no figures" >&2
+    exit 1
+fi
+awk 'NR == 1 || $1 ~ /^(TOTAL|reference|harness)/ || /\.c / { print "    " $0 }' "$OUT/all.txt" |
+    cut -c1-200
 echo "coverage: the lines never run: $COV show ${objs[1]} ${objs[*]:2} -instr-profile=$OUT/all.profdata FILE"
 exit $fail

@@ -16,8 +16,10 @@
  *   - payloads (received, expected, wirelog) use Autobahn's own rendering instead:
  *     text when valid UTF-8, else "0x" + hex, first 64 bytes, " ..." when longer.
  *
- * This module has no JSON library dependency on purpose: the wsspec binary links only
- * OpenSSL and zlib, and the writer's rules above are what must be under our control.
+ * The writer is our own although the binary links jansson (which reads configs,
+ * baselines and, in report_render.c, these very files): jansson refuses strings that are
+ * not valid UTF-8 and has no ISO-8859-1 fallback, and the rules above - how a report
+ * shows the bytes a target sent - are what must be under our control.
  */
 #include "report_json.h"
 

@@ -9,7 +9,7 @@
 # in place or copied in under another name fails here), every input runs without a
 # crash, leak, sanitizer report or broken invariant, and every input listed in
 # fuzzers/regressions.txt (inputs that found bugs) is still there.
-set -u
+set -uo pipefail
 cd "$(dirname "$0")/.."
 fail=0 total=0
 for src in fuzzers/*_fuzzer.c; do
@@ -27,8 +27,11 @@ for src in fuzzers/*_fuzzer.c; do
         fail=1
         continue
     fi
-    misnamed=$(cd "$dir" && sha1sum -- * | awk '$1 != $2 {print $2}')
-    if [ -n "$misnamed" ]; then
+    # (sha1sum fails on what is not a readable file: a subdirectory does not belong)
+    if ! misnamed=$(cd "$dir" && sha1sum -- * | awk '$1 != $2 {print $2}'); then
+        echo "FAIL $t: $dir holds something that is not a readable file"
+        fail=1
+    elif [ -n "$misnamed" ]; then
         echo "FAIL $t: not named by their SHA-1: $(echo $misnamed | head -c 300)"
         fail=1
     fi
@@ -41,12 +44,21 @@ for src in fuzzers/*_fuzzer.c; do
         fail=1
     fi
 done
-# the inputs that found bugs must stay (fuzzers/regressions.txt; corpus-merge keeps them)
+# the inputs that found bugs must stay (fuzzers/regressions.txt; corpus-merge keeps them);
+# a list that is gone or empty checks nothing, so it fails
+if ! regressions=$(grep -v -e '^#' -e '^ *$' fuzzers/regressions.txt); then
+    echo "FAIL fuzzers/regressions.txt is missing or lists no input"
+    fail=1
+    regressions=
+fi
+nreg=0
 while read -r path _; do
+    [ -n "$path" ] || continue
+    nreg=$((nreg + 1))
     if [ ! -f "$path" ]; then
         echo "FAIL regression input $path is missing from the corpus"
         fail=1
     fi
-done < <(grep -v '^#' fuzzers/regressions.txt)
-echo "$total corpus inputs replayed"
+done <<<"$regressions"
+echo "$total corpus inputs replayed; $nreg regression inputs in place"
 exit $fail

@@ -5,8 +5,8 @@
 # For each address: start "$WSSPEC echo" (tests/run sets WSSPEC to build/san/wsspec)
 # with short handshake/close timeouts, run build/itest_echo_probe against the address it
 # prints, hold one connection open across SIGTERM (it must get Close 1001), and check
-# the server exits 0 in time with no sanitizer report. Exit 0 pass, 77 skip, else fail.
-set -u
+# the server exits 0 in time with no sanitizer report. Exit 0 pass, else fail.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
 PROBE=$PWD/build/itest_echo_probe

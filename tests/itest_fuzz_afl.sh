@@ -9,7 +9,7 @@
 # starting with 'x' must be reported with the crashing input and exit 1. Skipped
 # (exit 77) when afl-clang-fast or afl-fuzz is missing (`apt-get install afl++`; .ci/deps
 # installs it when root). Adds about half a minute to `make test`.
-set -u
+set -uo pipefail
 cd "$(dirname "$0")/.."
 for tool in afl-clang-fast afl-fuzz; do
     if ! command -v $tool >/dev/null 2>&1; then
@@ -35,8 +35,12 @@ for src in fuzzers/*_fuzzer.c; do
             fail=1
             continue
         fi
-        # the driver runs the files named on its command line one after the other
-        if ! find "corpus/$t" -type f -print0 | xargs -0 -r "$bin" >"$probe/run.log" 2>&1; then
+        # the driver runs the files named on its command line one after the other; an
+        # empty or missing corpus would run nothing, so it fails
+        if [ -z "$(find "corpus/$t" -type f -print -quit 2>/dev/null)" ]; then
+            echo "FAIL: corpus/$t is missing or empty: $bin ran nothing"
+            fail=1
+        elif ! find "corpus/$t" -type f -print0 | xargs -0 "$bin" >"$probe/run.log" 2>&1; then
             echo "FAIL: $bin on corpus/$t:"
             grep -v '^Reading\|^Execution successful' "$probe/run.log" | tail -10 | sed 's/^/    | /'
             fail=1
@@ -51,4 +55,4 @@ echo "$n AFL++ builds (plain and CmpLog) ran their corpora"
 . tests/lib-fuzz-nightly.sh
 nightly_probe afl afl-clang-fast FUZZ_AFL_BIN build/fuzz-afl \
     '^nightly: close +AFL\+\+ +[1-9][0-9]* exec/s edges +[1-9][0-9]*, 0 finds' \
-    'crash, leak or hang: .*/crashes/id:' "$probe"
+    'crash, leak or hang: .*/crashes/id:' "$probe" || exit 1

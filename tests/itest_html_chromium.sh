@@ -15,9 +15,10 @@
 #   - no injection ran: title not 'pwned', no element with id xss-ran, no img/svg, only
 #     the report's own scripts - and a control page proves the check sees an injection
 #   - the browser's console shows no script error and no Content-Security-Policy refusal
+#     (the control page logs a line, which must arrive: the console is really read)
 # Screenshots of the page and of the detail view are kept in the test's directory
 # (printed at the end) for a person to look at.
-set -u
+set -uo pipefail
 cd "$(dirname "$0")/.."
 WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
 PY=/usr/bin/python3
@@ -104,17 +105,21 @@ quiet_console "$T/detail.dom" "the detail view"
 echo "detail 6.3.1: requirements, expected next to observed, broken line, flags, handshake, wire log"
 
 # the control: the same strings put into a page as markup DO run, so the checks above
-# would have seen a renderer that did that
+# would have seen a renderer that did that; and a console message it logs is seen, so
+# quiet_console would have seen a script error
 $PY - "$T/control.html" "$AGENT" <<'PY'
 import json, sys
 open(sys.argv[1], "w").write("<!DOCTYPE html><title>control</title><div id=app></div><script>"
+    "console.error('wsspec control: console seen');"
     "document.getElementById('app').innerHTML = " + json.dumps(sys.argv[2]).replace("<", "\\u003c") +
     ";</script>")
 PY
 browse "file://$T/control.html" "$T/control.dom"
 $PY tests/interop/check_html_dom.py injected "$T/control.dom" ||
     fail "the control page: the checks cannot see an injection"
-echo "control: the same strings as markup do inject (the check can fail)"
+grep -q "wsspec control: console seen" "$T/control.dom.console" ||
+    fail "the control page's console message did not arrive: the console checks see nothing"
+echo "control: the same strings as markup do inject, its console message is seen (the checks can fail)"
 
 # screenshots for people
 browse "$PAGE" "$T/page.png" --screenshot

@@ -2,7 +2,7 @@
 # tests/itest_interop_python.sh - a stock client against `wsspec echo`: Debian's
 # python3-websockets (10.4) under /usr/bin/python3 (the python3 first on PATH may be
 # another interpreter without it). Skips (77) when that package is missing.
-set -u
+set -uo pipefail
 cd "$(dirname "$0")/.."
 WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
 PY=/usr/bin/python3

@@ -5,7 +5,7 @@
 # for Autobahn (tests/interop/websockets-10.4.expect): NON-STRICT in 3.2, 3.3, 4.1.3,
 # 4.1.4, 4.2.3, 4.2.4, 5.15, 6.4.3, 6.4.4, INFORMATIONAL in 7.1.6, 7.13.1, 7.13.2, OK
 # elsewhere. Exit 77 (skip) when the package is not installed.
-set -u
+set -uo pipefail
 cd "$(dirname "$0")/.."
 WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
 PY=/usr/bin/python3
@@ -23,7 +23,7 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-interop.XXXXXX")
 mkfifo "$T/out"
 $PY tests/interop/websockets_server.py 0 >"$T/out" 2>"$T/server.err" &
 spid=$!
-trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null' EXIT
+trap 'kill $spid 2>/dev/null; wait $spid 2>/dev/null; rm -rf "$T"' EXIT
 exec {fd}<"$T/out"
 IFS= read -r -t 30 line <&$fd || { echo "FAIL: server did not start"; cat "$T/server.err"; exit 1; }
 port=${line##* }
@@ -33,6 +33,11 @@ rc=$?
 tail -1 "$T/run.out"
 [ $rc = 0 ] || { cat "$T/run.out"; echo "FAIL: exit $rc, want 0 (NON-STRICT passes)"; exit 1; }
 $PY tests/interop/check_verdicts.py "$T/rep/wsspec.json" "$expect" || exit 1
+$PY - "$T/rep/wsspec.json" <<'PY' || { echo "FAIL: the report does not hold the whole catalogue"; exit 1; }
+import json, sys
+run = json.load(open(sys.argv[1]))
+assert len(run["cases"]) == run["summary"]["total"] == 301, (len(run["cases"]), run["summary"])
+PY
 # --strict turns NON-STRICT into failures: exit 1
 "$WSSPEC" run "ws://127.0.0.1:$port/" --cases 3.2,1.1.1 --strict --report-dir "$T/strict" -q \
     >"$T/strict.out" 2>&1

@@ -7,12 +7,12 @@
 #   - exit 2 with one line saying why: no directory, a missing directory, a directory
 #     that is not a wsspec report, a damaged wsspec.json, an unknown --format (run and
 #     report)
-set -u
+set -uo pipefail
 cd "$(dirname "$0")/.."
 WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
 . tests/lib-echo-server.sh
-trap echo_cleanup EXIT
 T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-report.XXXXXX")
+trap 'echo_cleanup; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 echo_start "$WSSPEC" --listen 127.0.0.1:0 || fail "echo did not start"
@@ -20,7 +20,9 @@ CASES=1.1.1,2.1,5.19,6.4.3,7.5.1
 
 # 1. JSON only
 "$WSSPEC" run "$ECHO_URL" --cases "$CASES" --format json --report-dir "$T/a" --seed 5 -q \
-    >"$T/a.out" 2>&1 || { cat "$T/a.out"; fail "json-only run exited $?"; }
+    >"$T/a.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$T/a.out"; fail "json-only run exited $rc"; }
 grep -q "^report: json   $T/a/wsspec.json" "$T/a.out" || fail "no 'report: json' line"
 [ "$(grep -c '^report:' "$T/a.out")" = 1 ] || fail "more than the json line: $(grep '^report:' "$T/a.out")"
 for f in index.html junit.xml summary.md; do
@@ -29,12 +31,15 @@ done
 echo "--format json: only the JSON files"
 
 # 2. render them afterwards
-"$WSSPEC" report "$T/a" >"$T/r.out" 2>&1 || { cat "$T/r.out"; fail "wsspec report exited $?"; }
+"$WSSPEC" report "$T/a" >"$T/r.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$T/r.out"; fail "wsspec report exited $rc"; }
 for pair in "html   $T/a/index.html" "junit  $T/a/junit.xml" "md     $T/a/summary.md"; do
     grep -qx "report: $pair" "$T/r.out" || { cat "$T/r.out"; fail "no line 'report: $pair'"; }
     [ -s "${pair##* }" ] || fail "${pair##* } missing or empty"
 done
-ls -a "$T/a" | grep -q '\.tmp$' && fail "a temporary file was left behind"
+left=$(find "$T/a" -name '*.tmp')
+[ -z "$left" ] || fail "a temporary file was left behind: $left"
 echo "wsspec report DIR: index.html, junit.xml, summary.md rendered from the JSON"
 
 # 3. one code path: the run's page equals the re-rendered one
@@ -55,7 +60,7 @@ expect2() { # expected-text command...
     local want=$1; shift
     local out; out=$("$@" 2>&1); local rc=$?
     [ $rc = 2 ] || fail "'$*': exit $rc, want 2 ($out)"
-    echo "$out" | grep -qF -- "$want" || fail "'$*': no '$want' in: $out"
+    grep -qF -- "$want" <<<"$out" || fail "'$*': no '$want' in: $out"
 }
 mkdir -p "$T/empty" "$T/bad"
 echo '{"cases": [' >"$T/bad/wsspec.json"

@@ -7,13 +7,13 @@
 #   - the same --seed sends the same bytes (the TO rows of a case's wire log)
 #   - exit 2: unreachable target (one line saying why), bad usage, unknown case pattern
 #   - SIGINT mid-run: exit 2, the cases finished so far are in the report
-set -u
+set -uo pipefail
 cd "$(dirname "$0")/.."
 WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
 PY=/usr/bin/python3
 . tests/lib-echo-server.sh
-trap echo_cleanup EXIT
 T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-run.XXXXXX")
+trap 'echo_cleanup; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 echo_start "$WSSPEC" --listen 127.0.0.1:0 || fail "echo did not start"
@@ -45,7 +45,9 @@ PY
 
 # 2. -j 1 gives the same verdicts (sections 1-5 and 7: the quick ones)
 "$WSSPEC" run "$URL" --cases '1.*,2.*,3.*,4.*,5.*,7.*' -j 1 --report-dir "$T/j1" --seed 42 -q \
-    >"$T/j1.out" 2>&1 || fail "-j 1 run exited $?"
+    >"$T/j1.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$T/j1.out"; fail "-j 1 run exited $rc"; }
 $PY - "$T/all/wsspec.json" "$T/j1/wsspec.json" <<'PY' || fail "verdicts depend on -j"
 import json, sys
 a = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[1]))["cases"]}
@@ -79,11 +81,11 @@ PY
 # 4. exit 2 with one line saying why
 out=$("$WSSPEC" run ws://127.0.0.1:1/ --report-dir "$T/none" 2>&1); rc=$?
 [ $rc = 2 ] || fail "unreachable target: exit $rc, want 2"
-echo "$out" | grep -q "target unreachable: cannot connect to 127.0.0.1:1" || fail "no reason: $out"
+grep -q "target unreachable: cannot connect to 127.0.0.1:1" <<<"$out" || fail "no reason: $out"
 "$WSSPEC" run >/dev/null 2>&1; [ $? = 2 ] || fail "no URL: want exit 2"
 "$WSSPEC" run "$URL" -j 0 >/dev/null 2>&1; [ $? = 2 ] || fail "-j 0: want exit 2"
 "$WSSPEC" run http://x/ >/dev/null 2>&1; [ $? = 2 ] || fail "http URL: want exit 2"
-"$WSSPEC" run "$URL" --cases 99.* >/dev/null 2>&1; [ $? = 2 ] || fail "no case selected: want exit 2"
+"$WSSPEC" run "$URL" --cases '99.*' >/dev/null 2>&1; [ $? = 2 ] || fail "no case selected: want exit 2"
 echo "exit 2: unreachable target, usage errors, empty selection"
 
 # 5. SIGINT: finished cases are written, exit 2 (6.4.x wait a second each, so the run is
@@ -100,7 +102,11 @@ done
 # buffered, so "target" arrives when the run starts, not at its end)
 read -r -t 1 line <&$fd
 kill -INT $pid
-timeout 20 tail --pid=$pid -f /dev/null
+# a run that ignores SIGINT must not hang the test until tests/run's time bound
+if ! timeout 20 tail --pid=$pid -f /dev/null; then
+    kill -KILL $pid
+    fail "interrupted run still running 20 s after SIGINT"
+fi
 wait $pid; rc=$?
 exec {fd}<&-
 [ $rc = 2 ] || fail "interrupted run: exit $rc, want 2"
@@ -125,13 +131,18 @@ case 100.1
   close-rule   me 1000 clean
 end
 WSC
-"$WSSPEC" list --cases-dir "$T/mine" --cases '100.*' | grep -q '^100.1 ' || fail "list --cases-dir"
-"$WSSPEC" run "$URL" --cases-dir "$T/mine" --cases 100.1 --report-dir "$T/mine-rep" -q     >"$T/mine.out" 2>&1 || { cat "$T/mine.out"; fail "own case: exit $?"; }
+out=$("$WSSPEC" list --cases-dir "$T/mine" --cases '100.*' 2>&1); rc=$?
+[ $rc = 0 ] || fail "list --cases-dir: exit $rc: $out"
+grep -q '^100.1 ' <<<"$out" || fail "list --cases-dir does not list 100.1: $out"
+"$WSSPEC" run "$URL" --cases-dir "$T/mine" --cases 100.1 --report-dir "$T/mine-rep" -q \
+    >"$T/mine.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$T/mine.out"; fail "own case: exit $rc"; }
 grep -q '"100.1"' "$T/mine-rep/index.json" || fail "own case missing from index.json"
 printf 'case 100.2\n  title t\n  sned frame text "x"\nend\n' >"$T/broken/bad.wsc"
 out=$("$WSSPEC" lint "$T/broken/bad.wsc" 2>&1); rc=$?
 [ $rc = 1 ] || fail "lint of a broken file: exit $rc, want 1"
-echo "$out" | grep -q "bad.wsc:3: " || fail "lint did not name file and line: $out"
+grep -q "bad.wsc:3: " <<<"$out" || fail "lint did not name file and line: $out"
 "$WSSPEC" run "$URL" --cases-dir "$T/broken" >/dev/null 2>&1; rc=$?
 [ $rc = 2 ] || fail "run with a broken case file: exit $rc, want 2"
 echo "--cases-dir: own case runs (OK), broken file named at file:line, run refuses it (exit 2)"

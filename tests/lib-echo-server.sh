@@ -9,7 +9,7 @@
 #   echo_stop                SIGTERM, wait up to ECHO_STOP_S (20) s; sets ECHO_RC
 #                            (exit status, or "timeout"); returns 1 unless it exited 0
 #   echo_sanitizer_report    prints the sanitizer report in ECHO_ERR, returns 0 if any
-#   echo_cleanup             kills a server still running (for trap ... EXIT)
+#   echo_cleanup             kills a server still running (for trap ... EXIT); returns 0
 
 ECHO_TMP=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-echo.XXXXXX")
 ECHO_PID= ECHO_URL= ECHO_ERR= ECHO_RC= ECHO_FD= ECHO_N=0
@@ -65,9 +65,11 @@ echo_sanitizer_report() {
 }
 
 echo_cleanup() {
+    # (statuses of the killed server are ignored: an EXIT trap under set -e must not
+    # replace the script's exit status with the server's 137)
     if [ -n "$ECHO_PID" ]; then
-        kill -KILL "$ECHO_PID" 2>/dev/null
-        wait "$ECHO_PID" 2>/dev/null
+        kill -KILL "$ECHO_PID" 2>/dev/null || :
+        wait "$ECHO_PID" 2>/dev/null || :
     fi
     if [ -n "$ECHO_FD" ]; then
         exec {ECHO_FD}<&-

@@ -1,5 +1,5 @@
 /*
- * test_peer_target.c - unit tests for target_parse (peer_target.c): ws:// and
+ * test_target.c - unit tests for target_parse (target.c): ws:// and
  * wss:// URLs, their default ports (80 / 443, RFC 6455 section 3) and what the Host
  * header becomes, IPv6 literals, and every refusal with its reason. Only numeric hosts
  * and "localhost" are used, so nothing depends on DNS.

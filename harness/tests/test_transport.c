@@ -1,7 +1,7 @@
 /*
- * test_peer_io.c - unit tests for peer_io.c, the peer's plain/TLS byte pipe.
+ * test_transport.c - unit tests for transport.c, the tester's plain/TLS byte pipe.
  *
- * The TLS tests run peer_io's client against an OpenSSL server on the other end of a
+ * The TLS tests run the transport's client against an OpenSSL server on the other end of a
  * non-blocking socketpair, both driven step by step in this thread, with certificates
  * made here (P-256, self-signed, CA:TRUE so each is its own trust anchor):
  *   A  subjectAltName DNS:localhost, IP:127.0.0.1   (the server's)
@@ -185,7 +185,7 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-/* A socketpair, a TLS server on one end (certificate A, or B), peer_io on the other. */
+/* A socketpair, a TLS server on one end (certificate A, or B), the transport on the other. */
 static void pair_open(struct pair *p, const struct transport_tls_options *o, const char *host,
                       bool server_b, bool require_client_cert)
 {

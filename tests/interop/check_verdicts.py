@@ -7,7 +7,8 @@ EXPECT_FILE lines: "<behavior> <case patterns...>" (comma or blank separated, '*
 anchored at the start as in wsspec/Autobahn); the first matching line decides a case's
 expected behavior; "default <behavior>" sets the rest. behaviorClose must be OK except
 where the expected behavior is INFORMATIONAL (then INFORMATIONAL). Prints every
-mismatch and exits 1 if there is any."""
+mismatch and exits 1 if there is any, or if the run has no case at all (nothing
+compared is not a match)."""
 import json
 import re
 import sys
@@ -44,6 +45,9 @@ def main():
             print(f"MISMATCH {c['id']}: got {c['behavior']}/{c['behaviorClose']}, "
                   f"expected {want}/{want_close}: {c.get('result')} | {c.get('resultClose')} | {c.get('broken')}")
     print(f"{len(run['cases'])} cases compared, {bad} mismatches")
+    if not run["cases"]:
+        print("no case in the run: nothing to compare")
+        return 1
     return 1 if bad else 0
 
 
