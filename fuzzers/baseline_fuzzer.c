@@ -73,7 +73,8 @@ static void check_change(const struct baseline_change *ch, bool strict)
         break;
     case BASELINE_CHANGED:
         FUZZ_CHECK(o && n && now == ch->old_passed);
-        FUZZ_CHECK(strcmp(o->behavior, n->behavior) || strcmp(o->behavior_close, n->behavior_close));
+        FUZZ_CHECK(strcmp(o->behavior, n->behavior) ||
+                   strcmp(o->behavior_close, n->behavior_close));
         break;
     case BASELINE_ADDED:
         FUZZ_CHECK(!o && n && now);

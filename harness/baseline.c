@@ -90,8 +90,8 @@ static int not_wsspec(const json_t *root, char *err, size_t cap)
 {
     if (json_object_get(root, "behavior") && json_object_get(root, "wirelog"))
         return errmsg_fail(err, cap,
-                    "not a wsspec.json: a per-case report file (use the run's "
-                    "wsspec.json)");
+                           "not a wsspec.json: a per-case report file (use the run's "
+                           "wsspec.json)");
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)root, k, v)
@@ -103,8 +103,8 @@ static int not_wsspec(const json_t *root, char *err, size_t cap)
             {
                 if (json_is_object(v2) && json_object_get(v2, "behavior"))
                     return errmsg_fail(err, cap,
-                                "not a wsspec.json: an index.json (use the run's "
-                                "wsspec.json beside it)");
+                                       "not a wsspec.json: an index.json (use the run's "
+                                       "wsspec.json beside it)");
                 break;
             }
         }
@@ -121,8 +121,9 @@ static int parse_root(const json_t *root, struct baseline_run *r, char *err, siz
     if (!sv)
         return not_wsspec(root, err, cap);
     if (!json_is_integer(sv) || json_integer_value(sv) != 1)
-        return errmsg_fail(err, cap, "wsspec.json schemaVersion %s is not one this wsspec reads (1)",
-                    json_is_integer(sv) ? "other than 1" : "not an integer");
+        return errmsg_fail(err, cap,
+                           "wsspec.json schemaVersion %s is not one this wsspec reads (1)",
+                           json_is_integer(sv) ? "other than 1" : "not an integer");
     const json_t *cases = json_object_get(root, "cases");
     if (!json_is_array(cases))
         return errmsg_fail(err, cap, "not a wsspec.json: no \"cases\" list");
@@ -198,12 +199,13 @@ int baseline_parse(const char *text, size_t len, struct baseline_run *out, char 
         err[0] = '\0';
     if (len > BASELINE_MAX_BYTES)
         return errmsg_fail(err, cap, "larger than %d MiB: not a wsspec.json",
-                    BASELINE_MAX_BYTES / (1024 * 1024));
+                           BASELINE_MAX_BYTES / (1024 * 1024));
     json_error_t je;
     /* report strings may hold U+0000 (reports/README.md, "String encoding") */
     json_t *root = json_loadb(text, len, JSON_ALLOW_NUL, &je);
     int rc = root ? parse_root(root, out, err, cap)
-                  : errmsg_fail(err, cap, "not JSON: line %d, column %d: %s", je.line, je.column, je.text);
+                  : errmsg_fail(err, cap, "not JSON: line %d, column %d: %s", je.line, je.column,
+                                je.text);
     json_decref(root);
     if (rc)
         baseline_run_free(out);
@@ -233,7 +235,7 @@ int baseline_load(const char *path, struct baseline_run *out, char *err, size_t 
     if (st.st_size > BASELINE_MAX_BYTES) {
         fclose(f);
         return errmsg_fail(err, cap, "%s: larger than %d MiB: not a wsspec.json", file,
-                    BASELINE_MAX_BYTES / (1024 * 1024));
+                           BASELINE_MAX_BYTES / (1024 * 1024));
     }
     size_t size = (size_t)st.st_size;
     char *buf = malloc(size ? size : 1);

@@ -62,21 +62,21 @@ struct step {
     bool fin;
     uint8_t rsv;
     enum mask_mode mask;
-    uint8_t mask_key[4];        /* MASK_FIXED */
-    enum ws_len_form len_form;  /* form=7|16|64, else WS_LEN_MINIMAL */
-    bool len_override;          /* len=N given */
+    uint8_t mask_key[4];       /* MASK_FIXED */
+    enum ws_len_form len_form; /* form=7|16|64, else WS_LEN_MINIMAL */
+    bool len_override;         /* len=N given */
     uint64_t declared_len;
-    uint64_t fragment;          /* MESSAGE: fragment=N, 0 = one frame */
-    uint32_t chop;              /* 0 = one write */
+    uint64_t fragment; /* MESSAGE: fragment=N, 0 = one frame */
+    uint32_t chop;     /* 0 = one write */
     bool sync;
-    struct payload payload;     /* FRAME, MESSAGE, PAYLOAD, RAW, ROUNDTRIP, CLOSE reason/payload */
+    struct payload payload; /* FRAME, MESSAGE, PAYLOAD, RAW, ROUNDTRIP, CLOSE reason/payload */
     /* CLOSE */
     bool close_has_code;
     uint16_t close_code;
     bool close_raw; /* payload is the whole Close payload (payload=P) */
     /* WAIT */
     double seconds;
-    char tag[16];   /* "" = untagged */
+    char tag[16]; /* "" = untagged */
     /* ROUNDTRIP */
     uint32_t count;
 };
@@ -105,8 +105,8 @@ enum judge_kind {
 };
 
 struct close_rule {
-    bool closed_by_me;      /* me = wsspec must send the first Close; peer = the server */
-    uint16_t codes[8];      /* codes the server may send; an absent code is always fine */
+    bool closed_by_me; /* me = wsspec must send the first Close; peer = the server */
+    uint16_t codes[8]; /* codes the server may send; an absent code is always fine */
     size_t n_codes;
     bool require_clean;
     bool wrong_closer_fatal; /* wrong closer also fails behavior (6.3, 6.4, invalid 6.x) */
@@ -118,7 +118,7 @@ enum rfc_level { RFC_MUST = 0, RFC_SHOULD, RFC_MAY };
 struct rfc_ref {
     char section[16]; /* "5.2" */
     enum rfc_level level;
-    char *sentence;   /* quoted exactly from RFC 6455 */
+    char *sentence; /* quoted exactly from RFC 6455 */
 };
 
 struct case_def {
@@ -135,7 +135,7 @@ struct case_def {
     bool suppress_close;
     enum judge_kind judge;
     struct event_list ok, non_strict;
-    bool size_binary;     /* JUDGE_SIZE */
+    bool size_binary; /* JUDGE_SIZE */
     uint64_t size_len;
     uint32_t size_count;
     struct close_rule close;
@@ -172,8 +172,8 @@ size_t case_parse_files(struct case_catalogue *cat, const char *const *paths, si
                         void (*diag)(void *ud, const char *msg), void *ud);
 
 /* Parse one file held in memory (tests, fuzzing): name is used in diagnostics. */
-size_t case_parse_buffer(struct case_catalogue *cat, const char *name, const char *text,
-                         size_t len, void (*diag)(void *ud, const char *msg), void *ud);
+size_t case_parse_buffer(struct case_catalogue *cat, const char *name, const char *text, size_t len,
+                         void (*diag)(void *ud, const char *msg), void *ud);
 
 /* All *.wsc files of a directory, sorted by name, into cat. Returns errors (a missing
  * or unreadable directory is one error). */

@@ -134,8 +134,8 @@ static int apply_options(const json_t *opts, const char *where, double *scale, s
                 continue;
             known = true;
             if (!json_is_number(v) || !(json_number_value(v) > 0))
-                return errmsg_fail(err, cap, "%s.%s: expected a number of seconds > 0, got %s", where, key,
-                            json_is_number(v) ? "a number <= 0" : type_name(v));
+                return errmsg_fail(err, cap, "%s.%s: expected a number of seconds > 0, got %s",
+                                   where, key, json_is_number(v) ? "a number <= 0" : type_name(v));
             double r = json_number_value(v) / timeouts[i].wsspec_s;
             /* Only ever lengthen: the scale stretches the case timers too, and a
              * shorter timer could fail a conformant server that is merely slow. */
@@ -185,19 +185,20 @@ static int pattern_list(const json_t *v, const char *where, char **joined, char 
         return 0;
     if (!json_is_array(v))
         return errmsg_fail(err, cap, "%s: expected a list of case ids or patterns, got %s", where,
-                    type_name(v));
+                           type_name(v));
     size_t total = 1, i;
     json_t *e;
     json_array_foreach(v, i, e)
     {
         if (!json_is_string(e))
-            return errmsg_fail(err, cap, "%s[%zu]: expected a string, got %s", where, i, type_name(e));
+            return errmsg_fail(err, cap, "%s[%zu]: expected a string, got %s", where, i,
+                               type_name(e));
         const char *s = json_string_value(e);
         if (!*s)
             return errmsg_fail(err, cap, "%s[%zu]: an empty pattern", where, i);
         if (strchr(s, ','))
-            return errmsg_fail(err, cap, "%s[%zu]: '%.60s' contains ',' (one pattern per entry)", where, i,
-                        s);
+            return errmsg_fail(err, cap, "%s[%zu]: '%.60s' contains ',' (one pattern per entry)",
+                               where, i, s);
         total += strlen(s) + 1;
     }
     char *out = malloc(total);
@@ -245,7 +246,8 @@ static int parse_server(const json_t *sv, size_t i, const json_t *global_opts,
     if (s->agent && strlen(s->agent) > CONFIG_MAX_AGENT)
         return errmsg_fail(err, cap, "%s.agent: longer than %d bytes", where, CONFIG_MAX_AGENT);
     if (s->agent && !*s->agent)
-        return errmsg_fail(err, cap, "%s.agent: empty (leave it out to use the Server header)", where);
+        return errmsg_fail(err, cap, "%s.agent: empty (leave it out to use the Server header)",
+                           where);
     if (has_crlf(s->origin))
         return errmsg_fail(err, cap, "%s.origin: contains a line break", where);
 
@@ -253,23 +255,24 @@ static int parse_server(const json_t *sv, size_t i, const json_t *global_opts,
     if (protos && !json_is_null(protos)) {
         if (!json_is_array(protos))
             return errmsg_fail(err, cap, "%s.protocols: expected a list of strings, got %s", where,
-                        type_name(protos));
+                               type_name(protos));
         size_t n = json_array_size(protos);
         if (n > CONFIG_MAX_PROTOCOLS)
             return errmsg_fail(err, cap, "%s.protocols: at most %d subprotocols", where,
-                        CONFIG_MAX_PROTOCOLS);
+                               CONFIG_MAX_PROTOCOLS);
         s->protocols = calloc(n ? n : 1, sizeof *s->protocols);
         if (!s->protocols)
             return errmsg_fail(err, cap, "out of memory");
         for (size_t k = 0; k < n; k++) {
             const json_t *p = json_array_get(protos, k);
             if (!json_is_string(p))
-                return errmsg_fail(err, cap, "%s.protocols[%zu]: expected a string, got %s", where, k,
-                            type_name(p));
+                return errmsg_fail(err, cap, "%s.protocols[%zu]: expected a string, got %s", where,
+                                   k, type_name(p));
             const char *ps = json_string_value(p);
             /* a subprotocol is an HTTP token (RFC 6455 4.1): no separators, no blanks */
             if (!*ps || strpbrk(ps, " \t\r\n,;\"()<>@:/[]?={}\\"))
-                return errmsg_fail(err, cap, "%s.protocols[%zu]: '%.60s' is not a token", where, k, ps);
+                return errmsg_fail(err, cap, "%s.protocols[%zu]: '%.60s' is not a token", where, k,
+                                   ps);
             s->protocols[k] = strdup(ps);
             if (!s->protocols[k])
                 return errmsg_fail(err, cap, "out of memory");
@@ -311,10 +314,11 @@ static int parse_rules(const json_t *v, struct run_config *c, char *err, size_t 
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_object(v))
-        return errmsg_fail(err, cap,
-                    "exclude-agent-cases: expected an object {agent pattern: [case patterns]}, "
-                    "got %s",
-                    type_name(v));
+        return errmsg_fail(
+            err, cap,
+            "exclude-agent-cases: expected an object {agent pattern: [case patterns]}, "
+            "got %s",
+            type_name(v));
     size_t n = json_object_size(v);
     c->rules = calloc(n ? n : 1, sizeof *c->rules);
     if (!c->rules)
@@ -328,8 +332,8 @@ static int parse_rules(const json_t *v, struct run_config *c, char *err, size_t 
         if (!r->agent)
             return errmsg_fail(err, cap, "out of memory");
         if (!json_is_array(list))
-            return errmsg_fail(err, cap, "exclude-agent-cases[\"%.60s\"]: expected a list, got %s", key,
-                        type_name(list));
+            return errmsg_fail(err, cap, "exclude-agent-cases[\"%.60s\"]: expected a list, got %s",
+                               key, type_name(list));
         size_t m = json_array_size(list);
         r->cases = calloc(m ? m : 1, sizeof *r->cases);
         if (!r->cases)
@@ -338,8 +342,8 @@ static int parse_rules(const json_t *v, struct run_config *c, char *err, size_t 
             const json_t *e = json_array_get(list, k);
             if (!json_is_string(e))
                 return errmsg_fail(err, cap,
-                            "exclude-agent-cases[\"%.60s\"][%zu]: expected a string, got %s", key,
-                            k, type_name(e));
+                                   "exclude-agent-cases[\"%.60s\"][%zu]: expected a string, got %s",
+                                   key, k, type_name(e));
             r->cases[k] = strdup(json_string_value(e));
             if (!r->cases[k])
                 return errmsg_fail(err, cap, "out of memory");
@@ -358,7 +362,7 @@ static int parse_root(const json_t *root, struct run_config *c, char *err, size_
 {
     if (!json_is_object(root))
         return errmsg_fail(err, cap, "expected an object (Autobahn's fuzzingclient.json), got %s",
-                    type_name(root));
+                           type_name(root));
     struct ignored ig = {{0}, {0}};
     const json_t *opts = json_object_get(root, "options");
     if (opts && !json_is_null(opts) && !json_is_object(opts))
@@ -373,8 +377,8 @@ static int parse_root(const json_t *root, struct run_config *c, char *err, size_
     if (n == 0)
         return errmsg_fail(err, cap, "servers: the list is empty: nothing to test");
     if (n > CONFIG_MAX_SERVERS)
-        return errmsg_fail(err, cap, "servers: at most %d servers in one run, not %zu", CONFIG_MAX_SERVERS,
-                    n);
+        return errmsg_fail(err, cap, "servers: at most %d servers in one run, not %zu",
+                           CONFIG_MAX_SERVERS, n);
     c->servers = calloc(n, sizeof *c->servers);
     if (!c->servers)
         return errmsg_fail(err, cap, "out of memory");
@@ -427,7 +431,8 @@ int config_parse(const char *text, size_t len, struct run_config *out, char *err
     if (cap)
         err[0] = '\0';
     if (len > CONFIG_MAX_BYTES)
-        return errmsg_fail(err, cap, "larger than %d bytes: not a fuzzingclient.json", CONFIG_MAX_BYTES);
+        return errmsg_fail(err, cap, "larger than %d bytes: not a fuzzingclient.json",
+                           CONFIG_MAX_BYTES);
     json_t *root = json_loadb(text, len, 0, &je);
     if (!root) {
         errmsg_fail(err, cap, "line %d, column %d: %s", je.line, je.column, je.text);

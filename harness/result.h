@@ -61,8 +61,8 @@ enum wirelog_type {
 struct wirelog_row {
     enum wirelog_type type;
     double at_ms;
-    uint64_t len;                         /* octets or payload length */
-    uint8_t data[RESULT_WIRELOG_BYTES];   /* first bytes (payload for frames) */
+    uint64_t len;                       /* octets or payload length */
+    uint8_t data[RESULT_WIRELOG_BYTES]; /* first bytes (payload for frames) */
     uint8_t data_len;
     /* frames */
     uint8_t opcode, rsv;
@@ -97,15 +97,15 @@ const char *behavior_close_name(enum behavior_close b);
 struct case_result {
     const struct case_def *def;
     char agent[128];
-    uint64_t seed;     /* the run's seed (the case's own generator is derived from it) */
-    double started;    /* wall clock, seconds since the epoch */
+    uint64_t seed;      /* the run's seed (the case's own generator is derived from it) */
+    double started;     /* wall clock, seconds since the epoch */
     double duration_ms; /* from the open handshake completing to TCP closed (Autobahn) */
 
     /* opening handshake */
-    bool connected;           /* TCP connected */
-    bool handshake_done;      /* 101 accepted */
-    char *http_request;       /* as sent, NUL-terminated, owned */
-    char *http_response;      /* as received (may hold any bytes), owned */
+    bool connected;      /* TCP connected */
+    bool handshake_done; /* 101 accepted */
+    char *http_request;  /* as sent, NUL-terminated, owned */
+    char *http_response; /* as received (may hold any bytes), owned */
     size_t http_response_len;
     enum ws_error handshake_error; /* why the handshake failed (WS_E_OK if it did not) */
     char connect_error[128];       /* "connection refused", "timed out" ... */
@@ -130,8 +130,8 @@ struct case_result {
     const char *was_not_clean_reason; /* static text or NULL */
     bool was_server_connection_drop_timeout, was_open_handshake_timeout,
         was_close_handshake_timeout;
-    int local_close_code;  /* -1 = none sent */
-    int remote_close_code; /* -1 = none received (or empty Close) */
+    int local_close_code;                              /* -1 = none sent */
+    int remote_close_code;                             /* -1 = none received (or empty Close) */
     uint8_t *local_close_reason, *remote_close_reason; /* owned, may be NULL */
     size_t local_close_reason_len, remote_close_reason_len;
 
@@ -144,8 +144,8 @@ struct case_result {
      * the last ones until result_wirelog_seal puts them in order */
     struct wirelog_row *wirelog;
     size_t n_wirelog, cap_wirelog;
-    uint64_t wirelog_total;   /* rows ever added */
-    uint64_t wirelog_dropped; /* rows between the head and the tail, not kept */
+    uint64_t wirelog_total;                /* rows ever added */
+    uint64_t wirelog_dropped;              /* rows between the head and the tail, not kept */
     uint64_t rx_frames[16], tx_frames[16]; /* by opcode */
     uint64_t rx_octets, tx_octets;
 
@@ -163,12 +163,12 @@ struct case_result {
 
 /* An event whose whole payload is data[0..len) (pongs, timeouts, tests): the matches
  * are computed here against the case's lists. */
-void result_add_event(struct case_result *r, enum event_type type, bool binary,
-                      const uint8_t *data, uint64_t len, const char *tag, double at_ms);
+void result_add_event(struct case_result *r, enum event_type type, bool binary, const uint8_t *data,
+                      uint64_t len, const char *tag, double at_ms);
 /* A message compared while it streamed in: head = its first head_len bytes (kept up
  * to RESULT_KEEP_BYTES), len its full length, matches what the comparison found. */
-void result_add_streamed(struct case_result *r, bool binary, const uint8_t *head,
-                         size_t head_len, uint64_t len, uint8_t matches, double at_ms);
+void result_add_streamed(struct case_result *r, bool binary, const uint8_t *head, size_t head_len,
+                         uint64_t len, uint8_t matches, double at_ms);
 /* Add a row; returns a handle for result_wirelog_row. */
 uint64_t result_add_wirelog(struct case_result *r, const struct wirelog_row *row);
 /* The row added with handle h, or NULL when it is no longer kept. */

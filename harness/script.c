@@ -314,8 +314,8 @@ void script_wrote(struct script *sc, const uint8_t *out, size_t n, double now)
     }
     struct case_result *r = sc->r;
     r->tx_octets += n;
-    struct wirelog_row row = {.type = WL_TX_OCTETS, .at_ms = script_ms(sc, now), .len = n,
-                              .sync = sync, .chop = chop};
+    struct wirelog_row row = {
+        .type = WL_TX_OCTETS, .at_ms = script_ms(sc, now), .len = n, .sync = sync, .chop = chop};
     row.data_len = (uint8_t)(n < RESULT_WIRELOG_BYTES ? n : RESULT_WIRELOG_BYTES);
     memcpy(row.data, out, row.data_len);
     result_add_wirelog(r, &row);

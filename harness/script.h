@@ -48,16 +48,16 @@
 enum script_phase { SCRIPT_OPENING = 0, SCRIPT_OPEN, SCRIPT_CLOSING, SCRIPT_CLOSED, SCRIPT_DONE };
 
 struct script_config {
-    const struct case_def *def; /* not owned; outlives the script */
-    struct case_result *r;      /* filled in; zeroed by the caller */
-    uint64_t run_seed;          /* the case's generator is derived from it and the id */
-    double timeout_scale;       /* > 0 */
+    const struct case_def *def;       /* not owned; outlives the script */
+    struct case_result *r;            /* filled in; zeroed by the caller */
+    uint64_t run_seed;                /* the case's generator is derived from it and the id */
+    double timeout_scale;             /* > 0 */
     struct ws_request_params request; /* what the opening request carries (strings not
                                          owned; they outlive the script) */
     const char *agent;                /* name for reports */
     double wall0; /* the wall clock (seconds since the epoch) at script_init's now */
-    bool probe;  /* only the opening handshake: when OPEN, say goodbye and end */
-    double pace; /* > 0: the writer's pass, fixed; 0 = from the handshake round trip */
+    bool probe;   /* only the opening handshake: when OPEN, say goodbye and end */
+    double pace;  /* > 0: the writer's pass, fixed; 0 = from the handshake round trip */
 };
 
 /* Private: the state of a message being compared as it streams in. */
@@ -79,11 +79,11 @@ struct script {
     bool conn_ready;
     struct sendq q;
     uint64_t rng;
-    bool reading;       /* inside script_recv: what is queued now follows a read */
-    double now;         /* the time of the call being handled (for the core's callbacks) */
-    double t0;          /* when the TCP connect started: the wire log's zero */
-    double t_open;      /* the 101 arrived: a case's duration starts here */
-    double t_request;   /* the opening request's last byte was written */
+    bool reading;     /* inside script_recv: what is queued now follows a read */
+    double now;       /* the time of the call being handled (for the core's callbacks) */
+    double t0;        /* when the TCP connect started: the wire log's zero */
+    double t_open;    /* the 101 arrived: a case's duration starts here */
+    double t_request; /* the opening request's last byte was written */
     double dl_open, dl_wait, dl_kill, dl_close_after, dl_close_hs, dl_drop; /* 0 = none */
     const char *wait_tag;
     size_t step;
@@ -95,7 +95,7 @@ struct script {
     uint32_t rt_left;
     uint64_t rf_row; /* wire-log handle of the frame being received */
     struct script_cmp cmp;
-    bool killed; /* the kill timer failed the connection: messages no longer count */
+    bool killed;        /* the kill timer failed the connection: messages no longer count */
     uint64_t rx_before; /* bytes received before the current read */
     bool tcp_closed;
 };

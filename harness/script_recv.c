@@ -68,9 +68,13 @@ static void on_frame(struct ws_conn *c, const struct ws_frame_header *h, void *u
 {
     (void)c;
     struct script *sc = of(user);
-    struct wirelog_row row = {.type = WL_RX_FRAME, .at_ms = script_ms(sc, sc->now),
-                              .len = h->payload_len, .opcode = h->opcode, .rsv = h->rsv,
-                              .fin = h->fin, .masked = h->masked};
+    struct wirelog_row row = {.type = WL_RX_FRAME,
+                              .at_ms = script_ms(sc, sc->now),
+                              .len = h->payload_len,
+                              .opcode = h->opcode,
+                              .rsv = h->rsv,
+                              .fin = h->fin,
+                              .masked = h->masked};
     memcpy(row.mask_key, h->mask_key, 4);
     sc->rf_row = result_add_wirelog(sc->r, &row);
     sc->r->rx_frames[h->opcode & 0xF]++;
@@ -101,8 +105,12 @@ static void on_frame_sent(struct ws_conn *c, const struct ws_frame_spec *s, cons
     struct script *sc = of(user);
     if (!sc->r->handshake_done)
         return;
-    struct wirelog_row row = {.type = WL_TX_FRAME, .at_ms = script_ms(sc, sc->now), .len = len,
-                              .opcode = s->opcode, .rsv = s->rsv, .fin = s->fin,
+    struct wirelog_row row = {.type = WL_TX_FRAME,
+                              .at_ms = script_ms(sc, sc->now),
+                              .len = len,
+                              .opcode = s->opcode,
+                              .rsv = s->rsv,
+                              .fin = s->fin,
                               .masked = s->masked};
     memcpy(row.mask_key, s->mask_key, 4);
     row.data_len = (uint8_t)(len < RESULT_WIRELOG_BYTES ? len : RESULT_WIRELOG_BYTES);
@@ -162,7 +170,8 @@ static void cmp_feed(struct script *sc, bool binary, const uint8_t *data, size_t
     const struct event_list *lists[2] = {&sc->def->ok, &sc->def->non_strict};
     const uint8_t bits[2] = {EVENT_MATCHES_OK, EVENT_MATCHES_NON_STRICT};
     for (size_t i = 0; i < 2; i++) {
-        const struct event *want = (m->matches & bits[i]) ? expected_at(sc, lists[i], binary) : NULL;
+        const struct event *want =
+            (m->matches & bits[i]) ? expected_at(sc, lists[i], binary) : NULL;
         if (want && !payload_slice_equal(&want->payload, m->len, data, len))
             m->matches &= (uint8_t)~bits[i];
     }

@@ -87,9 +87,15 @@ static void log_tx_frame(struct script *sc, const struct ws_frame_spec *spec,
                          const struct payload *pl, uint64_t off, uint64_t len, uint32_t chop,
                          bool sync)
 {
-    struct wirelog_row row = {.type = WL_TX_FRAME, .at_ms = script_ms(sc, sc->now), .len = len,
-                              .opcode = spec->opcode, .rsv = spec->rsv, .fin = spec->fin,
-                              .masked = spec->masked, .sync = sync, .chop = chop};
+    struct wirelog_row row = {.type = WL_TX_FRAME,
+                              .at_ms = script_ms(sc, sc->now),
+                              .len = len,
+                              .opcode = spec->opcode,
+                              .rsv = spec->rsv,
+                              .fin = spec->fin,
+                              .masked = spec->masked,
+                              .sync = sync,
+                              .chop = chop};
     memcpy(row.mask_key, spec->mask_key, 4);
     size_t k = len < RESULT_WIRELOG_BYTES ? (size_t)len : RESULT_WIRELOG_BYTES;
     if (pl && k)
@@ -109,8 +115,8 @@ static bool queue_frame(struct script *sc, const struct ws_frame_spec *spec,
     if (hlen == 0)
         return false;
     script_sync_core(sc); /* the core's bytes queued before keep their place */
-    if (!sendq_frame(&sc->q, hdr, hlen, pl, off, len, spec->masked ? spec->mask_key : NULL, 0,
-                     chop, sync, sc->reading))
+    if (!sendq_frame(&sc->q, hdr, hlen, pl, off, len, spec->masked ? spec->mask_key : NULL, 0, chop,
+                     sync, sc->reading))
         return false;
     log_tx_frame(sc, spec, pl, off, len, chop, sync);
     return true;

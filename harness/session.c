@@ -71,8 +71,7 @@ static void target_closed(struct session *s, bool error, double now)
     if (error && !r->handshake_done && !r->connect_error[0]) {
         /* during the opening handshake the reason is the probe's one line */
         transport_error(&s->io, why, sizeof why);
-        snprintf(r->connect_error, sizeof r->connect_error, "%s%s", s->io.ssl ? "TLS: " : "",
-                 why);
+        snprintf(r->connect_error, sizeof r->connect_error, "%s%s", s->io.ssl ? "TLS: " : "", why);
     }
     script_tcp_closed(&s->sc, note, now);
     enter(s, SESSION_DONE);
@@ -93,9 +92,8 @@ static bool ours(int e)
     return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
 }
 
-int session_start(struct session *s, struct loop *l, struct session_bufs *b,
-                  const struct target *t, const struct script_config *cfg, double now,
-                  char *err, size_t err_len)
+int session_start(struct session *s, struct loop *l, struct session_bufs *b, const struct target *t,
+                  const struct script_config *cfg, double now, char *err, size_t err_len)
 {
     memset(s, 0, sizeof *s);
     s->loop = l;

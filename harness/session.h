@@ -53,9 +53,8 @@ struct session {
  * or 1 when the case ended at once (e.g. connection refused: the result says why and
  * session_done is true); or -1 when wsspec itself cannot go on (out of file
  * descriptors, memory): err says why, and the run stops with exit 2. */
-int session_start(struct session *s, struct loop *l, struct session_bufs *b,
-                  const struct target *t, const struct script_config *cfg, double now,
-                  char *err, size_t err_len);
+int session_start(struct session *s, struct loop *l, struct session_bufs *b, const struct target *t,
+                  const struct script_config *cfg, double now, char *err, size_t err_len);
 
 /* epoll reported `events` on this session's socket. */
 void session_on_io(struct session *s, uint32_t events, double now);

@@ -120,8 +120,14 @@ int target_parse(const char *url, struct target *t, char *err, size_t err_len)
         snprintf(err, err_len, "cannot resolve '%s': %s", t->host, gai_strerror(rc));
         return -1;
     }
-    memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
-    t->addr_len = res->ai_addrlen;
+    /* every address the name has (localhost: ::1 and 127.0.0.1, in the resolver's
+     * order): the probe takes the first one that answers */
+    for (struct addrinfo *ai = res; ai && t->n_addrs < TARGET_MAX_ADDRS; ai = ai->ai_next) {
+        memcpy(&t->addrs[t->n_addrs], ai->ai_addr, ai->ai_addrlen);
+        t->addr_lens[t->n_addrs++] = ai->ai_addrlen;
+    }
+    t->addr = t->addrs[0];
+    t->addr_len = t->addr_lens[0];
     freeaddrinfo(res);
     return 0;
 }

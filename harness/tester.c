@@ -97,7 +97,7 @@ static int pass(struct tester *T, struct session **ss, size_t n)
 /* ------------------------------------------------------------ running cases */
 
 struct slots {
-    struct session *s;  /* jobs sessions */
+    struct session *s; /* jobs sessions */
     struct session **active;
     bool *busy;
     unsigned jobs;
@@ -145,8 +145,8 @@ static size_t reap(struct tester *T, struct slots *sl, bool stopping)
 }
 
 int tester_run(const struct target *t, const struct case_catalogue *cat, const size_t *idx,
-               size_t n, const struct tester_options *o, struct case_result *results,
-               size_t *ran, char *err, size_t err_len)
+               size_t n, const struct tester_options *o, struct case_result *results, size_t *ran,
+               char *err, size_t err_len)
 {
     struct tester T;
     struct slots sl = {0};
@@ -282,8 +282,8 @@ static void probe_reason(const struct target *t, const struct case_result *r, do
     }
 }
 
-int tester_probe(const struct target *t, const struct tester_options *o, double seconds,
-                 char *agent, size_t agent_len, char *err, size_t err_len)
+static int probe_one(const struct target *t, const struct tester_options *o, double seconds,
+                     char *agent, size_t agent_len, char *err, size_t err_len)
 {
     snprintf(agent, agent_len, "%s", t->host_header);
     struct case_def def = {.id = "probe", .judge = JUDGE_INFORMATIONAL};
@@ -319,4 +319,32 @@ int tester_probe(const struct target *t, const struct tester_options *o, double 
     result_free(&r);
     tester_close(&T);
     return rc;
+}
+
+int tester_probe(struct target *t, const struct tester_options *o, double seconds, char *agent,
+                 size_t agent_len, char *err, size_t err_len)
+{
+    char first[512] = "";
+    for (size_t i = 0; i < (t->n_addrs ? t->n_addrs : 1); i++) {
+        if (t->n_addrs) {
+            t->addr = t->addrs[i];
+            t->addr_len = t->addr_lens[i];
+        }
+        if (probe_one(t, o, seconds, agent, agent_len, err, err_len) == 0)
+            return 0;
+        if (i == 0)
+            snprintf(first, sizeof first, "%s", err);
+        /* only a refused or unreachable address is worth the next one; an answer that
+         * is not a WebSocket handshake is the target's */
+        if (!strstr(err, "cannot connect to"))
+            return -1;
+    }
+    if (t->n_addrs > 1)
+        snprintf(err, err_len, "%s (and %zu more address%s of %s)", first, t->n_addrs - 1,
+                 t->n_addrs > 2 ? "es" : "", t->host);
+    if (t->n_addrs) {
+        t->addr = t->addrs[0];
+        t->addr_len = t->addr_lens[0];
+    }
+    return -1;
 }

@@ -27,6 +27,9 @@
 #include "result.h"
 #include "transport.h"
 
+/* Addresses of one host name tried by the probe, in the resolver's order. */
+#define TARGET_MAX_ADDRS 8
+
 /* A ws:// or wss:// URL, parsed and resolved. */
 struct target {
     char url[512];
@@ -34,8 +37,11 @@ struct target {
     char host_header[300]; /* Host: value (host[:port], brackets for IPv6) */
     char resource[1024];   /* path and query, "/" when empty */
     uint16_t port;
-    struct sockaddr_storage addr;
+    struct sockaddr_storage addr; /* the address every case connects to */
     socklen_t addr_len;
+    struct sockaddr_storage addrs[TARGET_MAX_ADDRS]; /* all the host resolved to */
+    socklen_t addr_lens[TARGET_MAX_ADDRS];
+    size_t n_addrs;
     bool secure;                     /* wss:// */
     const struct transport_tls *tls; /* wss://: the TLS settings, set by the caller after
                                         parsing; not owned, must outlive the run */
@@ -68,13 +74,16 @@ struct tester_options {
 
 /* Try one TCP connection, TLS handshake (wss://) and opening handshake - with the
  * headers, Origin and subprotocols of o, as every case sends them - within `seconds`,
+ * on each address of the target in turn until one answers (t->addr is then that one,
+ * for every case: a name like localhost may resolve to ::1 first and to 127.0.0.1 where
+ * the server listens),
  * so a run against a target that cannot be reached, refuses wsspec's request, or
  * whose certificate does not verify fails at once with one line saying why ("TLS
  * handshake with localhost:9443 failed: certificate verify failed: self-signed
  * certificate", "got 401 Unauthorized: ..."). Returns 0 or -1 with the reason in err.
  * The agent name (Server header, else host:port) is stored in agent. */
-int tester_probe(const struct target *t, const struct tester_options *o, double seconds,
-                 char *agent, size_t agent_len, char *err, size_t err_len);
+int tester_probe(struct target *t, const struct tester_options *o, double seconds, char *agent,
+                 size_t agent_len, char *err, size_t err_len);
 
 /* Run cases cat->cases[idx[0..n)] against t; results[i] is filled for idx[i] (zero
  * them first); *ran = the number of cases that ran to a verdict (n unless stopped).
@@ -82,7 +91,7 @@ int tester_probe(const struct target *t, const struct tester_options *o, double 
  * memory, the event loop failing - with one line in err: that is never the target's
  * fault, and the run ends with exit 2. */
 int tester_run(const struct target *t, const struct case_catalogue *cat, const size_t *idx,
-               size_t n, const struct tester_options *o, struct case_result *results,
-               size_t *ran, char *err, size_t err_len);
+               size_t n, const struct tester_options *o, struct case_result *results, size_t *ran,
+               char *err, size_t err_len);
 
 #endif

@@ -65,7 +65,8 @@ static bool file_readable(const char *opt, const char *path, char *err, size_t e
     return true;
 }
 
-struct transport_tls *transport_tls_new(const struct transport_tls_options *o, char *err, size_t err_len)
+struct transport_tls *transport_tls_new(const struct transport_tls_options *o, char *err,
+                                        size_t err_len)
 {
     const char *key = o->key ? o->key : o->cert;
     if ((o->cacert && !file_readable("--cacert", o->cacert, err, err_len)) ||
@@ -157,8 +158,8 @@ static bool is_ip_literal(const char *host)
     return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
 }
 
-int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host, char *err,
-                      size_t err_len)
+int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host,
+                        char *err, size_t err_len)
 {
     ERR_clear_error();
     SSL *ssl = SSL_new(tls->ctx);
@@ -275,7 +276,8 @@ enum transport_status transport_read(struct transport *io, uint8_t *buf, size_t 
     return st;
 }
 
-enum transport_status transport_write(struct transport *io, const uint8_t *buf, size_t len, size_t *n)
+enum transport_status transport_write(struct transport *io, const uint8_t *buf, size_t len,
+                                      size_t *n)
 {
     *n = 0;
     if (!io->ssl) {

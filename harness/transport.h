@@ -47,7 +47,8 @@ struct transport_tls;
 
 /* Load the files and build the context. Returns NULL with one line in err naming the
  * option, the file and the reason. */
-struct transport_tls *transport_tls_new(const struct transport_tls_options *o, char *err, size_t err_len);
+struct transport_tls *transport_tls_new(const struct transport_tls_options *o, char *err,
+                                        size_t err_len);
 void transport_tls_free(struct transport_tls *tls);
 
 enum transport_status {
@@ -73,8 +74,8 @@ void transport_init(struct transport *io, int fd);
 /* Start TLS on io's socket for `host` (the URL's host, without brackets): SNI unless
  * host is an IP literal, and the name or address checked against the certificate
  * unless the context is insecure. Returns 0, or -1 with the reason in err. */
-int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host, char *err,
-                      size_t err_len);
+int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host,
+                        char *err, size_t err_len);
 
 /* One step of the TLS handshake (SSL_connect); DONE at once for plain TCP. */
 enum transport_status transport_handshake(struct transport *io);
@@ -86,7 +87,8 @@ enum transport_status transport_read(struct transport *io, uint8_t *buf, size_t 
  * nothing moved. With TLS each record carries at most 16 KiB, so len <= 16 KiB is one
  * record: the tester's chops stay chops on the wire. A retry after WANT_* must offer the
  * same first bytes again, and at least as many. */
-enum transport_status transport_write(struct transport *io, const uint8_t *buf, size_t len, size_t *n);
+enum transport_status transport_write(struct transport *io, const uint8_t *buf, size_t len,
+                                      size_t *n);
 
 /* Bytes already decrypted and waiting inside OpenSSL (0 for TCP). */
 size_t transport_pending(const struct transport *io);

@@ -709,8 +709,7 @@ enum ws_error ws_conn_send_raw(struct ws_conn *c, const uint8_t *data, size_t le
     return queue_bytes(c, data, len);
 }
 
-enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason,
-                            size_t reason_len)
+enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason, size_t reason_len)
 {
     if (c->state != WS_OPEN || c->close.sent)
         return WS_E_WRONG_STATE;

@@ -24,8 +24,8 @@
  * only as bytes arrive and freed when done: the handshake block (<= max_handshake,
  * freed once OPEN), the message being reassembled (<= max_message), and the output
  * queue (<= max_output); an emptied buffer above 1 KiB is released, so an idle
- * connection holds at most 2 KiB beyond its struct. Nothing is ever allocated from a length field: a frame that
- * declares 2^62 bytes is refused at its header with 1009 and allocates nothing.
+ * connection holds at most 2 KiB beyond its struct. Nothing is ever allocated from a length field:
+ * a frame that declares 2^62 bytes is refused at its header with 1009 and allocates nothing.
  */
 #ifndef WS_CONN_H
 #define WS_CONN_H
@@ -69,8 +69,8 @@ struct ws_conn_callbacks {
                      void *user);
     /* Every slice of every frame's payload as it arrives, unmasked (for wire logs):
      * offset is its position within that frame's payload. */
-    void (*on_frame_data)(struct ws_conn *c, const struct ws_frame_header *h,
-                          const uint8_t *data, size_t len, uint64_t offset, void *user);
+    void (*on_frame_data)(struct ws_conn *c, const struct ws_frame_header *h, const uint8_t *data,
+                          size_t len, uint64_t offset, void *user);
     /* Every frame this connection itself queues (Pongs, Close frames, frames given to
      * ws_conn_send*), as specified and with its unmasked payload: the tester logs them
      * from here instead of decoding its own output again. */
@@ -79,8 +79,8 @@ struct ws_conn_callbacks {
     /* Tester option stream_messages only: the next slice of the data message being
      * received, as it arrives (text already checked up to its last byte); offset = its
      * position in the message. The message's end is then on_message with data NULL. */
-    void (*on_message_data)(struct ws_conn *c, enum ws_opcode op, const uint8_t *data,
-                            size_t len, uint64_t offset, void *user);
+    void (*on_message_data)(struct ws_conn *c, enum ws_opcode op, const uint8_t *data, size_t len,
+                            uint64_t offset, void *user);
 };
 
 /* ------------------------------------------------------------------------------------
@@ -125,11 +125,11 @@ struct ws_conn_config {
 
 /* What happened to the closing handshake; flags in Autobahn's sense. */
 struct ws_close_status {
-    bool sent, received;          /* a Close frame was sent / received */
-    bool closed_by_me;            /* this endpoint sent its Close before receiving one */
-    bool failed;                  /* this endpoint failed the connection (ws_conn_fail
-                                     or a rule the peer broke) */
-    bool clean;                   /* Close both sent and received */
+    bool sent, received;               /* a Close frame was sent / received */
+    bool closed_by_me;                 /* this endpoint sent its Close before receiving one */
+    bool failed;                       /* this endpoint failed the connection (ws_conn_fail
+                                          or a rule the peer broke) */
+    bool clean;                        /* Close both sent and received */
     uint16_t sent_code, received_code; /* 0 = none */
 };
 
@@ -143,9 +143,9 @@ struct ws_conn {
     struct ws_conn_config cfg;
     enum ws_conn_state state;
     struct ws_frame_decoder dec;
-    struct ws_buf hs;  /* handshake bytes until the block is complete */
-    struct ws_buf msg; /* message being reassembled */
-    struct ws_buf out; /* bytes to write */
+    struct ws_buf hs;   /* handshake bytes until the block is complete */
+    struct ws_buf msg;  /* message being reassembled */
+    struct ws_buf out;  /* bytes to write */
     uint8_t msg_opcode; /* 0 = no fragmented message in progress */
     struct ws_utf8 utf8;
     uint8_t ctl[WS_CONTROL_MAX]; /* current control frame's payload */
@@ -155,12 +155,12 @@ struct ws_conn {
     uint8_t pong[WS_CONTROL_MAX];
     size_t pong_len;
     bool pong_owed;
-    bool skip_frame;   /* drop the current frame's payload (after failing) */
+    bool skip_frame; /* drop the current frame's payload (after failing) */
     struct ws_close_status close;
     enum ws_error error;
     uint64_t error_offset;
-    uint64_t recv_offset; /* stream bytes received so far (handshake included) */
-    uint64_t frames_base; /* stream offset of the first frame byte (= handshake length) */
+    uint64_t recv_offset;     /* stream bytes received so far (handshake included) */
+    uint64_t frames_base;     /* stream offset of the first frame byte (= handshake length) */
     char key[WS_KEY_LEN + 1]; /* client: the key sent */
 };
 
@@ -192,8 +192,7 @@ void ws_conn_sent(struct ws_conn *c, size_t n);
 /* Queue a message (TEXT, BINARY) or a control frame (PING, PONG) as one frame, masked
  * in the client role. Errors: WS_E_WRONG_STATE (not OPEN, or after our Close),
  * WS_E_INVALID_ARGUMENT (control payload > 125), WS_E_OUTPUT_FULL, WS_E_NOMEM. */
-enum ws_error ws_conn_send(struct ws_conn *c, enum ws_opcode op, const uint8_t *data,
-                           size_t len);
+enum ws_error ws_conn_send(struct ws_conn *c, enum ws_opcode op, const uint8_t *data, size_t len);
 
 /* Start the closing handshake: send Close with code (0 = empty payload) and reason. */
 enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason,

@@ -38,7 +38,7 @@ struct ws_ext_offer {
  * value ends where more was required). On error *n and the offers before it are left
  * as they were. Empty list elements (", ,") are skipped; a value with no extension
  * at all is a syntax error (1#extension). */
-enum ws_error ws_ext_parse(const char *value, size_t len, struct ws_ext_offer *offers,
-                           size_t cap, size_t *n, size_t *err_at);
+enum ws_error ws_ext_parse(const char *value, size_t len, struct ws_ext_offer *offers, size_t cap,
+                           size_t *n, size_t *err_at);
 
 #endif

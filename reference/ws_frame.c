@@ -241,8 +241,8 @@ static void header_done(struct ws_frame_decoder *d)
     h->header_len = d->hneed;
 }
 
-enum ws_error ws_frame_decode(struct ws_frame_decoder *d, uint8_t *in, size_t len,
-                              size_t *consumed, struct ws_frame_event *ev)
+enum ws_error ws_frame_decode(struct ws_frame_decoder *d, uint8_t *in, size_t len, size_t *consumed,
+                              struct ws_frame_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     *consumed = 0;

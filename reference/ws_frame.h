@@ -82,7 +82,7 @@ struct ws_frame_event {
                                           the decoder, until the next decode call */
     uint8_t *data;                     /* PAYLOAD: slice of the caller's input */
     size_t len;
-    uint64_t payload_offset;           /* PAYLOAD: offset of data[0] within the payload */
+    uint64_t payload_offset; /* PAYLOAD: offset of data[0] within the payload */
 };
 
 /* Decoder configuration: what the receiving endpoint allows. */
@@ -113,8 +113,8 @@ void ws_frame_decoder_init(struct ws_frame_decoder *d, const struct ws_frame_rul
  * inside in[]. Returns WS_E_OK, or the header rule broken (then ev->type is NONE,
  * *consumed stops at the bad byte, and ws_frame_decoder_error gives the stream offset).
  * Errors are sticky: later calls return the same error and consume nothing. */
-enum ws_error ws_frame_decode(struct ws_frame_decoder *d, uint8_t *in, size_t len,
-                              size_t *consumed, struct ws_frame_event *ev);
+enum ws_error ws_frame_decode(struct ws_frame_decoder *d, uint8_t *in, size_t len, size_t *consumed,
+                              struct ws_frame_event *ev);
 
 /* The sticky error (WS_E_OK if none) and the stream offset of the byte that broke it. */
 enum ws_error ws_frame_decoder_error(const struct ws_frame_decoder *d, uint64_t *offset);

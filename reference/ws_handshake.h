@@ -71,8 +71,7 @@ struct ws_http_response {
  * may be NULL); *req is meaningful only after WS_E_OK. Bytes past *consumed are never
  * read. buf may be NULL when len is 0; a NULL req is WS_E_INVALID_ARGUMENT. */
 enum ws_error ws_http_parse_request(const char *buf, size_t len, size_t max_block,
-                                    struct ws_http_request *req, size_t *consumed,
-                                    size_t *err_at);
+                                    struct ws_http_request *req, size_t *consumed, size_t *err_at);
 
 /* Same for a response; errors are WS_E_RESPONSE_MALFORMED and WS_E_RESPONSE_TOO_LARGE. */
 enum ws_error ws_http_parse_response(const char *buf, size_t len, size_t max_block,
@@ -122,9 +121,8 @@ enum ws_error ws_handshake_check_request(const struct ws_http_request *req,
  * leaves *chosen empty when there is none in common (the response then carries no
  * Sec-WebSocket-Protocol). */
 bool ws_handshake_select_protocol(const struct ws_http_request *req,
-                                  const struct ws_request_info *info,
-                                  const char *const *supported, size_t n_supported,
-                                  struct ws_slice *chosen);
+                                  const struct ws_request_info *info, const char *const *supported,
+                                  size_t n_supported, struct ws_slice *chosen);
 
 /* accept = base64(SHA-1(key || WS_GUID)), NUL-terminated (section 4.2.2 item 5.4).
  * accept is "" if OpenSSL fails (out of memory); callers in this module then return
@@ -136,13 +134,13 @@ void ws_handshake_make_key(ws_random_fn rnd, void *rnd_ud, char key[WS_KEY_LEN +
 
 /* Client request to build. NULL / 0 members are left out. */
 struct ws_request_params {
-    const char *host;      /* "example.com:9001" - required */
-    const char *target;    /* "/chat?x=1" - NULL means "/" */
-    const char *key;       /* 24 base64 chars - required */
+    const char *host;   /* "example.com:9001" - required */
+    const char *target; /* "/chat?x=1" - NULL means "/" */
+    const char *key;    /* 24 base64 chars - required */
     const char *origin;
     const char *const *protocols; /* offered subprotocols, in preference order */
     size_t n_protocols;
-    const char *extensions; /* Sec-WebSocket-Extensions value as is */
+    const char *extensions;           /* Sec-WebSocket-Extensions value as is */
     const char *const *extra_headers; /* complete "Name: value" lines without CRLF */
     size_t n_extra_headers;
 };
@@ -153,8 +151,8 @@ struct ws_request_params {
  * set to NUL when cap > *len (a convenience, not counted); on WS_E_BUFFER_TOO_SMALL
  * *len is the size that would have been needed. Values are only checked for CR/LF, so
  * a test peer can build odd but single-line requests. */
-enum ws_error ws_handshake_build_request(const struct ws_request_params *p, char *out,
-                                         size_t cap, size_t *len);
+enum ws_error ws_handshake_build_request(const struct ws_request_params *p, char *out, size_t cap,
+                                         size_t *len);
 
 /* Write a 101 response: accept for key, the chosen subprotocol (ptr NULL = none) and
  * an extensions value (NULL = none). WS_E_INVALID_ARGUMENT for CR/LF in either,
@@ -180,7 +178,7 @@ struct ws_offer {
 };
 
 struct ws_response_info {
-    struct ws_slice protocol;   /* chosen subprotocol, len 0 = none */
+    struct ws_slice protocol;                             /* chosen subprotocol, len 0 = none */
     size_t extension_idx[WS_HS_MAX_REPEATS], n_extension; /* Sec-WebSocket-Extensions fields */
 };
 

@@ -17,9 +17,10 @@
 #include "ws_core.h"
 
 struct ws_utf8 {
-    uint32_t state;  /* 0 = between code points; otherwise the module's private state */
-    uint64_t offset; /* octets accepted so far over all calls; on error, the offset of the bad octet */
-    bool failed;     /* sticky: once set, ws_utf8_feed returns the error again */
+    uint32_t state; /* 0 = between code points; otherwise the module's private state */
+    uint64_t
+        offset;  /* octets accepted so far over all calls; on error, the offset of the bad octet */
+    bool failed; /* sticky: once set, ws_utf8_feed returns the error again */
 };
 
 /* Reset to the start of a new stream (same as zero-filling). */

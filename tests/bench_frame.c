@@ -131,9 +131,10 @@ static void on_msg(struct ws_conn *c, enum ws_opcode op, const uint8_t *d, size_
  * copies each message into its reassembly buffer). */
 static double rate_conn(uint8_t *buf, size_t len, double seconds)
 {
-    static const char req[] = "GET / HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\n"
-                              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                              "Sec-WebSocket-Version: 13\r\n\r\n";
+    static const char req[] =
+        "GET / HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n";
     size_t got = 0;
     struct ws_conn c;
     struct ws_conn_config cfg = {.role = WS_ROLE_SERVER, .user = &got};
@@ -177,7 +178,10 @@ int main(void)
     line("1 MiB frames, ASCII text, through ws_conn", rate_conn(big, len, secs), base);
     free(big);
 
-    big = make_frames(1u << 20, 8, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5 f\xc3\xbc\xc3\xb1" "f ", &len);
+    big = make_frames(1u << 20, 8,
+                      "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5 f\xc3\xbc\xc3\xb1"
+                      "f ",
+                      &len);
     base = rate_memcpy(big, len, secs);
     line("1 MiB frames, mixed UTF-8 (2-3 byte chars)", rate_decode(big, len, secs, &payload), base);
     free(big);

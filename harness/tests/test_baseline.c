@@ -459,8 +459,8 @@ static void test_print_escapes_ids_and_verdicts(void **state)
     struct baseline_diff d;
     parse_ok(RUN("false", "1", "", CASE("A", "1.\\u001b[31m1", "OK\\u0007", "OK", "true")), &o);
     parse_ok(RUN("false", "2", "",
-                 CASE("A", "1.\\u001b[31m1", "FAILED", "OK\\r\\n", "false") "," CASE(
-                     "A", "2.\\u007f", "OK", "OK", "true")),
+                 CASE("A", "1.\\u001b[31m1", "FAILED", "OK\\r\\n",
+                      "false") "," CASE("A", "2.\\u007f", "OK", "OK", "true")),
              &n);
     assert_int_equal(baseline_compare(&o, &n, &d), 0);
     /* "OK\a" is no verdict, so the old 1.x failed too: a change, not a regression */
@@ -516,11 +516,16 @@ static void test_print_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_kinds),           cmocka_unit_test(test_strict),
-        cmocka_unit_test(test_rerun_last_wins), cmocka_unit_test(test_agents),
-        cmocka_unit_test(test_not_wsspec),      cmocka_unit_test(test_load_and_write),
-        cmocka_unit_test(test_print),           cmocka_unit_test(test_print_bounded),
-        cmocka_unit_test(test_self_compare),    cmocka_unit_test(test_print_escapes_ids_and_verdicts),
+        cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_strict),
+        cmocka_unit_test(test_rerun_last_wins),
+        cmocka_unit_test(test_agents),
+        cmocka_unit_test(test_not_wsspec),
+        cmocka_unit_test(test_load_and_write),
+        cmocka_unit_test(test_print),
+        cmocka_unit_test(test_print_bounded),
+        cmocka_unit_test(test_self_compare),
+        cmocka_unit_test(test_print_escapes_ids_and_verdicts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,7 +80,7 @@ static void test_counts(void **state)
     static const struct {
         const char *prefix;
         size_t n;
-    } want[] = {{"1.", 16}, {"2.", 11}, {"3.", 7}, {"4.", 10}, {"5.", 20},
+    } want[] = {{"1.", 16},  {"2.", 11}, {"3.", 7},  {"4.", 10}, {"5.", 20},
                 {"6.", 145}, {"7.", 37}, {"9.", 54}, {"10.", 1}};
     size_t total = 0;
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
@@ -200,8 +200,8 @@ static void test_utf8(void **state)
         enum step_type type;
         uint64_t len;
         const char *tag;
-    } want[] = {{STEP_PAYLOAD, 11, ""}, {STEP_WAIT, 0, "A"}, {STEP_PAYLOAD, 4, ""},
-                {STEP_WAIT, 0, "B"}, {STEP_PAYLOAD, 6, ""}, {STEP_FRAME, 0, ""}};
+    } want[] = {{STEP_PAYLOAD, 11, ""}, {STEP_WAIT, 0, "A"},   {STEP_PAYLOAD, 4, ""},
+                {STEP_WAIT, 0, "B"},    {STEP_PAYLOAD, 6, ""}, {STEP_FRAME, 0, ""}};
     assert_int_equal(d->n_steps, 7);
     for (size_t i = 0; i < 6; i++) {
         const struct step *s = &d->steps[i + 1];

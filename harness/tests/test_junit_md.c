@@ -85,13 +85,13 @@ static json_t *mk_case(const char *agent, const char *id, const char *title, con
                        const char *bc, bool passed, const char *broken, int ms,
                        const char *reportfile)
 {
-    json_t *c =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:s, s:s, s:n, s:n}", "agent", agent, "id",
-                  id, "title", title, "behavior", b, "behaviorClose", bc, "passed", passed,
-                  "durationMs", ms, "result",
-                  passed ? "Actual events match at least one expected."
-                         : "Actual events differ from any expected.",
-                  "resultClose", "Connection was properly closed", "remoteCloseCode", "targetError");
+    json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:i, s:s, s:s, s:n, s:n}", "agent", agent,
+                          "id", id, "title", title, "behavior", b, "behaviorClose", bc, "passed",
+                          passed, "durationMs", ms, "result",
+                          passed ? "Actual events match at least one expected."
+                                 : "Actual events differ from any expected.",
+                          "resultClose", "Connection was properly closed", "remoteCloseCode",
+                          "targetError");
     assert_non_null(c);
     json_object_set_new(c, "broken",
                         broken ? json_stringn_nocheck(broken, strlen(broken)) : json_null());

@@ -836,8 +836,9 @@ static void test_wsspec_json(void **state)
     assert_int_equal(json_array_size(cases), 6); /* every result, in run order */
     static const char *const order[] = {"1.1.1", "2.1", "9.1.1", "10.1.1", "2.1", "1.1.1"};
     static const char *const ckeys[] = {
-        "agent",     "behavior",        "behaviorClose", "broken", "durationMs",  "id",  "passed",
-        "remoteCloseCode", "reportfile", "result", "resultClose", "rfc", "targetError", "title"};
+        "agent",       "behavior", "behaviorClose",   "broken",     "durationMs",
+        "id",          "passed",   "remoteCloseCode", "reportfile", "result",
+        "resultClose", "rfc",      "targetError",     "title"};
     for (size_t i = 0; i < 6; i++) {
         json_t *c = json_array_get(cases, i);
         assert_keys(c, ckeys, sizeof ckeys / sizeof ckeys[0]);

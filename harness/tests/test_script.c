@@ -60,9 +60,8 @@ static void sim_init(struct sim *s, const char *case_text, enum target_mode mode
     memset(s, 0, sizeof *s);
     s->mode = mode;
     s->now = 100.0;
-    assert_int_equal(case_parse_buffer(&s->cat, "test.wsc", case_text, strlen(case_text), NULL,
-                                       NULL),
-                     0);
+    assert_int_equal(
+        case_parse_buffer(&s->cat, "test.wsc", case_text, strlen(case_text), NULL, NULL), 0);
     assert_int_equal(s->cat.n_cases, 1);
     struct ws_conn_config sc = {.role = WS_ROLE_SERVER,
                                 .cb = {.on_message = srv_message, .on_close = srv_close},
@@ -258,8 +257,8 @@ static void test_ping_flood_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_echo_passes),          cmocka_unit_test(test_kill_then_late_echoes),
-        cmocka_unit_test(test_streamed_compare),     cmocka_unit_test(test_pace_from_handshake),
+        cmocka_unit_test(test_echo_passes),        cmocka_unit_test(test_kill_then_late_echoes),
+        cmocka_unit_test(test_streamed_compare),   cmocka_unit_test(test_pace_from_handshake),
         cmocka_unit_test(test_ping_flood_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

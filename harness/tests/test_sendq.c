@@ -96,7 +96,7 @@ static void test_chops_paced(void **state)
         if (i == 13)
             break;
         assert_int_equal(one_write(&q, now, out, &wake), 0); /* not yet */
-        double gap = i == 6 ? 1e-3 : SENDQ_MIN_PASS;        /* byte 7 begins frame 2 */
+        double gap = i == 6 ? 1e-3 : SENDQ_MIN_PASS;         /* byte 7 begins frame 2 */
         assert_true(wake > now + gap * 0.99 && wake < now + gap * 1.01);
         now = wake;
     }
@@ -241,9 +241,9 @@ static void test_masking(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_packed),    cmocka_unit_test(test_chops_paced),
+        cmocka_unit_test(test_plain_packed),     cmocka_unit_test(test_chops_paced),
         cmocka_unit_test(test_read_burst_pairs), cmocka_unit_test(test_plain_and_queue),
-        cmocka_unit_test(test_short_write),     cmocka_unit_test(test_core_bytes),
+        cmocka_unit_test(test_short_write),      cmocka_unit_test(test_core_bytes),
         cmocka_unit_test(test_masking),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -111,18 +111,18 @@ struct echo_conn {
     struct ws_conn ws;
     struct echo_transport tr;
     struct echo_loop *loop;
-    struct echo_link all;   /* loop->conns; loop->graveyard once DEAD */
-    struct echo_link timer; /* loop->timers[tkind] */
-    struct echo_link ready; /* loop->ready: the transport holds bytes epoll cannot see */
-    uint64_t deadline;      /* monotonic ms */
-    uint32_t events;        /* epoll interest currently registered */
-    uint8_t phase;          /* enum echo_phase */
-    uint8_t tkind;          /* enum echo_timer, T_NONE = no deadline */
-    uint8_t read_wait;      /* readiness a blocked read waits for (ECHO_IO_WANT_*), 0 = none */
-    uint8_t write_wait;     /* same for a blocked write */
-    bool refused;           /* the opening handshake was answered with an HTTP error */
-    bool peer_eof;          /* the peer ended its sending direction */
-    bool logged;            /* the failure was logged already */
+    struct echo_link all;      /* loop->conns; loop->graveyard once DEAD */
+    struct echo_link timer;    /* loop->timers[tkind] */
+    struct echo_link ready;    /* loop->ready: the transport holds bytes epoll cannot see */
+    uint64_t deadline;         /* monotonic ms */
+    uint32_t events;           /* epoll interest currently registered */
+    uint8_t phase;             /* enum echo_phase */
+    uint8_t tkind;             /* enum echo_timer, T_NONE = no deadline */
+    uint8_t read_wait;         /* readiness a blocked read waits for (ECHO_IO_WANT_*), 0 = none */
+    uint8_t write_wait;        /* same for a blocked write */
+    bool refused;              /* the opening handshake was answered with an HTTP error */
+    bool peer_eof;             /* the peer ended its sending direction */
+    bool logged;               /* the failure was logged already */
     uint64_t rec_id, rec_done; /* WSSPEC_RECORD_DIR recording (wire_record.h) */
 };
 

@@ -29,8 +29,7 @@ struct rec {
     int send_errors;
 };
 
-static void rec_handshake(struct ws_conn *c, enum ws_error r, const char *raw, size_t len,
-                          void *u)
+static void rec_handshake(struct ws_conn *c, enum ws_error r, const char *raw, size_t len, void *u)
 {
     (void)c;
     struct rec *rec = u;
@@ -51,8 +50,7 @@ static void rec_message(struct ws_conn *c, enum ws_opcode op, const uint8_t *d, 
         rec->send_errors++; /* only the failing-allocator test expects any */
 }
 
-static void rec_control(struct ws_conn *c, enum ws_opcode op, const uint8_t *d, size_t len,
-                        void *u)
+static void rec_control(struct ws_conn *c, enum ws_opcode op, const uint8_t *d, size_t len, void *u)
 {
     (void)c, (void)d, (void)len;
     struct rec *rec = u;
@@ -81,8 +79,8 @@ static void server_init(struct ws_conn *c, struct rec *r, uint64_t max_message)
 {
     memset(r, 0, sizeof *r);
     r->echo = true;
-    struct ws_conn_config cfg = {.role = WS_ROLE_SERVER, .max_message = max_message,
-                                 .cb = rec_cb, .user = r};
+    struct ws_conn_config cfg = {
+        .role = WS_ROLE_SERVER, .max_message = max_message, .cb = rec_cb, .user = r};
     assert_int_equal(ws_conn_init(c, &cfg), WS_E_OK);
 }
 
@@ -200,8 +198,8 @@ static const char request[] = "GET /echo HTTP/1.1\r\n"
 /* Append one masked client frame to buf. */
 static size_t cframe(uint8_t *buf, bool fin, uint8_t op, const void *payload, size_t len)
 {
-    struct ws_frame_spec s = {.fin = fin, .opcode = op, .masked = true,
-                              .mask_key = {0x12, 0x34, 0x56, 0x78}};
+    struct ws_frame_spec s = {
+        .fin = fin, .opcode = op, .masked = true, .mask_key = {0x12, 0x34, 0x56, 0x78}};
     size_t n;
     assert_int_equal(ws_frame_encode(&s, payload, len, buf, 1 << 20, &n), WS_E_OK);
     return n;
@@ -410,8 +408,8 @@ static void test_sequence_rules(void **state)
     memset(&fc, 0, sizeof fc);
     fc.name = "invalid UTF-8 fails before the message ends";
     /* "κόσμε" then ED A0 80 (a surrogate): fails at the A0 */
-    n = cframe(fc.bytes, false, WS_OP_TEXT, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80",
-               14);
+    n = cframe(fc.bytes, false, WS_OP_TEXT,
+               "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80", 14);
     fc.len = n; /* no FIN frame ever comes */
     fc.error = WS_E_TEXT_INVALID_UTF8, fc.close_code = 1007, fc.offset = 6 + 12;
     expect_failure(&fc);
@@ -482,7 +480,10 @@ static void test_close_payload_rules(void **state)
 
     memset(&fc, 0, sizeof fc);
     fc.name = "close reason not UTF-8";
-    memcpy(p, "\x03\xe8" "ab\xff", 5);
+    memcpy(p,
+           "\x03\xe8"
+           "ab\xff",
+           5);
     fc.len = cframe(fc.bytes, true, WS_OP_CLOSE, p, 5);
     fc.error = WS_E_CLOSE_REASON_UTF8, fc.close_code = 1007, fc.offset = 6 + 4;
     expect_failure(&fc);
@@ -756,8 +757,9 @@ static void test_client_rejects_bad_accept(void **state)
     static struct rec r;
     client_init(&c, &r);
     drain(&c);
-    const char *resp = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                       "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+    const char *resp =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
     size_t n = strlen(resp);
     uint8_t *copy = th_guard_copy(resp, n);
     assert_int_equal(ws_conn_recv(&c, copy, n), WS_E_RESPONSE_ACCEPT);
@@ -815,13 +817,18 @@ static void test_subprotocol_negotiation(void **state)
     static const char *const supported[] = {"v2.wsspec", "superchat", "chat"};
     static struct rec rs, rc;
     struct ws_conn s, c;
-    struct ws_conn_config scfg = {.role = WS_ROLE_SERVER, .protocols = supported,
-                                  .n_protocols = 3, .cb = rec_cb, .user = &rs};
-    struct ws_conn_config ccfg = {.role = WS_ROLE_CLIENT,
-                                  .request = {.host = "h", .protocols = offered_protocols,
-                                              .n_protocols = 2},
-                                  .random = th_rng_bytes, .random_ud = &test_rng,
-                                  .cb = rec_cb, .user = &rc};
+    struct ws_conn_config scfg = {.role = WS_ROLE_SERVER,
+                                  .protocols = supported,
+                                  .n_protocols = 3,
+                                  .cb = rec_cb,
+                                  .user = &rs};
+    struct ws_conn_config ccfg = {
+        .role = WS_ROLE_CLIENT,
+        .request = {.host = "h", .protocols = offered_protocols, .n_protocols = 2},
+        .random = th_rng_bytes,
+        .random_ud = &test_rng,
+        .cb = rec_cb,
+        .user = &rc};
     ccfg.cb.on_handshake = raw_handshake;
     memset(&rs, 0, sizeof rs);
     memset(&rc, 0, sizeof rc);
@@ -867,8 +874,8 @@ static void test_every_allocation_fails(void **state)
         memset(&r, 0, sizeof r);
         r.echo = true;
         struct ws_conn s;
-        struct ws_conn_config cfg = {.role = WS_ROLE_SERVER, .cb = rec_cb, .user = &r,
-                                     .alloc = fa.alloc};
+        struct ws_conn_config cfg = {
+            .role = WS_ROLE_SERVER, .cb = rec_cb, .user = &r, .alloc = fa.alloc};
         assert_int_equal(ws_conn_init(&s, &cfg), WS_E_OK);
         /* split the input so the handshake buffer is used too */
         static uint8_t copy[70000];
@@ -975,13 +982,12 @@ static void st_sent(struct ws_conn *c, const struct ws_frame_spec *fs, const uin
 static void stream_server(struct ws_conn *c, struct stream_rec *sr, uint64_t max_message)
 {
     memset(sr, 0, sizeof *sr);
-    struct ws_conn_config cfg = {.role = WS_ROLE_SERVER,
-                                 .max_message = max_message,
-                                 .cb = {.on_message = st_message,
-                                        .on_message_data = st_data,
-                                        .on_frame_sent = st_sent},
-                                 .user = sr,
-                                 .tester = {.stream_messages = true}};
+    struct ws_conn_config cfg = {
+        .role = WS_ROLE_SERVER,
+        .max_message = max_message,
+        .cb = {.on_message = st_message, .on_message_data = st_data, .on_frame_sent = st_sent},
+        .user = sr,
+        .tester = {.stream_messages = true}};
     assert_int_equal(ws_conn_init(c, &cfg), WS_E_OK);
     uint8_t buf[sizeof request];
     memcpy(buf, request, sizeof request - 1);
@@ -1049,7 +1055,7 @@ static void test_close_reply_code(void **state)
     static struct stream_rec sr;
     stream_server(&s, &sr, 0);
     s.cfg.tester.close_reply_code = 1000; /* as the tester configures it */
-    uint8_t in[32], pl[2] = {0x03, 0xe9};  /* 1001 */
+    uint8_t in[32], pl[2] = {0x03, 0xe9}; /* 1001 */
     size_t n = cframe(in, true, WS_OP_CLOSE, pl, 2);
     assert_int_equal(ws_conn_recv(&s, in, n), WS_E_OK);
     struct out_frame f[2];

@@ -57,9 +57,10 @@ static void test_table_integrity(void **state)
 
 static struct th_rng rng = {99};
 
-static const char request[] = "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
-                              "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                              "Sec-WebSocket-Version: 13\r\n\r\n";
+static const char request[] =
+    "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\n\r\n";
 
 enum where { TO_SERVER, TO_CLIENT, API };
 
@@ -84,8 +85,10 @@ static const struct trigger triggers[] = {
     {WS_E_FRAME_TOO_BIG, TO_SERVER, "82 8b 00 00 00 00", 1, 10},
     {WS_E_CONT_WITHOUT_START, TO_SERVER, "80 81 00 00 00 00 61", 0, 0},
     {WS_E_DATA_INSIDE_MESSAGE, TO_CLIENT, "01 01 61 81 01 62", 3, 0},
-    {WS_E_MESSAGE_TOO_BIG, TO_SERVER, "02 88 00 00 00 00 01 02 03 04 05 06 07 08 "
-                                      "80 88 00 00 00 00 01 02 03 04 05 06 07 08", 14, 10},
+    {WS_E_MESSAGE_TOO_BIG, TO_SERVER,
+     "02 88 00 00 00 00 01 02 03 04 05 06 07 08 "
+     "80 88 00 00 00 00 01 02 03 04 05 06 07 08",
+     14, 10},
     {WS_E_TEXT_INVALID_UTF8, TO_CLIENT, "01 04 61 62 c0 af", 4, 0},
     {WS_E_CLOSE_PAYLOAD_1_BYTE, TO_SERVER, "88 81 00 00 00 00 03", 6, 0},
     {WS_E_CLOSE_CODE_INVALID, TO_CLIENT, "88 02 03 ed", 2, 0}, /* 1005 */
@@ -104,9 +107,12 @@ static void open_client(struct ws_conn *c, uint64_t max_message)
     static enum ws_error hs;
     struct ws_conn s;
     struct ws_conn_config scfg = {.role = WS_ROLE_SERVER};
-    struct ws_conn_config ccfg = {.role = WS_ROLE_CLIENT, .max_message = max_message,
-                                  .request = {.host = "h"}, .random = th_rng_bytes,
-                                  .random_ud = &rng, .user = &hs};
+    struct ws_conn_config ccfg = {.role = WS_ROLE_CLIENT,
+                                  .max_message = max_message,
+                                  .request = {.host = "h"},
+                                  .random = th_rng_bytes,
+                                  .random_ud = &rng,
+                                  .user = &hs};
     ccfg.cb.on_handshake = on_hs_resp_ok;
     assert_int_equal(ws_conn_init(&s, &scfg), WS_E_OK);
     assert_int_equal(ws_conn_init(c, &ccfg), WS_E_OK);
@@ -168,8 +174,8 @@ static void run_trigger(const struct trigger *t)
     if (e != t->e || ws_conn_error(&c, &at) != t->e)
         fail_msg("%s: got %s", ws_error_name(t->e), ws_error_name(e));
     if (at != base + t->offset)
-        fail_msg("%s: offset %llu, want %llu", ws_error_name(t->e),
-                 (unsigned long long)(at - base), (unsigned long long)t->offset);
+        fail_msg("%s: offset %llu, want %llu", ws_error_name(t->e), (unsigned long long)(at - base),
+                 (unsigned long long)t->offset);
     uint16_t code = queued_close_code(&c);
     if (code != ws_error_close_code(t->e))
         fail_msg("%s: sent close code %u, want %u", ws_error_name(t->e), code,
@@ -192,8 +198,11 @@ static void test_resource_rows(void **state)
     struct th_failalloc fa;
     th_failalloc_init(&fa, 1);
     struct ws_conn c;
-    struct ws_conn_config cfg = {.role = WS_ROLE_CLIENT, .request = {.host = "h"},
-                                 .random = th_rng_bytes, .random_ud = &rng, .alloc = fa.alloc};
+    struct ws_conn_config cfg = {.role = WS_ROLE_CLIENT,
+                                 .request = {.host = "h"},
+                                 .random = th_rng_bytes,
+                                 .random_ud = &rng,
+                                 .alloc = fa.alloc};
     assert_int_equal(ws_conn_init(&c, &cfg), WS_E_NOMEM);
     assert_int_equal(fa.live_blocks, 0);
     /* BUFFER_TOO_SMALL, INVALID_ARGUMENT: the encoder */

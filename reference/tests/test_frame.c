@@ -96,8 +96,8 @@ static void run_done(void *ctx)
 
 /* Decode input whole, then at every split point and byte by byte; every run must see
  * exactly what the whole run saw. Returns the whole run's result in *out. */
-static void decode_all_splits(const struct ws_frame_rules *rules, const uint8_t *input,
-                              size_t len, struct seen *out)
+static void decode_all_splits(const struct ws_frame_rules *rules, const uint8_t *input, size_t len,
+                              struct seen *out)
 {
     struct run_ctx *r = calloc(1, sizeof *r);
     assert_non_null(r);
@@ -247,7 +247,8 @@ struct rule_case {
 };
 
 static const struct rule_case rule_cases[] = {
-    {"RSV1 without extension", WS_ROLE_SERVER, 0, 0, "c1 80 00 00 00 00", WS_E_RSV_NOT_NEGOTIATED, 0},
+    {"RSV1 without extension", WS_ROLE_SERVER, 0, 0, "c1 80 00 00 00 00", WS_E_RSV_NOT_NEGOTIATED,
+     0},
     {"RSV2", WS_ROLE_SERVER, 0, 0, "a1 80 00 00 00 00", WS_E_RSV_NOT_NEGOTIATED, 0},
     {"RSV3", WS_ROLE_SERVER, 0, 0, "91 80 00 00 00 00", WS_E_RSV_NOT_NEGOTIATED, 0},
     {"RSV2 with only RSV1 negotiated", WS_ROLE_SERVER, WS_RSV1, 0, "a1 80 00 00 00 00",
@@ -268,11 +269,11 @@ static const struct rule_case rule_cases[] = {
      WS_E_LENGTH_NOT_MINIMAL, 9},
     {"64-bit form for 126", WS_ROLE_SERVER, 0, 0, "82 ff 00 00 00 00 00 00 00 7e",
      WS_E_LENGTH_NOT_MINIMAL, 9},
-    {"64-bit MSB set", WS_ROLE_CLIENT, 0, 0, "82 7f 80 00 00 00 00 00 00 00",
-     WS_E_LENGTH_MSB_SET, 2},
+    {"64-bit MSB set", WS_ROLE_CLIENT, 0, 0, "82 7f 80 00 00 00 00 00 00 00", WS_E_LENGTH_MSB_SET,
+     2},
     {"over max_frame (7-bit)", WS_ROLE_CLIENT, 0, 10, "82 0b", WS_E_FRAME_TOO_BIG, 1},
-    {"over max_frame (64-bit)", WS_ROLE_CLIENT, 0, 1 << 20,
-     "82 7f 40 00 00 00 00 00 00 00", WS_E_FRAME_TOO_BIG, 9},
+    {"over max_frame (64-bit)", WS_ROLE_CLIENT, 0, 1 << 20, "82 7f 40 00 00 00 00 00 00 00",
+     WS_E_FRAME_TOO_BIG, 9},
     {"second frame breaks", WS_ROLE_CLIENT, 0, 0, "81 02 68 69 83 00", WS_E_OPCODE_RESERVED, 4},
 };
 
@@ -391,12 +392,15 @@ static void test_encoder_any_bit_pattern(void **state)
     assert_int_equal(ws_frame_write_header(&f7, 126, h), 0);
     assert_int_equal(ws_frame_write_header(&f16, 70000, h), 0);
     /* declared length disagreeing with the payload, including the MSB and 7-bit 127 */
-    struct ws_frame_spec lie = {.fin = true, .opcode = 2, .len_form = WS_LEN_64,
-                                .len_override = true, .declared_len = UINT64_MAX};
+    struct ws_frame_spec lie = {.fin = true,
+                                .opcode = 2,
+                                .len_form = WS_LEN_64,
+                                .len_override = true,
+                                .declared_len = UINT64_MAX};
     assert_int_equal(ws_frame_write_header(&lie, 5, h), 10);
     assert_memory_equal(h + 2, "\xff\xff\xff\xff\xff\xff\xff\xff", 8);
-    struct ws_frame_spec lie7 = {.fin = true, .opcode = 1, .len_form = WS_LEN_7,
-                                 .len_override = true, .declared_len = 127};
+    struct ws_frame_spec lie7 = {
+        .fin = true, .opcode = 1, .len_form = WS_LEN_7, .len_override = true, .declared_len = 127};
     assert_int_equal(ws_frame_write_header(&lie7, 0, h), 2);
     assert_int_equal(h[1], 127);
     size_t n;
@@ -425,12 +429,14 @@ static void test_round_trip(void **state)
             sp->fin = ws_opcode_is_control(sp->opcode) || (th_rng_next(&rng) & 1);
             sp->masked = masked;
             th_rng_bytes(&rng, sp->mask_key, 4);
-            size_t len = (size_t)(th_rng_next(&rng) % (ws_opcode_is_control(sp->opcode) ? 126 : 400));
+            size_t len =
+                (size_t)(th_rng_next(&rng) % (ws_opcode_is_control(sp->opcode) ? 126 : 400));
             lens[f] = len;
             th_rng_bytes(&rng, payload + pl_total, len);
             size_t n;
-            assert_int_equal(ws_frame_encode(sp, payload + pl_total, len, wire + total,
-                                             sizeof wire - total, &n), 0);
+            assert_int_equal(
+                ws_frame_encode(sp, payload + pl_total, len, wire + total, sizeof wire - total, &n),
+                0);
             total += n;
             pl_total += len;
         }

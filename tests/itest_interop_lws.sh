@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# itest_interop_lws.sh - section 2 (pings and pongs) against a real third-party server:
+# libwebsockets' own test server (Debian's libwebsockets-test-server, lws 4.1.x), its
+# lws-mirror-protocol. libwebsockets keeps one ping in flight by design, and says it fails
+# 2.10 under Autobahn: ten pings in one write get one pong. 2.11 sends the same ten pings
+# in one-byte chops, one per pass of Autobahn's writer (harness/sendq.h); lws answers
+# each ping before the next one is complete, so 2.11 passes - the pace cannot make
+# chopped pings arrive together. Expected: 2.10 FAILED, every other 2.x case OK/OK.
+# Exit 77 (skip) when the package is not installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
+LWS=$(command -v libwebsockets-test-server || true)
+if [ -z "$LWS" ]; then
+    echo "skip: libwebsockets-test-server not installed (apt-get install libwebsockets-test-server)"
+    exit 77
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-lws.XXXXXX")
+pid=
+cleanup() {
+    local rc=$?
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+    rm -rf "$T"
+    exit $rc
+}
+trap cleanup EXIT
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$LWS" --port="$port" >"$T/lws.log" 2>&1 &
+pid=$!
+# ready when it accepts a connection (bounded: 10 s)
+for _ in $(seq 100); do
+    if /usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$port),0.1)" 2>/dev/null; then
+        break
+    fi
+    kill -0 "$pid" 2>/dev/null || { cat "$T/lws.log"; echo "FAIL: lws test server exited"; exit 1; }
+    read -r -t 0.1 <> <(:) || true
+done
+set +e
+"$WSSPEC" run "ws://127.0.0.1:$port/" --subprotocol lws-mirror-protocol --cases '2.*' \
+    --report-dir "$T/rep" -q --seed 3 >"$T/run.out" 2>&1
+rc=$?
+set -e
+tail -1 "$T/run.out"
+[ $rc = 1 ] || { cat "$T/run.out"; echo "FAIL: exit $rc, want 1 (2.10 fails)"; exit 1; }
+/usr/bin/python3 - "$T/rep/wsspec.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+got = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in run["cases"]}
+want = {f"2.{i}": ("OK", "OK") for i in range(1, 12)}
+want["2.10"] = ("FAILED", "OK")
+bad = [f"{k}: got {got.get(k)}, want {v}" for k, v in sorted(want.items()) if got.get(k) != v]
+if len(got) != 11 or bad:
+    print("FAIL:", len(got), "cases;", "; ".join(bad))
+    sys.exit(1)
+print("libwebsockets test server: 2.10 FAILED (one ping in flight), 2.1-2.9 and 2.11 OK")
+PY
