@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ names */
@@ -115,12 +116,23 @@ bool judge_events_complete(const struct case_result *r)
     return any; /* no list at all: nothing to be complete against, timers decide */
 }
 
-bool judge_passed(const struct case_result *r, bool strict)
+const char *verdict_mode_name(enum verdict_mode m)
 {
-    bool behavior_ok = r->behavior == B_OK || r->behavior == B_INFORMATIONAL ||
-                       r->behavior == B_UNIMPLEMENTED || (r->behavior == B_NON_STRICT && !strict);
-    bool close_ok = r->behavior_close == BC_OK || r->behavior_close == BC_INFORMATIONAL;
-    return behavior_ok && close_ok;
+    return m == VERDICT_AUTOBAHN ? "autobahn" : m == VERDICT_RFC ? "rfc" : "both";
+}
+
+bool judge_pair_passed(enum behavior b, enum behavior_close bc, bool strict)
+{
+    bool behavior_ok =
+        b == B_OK || b == B_INFORMATIONAL || b == B_UNIMPLEMENTED || (b == B_NON_STRICT && !strict);
+    return behavior_ok && (bc == BC_OK || bc == BC_INFORMATIONAL);
+}
+
+bool judge_passed(const struct case_result *r, bool strict, enum verdict_mode mode)
+{
+    bool autobahn = judge_pair_passed(r->behavior, r->behavior_close, strict);
+    bool rfc = judge_pair_passed(r->rfc.behavior, r->rfc.behavior_close, strict);
+    return mode == VERDICT_AUTOBAHN ? autobahn : mode == VERDICT_RFC ? rfc : autobahn && rfc;
 }
 
 /* ------------------------------------------------------------ one-line texts */
@@ -495,7 +507,19 @@ static void judge_informational(struct case_result *r, const struct case_def *d)
     r->behavior_close = BC_INFORMATIONAL;
 }
 
-void judge_case(struct case_result *r)
+/* RFC 6455 7.1.7: "the endpoint SHOULD send a Close frame with an appropriate status
+ * code (Section 7.4) before proceeding to _Close the WebSocket Connection_" - a target
+ * that had to fail the connection (the case allows failing codes only) and dropped TCP
+ * without a Close passes Autobahn ("or none") and is NON-STRICT by the RFC. */
+static bool no_close_on_fail(const struct case_result *r, const struct case_def *d)
+{
+    bool got_close = r->close_received || r->remote_close_code >= 0;
+    return !got_close && d->close.n_codes && !code_allowed(&d->close, 1000);
+}
+
+/* One verdict: Autobahn's (rfc false) or the RFC's (rfc true, on the RFC's view of the
+ * record: see rfc_view). */
+static void judge_view(struct case_result *r, bool rfc)
 {
     const struct case_def *d = r->def;
 
@@ -536,7 +560,7 @@ void judge_case(struct case_result *r)
         /* The close check above only supplied resultClose; both verdicts are
          * INFORMATIONAL whatever happened. A rule the server broke is still named. */
         judge_informational(r, d);
-        if (r->target_error != WS_E_OK)
+        if (rfc && r->target_error != WS_E_OK)
             broken_target_error(r);
         return;
     }
@@ -547,9 +571,9 @@ void judge_case(struct case_result *r)
         r->behavior = B_FAILED;
         snprintf(r->result, sizeof r->result, "%s", r->result_close);
     }
-    if (r->target_error != WS_E_OK) {
-        /* The server broke a rule wsspec's receive path enforces and the peer failed the
-         * connection: whatever the lists say, that is not a pass. */
+    if (rfc && r->target_error != WS_E_OK) {
+        /* The server broke a MUST of RFC 6455 that wsspec's receive path enforces:
+         * whatever the lists say, that is not a pass. */
         if (r->behavior != B_FAILED) {
             const char *section = ws_error_section(r->target_error);
             snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s%s%s%s.",
@@ -565,6 +589,95 @@ void judge_case(struct case_result *r)
      * is the more basic failure), else the close check's. */
     if (r->behavior == B_FAILED && r->broken[0])
         return;
-    if (r->behavior_close != BC_OK || r->behavior == B_FAILED)
+    if (r->behavior_close != BC_OK || r->behavior == B_FAILED) {
         snprintf(r->broken, sizeof r->broken, "%s", close_why);
+        return;
+    }
+    if (rfc && r->behavior == B_OK && no_close_on_fail(r, d)) {
+        r->behavior = B_NON_STRICT;
+        snprintf(r->broken, sizeof r->broken,
+                 "server failed the connection without a Close frame (RFC 6455 7.1.7 SHOULD "
+                 "send one)");
+    }
+}
+
+/* ------------------------------------------------------------ the two verdicts */
+
+/* The RFC's view of a record: messages that came after the target's Close are not
+ * events (5.5.1: "The application MUST NOT send any more data frames after sending a
+ * Close frame" - the violation itself is target_error); a close code Autobahn's client
+ * refused (1012-1014) was a valid Close, so the target closed first. The events array
+ * is a new one (the caller frees it), sharing the payload heads. */
+static bool rfc_view(const struct case_result *r, struct case_result *v)
+{
+    *v = *r;
+    v->events = r->n_events ? malloc(r->n_events * sizeof *v->events) : NULL;
+    if (r->n_events && !v->events)
+        return false;
+    v->n_events = 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        const struct recorded_event *e = &r->events[i];
+        if (e->after_close && e->type == EV_MESSAGE)
+            continue;
+        v->events[v->n_events] = *e;
+        if (v->n_events != i && e->type == EV_PONG) /* moved up: compare again */
+            v->events[v->n_events].matches =
+                judge_event_matches(r->def, v->n_events, e->type, false, e->data, e->len);
+        v->n_events++;
+    }
+    if (r->autobahn_refused_code > 0)
+        v->closed_by_me = false;
+    return true;
+}
+
+static void copy_verdict(struct rfc_verdict *to, const struct case_result *from)
+{
+    to->behavior = from->behavior;
+    to->behavior_close = from->behavior_close;
+    memcpy(to->result, from->result, sizeof to->result);
+    memcpy(to->result_close, from->result_close, sizeof to->result_close);
+    memcpy(to->broken, from->broken, sizeof to->broken);
+}
+
+/* Where the two verdicts differ, the rule that makes the difference. */
+static void describe_difference(struct case_result *r)
+{
+    r->difference[0] = '\0';
+    if (r->behavior == r->rfc.behavior && r->behavior_close == r->rfc.behavior_close)
+        return;
+    struct line l;
+    line_init(&l, r->difference, sizeof r->difference);
+    if (r->target_error != WS_E_OK) {
+        line_add(&l, "RFC 6455 %s MUST: %s (%s); Autobahn %s", ws_error_section(r->target_error),
+                 ws_error_text(r->target_error), ws_error_name(r->target_error),
+                 r->target_error == WS_E_DATA_AFTER_CLOSE ? "counts the message"
+                                                          : "judges the events and the close only");
+    } else if (r->autobahn_refused_code > 0) {
+        line_add(&l,
+                 "close code %d is registered (IANA, after RFC 6455) and wsspec accepts it; "
+                 "autobahn 0.10.9, pinned by Autobahn|Testsuite, refuses it",
+                 r->autobahn_refused_code);
+    } else if (r->rfc.behavior == B_NON_STRICT && no_close_on_fail(r, r->def)) {
+        line_add(&l, "RFC 6455 7.1.7 SHOULD: a Close frame before failing the connection; "
+                     "Autobahn accepts a bare TCP close");
+    } else {
+        line_add(&l, "the verdicts differ");
+    }
+}
+
+void judge_case(struct case_result *r)
+{
+    struct case_result v;
+    if (r->def && rfc_view(r, &v)) {
+        judge_view(&v, true);
+        copy_verdict(&r->rfc, &v);
+        free(v.events);
+    } else {
+        r->rfc.behavior = B_FAILED;
+        r->rfc.behavior_close = BC_FAILED;
+    }
+    judge_view(r, false);
+    if (!r->def)
+        copy_verdict(&r->rfc, r);
+    describe_difference(r);
 }

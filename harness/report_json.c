@@ -635,6 +635,19 @@ static void write_rfc(struct jw *w, const struct case_def *d)
     jw_arr_end(w);
 }
 
+/* wsspec's addition: the RFC's verdict beside Autobahn's (judge.c). */
+static void write_rfc_verdict(struct jw *w, const struct case_result *r)
+{
+    jw_key(w, "rfcVerdict");
+    jw_obj(w);
+    jw_kstr(w, "behavior", behavior_name(r->rfc.behavior));
+    jw_kstr(w, "behaviorClose", behavior_close_name(r->rfc.behavior_close));
+    jw_kstr(w, "broken", r->rfc.broken[0] ? r->rfc.broken : NULL);
+    jw_kstr(w, "result", r->rfc.result);
+    jw_kstr(w, "resultClose", r->rfc.result_close);
+    jw_obj_end(w);
+}
+
 static void write_target_error(struct jw *w, const struct case_result *r)
 {
     jw_key(w, "targetError");
@@ -782,6 +795,7 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
     jw_kbool(w, "createStats", true);
     jw_kbool(w, "createWirelog", true);
     jw_kstr(w, "description", title);
+    jw_kstr(w, "difference", r->difference[0] ? r->difference : NULL);
     jw_kbool(w, "droppedByMe", r->dropped_by_me);
     jw_kint(w, "duration", round_ms(r->duration_ms));
     jw_kuint(w, "eventsDropped", r->events_dropped);
@@ -851,6 +865,7 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
     jw_kstr(w, "result", r->result);
     jw_kstr(w, "resultClose", r->result_close);
     write_rfc(w, d);
+    write_rfc_verdict(w, r);
     write_frame_stats(w, "rxFrameStats", r->rx_frames);
     write_octet_stats(w, "rxOctetStats", r->rx_octets);
     char seed[24];
@@ -1012,14 +1027,18 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
         jw_kstr(w, "behavior", behavior_name(r->behavior));
         jw_kstr(w, "behaviorClose", behavior_close_name(r->behavior_close));
         jw_kstr(w, "broken", r->broken[0] ? r->broken : NULL);
+        jw_kstr(w, "difference", r->difference[0] ? r->difference : NULL);
         jw_kint(w, "durationMs", round_ms(r->duration_ms));
         jw_kstr(w, "id", case_id(r));
-        jw_kbool(w, "passed", judge_passed(r, run->strict));
+        jw_kbool(w, "passed", judge_passed(r, run->strict, run->verdict));
         jw_kcode(w, "remoteCloseCode", r->remote_close_code);
         jw_kstr(w, "reportfile", file);
         jw_kstr(w, "result", r->result);
         jw_kstr(w, "resultClose", r->result_close);
         write_rfc(w, r->def);
+        jw_kstr(w, "rfcBehavior", behavior_name(r->rfc.behavior));
+        jw_kstr(w, "rfcBehaviorClose", behavior_close_name(r->rfc.behavior_close));
+        jw_kstr(w, "rfcBroken", r->rfc.broken[0] ? r->rfc.broken : NULL);
         write_target_error(w, r);
         jw_kstr(w, "title", r->def ? text_or_empty(r->def->title) : "");
         jw_obj_end(w);
@@ -1041,6 +1060,7 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
     jw_kbool(w, "strict", run->strict);
     jw_key(w, "timeoutScale");
     jw_num(w, run->timeout_scale > 0 ? run->timeout_scale : 1.0);
+    jw_kstr(w, "verdict", verdict_mode_name(run->verdict));
     jw_obj_end(w);
 
     jw_kint(w, "schemaVersion", 1);
@@ -1048,9 +1068,12 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
     jw_kstr(w, "seed", seed);
     jw_kstr(w, "started", started);
 
-    size_t passed = 0, by_b[5] = {0}, by_c[6] = {0};
+    size_t passed = 0, by_b[5] = {0}, by_c[6] = {0}, differ = 0, ab_passed = 0, rfc_passed = 0;
     for (size_t i = 0; i < n; i++) {
-        passed += judge_passed(&results[i], run->strict);
+        passed += judge_passed(&results[i], run->strict, run->verdict);
+        ab_passed += judge_passed(&results[i], run->strict, VERDICT_AUTOBAHN);
+        rfc_passed += judge_passed(&results[i], run->strict, VERDICT_RFC);
+        differ += results[i].difference[0] != '\0';
         for (size_t k = 0; k < 5; k++)
             by_b[k] += results[i].behavior == behaviors[k];
         for (size_t k = 0; k < 6; k++)
@@ -1068,7 +1091,10 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
     for (size_t k = 0; k < 6; k++)
         jw_kuint(w, behavior_close_name(closes[k]), by_c[k]);
     jw_obj_end(w);
+    jw_kuint(w, "differ", differ);
     jw_kuint(w, "failed", n - passed);
+    jw_kuint(w, "failedAutobahn", n - ab_passed);
+    jw_kuint(w, "failedRfc", n - rfc_passed);
     jw_kuint(w, "passed", passed);
     jw_kuint(w, "total", n);
     jw_obj_end(w);

@@ -37,11 +37,12 @@ struct report_run {
     double wall_ms;      /* elapsed time of the whole run */
     int argc;            /* the command line as given (argv[0] first) */
     char *const *argv;
-    bool strict;          /* --strict: NON-STRICT counts as a failure */
-    double timeout_scale; /* --timeout-scale */
-    unsigned jobs;        /* -j */
-    const char *cases;    /* --cases patterns; NULL = all */
-    const char *exclude;  /* --exclude patterns; NULL = none */
+    bool strict;               /* --strict: NON-STRICT counts as a failure */
+    enum verdict_mode verdict; /* --verdict: which verdict decides "passed" */
+    double timeout_scale;      /* --timeout-scale */
+    unsigned jobs;             /* -j */
+    const char *cases;         /* --cases patterns; NULL = all */
+    const char *exclude;       /* --exclude patterns; NULL = none */
     const struct report_target *targets;
     size_t n_targets;
     bool fsync; /* fsync every file before the rename (crash safety; slower) */

@@ -35,16 +35,15 @@ static bool list_payload_equal(const struct event_list *l, size_t index, enum ev
            payload_equal(&want->payload, data, (size_t)len);
 }
 
-static uint8_t matches_of(const struct case_result *r, enum event_type type, bool binary,
-                          const uint8_t *data, uint64_t len)
+uint8_t judge_event_matches(const struct case_def *d, size_t index, enum event_type type,
+                            bool binary, const uint8_t *data, uint64_t len)
 {
-    const struct case_def *d = r->def;
     if (!d)
         return 0;
     uint8_t m = 0;
-    if (list_payload_equal(&d->ok, r->n_events, type, binary, data, len))
+    if (list_payload_equal(&d->ok, index, type, binary, data, len))
         m |= EVENT_MATCHES_OK;
-    if (list_payload_equal(&d->non_strict, r->n_events, type, binary, data, len))
+    if (list_payload_equal(&d->non_strict, index, type, binary, data, len))
         m |= EVENT_MATCHES_NON_STRICT;
     return m;
 }
@@ -92,7 +91,7 @@ static bool keep_head(struct recorded_event *ev, const uint8_t *data, size_t n)
 void result_add_event(struct case_result *r, enum event_type type, bool binary, const uint8_t *data,
                       uint64_t len, const char *tag, double at_ms)
 {
-    uint8_t m = matches_of(r, type, binary, data, len);
+    uint8_t m = judge_event_matches(r->def, r->n_events, type, binary, data, len);
     struct recorded_event *ev = new_event(r);
     if (!ev)
         return;

@@ -41,10 +41,12 @@
 struct recorded_event {
     enum event_type type;
     bool binary;
-    uint8_t *data;   /* first min(len, RESULT_KEEP_BYTES) bytes, owned */
-    size_t data_len; /* how many bytes data holds */
-    uint64_t len;    /* full length */
-    uint8_t matches; /* EVENT_MATCHES_* */
+    uint8_t *data;    /* first min(len, RESULT_KEEP_BYTES) bytes, owned */
+    size_t data_len;  /* how many bytes data holds */
+    uint64_t len;     /* full length */
+    uint8_t matches;  /* EVENT_MATCHES_* */
+    bool after_close; /* arrived after the target's Close: Autobahn counts it, RFC 6455
+                         5.5.1 forbids a data frame there (the RFC verdict drops it) */
     char tag[16];
     double at_ms; /* since the case started */
 };
@@ -135,10 +137,15 @@ struct case_result {
     uint8_t *local_close_reason, *remote_close_reason; /* owned, may be NULL */
     size_t local_close_reason_len, remote_close_reason_len;
 
-    /* the rule the target broke, as seen by wsspec's strict receive path (wsspec then
-     * failed the connection); WS_E_OK when none */
+    /* the first RFC 6455 rule the target broke, as wsspec's strict receive path sees it
+     * (wsspec failed the connection for it, or - a data frame after the target's
+     * Close - noted it); WS_E_OK when none */
     enum ws_error target_error;
     uint64_t target_error_offset;
+    /* a close code RFC 6455 allows (1012-1014, registered later) that Autobahn's
+     * client refused, failing the connection as it does; 0 = none */
+    int autobahn_refused_code;
+    bool close_received; /* the target sent a Close frame (with or without a code) */
 
     /* wire log and statistics: rows [0, HEAD) are the first ones, the rest a ring of
      * the last ones until result_wirelog_seal puts them in order */
@@ -149,14 +156,30 @@ struct case_result {
     uint64_t rx_frames[16], tx_frames[16]; /* by opcode */
     uint64_t rx_octets, tx_octets;
 
-    /* verdict (judge.c) */
+    /* Autobahn's verdict (judge.c), exactly as Autobahn|Testsuite gives it */
     enum behavior behavior;
     enum behavior_close behavior_close;
     char result[256];       /* Autobahn's result text ("Actual events match ...") */
     char result_close[256]; /* Autobahn's resultClose text */
     /* for failures: which expectation the target broke, for the h2spec-style block */
     char broken[256];
+    /* the RFC's verdict (judge.c): the same rules, and every RFC 6455 MUST (FAILED) and
+     * SHOULD (NON-STRICT) wsspec checks; where it differs from Autobahn's, the rule
+     * that makes the difference */
+    struct rfc_verdict {
+        enum behavior behavior;
+        enum behavior_close behavior_close;
+        char result[256];
+        char result_close[256];
+        char broken[256];
+    } rfc;
+    char difference[256]; /* "" when both verdicts are the same */
 };
+
+/* Which verdict decides whether a case passes (`--verdict`). */
+enum verdict_mode { VERDICT_BOTH = 0, VERDICT_AUTOBAHN, VERDICT_RFC };
+/* "both", "autobahn", "rfc" */
+const char *verdict_mode_name(enum verdict_mode m);
 
 /* Recorders (result.c), bounded as described above; they never fail a case: past the
  * bounds they drop and count. */
@@ -165,6 +188,10 @@ struct case_result {
  * are computed here against the case's lists. */
 void result_add_event(struct case_result *r, enum event_type type, bool binary, const uint8_t *data,
                       uint64_t len, const char *tag, double at_ms);
+/* Which of the case's lists (EVENT_MATCHES_*) have, at `index`, an event equal to this
+ * one whose whole payload is data[0..len). */
+uint8_t judge_event_matches(const struct case_def *d, size_t index, enum event_type type,
+                            bool binary, const uint8_t *data, uint64_t len);
 /* A message compared while it streamed in: head = its first head_len bytes (kept up
  * to RESULT_KEEP_BYTES), len its full length, matches what the comparison found. */
 void result_add_streamed(struct case_result *r, bool binary, const uint8_t *head, size_t head_len,
@@ -187,7 +214,10 @@ void judge_case(struct case_result *r);
 bool judge_events_complete(const struct case_result *r);
 
 /* Passing in the sense of exit codes: behavior in {OK, NON-STRICT, INFORMATIONAL,
- * UNIMPLEMENTED} (NON-STRICT fails when strict) and close in {OK, INFORMATIONAL}. */
-bool judge_passed(const struct case_result *r, bool strict);
+ * UNIMPLEMENTED} (NON-STRICT fails when strict) and close in {OK, INFORMATIONAL} - for
+ * Autobahn's verdict, the RFC's, or (VERDICT_BOTH, the default) both. */
+bool judge_passed(const struct case_result *r, bool strict, enum verdict_mode mode);
+/* One verdict pair passes. */
+bool judge_pair_passed(enum behavior b, enum behavior_close bc, bool strict);
 
 #endif

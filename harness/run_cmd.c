@@ -95,6 +95,7 @@ struct run_args {
     size_t n_urls, n_headers, n_protocols, n_dirs;
     const char *include, *exclude, *report_dir, *origin, *agent, *config, *baseline;
     bool help, strict, quiet, fail_on_regression, scale_given, seed_given;
+    enum verdict_mode verdict;
     unsigned jobs, formats;
     double scale;
     uint64_t seed;
@@ -260,6 +261,7 @@ struct run_state {
     const char *url;
     uint64_t seed;
     bool strict, quiet, tty;
+    enum verdict_mode verdict;
     size_t done, total, failed;
     size_t *done_flags; /* per result index: finished */
     struct case_result *results;
@@ -279,10 +281,16 @@ static void print_failure(const struct run_state *st, const struct case_result *
                                                : "MAY",
                d->rfc[i].sentence);
     printf("  expected     %s\n", d->expectation);
-    printf("  actual       behavior %s (%s); close %s (%s)\n", behavior_name(r->behavior),
+    printf("  Autobahn     behavior %s (%s); close %s (%s)\n", behavior_name(r->behavior),
            r->result, behavior_close_name(r->behavior_close), r->result_close);
     if (r->broken[0])
         printf("  broken       %s\n", r->broken);
+    printf("  RFC 6455     behavior %s; close %s\n", behavior_name(r->rfc.behavior),
+           behavior_close_name(r->rfc.behavior_close));
+    if (r->rfc.broken[0] && strcmp(r->rfc.broken, r->broken))
+        printf("  broken       %s\n", r->rfc.broken);
+    if (r->difference[0])
+        printf("  difference   %s\n", r->difference);
     if (r->connect_error[0])
         printf("  connection   %s\n", r->connect_error);
     printf("  replay       wsspec run %s --cases %s --seed %llu\n\n", st->url, d->id,
@@ -294,7 +302,7 @@ static void on_case_done(void *ud, const struct case_result *r)
     struct run_state *st = ud;
     st->done++;
     st->done_flags[r - st->results] = 1;
-    bool ok = judge_passed(r, st->strict);
+    bool ok = judge_passed(r, st->strict, st->verdict);
     if (!ok) {
         st->failed++;
         print_failure(st, r);
@@ -332,6 +340,17 @@ static unsigned default_jobs(void)
     if (n < 4 || n > 256)
         n = n > 256 ? 256 : 4;
     return (unsigned)n;
+}
+
+static int set_verdict(struct run_args *a, const char *v)
+{
+    const enum verdict_mode modes[] = {VERDICT_BOTH, VERDICT_AUTOBAHN, VERDICT_RFC};
+    for (size_t i = 0; i < 3; i++)
+        if (!strcmp(v, verdict_mode_name(modes[i]))) {
+            a->verdict = modes[i];
+            return 0;
+        }
+    return usage_error("--verdict needs both, autobahn or rfc, not '%s'", v);
 }
 
 static int set_jobs(struct run_args *a, const char *v)
@@ -418,6 +437,8 @@ static int run_opt_set(struct run_args *a, enum run_opt o, const char *v)
     case RUN_OPT_STRICT:
         a->strict = true;
         break;
+    case RUN_OPT_VERDICT:
+        return set_verdict(a, v);
     case RUN_OPT_SEED:
         return set_seed(a, v);
     case RUN_OPT_CASES_DIR:
@@ -677,6 +698,7 @@ int run_main(int argc, char **argv)
         struct run_state st = {.url = a.urls[u],
                                .seed = a.seed,
                                .strict = a.strict,
+                               .verdict = a.verdict,
                                .quiet = a.quiet,
                                .tty = tty,
                                .total = n_t,
@@ -724,6 +746,7 @@ int run_main(int argc, char **argv)
                               .argc = argc + 1,
                               .argv = command,
                               .strict = a.strict,
+                              .verdict = a.verdict,
                               .timeout_scale = a.scale,
                               .jobs = a.jobs,
                               .cases = a.include,

@@ -208,7 +208,12 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
         .random = script_random,
         .random_ud = &sc->rng,
         .user = sc,
-        .tester = {.stream_messages = true, .close_reply_code = 1000},
+        /* Autobahn's client: reply 1000 to a Close, read on after a violation and until
+         * TCP closes, refuse 1012-1014 (see ws_conn.h) */
+        .tester = {.stream_messages = true,
+                   .close_reply_code = 1000,
+                   .read_on = true,
+                   .autobahn_close_codes = true},
     };
     script_recv_callbacks(&wc.cb);
     if (ws_conn_init(&sc->conn, &wc) != WS_E_OK) {
@@ -286,7 +291,7 @@ void script_recv(struct script *sc, uint8_t *in, size_t len, double now)
     if (!was_open && sc->r->handshake_error != WS_E_OK)
         keep_body(sc, in, len);
     sc->rx_before += len;
-    script_note_error(sc, e);
+    (void)e; /* what the target broke reaches the record through on_violation */
     script_advance(sc, now);
     if (!was_open && sc->r->handshake_done && !sc->tcp_closed)
         script_run_steps(sc, now);
@@ -468,6 +473,9 @@ static void close_flags(struct script *sc)
             "peer dropped the TCP connection without previous WebSocket closing handshake";
     r->local_close_code = st.sent && st.sent_code ? st.sent_code : -1;
     r->remote_close_code = st.received && st.received_code ? st.received_code : -1;
+    r->close_received = st.received;
+    if (sc->autobahn_refused)
+        r->autobahn_refused_code = st.received_code;
 }
 
 static void release(struct script *sc)

@@ -95,8 +95,9 @@ struct script {
     uint32_t rt_left;
     uint64_t rf_row; /* wire-log handle of the frame being received */
     struct script_cmp cmp;
-    bool killed;        /* the kill timer failed the connection: messages no longer count */
-    uint64_t rx_before; /* bytes received before the current read */
+    bool killed;           /* the kill timer failed the connection: messages no longer count */
+    bool autobahn_refused; /* the core refused a close code only Autobahn refuses */
+    uint64_t rx_before;    /* bytes received before the current read */
     bool tcp_closed;
 };
 

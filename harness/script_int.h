@@ -25,6 +25,5 @@ void script_size_message(struct script *sc, enum ws_opcode op, uint64_t len);
 
 /* script_recv.c */
 void script_recv_callbacks(struct ws_conn_callbacks *cb);
-void script_note_error(struct script *sc, enum ws_error e);
 
 #endif

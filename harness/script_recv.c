@@ -24,12 +24,30 @@ static struct script *of(void *user)
 
 /* ------------------------------------------------------------ the rule broken */
 
-void script_note_error(struct script *sc, enum ws_error e)
+/* Every rule the target broke: the first RFC 6455 one is the RFC verdict's
+ * target_error; one only Autobahn's client has (close codes 1012-1014) is noted so the
+ * RFC verdict can take that Close as valid. */
+static void on_violation(struct ws_conn *c, enum ws_error e, uint64_t offset, bool rfc, void *user)
 {
-    struct case_result *r = sc->r;
-    if (e == WS_E_OK || e == WS_E_NOMEM || !r->handshake_done || r->target_error != WS_E_OK)
+    (void)c;
+    struct case_result *r = of(user)->r;
+    if (!rfc) {
+        of(user)->autobahn_refused = true;
         return;
-    r->target_error = ws_conn_error(&sc->conn, &r->target_error_offset);
+    }
+    if (r->target_error == WS_E_OK && r->handshake_done) {
+        r->target_error = e;
+        r->target_error_offset = offset;
+    }
+}
+
+/* The event just added (if the bound let it in) came after the target's Close. */
+static void mark_after_close(struct script *sc, size_t before)
+{
+    struct ws_close_status st;
+    ws_conn_close_status(&sc->conn, &st);
+    if (st.received && sc->r->n_events > before)
+        sc->r->events[before].after_close = true;
 }
 
 /* ------------------------------------------------------------ opening handshake */
@@ -224,8 +242,10 @@ static void on_message(struct ws_conn *c, enum ws_opcode op, const uint8_t *data
         if (!want || want->payload.len != len)
             matches &= (uint8_t)~bits[i];
     }
+    size_t before = sc->r->n_events;
     result_add_streamed(sc->r, binary, m->head, m->head_len, len, matches,
                         (sc->now - sc->t_open) * 1000);
+    mark_after_close(sc, before);
     m->active = false;
     script_maybe_auto_close(sc);
 }
@@ -242,7 +262,28 @@ static void on_control(struct ws_conn *c, enum ws_opcode op, const uint8_t *data
      * not change the verdict (a deliberate difference: catalogue Errata 2). */
     if (op != WS_OP_PONG || sc->def->judge == JUDGE_SIZE)
         return;
+    size_t before = sc->r->n_events;
     result_add_event(sc->r, EV_PONG, false, data, len, NULL, (sc->now - sc->t_open) * 1000);
+    mark_after_close(sc, before);
+    script_maybe_auto_close(sc);
+}
+
+/* A Pong longer than 125 bytes (the connection failed for it): Autobahn still records
+ * it; it can equal no expected pong. */
+static void on_control_oversized(struct ws_conn *c, enum ws_opcode op, const uint8_t *head,
+                                 size_t head_len, uint64_t len, void *user)
+{
+    (void)c;
+    struct script *sc = of(user);
+    if (op != WS_OP_PONG || sc->def->judge == JUDGE_SIZE)
+        return;
+    size_t before = sc->r->n_events;
+    result_add_event(sc->r, EV_PONG, false, head, head_len, NULL, (sc->now - sc->t_open) * 1000);
+    if (sc->r->n_events > before) {
+        sc->r->events[before].len = len;
+        sc->r->events[before].matches = 0;
+    }
+    mark_after_close(sc, before);
     script_maybe_auto_close(sc);
 }
 
@@ -268,4 +309,6 @@ void script_recv_callbacks(struct ws_conn_callbacks *cb)
     cb->on_frame_data = on_frame_data;
     cb->on_frame_sent = on_frame_sent;
     cb->on_message_data = on_message_data;
+    cb->on_violation = on_violation;
+    cb->on_control_oversized = on_control_oversized;
 }

@@ -163,8 +163,26 @@ static void update_closed(struct ws_conn *c)
  * We send the code the error table gives, deliver no more data, and go on reading
  * only to see the peer's Close (clean close) - unless the byte stream itself is
  * broken, where no further frame boundary can be trusted: then CLOSED at once. */
+/* A rule the peer broke (classes 100-399 of ws_errors.def; not our own resources). */
+static void report_violation(struct ws_conn *c, enum ws_error e, uint64_t offset, bool rfc)
+{
+    if (e >= 100 && e < 400 && c->cfg.cb.on_violation)
+        c->cfg.cb.on_violation(c, e, offset, rfc, c->cfg.user);
+}
+
+static void fail_for(struct ws_conn *c, enum ws_error e, uint64_t offset, bool stream_broken,
+                     bool rfc);
+
 static void conn_fail(struct ws_conn *c, enum ws_error e, uint64_t offset, bool stream_broken)
 {
+    fail_for(c, e, offset, stream_broken, true);
+}
+
+/* conn_fail for a rule that is RFC 6455's (rfc) or only Autobahn's client's. */
+static void fail_for(struct ws_conn *c, enum ws_error e, uint64_t offset, bool stream_broken,
+                     bool rfc)
+{
+    report_violation(c, e, offset, rfc);
     if (c->error == WS_E_OK) {
         c->error = e;
         c->error_offset = offset;
@@ -230,7 +248,8 @@ enum ws_error ws_conn_init(struct ws_conn *c, const struct ws_conn_config *cfg)
         return WS_E_INVALID_ARGUMENT;
     if (c->cfg.role == WS_ROLE_CLIENT && (!c->cfg.random || !c->cfg.request.host))
         return WS_E_INVALID_ARGUMENT;
-    struct ws_frame_rules rules = {.role = c->cfg.role, .max_frame = c->cfg.max_frame};
+    struct ws_frame_rules rules = {
+        .role = c->cfg.role, .max_frame = c->cfg.max_frame, .report_only = c->cfg.tester.read_on};
     ws_frame_decoder_init(&c->dec, &rules);
     c->state = WS_CONNECTING;
     if (c->cfg.role == WS_ROLE_CLIENT) {
@@ -413,9 +432,32 @@ static enum ws_error answer_ping(struct ws_conn *c)
     return WS_E_OK;
 }
 
+/* The peer's Close broke a rule: fail the connection. read_on (Autobahn's client):
+ * the failing Close goes out first and the peer's counts as the reply to it. */
+static void close_invalid(struct ws_conn *c, enum ws_error e, uint64_t at, bool rfc)
+{
+    if (c->cfg.tester.read_on) {
+        if (c->ctl_len >= 2)
+            c->close.received_code = (uint16_t)(c->ctl[0] << 8 | c->ctl[1]);
+        fail_for(c, e, at, false, rfc);
+        c->close.received = true;
+    } else {
+        c->close.received = true;
+        fail_for(c, e, at, false, rfc);
+    }
+    update_closed(c);
+    c->state = WS_CLOSED;
+}
+
 static void deliver_control(struct ws_conn *c, uint8_t opcode, const struct ws_frame_header *h)
 {
     const struct ws_conn_callbacks *cb = &c->cfg.cb;
+    if (opcode != WS_OP_CLOSE && c->ctl_total > WS_CONTROL_MAX) {
+        if (cb->on_control_oversized) /* read_on only: the connection has failed for it */
+            cb->on_control_oversized(c, (enum ws_opcode)opcode, c->ctl, c->ctl_len, c->ctl_total,
+                                     c->cfg.user);
+        return;
+    }
     if (opcode == WS_OP_PING) {
         /* 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
          * response, unless it already received a Close frame." 5.5.3: "A Pong frame
@@ -438,17 +480,21 @@ static void deliver_control(struct ws_conn *c, uint8_t opcode, const struct ws_f
         return;
     }
     /* Close */
+    if (c->close.received)
+        return; /* read_on: a second Close changes nothing */
     uint16_t code;
     const uint8_t *reason;
     size_t reason_len, bad_at = 0;
     enum ws_error e = ws_close_parse(c->ctl, c->ctl_len, &code, &reason, &reason_len, &bad_at);
-    c->close.received = true;
-    if (e) {
-        conn_fail(c, e, h->frame_offset + h->header_len + bad_at, false);
-        update_closed(c);
-        c->state = WS_CLOSED;
+    if (!e && c->cfg.tester.autobahn_close_codes && code >= 1012 && code <= 1014) {
+        close_invalid(c, WS_E_CLOSE_CODE_INVALID, h->frame_offset + h->header_len, false);
         return;
     }
+    if (e) {
+        close_invalid(c, e, h->frame_offset + h->header_len + bad_at, true);
+        return;
+    }
+    c->close.received = true;
     c->close.received_code = code;
     if (cb->on_close)
         cb->on_close(c, code, reason, reason_len, c->cfg.user);
@@ -465,21 +511,46 @@ static void deliver_control(struct ws_conn *c, uint8_t opcode, const struct ws_f
     c->state = WS_CLOSED;
 }
 
-static void on_header(struct ws_conn *c, const struct ws_frame_header *h)
+/* Frames are no longer read: the connection is closed (read_on: it never is). */
+static bool done_reading(const struct ws_conn *c)
+{
+    return c->state == WS_CLOSED && !c->cfg.tester.read_on;
+}
+
+/* read_on only: a frame that broke a header rule (the connection just failed for it)
+ * is still read, as Autobahn's client reads it: a Ping, Pong or Close among them is
+ * acted on (one longer than 125 bytes: see on_control_oversized), the rest skipped. */
+static bool skip_broken(struct ws_conn *c, const struct ws_frame_header *h, enum ws_error v)
+{
+    if (!v)
+        return false;
+    bool usable = h->opcode == WS_OP_PING || h->opcode == WS_OP_PONG || h->opcode == WS_OP_CLOSE;
+    c->ctl_len = 0;
+    c->ctl_total = 0;
+    c->skip_frame = !usable;
+    return true;
+}
+
+static void on_header(struct ws_conn *c, const struct ws_frame_header *h, enum ws_error v)
 {
     if (c->cfg.cb.on_frame)
         c->cfg.cb.on_frame(c, h, c->cfg.user);
-    if (c->state == WS_CLOSED)
+    if (done_reading(c))
         return;
     c->skip_frame = false;
+    if (skip_broken(c, h, v))
+        return;
     if (ws_opcode_is_control(h->opcode)) {
         c->ctl_len = 0;
+        c->ctl_total = 0;
         return;
     }
     if (c->close.failed) {
         c->skip_frame = true; /* after failing, only the peer's Close matters */
         return;
     }
+    if (c->close.received) /* read_on: noted, still delivered (Autobahn counts it) */
+        report_violation(c, WS_E_DATA_AFTER_CLOSE, h->frame_offset, true);
     if (h->opcode == WS_OP_CONT) {
         /* 5.4: "A fragmented message consists of a single frame with the FIN bit clear
          * and an opcode other than 0, followed by zero or more frames with the FIN bit
@@ -515,15 +586,18 @@ static void on_header(struct ws_conn *c, const struct ws_frame_header *h)
 static void on_payload(struct ws_conn *c, const struct ws_frame_event *ev)
 {
     const struct ws_frame_header *h = ev->hdr;
-    if (c->state == WS_CLOSED)
+    if (done_reading(c))
         return;
     if (c->cfg.cb.on_frame_data)
         c->cfg.cb.on_frame_data(c, h, ev->data, ev->len, ev->payload_offset, c->cfg.user);
     if (c->skip_frame)
         return;
     if (ws_opcode_is_control(h->opcode)) {
-        memcpy(c->ctl + c->ctl_len, ev->data, ev->len); /* <= 125 by the frame rules */
-        c->ctl_len += ev->len;
+        /* <= 125 by the frame rules; read_on keeps the first 125 of a longer one */
+        size_t k = sizeof c->ctl - c->ctl_len < ev->len ? sizeof c->ctl - c->ctl_len : ev->len;
+        memcpy(c->ctl + c->ctl_len, ev->data, k);
+        c->ctl_len += k;
+        c->ctl_total += ev->len;
         return;
     }
     if (c->msg_opcode == WS_OP_TEXT) {
@@ -555,7 +629,7 @@ static void on_payload(struct ws_conn *c, const struct ws_frame_event *ev)
 
 static void on_end(struct ws_conn *c, const struct ws_frame_header *h)
 {
-    if (c->skip_frame || c->state == WS_CLOSED) {
+    if (c->skip_frame || done_reading(c)) {
         c->skip_frame = false;
         return;
     }
@@ -602,6 +676,7 @@ static void note_after_close(struct ws_conn *c, uint8_t *in, size_t len, uint64_
         if (ev.type == WS_FRAME_HEADER && !ws_opcode_is_control(ev.hdr->opcode)) {
             c->error = WS_E_DATA_AFTER_CLOSE;
             c->error_offset = base + ev.hdr->frame_offset;
+            report_violation(c, c->error, c->error_offset, true);
         }
     }
 }
@@ -609,7 +684,7 @@ static void note_after_close(struct ws_conn *c, uint8_t *in, size_t len, uint64_
 static enum ws_error frames_recv(struct ws_conn *c, uint8_t *in, size_t len, uint64_t base)
 {
     size_t off = 0;
-    while (c->state != WS_CLOSED) {
+    while (!done_reading(c)) {
         size_t n;
         struct ws_frame_event ev;
         enum ws_error e = ws_frame_decode(&c->dec, in + off, len - off, &n, &ev);
@@ -626,8 +701,10 @@ static enum ws_error frames_recv(struct ws_conn *c, uint8_t *in, size_t len, uin
         struct ws_frame_header h = *ev.hdr;
         h.frame_offset += base;
         ev.hdr = &h;
+        if (ev.type == WS_FRAME_HEADER && ev.violation)
+            conn_fail(c, ev.violation, base + ev.violation_offset, false);
         if (ev.type == WS_FRAME_HEADER)
-            on_header(c, &h);
+            on_header(c, &h, ev.violation);
         else if (ev.type == WS_FRAME_PAYLOAD)
             on_payload(c, &ev);
         else
@@ -640,7 +717,7 @@ static enum ws_error frames_recv(struct ws_conn *c, uint8_t *in, size_t len, uin
 
 enum ws_error ws_conn_recv(struct ws_conn *c, uint8_t *in, size_t len)
 {
-    if (c->state == WS_CLOSED) {
+    if (c->state == WS_CLOSED && (!c->cfg.tester.read_on || !c->frames_base)) {
         note_after_close(c, in, len, c->frames_base);
         c->recv_offset += len;
         return c->error;

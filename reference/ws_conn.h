@@ -81,6 +81,16 @@ struct ws_conn_callbacks {
      * position in the message. The message's end is then on_message with data NULL. */
     void (*on_message_data)(struct ws_conn *c, enum ws_opcode op, const uint8_t *data, size_t len,
                             uint64_t offset, void *user);
+    /* Every rule the peer broke, at its stream offset: the ones the connection fails
+     * for and the ones it only notes (a data frame after the peer's Close). rfc = false
+     * for a rule of the tester option autobahn_close_codes, which RFC 6455 does not
+     * have. */
+    void (*on_violation)(struct ws_conn *c, enum ws_error e, uint64_t offset, bool rfc, void *user);
+    /* Tester option read_on only: a Ping or Pong longer than 125 bytes (5.5 forbids it;
+     * the connection has failed for it) - its first head_len bytes and its length, as
+     * Autobahn's client still records such a Pong. */
+    void (*on_control_oversized)(struct ws_conn *c, enum ws_opcode op, const uint8_t *head,
+                                 size_t head_len, uint64_t len, void *user);
 };
 
 /* ------------------------------------------------------------------------------------
@@ -101,6 +111,16 @@ struct ws_conn_tester_options {
     uint16_t close_reply_code;
     /* Leave Pings unanswered. */
     bool no_auto_pong;
+    /* Read on as Autobahn's client does: a frame that breaks a header rule fails the
+     * connection (Close 1002), but the frames after it are still read - a Close among
+     * them completes the closing handshake; and once the closing handshake is over,
+     * frames are read and delivered until the peer closes TCP (a data frame after the
+     * peer's Close is reported to on_violation, not acted on). An invalid Close from
+     * the peer is answered by the failing Close before it counts as received. */
+    bool read_on;
+    /* Refuse close codes 1012-1014 as autobahn 0.10.9, which Autobahn|Testsuite pins,
+     * does (they were registered after RFC 6455; reported with rfc = false). */
+    bool autobahn_close_codes;
 };
 
 struct ws_conn_config {
@@ -150,6 +170,7 @@ struct ws_conn {
     struct ws_utf8 utf8;
     uint8_t ctl[WS_CONTROL_MAX]; /* current control frame's payload */
     size_t ctl_len;
+    uint64_t ctl_total; /* its length (read_on: may exceed what ctl holds) */
     uint64_t msg_total; /* bytes of the message in progress (stream_messages) */
     /* The Pong owed while the output is backed up (see WS_CONN_PONG_BACKLOG) */
     uint8_t pong[WS_CONTROL_MAX];

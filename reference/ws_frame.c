@@ -177,6 +177,19 @@ static enum ws_error check_length(const struct ws_frame_rules *r, uint8_t len7, 
     return WS_E_OK;
 }
 
+/* A rule broken at header byte `at`: a strict decoder stops (the error is returned); a
+ * report_only one notes the frame's first violation and goes on. */
+static enum ws_error broke(struct ws_frame_decoder *d, enum ws_error e, unsigned at)
+{
+    if (!e || !d->rules.report_only)
+        return e;
+    if (!d->violation) {
+        d->violation = e;
+        d->violation_at = (uint8_t)at;
+    }
+    return WS_E_OK;
+}
+
 /* Apply the rules decided by header bytes from..to-1 (already stored in hbuf). On a
  * violation, *at gets the position in the header of the byte that decides it. Bytes 0
  * and 1 come in one chunk (or byte 0 alone), the rest - extended length and mask key -
@@ -188,19 +201,19 @@ static enum ws_error header_check(struct ws_frame_decoder *d, unsigned from, uns
     enum ws_error e;
     if (from == 0) {
         *at = 0;
-        if ((e = check_byte0(&d->rules, d->hbuf[0])))
+        if ((e = broke(d, check_byte0(&d->rules, d->hbuf[0]), 0)))
             return e;
     }
     if (from <= 1 && to > 1) {
         uint8_t b1 = d->hbuf[1], len7 = b1 & 0x7Fu;
         *at = 1;
-        if ((e = check_byte1(&d->rules, d->hbuf[0], b1)))
+        if ((e = broke(d, check_byte1(&d->rules, d->hbuf[0], b1), 1)))
             return e;
         d->hext = (uint8_t)ext_len_bytes(len7);
         d->hneed = (uint8_t)(2 + d->hext + ((b1 & 0x80u) ? 4 : 0));
         if (len7 <= 125) {
             d->hdr.payload_len = len7;
-            return check_length(&d->rules, len7, len7);
+            return broke(d, check_length(&d->rules, len7, len7), 1);
         }
     }
     if (to <= 2)
@@ -211,7 +224,8 @@ static enum ws_error header_check(struct ws_frame_decoder *d, unsigned from, uns
      * (the most significant bit MUST be 0) are the payload length." */
     if (ext == 8 && from <= 2 && (d->hbuf[2] & 0x80u)) {
         *at = 2;
-        return WS_E_LENGTH_MSB_SET;
+        if ((e = broke(d, WS_E_LENGTH_MSB_SET, 2)))
+            return e;
     }
     if (ext && from <= 1 + ext && to > 1 + ext) {
         uint64_t len = 0;
@@ -219,7 +233,7 @@ static enum ws_error header_check(struct ws_frame_decoder *d, unsigned from, uns
             len = len << 8 | d->hbuf[j];
         *at = 1 + ext;
         d->hdr.payload_len = len;
-        return check_length(&d->rules, len7, len);
+        return broke(d, check_length(&d->rules, len7, len), 1 + ext);
     }
     return WS_E_OK;
 }
@@ -289,6 +303,9 @@ enum ws_error ws_frame_decode(struct ws_frame_decoder *d, uint8_t *in, size_t le
         d->state = d->hdr.payload_len ? ST_PAYLOAD : ST_END;
         ev->type = WS_FRAME_HEADER;
         ev->hdr = &d->hdr;
+        ev->violation = d->violation;
+        ev->violation_offset = d->hdr.frame_offset + d->violation_at;
+        d->violation = WS_E_OK;
         return WS_E_OK;
     }
 

@@ -83,6 +83,10 @@ struct ws_frame_event {
     uint8_t *data;                     /* PAYLOAD: slice of the caller's input */
     size_t len;
     uint64_t payload_offset; /* PAYLOAD: offset of data[0] within the payload */
+    /* HEADER, report_only decoders: the first header rule this frame broke (WS_E_OK if
+     * none) and the stream offset of the byte that broke it */
+    enum ws_error violation;
+    uint64_t violation_offset;
 };
 
 /* Decoder configuration: what the receiving endpoint allows. */
@@ -91,6 +95,10 @@ struct ws_frame_rules {
                             a client forbids them (section 5.1) */
     uint8_t rsv_allowed; /* RSV bits a negotiated extension defines (0 = none) */
     uint64_t max_frame;  /* largest payload accepted, 0 = 2^63-1 (the format's limit) */
+    /* The tester's lenient mode (harness/): a broken header rule does not stop the
+     * decoder; the frame is decoded to its end and the rule is reported with its
+     * HEADER event (violation), as Autobahn's client reads on after a violation. */
+    bool report_only;
 };
 
 struct ws_frame_decoder {
@@ -104,6 +112,8 @@ struct ws_frame_decoder {
     uint64_t offset; /* bytes consumed over the decoder's life */
     enum ws_error error;
     uint64_t error_offset;
+    enum ws_error violation; /* report_only: this frame's first broken rule */
+    uint8_t violation_at;    /* ... at this header byte */
 };
 
 void ws_frame_decoder_init(struct ws_frame_decoder *d, const struct ws_frame_rules *rules);

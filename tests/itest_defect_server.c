@@ -95,6 +95,8 @@
     X(SLOW_ECHO, "slow-echo",                                                                      \
       "each echo goes out --echo-delay-ms after its message; a Close drops the pending ones")      \
     X(CLOSE_FIRST, "close-first", "the server sends Close 1000 right after its 101")               \
+    X(CLOSE_FIRST_1012, "close-first-1012",                                                        \
+      "the server sends Close 1012 (registered after RFC 6455) right after its 101")               \
     X(BAD_ACCEPT, "bad-accept", "the 101 carries a wrong Sec-WebSocket-Accept (4.2.2)")
 
 enum defect {
@@ -962,8 +964,8 @@ static void accept_ws(struct conn *c, const struct ws_request_info *info)
     c->phase = PH_OPEN;
     c->deadline = 0;
     c->f.hneed = 2;
-    if (has(D_CLOSE_FIRST)) { /* in the same write as the 101 */
-        send_close(c, 1000);
+    if (has(D_CLOSE_FIRST) || has(D_CLOSE_FIRST_1012)) { /* in the same write as the 101 */
+        send_close(c, has(D_CLOSE_FIRST_1012) ? 1012 : 1000);
         c->phase = PH_CLOSING;
         c->deadline = now_ms() + CLOSE_WAIT_MS;
     }

@@ -186,8 +186,8 @@ static void test_events_ok(void **state)
     assert_string_equal(r.result, "Actual events match at least one expected.");
     assert_string_equal(r.result_close, "Connection was properly closed");
     assert_string_equal(r.broken, "");
-    assert_true(judge_passed(&r, false));
-    assert_true(judge_passed(&r, true));
+    assert_true(judge_passed(&r, false, VERDICT_AUTOBAHN));
+    assert_true(judge_passed(&r, true, VERDICT_AUTOBAHN));
     result_free(&r);
     def_free(&d);
 }
@@ -207,7 +207,7 @@ static void test_events_failed_text(void **state)
     assert_string_equal(r.result, "Actual events differ from any expected.");
     assert_string_equal(r.broken,
                         "expected [message text 'Hello'] or NON-STRICT [], got [pong '']");
-    assert_false(judge_passed(&r, false));
+    assert_false(judge_passed(&r, false, VERDICT_AUTOBAHN));
     result_free(&r);
 
     /* only an OK list: no NON-STRICT part in the line */
@@ -235,8 +235,8 @@ static void test_events_non_strict(void **state)
     assert_int_equal(r.behavior_close, BC_OK);
     assert_string_equal(r.result, "Actual events match at least one expected.");
     assert_string_equal(r.broken, "expected [message text 'Hello, world!'], got NON-STRICT []");
-    assert_true(judge_passed(&r, false));
-    assert_false(judge_passed(&r, true));
+    assert_true(judge_passed(&r, false, VERDICT_AUTOBAHN));
+    assert_false(judge_passed(&r, true, VERDICT_AUTOBAHN));
     result_free(&r);
 
     /* echoed first: OK */
@@ -459,7 +459,7 @@ static void test_close_rule1_peer_should_have_closed(void **state)
     assert_string_equal(r.result_close, "The connection was failed by the wrong endpoint");
     assert_string_equal(r.broken,
                         "server did not fail the connection: wsspec had to close (killAfter 1s)");
-    assert_false(judge_passed(&r, false));
+    assert_false(judge_passed(&r, false, VERDICT_AUTOBAHN));
     result_free(&r);
 
     res_me_clean(&r, &d); /* no killAfter fired: wsspec closed for another reason */
@@ -518,7 +518,7 @@ static void test_close_rule2_unclean(void **state)
                         "The spec requires the connection to be failed cleanly here");
     assert_string_equal(
         r.broken, "closing handshake not clean: server did not drop TCP connection (in time)");
-    assert_false(judge_passed(&r, false));
+    assert_false(judge_passed(&r, false, VERDICT_AUTOBAHN));
     result_free(&r);
 
     /* not required: an unclean close passes */
@@ -545,7 +545,7 @@ static void test_close_rule3_wrong_code(void **state)
     assert_int_equal(r.behavior_close, BC_WRONG_CODE);
     assert_string_equal(r.result_close, "The close code should have been 1002 or empty");
     assert_string_equal(r.broken, "server sent close code 1000, allowed: 1002 or none");
-    assert_false(judge_passed(&r, false));
+    assert_false(judge_passed(&r, false, VERDICT_AUTOBAHN));
     result_free(&r);
 
     /* several codes: joined by ',' as Autobahn does */
@@ -579,7 +579,7 @@ static void test_close_rule4_failed_by_client(void **state)
     assert_int_equal(r.behavior_close, BC_FAILED_BY_CLIENT);
     assert_string_equal(r.result_close, "It is preferred that the server close the TCP connection");
     assert_string_equal(r.broken, "server did not close the TCP connection: wsspec dropped it");
-    assert_false(judge_passed(&r, false));
+    assert_false(judge_passed(&r, false, VERDICT_AUTOBAHN));
     result_free(&r);
     def_free(&d);
 }
@@ -716,7 +716,7 @@ static void test_informational_7_1_6(void **state)
     assert_string_equal(r.result, "Text message was processed before close.");
     assert_string_equal(r.result_close, "Connection was properly closed");
     assert_string_equal(r.broken, "");
-    assert_true(judge_passed(&r, true));
+    assert_true(judge_passed(&r, true, VERDICT_AUTOBAHN));
     result_free(&r);
 
     res_me_clean(&r, &d);
@@ -764,13 +764,16 @@ static void test_informational_7_13(void **state)
     r.target_error_offset = 7;
     judge_case(&r);
     assert_int_equal(r.behavior, B_INFORMATIONAL);
-    assert_string_equal(r.broken, "server broke a rule: close code not allowed on the wire "
-                                  "(RFC 6455 7.4): CLOSE_CODE_INVALID at byte 7");
+    assert_int_equal(r.rfc.behavior, B_INFORMATIONAL);
+    assert_string_equal(r.broken, ""); /* Autobahn names nothing */
+    assert_string_equal(r.rfc.broken, "server broke a rule: close code not allowed on the wire "
+                                      "(RFC 6455 7.4): CLOSE_CODE_INVALID at byte 7");
     result_free(&r);
     def_free(&d);
 }
 
-/* target_error: the strict receive path failed the connection; never a pass. */
+/* target_error: a MUST the target broke; the RFC's verdict is never a pass, Autobahn's
+ * judges the events and the close only (and the difference names the rule). */
 static void test_target_error_forces_failed(void **state)
 {
     (void)state;
@@ -784,12 +787,16 @@ static void test_target_error_forces_failed(void **state)
     r.target_error = WS_E_MASK_UNEXPECTED;
     r.target_error_offset = 1234;
     judge_case(&r);
-    assert_int_equal(r.behavior, B_FAILED);
-    assert_string_equal(r.result, "The server broke a protocol rule: server-to-client frame is "
-                                  "masked (RFC 6455 5.1).");
-    assert_string_equal(r.broken, "server broke a rule: server-to-client frame is masked (RFC 6455 "
-                                  "5.1): MASK_UNEXPECTED at byte 1234");
-    assert_false(judge_passed(&r, false));
+    assert_int_equal(r.behavior, B_OK);
+    assert_int_equal(r.rfc.behavior, B_FAILED);
+    assert_string_equal(r.rfc.result, "The server broke a protocol rule: server-to-client frame "
+                                      "is masked (RFC 6455 5.1).");
+    assert_string_equal(r.rfc.broken, "server broke a rule: server-to-client frame is masked "
+                                      "(RFC 6455 5.1): MASK_UNEXPECTED at byte 1234");
+    assert_non_null(strstr(r.difference, "RFC 6455 5.1 MUST: server-to-client frame is masked"));
+    assert_true(judge_passed(&r, false, VERDICT_AUTOBAHN));
+    assert_false(judge_passed(&r, false, VERDICT_RFC));
+    assert_false(judge_passed(&r, false, VERDICT_BOTH));
     result_free(&r);
 
     /* events already differ: Autobahn's result text stays, broken names the rule */
@@ -797,8 +804,10 @@ static void test_target_error_forces_failed(void **state)
     r.target_error = WS_E_RSV_NOT_NEGOTIATED;
     judge_case(&r);
     assert_int_equal(r.behavior, B_FAILED);
-    assert_string_equal(r.result, "Actual events differ from any expected.");
-    assert_non_null(strstr(r.broken, "RSV_NOT_NEGOTIATED at byte 0"));
+    assert_int_equal(r.rfc.behavior, B_FAILED);
+    assert_string_equal(r.rfc.result, "Actual events differ from any expected.");
+    assert_non_null(strstr(r.rfc.broken, "RSV_NOT_NEGOTIATED at byte 0"));
+    assert_string_equal(r.difference, ""); /* the same verdicts */
     result_free(&r);
     def_free(&d);
 
@@ -809,9 +818,11 @@ static void test_target_error_forces_failed(void **state)
     r.failed_by_me = true;
     r.target_error = WS_E_CONTROL_TOO_LONG;
     judge_case(&r);
-    assert_int_equal(r.behavior, B_FAILED);
+    assert_int_equal(r.behavior, B_OK);
     assert_int_equal(r.behavior_close, BC_FAILED);
-    assert_non_null(strstr(r.broken, "CONTROL_TOO_LONG"));
+    assert_int_equal(r.rfc.behavior, B_FAILED);
+    assert_int_equal(r.rfc.behavior_close, BC_FAILED);
+    assert_non_null(strstr(r.rfc.broken, "CONTROL_TOO_LONG"));
     result_free(&r);
     def_free(&d);
 }
@@ -897,13 +908,14 @@ static void test_size_single(void **state)
     assert_string_equal(r.result, "Received binary message of length 65536.");
     result_free(&r);
 
-    /* a broken rule fails even a size case whose echo arrived */
+    /* a broken rule fails even a size case whose echo arrived, by the RFC */
     res_me_clean(&r, &d);
     r.size_seen = 1;
     r.target_error = WS_E_LENGTH_NOT_MINIMAL;
     judge_case(&r);
-    assert_int_equal(r.behavior, B_FAILED);
-    assert_non_null(strstr(r.broken, "LENGTH_NOT_MINIMAL"));
+    assert_int_equal(r.behavior, B_OK);
+    assert_int_equal(r.rfc.behavior, B_FAILED);
+    assert_non_null(strstr(r.rfc.broken, "LENGTH_NOT_MINIMAL"));
     result_free(&r);
 }
 
@@ -1025,8 +1037,8 @@ static void test_passed_table(void **state)
         for (size_t j = 0; j < sizeof ct / sizeof ct[0]; j++) {
             r.behavior = bt[i].b;
             r.behavior_close = ct[j].c;
-            assert_int_equal(judge_passed(&r, false), bt[i].lax && ct[j].ok);
-            assert_int_equal(judge_passed(&r, true), bt[i].strict && ct[j].ok);
+            assert_int_equal(judge_passed(&r, false, VERDICT_AUTOBAHN), bt[i].lax && ct[j].ok);
+            assert_int_equal(judge_passed(&r, true, VERDICT_AUTOBAHN), bt[i].strict && ct[j].ok);
         }
 }
 

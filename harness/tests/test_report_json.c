@@ -542,6 +542,7 @@ static const char *const case_keys[] = {
     "createStats",
     "createWirelog",
     "description",
+    "difference",
     "droppedByMe",
     "duration",
     "eventsDropped",
@@ -567,6 +568,7 @@ static const char *const case_keys[] = {
     "result",
     "resultClose",
     "rfc",
+    "rfcVerdict",
     "rxFrameStats",
     "rxOctetStats",
     "seed",
@@ -746,7 +748,8 @@ static void test_escaping_round_trip(void **state)
     assert_string_equal(jstr(c, "behaviorClose"), "WRONG CODE");
     assert_int_equal(jint(c, "remoteCloseCode"), 1002);
     assert_int_equal(jint(c, "case"), 4);
-    assert_non_null(strstr(jstr(c, "broken"), "MASK_UNEXPECTED at byte 99"));
+    assert_non_null(
+        strstr(jstr(json_object_get(c, "rfcVerdict"), "broken"), "MASK_UNEXPECTED at byte 99"));
     json_decref(c);
 
     /* the raw bytes of the file: no raw control or non-UTF-8 byte anywhere */
@@ -807,8 +810,8 @@ static void test_wsspec_json(void **state)
     json_t *exp = json_pack("[s,s,s,s]", "run", "ws://127.0.0.1:9001/", "--seed", "42");
     assert_true(json_equal(json_object_get(w, "command"), exp));
     json_decref(exp);
-    exp = json_pack("{s:s,s:n,s:i,s:b,s:f}", "cases", "1.*,2.*", "exclude", "jobs", 8, "strict", 0,
-                    "timeoutScale", 2.5);
+    exp = json_pack("{s:s,s:n,s:i,s:b,s:f,s:s}", "cases", "1.*,2.*", "exclude", "jobs", 8, "strict",
+                    0, "timeoutScale", 2.5, "verdict", "both");
     assert_true(json_equal(json_object_get(w, "options"), exp));
     json_decref(exp);
     exp = json_pack("{s:s,s:s}", "name", "wsspec", "version", "0.1.0");
@@ -836,9 +839,9 @@ static void test_wsspec_json(void **state)
     assert_int_equal(json_array_size(cases), 6); /* every result, in run order */
     static const char *const order[] = {"1.1.1", "2.1", "9.1.1", "10.1.1", "2.1", "1.1.1"};
     static const char *const ckeys[] = {
-        "agent",       "behavior", "behaviorClose",   "broken",     "durationMs",
-        "id",          "passed",   "remoteCloseCode", "reportfile", "result",
-        "resultClose", "rfc",      "targetError",     "title"};
+        "agent", "behavior",    "behaviorClose",    "broken",     "difference",  "durationMs",
+        "id",    "passed",      "remoteCloseCode",  "reportfile", "result",      "resultClose",
+        "rfc",   "rfcBehavior", "rfcBehaviorClose", "rfcBroken",  "targetError", "title"};
     for (size_t i = 0; i < 6; i++) {
         json_t *c = json_array_get(cases, i);
         assert_keys(c, ckeys, sizeof ckeys / sizeof ckeys[0]);

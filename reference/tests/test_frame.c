@@ -285,7 +285,8 @@ static void test_header_rules(void **state)
         const struct rule_case *rc = &rule_cases[i];
         uint8_t in[64];
         size_t n = th_hex(rc->hex, in, sizeof in);
-        struct ws_frame_rules r = {rc->role, rc->rsv_allowed, rc->max_frame};
+        struct ws_frame_rules r = {
+            .role = rc->role, .rsv_allowed = rc->rsv_allowed, .max_frame = rc->max_frame};
         decode_all_splits(&r, in, n, &s);
         if (s.error != rc->error || s.error_offset != rc->offset)
             fail_msg("%s: got %s at %llu, want %s at %llu", rc->name, ws_error_name(s.error),
@@ -299,6 +300,47 @@ static void test_header_rules(void **state)
     }
 }
 
+/* report_only (the tester's lenient mode): the same rule is reported with the frame's
+ * HEADER event, at the same offset, and decoding goes on - byte by byte here. */
+static void test_header_rules_report_only(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof rule_cases / sizeof rule_cases[0]; i++) {
+        const struct rule_case *rc = &rule_cases[i];
+        uint8_t in[64] = {0};
+        /* and 14 more bytes, so that every header can complete */
+        size_t n = th_hex(rc->hex, in, sizeof in) + WS_FRAME_HEADER_MAX;
+        struct ws_frame_rules r = {.role = rc->role,
+                                   .rsv_allowed = rc->rsv_allowed,
+                                   .max_frame = rc->max_frame,
+                                   .report_only = true};
+        struct ws_frame_decoder d;
+        ws_frame_decoder_init(&d, &r);
+        enum ws_error seen = WS_E_OK;
+        uint64_t seen_at = 0;
+        size_t headers = 0;
+        for (size_t off = 0; off < n;) {
+            size_t used;
+            struct ws_frame_event ev;
+            assert_int_equal(ws_frame_decode(&d, in + off, 1, &used, &ev), WS_E_OK);
+            off += used;
+            if (ev.type == WS_FRAME_HEADER) {
+                headers++;
+                if (ev.violation && !seen) {
+                    seen = ev.violation;
+                    seen_at = ev.violation_offset;
+                }
+            }
+        }
+        if (seen != rc->error || seen_at != rc->offset)
+            fail_msg("%s (report_only): got %s at %llu, want %s at %llu", rc->name,
+                     ws_error_name(seen), (unsigned long long)seen_at, ws_error_name(rc->error),
+                     (unsigned long long)rc->offset);
+        assert_true(headers >= 1);
+        assert_int_equal(ws_frame_decoder_error(&d, NULL), WS_E_OK); /* nothing sticks */
+    }
+}
+
 static void test_rules_allow_legal_frames(void **state)
 {
     (void)state;
@@ -306,7 +348,7 @@ static void test_rules_allow_legal_frames(void **state)
     uint8_t in[64];
     /* RSV1 passes when an extension defines it */
     size_t n = th_hex("c1 80 00 00 00 00", in, sizeof in);
-    struct ws_frame_rules r = {WS_ROLE_SERVER, WS_RSV1, 0};
+    struct ws_frame_rules r = {.role = WS_ROLE_SERVER, .rsv_allowed = WS_RSV1};
     decode_all_splits(&r, in, n, &s);
     assert_int_equal(s.error, WS_E_OK);
     assert_int_equal(s.hdr[0].rsv, WS_RSV1);
@@ -321,7 +363,7 @@ static void test_rules_allow_legal_frames(void **state)
     assert_int_equal(s.hdr[0].payload_len, 126);
     /* max_frame is inclusive */
     n = th_hex("82 0a", in, sizeof in);
-    struct ws_frame_rules lim = {WS_ROLE_CLIENT, 0, 10};
+    struct ws_frame_rules lim = {.role = WS_ROLE_CLIENT, .max_frame = 10};
     decode_all_splits(&lim, in, n, &s);
     assert_int_equal(s.error, WS_E_OK);
 }
@@ -440,7 +482,7 @@ static void test_round_trip(void **state)
             total += n;
             pl_total += len;
         }
-        struct ws_frame_rules r = {masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, 0, 0};
+        struct ws_frame_rules r = {.role = masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT};
         decode_all_splits(&r, wire, total, &s);
         assert_int_equal(s.error, WS_E_OK);
         assert_int_equal(s.n_hdr, (size_t)nf);
@@ -492,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_rfc_examples_large),
         cmocka_unit_test(test_rfc_examples_encode),
         cmocka_unit_test(test_header_rules),
+        cmocka_unit_test(test_header_rules_report_only),
         cmocka_unit_test(test_rules_allow_legal_frames),
         cmocka_unit_test(test_error_is_sticky),
         cmocka_unit_test(test_huge_declared_length),

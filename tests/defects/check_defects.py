@@ -12,8 +12,10 @@ usage: check_defects.py plan VERDICTS
            rep/wsspec.json. Prints every mismatch (defect, case, expected vs got) and
            every XPASS; exits 1 if there is any.
 
-Only the `autobahn` column is compared today; a new column (e.g. rfc=) is added to
-COLUMNS and to the rows, nothing else changes."""
+Two columns are compared: `autobahn` (Autobahn's verdict: behavior/behaviorClose) and
+`rfc` (the RFC's: rfcBehavior/rfcBehaviorClose), which is the autobahn one where a row
+does not give it - the two verdicts differ only where a rule makes them differ, and
+those rows say which."""
 import json
 import os
 import re
@@ -22,7 +24,7 @@ import sys
 
 BEHAVIORS = {"OK", "NON-STRICT", "FAILED", "INFORMATIONAL", "UNIMPLEMENTED"}
 CLOSES = {"OK", "FAILED", "UNCLEAN", "WRONG CODE", "FAILED BY CLIENT", "INFORMATIONAL"}
-COLUMNS = {"autobahn", "xfail"}
+COLUMNS = {"autobahn", "rfc", "xfail"}
 BLOCK_KEYS = {"exit", "text", "args", "alone"}
 
 
@@ -46,8 +48,9 @@ def columns(tokens, allowed, where):
         if not sep or key not in allowed:
             raise DataError(f"{where}: unknown column or option '{t}'")
         cols[key] = value
-    if "autobahn" in cols:
-        cols["autobahn"] = verdict_pair(cols["autobahn"], where)
+    for k in ("autobahn", "rfc"):
+        if k in cols:
+            cols[k] = verdict_pair(cols[k], where)
     return cols
 
 
@@ -106,6 +109,8 @@ def expectation(block, case_id):
             cols.update(row["cols"])
             if "xfail" not in row["cols"]:
                 cols.pop("xfail", None)
+            if "rfc" not in row["cols"]:
+                cols.pop("rfc", None)
             return cols, row["where"]
     return cols, block["where"] + " (default)"
 
@@ -127,6 +132,11 @@ def check_exit_block(b, d, rc, out):
     return []
 
 
+def show(v):
+    """('OK', 'OK', 'FAILED', 'OK') -> 'OK/OK rfc FAILED/OK'."""
+    return "/".join(v[:2]) + " rfc " + "/".join(v[2:])
+
+
 def check_cases(b, run):
     problems, xfails, compared = [], 0, 0
     for c in run["cases"]:
@@ -135,20 +145,21 @@ def check_cases(b, run):
             problems.append(f"MISMATCH {b['name']} {c['id']}: no expectation ({where})")
             continue
         compared += 1
-        got = (c["behavior"], c["behaviorClose"])
-        want = cols["autobahn"]
-        detail = f"{c.get('result')} | {c.get('resultClose')} | {c.get('broken')}"
+        got = (c["behavior"], c["behaviorClose"], c["rfcBehavior"], c["rfcBehaviorClose"])
+        want = cols["autobahn"] + cols.get("rfc", cols["autobahn"])
+        detail = (f"{c.get('result')} | {c.get('resultClose')} | {c.get('broken')} | "
+                  f"RFC: {c.get('rfcBroken')} | {c.get('difference')}")
         if "xfail" in cols:
             if got == want:
-                problems.append(f"XPASS {b['name']} {c['id']}: got {'/'.join(got)} as expected: "
+                problems.append(f"XPASS {b['name']} {c['id']}: got {show(got)} as expected: "
                                 f"remove the xfail ({where}: {cols['xfail']})")
             else:
                 xfails += 1
-                print(f"xfail {b['name']} {c['id']}: expected {'/'.join(want)}, got "
-                      f"{'/'.join(got)} ({cols['xfail']})")
+                print(f"xfail {b['name']} {c['id']}: expected {show(want)}, got "
+                      f"{show(got)} ({cols['xfail']})")
         elif got != want:
-            problems.append(f"MISMATCH {b['name']} {c['id']}: expected {'/'.join(want)}, got "
-                            f"{'/'.join(got)} ({where}): {detail}")
+            problems.append(f"MISMATCH {b['name']} {c['id']}: expected {show(want)}, got "
+                            f"{show(got)} ({where}): {detail}")
     for row in b["rows"]:
         for p in row["patterns"]:
             if p not in row["used"]:
