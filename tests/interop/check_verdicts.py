@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Compare a wsspec.json with the verdicts a project publishes for its Autobahn run.
+"""Compare a run's verdicts with the verdicts a project publishes for its Autobahn run.
 
-usage: check_verdicts.py WSSPEC_JSON EXPECT_FILE
+usage: check_verdicts.py WSSPEC_JSON|INDEX_JSON EXPECT_FILE
 
 EXPECT_FILE lines: "<behavior> <case patterns...>" (comma or blank separated, '*'
 anchored at the start as in wsspec/Autobahn); the first matching line decides a case's
@@ -20,8 +20,21 @@ def matches(case_id, pattern):
     return case_id == pattern
 
 
+def cases_of(path):
+    """The (id, behavior, behaviorClose, detail) of every case: from wsspec.json, or
+    from Autobahn's index.json (agent -> case id -> verdicts), which carries Autobahn's
+    verdict exactly - what a tool written for Autobahn reads."""
+    data = json.load(open(path))
+    if isinstance(data.get("cases"), list):
+        return [(c["id"], c["behavior"], c["behaviorClose"],
+                 f"{c.get('result')} | {c.get('resultClose')} | {c.get('broken')}")
+                for c in data["cases"]]
+    return [(cid, v["behavior"], v["behaviorClose"], v.get("reportfile"))
+            for agent in data.values() for cid, v in agent.items()]
+
+
 def main():
-    run = json.load(open(sys.argv[1]))
+    cases = cases_of(sys.argv[1])
     rules, default = [], "OK"
     for line in open(sys.argv[2]):
         line = line.split("#", 1)[0].strip()
@@ -33,19 +46,18 @@ def main():
             continue
         rules.append((verdict, [p for p in re.split(r"[,\s]+", rest) if p]))
     bad = 0
-    for c in run["cases"]:
+    for cid, behavior, close, detail in cases:
         want = default
         for verdict, pats in rules:
-            if any(matches(c["id"], p) for p in pats):
+            if any(matches(cid, p) for p in pats):
                 want = verdict
                 break
         want_close = "INFORMATIONAL" if want == "INFORMATIONAL" else "OK"
-        if c["behavior"] != want or c["behaviorClose"] != want_close:
+        if behavior != want or close != want_close:
             bad += 1
-            print(f"MISMATCH {c['id']}: got {c['behavior']}/{c['behaviorClose']}, "
-                  f"expected {want}/{want_close}: {c.get('result')} | {c.get('resultClose')} | {c.get('broken')}")
-    print(f"{len(run['cases'])} cases compared, {bad} mismatches")
-    if not run["cases"]:
+            print(f"MISMATCH {cid}: got {behavior}/{close}, expected {want}/{want_close}: {detail}")
+    print(f"{len(cases)} cases compared, {bad} mismatches")
+    if not cases:
         print("no case in the run: nothing to compare")
         return 1
     return 1 if bad else 0
