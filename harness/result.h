@@ -119,7 +119,8 @@ struct case_result {
     /* messages that arrived after wsspec's kill timer had failed the connection: not
      * events (Autobahn stops counting them then; pongs still count) */
     uint64_t late_messages;
-    double pace_s; /* the pass of wsspec's writer for this connection (sendq.h) */
+    double pace_s;        /* the pass of wsspec's writer for this connection (sendq.h) */
+    double handshake_rtt; /* request written -> 101 read, seconds (0 = unknown) */
 
     /* JUDGE_SIZE: messages received (type and length only) */
     uint32_t size_seen;

@@ -17,9 +17,13 @@
  * an element that begins a frame is measured on each connection: its opening
  * handshake's round trip (request written -> 101 read), which is what one answer of
  * this target costs now, on this machine, under this load - at least Autobahn's 10 us,
- * at most SCRIPT_PACE_MAX. Inside a frame, where the target has nothing to act on,
- * chops follow each other after Autobahn's 10 us. The pass is recorded per case
- * (result.pace_s, a PACE row of the wire log); script_config.pace fixes it.
+ * at most SCRIPT_PACE_MAX. One round trip is one sample: a target that answered one
+ * handshake quickly can be slow the next moment on a loaded machine, so the tester
+ * also gives the longest of the run's recent handshakes (script_config.pace_floor) and
+ * the pass is the larger of the two. The pass costs time only at frame boundaries of
+ * chopped and sync frames - a few per case - so erring long is cheap. Inside a frame, where the
+ * target has nothing to act on, chops follow each other after Autobahn's 10 us. The pass is
+ * recorded per case (result.pace_s, a PACE row of the wire log); script_config.pace fixes it.
  */
 #define _GNU_SOURCE
 #include "script.h"
@@ -238,8 +242,11 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
 void script_set_pace(struct script *sc, double now)
 {
     double pace = sc->cfg.pace;
+    sc->r->handshake_rtt = sc->t_request > 0 ? now - sc->t_request : 0;
     if (pace <= 0) {
-        pace = sc->t_request > 0 ? now - sc->t_request : SENDQ_MIN_PASS;
+        pace = sc->r->handshake_rtt;
+        if (pace < sc->cfg.pace_floor)
+            pace = sc->cfg.pace_floor;
         if (pace > SCRIPT_PACE_MAX)
             pace = SCRIPT_PACE_MAX;
     }

@@ -55,9 +55,10 @@ struct script_config {
     struct ws_request_params request; /* what the opening request carries (strings not
                                          owned; they outlive the script) */
     const char *agent;                /* name for reports */
-    double wall0; /* the wall clock (seconds since the epoch) at script_init's now */
-    bool probe;   /* only the opening handshake: when OPEN, say goodbye and end */
-    double pace;  /* > 0: the writer's pass, fixed; 0 = from the handshake round trip */
+    double wall0;      /* the wall clock (seconds since the epoch) at script_init's now */
+    bool probe;        /* only the opening handshake: when OPEN, say goodbye and end */
+    double pace;       /* > 0: the writer's pass, fixed; 0 = from the handshake round trip */
+    double pace_floor; /* measured pass: at least this (the run's longest recent one) */
 };
 
 /* Private: the state of a message being compared as it streams in. */

@@ -11,14 +11,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The run's recent opening-handshake round trips: the longest is the floor of every new
+ * connection's pace (script.c, "Pace") - a burst of load that slowed one handshake can
+ * slow the target again in the next case. */
+#define RTT_HISTORY 16
+
 struct tester {
     const struct target *t;
     const struct tester_options *o;
+    double rtt[RTT_HISTORY];
+    size_t n_rtt, rtt_next;
     struct loop loop;
     struct session_bufs bufs;
     char *err;
     size_t err_len;
 };
+
+static double rtt_longest(const struct tester *T)
+{
+    double m = 0;
+    for (size_t i = 0; i < T->n_rtt; i++)
+        if (T->rtt[i] > m)
+            m = T->rtt[i];
+    return m;
+}
+
+static void rtt_add(struct tester *T, double rtt)
+{
+    if (rtt <= 0)
+        return;
+    T->rtt[T->rtt_next] = rtt;
+    T->rtt_next = (T->rtt_next + 1) % RTT_HISTORY;
+    if (T->n_rtt < RTT_HISTORY)
+        T->n_rtt++;
+}
 
 static void script_config_for(const struct tester *T, const struct case_def *def,
                               struct case_result *r, struct script_config *cfg)
@@ -30,6 +56,7 @@ static void script_config_for(const struct tester *T, const struct case_def *def
     cfg->run_seed = o->seed;
     cfg->timeout_scale = o->timeout_scale > 0 ? o->timeout_scale : 1.0;
     cfg->pace = o->pace;
+    cfg->pace_floor = rtt_longest(T);
     cfg->agent = o->agent ? o->agent : T->t->host_header;
     cfg->wall0 = loop_wall();
     cfg->request = (struct ws_request_params){.host = T->t->host_header,
@@ -133,6 +160,7 @@ static size_t reap(struct tester *T, struct slots *sl, bool stopping)
             session_abandon(s); /* not judged: the result stays unfinished */
         } else if (session_done(s)) {
             session_finish(s, now);
+            rtt_add(T, s->sc.r->handshake_rtt);
             done++;
             if (T->o->on_done)
                 T->o->on_done(T->o->ud, s->sc.r);
