@@ -123,36 +123,35 @@ static void test_probe_tries_each_address(void **state)
     assert_int_equal(ntohs(((struct sockaddr_in *)&t.addr)->sin_port), sv.port);
 }
 
-static void test_probe_sends_headers(void **state)
+/* Probe a server that wants an Authorization header, sending the given headers. */
+static int probe_auth(const char *const *headers, size_t n, char *err, size_t cap)
 {
-    (void)state;
     struct server sv;
     server_start(&sv, "Authorization: Bearer s3cret\r\n");
     struct target t;
-    char url[64], agent[128], err[512];
+    char url[64], agent[128];
     snprintf(url, sizeof url, "ws://127.0.0.1:%u/", (unsigned)sv.port);
-    assert_int_equal(target_parse(url, &t, err, sizeof err), 0);
-    const char *const headers[] = {"Authorization: Bearer s3cret"};
-    struct tester_options o = {.jobs = 1, .timeout_scale = 1, .headers = headers, .n_headers = 1};
-    int rc = tester_probe(&t, &o, 5.0, agent, sizeof agent, err, sizeof err);
+    assert_int_equal(target_parse(url, &t, err, cap), 0);
+    struct tester_options o = {.jobs = 1, .timeout_scale = 1, .headers = headers, .n_headers = n};
+    int rc = tester_probe(&t, &o, 5.0, agent, sizeof agent, err, cap);
     server_stop(&sv);
-    if (rc != 0)
+    return rc;
+}
+
+static void test_probe_sends_headers(void **state)
+{
+    (void)state;
+    char err[512];
+    const char *const headers[] = {"Authorization: Bearer s3cret"};
+    if (probe_auth(headers, 1, err, sizeof err) != 0)
         fail_msg("probe with the header: %s", err);
 }
 
 static void test_probe_refusal_shows_status_and_body(void **state)
 {
     (void)state;
-    struct server sv;
-    server_start(&sv, "Authorization: Bearer s3cret\r\n");
-    struct target t;
-    char url[64], agent[128], err[512];
-    snprintf(url, sizeof url, "ws://127.0.0.1:%u/", (unsigned)sv.port);
-    assert_int_equal(target_parse(url, &t, err, sizeof err), 0);
-    struct tester_options o = {.jobs = 1, .timeout_scale = 1};
-    int rc = tester_probe(&t, &o, 5.0, agent, sizeof agent, err, sizeof err);
-    server_stop(&sv);
-    assert_int_equal(rc, -1);
+    char err[512];
+    assert_int_equal(probe_auth(NULL, 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "got 401 Unauthorized: token missing or expired"));
 }
 
