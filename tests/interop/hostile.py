@@ -33,7 +33,9 @@ import time
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 CASES = "1.1.1,1.1.6,2.1,5.19,6.4.1,7.1.1,9.1.6,9.7.1"
-SELECTED = 8
+# A ping flood decides nothing, so the section 9 cases would wait out their long timers
+# (100 s and 60 s, x0.2): the pongs it costs are what is measured, with these
+CASES_PINGFLOOD = "1.1.1,1.1.6,2.1,5.19,6.4.1,7.1.1"
 SCALE = "0.2"
 
 
@@ -151,11 +153,12 @@ def main():
         stop = threading.Event()
         port = server(mode, stop)
         with tempfile.TemporaryDirectory() as d:
+            cases = CASES_PINGFLOOD if mode == "pingflood" else CASES
             t0 = time.monotonic()
             # a wrapper process per run, so that each mode's peak is its own (a process's
             # children's ru_maxrss only ever grows)
             p = subprocess.run([sys.executable, "-c", MEASURE, wsspec, "run",
-                                f"ws://127.0.0.1:{port}/", "--cases", CASES,
+                                f"ws://127.0.0.1:{port}/", "--cases", cases,
                                 "--timeout-scale", SCALE, "--report-dir", d, "-q", "--seed", "5"],
                                capture_output=True, text=True, timeout=120)
             took = time.monotonic() - t0
@@ -168,8 +171,8 @@ def main():
             try:
                 run = json.load(open(os.path.join(d, "wsspec.json")))
                 n = len(run["cases"])
-                if n != SELECTED:
-                    problems.append(f"{n} verdicts for {SELECTED} cases")
+                if n != len(cases.split(",")):
+                    problems.append(f"{n} verdicts for {len(cases.split(','))} cases")
                 verdicts = sorted({c["behavior"] + "/" + c["behaviorClose"] for c in run["cases"]})
             except (OSError, ValueError, KeyError) as e:
                 problems.append(f"no report: {e}")
