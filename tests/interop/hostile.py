@@ -18,7 +18,7 @@ connection after it:
 For each mode it runs WSSPEC (argv[1]) on a few cases (with waits, large sends) and
 checks: the run ends by itself within a bound, exits 1 (failures, not a crash), every
 selected case has a verdict in wsspec.json, and the peer's peak memory stays under
-64 MiB. Loopback only; every server stops with the test."""
+32 MiB (half the 64 MiB goal). Loopback only; every server stops with the test."""
 import base64
 import hashlib
 import json
@@ -36,6 +36,7 @@ CASES = "1.1.1,1.1.6,2.1,5.19,6.4.1,7.1.1,9.1.6,9.7.1"
 # A ping flood decides nothing, so the section 9 cases would wait out their long timers
 # (100 s and 60 s, x0.2): the pongs it costs are what is measured, with these
 CASES_PINGFLOOD = "1.1.1,1.1.6,2.1,5.19,6.4.1,7.1.1"
+PEAK_BOUND_MIB = 32
 SCALE = "0.2"
 
 
@@ -181,8 +182,11 @@ def main():
             # server drop 1 s; x0.2) ends each case within ~4 s; 8 cases at -j 4
             if took > 30:
                 problems.append(f"took {took:.1f} s")
-            if peak_kib > 64 * 1024:
-                problems.append(f"peak RSS {peak_kib / 1024:.1f} MiB > 64 MiB")
+            # the goal is 64 MiB at the default -j against any target; the tester needs
+            # about 10 MiB here, so half the goal is the bound: a leak shows long before
+            # it reaches the goal (the tester before this bound peaked at 64-700 MiB)
+            if peak_kib > PEAK_BOUND_MIB * 1024:
+                problems.append(f"peak RSS {peak_kib / 1024:.1f} MiB > {PEAK_BOUND_MIB} MiB")
             status = "ok" if not problems else "FAIL: " + "; ".join(problems)
             print(f"{mode:9s} {took:5.1f} s  peak {peak_kib / 1024:5.1f} MiB  {', '.join(verdicts)}  {status}")
             if problems:
