@@ -133,6 +133,7 @@ struct case_def {
     double kill_after;  /* 0 = none */
     double close_after; /* 0 = none */
     bool suppress_close;
+    bool pongs_may_coalesce; /* the RFC's verdict: one pong may answer several pings */
     enum judge_kind judge;
     struct event_list ok, non_strict;
     bool size_binary; /* JUDGE_SIZE */

@@ -252,6 +252,12 @@ static void dir_suppress_close(struct parser *p, struct lx *l)
         p->c.suppress_close = true;
 }
 
+static void dir_pongs_may_coalesce(struct parser *p, struct lx *l)
+{
+    if (perr_unless_end(p, l))
+        p->c.pongs_may_coalesce = true;
+}
+
 /* ------------------------------------------------------------ judging: events */
 
 bool parse_tag(struct parser *p, struct span v, char out[16])

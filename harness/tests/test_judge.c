@@ -827,6 +827,52 @@ static void test_target_error_forces_failed(void **state)
     def_free(&d);
 }
 
+/* pongs-may-coalesce (2.10, 2.11): the RFC's verdict takes the expected pongs in order
+ * with some left out, the last one there (5.5.3 MAY); Autobahn's wants every one. */
+static void judge_pongs(struct case_def *d, struct case_result *r, const char *const *got, size_t n)
+{
+    res_me_clean(r, d);
+    for (size_t i = 0; i < n; i++)
+        add_pong(r, got[i]);
+    judge_case(r);
+}
+
+static void test_pongs_may_coalesce(void **state)
+{
+    (void)state;
+    struct case_def d;
+    struct case_result r;
+    def_me(&d, "2.10");
+    list_set(&d.ok, 3, ev_pong("p0"), ev_pong("p1"), ev_pong("p2"));
+    d.pongs_may_coalesce = true;
+    const char *last[] = {"p2"}, *some[] = {"p0", "p2"}, *first[] = {"p0"}, *order[] = {"p2", "p0"},
+               *all[] = {"p0", "p1", "p2"};
+    judge_pongs(&d, &r, last, 1);
+    assert_int_equal(r.behavior, B_FAILED);
+    assert_int_equal(r.rfc.behavior, B_OK);
+    assert_non_null(strstr(r.difference, "5.5.3 MAY"));
+    result_free(&r);
+    judge_pongs(&d, &r, some, 2);
+    assert_int_equal(r.rfc.behavior, B_OK);
+    result_free(&r);
+    judge_pongs(&d, &r, first, 1); /* the oldest only: not the most recent */
+    assert_int_equal(r.rfc.behavior, B_FAILED);
+    result_free(&r);
+    judge_pongs(&d, &r, order, 2); /* out of order */
+    assert_int_equal(r.rfc.behavior, B_FAILED);
+    result_free(&r);
+    judge_pongs(&d, &r, all, 3);
+    assert_int_equal(r.behavior, B_OK);
+    assert_int_equal(r.rfc.behavior, B_OK);
+    assert_string_equal(r.difference, "");
+    result_free(&r);
+    d.pongs_may_coalesce = false; /* without the mark: as strict as Autobahn */
+    judge_pongs(&d, &r, last, 1);
+    assert_int_equal(r.rfc.behavior, B_FAILED);
+    result_free(&r);
+    def_free(&d);
+}
+
 /* ---------------------------------------------------------------------------------
  * expect size (section 9).
  */
@@ -1156,6 +1202,7 @@ int main(void)
         cmocka_unit_test(test_informational_7_1_6),
         cmocka_unit_test(test_informational_7_13),
         cmocka_unit_test(test_target_error_forces_failed),
+        cmocka_unit_test(test_pongs_may_coalesce),
         cmocka_unit_test(test_size_single),
         cmocka_unit_test(test_size_roundtrips),
         cmocka_unit_test(test_events_complete),
