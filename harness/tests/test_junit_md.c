@@ -472,7 +472,7 @@ static const char baseline_json[] =
     "{\"schemaVersion\": 1, \"failOn\": \"regression\", \"run\": {\"seed\": \"42\", "
     "\"started\": \"%s\"}, \"baseline\": {\"file\": \"last/wsspec.json\", \"seed\": \"41\", "
     "\"started\": \"2026-01-01T00:00:00.000Z\"}, \"counts\": {\"regressions\": 1, \"fixes\": 1, "
-    "\"changed\": 0, \"added\": 0, \"removed\": 1}, \"pairedAgents\": null, "
+    "\"changed\": 1, \"added\": 0, \"removed\": 1}, \"pairedAgents\": null, \"rfcAssumed\": 3, "
     "\"regressions\": [{\"agent\": \""
     "srv <b>&\\\"'\\u0001"
     "\", \"id\": \"1.1.2\", "
@@ -480,7 +480,12 @@ static const char baseline_json[] =
     "true}, \"new\": {\"behavior\": \"FAILED\", \"behaviorClose\": \"OK\", \"passed\": false}}], "
     "\"fixes\": [{\"agent\": \"" AGENT2 "\", \"id\": \"1.1.1\", \"title\": \"t\", \"old\": "
     "{\"behavior\": \"FAILED\", \"behaviorClose\": \"OK\", \"passed\": false}, \"new\": "
-    "{\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": true}}], \"changed\": [], "
+    "{\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": true}}], \"changed\": "
+    "[{\"agent\": "
+    "\"" AGENT2 "\", \"id\": \"3.1\", \"title\": \"t\", \"old\": {\"behavior\": \"OK\", "
+    "\"behaviorClose\": \"OK\", \"rfcBehavior\": \"OK\", \"rfcBehaviorClose\": \"OK\", \"passed\": "
+    "true}, \"new\": {\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"rfcBehavior\": "
+    "\"NON-STRICT\", \"rfcBehaviorClose\": \"OK\", \"passed\": true}}], "
     "\"added\": [], \"removed\": [{\"agent\": \"gone|<i>\", \"id\": \"9.9\", \"title\": "
     "\"t\", \"old\": {\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": true}, "
     "\"new\": null}]}";
@@ -506,6 +511,7 @@ static void test_junit_baseline(void **state)
     assert_non_null(strstr(jstr(f, "text"), "baseline:    regression, was OK/OK\n"));
     /* a passing case that changed says so */
     assert_non_null(strstr(jstr(jcase(s2, "1.1.1 "), "out"), "baseline: fix, was FAILED/OK"));
+    assert_non_null(strstr(jstr(jcase(s2, "3.1 "), "out"), "\nbaseline: changed, was OK/OK\n"));
     json_decref(x);
 
     /* a baseline.json from another run in the same directory is ignored */
@@ -641,7 +647,12 @@ static void test_md(void **state)
     /* the baseline */
     assert_non_null(strstr(md, "### Since the baseline\n\nCompared with `last/wsspec.json` "
                                "(seed 41, started 2026-01-01T00:00:00.000Z): **1 "
-                               "regression**, 1 fix, 0 changed, 0 added, 1 removed.\n"));
+                               "regression**, 1 fix, 1 changed, 0 added, 1 removed.\n"
+                               "The baseline has no RFC 6455 verdict for 3 cases (written by an "
+                               "older wsspec): Autobahn's verdict stands for it there.\n"));
+    /* an outcome whose RFC pair differs shows it */
+    assert_non_null(strstr(md, "| changed | Python/3.11 websockets/10.4 | 3.1 | t | OK/OK | OK/OK "
+                               "(RFC 6455 NON-STRICT/OK) |\n"));
     assert_non_null(strstr(md, "| **regression** | srv &lt;b&gt;&amp;\"'\xe2\x90\x81 | 1.1.2 "
                                "| t | OK/OK | FAILED/OK |\n"));
     assert_non_null(strstr(md, "| removed | gone\\|&lt;i&gt; | 9.9 | t | OK/OK | not run |\n"));
@@ -668,9 +679,28 @@ static void test_md_verdicts(void **state)
     assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
     char *md = read_file(dir, "summary.md");
     assert_prefix(md, "## wsspec: all 1 cases passed (1 target)\n");
-    assert_null(strstr(md, "Failing cases"));
+    /* no options.verdict (an older file): both; the counts from the cases */
+    assert_non_null(strstr(md, "\nVerdicts (`--verdict both`: a case passes when both verdicts "
+                               "pass): Autobahn's fails 0, the RFC 6455 verdict fails 0; they "
+                               "differ in 0 cases.\n"));
+    assert_null(strstr(md, "The verdicts differ"));
     assert_null(strstr(md, "baseline"));
     free(md);
+    json_object_set_new(run, "options", json_pack("{s:s}", "verdict", "rfc"));
+    json_array_append_new(json_object_get(run, "cases"),
+                          with_rfc(mk_case("a", "7.1", "t", "FAILED", "OK", true, "x", 1, NULL),
+                                   "OK", "OK", NULL, "RFC 6455 7.4.2: 1012 is valid"));
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    md = read_file(dir, "summary.md");
+    assert_prefix(md, "## wsspec: all 2 cases passed (1 target)\n");
+    assert_non_null(strstr(md, "\nVerdicts (`--verdict rfc`: the RFC 6455 verdict alone decides): "
+                               "Autobahn's fails 1, the RFC 6455 verdict fails 0; they differ in 1 "
+                               "case.\n"));
+    assert_non_null(strstr(md, "The verdicts differ (Autobahn's in the table; the RFC 6455 verdict "
+                               "here): 7.1 OK/OK\n"));
+    assert_null(strstr(md, "Failing cases"));
+    free(md);
+    json_array_remove(json_object_get(run, "cases"), 1);
 
     /* known failures under --fail-on regression: no regressions */
     json_array_append_new(json_object_get(run, "cases"),
