@@ -9,11 +9,12 @@
  * the baseline's (a raw NUL is never valid JSON, so a one-document input stays one).
  *
  * Checked: 0 or -1; after -1 a one-line message and an empty run; after 0, what
- * baseline.h promises - every case has its strings, the cases are sorted by agent
- * then id with each (agent, id) pair once, every agent is listed. A run compared with
- * itself has no changes at all, whatever it holds. Two runs compared: the counts add
- * up, the changes are sorted by kind, each kind means what baseline.h says (a fix
- * passes now and failed before, a regression fails now and passed or was absent, ...);
+ * baseline.h promises - every case has its strings (both verdict pairs), the cases are
+ * sorted by agent then id with each (agent, id) pair once, every agent is listed. A run
+ * compared with itself has no changes at all, whatever it holds. Two runs compared: the
+ * counts add up, the changes are sorted by kind, each kind means what baseline.h says
+ * under the new run's --strict and --verdict (a fix passes now and failed before, a
+ * regression fails now and passed or was absent, ...);
  * and the printed block holds no control character but its newlines, whatever the
  * files' strings hold (it goes to a terminal or a CI log).
  */
@@ -41,7 +42,8 @@ static int parse_checked(const char *text, size_t len, char *err, size_t cap,
     }
     for (size_t i = 0; i < run->n; i++) {
         const struct baseline_case *c = &run->cases[i];
-        FUZZ_CHECK(c->agent && c->id && c->title && c->behavior && c->behavior_close);
+        FUZZ_CHECK(c->agent && c->id && c->title && c->behavior && c->behavior_close &&
+                   c->rfc_behavior && c->rfc_behavior_close);
         if (i) {
             const struct baseline_case *p = &run->cases[i - 1];
             int a = strcmp(p->agent, c->agent);
@@ -57,13 +59,16 @@ static int parse_checked(const char *text, size_t len, char *err, size_t cap,
     return 0;
 }
 
-/* What each kind of change means (baseline.h), judged with the new run's --strict. */
-static void check_change(const struct baseline_change *ch, bool strict)
+/* What each kind of change means (baseline.h), judged with the new run's --strict and
+ * --verdict. */
+static void check_change(const struct baseline_change *ch, enum verdict_mode mode, bool strict)
 {
     const struct baseline_case *o = ch->old_case, *n = ch->new_case;
     if (o)
-        FUZZ_CHECK(ch->old_passed == baseline_passes(o->behavior, o->behavior_close, strict));
-    bool now = n && baseline_passes(n->behavior, n->behavior_close, strict);
+        FUZZ_CHECK(ch->old_passed == baseline_case_passes(o, mode, strict));
+    bool now = n && baseline_case_passes(n, mode, strict);
+    if (n)
+        FUZZ_CHECK(ch->new_passed == now);
     switch (ch->kind) {
     case BASELINE_REGRESSION:
         FUZZ_CHECK(n && !now && (!o || ch->old_passed));
@@ -73,8 +78,7 @@ static void check_change(const struct baseline_change *ch, bool strict)
         break;
     case BASELINE_CHANGED:
         FUZZ_CHECK(o && n && now == ch->old_passed);
-        FUZZ_CHECK(strcmp(o->behavior, n->behavior) ||
-                   strcmp(o->behavior_close, n->behavior_close));
+        FUZZ_CHECK(baseline_case_differs(o, n, mode));
         break;
     case BASELINE_ADDED:
         FUZZ_CHECK(!o && n && now);
@@ -103,7 +107,7 @@ static void compare_checked(const struct baseline_run *old_run, const struct bas
         FUZZ_CHECK(d.n == 0);
     for (size_t i = 0; i < d.n; i++) {
         FUZZ_CHECK(i == 0 || d.changes[i - 1].kind <= d.changes[i].kind);
-        check_change(&d.changes[i], new_run->strict);
+        check_change(&d.changes[i], new_run->verdict, new_run->strict);
     }
     char *text = NULL;
     size_t len = 0;

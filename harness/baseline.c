@@ -1,8 +1,9 @@
 /*
  * baseline.c - comparing a run with an earlier one (baseline.h): read both wsspec.json
- * files with jansson, pair the outcomes by (agent, case id), sort the changes into
- * regressions, fixes, other changes, added and removed cases, print them and record
- * them in DIR/baseline.json for the Markdown summary and the JUnit report.
+ * files with jansson, pair the outcomes by (agent, case id), judge both sides by the new
+ * run's --strict and --verdict, sort the changes into regressions, fixes, other
+ * changes, added and removed cases, print them and record them in DIR/baseline.json
+ * for the Markdown summary and the JUnit report.
  */
 #include "errmsg.h"
 #include "baseline.h"
@@ -24,6 +25,22 @@ bool baseline_passes(const char *behavior, const char *behavior_close, bool stri
              !strcmp(behavior, "INFORMATIONAL") || !strcmp(behavior, "UNIMPLEMENTED");
     bool c = !strcmp(behavior_close, "OK") || !strcmp(behavior_close, "INFORMATIONAL");
     return b && c;
+}
+
+bool baseline_case_passes(const struct baseline_case *c, enum verdict_mode mode, bool strict)
+{
+    bool ab = baseline_passes(c->behavior, c->behavior_close, strict);
+    bool rfc = baseline_passes(c->rfc_behavior, c->rfc_behavior_close, strict);
+    return mode == VERDICT_AUTOBAHN ? ab : mode == VERDICT_RFC ? rfc : ab && rfc;
+}
+
+bool baseline_case_differs(const struct baseline_case *a, const struct baseline_case *b,
+                           enum verdict_mode mode)
+{
+    bool ab = strcmp(a->behavior, b->behavior) || strcmp(a->behavior_close, b->behavior_close);
+    bool rfc = strcmp(a->rfc_behavior, b->rfc_behavior) ||
+               strcmp(a->rfc_behavior_close, b->rfc_behavior_close);
+    return mode == VERDICT_AUTOBAHN ? ab : mode == VERDICT_RFC ? rfc : ab || rfc;
 }
 
 const char *baseline_kind_key(enum baseline_kind k)
@@ -61,6 +78,8 @@ static void case_free(struct baseline_case *c)
     free(c->title);
     free(c->behavior);
     free(c->behavior_close);
+    free(c->rfc_behavior);
+    free(c->rfc_behavior_close);
 }
 
 static char *dup_member(const json_t *obj, const char *key)
@@ -113,6 +132,58 @@ static int not_wsspec(const json_t *root, char *err, size_t cap)
     return errmsg_fail(err, cap, "not a wsspec.json: no \"schemaVersion\"");
 }
 
+/* options.verdict as baseline.h says: "autobahn", "rfc", anything else "both". (Not
+ * verdict_mode_name: the fuzz targets link this file without result.c.) */
+static enum verdict_mode verdict_mode_parse(const json_t *v)
+{
+    const char *s = json_is_string(v) ? json_string_value(v) : "";
+    return !strcmp(s, "autobahn") ? VERDICT_AUTOBAHN
+           : !strcmp(s, "rfc")    ? VERDICT_RFC
+                                  : VERDICT_BOTH;
+}
+
+/* A member that is absent or null. */
+static bool missing(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return !v || json_is_null(v);
+}
+
+/* cases[i] into bc (zero-filled): the required strings and "passed", and the RFC pair -
+ * both strings, or neither and then Autobahn's pair (an older wsspec.json). */
+static int parse_case(const json_t *c, size_t i, struct baseline_case *bc, char *err, size_t cap)
+{
+    static const char *const need[] = {"agent", "id", "behavior", "behaviorClose"};
+    static const char *const rfc[] = {"rfcBehavior", "rfcBehaviorClose"};
+    if (!json_is_object(c))
+        return errmsg_fail(err, cap, "cases[%zu]: expected an object", i);
+    for (size_t k = 0; k < sizeof need / sizeof need[0]; k++)
+        if (!json_is_string(json_object_get(c, need[k])))
+            return errmsg_fail(err, cap, "cases[%zu].%s: expected a string", i, need[k]);
+    const json_t *passed = json_object_get(c, "passed");
+    if (!json_is_boolean(passed))
+        return errmsg_fail(err, cap, "cases[%zu].passed: expected true or false", i);
+    bool assumed = missing(c, rfc[0]) && missing(c, rfc[1]);
+    for (size_t k = 0; k < 2 && !assumed; k++)
+        if (!json_is_string(json_object_get(c, rfc[k])))
+            return errmsg_fail(err, cap, "cases[%zu].%s: expected a string (or neither RFC field)",
+                               i, rfc[k]);
+    bc->agent = dup_member(c, "agent");
+    bc->id = dup_member(c, "id");
+    bc->title = dup_member(c, "title");
+    bc->behavior = dup_member(c, "behavior");
+    bc->behavior_close = dup_member(c, "behaviorClose");
+    bc->rfc_behavior = dup_member(c, assumed ? "behavior" : rfc[0]);
+    bc->rfc_behavior_close = dup_member(c, assumed ? "behaviorClose" : rfc[1]);
+    bc->rfc_assumed = assumed;
+    bc->passed = json_is_true(passed);
+    bc->order = i;
+    if (!bc->agent || !bc->id || !bc->title || !bc->behavior || !bc->behavior_close ||
+        !bc->rfc_behavior || !bc->rfc_behavior_close)
+        return errmsg_fail(err, cap, "out of memory");
+    return 0;
+}
+
 static int parse_root(const json_t *root, struct baseline_run *r, char *err, size_t cap)
 {
     if (!json_is_object(root))
@@ -137,6 +208,7 @@ static int parse_root(const json_t *root, struct baseline_run *r, char *err, siz
     if (json_is_string(started))
         snprintf(r->started, sizeof r->started, "%s", json_string_value(started));
     r->strict = json_is_true(json_object_get(opts, "strict"));
+    r->verdict = verdict_mode_parse(json_object_get(opts, "verdict"));
 
     const json_t *targets = json_object_get(root, "targets");
     size_t i;
@@ -155,26 +227,8 @@ static int parse_root(const json_t *root, struct baseline_run *r, char *err, siz
     json_t *c;
     json_array_foreach(cases, i, c)
     {
-        static const char *const need[] = {"agent", "id", "behavior", "behaviorClose"};
-        if (!json_is_object(c))
-            return errmsg_fail(err, cap, "cases[%zu]: expected an object", i);
-        for (size_t k = 0; k < sizeof need / sizeof need[0]; k++)
-            if (!json_is_string(json_object_get(c, need[k])))
-                return errmsg_fail(err, cap, "cases[%zu].%s: expected a string", i, need[k]);
-        const json_t *passed = json_object_get(c, "passed");
-        if (!json_is_boolean(passed))
-            return errmsg_fail(err, cap, "cases[%zu].passed: expected true or false", i);
-        struct baseline_case *bc = &r->cases[r->n++];
-        bc->agent = dup_member(c, "agent");
-        bc->id = dup_member(c, "id");
-        bc->title = dup_member(c, "title");
-        bc->behavior = dup_member(c, "behavior");
-        bc->behavior_close = dup_member(c, "behaviorClose");
-        bc->passed = json_is_true(passed);
-        bc->order = i;
-        if (!bc->agent || !bc->id || !bc->title || !bc->behavior || !bc->behavior_close)
-            return errmsg_fail(err, cap, "out of memory");
-        if (add_agent(r, bc->agent, err, cap))
+        if (parse_case(c, i, &r->cases[r->n++], err, cap) ||
+            add_agent(r, r->cases[r->n - 1].agent, err, cap))
             return -1;
     }
 
@@ -189,6 +243,8 @@ static int parse_root(const json_t *root, struct baseline_run *r, char *err, siz
         r->cases[w++] = r->cases[k];
     }
     r->n = w;
+    for (size_t k = 0; k < r->n; k++)
+        r->rfc_assumed += r->cases[k].rfc_assumed;
     return 0;
 }
 
@@ -314,6 +370,11 @@ int baseline_compare(const struct baseline_run *old_run, const struct baseline_r
                      struct baseline_diff *d)
 {
     memset(d, 0, sizeof *d);
+    enum verdict_mode mode = new_run->verdict;
+    bool strict = new_run->strict;
+    d->verdict = mode;
+    if (mode != VERDICT_AUTOBAHN)
+        d->rfc_assumed_old = old_run->rfc_assumed;
     /* one agent on each side under different names: compare them (see baseline.h) */
     const char *map_new = NULL, *map_old = NULL;
     if (old_run->n_agents == 1 && new_run->n_agents == 1 &&
@@ -340,21 +401,20 @@ int baseline_compare(const struct baseline_run *old_run, const struct baseline_r
         /* Both sides by the same rule (baseline.h), not the new side by its "passed"
          * field: a file whose field disagrees with its verdicts (edited by hand, or a
          * verdict this version does not know) would otherwise differ from itself. */
-        bool new_passed = baseline_passes(nc->behavior, nc->behavior_close, new_run->strict);
+        ch.new_passed = baseline_case_passes(nc, mode, strict);
         if (oc) {
             seen[oc - old_run->cases] = true;
-            ch.old_passed = baseline_passes(oc->behavior, oc->behavior_close, new_run->strict);
-            if (ch.old_passed && !new_passed)
+            ch.old_passed = baseline_case_passes(oc, mode, strict);
+            if (ch.old_passed && !ch.new_passed)
                 ch.kind = BASELINE_REGRESSION;
-            else if (!ch.old_passed && new_passed)
+            else if (!ch.old_passed && ch.new_passed)
                 ch.kind = BASELINE_FIX;
-            else if (strcmp(oc->behavior, nc->behavior) ||
-                     strcmp(oc->behavior_close, nc->behavior_close))
+            else if (baseline_case_differs(oc, nc, mode))
                 ch.kind = BASELINE_CHANGED;
             else
                 continue;
         } else {
-            ch.kind = new_passed ? BASELINE_ADDED : BASELINE_REGRESSION;
+            ch.kind = ch.new_passed ? BASELINE_ADDED : BASELINE_REGRESSION;
         }
         d->changes[d->n++] = ch;
         d->count[ch.kind]++;
@@ -366,7 +426,7 @@ int baseline_compare(const struct baseline_run *old_run, const struct baseline_r
         d->changes[d->n++] = (struct baseline_change){
             .kind = BASELINE_REMOVED,
             .old_case = oc,
-            .old_passed = baseline_passes(oc->behavior, oc->behavior_close, new_run->strict),
+            .old_passed = baseline_case_passes(oc, mode, strict),
             /* removed: after the new run's agents, in the old run's order */
             .agent_rank = new_run->n_agents + agent_rank(old_run, oc->agent)};
         d->count[BASELINE_REMOVED]++;
@@ -388,8 +448,15 @@ static json_t *outcome(const struct baseline_case *c, bool passed)
 {
     if (!c)
         return json_null();
-    return json_pack("{s:s, s:s, s:b}", "behavior", c->behavior, "behaviorClose", c->behavior_close,
-                     "passed", passed);
+    return json_pack("{s:s, s:s, s:s, s:s, s:b}", "behavior", c->behavior, "behaviorClose",
+                     c->behavior_close, "rfcBehavior", c->rfc_behavior, "rfcBehaviorClose",
+                     c->rfc_behavior_close, "passed", passed);
+}
+
+/* verdict_mode_name's words (result.c is not linked into the fuzz targets) */
+static const char *verdict_name(enum verdict_mode m)
+{
+    return m == VERDICT_AUTOBAHN ? "autobahn" : m == VERDICT_RFC ? "rfc" : "both";
 }
 
 static json_t *build(const char *old_path, const struct baseline_run *old_run,
@@ -418,7 +485,7 @@ static json_t *build(const char *old_path, const struct baseline_run *old_run,
         const struct baseline_case *any = ch->new_case ? ch->new_case : ch->old_case;
         json_t *e = json_pack("{s:s, s:s, s:s, s:o, s:o}", "agent", any->agent, "id", any->id,
                               "title", any->title, "old", outcome(ch->old_case, ch->old_passed),
-                              "new", outcome(ch->new_case, ch->new_case && ch->new_case->passed));
+                              "new", outcome(ch->new_case, ch->new_passed));
         if (!e || json_array_append_new(lists[ch->kind], e))
             goto fail;
     }
@@ -433,6 +500,8 @@ static json_t *build(const char *old_path, const struct baseline_run *old_run,
     bad |= json_object_set_new(root, "run", run);
     bad |= json_object_set_new(root, "failOn", json_string(fail_on ? fail_on : "any"));
     bad |= json_object_set_new(root, "strict", json_boolean(new_run->strict));
+    bad |= json_object_set_new(root, "verdict", json_string(verdict_name(d->verdict)));
+    bad |= json_object_set_new(root, "rfcAssumed", json_integer((json_int_t)d->rfc_assumed_old));
     bad |= json_object_set_new(root, "schemaVersion", json_integer(1));
     if (bad)
         goto fail;
@@ -495,24 +564,47 @@ static void put_safe(FILE *f, const char *s)
     put_safe_n(f, s, SIZE_MAX);
 }
 
-static void put_outcome(FILE *f, const struct baseline_case *c)
+/* "OK/OK", and " [RFC FAILED/OK]" when the mode uses the RFC pair and it differs. */
+static void put_outcome(FILE *f, const struct baseline_case *c, enum verdict_mode mode)
 {
-    if (c) {
-        put_safe(f, c->behavior);
-        fputc('/', f);
-        put_safe(f, c->behavior_close);
-    } else
+    if (!c) {
         fputs("(not run)", f);
+        return;
+    }
+    put_safe(f, c->behavior);
+    fputc('/', f);
+    put_safe(f, c->behavior_close);
+    if (mode == VERDICT_AUTOBAHN || (!strcmp(c->behavior, c->rfc_behavior) &&
+                                     !strcmp(c->behavior_close, c->rfc_behavior_close)))
+        return;
+    fputs(" [RFC ", f);
+    put_safe(f, c->rfc_behavior);
+    fputc('/', f);
+    put_safe(f, c->rfc_behavior_close);
+    fputc(']', f);
+}
+
+/* The header lines: the counts, the mode, and where a verdict was assumed. */
+static void print_head(FILE *f, const struct baseline_diff *d, const char *old_path)
+{
+    fprintf(f, "baseline %s: %zu regression%s, %zu fix%s, %zu changed, %zu added, %zu removed",
+            old_path, d->count[BASELINE_REGRESSION], d->count[BASELINE_REGRESSION] == 1 ? "" : "s",
+            d->count[BASELINE_FIX], d->count[BASELINE_FIX] == 1 ? "" : "es",
+            d->count[BASELINE_CHANGED], d->count[BASELINE_ADDED], d->count[BASELINE_REMOVED]);
+    fprintf(f, d->verdict == VERDICT_BOTH ? "\n" : " (--verdict %s)\n", verdict_name(d->verdict));
+    /* said once: an older wsspec.json had one verdict, Autobahn's */
+    if (d->rfc_assumed_old)
+        fprintf(f,
+                "  (the baseline has no RFC 6455 verdict for %zu case%s, written by an older "
+                "wsspec: its Autobahn verdict stands for the RFC's)\n",
+                d->rfc_assumed_old, d->rfc_assumed_old == 1 ? "" : "s");
 }
 
 void baseline_print(FILE *f, const struct baseline_diff *d, const char *old_path, bool show_agent)
 {
     static const char *const label[BASELINE_KINDS] = {"regression", "fix", "changed", "added",
                                                       "removed"};
-    fprintf(f, "baseline %s: %zu regression%s, %zu fix%s, %zu changed, %zu added, %zu removed\n",
-            old_path, d->count[BASELINE_REGRESSION], d->count[BASELINE_REGRESSION] == 1 ? "" : "s",
-            d->count[BASELINE_FIX], d->count[BASELINE_FIX] == 1 ? "" : "es",
-            d->count[BASELINE_CHANGED], d->count[BASELINE_ADDED], d->count[BASELINE_REMOVED]);
+    print_head(f, d, old_path);
     if (d->paired_old) {
         fputs("  (compared agent \"", f);
         put_safe(f, d->paired_new);
@@ -542,9 +634,9 @@ void baseline_print(FILE *f, const struct baseline_diff *d, const char *old_path
         for (size_t w = put_safe_n(f, any->id, SIZE_MAX); w < 8; w++)
             fputc(' ', f); /* the id left-aligned in 8 columns, as "%-8s" */
         fputc(' ', f);
-        put_outcome(f, ch->old_case);
+        put_outcome(f, ch->old_case, d->verdict);
         fputs(" -> ", f);
-        put_outcome(f, ch->new_case);
+        put_outcome(f, ch->new_case, d->verdict);
         fputs("  ", f);
         put_safe_n(f, any->title, 70);
         fputc('\n', f);

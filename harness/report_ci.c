@@ -5,6 +5,7 @@
  */
 #include "report_ci.h"
 
+#include "baseline.h" /* baseline_passes: the pass rule on verdict strings */
 #include "report_render.h"
 
 #include <stdio.h>
@@ -89,6 +90,63 @@ const char *report_ci_str(const json_t *obj, const char *key, size_t *len)
     if (len)
         *len = json_string_length(v);
     return json_string_value(v);
+}
+
+enum verdict_mode report_ci_verdict_mode(const json_t *run)
+{
+    const char *v = report_ci_str(json_object_get(run, "options"), "verdict", NULL);
+    if (!strcmp(v, "autobahn"))
+        return VERDICT_AUTOBAHN;
+    if (!strcmp(v, "rfc"))
+        return VERDICT_RFC;
+    return VERDICT_BOTH;
+}
+
+void report_ci_rfc_pair(const json_t *c, const char **behavior, const char **behavior_close)
+{
+    const json_t *b = json_object_get(c, "rfcBehavior"),
+                 *bc = json_object_get(c, "rfcBehaviorClose");
+    bool has = json_is_string(b) && json_is_string(bc);
+    *behavior = has ? json_string_value(b) : report_ci_str(c, "behavior", NULL);
+    *behavior_close = has ? json_string_value(bc) : report_ci_str(c, "behaviorClose", NULL);
+}
+
+bool report_ci_differs(const json_t *c)
+{
+    size_t n;
+    report_ci_str(c, "difference", &n);
+    const char *rb, *rbc;
+    report_ci_rfc_pair(c, &rb, &rbc);
+    return n > 0 || strcmp(rb, report_ci_str(c, "behavior", NULL)) != 0 ||
+           strcmp(rbc, report_ci_str(c, "behaviorClose", NULL)) != 0;
+}
+
+bool report_ci_pair_passes(const char *behavior, const char *behavior_close, bool strict)
+{
+    return baseline_passes(behavior, behavior_close, strict);
+}
+
+bool report_ci_failed_by_rfc(const json_t *c, enum verdict_mode mode, bool strict)
+{
+    if (mode == VERDICT_RFC)
+        return true;
+    if (mode == VERDICT_AUTOBAHN)
+        return false;
+    return report_ci_pair_passes(report_ci_str(c, "behavior", NULL),
+                                 report_ci_str(c, "behaviorClose", NULL), strict);
+}
+
+const char *report_ci_verdicts(const json_t *c, char *out, size_t cap)
+{
+    const char *b = report_ci_str(c, "behavior", NULL),
+               *bc = report_ci_str(c, "behaviorClose", NULL);
+    const char *rb, *rbc;
+    report_ci_rfc_pair(c, &rb, &rbc);
+    if (!strcmp(b, rb) && !strcmp(bc, rbc))
+        snprintf(out, cap, "Autobahn and RFC 6455 %s/%s", b, bc);
+    else
+        snprintf(out, cap, "Autobahn %s/%s, RFC 6455 %s/%s", b, bc, rb, rbc);
+    return out;
 }
 
 static bool listed(const char **list, size_t n, const char *s)
@@ -237,11 +295,18 @@ const char *report_ci_change_label(const char *kind)
 
 const char *report_ci_outcome(const json_t *o, char *out, size_t cap)
 {
-    if (!json_is_object(o))
+    if (!json_is_object(o)) {
         snprintf(out, cap, "not run");
+        return out;
+    }
+    const char *b = report_ci_str(o, "behavior", NULL),
+               *bc = report_ci_str(o, "behaviorClose", NULL);
+    const char *rb, *rbc;
+    report_ci_rfc_pair(o, &rb, &rbc);
+    if (!strcmp(b, rb) && !strcmp(bc, rbc))
+        snprintf(out, cap, "%s/%s", b, bc);
     else
-        snprintf(out, cap, "%s/%s", report_ci_str(o, "behavior", NULL),
-                 report_ci_str(o, "behaviorClose", NULL));
+        snprintf(out, cap, "%s/%s (RFC 6455 %s/%s)", b, bc, rb, rbc);
     return out;
 }
 

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "result.h" /* enum verdict_mode */
+
 /* Decode one character of s[0..n) (n >= 1): returns the bytes it takes (>= 1) and the
  * code point in *cp; a byte that does not start a valid UTF-8 sequence (RFC 3629: no
  * overlongs, surrogates or values above U+10FFFF) takes 1 byte and gives U+FFFD. */
@@ -32,6 +34,29 @@ const char *report_ci_str(const json_t *obj, const char *key, size_t *len);
 /* The run's seed as text (wsspec.json writes it as a decimal string; older files may
  * hold an integer). */
 void report_ci_seed(const json_t *run, char out[48]);
+
+/* The run's --verdict (options.verdict: "both", "autobahn", "rfc"). A file without it
+ * (an older wsspec.json, which has only Autobahn's verdict) or with a value this wsspec
+ * does not know reads as VERDICT_BOTH. */
+enum verdict_mode report_ci_verdict_mode(const json_t *run);
+
+/* A case's RFC 6455 verdict: rfcBehavior and rfcBehaviorClose, or Autobahn's pair when
+ * the entry has none (an older wsspec.json: one verdict, so the two are the same). */
+void report_ci_rfc_pair(const json_t *c, const char **behavior, const char **behavior_close);
+
+/* The case's two verdicts differ: a "difference" is recorded, or the pairs differ. */
+bool report_ci_differs(const json_t *c);
+
+/* One verdict pair passes (Autobahn's pass rule, reports/README.md "Passing"). */
+bool report_ci_pair_passes(const char *behavior, const char *behavior_close, bool strict);
+
+/* Which verdict made a failing case fail under the run's mode: true for the RFC's
+ * (Autobahn's passes, or the mode is "rfc"), false for Autobahn's. */
+bool report_ci_failed_by_rfc(const json_t *c, enum verdict_mode mode, bool strict);
+
+/* "Autobahn OK/OK, RFC 6455 FAILED/OK" when the verdicts differ, "Autobahn and RFC 6455
+ * FAILED/OK" when they agree. Returns out. */
+const char *report_ci_verdicts(const json_t *c, char *out, size_t cap);
 
 /* The agents of the run in report order: "targets" first (command-line order), then any
  * agent that only occurs in "cases". Returns a malloc'ed array of pointers into run
@@ -66,7 +91,8 @@ const json_t *report_ci_baseline_change(const json_t *bl, const char *agent, con
 const char *report_ci_change_label(const char *kind);
 
 /* "OK/OK" for an outcome object {behavior, behaviorClose} of baseline.json, "not run"
- * for null. Returns out. */
+ * for null; with its RFC 6455 pair when it has one that differs: "OK/OK (RFC 6455
+ * FAILED/OK)". Returns out. */
 const char *report_ci_outcome(const json_t *o, char *out, size_t cap);
 
 /* A command line a shell reads back as these words: arguments with characters outside

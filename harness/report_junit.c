@@ -4,16 +4,19 @@
  *
  *   <testsuites name="wsspec" tests failures errors skipped time>
  *     <testsuite name=AGENT ...>            one per target, in command-line order
- *       <properties> url, seed, strict, baseline </properties>
+ *       <properties> url, seed, strict, verdict, baseline </properties>
  *       <testcase classname="wsspec.AGENT.SECTION" name="ID TITLE" time>
- *         <failure message=BROKEN type="BEHAVIOR/CLOSE">details</failure>
+ *         <failure message="VERDICTS: WHY" type="BEHAVIOR/CLOSE">details</failure>
  *         <skipped/> | <system-out>notes</system-out>
  *
  * A case fails when wsspec.json says it did not pass ("passed": false), so --strict
- * is honoured as the run applied it. NON-STRICT and INFORMATIONAL cases pass with a
- * note in system-out; UNIMPLEMENTED (a feature the server does not offer) is skipped.
- * The failure text is the failure block of `wsspec run`: the requirement, expected next
- * to observed, and the command that replays the case.
+ * and --verdict are honoured as the run applied them. The failure message names both
+ * verdicts (Autobahn's and the RFC's) and, where they differ, the rule that makes the
+ * difference; its type is the verdict pair that failed. NON-STRICT and INFORMATIONAL
+ * cases pass with a note in system-out, and so does a passing case whose verdicts
+ * differ; UNIMPLEMENTED (a feature the server does not offer) is skipped. The failure
+ * text is the failure block of `wsspec run`: the requirement, expected next to both
+ * verdicts, and the command that replays the case.
  *
  * Every string is escaped for XML 1.0: markup characters become entities, characters
  * XML 1.0 does not allow (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF) become the
@@ -116,7 +119,54 @@ static const char *level_name(const json_t *r)
     return *l ? l : "MUST";
 }
 
-/* The requirement, expected next to observed, what broke, the replay command. */
+/* "LABEL" then s[0..n) and a line end, when s is not empty. */
+static void text_line(FILE *f, const char *label, const char *s, size_t n)
+{
+    if (!n)
+        return;
+    fputs(label, f);
+    xml_text(f, s, n, false);
+    fputc('\n', f);
+}
+
+/* Both verdicts as `wsspec run` prints them: Autobahn's with its texts and what broke,
+ * the RFC's (and what broke for it, when that is something else), the difference. An
+ * older wsspec.json has no RFC verdict: its line says it is Autobahn's. */
+static void verdict_lines(FILE *f, const json_t *c)
+{
+    size_t n, rn;
+    const char *s;
+    fputs("Autobahn:    behavior ", f);
+    xml_str(f, report_ci_str(c, "behavior", NULL), false);
+    fputs(" (", f);
+    s = report_ci_str(c, "result", &n);
+    xml_text(f, s, n, false);
+    fputs("); close ", f);
+    xml_str(f, report_ci_str(c, "behaviorClose", NULL), false);
+    fputs(" (", f);
+    s = report_ci_str(c, "resultClose", &n);
+    xml_text(f, s, n, false);
+    fputs(")\n", f);
+    s = report_ci_str(c, "broken", &n);
+    text_line(f, "broken:      ", s, n);
+    const char *rb, *rbc;
+    report_ci_rfc_pair(c, &rb, &rbc);
+    fputs("RFC 6455:    behavior ", f);
+    xml_str(f, rb, false);
+    fputs("; close ", f);
+    xml_str(f, rbc, false);
+    fputs(json_is_string(json_object_get(c, "rfcBehavior"))
+              ? "\n"
+              : " (no RFC verdict in this report: Autobahn's)\n",
+          f);
+    const char *r = report_ci_str(c, "rfcBroken", &rn);
+    if (rn != n || memcmp(r, s, n) != 0)
+        text_line(f, "broken:      ", r, rn);
+    s = report_ci_str(c, "difference", &n);
+    text_line(f, "difference:  ", s, n);
+}
+
+/* The requirement, expected next to both verdicts, what broke, the replay command. */
 static void failure_text(FILE *f, const char *dir, const json_t *c, const char *url,
                          const char *seed, const json_t *change, const char *kind)
 {
@@ -147,25 +197,9 @@ static void failure_text(FILE *f, const char *dir, const json_t *c, const char *
         fputc('\n', f);
         free(exp);
     }
-    fputs("observed:    behavior ", f);
-    xml_str(f, report_ci_str(c, "behavior", NULL), false);
-    fputs(" (", f);
-    s = report_ci_str(c, "result", &n);
-    xml_text(f, s, n, false);
-    fputs("); close ", f);
-    xml_str(f, report_ci_str(c, "behaviorClose", NULL), false);
-    fputs(" (", f);
-    s = report_ci_str(c, "resultClose", &n);
-    xml_text(f, s, n, false);
-    fputs(")\n", f);
-    s = report_ci_str(c, "broken", &n);
-    if (n) {
-        fputs("broken:      ", f);
-        xml_text(f, s, n, false);
-        fputc('\n', f);
-    }
+    verdict_lines(f, c);
     if (change) {
-        char was[64];
+        char was[128];
         fprintf(f, "baseline:    %s, was ", report_ci_change_label(kind));
         xml_str(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was), false);
         fputc('\n', f);
@@ -207,78 +241,139 @@ static void property(FILE *f, const char *name, const char *value)
     fputs("/>\n", f);
 }
 
-static void testcase(FILE *f, const char *dir, const json_t *c, const char *agent, const char *url,
-                     const char *seed, const json_t *bl)
+/* What a testcase needs besides its entry: the run's facts and the baseline. */
+struct junit_ctx {
+    const char *dir, *agent, *url, *seed;
+    const json_t *bl;
+    enum verdict_mode mode;
+    bool strict;
+};
+
+/* <failure message="VERDICTS: WHY" type="PAIR">: WHY is the difference between the
+ * verdicts when there is one, else what broke (or the result text) for the verdict that
+ * failed; PAIR is that verdict's "BEHAVIOR/CLOSE" ("RFC 6455 ..." when it is the RFC's
+ * and Autobahn's is another). */
+static void failure(FILE *f, const json_t *c, const struct junit_ctx *x, const json_t *change,
+                    const char *kind)
+{
+    bool by_rfc = report_ci_failed_by_rfc(c, x->mode, x->strict), differs = report_ci_differs(c);
+    char verdicts[256], type[160];
+    const char *rb, *rbc;
+    report_ci_rfc_pair(c, &rb, &rbc);
+    report_ci_verdicts(c, verdicts, sizeof verdicts);
+    if (by_rfc)
+        snprintf(type, sizeof type, "%s%s/%s", differs ? "RFC 6455 " : "", rb, rbc);
+    else
+        snprintf(type, sizeof type, "%s/%s", report_ci_str(c, "behavior", NULL),
+                 report_ci_str(c, "behaviorClose", NULL));
+    size_t n;
+    const char *why = report_ci_str(c, "difference", &n);
+    if (!n)
+        why = report_ci_str(c, by_rfc ? "rfcBroken" : "broken", &n);
+    if (!n)
+        why = report_ci_str(c, "result", &n);
+    fputs("      <failure message=\"", f);
+    xml_str(f, verdicts, true);
+    fputs(": ", f);
+    xml_text(f, why, n, true);
+    fputc('"', f);
+    xml_attr(f, "type", type, strlen(type));
+    fputc('>', f);
+    failure_text(f, x->dir, c, x->url, x->seed, change, kind);
+    fputs("</failure>\n", f);
+}
+
+/* "NON-STRICT: ..." for a passing case whose verdict (by the run's mode) is NON-STRICT;
+ * what_broke is that verdict's broken line. */
+static void note_non_strict(FILE *f, const char *who, const json_t *c, const char *what_broke)
+{
+    size_t n;
+    fprintf(f,
+            "NON-STRICT%s: passes, but the server did not do what a SHOULD asks; fails with "
+            "--strict.\n",
+            who);
+    const char *b = report_ci_str(c, what_broke, &n);
+    if (n) {
+        xml_text(f, b, n, false);
+        fputc('\n', f);
+    }
+}
+
+/* The notes of a passing case, in system-out. */
+static void notes(FILE *f, const json_t *c, bool ab_non_strict, bool rfc_non_strict, bool info,
+                  const json_t *change, const char *kind)
+{
+    size_t n;
+    fputs("      <system-out>", f);
+    if (ab_non_strict)
+        note_non_strict(f, "", c, "broken");
+    else if (rfc_non_strict)
+        note_non_strict(f, " (the RFC 6455 verdict)", c, "rfcBroken");
+    if (info) {
+        fputs("INFORMATIONAL: the outcome is recorded, not judged: ", f);
+        const char *r = report_ci_str(c, "result", &n);
+        xml_text(f, r, n, false);
+        fputc('\n', f);
+    }
+    if (report_ci_differs(c)) {
+        char verdicts[256];
+        fputs("verdicts differ: ", f);
+        xml_str(f, report_ci_verdicts(c, verdicts, sizeof verdicts), false);
+        const char *d = report_ci_str(c, "difference", &n);
+        if (n)
+            fputs(": ", f);
+        xml_text(f, d, n, false);
+        fputc('\n', f);
+    }
+    if (change) {
+        char was[128];
+        fprintf(f, "baseline: %s, was ", report_ci_change_label(kind));
+        xml_str(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was), false);
+        fputc('\n', f);
+    }
+    fputs("</system-out>\n", f);
+}
+
+static void testcase(FILE *f, const json_t *c, const struct junit_ctx *x)
 {
     const char *id = report_ci_str(c, "id", NULL), *behavior = report_ci_str(c, "behavior", NULL);
     size_t n;
     const char *title = report_ci_str(c, "title", &n);
     fputs("    <testcase", f);
-    classname(f, agent, id);
+    classname(f, x->agent, id);
     fputs(" name=\"", f);
     xml_str(f, id, true);
     fputc(' ', f);
     xml_text(f, title, n, true);
     fprintf(f, "\" time=\"%.3f\"", json_number_value(json_object_get(c, "durationMs")) / 1000);
 
-    const char *kind = NULL;
-    const json_t *change = report_ci_baseline_change(bl, agent, id, &kind);
+    const char *kind = NULL, *rb, *rbc;
+    const json_t *change = report_ci_baseline_change(x->bl, x->agent, id, &kind);
+    report_ci_rfc_pair(c, &rb, &rbc);
     bool passed = json_is_true(json_object_get(c, "passed"));
-    bool non_strict = !strcmp(behavior, "NON-STRICT"), info = !strcmp(behavior, "INFORMATIONAL");
-    bool unimpl = !strcmp(behavior, "UNIMPLEMENTED");
-    if (passed && !non_strict && !info && !unimpl && !change) {
+    /* a NON-STRICT note for each verdict the run's mode counts */
+    bool ab_non_strict = x->mode != VERDICT_RFC && !strcmp(behavior, "NON-STRICT");
+    bool rfc_non_strict = x->mode != VERDICT_AUTOBAHN && !strcmp(rb, "NON-STRICT");
+    bool info = !strcmp(behavior, "INFORMATIONAL"), unimpl = !strcmp(behavior, "UNIMPLEMENTED");
+    bool noted = ab_non_strict || rfc_non_strict || info || change || report_ci_differs(c);
+    if (passed && !unimpl && !noted) {
         fputs("/>\n", f);
         return;
     }
     fputs(">\n", f);
     if (!passed) {
-        const char *msg = report_ci_str(c, "broken", &n);
-        if (!n)
-            msg = report_ci_str(c, "result", &n);
-        char type[64];
-        snprintf(type, sizeof type, "%s/%s", behavior, report_ci_str(c, "behaviorClose", NULL));
-        fputs("      <failure", f);
-        xml_attr(f, "message", msg, n);
-        xml_attr(f, "type", type, strlen(type));
-        fputc('>', f);
-        failure_text(f, dir, c, url, seed, change, kind);
-        fputs("</failure>\n", f);
-        fputs("    </testcase>\n", f);
-        return;
-    }
-    if (unimpl) {
-        const char *msg = report_ci_str(c, "result", &n);
-        fputs("      <skipped", f);
-        xml_attr(f, "message", msg, n);
-        fputs("/>\n", f);
-        if (!change) {
-            fputs("    </testcase>\n", f);
-            return;
+        failure(f, c, x, change, kind);
+    } else {
+        if (unimpl) {
+            const char *msg = report_ci_str(c, "result", &n);
+            fputs("      <skipped", f);
+            xml_attr(f, "message", msg, n);
+            fputs("/>\n", f);
         }
+        if (noted)
+            notes(f, c, ab_non_strict, rfc_non_strict, info, change, kind);
     }
-    fputs("      <system-out>", f);
-    if (non_strict) {
-        fputs("NON-STRICT: passes, but the server did not do what a SHOULD asks; fails "
-              "with --strict.\n",
-              f);
-        const char *b = report_ci_str(c, "broken", &n);
-        if (n) {
-            xml_text(f, b, n, false);
-            fputc('\n', f);
-        }
-    } else if (info) {
-        fputs("INFORMATIONAL: the outcome is recorded, not judged: ", f);
-        const char *r = report_ci_str(c, "result", &n);
-        xml_text(f, r, n, false);
-        fputc('\n', f);
-    }
-    if (change) {
-        char was[64];
-        fprintf(f, "baseline: %s, was ", report_ci_change_label(kind));
-        xml_str(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was), false);
-        fputc('\n', f);
-    }
-    fputs("</system-out>\n    </testcase>\n", f);
+    fputs("    </testcase>\n", f);
 }
 
 int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap)
@@ -301,6 +396,7 @@ int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap
     char seed[48];
     report_ci_seed(run, seed);
     bool strict = json_is_true(json_object_get(json_object_get(run, "options"), "strict"));
+    enum verdict_mode mode = report_ci_verdict_mode(run);
 
     struct tally all = {0};
     for (size_t a = 0; a < n_agents; a++)
@@ -331,15 +427,23 @@ int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap
             property(f, "url", url);
         property(f, "seed", seed);
         property(f, "strict", strict ? "true" : "false");
+        property(f, "verdict", verdict_mode_name(mode));
         if (bl)
             property(f, "baseline", report_ci_str(json_object_get(bl, "baseline"), "file", NULL));
         fputs("    </properties>\n", f);
+        const struct junit_ctx x = {.dir = dir,
+                                    .agent = agent,
+                                    .url = url,
+                                    .seed = seed,
+                                    .bl = bl,
+                                    .mode = mode,
+                                    .strict = strict};
         size_t i;
         const json_t *c;
         json_array_foreach(cases, i, c)
         {
             if (!strcmp(report_ci_str(c, "agent", NULL), agent))
-                testcase(f, dir, c, agent, url, seed, bl);
+                testcase(f, c, &x);
         }
         fputs("  </testsuite>\n", f);
     }

@@ -3,8 +3,12 @@
  * (append it to $GITHUB_STEP_SUMMARY; GitLab and others render it as an artifact):
  *
  *   a one-line verdict (the heading), the run's seed, tool and time;
- *   per target a table of outcomes by section (behavior counts, close failures);
- *   the failing cases: requirement, expectation, what happened, what broke, replay;
+ *   the two verdicts: which one decides (--verdict), how many cases each fails, how
+ *   many cases they differ in;
+ *   per target a table of outcomes by section (Autobahn's behavior counts, close
+ *   failures), the NON-STRICT cases and the cases whose verdicts differ;
+ *   the failing cases: requirement, expectation, both verdicts, what broke, the rule
+ *   that makes the verdicts differ, replay;
  *   the changes since the baseline when the run was compared with one;
  *   the command that repeats the whole run.
  *
@@ -124,7 +128,7 @@ static const char *const behaviors[] = {"OK", "NON-STRICT", "INFORMATIONAL", "UN
 
 struct row {
     char section[40];
-    size_t cases, passed, by_behavior[N_BEHAVIORS], close_bad;
+    size_t cases, passed, by_behavior[N_BEHAVIORS], close_bad, differ;
 };
 
 static void row_add(struct row *r, const json_t *c)
@@ -136,6 +140,7 @@ static void row_add(struct row *r, const json_t *c)
     for (size_t k = 0; k < N_BEHAVIORS; k++)
         r->by_behavior[k] += !strcmp(b, behaviors[k]);
     r->close_bad += strcmp(bc, "OK") != 0 && strcmp(bc, "INFORMATIONAL") != 0;
+    r->differ += report_ci_differs(c);
 }
 
 /* the counts of a row whose first cell ("| label") is already written */
@@ -150,6 +155,73 @@ static void row_print(FILE *f, const struct row *r)
 static bool is_agent(const json_t *c, const char *agent)
 {
     return !strcmp(report_ci_str(c, "agent", NULL), agent);
+}
+
+/* A passing case is NON-STRICT when a verdict the run's mode counts is. */
+static bool non_strict(const json_t *c, enum verdict_mode mode)
+{
+    const char *rb, *rbc;
+    report_ci_rfc_pair(c, &rb, &rbc);
+    return (mode != VERDICT_RFC && !strcmp(report_ci_str(c, "behavior", NULL), "NON-STRICT")) ||
+           (mode != VERDICT_AUTOBAHN && !strcmp(rb, "NON-STRICT"));
+}
+
+/* At most LIST_MAX entries per list line, then an ellipsis. */
+#define LIST_MAX 50
+
+/* The agent's passing NON-STRICT cases, on one line after a blank one. */
+static void non_strict_list(FILE *f, const json_t *cases, const char *agent, enum verdict_mode mode)
+{
+    size_t shown = 0, i;
+    const json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        if (!is_agent(c, agent) || !non_strict(c, mode) ||
+            !json_is_true(json_object_get(c, "passed")))
+            continue;
+        if (shown == 0)
+            fputs("\nNON-STRICT (passes; a SHOULD was not followed; fails with `--strict`): ", f);
+        else
+            fputs(", ", f);
+        if (shown++ == LIST_MAX) {
+            fputs("\xE2\x80\xA6", f);
+            break;
+        }
+        md_member(f, c, "id");
+    }
+    if (shown)
+        fputc('\n', f);
+}
+
+/* The agent's cases whose verdicts differ, each with the RFC's pair (the table counts
+ * Autobahn's), on one line after a blank one. */
+static void differ_list(FILE *f, const json_t *cases, const char *agent)
+{
+    size_t shown = 0, i;
+    const json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        if (!is_agent(c, agent) || !report_ci_differs(c))
+            continue;
+        if (shown == 0)
+            fputs("\nThe verdicts differ (Autobahn's in the table; the RFC 6455 verdict here): ",
+                  f);
+        else
+            fputs(", ", f);
+        if (shown++ == LIST_MAX) {
+            fputs("\xE2\x80\xA6", f);
+            break;
+        }
+        const char *rb, *rbc;
+        report_ci_rfc_pair(c, &rb, &rbc);
+        md_member(f, c, "id");
+        fputc(' ', f);
+        md_text(f, rb);
+        fputc('/', f);
+        md_text(f, rbc);
+    }
+    if (shown)
+        fputc('\n', f);
 }
 
 /* One target: a line with its URL and counts, the table by section, the NON-STRICT
@@ -185,8 +257,11 @@ static int target_block(FILE *f, const json_t *run, const char *agent)
         md_code(f, url);
         fputs(" \xC2\xB7 ", f);
     }
-    fprintf(f, "%zu cases: %zu passed, %zu failed\n\n", total.cases, total.passed,
+    fprintf(f, "%zu cases: %zu passed, %zu failed", total.cases, total.passed,
             total.cases - total.passed);
+    if (total.differ)
+        fprintf(f, " \xC2\xB7 the verdicts differ in %zu", total.differ);
+    fputs("\n\n", f);
     fputs("| section | cases | passed | failed | OK | NON-STRICT | INFORMATIONAL | "
           "UNIMPLEMENTED | FAILED | close not OK |\n"
           "|:--|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
@@ -206,27 +281,57 @@ static int target_block(FILE *f, const json_t *run, const char *agent)
     row_print(f, &total);
     free(rows);
 
-    size_t shown = 0;
-    json_array_foreach(cases, i, c)
-    {
-        if (!is_agent(c, agent) || strcmp(report_ci_str(c, "behavior", NULL), "NON-STRICT") ||
-            !json_is_true(json_object_get(c, "passed")))
-            continue;
-        if (shown == 0)
-            fputs("\nNON-STRICT (passes; a SHOULD was not followed; fails with `--strict`): ", f);
-        else
-            fputs(", ", f);
-        if (shown++ == 50) {
-            fputs("\xE2\x80\xA6", f);
-            break;
-        }
-        md_member(f, c, "id");
-    }
-    fputs(shown ? "\n\n" : "\n", f);
+    non_strict_list(f, cases, agent, report_ci_verdict_mode(run));
+    differ_list(f, cases, agent);
+    fputc('\n', f);
     return 0;
 }
 
 /* ------------------------------------------------------------ failing cases */
+
+/* "  - LABEL" and the member, when it is not empty. */
+static void member_item(FILE *f, const char *label, const json_t *c, const char *key)
+{
+    size_t n;
+    report_ci_str(c, key, &n);
+    if (!n)
+        return;
+    fputs(label, f);
+    md_member(f, c, key);
+    fputc('\n', f);
+}
+
+/* Both verdicts of a failing case, as `wsspec run` prints them: Autobahn's with its
+ * texts and what broke, the RFC's (and what broke for it, when that is something else),
+ * the rule that makes them differ. */
+static void verdict_items(FILE *f, const json_t *c)
+{
+    fputs("  - Autobahn: behavior ", f);
+    md_member(f, c, "behavior");
+    fputs(" (", f);
+    md_member(f, c, "result");
+    fputs("); close ", f);
+    md_member(f, c, "behaviorClose");
+    fputs(" (", f);
+    md_member(f, c, "resultClose");
+    fputs(")\n", f);
+    member_item(f, "  - broken: ", c, "broken");
+    const char *rb, *rbc;
+    report_ci_rfc_pair(c, &rb, &rbc);
+    fputs("  - RFC 6455: behavior ", f);
+    md_text(f, rb);
+    fputs("; close ", f);
+    md_text(f, rbc);
+    fputs(json_is_string(json_object_get(c, "rfcBehavior"))
+              ? "\n"
+              : " (no RFC verdict in this report: Autobahn's)\n",
+          f);
+    size_t n, rn;
+    const char *b = report_ci_str(c, "broken", &n), *r = report_ci_str(c, "rfcBroken", &rn);
+    if (rn != n || memcmp(r, b, n) != 0)
+        member_item(f, "  - broken: ", c, "rfcBroken");
+    member_item(f, "  - difference: ", c, "difference");
+}
 
 static void failure(FILE *f, const char *dir, const json_t *run, const json_t *c, const char *seed,
                     const json_t *bl, bool show_agent)
@@ -263,26 +368,11 @@ static void failure(FILE *f, const char *dir, const json_t *run, const json_t *c
         fputc('\n', f);
         free(exp);
     }
-    fputs("  - happened: behavior ", f);
-    md_member(f, c, "behavior");
-    fputs(" (", f);
-    md_member(f, c, "result");
-    fputs("); close ", f);
-    md_member(f, c, "behaviorClose");
-    fputs(" (", f);
-    md_member(f, c, "resultClose");
-    fputs(")\n", f);
-    size_t n;
-    report_ci_str(c, "broken", &n);
-    if (n) {
-        fputs("  - broken: ", f);
-        md_member(f, c, "broken");
-        fputc('\n', f);
-    }
+    verdict_items(f, c);
     const char *kind = NULL;
     const json_t *change = report_ci_baseline_change(bl, agent, id, &kind);
     if (change) {
-        char was[64];
+        char was[128];
         fprintf(f, "  - baseline: %s, was ",
                 !strcmp(kind, "regressions") ? "**regression**" : report_ci_change_label(kind));
         md_text(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was));
@@ -317,6 +407,12 @@ static void baseline_block(FILE *f, const json_t *bl, bool show_agent)
                 k == 0 && v ? "**" : "");
     }
     fputs(".\n", f);
+    long long assumed = (long long)json_integer_value(json_object_get(bl, "rfcAssumed"));
+    if (assumed > 0)
+        fprintf(f,
+                "The baseline has no RFC 6455 verdict for %lld case%s (written by an older "
+                "wsspec): Autobahn's verdict stands for it there.\n",
+                assumed, assumed == 1 ? "" : "s");
     const json_t *paired = json_object_get(bl, "pairedAgents");
     if (json_is_object(paired)) {
         fputs("The run's only agent, ", f);
@@ -338,7 +434,7 @@ static void baseline_block(FILE *f, const json_t *bl, bool show_agent)
                 fprintf(f,
                         "\n| change |%s case | title | before | now |\n|:--|%s:--|:--|:--|:--|\n",
                         show_agent ? " agent |" : "", show_agent ? ":--|" : "");
-            char o1[64], o2[64];
+            char o1[128], o2[128];
             fprintf(f, "| %s%s%s | ", k == 0 ? "**" : "", label[k], k == 0 ? "**" : "");
             if (show_agent) {
                 md_member(f, e, "agent");
@@ -360,6 +456,35 @@ static void baseline_block(FILE *f, const json_t *bl, bool show_agent)
 }
 
 /* ------------------------------------------------------------ the page */
+
+/* Which verdict decides, how many cases each one fails and in how many they differ -
+ * counted from the cases, so an older wsspec.json (one verdict) reads the same. */
+static void verdicts_line(FILE *f, const json_t *run)
+{
+    static const char *const rule[] = {
+        [VERDICT_BOTH] = "a case passes when both verdicts pass",
+        [VERDICT_AUTOBAHN] = "Autobahn's verdict alone decides",
+        [VERDICT_RFC] = "the RFC 6455 verdict alone decides",
+    };
+    enum verdict_mode mode = report_ci_verdict_mode(run);
+    bool strict = json_is_true(json_object_get(json_object_get(run, "options"), "strict"));
+    size_t ab_failed = 0, rfc_failed = 0, differ = 0, i;
+    const json_t *c;
+    json_array_foreach(json_object_get(run, "cases"), i, c)
+    {
+        const char *rb, *rbc;
+        report_ci_rfc_pair(c, &rb, &rbc);
+        ab_failed += !report_ci_pair_passes(report_ci_str(c, "behavior", NULL),
+                                            report_ci_str(c, "behaviorClose", NULL), strict);
+        rfc_failed += !report_ci_pair_passes(rb, rbc, strict);
+        differ += report_ci_differs(c);
+    }
+    fprintf(f,
+            "Verdicts (`--verdict %s`: %s): Autobahn's fails %zu, the RFC 6455 verdict fails "
+            "%zu; they differ in %zu case%s.\n\n",
+            verdict_mode_name(mode), rule[mode], ab_failed, rfc_failed, differ,
+            differ == 1 ? "" : "s");
+}
 
 int report_md_write(const char *dir, const json_t *run, char *err, size_t cap)
 {
@@ -424,6 +549,7 @@ int report_md_write(const char *dir, const json_t *run, char *err, size_t cap)
     fputs(" \xC2\xB7 started ", f);
     md_member(f, run, "started");
     fprintf(f, " \xC2\xB7 %.1f s\n\n", json_number_value(json_object_get(run, "wallMs")) / 1000);
+    verdicts_line(f, run);
 
     int rc = 0;
     for (size_t a = 0; a < n_agents && rc == 0; a++)

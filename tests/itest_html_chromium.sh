@@ -8,10 +8,15 @@
 # close reasons are script/markup injections, and which fails some cases. Chromium
 # loads index.html from disk and dumps the DOM it built; tests/interop/check_html_dom.py
 # checks:
-#   - the counts shown equal wsspec.json's (overall, per target, red cells, cases shown)
+#   - the counts shown equal wsspec.json's (overall, per target, red cells, cases shown,
+#     cases whose two verdicts differ); every cell whose verdicts differ, and no other,
+#     has the mark with the RFC's verdict and the rule in its title
+#   - index.html#filter=differ shows exactly the cases whose verdicts differ
 #   - index.html#case=6.3.1&agent=... opens the detail of a failing case with its
-#     requirements, expected next to observed, the broken line, the flags, the server's
-#     strings as text and the wire log with wsspec.json's times
+#     requirements, both verdicts (they agree), expected next to observed, the broken
+#     line, the flags, the server's strings as text and the wire log with wsspec.json's
+#     times; #case=2.1 the same for a case only the RFC's verdict fails (the hostile
+#     server masks its pong): both verdicts side by side and the rule that differs
 #   - no injection ran: title not 'pwned', no element with id xss-ran, no img/svg, only
 #     the report's own scripts - and a control page proves the check sees an injection
 #   - the browser's console shows no script error and no Content-Security-Policy refusal
@@ -78,7 +83,9 @@ HOSTILE=${line##*listening on }
 case $HOSTILE in ws://*) ;; *) fail "unexpected line from the hostile server: $line" ;; esac
 
 # 6.3.1 and 6.4.3 (invalid UTF-8 echoed back), 5.1 (fragmented ping answered), 7.5.1
-# (close code 1000 for a bad reason) fail on the hostile server; the rest pass there too
+# (close code 1000 for a bad reason) fail on the hostile server; the rest pass there
+# too - by Autobahn's verdict: 2.1 (a masked pong) fails the RFC's, 4.1.1 (no Close
+# before TCP closes) is NON-STRICT by it
 CASES=1.1.1,1.1.2,2.1,2.10,3.1,4.1.1,5.1,5.3,5.6,6.1.1,6.3.1,6.4.3,7.1.1,7.5.1,7.7.1,9.1.1
 "$WSSPEC" run "$REF" "$HOSTILE" --cases "$CASES" --report-dir "$T/report" --seed 11 \
     --timeout-scale 0.5 -q >"$T/run.out" 2>&1
@@ -102,7 +109,18 @@ browse "$PAGE#case=6.3.1&agent=$AGENT_Q" "$T/detail.dom"
 $PY tests/interop/check_html_dom.py detail "$T/detail.dom" "$T/report/wsspec.json" 6.3.1 "$AGENT" ||
     fail "the detail view (DOM in $T/detail.dom)"
 quiet_console "$T/detail.dom" "the detail view"
-echo "detail 6.3.1: requirements, expected next to observed, broken line, flags, handshake, wire log"
+echo "detail 6.3.1: requirements, both verdicts, expected next to observed, broken line, flags, handshake, wire log"
+
+# a case whose verdicts differ: the matrix filter from the URL, and its detail
+browse "$PAGE#filter=differ" "$T/differ.dom"
+$PY tests/interop/check_html_dom.py differ "$T/differ.dom" "$T/report/wsspec.json" ||
+    fail "the 'verdicts differ' filter (DOM in $T/differ.dom)"
+quiet_console "$T/differ.dom" "the filtered page"
+browse "$PAGE#case=2.1&agent=$AGENT_Q" "$T/detail-2.1.dom"
+$PY tests/interop/check_html_dom.py detail "$T/detail-2.1.dom" "$T/report/wsspec.json" 2.1 "$AGENT" ||
+    fail "the detail view of 2.1 (DOM in $T/detail-2.1.dom)"
+quiet_console "$T/detail-2.1.dom" "the detail view of 2.1"
+echo "verdicts differ: #filter=differ shows those cases only; detail 2.1 has both verdicts and the rule"
 
 # the control: the same strings put into a page as markup DO run, so the checks above
 # would have seen a renderer that did that; and a console message it logs is seen, so
@@ -124,10 +142,12 @@ echo "control: the same strings as markup do inject, its console message is seen
 # screenshots for people
 browse "$PAGE" "$T/page.png" --screenshot
 browse "$PAGE#case=6.3.1&agent=$AGENT_Q" "$T/detail.png" --screenshot
+browse "$PAGE#case=2.1&agent=$AGENT_Q" "$T/detail-2.1.png" --screenshot
 quiet_console "$T/page.png" "the page (screenshot)"
 quiet_console "$T/detail.png" "the detail view (screenshot)"
-[ -s "$T/page.png" ] && [ -s "$T/detail.png" ] || fail "no screenshot"
-echo "screenshots: $T/page.png $T/detail.png"
+quiet_console "$T/detail-2.1.png" "the detail view of 2.1 (screenshot)"
+[ -s "$T/page.png" ] && [ -s "$T/detail.png" ] && [ -s "$T/detail-2.1.png" ] || fail "no screenshot"
+echo "screenshots: $T/page.png $T/detail.png $T/detail-2.1.png"
 
 echo_stop || fail "echo server exit status $ECHO_RC"
 echo_sanitizer_report && fail "sanitizer report from the server"

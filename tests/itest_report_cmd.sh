@@ -3,7 +3,10 @@
 # endpoint (sanitized builds):
 #   - --format json writes only the JSON (and says so); the run prints one line per file
 #   - `wsspec report DIR` renders HTML, JUnit and Markdown from that JSON, one line each
-#   - the page it renders is byte for byte the one `wsspec run` renders (one code path)
+#   - the page it renders is byte for byte the one `wsspec run` renders (one code path);
+#     and so are all three files of a run whose verdicts differ (a second target,
+#     build/itest_defect_server --defect echo-after-close: Autobahn's OK, the RFC's
+#     FAILED) compared with a baseline (DIR/baseline.json is rendered too)
 #   - exit 2 with one line saying why: no directory, a missing directory, a directory
 #     that is not a wsspec report, a damaged wsspec.json, an unknown --format (run and
 #     report)
@@ -11,8 +14,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
 . tests/lib-echo-server.sh
+SERVER=${DEFECT_SERVER:-$PWD/build/itest_defect_server}
 T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-report.XXXXXX")
-trap 'echo_cleanup; rm -rf "$T"' EXIT
+DPID=
+trap 'echo_cleanup; [ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 echo_start "$WSSPEC" --listen 127.0.0.1:0 || fail "echo did not start"
@@ -54,6 +59,29 @@ out=$("$WSSPEC" report "$T/b" --format json); rc=$?
 [ $rc = 0 ] && [ "$out" = "report: nothing to render (json is the input: $T/b/wsspec.json)" ] ||
     fail "--format json: exit $rc, '$out'"
 echo "the run's page and the re-rendered page are identical"
+
+# 3b. both verdicts, with a baseline: every rendered file the same after a re-render
+[ -x "$SERVER" ] || fail "$SERVER is not built (make itest)"
+mkfifo "$T/defect.out"
+"$SERVER" --listen 127.0.0.1:0 --defect echo-after-close --max-seconds 60 >"$T/defect.out" 2>"$T/defect.err" &
+DPID=$!
+exec {dfd}<"$T/defect.out"
+IFS= read -r -t 10 line <&$dfd || fail "the defect server printed nothing: $(cat "$T/defect.err")"
+DEFECT_URL="ws://${line##*listening on }/"
+"$WSSPEC" run "$ECHO_URL" "$DEFECT_URL" --cases 1.1.1,3.2,5.15 --report-dir "$T/v" --seed 5 -q \
+    --baseline "$T/a" >"$T/v.out" 2>&1
+rc=$?
+[ $rc = 1 ] || { cat "$T/v.out"; fail "the run with the defect server exited $rc, want 1"; }
+grep -q "they differ in 2 cases" "$T/v/summary.md" || fail "summary.md does not count the 2 differing cases"
+grep -q 'type="RFC 6455 FAILED/OK"' "$T/v/junit.xml" || fail "junit.xml has no failure by the RFC's verdict"
+for f in index.html junit.xml summary.md; do cp "$T/v/$f" "$T/v.$f"; done
+"$WSSPEC" report "$T/v" >/dev/null || fail "re-render exited $?"
+for f in index.html junit.xml summary.md; do
+    cmp -s "$T/v.$f" "$T/v/$f" || fail "the re-rendered $f differs from the run's"
+done
+kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; DPID=
+exec {dfd}<&-
+echo "two verdicts and a baseline: index.html, junit.xml, summary.md re-rendered identical"
 
 # 4. exit 2 with one line saying why
 expect2() { # expected-text command...

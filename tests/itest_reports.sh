@@ -8,7 +8,8 @@
 #      --baseline: exit 1, the regressions printed and in baseline.json, summary.md
 #      and junit.xml; --fail-on regression: 1 with regressions, 0 when the failures are
 #      the baseline's (a nightly with known failures), 1 again with --fail-on any; the
-#      other direction lists the same cases as fixes
+#      other direction lists the same cases as fixes; a baseline from before the RFC's
+#      verdict (its rfc fields removed) is compared as Autobahn's verdict, said once
 #   2. junit.xml read by a real XML parser (ElementTree, and xmllint when installed):
 #      testsuites/testsuite/testcase counts, failure elements, the replay command
 #   3. Autobahn's fuzzingclient.json with two servers (agent given / Server header),
@@ -99,9 +100,11 @@ bl = json.load(open(os.path.join(d, "baseline.json")))
 got = sorted(e["id"] for e in bl["regressions"])
 assert got == want, (got, want)
 for e in bl["regressions"]:
-    assert e["old"] == {"behavior": "OK", "behaviorClose": "OK", "passed": True}, e
+    assert e["old"] == {"behavior": "OK", "behaviorClose": "OK", "rfcBehavior": "OK",
+                        "rfcBehaviorClose": "OK", "passed": True}, e
     assert e["new"]["behavior"] == "NON-STRICT" and e["new"]["passed"] is False, e
 assert bl["counts"] == {"regressions": n, "fixes": 0, "changed": 0, "added": 0, "removed": 0}
+assert bl["verdict"] == "both" and bl["rfcAssumed"] == 0, (bl["verdict"], bl["rfcAssumed"])
 assert bl["failOn"] == "any" and bl["pairedAgents"]["old"].startswith("127.0.0.1:")
 run = json.load(open(os.path.join(d, "wsspec.json")))
 assert bl["run"] == {"seed": run["seed"], "started": run["started"]}
@@ -153,7 +156,28 @@ want_rc d2 0 "one passing case"
 [ ! -e "$T/d/baseline.json" ] || fail "stale baseline.json kept"
 [ -s "$T/d/summary.md" ] || fail "no summary.md after the run without --baseline"
 grep -q "Since the baseline" "$T/d/summary.md" && fail "stale baseline in summary.md"
-echo "baseline: regressions exit 1 (any and regression), known failures exit 0 with --fail-on regression, fixes listed"
+
+# a baseline written before the RFC's verdict: no rfc fields; its Autobahn verdict
+# stands for both, and the comparison says so once (here: no change at all)
+$PY - "$T/b/wsspec.json" "$T/old.json" <<'PY' || fail "making an older baseline"
+import json, sys
+run = json.load(open(sys.argv[1]))
+for c in run["cases"]:
+    for k in ("rfcBehavior", "rfcBehaviorClose", "rfcBroken", "difference"):
+        c.pop(k, None)
+run["options"].pop("verdict", None)
+json.dump(run, open(sys.argv[2], "w"))
+PY
+run e "$PYURL" --cases "$SEL" --seed 5 --strict --report-dir "$T/e" -q --baseline "$T/old.json" \
+    --fail-on regression
+want_rc e 0 "the same failures as the older baseline"
+grep -c "no RFC 6455 verdict" "$T/e.out" | grep -qx 1 ||
+    { cat "$T/e.out"; fail "the older baseline is not noted exactly once"; }
+grep -q "^  (the baseline has no RFC 6455 verdict for 46 cases, written by an older wsspec: its Autobahn verdict stands for the RFC's)$" "$T/e.out" ||
+    { cat "$T/e.out"; fail "the note on the older baseline"; }
+grep -q "^The baseline has no RFC 6455 verdict for 46 cases (written by an older wsspec)" "$T/e/summary.md" ||
+    fail "summary.md does not note the older baseline"
+echo "baseline: regressions exit 1 (any and regression), known failures exit 0 with --fail-on regression, fixes listed, an older baseline noted once"
 
 # ---------------------------------------------------------------- 2. JUnit
 $PY - "$T/b" "$FAILED" <<'PY' || fail "junit.xml structure"
@@ -177,12 +201,14 @@ for c in failed:
     agent = re.sub(r"[^A-Za-z0-9_-]", "_", s.get("name"))
     assert c.get("classname") == f"wsspec.{agent}.{i.split('.')[0]}", c.get("classname")
     assert f.get("type") == "NON-STRICT/OK", f.get("type")
-    assert f.get("message").startswith("expected ["), f.get("message")
+    assert f.get("message").startswith("Autobahn and RFC 6455 NON-STRICT/OK: expected ["), f.get("message")
+    assert "\nAutobahn:    behavior NON-STRICT (" in f.text and "\nRFC 6455:    behavior NON-STRICT; close OK\n" in f.text, f.text
     assert "requirement: RFC 6455 \u00a75.2 MUST" in f.text, f.text
     assert "baseline:    regression, was OK/OK" in f.text
     assert f"--cases {i} --seed 5\n" in f.text, f.text
 props = {p.get("name"): p.get("value") for p in s.iter("property")}
 assert props["seed"] == "5" and props["strict"] == "true" and props["url"] == run["targets"][0]["url"]
+assert props["verdict"] == "both", props
 print(f"junit.xml: 1 testsuite, {len(cases)} testcases, {len(failed)} failures")
 PY
 XMLLINT=${XMLLINT:-xmllint}

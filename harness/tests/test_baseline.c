@@ -5,7 +5,10 @@
  * run judges both sides; the last result of a re-run case counts; agents are matched
  * by name, and a single agent on each side is paired whatever its name; the order of
  * the list; files that are not a wsspec.json are refused with a message saying what
- * they look like; DIR/baseline.json read back with jansson; the printed block.
+ * they look like; DIR/baseline.json read back with jansson; the printed block. Both
+ * verdicts: each --verdict mode judges both sides from the same pair (or both pairs),
+ * and a baseline without the RFC's pair (an older wsspec.json) stands in with
+ * Autobahn's and says so once.
  */
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
 
@@ -22,6 +25,18 @@
 #define CASE(agent, id, b, bc, passed)                                                             \
     "{\"agent\": \"" agent "\", \"id\": \"" id "\", \"title\": \"Case " id                         \
     "\", \"behavior\": \"" b "\", \"behaviorClose\": \"" bc "\", \"passed\": " passed "}"
+
+/* A case with both verdicts: Autobahn's pair, then the RFC's. */
+#define CASE2(agent, id, b, bc, rb, rbc, passed)                                                   \
+    "{\"agent\": \"" agent "\", \"id\": \"" id "\", \"title\": \"Case " id                         \
+    "\", \"behavior\": \"" b "\", \"behaviorClose\": \"" bc "\", \"rfcBehavior\": \"" rb           \
+    "\", \"rfcBehaviorClose\": \"" rbc "\", \"passed\": " passed "}"
+
+/* A run with --verdict mode. */
+#define RUNV(strict, verdict, seed, cases)                                                         \
+    "{\"schemaVersion\": 1, \"seed\": \"" seed "\", \"started\": \"2026-01-0" seed                 \
+    "T00:00:00.000Z\", \"options\": {\"strict\": " strict ", \"verdict\": \"" verdict              \
+    "\"}, \"cases\": [" cases "]}"
 
 #define RUN(strict, seed, targets, cases)                                                          \
     "{\"schemaVersion\": 1, \"seed\": \"" seed "\", \"started\": \"2026-01-0" seed                 \
@@ -290,6 +305,14 @@ static void test_not_wsspec(void **state)
         {"{\"schemaVersion\": 1, \"cases\": [{\"agent\": \"a\", \"id\": \"1\", \"behavior\": "
          "\"OK\", \"behaviorClose\": \"OK\"}]}",
          "cases[0].passed: expected true or false"},
+        /* one RFC field without the other, or not a string */
+        {"{\"schemaVersion\": 1, \"cases\": [{\"agent\": \"a\", \"id\": \"1\", \"behavior\": "
+         "\"OK\", \"behaviorClose\": \"OK\", \"passed\": true, \"rfcBehavior\": \"OK\"}]}",
+         "cases[0].rfcBehaviorClose: expected a string (or neither RFC field)"},
+        {"{\"schemaVersion\": 1, \"cases\": [{\"agent\": \"a\", \"id\": \"1\", \"behavior\": "
+         "\"OK\", \"behaviorClose\": \"OK\", \"passed\": true, \"rfcBehavior\": 5, "
+         "\"rfcBehaviorClose\": \"OK\"}]}",
+         "cases[0].rfcBehavior: expected a string"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct baseline_run r;
@@ -318,6 +341,14 @@ static void test_not_wsspec(void **state)
     struct baseline_run r;
     parse_ok(RUN("false", "1", "", CASE("a\\u0000b", "1.1.1", "OK", "OK", "true")), &r);
     assert_int_equal(r.n, 1);
+    baseline_run_free(&r);
+    /* both RFC fields null: as absent */
+    parse_ok("{\"schemaVersion\": 1, \"cases\": [{\"agent\": \"a\", \"id\": \"1\", "
+             "\"behavior\": \"NON-STRICT\", \"behaviorClose\": \"OK\", \"passed\": true, "
+             "\"rfcBehavior\": null, \"rfcBehaviorClose\": null}]}",
+             &r);
+    assert_int_equal(r.rfc_assumed, 1);
+    assert_string_equal(r.cases[0].rfc_behavior, "NON-STRICT");
     baseline_run_free(&r);
 }
 
@@ -407,6 +438,161 @@ static void test_load_and_write(void **state)
     snprintf(path, sizeof path, "rm -rf '%s'", dir);
     assert_int_equal(system(path), 0);
     free(dir);
+}
+
+/* The baseline of test_verdict_modes: both verdicts of every case. */
+static const char modes_old[] =
+    RUNV("false", "both", "1",
+         CASE2("A", "3.2", "OK", "OK", "OK", "OK", "true") "," CASE2(
+             "A", "3.3", "FAILED", "OK", "OK", "OK",
+             "false") "," CASE2("A", "7.1", "OK", "OK", "NON-STRICT", "OK",
+                                "true") "," CASE2("A", "7.2", "OK", "OK", "OK", "OK", "true"));
+/* The new cases, under each mode: 3.2 the RFC's verdict got worse, 3.3 Autobahn's got
+ * better, 7.1 the RFC's changed and still passes (unless strict), 7.2 nothing. */
+#define MODES_NEW                                                                                  \
+    CASE2("A", "3.2", "OK", "OK", "FAILED", "OK", "false")                                         \
+    "," CASE2("A", "3.3", "OK", "OK", "OK", "OK",                                                  \
+              "true") "," CASE2("A", "7.1", "OK", "OK", "OK", "OK",                                \
+                                "true") "," CASE2("A", "7.2", "OK", "OK", "OK", "OK", "true")
+
+/* kind of the change of id, or -1 when it did not change */
+static int kind_of(const struct baseline_diff *d, const char *id)
+{
+    const struct baseline_change *c = find_change(d, id);
+    return c ? (int)c->kind : -1;
+}
+
+/* Each side's pass/fail by the new run's --verdict, from the same pair(s); a change is
+ * a change of a pair the mode uses. */
+static void test_verdict_modes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        enum verdict_mode mode;
+        int k32, k33, k71; /* the kinds of 3.2, 3.3, 7.1 (-1 none) */
+    } runs[] = {
+        {RUNV("false", "both", "2", MODES_NEW), VERDICT_BOTH, BASELINE_REGRESSION, BASELINE_FIX,
+         BASELINE_CHANGED},
+        {RUNV("false", "autobahn", "2", MODES_NEW), VERDICT_AUTOBAHN, -1, BASELINE_FIX, -1},
+        {RUNV("false", "rfc", "2", MODES_NEW), VERDICT_RFC, BASELINE_REGRESSION, -1,
+         BASELINE_CHANGED},
+        /* strict: the baseline's RFC NON-STRICT failed, so 7.1 is a fix */
+        {RUNV("true", "both", "2", MODES_NEW), VERDICT_BOTH, BASELINE_REGRESSION, BASELINE_FIX,
+         BASELINE_FIX},
+        /* a mode this wsspec does not know reads as both */
+        {RUNV("false", "lenient", "2", MODES_NEW), VERDICT_BOTH, BASELINE_REGRESSION, BASELINE_FIX,
+         BASELINE_CHANGED},
+    };
+    struct baseline_run o;
+    parse_ok(modes_old, &o);
+    assert_int_equal(o.rfc_assumed, 0);
+    assert_string_equal(o.cases[2].rfc_behavior, "NON-STRICT");
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        struct baseline_run n;
+        struct baseline_diff d;
+        parse_ok(runs[i].text, &n);
+        assert_int_equal(n.verdict, runs[i].mode);
+        assert_int_equal(baseline_compare(&o, &n, &d), 0);
+        assert_int_equal(d.verdict, runs[i].mode);
+        if (kind_of(&d, "3.2") != runs[i].k32 || kind_of(&d, "3.3") != runs[i].k33 ||
+            kind_of(&d, "7.1") != runs[i].k71 || kind_of(&d, "7.2") != -1)
+            fail_msg("run %zu: kinds 3.2 %d, 3.3 %d, 7.1 %d, 7.2 %d", i, kind_of(&d, "3.2"),
+                     kind_of(&d, "3.3"), kind_of(&d, "7.1"), kind_of(&d, "7.2"));
+        const struct baseline_change *c = find_change(&d, "3.3");
+        if (c)
+            assert_true(c->new_passed && !c->old_passed);
+        baseline_diff_free(&d);
+        baseline_run_free(&n);
+    }
+    baseline_run_free(&o);
+
+    assert_true(baseline_case_passes(&(struct baseline_case){.behavior = "OK",
+                                                             .behavior_close = "OK",
+                                                             .rfc_behavior = "FAILED",
+                                                             .rfc_behavior_close = "OK"},
+                                     VERDICT_AUTOBAHN, false));
+    assert_false(baseline_case_passes(&(struct baseline_case){.behavior = "OK",
+                                                              .behavior_close = "OK",
+                                                              .rfc_behavior = "OK",
+                                                              .rfc_behavior_close = "UNCLEAN"},
+                                      VERDICT_BOTH, false));
+}
+
+/* A baseline from before the RFC's verdict: its RFC pair is its Autobahn pair, and the
+ * printed comparison and baseline.json say so (once). */
+static void test_old_baseline_without_rfc(void **state)
+{
+    (void)state;
+    struct baseline_run o, n;
+    struct baseline_diff d;
+    parse_ok(RUN("false", "1", "",
+                 CASE("A", "3.2", "OK", "OK", "true") "," CASE("A", "7.1", "OK", "OK", "true")),
+             &o);
+    assert_int_equal(o.rfc_assumed, 2);
+    assert_true(o.cases[0].rfc_assumed);
+    assert_string_equal(o.cases[0].rfc_behavior, "OK");
+    parse_ok(RUNV("false", "both", "2",
+                  CASE2("A", "3.2", "OK", "OK", "FAILED", "OK",
+                        "false") "," CASE2("A", "7.1", "OK", "OK", "OK", "OK", "true")),
+             &n);
+    assert_int_equal(n.rfc_assumed, 0);
+    assert_int_equal(baseline_compare(&o, &n, &d), 0);
+    assert_int_equal(d.rfc_assumed_old, 2);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.changes[0].kind, BASELINE_REGRESSION);
+    size_t len = 0;
+    char *buf = printed(&d, "old/wsspec.json", false, &len);
+    const char *note = "  (the baseline has no RFC 6455 verdict for 2 cases, written by an older "
+                       "wsspec: its Autobahn verdict stands for the RFC's)\n";
+    const char *at = strstr(buf, note);
+    assert_non_null(at);
+    assert_null(strstr(at + strlen(note), "RFC 6455 verdict")); /* once */
+    assert_int_equal(strncmp(buf,
+                             "baseline old/wsspec.json: 1 regression, 0 fixes, 0 changed, 0 "
+                             "added, 0 removed\n",
+                             79),
+                     0);
+    assert_non_null(
+        strstr(buf, "  regression 3.2      OK/OK -> OK/OK [RFC FAILED/OK]  Case 3.2\n"));
+    free(buf);
+
+    char *dir = make_dir(), err[512], path[600];
+    assert_int_equal(baseline_write(dir, "old", &o, &n, &d, "any", err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/baseline.json", dir);
+    json_error_t je;
+    json_t *bl = json_load_file(path, 0, &je);
+    assert_non_null(bl);
+    assert_string_equal(json_string_value(json_object_get(bl, "verdict")), "both");
+    assert_int_equal(json_integer_value(json_object_get(bl, "rfcAssumed")), 2);
+    json_t *e = json_array_get(json_object_get(bl, "regressions"), 0);
+    json_t *was = json_object_get(e, "old"), *now = json_object_get(e, "new");
+    assert_string_equal(json_string_value(json_object_get(was, "rfcBehavior")), "OK");
+    assert_string_equal(json_string_value(json_object_get(now, "rfcBehavior")), "FAILED");
+    assert_string_equal(json_string_value(json_object_get(now, "behavior")), "OK");
+    assert_true(json_is_false(json_object_get(now, "passed")));
+    json_decref(bl);
+    snprintf(path, sizeof path, "rm -rf '%s'", dir);
+    assert_int_equal(system(path), 0);
+    free(dir);
+    baseline_diff_free(&d);
+    baseline_run_free(&n);
+
+    /* --verdict autobahn looks at Autobahn's pair only: nothing changed, nothing to say */
+    parse_ok(RUNV("false", "autobahn", "2",
+                  CASE2("A", "3.2", "OK", "OK", "FAILED", "OK",
+                        "true") "," CASE2("A", "7.1", "OK", "OK", "OK", "OK", "true")),
+             &n);
+    assert_int_equal(baseline_compare(&o, &n, &d), 0);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(d.rfc_assumed_old, 0);
+    buf = printed(&d, "old", false, &len);
+    assert_string_equal(buf, "baseline old: 0 regressions, 0 fixes, 0 changed, 0 added, 0 removed "
+                             "(--verdict autobahn)\n");
+    free(buf);
+    baseline_diff_free(&d);
+    baseline_run_free(&n);
+    baseline_run_free(&o);
 }
 
 static void test_print(void **state)
@@ -526,6 +712,8 @@ int main(void)
         cmocka_unit_test(test_print_bounded),
         cmocka_unit_test(test_self_compare),
         cmocka_unit_test(test_print_escapes_ids_and_verdicts),
+        cmocka_unit_test(test_verdict_modes),
+        cmocka_unit_test(test_old_baseline_without_rfc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,10 @@
  * two targets, one with a hostile agent name (markup, quotes, a control byte), cases
  * of every outcome (pass, fail, NON-STRICT passing and failing, INFORMATIONAL,
  * UNIMPLEMENTED) and failure texts carrying what a target can send: "<script>",
- * "]]>", CR/LF, ESC, backticks, pipes, bytes that are not UTF-8, U+FFFF.
+ * "]]>", CR/LF, ESC, backticks, pipes, bytes that are not UTF-8, U+FFFF. Two cases
+ * have verdicts that differ (the RFC's FAILED by a MUST, and NON-STRICT by a SHOULD,
+ * where Autobahn's is OK); the others have no RFC fields, as an older wsspec.json,
+ * and read as Autobahn's verdict. The same cases under --verdict autobahn and rfc.
  *
  * junit.xml is parsed by a real XML parser - Python's xml.etree.ElementTree
  * (/usr/bin/python3), and xmllint too when installed - which reports its structure as
@@ -104,6 +107,22 @@ static json_t *mk_case(const char *agent, const char *id, const char *title, con
     return c;
 }
 
+/* The RFC's verdict of a case, and the rule that makes it differ from Autobahn's. */
+static json_t *with_rfc(json_t *c, const char *b, const char *bc, const char *broken,
+                        const char *difference)
+{
+    json_object_set_new(c, "rfcBehavior", json_string(b));
+    json_object_set_new(c, "rfcBehaviorClose", json_string(bc));
+    json_object_set_new(c, "rfcBroken", broken ? json_string(broken) : json_null());
+    json_object_set_new(c, "difference", difference ? json_string(difference) : json_null());
+    return c;
+}
+
+#define RFC_BROKEN_MUST "server broke a rule: data frame received after the peer's Close frame"
+#define DIFF_MUST "RFC 6455 5.5.1 MUST: a data frame after its Close <b>; Autobahn counts it"
+#define RFC_BROKEN_SHOULD "server failed the connection without a Close frame"
+#define DIFF_SHOULD "RFC 6455 7.1.7 SHOULD: a Close frame before failing the connection"
+
 static json_t *mk_run(void)
 {
     json_t *cases = json_array();
@@ -126,14 +145,21 @@ static json_t *mk_run(void)
     json_array_append_new(
         cases, mk_case(AGENT2, "3.2", "Send small text message, then RSV=2.", "NON-STRICT", "OK",
                        false, "expected [], got NON-STRICT [message text 'Hello']", 4, NULL));
+    /* the verdicts differ: the RFC's fails (passed false under "both"), NON-STRICT */
+    json_array_append_new(cases, with_rfc(mk_case(AGENT1, "3.3", "Send text, then RSV=3.", "OK",
+                                                  "OK", false, NULL, 2, NULL),
+                                          "FAILED", "OK", RFC_BROKEN_MUST, DIFF_MUST));
+    json_array_append_new(cases, with_rfc(mk_case(AGENT2, "3.1", "Send text with RSV=1.", "OK",
+                                                  "OK", true, NULL, 2, NULL),
+                                          "NON-STRICT", "OK", RFC_BROKEN_SHOULD, DIFF_SHOULD));
     json_t *run = json_pack(
-        "{s:i, s:s, s:s, s:s, s:i, s:{s:b, s:s}, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:s}, "
+        "{s:i, s:s, s:s, s:s, s:i, s:{s:b, s:s, s:s}, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:s}, "
         "s:[s, s, s, s, s], s:{s:s, s:s, s:s, s:s}, s:o}",
         "schemaVersion", 1, "seed", "42", "started", "2026-01-02T03:04:05.678Z", "finished",
-        "2026-01-02T03:04:07.000Z", "wallMs", 1234, "options", "strict", 0, "cases", "1.*",
-        "targets", "agent", AGENT1, "url", URL1, "agent", AGENT2, "url", URL2, "tool", "name",
-        "wsspec", "version", "0.1.0", "command", "wsspec", "run", URL1, "--cases", "1.*",
-        "sections", "1", "Framing", "2", "Pings/Pongs", "3", "Reserved Bits", "12",
+        "2026-01-02T03:04:07.000Z", "wallMs", 1234, "options", "strict", 0, "verdict", "both",
+        "cases", "1.*", "targets", "agent", AGENT1, "url", URL1, "agent", AGENT2, "url", URL2,
+        "tool", "name", "wsspec", "version", "0.1.0", "command", "wsspec", "run", URL1, "--cases",
+        "1.*", "sections", "1", "Framing", "2", "Pings/Pongs", "3", "Reserved Bits", "12",
         "WebSocket Compression (different parameters)", "cases", cases);
     assert_non_null(run);
     return run;
@@ -224,8 +250,8 @@ static void test_junit(void **state)
         skip();
     }
     assert_string_equal(jstr(x, "tag"), "testsuites");
-    assert_string_equal(attr(x, "tests"), "8");
-    assert_string_equal(attr(x, "failures"), "3");
+    assert_string_equal(attr(x, "tests"), "10");
+    assert_string_equal(attr(x, "failures"), "4");
     assert_string_equal(attr(x, "skipped"), "1");
     assert_string_equal(attr(x, "time"), "1.234");
     const json_t *suites = json_object_get(x, "suites");
@@ -234,19 +260,20 @@ static void test_junit(void **state)
     const json_t *s1 = json_array_get(suites, 0), *s2 = json_array_get(suites, 1);
     /* the agent as it is, the control byte shown as its picture (U+2401) */
     assert_string_equal(attr(s1, "name"), "srv <b>&\"'\xe2\x90\x81");
-    assert_string_equal(attr(s1, "tests"), "6");
-    assert_string_equal(attr(s1, "failures"), "2");
+    assert_string_equal(attr(s1, "tests"), "7");
+    assert_string_equal(attr(s1, "failures"), "3");
     assert_string_equal(attr(s1, "skipped"), "1");
     assert_string_equal(attr(s1, "errors"), "0");
     assert_string_equal(attr(s1, "timestamp"), "2026-01-02T03:04:05");
-    assert_string_equal(attr(s1, "time"), "1.023");
+    assert_string_equal(attr(s1, "time"), "1.025");
     const json_t *props = json_object_get(s1, "props");
     assert_string_equal(jstr(props, "url"), URL1);
     assert_string_equal(jstr(props, "seed"), "42");
     assert_string_equal(jstr(props, "strict"), "false");
+    assert_string_equal(jstr(props, "verdict"), "both");
     assert_null(jstr(props, "baseline"));
     assert_string_equal(attr(s2, "name"), AGENT2);
-    assert_string_equal(attr(s2, "tests"), "2");
+    assert_string_equal(attr(s2, "tests"), "3");
     assert_string_equal(attr(s2, "failures"), "1");
 
     const json_t *c = jcase(s1, "1.1.1 ");
@@ -258,16 +285,19 @@ static void test_junit(void **state)
 
     c = jcase(s1, "1.1.2 ");
     const json_t *f = json_object_get(c, "failure");
-    assert_string_equal(jstr(f, "message"), BROKEN_SCRIPT);
+    /* no RFC fields (an older wsspec.json): the RFC's verdict is Autobahn's */
+    assert_string_equal(jstr(f, "message"), "Autobahn and RFC 6455 FAILED/OK: " BROKEN_SCRIPT);
     assert_string_equal(jstr(f, "type"), "FAILED/OK");
     const char *text = jstr(f, "text");
     assert_non_null(strstr(text, "1.1.2 Send text message with payload 125.\n"));
     assert_non_null(strstr(text, "requirement: RFC 6455 \xC2\xA7"
                                  "5.6 MUST: \"Data frames"));
     assert_non_null(strstr(text, "expected:    Receive echo'ed <b>message</b> & close.\n"));
-    assert_non_null(strstr(text, "observed:    behavior FAILED (Actual events differ from any "
-                                 "expected.); close OK (Connection was properly closed)\n"));
-    assert_non_null(strstr(text, "broken:      " BROKEN_SCRIPT "\n"));
+    assert_non_null(strstr(text, "Autobahn:    behavior FAILED (Actual events differ from any "
+                                 "expected.); close OK (Connection was properly closed)\n"
+                                 "broken:      " BROKEN_SCRIPT "\n"
+                                 "RFC 6455:    behavior FAILED; close OK (no RFC verdict in this "
+                                 "report: Autobahn's)\nreplay:"));
     assert_non_null(strstr(text, "replay:      wsspec run 'ws://127.0.0.1:9001/a?b=1&c='\\''x'\\'''"
                                  " --cases 1.1.2 --seed 42\n"));
     assert_null(strstr(text, "baseline:"));
@@ -288,6 +318,19 @@ static void test_junit(void **state)
     assert_true(json_is_null(json_object_get(c, "failure")));
     assert_non_null(strstr(jstr(c, "out"), "NON-STRICT: passes"));
     assert_non_null(strstr(jstr(c, "out"), "got NON-STRICT [message text 'Hello']"));
+    assert_null(strstr(jstr(c, "out"), "verdicts differ"));
+
+    /* the RFC's verdict fails, Autobahn's passes: the failure names both and the rule */
+    c = jcase(s1, "3.3 ");
+    f = json_object_get(c, "failure");
+    assert_string_equal(jstr(f, "message"), "Autobahn OK/OK, RFC 6455 FAILED/OK: " DIFF_MUST);
+    assert_string_equal(jstr(f, "type"), "RFC 6455 FAILED/OK");
+    text = jstr(f, "text");
+    assert_non_null(strstr(text, "Autobahn:    behavior OK (Actual events differ from any "
+                                 "expected.); close OK (Connection was properly closed)\n"
+                                 "RFC 6455:    behavior FAILED; close OK\n"
+                                 "broken:      " RFC_BROKEN_MUST "\n"
+                                 "difference:  " DIFF_MUST "\n"));
     c = jcase(s1, "7.1.6 ");
     assert_true(json_is_null(json_object_get(c, "failure")));
     assert_non_null(strstr(jstr(c, "out"), "INFORMATIONAL: "));
@@ -302,6 +345,14 @@ static void test_junit(void **state)
     f = json_object_get(c, "failure");
     assert_non_null(f);
     assert_string_equal(jstr(f, "type"), "NON-STRICT/OK");
+    /* a passing case whose RFC verdict is NON-STRICT: both notes */
+    c = jcase(s2, "3.1 ");
+    assert_true(json_is_null(json_object_get(c, "failure")));
+    assert_string_equal(jstr(c, "out"),
+                        "NON-STRICT (the RFC 6455 verdict): passes, but the server did not do what "
+                        "a SHOULD asks; fails with --strict.\n" RFC_BROKEN_SHOULD
+                        "\nverdicts differ: Autobahn OK/OK, RFC 6455 NON-STRICT/OK: " DIFF_SHOULD
+                        "\n");
     json_decref(x);
 
     /* the raw file: nothing XML 1.0 forbids, no raw '<' from the target */
@@ -321,11 +372,107 @@ static void test_junit(void **state)
     remove_dir(dir);
 }
 
+/* A run of one target under --verdict MODE with the given cases. */
+static json_t *mk_mode_run(const char *mode)
+{
+    json_t *run = json_pack("{s:i, s:s, s:s, s:{s:b, s:s}, s:[{s:s, s:s}], s:[]}", "schemaVersion",
+                            1, "seed", "7", "started", "x", "options", "strict", 0, "verdict", mode,
+                            "targets", "agent", "a", "url", "ws://a/", "cases");
+    assert_non_null(run);
+    return run;
+}
+
+static void add_case(json_t *run, json_t *c)
+{
+    json_array_append_new(json_object_get(run, "cases"), c);
+}
+
+/* The run's mode says which verdict a failure is about and which NON-STRICT counts. */
+static void test_junit_verdict_modes(void **state)
+{
+    (void)state;
+    char *dir = make_dir(), err[512];
+    /* autobahn: the RFC's FAILED and NON-STRICT do not fail or note; the difference does */
+    json_t *run = mk_mode_run("autobahn");
+    add_case(run, with_rfc(mk_case("a", "3.3", "t", "OK", "OK", true, NULL, 1, NULL), "FAILED",
+                           "OK", RFC_BROKEN_MUST, DIFF_MUST));
+    add_case(run, with_rfc(mk_case("a", "3.1", "t", "OK", "OK", true, NULL, 1, NULL), "NON-STRICT",
+                           "OK", RFC_BROKEN_SHOULD, DIFF_SHOULD));
+    assert_int_equal(report_junit_write(dir, run, err, sizeof err), 0);
+    json_t *x = parse_junit(dir);
+    if (!x) {
+        json_decref(run);
+        remove_dir(dir);
+        skip();
+    }
+    const json_t *s = json_array_get(json_object_get(x, "suites"), 0);
+    assert_string_equal(jstr(json_object_get(s, "props"), "verdict"), "autobahn");
+    assert_string_equal(attr(s, "failures"), "0");
+    const json_t *c = jcase(s, "3.3 ");
+    assert_true(json_is_null(json_object_get(c, "failure")));
+    assert_string_equal(jstr(c, "out"),
+                        "verdicts differ: Autobahn OK/OK, RFC 6455 FAILED/OK: " DIFF_MUST "\n");
+    c = jcase(s, "3.1 ");
+    assert_string_equal(jstr(c, "out"),
+                        "verdicts differ: Autobahn OK/OK, RFC 6455 NON-STRICT/OK: " DIFF_SHOULD
+                        "\n");
+    json_decref(x);
+    json_decref(run);
+
+    /* rfc: the failure is the RFC's; Autobahn's FAILED alone passes, with a note */
+    run = mk_mode_run("rfc");
+    add_case(run, with_rfc(mk_case("a", "3.3", "t", "OK", "OK", false, NULL, 1, NULL), "FAILED",
+                           "OK", RFC_BROKEN_MUST, DIFF_MUST));
+    add_case(run, with_rfc(mk_case("a", "5.1", "t", "FAILED", "OK", false, "ab broke", 1, NULL),
+                           "FAILED", "OK", "rfc broke", NULL));
+    add_case(run, with_rfc(mk_case("a", "7.1", "t", "FAILED", "FAILED", true, "x", 1, NULL), "OK",
+                           "WRONG CODE", NULL, "RFC 6455 7.4.2: 1012 is a valid code"));
+    add_case(run, with_rfc(mk_case("a", "3.2", "t", "NON-STRICT", "OK", true, "y", 1, NULL),
+                           "NON-STRICT", "OK", "y", NULL));
+    assert_int_equal(report_junit_write(dir, run, err, sizeof err), 0);
+    x = parse_junit(dir);
+    s = json_array_get(json_object_get(x, "suites"), 0);
+    assert_string_equal(attr(s, "failures"), "2");
+    const json_t *f = json_object_get(jcase(s, "3.3 "), "failure");
+    assert_string_equal(jstr(f, "type"), "RFC 6455 FAILED/OK");
+    assert_string_equal(jstr(f, "message"), "Autobahn OK/OK, RFC 6455 FAILED/OK: " DIFF_MUST);
+    /* the same pair: no prefix; what broke for the RFC's verdict */
+    f = json_object_get(jcase(s, "5.1 "), "failure");
+    assert_string_equal(jstr(f, "type"), "FAILED/OK");
+    assert_string_equal(jstr(f, "message"), "Autobahn and RFC 6455 FAILED/OK: rfc broke");
+    assert_non_null(strstr(jstr(f, "text"), "broken:      ab broke\nRFC 6455:    behavior FAILED; "
+                                            "close OK\nbroken:      rfc broke\n"));
+    c = jcase(s, "7.1 ");
+    assert_true(json_is_null(json_object_get(c, "failure")));
+    assert_string_equal(jstr(c, "out"), "verdicts differ: Autobahn FAILED/FAILED, RFC 6455 "
+                                        "OK/WRONG CODE: RFC 6455 7.4.2: 1012 is a valid code\n");
+    c = jcase(s, "3.2 ");
+    assert_non_null(strstr(jstr(c, "out"), "NON-STRICT (the RFC 6455 verdict): passes"));
+    json_decref(x);
+    json_decref(run);
+
+    /* both (and a file without options.verdict reads as both): Autobahn's failure first */
+    run = mk_mode_run("both");
+    json_object_del(json_object_get(run, "options"), "verdict");
+    add_case(run, with_rfc(mk_case("a", "7.1", "t", "OK", "FAILED", false, "ab", 1, NULL), "FAILED",
+                           "OK", "rfc", "d"));
+    assert_int_equal(report_junit_write(dir, run, err, sizeof err), 0);
+    x = parse_junit(dir);
+    s = json_array_get(json_object_get(x, "suites"), 0);
+    assert_string_equal(jstr(json_object_get(s, "props"), "verdict"), "both");
+    f = json_object_get(jcase(s, "7.1 "), "failure");
+    assert_string_equal(jstr(f, "type"), "OK/FAILED");
+    assert_string_equal(jstr(f, "message"), "Autobahn OK/FAILED, RFC 6455 FAILED/OK: d");
+    json_decref(x);
+    json_decref(run);
+    remove_dir(dir);
+}
+
 static const char baseline_json[] =
     "{\"schemaVersion\": 1, \"failOn\": \"regression\", \"run\": {\"seed\": \"42\", "
     "\"started\": \"%s\"}, \"baseline\": {\"file\": \"last/wsspec.json\", \"seed\": \"41\", "
     "\"started\": \"2026-01-01T00:00:00.000Z\"}, \"counts\": {\"regressions\": 1, \"fixes\": 1, "
-    "\"changed\": 0, \"added\": 0, \"removed\": 1}, \"pairedAgents\": null, "
+    "\"changed\": 1, \"added\": 0, \"removed\": 1}, \"pairedAgents\": null, \"rfcAssumed\": 3, "
     "\"regressions\": [{\"agent\": \""
     "srv <b>&\\\"'\\u0001"
     "\", \"id\": \"1.1.2\", "
@@ -333,7 +480,12 @@ static const char baseline_json[] =
     "true}, \"new\": {\"behavior\": \"FAILED\", \"behaviorClose\": \"OK\", \"passed\": false}}], "
     "\"fixes\": [{\"agent\": \"" AGENT2 "\", \"id\": \"1.1.1\", \"title\": \"t\", \"old\": "
     "{\"behavior\": \"FAILED\", \"behaviorClose\": \"OK\", \"passed\": false}, \"new\": "
-    "{\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": true}}], \"changed\": [], "
+    "{\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": true}}], \"changed\": "
+    "[{\"agent\": "
+    "\"" AGENT2 "\", \"id\": \"3.1\", \"title\": \"t\", \"old\": {\"behavior\": \"OK\", "
+    "\"behaviorClose\": \"OK\", \"rfcBehavior\": \"OK\", \"rfcBehaviorClose\": \"OK\", \"passed\": "
+    "true}, \"new\": {\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"rfcBehavior\": "
+    "\"NON-STRICT\", \"rfcBehaviorClose\": \"OK\", \"passed\": true}}], "
     "\"added\": [], \"removed\": [{\"agent\": \"gone|<i>\", \"id\": \"9.9\", \"title\": "
     "\"t\", \"old\": {\"behavior\": \"OK\", \"behaviorClose\": \"OK\", \"passed\": true}, "
     "\"new\": null}]}";
@@ -359,6 +511,7 @@ static void test_junit_baseline(void **state)
     assert_non_null(strstr(jstr(f, "text"), "baseline:    regression, was OK/OK\n"));
     /* a passing case that changed says so */
     assert_non_null(strstr(jstr(jcase(s2, "1.1.1 "), "out"), "baseline: fix, was FAILED/OK"));
+    assert_non_null(strstr(jstr(jcase(s2, "3.1 "), "out"), "\nbaseline: changed, was OK/OK\n"));
     json_decref(x);
 
     /* a baseline.json from another run in the same directory is ignored */
@@ -425,9 +578,13 @@ static void test_md(void **state)
     char *md = read_file(dir, "summary.md");
 
     /* the verdict first: --fail-on regression (from baseline.json) and one regression */
-    assert_prefix(md, "## wsspec: 1 regression since the baseline (3 of 8 cases failed, 2 "
+    assert_prefix(md, "## wsspec: 1 regression since the baseline (4 of 10 cases failed, 2 "
                       "targets)\n\n");
     assert_non_null(strstr(md, "wsspec 0.1.0 \xC2\xB7 seed 42 \xC2\xB7 NON-STRICT passes"));
+    /* the two verdicts, counted from the cases (2.1 fails by close, 1.1.2 by behavior) */
+    assert_non_null(strstr(md, "\n\nVerdicts (`--verdict both`: a case passes when both verdicts "
+                               "pass): Autobahn's fails 2, the RFC 6455 verdict fails 3; they "
+                               "differ in 2 cases.\n\n"));
 
     /* no tag can open, whatever the target sent */
     assert_null(strchr(md, '<'));
@@ -447,23 +604,42 @@ static void test_md(void **state)
     assert_non_null(strstr(md, "| 1 Framing | 2 | 1 | 1 | 1 | 0 | 0 | 0 | 1 | 0 |\n"));
     assert_non_null(strstr(md, "| 12 WebSocket Compression (different parameters) | 1 | 1 | 0 "
                                "| 0 | 0 | 0 | 1 | 0 | 0 |\n"));
-    assert_non_null(strstr(md, "| **all** | 6 | 4 | 2 | 2 | 1 | 1 | 1 | 1 | 1 |\n"));
-    assert_non_null(strstr(md, "`ws://127.0.0.1:9001/a?b=1&c='x'` \xC2\xB7 6 cases: 4 passed, "
-                               "2 failed\n"));
+    assert_non_null(strstr(md, "| **all** | 7 | 4 | 3 | 3 | 1 | 1 | 1 | 1 | 1 |\n"));
+    assert_non_null(strstr(md, "`ws://127.0.0.1:9001/a?b=1&c='x'` \xC2\xB7 7 cases: 4 passed, "
+                               "3 failed \xC2\xB7 the verdicts differ in 1\n"));
     /* a URL with backticks gets a longer fence */
-    assert_non_null(strstr(md, "`` ws://127.0.0.1:9002/`p` `` \xC2\xB7 2 cases"));
+    assert_non_null(strstr(md, "`` ws://127.0.0.1:9002/`p` `` \xC2\xB7 3 cases"));
     assert_non_null(strstr(md, "NON-STRICT (passes; a SHOULD was not followed; fails with "
                                "`--strict`): 3.2\n"));
+    /* the second target: its RFC-only NON-STRICT case is listed, and as differing */
+    assert_non_null(strstr(md, "NON-STRICT (passes; a SHOULD was not followed; fails with "
+                               "`--strict`): 3.1\n\nThe verdicts differ (Autobahn's in the "
+                               "table; the RFC 6455 verdict here): 3.1 NON-STRICT/OK\n\n"));
+    assert_non_null(strstr(md, "The verdicts differ (Autobahn's in the table; the RFC 6455 "
+                               "verdict here): 3.3 FAILED/OK\n\n### "));
 
     /* failing cases: requirement, expectation, what happened, replay */
-    assert_non_null(strstr(md, "### Failing cases (3)\n"));
+    assert_non_null(strstr(md, "### Failing cases (4)\n"));
     assert_non_null(strstr(md, "- **1.1.2** Send text message with payload 125. \xE2\x80\x94 "
                                "srv &lt;b&gt;&amp;\"'\xe2\x90\x81\n"));
     assert_non_null(strstr(md, "  - requirement: RFC 6455 \xC2\xA7"
                                "5.6 MUST: \"Data frames"));
     assert_non_null(strstr(md, "  - expected: Receive echo'ed &lt;b&gt;message&lt;/b&gt; "
                                "&amp; close.\n"));
-    assert_non_null(strstr(md, "  - happened: behavior FAILED (Actual events differ"));
+    assert_non_null(strstr(md, "  - Autobahn: behavior FAILED (Actual events differ from any "
+                               "expected.); close OK (Connection was properly closed)\n"));
+    assert_non_null(strstr(md, "  - RFC 6455: behavior FAILED; close OK (no RFC verdict in this "
+                               "report: Autobahn's)\n"));
+    /* both verdicts of the case where they differ, what broke for the RFC, the rule */
+    assert_non_null(strstr(md, "- **3.3** Send text, then RSV=3. \xE2\x80\x94 srv &lt;b&gt;"
+                               "&amp;\"'\xe2\x90\x81\n"));
+    assert_non_null(strstr(md, "  - Autobahn: behavior OK (Actual events differ from any "
+                               "expected.); close OK (Connection was properly closed)\n"
+                               "  - RFC 6455: behavior FAILED; close OK\n"
+                               "  - broken: server broke a rule: data frame received after the "
+                               "peer's Close frame\n"
+                               "  - difference: RFC 6455 5.5.1 MUST: a data frame after its Close "
+                               "&lt;b&gt;; Autobahn counts it\n"));
     assert_non_null(strstr(md, "  - baseline: **regression**, was OK/OK\n"));
     assert_non_null(strstr(md, "  - replay: `wsspec run 'ws://127.0.0.1:9001/a?b=1&c='\\''x'\\''' "
                                "--cases 1.1.2 --seed 42`\n"));
@@ -471,7 +647,12 @@ static void test_md(void **state)
     /* the baseline */
     assert_non_null(strstr(md, "### Since the baseline\n\nCompared with `last/wsspec.json` "
                                "(seed 41, started 2026-01-01T00:00:00.000Z): **1 "
-                               "regression**, 1 fix, 0 changed, 0 added, 1 removed.\n"));
+                               "regression**, 1 fix, 1 changed, 0 added, 1 removed.\n"
+                               "The baseline has no RFC 6455 verdict for 3 cases (written by an "
+                               "older wsspec): Autobahn's verdict stands for it there.\n"));
+    /* an outcome whose RFC pair differs shows it */
+    assert_non_null(strstr(md, "| changed | Python/3.11 websockets/10.4 | 3.1 | t | OK/OK | OK/OK "
+                               "(RFC 6455 NON-STRICT/OK) |\n"));
     assert_non_null(strstr(md, "| **regression** | srv &lt;b&gt;&amp;\"'\xe2\x90\x81 | 1.1.2 "
                                "| t | OK/OK | FAILED/OK |\n"));
     assert_non_null(strstr(md, "| removed | gone\\|&lt;i&gt; | 9.9 | t | OK/OK | not run |\n"));
@@ -498,9 +679,28 @@ static void test_md_verdicts(void **state)
     assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
     char *md = read_file(dir, "summary.md");
     assert_prefix(md, "## wsspec: all 1 cases passed (1 target)\n");
-    assert_null(strstr(md, "Failing cases"));
+    /* no options.verdict (an older file): both; the counts from the cases */
+    assert_non_null(strstr(md, "\nVerdicts (`--verdict both`: a case passes when both verdicts "
+                               "pass): Autobahn's fails 0, the RFC 6455 verdict fails 0; they "
+                               "differ in 0 cases.\n"));
+    assert_null(strstr(md, "The verdicts differ"));
     assert_null(strstr(md, "baseline"));
     free(md);
+    json_object_set_new(run, "options", json_pack("{s:s}", "verdict", "rfc"));
+    json_array_append_new(json_object_get(run, "cases"),
+                          with_rfc(mk_case("a", "7.1", "t", "FAILED", "OK", true, "x", 1, NULL),
+                                   "OK", "OK", NULL, "RFC 6455 7.4.2: 1012 is valid"));
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    md = read_file(dir, "summary.md");
+    assert_prefix(md, "## wsspec: all 2 cases passed (1 target)\n");
+    assert_non_null(strstr(md, "\nVerdicts (`--verdict rfc`: the RFC 6455 verdict alone decides): "
+                               "Autobahn's fails 1, the RFC 6455 verdict fails 0; they differ in 1 "
+                               "case.\n"));
+    assert_non_null(strstr(md, "The verdicts differ (Autobahn's in the table; the RFC 6455 verdict "
+                               "here): 7.1 OK/OK\n"));
+    assert_null(strstr(md, "Failing cases"));
+    free(md);
+    json_array_remove(json_object_get(run, "cases"), 1);
 
     /* known failures under --fail-on regression: no regressions */
     json_array_append_new(json_object_get(run, "cases"),
@@ -571,8 +771,11 @@ static void test_md_bounded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_junit),      cmocka_unit_test(test_junit_baseline),
-        cmocka_unit_test(test_md),         cmocka_unit_test(test_md_verdicts),
+        cmocka_unit_test(test_junit),
+        cmocka_unit_test(test_junit_baseline),
+        cmocka_unit_test(test_junit_verdict_modes),
+        cmocka_unit_test(test_md),
+        cmocka_unit_test(test_md_verdicts),
         cmocka_unit_test(test_md_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -254,12 +254,22 @@ static void test_hostile_strings_stay_data(void **state)
 {
     struct fixture *f = *state;
     const char *agent = "<script>document.title='pwned'</script>";
-    json_t *run =
-        run_json(json_pack("[o]", result_json(agent, "1.1.1", "OK", 1, "a_case_1_1_1.json")),
-                 json_pack("[{s:s,s:s}]", "agent", agent, "url", "ws://x/</script>"));
+    /* the RFC's verdict and the difference quote what the server sent, too */
+    json_t *res = result_json(agent, "1.1.1", "OK", 1, "a_case_1_1_1.json");
+    json_object_set_new(res, "rfcBehavior", json_string("FAILED"));
+    json_object_set_new(res, "rfcBehaviorClose", json_string("OK"));
+    json_object_set_new(res, "rfcBroken", json_string("close reason </script><i>x</i>"));
+    json_object_set_new(res, "difference", json_string("RFC 6455 5.5.1 MUST: <img src=x> after"));
+    json_t *run = run_json(json_pack("[o]", res),
+                           json_pack("[{s:s,s:s}]", "agent", agent, "url", "ws://x/</script>"));
     json_t *orig = json_deep_copy(run);
     put_json(f->dir, "wsspec.json", run);
     json_t *c = case_json(agent, "1.1.1", 3);
+    json_object_set_new(c, "rfcVerdict",
+                        json_pack("{s:s,s:s,s:s,s:s,s:s}", "behavior", "FAILED", "behaviorClose",
+                                  "OK", "broken", "</script><i>x</i>", "result",
+                                  "<script>alert(2)</script>", "resultClose", "closed"));
+    json_object_set_new(c, "difference", json_string("<img src=x> after Close"));
     json_t *corig = json_deep_copy(c);
     put_json(f->dir, "a_case_1_1_1.json", c);
 

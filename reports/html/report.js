@@ -14,6 +14,14 @@
  * The page's Content-Security-Policy (only this script may run) is a second line of
  * defence, not the first.
  *
+ * Every case has two verdicts (reports/README.md): Autobahn's (behavior, behaviorClose:
+ * the matrix shows it, in Autobahn's colours) and the RFC's (rfcBehavior,
+ * rfcBehaviorClose), with the rule that makes them differ (difference). A cell whose
+ * verdicts differ carries a mark; the detail view shows both side by side; a filter
+ * (and #filter=differ in the URL) shows only those cases. "passed" is the run's own
+ * pass/fail under its --verdict. A report from an older wsspec has no RFC fields: its
+ * one verdict is both.
+ *
  * This file is inlined between script tags: it must never contain the characters of
  * an opening or closing script tag or of an HTML comment opener (a unit test counts
  * the tags of the page).
@@ -150,6 +158,23 @@
             return 'fail';
         return {'OK': 'pass', 'NON-STRICT': 'nonstrict', 'INFORMATIONAL': 'info', 'UNIMPLEMENTED': 'unimpl'}[r.behavior] || 'fail';
     }
+    /* The RFC's verdict pair of a result (Autobahn's when the report has none) and whether
+     * it differs from Autobahn's. */
+    function rfcPair(r) {
+        var has = typeof r.rfcBehavior === 'string' && typeof r.rfcBehaviorClose === 'string';
+        return has ? [r.rfcBehavior, r.rfcBehaviorClose] : [r.behavior, r.behaviorClose];
+    }
+    function differs(r) {
+        var p = rfcPair(r);
+        return !!r.difference || p[0] !== r.behavior || p[1] !== r.behaviorClose;
+    }
+    var MODE_RULE = {
+        both: 'a case passes when both verdicts pass',
+        autobahn: 'Autobahn\'s verdict alone decides',
+        rfc: 'the RFC 6455 verdict alone decides'
+    };
+    var mode = run.options && MODE_RULE[run.options.verdict] ? run.options.verdict : 'both';
+
     var OUTCOMES = [
         ['pass', 'Pass', 'o-pass'], ['nonstrict', 'Non-Strict', 'o-nonstrict'], ['info', 'Info', 'o-info'],
         ['unimpl', 'Unimplemented', 'o-unimpl'], ['fail', 'Fail', 'o-fail'], ['missing', 'Missing', 'o-missing']
@@ -188,17 +213,19 @@
            el('span', null, 'wall ' + (typeof run.wallMs === 'number' ? seconds(run.wallMs) : '?')),
            el('span', null, 'seed ' + (run.seed || '?')),
            run.options && run.options.strict ? el('span', null, 'strict: Non-Strict fails') : null,
+           el('span', {id: 'verdict-mode', title: MODE_RULE[mode]}, 'verdict: ' + mode + ' (' + MODE_RULE[mode] + ')'),
            el('span', null, 'command ', el('code', null, (Array.isArray(run.command) ? run.command : []).join(' ')))));
     root.appendChild(header);
 
     var BEHAVIORS = ['OK', 'NON-STRICT', 'INFORMATIONAL', 'UNIMPLEMENTED', 'FAILED'];
     var CLOSES = ['OK', 'FAILED', 'UNCLEAN', 'WRONG CODE', 'FAILED BY CLIENT', 'INFORMATIONAL'];
     function counts(list) {
-        var c = {total: list.length, passed: 0, failed: 0, b: {}, c: {}};
+        var c = {total: list.length, passed: 0, failed: 0, differ: 0, b: {}, c: {}};
         BEHAVIORS.forEach(function (b) { c.b[b] = 0; });
         CLOSES.forEach(function (b) { c.c[b] = 0; });
         list.forEach(function (r) {
             if (r.passed === true) c.passed++; else c.failed++;
+            if (differs(r)) c.differ++;
             if (r.behavior in c.b) c.b[r.behavior]++;
             if (r.behaviorClose in c.c) c.c[r.behaviorClose]++;
         });
@@ -211,7 +238,7 @@
         }
         var tr = el('tr', {className: key === 'all' ? 'all' : ''},
             el('td', {className: 'agent'}, label, url ? el('span', {className: 'url'}, url) : null),
-            num('total', c.total), num('passed', c.passed), num('failed', c.failed, true));
+            num('total', c.total), num('passed', c.passed), num('failed', c.failed, true), num('differ', c.differ));
         BEHAVIORS.forEach(function (b) { tr.appendChild(num(b, c.b[b], b === 'FAILED')); });
         CLOSES.forEach(function (b) { tr.appendChild(num('close-' + b, c.c[b], b === 'FAILED' || b === 'UNCLEAN')); });
         return tr;
@@ -220,6 +247,7 @@
         el('thead', null,
            el('tr', null, el('th', {className: 'agent', rowSpan: 2}, 'Target'), el('th', {rowSpan: 2}, 'Cases'),
               el('th', {rowSpan: 2}, 'Passed'), el('th', {rowSpan: 2}, 'Failed'),
+              el('th', {rowSpan: 2, title: 'cases where the RFC 6455 verdict is not Autobahn\'s'}, 'Verdicts differ'),
               el('th', {colSpan: BEHAVIORS.length}, 'behavior'), el('th', {colSpan: CLOSES.length}, 'behaviorClose')),
            el('tr', null, BEHAVIORS.map(function (b) { return el('th', null, BEHAVIOR[b][0]); }),
               CLOSES.map(function (b) { return el('th', null, b === 'OK' ? 'OK' : b.toLowerCase()); }))));
@@ -299,6 +327,7 @@
     /* ------------------------------------------------------------ controls */
 
     var failedOnly = el('input', {type: 'checkbox', id: 'f-failed'});
+    var differOnly = el('input', {type: 'checkbox', id: 'f-differ'});
     var sectionSel = el('select', {id: 'f-section'}, el('option', {value: ''}, 'all sections'));
     var seenSub = {};
     sections.forEach(function (sec) {
@@ -320,9 +349,13 @@
         el('span', {className: 'o-pass', title: 'closed properly; the cell shows the server\'s close code'}, 'code'),
         el('span', {className: 'o-almost', title: 'the server did not drop TCP: wsspec had to'}, 'failed by client'),
         el('span', {className: 'o-nonstrict', title: 'a close code the case does not allow'}, 'wrong code'),
-        el('span', {className: 'o-fail', title: 'closed by the wrong side, or not cleanly'}, 'Fail/Unclean'));
+        el('span', {className: 'o-fail', title: 'closed by the wrong side, or not cleanly'}, 'Fail/Unclean'),
+        el('span', {className: 'muted'}, '|'),
+        el('span', {className: 'legend-differs', title: 'the cell shows Autobahn\'s verdict; the RFC 6455 verdict differs (hover the cell, or open it)'},
+           el('span', {className: 'rfc-mark'}, '\u2260'), ' RFC 6455 verdict differs'));
     var controls = el('div', {id: 'controls'},
         el('label', null, failedOnly, ' failed only'),
+        el('label', {title: 'cases where the RFC 6455 verdict is not Autobahn\'s'}, differOnly, ' verdicts differ'),
         el('label', null, 'section ', sectionSel),
         el('label', null, search),
         el('label', {title: 'the second cell of each target: how the connection was closed'}, showClose, ' close column'),
@@ -372,7 +405,7 @@
             body.appendChild(groupRow(sub, 'sub'));
             lastSub = sub;
         }
-        var first = null, failed = false, hay = [id];
+        var first = null, failed = false, differ = false, hay = [id];
         agents.forEach(function (a) {
             var i = resultAt(a, id);
             if (i === null)
@@ -380,7 +413,9 @@
             var r = results[i];
             if (first === null) first = r;
             if (r.passed !== true) failed = true;
-            hay.push(a, r.title, r.broken, r.result, r.resultClose, r.behavior, r.behaviorClose);
+            if (differs(r)) differ = true;
+            hay.push(a, r.title, r.broken, r.result, r.resultClose, r.behavior, r.behaviorClose,
+                     r.rfcBehavior, r.rfcBehaviorClose, r.rfcBroken, r.difference);
         });
         var tr = el('tr', {className: 'case'},
             el('td', {className: 'id'}, el('a', {className: 'case-link', href: '#case=' + encodeURIComponent(id)}, id)),
@@ -395,15 +430,22 @@
             var r = results[i];
             var tip = r.behavior + ' / ' + r.behaviorClose + (r.broken ? ': ' + r.broken : '');
             var b = BEHAVIOR[r.behavior] || [String(r.behavior), 'o-fail'];
+            var d = differs(r), rp = rfcPair(r);
+            var mark = null, cls = 'cell ' + b[1] + (d ? ' differs' : '');
+            if (d) {
+                var why = 'RFC 6455 verdict: ' + rp[0] + ' / ' + rp[1] + (r.difference ? ' \u2014 ' + r.difference : '');
+                tip = 'Autobahn: ' + tip + '\n' + why;
+                mark = el('span', {className: 'rfc-mark', title: why}, '\u2260');
+            }
             if (r.behavior === 'UNIMPLEMENTED') {
-                tr.appendChild(el('td', {colSpan: 2, className: 'cell ' + b[1], title: tip, data: {href: href}}, b[0]));
+                tr.appendChild(el('td', {colSpan: 2, className: cls, title: tip, data: {href: href}}, b[0], mark));
                 return;
             }
-            tr.appendChild(el('td', {className: 'cell ' + b[1], title: tip, data: {href: href}}, b[0], el('small', null, ms(r.durationMs))));
+            tr.appendChild(el('td', {className: cls, title: tip, data: {href: href}}, b[0], el('small', null, ms(r.durationMs)), mark));
             var c = closeCell(r);
             tr.appendChild(el('td', {className: 'cell close ' + c[1], title: r.behaviorClose + ': ' + (r.resultClose || ''), data: {href: href}}, c[0]));
         });
-        rows.push({tr: tr, id: id, sec: sec, sub: sub, failed: failed,
+        rows.push({tr: tr, id: id, sec: sec, sub: sub, failed: failed, differ: differ,
                    hay: hay.filter(function (x) { return x !== null && x !== undefined; }).join('\n').toLowerCase()});
         body.appendChild(tr);
     });
@@ -418,10 +460,10 @@
     });
 
     function applyFilters() {
-        var q = search.value.trim().toLowerCase(), s = sectionSel.value, fo = failedOnly.checked;
+        var q = search.value.trim().toLowerCase(), s = sectionSel.value, fo = failedOnly.checked, dO = differOnly.checked;
         var visible = {}, n = 0;
         rows.forEach(function (row) {
-            var show = (!fo || row.failed) && (!s || row.sec === s || row.sub === s) &&
+            var show = (!fo || row.failed) && (!dO || row.differ) && (!s || row.sec === s || row.sub === s) &&
                        (!q || row.hay.indexOf(q) >= 0);
             row.tr.hidden = !show;
             if (show) {
@@ -442,7 +484,7 @@
         document.documentElement.style.setProperty('--controls-h', controls.offsetHeight + 'px');
     }
     window.addEventListener('resize', function () { requestAnimationFrame(stickHeader); });
-    [failedOnly, sectionSel, showClose].forEach(function (c) { c.addEventListener('change', applyFilters); });
+    [failedOnly, differOnly, sectionSel, showClose].forEach(function (c) { c.addEventListener('change', applyFilters); });
     search.addEventListener('input', applyFilters);
     applyFilters();
 
@@ -631,20 +673,71 @@
         return el('span', {className: 'badge ' + cls}, label);
     }
 
+    /* The colour of a behaviorClose verdict, as the close cell has it. */
+    function closeClass(bc) {
+        return {'OK': 'o-pass', 'FAILED BY CLIENT': 'o-almost', 'WRONG CODE': 'o-nonstrict', 'INFORMATIONAL': 'o-info'}[bc] || 'o-fail';
+    }
+    function behaviorClass(bh) {
+        return (BEHAVIOR[bh] || [null, 'o-fail'])[1];
+    }
+
+    /* Both verdicts side by side, behavior and close with their texts (the RFC's texts
+     * are in the per-case file, rfcVerdict; without it the pair alone), then the rule
+     * that makes them differ. */
+    function verdicts(r, d) {
+        var rv = d.rfcVerdict && typeof d.rfcVerdict === 'object' ? d.rfcVerdict : {};
+        var rp = rfcPair(r), has = typeof r.rfcBehavior === 'string';
+        function cell(cls, verdict, vcls, txt) {
+            return el('td', {className: cls}, el('span', {className: 'badge ' + vcls}, verdict), ' ', txt || '');
+        }
+        var out = [el('table', {className: 'verdicts'},
+            el('thead', null, el('tr', null, el('th'), el('th', null, 'Autobahn|Testsuite'), el('th', null, 'RFC 6455'))),
+            el('tbody', null,
+               el('tr', null, el('th', null, 'behavior'),
+                  cell('ab-behavior', r.behavior, behaviorClass(r.behavior), r.result),
+                  cell('rfc-behavior', rp[0], behaviorClass(rp[0]), has ? rv.result : r.result)),
+               el('tr', null, el('th', null, 'close'),
+                  cell('ab-close', r.behaviorClose, closeClass(r.behaviorClose), r.resultClose),
+                  cell('rfc-close', rp[1], closeClass(rp[1]), has ? rv.resultClose : r.resultClose))))];
+        if (!has)
+            out.push(el('p', {className: 'muted'}, 'This report has no RFC 6455 verdict (an older wsspec): Autobahn\'s stands for both.'));
+        else if (differs(r))
+            out.push(el('div', {className: 'difference'}, el('b', null, 'Where the verdicts differ: '),
+                     r.difference || 'the RFC 6455 verdict is ' + rp[0] + ' / ' + rp[1]));
+        else
+            out.push(el('p', {className: 'muted verdicts-agree'}, 'The two verdicts agree.'));
+        return out;
+    }
+
+    /* What broke, for each verdict, and the first rule the server broke when neither
+     * line names it. */
+    function brokenLines(r) {
+        var out = [], rb = r.rfcBroken || '';
+        if (r.broken)
+            out.push(el('div', {className: 'broken'}, el('b', null, 'Broken: '), r.broken));
+        if (rb && rb !== r.broken)
+            out.push(el('div', {className: 'broken rfc-broken'}, el('b', null, 'Broken (RFC 6455 verdict): '), rb));
+        var te = r.targetError;
+        if (te && typeof te === 'object' && (String(r.broken || '') + rb).indexOf(String(te.rule)) < 0)
+            out.push(el('div', {className: 'broken'}, el('b', null, 'Rule broken by the server: '),
+                te.text + ' (RFC 6455 ' + te.section + ', ' + te.rule + ') at byte ' + te.offset));
+        return out;
+    }
+
     function agentBlock(a, i) {
         var r = results[i], d = loadDetail(i);
         var b = BEHAVIOR[r.behavior] || [String(r.behavior), 'o-fail'];
-        var c = closeCell(r);
+        var c = closeCell(r), rp = rfcPair(r);
         var block = el('section', {className: 'result', data: {agent: a}});
         block.appendChild(el('h3', null, a, badge(b[0], b[1]),
             badge('close: ' + (r.behaviorClose === 'OK' ? 'OK' : c[0] + ' (' + r.behaviorClose + ')'), c[1]),
-            badge(r.passed === true ? 'passed' : 'failed', r.passed === true ? 'o-pass' : 'o-fail'),
+            differs(r) ? badge('\u2260 RFC 6455: ' + rp[0] + ' / ' + rp[1], behaviorClass(rp[0]) + ' rfc-badge') : null,
+            el('span', {className: 'badge ' + (r.passed === true ? 'o-pass' : 'o-fail'), title: 'by --verdict ' + mode + ': ' + MODE_RULE[mode]},
+               r.passed === true ? 'passed' : 'failed'),
             el('span', {className: 'muted'}, ' ' + ms(r.durationMs) + (d.started ? ' @ ' + d.started : ''))));
-        if (r.broken)
-            block.appendChild(el('div', {className: 'broken'}, el('b', null, 'Broken: '), r.broken));
-        if (r.targetError && typeof r.targetError === 'object' && String(r.broken || '').indexOf(String(r.targetError.rule)) < 0)
-            block.appendChild(el('div', {className: 'broken'}, el('b', null, 'Rule broken by the server: '),
-                r.targetError.text + ' (RFC 6455 ' + r.targetError.section + ', ' + r.targetError.rule + ') at byte ' + r.targetError.offset));
+        add(block, brokenLines(r));
+        block.appendChild(el('h4', null, 'Verdicts'));
+        add(block, verdicts(r, d.unavailable ? {} : d));
         if (d.unavailable) {
             block.appendChild(el('p', {className: 'unavailable'}, 'Details unavailable: ' + d.unavailable + ' (' + (r.reportfile || '?') + ')'));
             block.appendChild(el('table', {className: 'outcome'},
@@ -665,7 +758,7 @@
                   el('td', null, eventList(d.received, 'no events'),
                      d.eventsDropped ? el('div', {className: 'muted'}, d.eventsDropped + ' more events not recorded') : null)),
                el('tr', null, el('th', null, 'close'), el('td', null, expectedClose(d.expectedClose)), el('td', null, observedClose(d))),
-               el('tr', {className: 'verdict'}, el('th', null, 'verdict'),
+               el('tr', {className: 'verdict'}, el('th', null, 'Autobahn\'s verdict'),
                   el('td', null, 'behavior OK (or NON-STRICT), close OK'),
                   el('td', null, el('div', {className: 'actual-behavior'}, el('b', null, 'behavior ' + r.behavior + ': '), r.result || ''),
                      el('div', {className: 'actual-close'}, el('b', null, 'close ' + r.behaviorClose + ': '), r.resultClose || ''))))));
@@ -739,6 +832,13 @@
     function route() {
         var h = location.hash.replace(/^#/, '');
         var p = new URLSearchParams(h);
+        /* #filter=differ,failed: the filters a link was shared with */
+        var only = (p.get('filter') || '').split(',');
+        if (p.has('filter')) {
+            failedOnly.checked = only.indexOf('failed') >= 0;
+            differOnly.checked = only.indexOf('differ') >= 0;
+            applyFilters();
+        }
         var id = p.get('case');
         if (id)
             showDetail(id, p.get('agent'));

@@ -4,10 +4,16 @@
 
   check_html_dom.py page DOM WSSPEC_JSON
       the counts shown (totals per target and overall, the behavior cells of the
-      matrix, "showing N of N cases") equal wsspec.json's, and no injection ran
+      matrix, "showing N of N cases") equal wsspec.json's; every cell whose two verdicts
+      differ (and no other) has the mark, with the RFC's verdict and the rule in its
+      title; no injection ran
+  check_html_dom.py differ DOM WSSPEC_JSON
+      the page opened with #filter=differ: exactly the cases with a differing cell are
+      shown
   check_html_dom.py detail DOM WSSPEC_JSON CASE AGENT
-      the detail view of CASE is open and shows, for AGENT: its requirements, the
-      expected column next to the observed verdicts, the broken line, the server's
+      the detail view of CASE is open and shows, for AGENT: its requirements, both
+      verdicts side by side and the rule where they differ (or that they agree), the
+      expected column next to the observed verdicts, the broken lines, the server's
       close reason and handshake response as text; and no injection ran
   check_html_dom.py injected DOM
       the control: the DOM shows that the injection DID run (so the checks above can
@@ -110,6 +116,72 @@ def no_injection(dom):
           "a JSON block the renderer did not write")
 
 
+def rfc_pair(c):
+    if isinstance(c.get("rfcBehavior"), str):
+        return c["rfcBehavior"], c["rfcBehaviorClose"]
+    return c["behavior"], c["behaviorClose"]
+
+
+def differs(c):
+    return bool(c.get("difference")) or rfc_pair(c) != (c["behavior"], c["behaviorClose"])
+
+
+def shown_results(run):
+    """(agent, id) -> the result the matrix shows: the last of the pair."""
+    last = {}
+    for c in run["cases"]:
+        last[(c["agent"], c["id"])] = c
+    return last
+
+
+def case_rows(dom):
+    """id -> the matrix row of the case."""
+    rows = {}
+    for tr in dom.find_all("tr", cls="case"):
+        a = tr.find("a", cls="case-link")
+        if a is not None:
+            rows[a.text()] = tr
+    return rows
+
+
+def marks(dom, run, agents):
+    """Every behavior cell whose verdicts differ has the mark and the RFC's verdict and
+    the rule in its title; no other cell has one."""
+    last = shown_results(run)
+    want = sum(differs(c) for c in last.values())
+    check(want > 0, "the run has no case whose verdicts differ: the marks are not tested")
+    for case_id, tr in case_rows(dom).items():
+        cells = [td for td in tr.find_all("td", cls="cell") if "close" not in td.attrs["class"].split()]
+        check(len(cells) == len(agents), f"{case_id}: {len(cells)} behavior cells")
+        for a, td in zip(agents, cells):
+            c = last.get((a, case_id))
+            mark = td.find("span", cls="rfc-mark")
+            if c is None or not differs(c):
+                check(mark is None and "differs" not in td.attrs["class"].split(),
+                      f"{case_id} of {a!r}: a mark on a cell whose verdicts agree")
+                continue
+            check("differs" in td.attrs["class"].split(), f"{case_id} of {a!r}: cell not marked")
+            check(mark is not None and mark.text() == "\u2260", f"{case_id} of {a!r}: no mark")
+            rb, rbc = rfc_pair(c)
+            title = mark.attrs.get("title", "") if mark is not None else ""
+            check(f"RFC 6455 verdict: {rb} / {rbc}" in title and (c.get("difference") or "") in title,
+                  f"{case_id} of {a!r}: mark title {title!r}")
+            check(c.get("difference", "") in td.attrs.get("title", ""), f"{case_id}: cell tooltip lacks the rule")
+    got = sum(1 for td in dom.find_all("td", cls="differs"))
+    check(got == want, f"{got} marked cells, {want} results whose verdicts differ")
+
+
+def filtered(dom, run):
+    no_injection(dom)
+    # (a checkbox's state is a DOM property, not in the dumped markup: the rows say it)
+    last = shown_results(run)
+    want = sorted({i for (_, i), c in last.items() if differs(c)})
+    rows = case_rows(dom)
+    shown = sorted(i for i, tr in rows.items() if "hidden" not in tr.attrs)
+    check(shown == want and want, f"shown cases {shown}, want those whose verdicts differ {want}")
+    check(cell_text(dom, "shown") == f"showing {len(want)} of {len(rows)} cases", f"shown: {cell_text(dom, 'shown')!r}")
+
+
 def cell_text(dom, id_):
     n = dom.find(id=id_)
     return n.text().strip() if n is not None else None
@@ -121,6 +193,8 @@ def page(dom, run):
     for key in ("total", "passed", "failed"):
         check(cell_text(dom, f"count-all-{key}") == str(s[key]),
               f"overall {key}: page {cell_text(dom, f'count-all-{key}')}, wsspec.json {s[key]}")
+    check(cell_text(dom, "count-all-differ") == str(s["differ"]),
+          f"overall differ: page {cell_text(dom, 'count-all-differ')}, wsspec.json {s['differ']}")
     for name, v in s["byBehavior"].items():
         got = cell_text(dom, "count-all-" + name.replace(" ", "_"))
         check(got == str(v), f"overall behavior {name}: page {got}, wsspec.json {v}")
@@ -134,7 +208,7 @@ def page(dom, run):
     for k, a in enumerate(agents):
         mine = [c for c in run["cases"] if c["agent"] == a]
         for key, v in (("total", len(mine)), ("passed", sum(c["passed"] for c in mine)),
-                       ("failed", sum(not c["passed"] for c in mine))):
+                       ("failed", sum(not c["passed"] for c in mine)), ("differ", sum(differs(c) for c in mine))):
             check(cell_text(dom, f"count-t{k}-{key}") == str(v), f"target {k} {key}: page "
                   f"{cell_text(dom, f'count-t{k}-{key}')}, want {v}")
         row = dom.find(id=f"count-t{k}-total").parent
@@ -149,6 +223,8 @@ def page(dom, run):
     n_ids = len({c["id"] for c in run["cases"]})
     check(cell_text(dom, "shown") == f"showing {n_ids} of {n_ids} cases", f"shown: {cell_text(dom, 'shown')!r}")
     check(dom.find("svg", id="chart-svg") is not None, "no chart")
+    marks(dom, run, agents)
+    check(dom.find("input", id="f-differ") is not None, "no 'verdicts differ' filter")
     det = dom.find(id="detail")
     check(det is not None and "hidden" in det.attrs, "the detail view is open without a #case")
 
@@ -173,8 +249,11 @@ def detail(dom, run, case_id, agent):
         return
     b = blocks[0]
     check(not result["passed"], f"case {case_id} of the agent passed; the test wants a failing one")
-    broken = b.find("div", cls="broken")
-    check(broken is not None and result["broken"] in broken.text(), "the broken line is not shown")
+    broken = [d.text() for d in b.find_all("div", cls="broken")]
+    for key, label in (("broken", "Broken: "), ("rfcBroken", "Broken (RFC 6455 verdict): ")):
+        if result.get(key) and (key == "broken" or result[key] != result.get("broken")):
+            check(label + result[key] in broken, f"the {key} line is not shown: {broken!r}")
+    verdicts(b, result)
     table = b.find("table", cls="outcome")
     check(table is not None, "no expected/observed table")
     if table is not None:
@@ -201,6 +280,33 @@ def detail(dom, run, case_id, agent):
     check(times and times == [f"{t:.3f}" for t in per["wirelogMs"]], "wire-log times differ from wirelogMs")
 
 
+def verdicts(b, result):
+    """Both verdicts side by side, and the rule where they differ."""
+    per = json.load(open(os.path.join(os.path.dirname(sys.argv[3]), result["reportfile"])))
+    rb, rbc = rfc_pair(result)
+    t = b.find("table", cls="verdicts")
+    check(t is not None, "no verdicts table")
+    if t is None:
+        return
+    head = [th.text() for th in t.find("thead").find_all("th")]
+    check(head[1:] == ["Autobahn|Testsuite", "RFC 6455"], f"verdict columns {head!r}")
+    for cls, want in (("ab-behavior", f"{result['behavior']} {result['result']}"),
+                      ("ab-close", f"{result['behaviorClose']} {result['resultClose']}"),
+                      ("rfc-behavior", f"{rb} {per['rfcVerdict']['result']}"),
+                      ("rfc-close", f"{rbc} {per['rfcVerdict']['resultClose']}")):
+        td = t.find("td", cls=cls)
+        check(td is not None and td.text() == want, f"{cls}: {td and td.text()!r}, want {want!r}")
+    diff = b.find("div", cls="difference")
+    badge = b.find("span", cls="rfc-badge")
+    if differs(result):
+        check(diff is not None and diff.text() == "Where the verdicts differ: " + result["difference"],
+              f"the difference is not shown: {diff and diff.text()!r}")
+        check(badge is not None and badge.text() == f"\u2260 RFC 6455: {rb} / {rbc}", f"RFC badge {badge and badge.text()!r}")
+    else:
+        check(diff is None and badge is None, "a difference shown where the verdicts agree")
+        check(b.find("p", cls="verdicts-agree") is not None, "'The two verdicts agree.' is not shown")
+
+
 def main():
     mode, dom = sys.argv[1], parse(sys.argv[2])
     if mode == "injected":
@@ -209,6 +315,8 @@ def main():
         run = json.load(open(sys.argv[3]))
         if mode == "page":
             page(dom, run)
+        elif mode == "differ":
+            filtered(dom, run)
         else:
             detail(dom, run, sys.argv[4], sys.argv[5])
     for p in problems:
