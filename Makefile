@@ -169,6 +169,15 @@ $(B)/itest_%: $(B)/obj/tests/itest_%.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 itest: $(ITEST_BIN)
 
+# LD_PRELOAD shims of the integration tests (tests/shim_*.c -> build/shim_*.so): system
+# calls failed on purpose, to show what wsspec does when its own machine is the trouble.
+SHIM_SRC := $(sort $(wildcard tests/shim_*.c))
+SHIM_LIB := $(patsubst tests/%.c,$(B)/%.so,$(SHIM_SRC))
+$(B)/shim_%.so: tests/shim_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+itest: $(SHIM_LIB)
+
 # Load generator of `make bench`: tests/bench-echo starts the server and runs it against
 # it. It needs a running server, so it is not one of the self-contained bench_* binaries.
 $(B)/echo_load: $(B)/obj/tests/echo_load.o $(B)/libwscore.a
