@@ -10,6 +10,8 @@
 #   make bench      the figures of README.md (not pass/fail): bench_* binaries,
 #                   tests/bench-echo, tests/bench-run, fuzz throughput and coverage
 #   make deps       install missing Debian packages (as root) or print the apt-get line
+#   make install    build/wsspec to $(DESTDIR)$(PREFIX)/bin, the catalogue to
+#                   $(DESTDIR)$(PREFIX)/share/wsspec/cases (PREFIX=/usr/local)
 #
 # Honours CC, CFLAGS, LDFLAGS. Our own flags (language level, warnings as errors) are
 # always added: a build that warns is a build that fails.
@@ -49,8 +51,27 @@ UNIT_SAN_BIN := $(patsubst reference/tests/%.c,$(B)/san-tests/%,$(UNIT_SRC)) \
                 $(patsubst harness/tests/%.c,$(B)/san-tests/%,$(HTEST_SRC))
 BENCH_BIN    := $(patsubst tests/%.c,$(B)/%,$(BENCH_SRC))
 
-.PHONY: all deps test unit unit-san itest run interop bench clean format
+.PHONY: all deps test unit unit-san itest run interop bench clean format install FORCE
 all: $(B)/wsspec
+
+# Where the binary finds the built-in catalogue when it is neither installed
+# (<bindir>/../share/wsspec/cases) nor in the build tree (<bindir>/../cases): compiled
+# in, absolute, so a copied binary still finds it and the working directory never
+# matters (harness/case_lint.c). Packagers set CASES_DIR=/usr/share/wsspec/cases. The
+# header changes only when the path does, so case_lint.o is rebuilt exactly then.
+CASES_DIR ?= $(CURDIR)/cases
+$(B)/gen/cases_dir.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define WSSPEC_CASES_DIR "%s"\n' '$(subst ','\'',$(CASES_DIR))' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/obj/harness/case_lint.o $(B)/san/harness/case_lint.o: $(B)/gen/cases_dir.h
+$(B)/obj/harness/case_lint.o $(B)/san/harness/case_lint.o: WS_CFLAGS += -include $(B)/gen/cases_dir.h
+
+PREFIX ?= /usr/local
+install: $(B)/wsspec
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/wsspec/cases
+	install -m 755 $(B)/wsspec $(DESTDIR)$(PREFIX)/bin/wsspec
+	install -m 644 cases/*.wsc cases/README.md $(DESTDIR)$(PREFIX)/share/wsspec/cases/
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -147,6 +168,15 @@ ITEST_BIN := $(patsubst tests/%.c,$(B)/%,$(ITEST_SRC))
 $(B)/itest_%: $(B)/obj/tests/itest_%.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 itest: $(ITEST_BIN)
+
+# LD_PRELOAD shims of the integration tests (tests/shim_*.c -> build/shim_*.so): system
+# calls failed on purpose, to show what wsspec does when its own machine is the trouble.
+SHIM_SRC := $(sort $(wildcard tests/shim_*.c))
+SHIM_LIB := $(patsubst tests/%.c,$(B)/%.so,$(SHIM_SRC))
+$(B)/shim_%.so: tests/shim_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -std=c11 -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl
+itest: $(SHIM_LIB)
 
 # Load generator of `make bench`: tests/bench-echo starts the server and runs it against
 # it. It needs a running server, so it is not one of the self-contained bench_* binaries.

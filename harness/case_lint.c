@@ -24,10 +24,6 @@
 #include "case_vocab.h"
 #include "ws_utf8.h"
 
-#ifndef WSSPEC_CASES_DIR
-#define WSSPEC_CASES_DIR "cases"
-#endif
-
 /* Paths in diagnostics and from /proc/self/exe; longer ones are refused, not cut. */
 #define PATH_BYTES_MAX 4096
 
@@ -37,31 +33,104 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-const char *case_default_dir(void)
+/* ------------------------------------------------------------ the built-in catalogue */
+
+/* Where the built-in catalogue is looked for, in this order - never the working
+ * directory, which may hold an unrelated cases/ (a user's own catalogue is added with
+ * --cases-dir, by name):
+ *   1. $WSSPEC_CASES, when set and not empty: the user says where;
+ *   2. <bindir>/../share/wsspec/cases: an installed wsspec (make install PREFIX=...),
+ *      wherever the prefix was moved to;
+ *   3. <bindir>/../cases: the build tree (build/wsspec beside cases/);
+ *   4. WSSPEC_CASES_DIR, compiled in by the Makefile: the source tree's cases/ at build
+ *      time, absolute, or what a packager set with make CASES_DIR=...; a copied binary
+ *      still finds it.
+ * <bindir> is the running binary's directory (/proc/self/exe: a symlink to the binary
+ * does not move it). */
+struct case_home {
+    char dir[PATH_BYTES_MAX];
+    const char *how; /* which of the four */
+    char tried[2 * PATH_BYTES_MAX];
+    bool found;
+};
+
+static struct case_home g_home;
+
+/* Take cand when it is a directory; otherwise add it to the places tried. */
+static bool home_try(struct case_home *h, const char *cand, const char *how)
 {
-    static char dir[PATH_BYTES_MAX];
+    char *canon = realpath(cand, NULL); /* allocates: no PATH_MAX-sized buffer assumed */
+    bool ok = canon && strlen(canon) < sizeof h->dir && is_dir(canon);
+    if (ok) {
+        memcpy(h->dir, canon, strlen(canon) + 1);
+        h->how = how;
+        h->found = true;
+    } else {
+        size_t n = strlen(h->tried);
+        snprintf(h->tried + n, sizeof h->tried - n, "%s%s", n ? ", " : "", cand);
+    }
+    free(canon);
+    return ok;
+}
+
+static void home_find(struct case_home *h)
+{
+    memset(h, 0, sizeof *h);
     const char *env = getenv("WSSPEC_CASES");
-    if (env && *env)
-        return env;
-    char exe[PATH_BYTES_MAX], cand[PATH_BYTES_MAX + 16];
+    if (env && *env) {
+        /* as given: a typo is reported by the reader, naming what it cannot open */
+        snprintf(h->dir, sizeof h->dir, "%s", env);
+        h->how = "$WSSPEC_CASES";
+        h->found = true;
+        return;
+    }
+    char exe[PATH_BYTES_MAX], cand[PATH_BYTES_MAX + 32];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = NULL;
     if (n > 0 && (size_t)n < sizeof exe - 1) {
         exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            int r = snprintf(cand, sizeof cand, "%s/../cases", exe);
-            /* realpath(.., NULL) allocates, so no PATH_MAX-sized buffer is assumed. */
-            char *canon = r > 0 && (size_t)r < sizeof cand ? realpath(cand, NULL) : NULL;
-            if (canon && strlen(canon) < sizeof dir && is_dir(canon)) {
-                memcpy(dir, canon, strlen(canon) + 1);
-                free(canon);
-                return dir;
-            }
-            free(canon);
-        }
+        slash = strrchr(exe, '/');
     }
-    return WSSPEC_CASES_DIR;
+    if (slash) {
+        *slash = '\0';
+        snprintf(cand, sizeof cand, "%s/../share/wsspec/cases", exe);
+        if (home_try(h, cand, "installed"))
+            return;
+        snprintf(cand, sizeof cand, "%s/../cases", exe);
+        if (home_try(h, cand, "build tree"))
+            return;
+    }
+#ifdef WSSPEC_CASES_DIR
+    /* a relative path would be the working directory's again: only an absolute one */
+    if (WSSPEC_CASES_DIR[0] == '/')
+        home_try(h, WSSPEC_CASES_DIR, "built in");
+#endif
+}
+
+const char *case_default_dir(void)
+{
+    home_find(&g_home);
+    return g_home.found ? g_home.dir : NULL;
+}
+
+void case_default_dir_describe(char *out, size_t cap)
+{
+    home_find(&g_home);
+    if (g_home.found)
+        snprintf(out, cap, "%s (%s)", g_home.dir, g_home.how);
+    else
+        snprintf(out, cap, "not found (looked in %s; set WSSPEC_CASES=DIR)", g_home.tried);
+}
+
+const char *case_default_dir_or_say(const char *cmd)
+{
+    const char *dir = case_default_dir();
+    if (!dir)
+        fprintf(stderr,
+                "wsspec %s: the built-in catalogue was not found (looked in %s; set "
+                "WSSPEC_CASES=DIR)\n",
+                cmd, g_home.tried);
+    return dir;
 }
 
 /* ------------------------------------------------------------ reading */
@@ -212,16 +281,19 @@ static void print_vocabulary(FILE *f)
 
 static void lint_usage(FILE *f)
 {
+    char home[sizeof g_home.tried + 64];
+    case_default_dir_describe(home, sizeof home);
     fprintf(f,
             "usage: wsspec lint [FILES|DIRS...]\n"
             "\n"
             "Check case files (cases/README.md) and print every error as FILE:LINE: message,\n"
             "then a summary. Directories contribute their *.wsc files; all files together\n"
             "form one catalogue, so case ids must be unique over all of them.\n"
-            "Default: the built-in catalogue (%s).\n"
+            "Default: the built-in catalogue, %s.\n"
             "\n"
-            "Exit status: 0 no errors, 1 errors, 2 usage error.\n",
-            case_default_dir());
+            "Exit status: 0 no errors, 1 errors, 2 usage error or nothing to check (no case\n"
+            "file in what was given).\n",
+            home);
     print_vocabulary(f);
 }
 
@@ -259,13 +331,23 @@ int case_cmd_lint(int argc, char **argv)
         if (opts_done || a[0] != '-' || a[1] == '\0')
             errors += lint_path(&cat, &seen, a);
     }
-    if (n_paths == 0)
-        errors += lint_path(&cat, &seen, case_default_dir());
-    printf("%zu files, %zu cases, %zu errors\n", cat.n_files, cat.n_cases, errors);
+    const char *home = n_paths ? NULL : case_default_dir_or_say("lint");
+    if (n_paths == 0 && !home)
+        return 2;
+    if (home)
+        errors += lint_path(&cat, &seen, home);
+    size_t n_files = cat.n_files;
+    printf("%zu files, %zu cases, %zu errors\n", n_files, cat.n_cases, errors);
     case_catalogue_free(&cat);
     seen_free(&seen);
     if (fflush(stdout) != 0)
         return 1;
+    /* an empty folder checked nothing: that is not a clean bill of health */
+    if (n_files == 0 && !errors) {
+        fprintf(stderr, "wsspec lint: no case files (*.wsc) in what was given: nothing was "
+                        "checked\n");
+        return 2;
+    }
     return errors ? 1 : 0;
 }
 
@@ -378,6 +460,8 @@ int case_list_json(FILE *out, const struct case_catalogue *cat, const size_t *id
 
 static void list_usage(FILE *f)
 {
+    char home[sizeof g_home.tried + 64];
+    case_default_dir_describe(home, sizeof home);
     fprintf(f,
             "usage: wsspec list [--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... "
             "[--json]\n"
@@ -393,8 +477,8 @@ static void list_usage(FILE *f)
             "\n"
             "The built-in catalogue: %s ($WSSPEC_CASES overrides it).\n"
             "Exit status: 0 listed, 1 errors in the catalogue (the valid cases are still\n"
-            "listed), 2 usage error.\n",
-            case_default_dir());
+            "listed), 2 usage error or no case matches.\n",
+            home);
 }
 
 /* "--name VALUE" or "--name=VALUE": the value, advancing *i past it; NULL if argv[*i] is
@@ -453,6 +537,10 @@ int case_cmd_list(int argc, char **argv)
         } else if ((v = opt_value(argc, argv, &i, "--cases-dir", &missing))) {
             dirs[n_dirs++] = v;
         } else if (!missing && (v = opt_value(argc, argv, &i, "--cases", &missing))) {
+            if (!*v) { /* an empty variable in a script, not "every case" */
+                fprintf(stderr, "wsspec list: --cases needs at least one id or pattern\n");
+                goto out;
+            }
             if (!append_list(&include, v)) {
                 fprintf(stderr, "wsspec list: out of memory\n");
                 status = 1;
@@ -473,10 +561,13 @@ int case_cmd_list(int argc, char **argv)
         }
     }
 
+    const char *home = case_default_dir_or_say("list");
+    if (!home)
+        goto out;
     struct case_catalogue cat;
     memset(&cat, 0, sizeof cat);
     struct seen seen = {0};
-    size_t errors = read_path(&cat, &seen, case_default_dir(), stderr);
+    size_t errors = read_path(&cat, &seen, home, stderr);
     for (size_t d = 0; d < n_dirs; d++) {
         if (!is_dir(dirs[d])) {
             fprintf(stderr, "%s:0: not a directory\n", dirs[d]);
@@ -491,13 +582,17 @@ int case_cmd_list(int argc, char **argv)
         status = 1;
     } else {
         size_t n = case_select(&cat, include, exclude, idx);
-        if (json) {
+        if (n == 0) { /* as `wsspec run` says it: nothing would run */
+            fprintf(stderr, "wsspec list: no case matches --cases '%s'%s%s\n",
+                    include ? include : "*", exclude ? " minus --exclude " : "",
+                    exclude ? exclude : "");
+        } else if (json) {
             case_list_json(stdout, &cat, idx, n);
         } else {
             for (size_t k = 0; k < n; k++)
                 printf("%-8s  %s\n", cat.cases[idx[k]].id, cat.cases[idx[k]].title);
         }
-        status = errors ? 1 : 0;
+        status = n == 0 ? 2 : errors ? 1 : 0;
         if (fflush(stdout) != 0 || ferror(stdout)) {
             fprintf(stderr, "wsspec list: cannot write the listing: %s\n", strerror(errno));
             status = 1;

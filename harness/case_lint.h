@@ -25,16 +25,19 @@ int case_cmd_lint(int argc, char **argv);
  * exit status 1; the cases without errors are still listed. */
 int case_cmd_list(int argc, char **argv);
 
-/* The built-in catalogue directory, in order of preference:
- *  1. $WSSPEC_CASES when set and not empty;
- *  2. <directory of the running binary>/../cases when that is a directory (the binary
- *     is build/wsspec, the catalogue cases/ of the same source tree), from
- *     /proc/self/exe, made canonical;
- *  3. WSSPEC_CASES_DIR, a compile-time default: "cases" (relative to the working
- *     directory) unless the build defines it (-DWSSPEC_CASES_DIR='"/usr/share/..."').
- * The string is the environment's or a static buffer: valid until the next call, not
- * thread-safe (the CLI calls it once). */
+/* The built-in catalogue directory (case_lint.c says where it is looked for: never
+ * the working directory), or NULL when none of those places holds one. The string is
+ * the environment's or a static buffer: valid until the next call, not thread-safe
+ * (the CLI calls it once). */
 const char *case_default_dir(void);
+
+/* The same, or NULL after one line on stderr: "wsspec CMD: the built-in catalogue was
+ * not found (looked in A, B, C; set WSSPEC_CASES=DIR)". */
+const char *case_default_dir_or_say(const char *cmd);
+
+/* One line for `wsspec version` and --help: "DIR (installed)", "DIR (build tree)",
+ * "DIR (built in)", "DIR ($WSSPEC_CASES)", or "not found (looked in ...)". */
+void case_default_dir_describe(char *out, size_t cap);
 
 /* Write cases idx[0..n) of cat to out as a JSON array of
  *   {"id", "title", "expectation", "rfc": [{"section", "level", "sentence"}],

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -26,16 +25,19 @@ double loop_wall(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Tests force the fallback: WSSPEC_TEST_NO_EPOLL_PWAIT2=1 behaves as a kernel without
- * epoll_pwait2 would. */
+/* Decided once per process, with a wait that returns at once: a kernel before 5.11 (or
+ * a sandbox's seccomp filter) answers ENOSYS, and every later loop uses epoll_wait
+ * without asking again. tests/itest_loop.sh checks both ways with an LD_PRELOAD shim
+ * (tests/shim_fail.c) that makes the call fail. */
 static bool pwait2_missing(int ep)
 {
-    const char *force = getenv("WSSPEC_TEST_NO_EPOLL_PWAIT2");
-    if (force && *force == '1')
-        return true;
-    struct epoll_event ev;
-    struct timespec zero = {0, 0};
-    return epoll_pwait2(ep, &ev, 1, &zero, NULL) < 0 && errno == ENOSYS;
+    static int known = -1; /* -1 not asked yet, 0 present, 1 missing */
+    if (known < 0) {
+        struct epoll_event ev;
+        struct timespec zero = {0, 0};
+        known = epoll_pwait2(ep, &ev, 1, &zero, NULL) < 0 && errno == ENOSYS;
+    }
+    return known == 1;
 }
 
 int loop_init(struct loop *l, char *err, size_t err_len)
@@ -95,4 +97,16 @@ int loop_wait(struct loop *l, double seconds, struct epoll_event *evs, int max, 
         return 0;
     snprintf(err, err_len, "%s: %s", l->coarse ? "epoll_wait" : "epoll_pwait2", strerror(errno));
     return -1;
+}
+
+int loop_selftest(bool *coarse, char *err, size_t err_len)
+{
+    struct loop l;
+    if (loop_init(&l, err, err_len) != 0)
+        return -1;
+    struct epoll_event ev;
+    int n = loop_wait(&l, 0, &ev, 1, err, err_len);
+    *coarse = l.coarse;
+    loop_free(&l);
+    return n < 0 ? -1 : 0;
 }

@@ -38,6 +38,11 @@ void loop_unwatch(struct loop *l, int fd);
 int loop_wait(struct loop *l, double seconds, struct epoll_event *evs, int max, char *err,
               size_t err_len);
 
+/* Before a run: make a loop and wait on it once, returning at once. Returns 0 with
+ * *coarse telling whether waits are in milliseconds (no epoll_pwait2), or -1 with the
+ * failing call and its reason in err: wsspec cannot wait for events on this machine. */
+int loop_selftest(bool *coarse, char *err, size_t err_len);
+
 /* Monotonic and wall-clock time in seconds. */
 double loop_now(void);
 double loop_wall(void);

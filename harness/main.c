@@ -34,7 +34,10 @@ static const struct wsspec_command wsspec_commands[] = {
     {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main},
     {"report", "render HTML, JUnit and Markdown again from a report's JSON: wsspec report DIR",
      report_main},
-    {"version", "print the version of wsspec and of the OpenSSL and zlib it uses", cmd_version},
+    {"version",
+     "print the version of wsspec, of the OpenSSL and zlib it uses, and where its "
+     "catalogue is",
+     cmd_version},
     {"help", "this list, or one subcommand's options: wsspec help SUBCOMMAND", cmd_help},
 };
 
@@ -64,8 +67,9 @@ static void usage(FILE *f)
 static int cmd_version(int argc, char **argv)
 {
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        puts("usage: wsspec version\n\nPrints the version of wsspec and the versions of "
-             "OpenSSL and zlib\nit runs with (and was built with).");
+        puts("usage: wsspec version\n\nPrints the version of wsspec, the versions of OpenSSL "
+             "and zlib\nit runs with (and was built with), and where the built-in catalogue "
+             "is.");
         return 0;
     }
     if (argc > 1) {
@@ -76,6 +80,9 @@ static int cmd_version(int argc, char **argv)
     printf("OpenSSL %s (built with %s)\n", OpenSSL_version(OPENSSL_VERSION_STRING),
            OPENSSL_VERSION_TEXT);
     printf("zlib %s (built with %s)\n", zlibVersion(), ZLIB_VERSION);
+    char home[16384]; /* the places looked in, when none held it */
+    case_default_dir_describe(home, sizeof home);
+    printf("catalogue %s\n", home);
     return 0;
 }
 

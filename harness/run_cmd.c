@@ -3,7 +3,13 @@
  * run the tester, print a block for every failing case (h2spec style: the requirement,
  * expected next to actual, the command that replays just that case), write the
  * reports, and exit 0 (all passed), 1 (a case failed) or 2 (usage, unreachable
- * target, broken case files, interrupted).
+ * target, broken case files, interrupted, wsspec's own trouble).
+ *
+ * What can be checked before anything is sent is checked first (preflight.c): options
+ * that cannot make a valid opening request, the report directory (created and written
+ * to), the file descriptors -j needs, and wsspec's event loop (loop_selftest). A run
+ * that then stops - interrupted, --max-time, or wsspec's own trouble mid-run - still
+ * writes the reports of the cases that finished.
  *
  * The options are one table, run_opts.def: the parser (run_args_parse) looks every
  * option up there, counts it against the table's bound and hands its value to
@@ -16,6 +22,8 @@
 #include "case.h"
 #include "case_lint.h"
 #include "config.h"
+#include "loop.h"
+#include "preflight.h"
 #include "tester.h"
 #include "report_json.h"
 #include "report_render.h"
@@ -29,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,11 +52,15 @@
 #define RUN_MAX_PROTOCOLS 16
 #define RUN_MAX_CASE_DIRS 16
 
+/* Set from signal handlers: stop (SIGINT, SIGTERM, or --max-time's SIGALRM), and
+ * whether --max-time was the reason. */
 static volatile int run_stop;
+static volatile sig_atomic_t run_expired;
 
 static void on_signal(int sig)
 {
-    (void)sig;
+    if (sig == SIGALRM)
+        run_expired = 1;
     run_stop = 1;
 }
 
@@ -97,7 +110,7 @@ struct run_args {
     bool help, strict, quiet, fail_on_regression, scale_given, seed_given;
     enum verdict_mode verdict;
     unsigned jobs, formats;
-    double scale;
+    double scale, max_time; /* max_time 0: none */
     uint64_t seed;
     struct transport_tls_options tls;
 };
@@ -167,9 +180,12 @@ static void run_help(FILE *f)
     fputs("\n", f);
     put_wrapped(f,
                 "Exit status: 0 every selected case passed (--fail-on regression: no "
-                "regression), 1 a case failed (a regression), 2 usage error, a target that "
-                "cannot be reached, case files with errors, a config or baseline that cannot "
-                "be read, or an interrupted run.",
+                "regression), 1 a case failed (a regression; cases --max-time cut short "
+                "count as failed), 2 usage error, a target that cannot be reached or refuses "
+                "the handshake, case files with errors, a config or baseline that cannot be "
+                "read, a report directory that cannot be written, an interrupted run, or "
+                "wsspec's own trouble (file descriptors, its event loop): never the target's "
+                "fault.",
                 0, 0);
 }
 
@@ -187,11 +203,12 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
     return 2;
 }
 
+/* Decimal only: --seed 010 is ten, as it is printed, not eight. */
 static bool parse_u64(const char *s, uint64_t *out)
 {
     char *e;
     errno = 0;
-    unsigned long long v = strtoull(s, &e, 0);
+    unsigned long long v = strtoull(s, &e, 10);
     if (!*s || *e || errno || s[0] == '-')
         return false;
     *out = v;
@@ -265,7 +282,23 @@ struct run_state {
     size_t done, total, failed;
     size_t *done_flags; /* per result index: finished */
     struct case_result *results;
+    const struct tester_options *o; /* what every connection sends, for the replay line */
+    size_t n_user_headers;          /* o->headers[0..n): the user's -H (then wsspec's own) */
 };
+
+/* The replay command's options for what the connection sent: --origin and
+ * --subprotocol as given, -H with the name only - a value may be a secret, and CI logs
+ * are read by many. */
+static void print_request_options(const struct run_state *st)
+{
+    const struct tester_options *o = st->o;
+    if (o->origin)
+        printf(" --origin '%s'", o->origin);
+    for (size_t i = 0; i < o->n_protocols; i++)
+        printf(" --subprotocol '%s'", o->protocols[i]);
+    for (size_t i = 0; i < st->n_user_headers; i++)
+        printf(" -H '%.*s: ...'", (int)strcspn(o->headers[i], ":"), o->headers[i]);
+}
 
 /* "6.4.3" and the requirement lines for the failure block */
 static void print_failure(const struct run_state *st, const struct case_result *r)
@@ -293,8 +326,10 @@ static void print_failure(const struct run_state *st, const struct case_result *
         printf("  difference   %s\n", r->difference);
     if (r->connect_error[0])
         printf("  connection   %s\n", r->connect_error);
-    printf("  replay       wsspec run %s --cases %s --seed %llu\n\n", st->url, d->id,
+    printf("  replay       wsspec run %s --cases %s --seed %llu", st->url, d->id,
            (unsigned long long)st->seed);
+    print_request_options(st);
+    printf("\n\n");
 }
 
 static void on_case_done(void *ud, const struct case_result *r)
@@ -312,22 +347,6 @@ static void on_case_done(void *ud, const struct case_result *r)
                 r->def->id);
         fflush(stdout);
     }
-}
-
-/* The TLS client context for every wss:// target of the run; false after printing
- * why it cannot be made. */
-static bool run_tls_setup(const struct transport_tls_options *o, struct transport_tls **tls)
-{
-    char err[512];
-    *tls = transport_tls_new(o, err, sizeof err);
-    if (!*tls) {
-        fprintf(stderr, "wsspec run: %s\n", err);
-        return false;
-    }
-    if (o->insecure)
-        fprintf(stderr, "wsspec run: warning: --insecure: TLS certificates are not verified; "
-                        "anyone on the path can impersonate the target\n");
-    return true;
 }
 
 /* Cases at once by default: the CPU cores, but at least 4. The tester is one event loop
@@ -375,10 +394,49 @@ static int set_scale(struct run_args *a, const char *v)
 
 static int add_header(struct run_args *a, const char *v)
 {
-    /* a line break would let the value add header lines of its own */
-    if (!strchr(v, ':') || strpbrk(v, "\r\n"))
-        return usage_error("header must look like 'Name: value', not '%s'", v);
+    char err[512];
+    if (!preflight_header(v, err, sizeof err))
+        return usage_error("%s", err);
     a->headers[a->n_headers++] = v;
+    return 0;
+}
+
+static int set_origin(struct run_args *a, const char *v)
+{
+    char err[256];
+    if (!preflight_origin(v, err, sizeof err))
+        return usage_error("%s", err);
+    a->origin = v;
+    return 0;
+}
+
+static int add_protocol(struct run_args *a, const char *v)
+{
+    char err[512];
+    a->protocols[a->n_protocols++] = v;
+    if (!preflight_protocols(a->protocols, a->n_protocols, err, sizeof err))
+        return usage_error("%s", err);
+    return 0;
+}
+
+static int set_cases(struct run_args *a, const char *v)
+{
+    /* an empty variable in a CI script, not "every case" */
+    if (!*v)
+        return usage_error("--cases needs at least one id or pattern (leave it out to run "
+                           "every case)");
+    a->include = v;
+    return 0;
+}
+
+static int set_max_time(struct run_args *a, const char *v)
+{
+    char *e;
+    errno = 0;
+    a->max_time = strtod(v, &e);
+    /* setitimer takes up to about 2^31 s; a year is far beyond any run */
+    if (!*v || *e || errno || !(a->max_time > 0) || a->max_time > 366 * 86400.0)
+        return usage_error("--max-time needs seconds > 0, not '%s'", v);
     return 0;
 }
 
@@ -412,8 +470,7 @@ static int run_opt_set(struct run_args *a, enum run_opt o, const char *v)
 {
     switch (o) {
     case RUN_OPT_CASES:
-        a->include = v;
-        break;
+        return set_cases(a, v);
     case RUN_OPT_EXCLUDE:
         a->exclude = v;
         break;
@@ -429,11 +486,11 @@ static int run_opt_set(struct run_args *a, enum run_opt o, const char *v)
     case RUN_OPT_HEADER:
         return add_header(a, v);
     case RUN_OPT_ORIGIN:
-        a->origin = v;
-        break;
+        return set_origin(a, v);
     case RUN_OPT_SUBPROTOCOL:
-        a->protocols[a->n_protocols++] = v;
-        break;
+        return add_protocol(a, v);
+    case RUN_OPT_MAX_TIME:
+        return set_max_time(a, v);
     case RUN_OPT_STRICT:
         a->strict = true;
         break;
@@ -523,54 +580,500 @@ static int run_args_parse(int argc, char **argv, struct run_args *a)
     return 0;
 }
 
+/* ------------------------------------------------------------ the run */
+
+/* Everything one run holds; run_free releases it in any state. */
+struct run {
+    struct run_args a;
+    int argc;
+    char **argv;
+    struct run_config cfg;
+    bool from_config; /* the targets are the config's servers */
+    struct baseline_run old_run, new_run;
+    struct baseline_diff diff;
+    struct case_catalogue cat;
+    size_t *idx, n;         /* the selected cases, n of them */
+    size_t *tidx;           /* one target's: idx minus its exclude-agent-cases pairs */
+    struct target *targets; /* a.n_urls of them, parsed and resolved */
+    struct transport_tls *tls;
+    struct report_target rtargets[RUN_MAX_TARGETS];
+    size_t n_rtargets;       /* targets whose cases are reported */
+    struct case_result *all; /* n per target */
+    size_t *flags;           /* per result: finished, or marked timed out */
+    struct preflight_dirs made;
+    bool tty, stopped;     /* stopped: a refusal or wsspec's own trouble ended the run early */
+    size_t n_user_headers; /* a.headers before wsspec's User-Agent */
+    size_t total_failed, total_run, cut_short, not_started;
+    double wall0;
+    struct timespec t0;
+};
+
+/* One line "wsspec run: ..." on stderr; returns 2. */
+__attribute__((format(printf, 1, 2))) static int say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("wsspec run: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 2;
+}
+
+/* --config: the file fills in what the command line left open. */
+static int run_apply_config(struct run *R)
+{
+    struct run_args *a = &R->a;
+    if (a->config) {
+        char cerr[640];
+        if (config_load(a->config, &R->cfg, cerr, sizeof cerr) != 0)
+            return say("--config %s", cerr);
+        if (R->cfg.warning[0])
+            say("warning: %s: %s", a->config, R->cfg.warning);
+        if (a->n_urls == 0) {
+            for (size_t i = 0; i < R->cfg.n_servers; i++)
+                a->urls[a->n_urls++] = R->cfg.servers[i].url;
+            R->from_config = true;
+        }
+        a->include = a->include ? a->include : R->cfg.cases;
+        a->exclude = a->exclude ? a->exclude : R->cfg.exclude;
+        a->report_dir = a->report_dir ? a->report_dir : R->cfg.outdir;
+    }
+    a->report_dir = a->report_dir ? a->report_dir : "wsspec-report";
+    if (a->n_urls == 0)
+        return usage_error("no target URL given");
+    return 0;
+}
+
+/* What target u is sent and how long it gets: the command line's settings, else its
+ * config entry's. */
+static void tester_options_for(const struct run *R, size_t u, struct tester_options *o)
+{
+    const struct run_args *a = &R->a;
+    const struct config_server *cs = R->from_config ? &R->cfg.servers[u] : NULL;
+    *o = (struct tester_options){.jobs = a->jobs,
+                                 .timeout_scale =
+                                     !a->scale_given && cs ? cs->timeout_scale : a->scale,
+                                 .seed = a->seed,
+                                 .origin = !a->origin && cs ? cs->origin : a->origin,
+                                 .protocols = a->protocols,
+                                 .n_protocols = a->n_protocols,
+                                 .headers = a->headers,
+                                 .n_headers = a->n_headers,
+                                 .on_done = on_case_done,
+                                 .stop = &run_stop};
+    if (!a->n_protocols && cs) {
+        o->protocols = (const char *const *)cs->protocols;
+        o->n_protocols = cs->n_protocols;
+    }
+}
+
+/* Every target parsed and resolved, and what each is sent checked (a config's origin
+ * and protocols too), before anything is sent to any of them. */
+static int run_check_targets(struct run *R)
+{
+    R->targets = calloc(R->a.n_urls, sizeof *R->targets);
+    if (!R->targets)
+        return say("out of memory");
+    for (size_t u = 0; u < R->a.n_urls; u++) {
+        char err[512];
+        if (target_parse(R->a.urls[u], &R->targets[u], err, sizeof err) != 0)
+            return say("%s", err);
+        struct tester_options o;
+        tester_options_for(R, u, &o);
+        if ((o.origin && !preflight_origin(o.origin, err, sizeof err)) ||
+            !preflight_protocols(o.protocols, o.n_protocols, err, sizeof err))
+            return say("--config %s, server %s: %s", R->a.config, R->a.urls[u], err);
+    }
+    return 0;
+}
+
+/* --baseline is read before anything runs: a nightly job learns at once that last
+ * night's artifact is missing, not after the run. */
+static int run_load_baseline(struct run *R)
+{
+    if (R->a.baseline) {
+        char berr[640];
+        if (baseline_load(R->a.baseline, &R->old_run, berr, sizeof berr) != 0)
+            return say("--baseline %s", berr);
+    } else if (R->a.fail_on_regression) {
+        say("--fail-on regression without --baseline: every failing case counts");
+    }
+    return 0;
+}
+
+/* The built-in catalogue and --cases-dir, and the selection. */
+static int run_load_cases(struct run *R)
+{
+    const char *home = case_default_dir_or_say("run");
+    if (!home)
+        return 2;
+    size_t errors = case_parse_dir(&R->cat, home, diag_print, NULL);
+    for (size_t i = 0; i < R->a.n_dirs; i++)
+        errors += case_parse_dir(&R->cat, R->a.dirs[i], diag_print, NULL);
+    if (errors)
+        return say("%zu error(s) in case files; 'wsspec lint' shows them all", errors);
+    size_t cap = R->cat.n_cases ? R->cat.n_cases : 1;
+    R->idx = calloc(cap, sizeof *R->idx);
+    R->tidx = calloc(cap, sizeof *R->tidx);
+    if (!R->idx || !R->tidx)
+        return say("out of memory");
+    R->n = case_select(&R->cat, R->a.include, R->a.exclude, R->idx);
+    if (R->n == 0)
+        return say("no case matches --cases '%s'%s%s", R->a.include ? R->a.include : "*",
+                   R->a.exclude ? " minus --exclude " : "", R->a.exclude ? R->a.exclude : "");
+    R->all = calloc(R->n * R->a.n_urls, sizeof *R->all);
+    R->flags = calloc(R->n * R->a.n_urls, sizeof *R->flags);
+    if (!R->all || !R->flags)
+        return say("out of memory");
+    return 0;
+}
+
+/* TLS: the context is made when a target is wss:// or a TLS option names a file (a
+ * typo is exit 2 at once); --insecure warns only where there is TLS to weaken. */
+static int run_tls(struct run *R)
+{
+    const struct transport_tls_options *o = &R->a.tls;
+    bool wss = false;
+    for (size_t u = 0; u < R->a.n_urls; u++)
+        wss = wss || R->targets[u].secure;
+    if (o->key && !o->cert)
+        return usage_error("--key needs --cert");
+    if (!wss && !o->cacert && !o->cert)
+        return 0;
+    char err[512];
+    R->tls = transport_tls_new(o, err, sizeof err);
+    if (!R->tls)
+        return say("%s", err);
+    if (o->insecure && wss)
+        say("warning: --insecure: TLS certificates are not verified; anyone on the path can "
+            "impersonate the target");
+    for (size_t u = 0; u < R->a.n_urls; u++)
+        R->targets[u].tls = R->tls;
+    return 0;
+}
+
+/* wsspec's own machine, before anything is sent: its event loop works (without
+ * epoll_pwait2 it works in milliseconds: said once, the verdicts do not change), and
+ * there are file descriptors for -j connections at once. */
+static int run_check_machine(struct run *R)
+{
+    char err[512];
+    bool coarse = false;
+    if (loop_selftest(&coarse, err, sizeof err) != 0)
+        return say("cannot wait for network events on this machine: %s", err);
+    if (coarse)
+        say("note: this kernel has no epoll_pwait2 (Linux 5.11+): timers are rounded up to "
+            "the millisecond, so chopped writes go out more slowly; verdicts are the same");
+    if (preflight_fds(R->a.jobs, err, sizeof err) != 0)
+        return say("%s", err);
+    return 0;
+}
+
+static int run_check_report_dir(struct run *R)
+{
+    char err[4400];
+    if (preflight_report_dir(R->a.report_dir, &R->made, err, sizeof err) != 0)
+        return say("%s", err);
+    return 0;
+}
+
+/* Signals stop the run between loop passes; --max-time is SIGALRM after that long. */
+static void run_start_clock(struct run *R)
+{
+    struct sigaction sa = {.sa_handler = on_signal}; /* no SA_RESTART: the wait returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (R->a.max_time > 0) {
+        struct itimerval it = {0};
+        it.it_value.tv_sec = (time_t)R->a.max_time;
+        it.it_value.tv_usec = (suseconds_t)((R->a.max_time - (double)it.it_value.tv_sec) * 1e6);
+        if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+            it.it_value.tv_usec = 1;
+        setitimer(ITIMER_REAL, &it, NULL);
+    }
+    R->wall0 = loop_wall();
+    clock_gettime(CLOCK_MONOTONIC, &R->t0);
+}
+
+/* A case --max-time ended (started) or kept from starting: FAILED, saying so in both
+ * verdicts, with what it recorded until then. */
+static void mark_timed_out(struct case_result *r, bool started, double max_time)
+{
+    char why[200];
+    if (started)
+        snprintf(why, sizeof why,
+                 "Timed out: the run's --max-time of %g s ended the case before it ended",
+                 max_time);
+    else
+        snprintf(why, sizeof why,
+                 "Timed out: the run's --max-time of %g s was reached before the case started",
+                 max_time);
+    r->behavior = r->rfc.behavior = B_FAILED;
+    r->behavior_close = r->rfc.behavior_close = BC_FAILED;
+    snprintf(r->result, sizeof r->result, "%s", why);
+    snprintf(r->result_close, sizeof r->result_close, "%s", why);
+    snprintf(r->rfc.result, sizeof r->rfc.result, "%s", why);
+    snprintf(r->rfc.result_close, sizeof r->rfc.result_close, "%s", why);
+    snprintf(r->broken, sizeof r->broken, "--max-time %g s", max_time);
+    snprintf(r->rfc.broken, sizeof r->rfc.broken, "--max-time %g s", max_time);
+    r->difference[0] = '\0';
+}
+
+/* After --max-time: every case of target u without a verdict gets one (timed out). */
+static void mark_expired(struct run *R, size_t u, size_t n_t, const char *agent)
+{
+    double now = loop_wall();
+    for (size_t k = 0; k < n_t; k++) {
+        size_t i = u * R->n + k;
+        struct case_result *r = &R->all[i];
+        if (R->flags[i])
+            continue;
+        bool started = r->def != NULL; /* abandoned mid-case: its records are kept */
+        if (started) {
+            result_wirelog_seal(r);
+            r->duration_ms = (now - r->started) * 1000;
+            R->cut_short++;
+        } else {
+            r->def = &R->cat.cases[R->tidx[k]];
+            snprintf(r->agent, sizeof r->agent, "%s", agent);
+            r->seed = R->a.seed;
+            r->started = now;
+            r->local_close_code = r->remote_close_code = -1;
+            R->not_started++;
+        }
+        mark_timed_out(r, started, R->a.max_time);
+        R->flags[i] = 1;
+        R->total_failed++;
+        R->total_run++;
+    }
+}
+
+/* The probe's one line: "target unreachable" only when it is; a refusal is the
+ * target's answer, shown as curl would, with the options that send what it may want. */
+static void probe_failed(const char *err)
+{
+    const char *hint = strstr(err, "got 401") ? " (-H 'Authorization: ...' sends credentials)"
+                       : strstr(err, "got 403")
+                           ? " (--origin, -H 'Cookie: ...' or --subprotocol may be what it wants)"
+                           : "";
+    size_t n = strlen(err);
+    while (n && err[n - 1] == ' ') /* a body's last line break, made printable */
+        n--;
+    if (strncmp(err, "cannot connect", 14) == 0)
+        say("target unreachable: %.*s", (int)n, err);
+    else
+        say("%.*s%s", (int)n, err, hint);
+}
+
+/* Probe target u and run its cases. Returns 0, or -1 when the run must stop (the probe
+ * failed, or wsspec's own trouble), after one line saying why. */
+static int run_target(struct run *R, size_t u)
+{
+    struct run_args *a = &R->a;
+    struct target *t = &R->targets[u];
+    const struct config_server *cs = R->from_config ? &R->cfg.servers[u] : NULL;
+    struct tester_options o;
+    tester_options_for(R, u, &o);
+    char err[1024], agent[128];
+    if (tester_probe(t, &o, 5.0 * o.timeout_scale, agent, sizeof agent, err, sizeof err) != 0) {
+        probe_failed(err);
+        return -1;
+    }
+    if (a->agent)
+        snprintf(agent, sizeof agent, "%s", a->agent);
+    else if (cs && cs->agent)
+        snprintf(agent, sizeof agent, "%s", cs->agent);
+    else
+        unique_agent(agent, sizeof agent, R->rtargets, u, t->host_header);
+    size_t n_t = 0;
+    for (size_t k = 0; k < R->n; k++)
+        if (!config_agent_excludes(&R->cfg, agent, R->cat.cases[R->idx[k]].id))
+            R->tidx[n_t++] = R->idx[k];
+    R->rtargets[u].url = a->urls[u];
+    snprintf(R->rtargets[u].agent, sizeof R->rtargets[u].agent, "%s", agent);
+    R->n_rtargets = u + 1;
+    struct run_state st = {.url = a->urls[u],
+                           .seed = a->seed,
+                           .strict = a->strict,
+                           .verdict = a->verdict,
+                           .quiet = a->quiet,
+                           .tty = R->tty,
+                           .total = n_t,
+                           .done_flags = R->flags + u * R->n,
+                           .results = R->all + u * R->n,
+                           .o = &o,
+                           .n_user_headers = R->n_user_headers};
+    o.agent = agent;
+    o.ud = &st;
+    if (!a->quiet)
+        printf("target %s (agent \"%s\")\n", a->urls[u], agent);
+    if (!a->quiet && n_t < R->n)
+        printf("  %zu of %zu cases left out by exclude-agent-cases\n", R->n - n_t, R->n);
+    size_t ran = 0;
+    int rc = tester_run(t, &R->cat, R->tidx, n_t, &o, R->all + u * R->n, &ran, err, sizeof err);
+    if (R->tty && !a->quiet)
+        printf("\r\033[K");
+    R->total_failed += st.failed;
+    R->total_run += st.done;
+    if (rc != 0) {
+        say("stopped by trouble on this machine, not the target's: %s", err);
+        return -1;
+    }
+    if (run_expired)
+        mark_expired(R, u, n_t, agent);
+    return 0;
+}
+
+/* The reports of every case with a verdict (also after an interrupt or a stop), the
+ * baseline comparison, the summary; the exit status. */
+static int run_report(struct run *R, int rc)
+{
+    struct run_args *a = &R->a;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall_ms =
+        (double)(t1.tv_sec - R->t0.tv_sec) * 1000 + (double)(t1.tv_nsec - R->t0.tv_nsec) / 1e6;
+    /* the command line as a user would type it again */
+    char **command = calloc((size_t)R->argc + 2, sizeof *command);
+    if (!command)
+        return say("out of memory");
+    command[0] = "wsspec";
+    for (int i = 0; i < R->argc; i++)
+        command[i + 1] = R->argv[i];
+    struct report_run meta = {.version = WSSPEC_VERSION,
+                              .seed = a->seed,
+                              .started = R->wall0,
+                              .wall_ms = wall_ms,
+                              .argc = R->argc + 1,
+                              .argv = command,
+                              .strict = a->strict,
+                              .verdict = a->verdict,
+                              .timeout_scale = a->scale,
+                              .jobs = a->jobs,
+                              .cases = a->include,
+                              .exclude = a->exclude,
+                              .targets = R->rtargets,
+                              .n_targets = R->n_rtargets,
+                              .sections = R->cat.sections,
+                              .n_sections = R->cat.n_sections};
+    size_t n_done = 0;
+    for (size_t i = 0; i < R->n * R->a.n_urls; i++) {
+        if (R->flags[i])
+            R->all[n_done++] = R->all[i]; /* compact: move finished results to the front */
+        else
+            result_free(&R->all[i]); /* interrupted or never started */
+    }
+    char rerr[512];
+    if (report_json_write(a->report_dir, R->all, n_done, &meta, rerr, sizeof rerr) != 0) {
+        rc = say("cannot write reports: %s", rerr);
+    } else {
+        printf("report: json   %s/wsspec.json, %s/index.json and one file per case\n",
+               a->report_dir, a->report_dir);
+        /* before rendering: summary.md and junit.xml show DIR/baseline.json */
+        if (!a->baseline)
+            baseline_remove(a->report_dir);
+        else if (baseline_record(a->report_dir, a->baseline, &R->old_run, &R->new_run, &R->diff,
+                                 a->fail_on_regression) != 0)
+            rc = 2;
+        else
+            printf("report: base   %s/baseline.json\n", a->report_dir);
+        if (report_render_print(a->report_dir, a->formats, stdout, rerr, sizeof rerr) != 0)
+            rc = say("cannot write reports: %s", rerr);
+    }
+    free(command);
+    for (size_t i = 0; i < n_done; i++)
+        result_free(&R->all[i]);
+    /* every result is freed now (the compaction moved some): run_free must not again */
+    memset(R->flags, 0, R->n * R->a.n_urls * sizeof *R->flags);
+    bool compared = a->baseline && R->new_run.n_agents;
+    if (compared)
+        baseline_print(stdout, &R->diff, a->baseline, a->n_urls > 1);
+    printf("%zu passed, %zu failed (%zu cases, %.2f s, seed %llu)\n",
+           R->total_run - R->total_failed, R->total_failed, R->total_run, wall_ms / 1000,
+           (unsigned long long)a->seed);
+    bool skipped = run_expired && R->n_rtargets < a->n_urls; /* targets never reached */
+    if (run_expired && (R->cut_short || R->not_started || skipped))
+        say("--max-time %g s reached: %zu case(s) cut short and %zu not started, reported "
+            "FAILED (timed out)%s",
+            a->max_time, R->cut_short, R->not_started, skipped ? "; later targets not run" : "");
+    if (R->stopped || (run_stop && !run_expired)) {
+        say("%s; %zu finished cases reported", R->stopped ? "run stopped" : "interrupted",
+            R->total_run);
+        rc = 2;
+    } else if (!rc && a->fail_on_regression && compared) {
+        rc = R->diff.count[BASELINE_REGRESSION] ? 1 : 0;
+    } else if (!rc) {
+        rc = R->total_failed || skipped ? 1 : 0;
+    }
+    return rc;
+}
+
+static void run_free(struct run *R)
+{
+    if (R->all)
+        for (size_t i = 0; i < R->n * R->a.n_urls; i++)
+            if (R->flags && R->flags[i])
+                result_free(&R->all[i]);
+    transport_tls_free(R->tls);
+    baseline_diff_free(&R->diff);
+    baseline_run_free(&R->new_run);
+    baseline_run_free(&R->old_run);
+    config_free(&R->cfg);
+    free(R->targets);
+    free(R->tidx);
+    free(R->all);
+    free(R->flags);
+    free(R->idx);
+    case_catalogue_free(&R->cat);
+    preflight_dirs_free(&R->made);
+}
+
+/* Everything that can be checked before anything is sent, in this order: the options
+ * and targets (usage errors), the baseline, the catalogue, TLS files, the machine,
+ * the report directory (created last: a usage error leaves nothing behind). */
+static int run_prepare(struct run *R)
+{
+    struct run_args *a = &R->a;
+    int rc = run_apply_config(R);
+    rc = rc ? rc : run_check_targets(R);
+    rc = rc ? rc : run_load_baseline(R);
+    rc = rc ? rc : run_load_cases(R);
+    rc = rc ? rc : run_tls(R);
+    rc = rc ? rc : run_check_machine(R);
+    rc = rc ? rc : run_check_report_dir(R);
+    if (rc)
+        return rc;
+    R->n_user_headers = a->n_headers;
+    if (!preflight_has_header(a->headers, a->n_headers, "User-Agent"))
+        a->headers[a->n_headers++] = "User-Agent: wsspec/" WSSPEC_VERSION;
+    if (!a->seed_given)
+        a->seed = random_seed();
+    return 0;
+}
+
 int run_main(int argc, char **argv)
 {
-    struct run_args a;
-    int parsed = run_args_parse(argc, argv, &a);
-    if (parsed)
-        return parsed;
-    if (a.help) {
+    struct run R = {0};
+    R.argc = argc;
+    R.argv = argv;
+    run_stop = 0;
+    run_expired = 0;
+    int rc = run_args_parse(argc, argv, &R.a);
+    if (rc)
+        return rc;
+    if (R.a.help) {
         run_help(stdout);
         return 0;
     }
-    struct transport_tls *tls = NULL; /* made when a TLS option is given or a wss:// target */
-    /* --config: the file fills in what the command line left open */
-    struct run_config cfg = {0};
-    bool from_config = false;
-    if (a.config) {
-        char cerr[640];
-        if (config_load(a.config, &cfg, cerr, sizeof cerr) != 0) {
-            fprintf(stderr, "wsspec run: --config %s\n", cerr);
-            return 2;
-        }
-        if (cfg.warning[0])
-            fprintf(stderr, "wsspec run: warning: %s: %s\n", a.config, cfg.warning);
-        if (a.n_urls == 0) {
-            for (size_t i = 0; i < cfg.n_servers; i++)
-                a.urls[a.n_urls++] = cfg.servers[i].url;
-            from_config = true;
-        }
-        a.include = a.include ? a.include : cfg.cases;
-        a.exclude = a.exclude ? a.exclude : cfg.exclude;
-        a.report_dir = a.report_dir ? a.report_dir : cfg.outdir;
-    }
-    a.report_dir = a.report_dir ? a.report_dir : "wsspec-report";
-    if (a.n_urls == 0)
-        return usage_error("no target URL given");
-    /* --baseline is read before anything runs: a nightly job learns at once that last
-     * night's artifact is missing, not after the run */
-    struct baseline_run old_run = {0}, new_run = {0};
-    struct baseline_diff diff = {0};
-    if (a.baseline) {
-        char berr[640];
-        if (baseline_load(a.baseline, &old_run, berr, sizeof berr) != 0) {
-            fprintf(stderr, "wsspec run: --baseline %s\n", berr);
-            config_free(&cfg);
-            return 2;
-        }
-    } else if (a.fail_on_regression) {
-        fprintf(stderr, "wsspec run: --fail-on regression without --baseline: every failing "
-                        "case counts\n");
+    rc = run_prepare(&R);
+    if (rc) {
+        preflight_dirs_undo(&R.made);
+        run_free(&R);
+        return rc;
     }
     /* The tester runs one large case after another (section 9 sends and receives up to
      * 16 MiB). Keeping freed blocks in the heap instead of returning them to the kernel
@@ -578,236 +1081,26 @@ int run_main(int argc, char **argv)
      * dominated the time of those cases. Peak memory is unchanged: the same bound. */
     mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 128 * 1024 * 1024);
-    if (!a.seed_given)
-        a.seed = random_seed();
     /* CI logs and pipes see each line (a failure block, the summary) when it is written */
     setvbuf(stdout, NULL, _IOLBF, 0);
-
-    /* the catalogue */
-    struct case_catalogue cat = {0};
-    size_t errors = case_parse_dir(&cat, case_default_dir(), diag_print, NULL);
-    for (size_t i = 0; i < a.n_dirs; i++)
-        errors += case_parse_dir(&cat, a.dirs[i], diag_print, NULL);
-    if (errors) {
-        fprintf(stderr, "wsspec run: %zu error(s) in case files; 'wsspec lint' shows them all\n",
-                errors);
-        case_catalogue_free(&cat);
-        config_free(&cfg);
-        baseline_run_free(&old_run);
-        return 2;
-    }
-    size_t *idx = calloc(cat.n_cases ? cat.n_cases : 1, sizeof *idx);
-    /* per target: idx minus its exclude-agent-cases pairs (the agent is known only
-     * after the probe) */
-    size_t *tidx = calloc(cat.n_cases ? cat.n_cases : 1, sizeof *tidx);
-    size_t n = idx && tidx ? case_select(&cat, a.include, a.exclude, idx) : 0;
-    if (n == 0) {
-        fprintf(stderr, "wsspec run: no case matches --cases '%s'%s%s\n",
-                a.include ? a.include : "*", a.exclude ? " minus --exclude " : "",
-                a.exclude ? a.exclude : "");
-        free(idx);
-        free(tidx);
-        case_catalogue_free(&cat);
-        config_free(&cfg);
-        baseline_run_free(&old_run);
-        return 2;
-    }
-
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    a.headers[a.n_headers++] = "User-Agent: wsspec/" WSSPEC_VERSION;
-    bool tty = isatty(STDOUT_FILENO);
-    int rc = 0;
-    size_t total_failed = 0, total_run = 0;
-    struct report_target rtargets[RUN_MAX_TARGETS];
-    struct case_result *all = calloc(n * a.n_urls, sizeof *all);
-    size_t *flags = calloc(n * a.n_urls, sizeof *flags);
-    if (!all || !flags) {
-        fprintf(stderr, "wsspec run: out of memory\n");
-        rc = 2;
-        goto out;
-    }
-    /* TLS files are checked before any target when given: a typo is exit 2 at once */
-    if (a.tls.key && !a.tls.cert) {
-        rc = usage_error("--key needs --cert");
-        goto out;
-    }
-    if ((a.tls.cacert || a.tls.cert || a.tls.insecure) && !run_tls_setup(&a.tls, &tls)) {
-        rc = 2;
-        goto out;
-    }
-    printf("wsspec %s: %zu cases, %zu target(s), -j %u, seed %llu\n", WSSPEC_VERSION, n, a.n_urls,
-           a.jobs, (unsigned long long)a.seed);
-    double wall0 = (double)time(NULL);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (size_t u = 0; u < a.n_urls && !run_stop; u++) {
-        struct target t;
-        char err[512], agent[128];
-        /* the config's settings for this server; the command line's win */
-        const struct config_server *cs = from_config ? &cfg.servers[u] : NULL;
-        double tscale = !a.scale_given && cs ? cs->timeout_scale : a.scale;
-        const char *t_origin = !a.origin && cs ? cs->origin : a.origin;
-        const char *const *t_protocols = a.protocols;
-        size_t t_n_protocols = a.n_protocols;
-        if (!a.n_protocols && cs) {
-            t_protocols = (const char *const *)cs->protocols;
-            t_n_protocols = cs->n_protocols;
+    R.tty = isatty(STDOUT_FILENO);
+    printf("wsspec %s: %zu cases, %zu target(s), -j %u, seed %llu\n", WSSPEC_VERSION, R.n,
+           R.a.n_urls, R.a.jobs, (unsigned long long)R.a.seed);
+    run_start_clock(&R);
+    for (size_t u = 0; u < R.a.n_urls && !run_stop; u++)
+        if (run_target(&R, u) != 0) {
+            R.stopped = true;
+            break;
         }
-        if (target_parse(a.urls[u], &t, err, sizeof err) != 0) {
-            fprintf(stderr, "wsspec run: %s\n", err);
-            rc = 2;
-            goto out;
-        }
-        if (t.secure && !tls && !run_tls_setup(&a.tls, &tls)) {
-            rc = 2;
-            goto out;
-        }
-        t.tls = tls;
-        struct tester_options o = {.jobs = a.jobs,
-                                   .timeout_scale = tscale,
-                                   .seed = a.seed,
-                                   .origin = t_origin,
-                                   .protocols = t_protocols,
-                                   .n_protocols = t_n_protocols,
-                                   .headers = a.headers,
-                                   .n_headers = a.n_headers,
-                                   .on_done = on_case_done,
-                                   .stop = &run_stop};
-        if (tester_probe(&t, &o, 5.0 * tscale, agent, sizeof agent, err, sizeof err) != 0) {
-            fprintf(stderr, "wsspec run: target unreachable: %s\n", err);
-            rc = 2;
-            goto out;
-        }
-        if (a.agent)
-            snprintf(agent, sizeof agent, "%s", a.agent);
-        else if (cs && cs->agent)
-            snprintf(agent, sizeof agent, "%s", cs->agent);
-        else
-            unique_agent(agent, sizeof agent, rtargets, u, t.host_header);
-        size_t n_t = 0;
-        for (size_t k = 0; k < n; k++)
-            if (!config_agent_excludes(&cfg, agent, cat.cases[idx[k]].id))
-                tidx[n_t++] = idx[k];
-        rtargets[u].url = a.urls[u];
-        snprintf(rtargets[u].agent, sizeof rtargets[u].agent, "%s", agent);
-        struct run_state st = {.url = a.urls[u],
-                               .seed = a.seed,
-                               .strict = a.strict,
-                               .verdict = a.verdict,
-                               .quiet = a.quiet,
-                               .tty = tty,
-                               .total = n_t,
-                               .done_flags = flags + u * n,
-                               .results = all + u * n};
-        o.agent = agent;
-        o.ud = &st;
-        if (!a.quiet)
-            printf("target %s (agent \"%s\")\n", a.urls[u], agent);
-        if (!a.quiet && n_t < n)
-            printf("  %zu of %zu cases left out by exclude-agent-cases\n", n - n_t, n);
-        size_t ran = 0;
-        if (tester_run(&t, &cat, tidx, n_t, &o, all + u * n, &ran, err, sizeof err) != 0) {
-            if (tty && !a.quiet)
-                printf("\r\033[K");
-            fprintf(stderr, "wsspec run: %s\n", err);
-            rc = 2;
-            goto out;
-        }
-        if (tty && !a.quiet)
-            printf("\r\033[K");
-        total_failed += st.failed;
-        total_run += st.done;
-    }
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double wall_ms =
-        (double)(t1.tv_sec - t0.tv_sec) * 1000 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-
-    /* reports: every finished case, also after an interrupt; the command line as a
-     * user would type it again */
-    char **command = calloc((size_t)argc + 2, sizeof *command);
-    if (!command) {
-        fprintf(stderr, "wsspec run: out of memory\n");
-        rc = 2;
-        goto out;
-    }
-    command[0] = "wsspec";
-    for (int i = 0; i < argc; i++)
-        command[i + 1] = argv[i];
-    struct report_run meta = {.version = WSSPEC_VERSION,
-                              .seed = a.seed,
-                              .started = wall0,
-                              .wall_ms = wall_ms,
-                              .argc = argc + 1,
-                              .argv = command,
-                              .strict = a.strict,
-                              .verdict = a.verdict,
-                              .timeout_scale = a.scale,
-                              .jobs = a.jobs,
-                              .cases = a.include,
-                              .exclude = a.exclude,
-                              .targets = rtargets,
-                              .n_targets = a.n_urls,
-                              .sections = cat.sections,
-                              .n_sections = cat.n_sections};
-    size_t n_done = 0;
-    for (size_t i = 0; i < n * a.n_urls; i++) {
-        if (flags[i])
-            all[n_done++] = all[i]; /* compact: move finished results to the front */
-        else
-            result_free(&all[i]); /* interrupted or never started */
-    }
-    char rerr[512];
-    if (report_json_write(a.report_dir, all, n_done, &meta, rerr, sizeof rerr) != 0) {
-        fprintf(stderr, "wsspec run: cannot write reports: %s\n", rerr);
-        rc = 2;
+    struct itimerval off = {0};
+    setitimer(ITIMER_REAL, &off, NULL); /* the reports are not cut short */
+    if (R.n_rtargets == 0) {
+        /* nothing ran: no report, and no empty directory left behind */
+        preflight_dirs_undo(&R.made);
+        rc = run_stop && !R.stopped ? say("interrupted before any case ran") : 2;
     } else {
-        printf("report: json   %s/wsspec.json, %s/index.json and one file per case\n", a.report_dir,
-               a.report_dir);
-        /* before rendering: summary.md and junit.xml show DIR/baseline.json */
-        if (!a.baseline)
-            baseline_remove(a.report_dir);
-        else if (baseline_record(a.report_dir, a.baseline, &old_run, &new_run, &diff,
-                                 a.fail_on_regression) != 0)
-            rc = 2;
-        else
-            printf("report: base   %s/baseline.json\n", a.report_dir);
-        if (report_render_print(a.report_dir, a.formats, stdout, rerr, sizeof rerr) != 0) {
-            fprintf(stderr, "wsspec run: cannot write reports: %s\n", rerr);
-            rc = 2;
-        }
+        rc = run_report(&R, 0);
     }
-    free(command);
-    for (size_t i = 0; i < n_done; i++)
-        result_free(&all[i]);
-    bool compared = a.baseline && new_run.n_agents;
-    if (compared)
-        baseline_print(stdout, &diff, a.baseline, a.n_urls > 1);
-    printf("%zu passed, %zu failed (%zu cases, %.2f s, seed %llu)\n", total_run - total_failed,
-           total_failed, total_run, wall_ms / 1000, (unsigned long long)a.seed);
-    if (run_stop) {
-        fprintf(stderr, "wsspec run: interrupted; %zu finished cases reported\n", total_run);
-        rc = 2;
-    } else if (!rc && a.fail_on_regression && compared) {
-        rc = diff.count[BASELINE_REGRESSION] ? 1 : 0;
-    } else if (!rc) {
-        rc = total_failed ? 1 : 0;
-    }
-out:
-    transport_tls_free(tls);
-    baseline_diff_free(&diff);
-    baseline_run_free(&new_run);
-    baseline_run_free(&old_run);
-    config_free(&cfg);
-    free(tidx);
-    free(all);
-    free(flags);
-    free(idx);
-    case_catalogue_free(&cat);
+    run_free(&R);
     return rc;
 }

@@ -7,12 +7,14 @@
 
 #include "ws_conn.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,10 +26,20 @@ int target_parse(const char *url, struct target *t, char *err, size_t err_len)
         return -1;
     }
     snprintf(t->url, sizeof t->url, "%s", url);
+    /* the request line is "GET <path> HTTP/1.1": a space or a control character would
+     * break it (RFC 3986 has them percent-encoded) */
+    for (size_t i = 0; url[i]; i++)
+        if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f) {
+            snprintf(err, err_len,
+                     "URL holds a %s at byte %zu; percent-encode it (a space is %%20)",
+                     url[i] == ' ' ? "space" : "control character", i + 1);
+            return -1;
+        }
     const char *p = url;
-    if (strncmp(p, "ws://", 5) == 0) {
+    /* RFC 3986 section 3.1: schemes are case-insensitive (WS:// is ws://) */
+    if (strncasecmp(p, "ws://", 5) == 0) {
         p += 5;
-    } else if (strncmp(p, "wss://", 6) == 0) {
+    } else if (strncasecmp(p, "wss://", 6) == 0) {
         p += 6;
         t->secure = true;
     } else {
@@ -72,7 +84,10 @@ int target_parse(const char *url, struct target *t, char *err, size_t err_len)
         snprintf(err, err_len, "missing or overlong host in '%s'", url);
         return -1;
     }
-    memcpy(t->host, host, hl);
+    /* RFC 3986 section 3.2.2: the host is case-insensitive; lower case is what SNI,
+     * certificate names and Host comparisons expect */
+    for (size_t i = 0; i < hl; i++)
+        t->host[i] = (char)tolower((unsigned char)host[i]);
     t->host[hl] = '\0';
     t->port = default_port;
     if (port) {
@@ -95,16 +110,8 @@ int target_parse(const char *url, struct target *t, char *err, size_t err_len)
         snprintf(err, err_len, "fragment identifiers are not allowed in WebSocket URIs");
         return -1;
     }
-    if (*end == '\0')
-        snprintf(t->resource, sizeof t->resource, "/");
-    else if (*end == '?')
-        snprintf(t->resource, sizeof t->resource, "/%.1022s", end);
-    else if (strlen(end) < sizeof t->resource)
-        snprintf(t->resource, sizeof t->resource, "%s", end);
-    else {
-        snprintf(err, err_len, "path longer than %zu bytes", sizeof t->resource - 1);
-        return -1;
-    }
+    /* shorter than the URL, so it fits (with the '/' before a bare query) */
+    snprintf(t->resource, sizeof t->resource, "%s%s", *end == '/' ? "" : "/", end);
     bool v6 = strchr(t->host, ':') != NULL;
     if (t->port == default_port)
         snprintf(t->host_header, sizeof t->host_header, v6 ? "[%s]" : "%s", t->host);

@@ -29,13 +29,16 @@
 
 /* Addresses of one host name tried by the probe, in the resolver's order. */
 #define TARGET_MAX_ADDRS 8
+/* Longest URL (and path with query): twice the 8 KiB that servers commonly accept in a
+ * request line, so the target, not wsspec, decides what is too long. */
+#define TARGET_URL_MAX 16384
 
 /* A ws:// or wss:// URL, parsed and resolved. */
 struct target {
-    char url[512];
-    char host[256];        /* as written, without brackets for IPv6 */
-    char host_header[300]; /* Host: value (host[:port], brackets for IPv6) */
-    char resource[1024];   /* path and query, "/" when empty */
+    char url[TARGET_URL_MAX];
+    char host[256];                /* as written, without brackets for IPv6 */
+    char host_header[300];         /* Host: value (host[:port], brackets for IPv6) */
+    char resource[TARGET_URL_MAX]; /* path and query, "/" when empty */
     uint16_t port;
     struct sockaddr_storage addr; /* the address every case connects to */
     socklen_t addr_len;
@@ -48,8 +51,9 @@ struct target {
 };
 
 /* Parse ws[s]://host[:port][/path][?query] (IPv6 literals in brackets; default port 80
- * for ws://, 443 for wss://) and resolve the host (numeric addresses and names via
- * getaddrinfo). Returns 0, or -1 with a one-line reason in err ("unsupported scheme
+ * for ws://, 443 for wss://; the scheme in any case, the host lower-cased as RFC 3986
+ * section 3.2.2 allows; up to TARGET_URL_MAX - 1 bytes) and resolve the host (numeric addresses and
+ * names via getaddrinfo). Returns 0, or -1 with a one-line reason in err ("unsupported scheme
  * 'http' (use ws:// or wss://)", "bad port", ...). For wss:// the caller sets t->tls. */
 int target_parse(const char *url, struct target *t, char *err, size_t err_len);
 

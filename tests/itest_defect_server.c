@@ -7,7 +7,15 @@
  *
  *   build/itest_defect_server --listen 127.0.0.1:0 [--defect NAME[,NAME...]]
  *                             [--max-seconds N] [--echo-delay-ms N]
+ *                             [--require-header 'Name: value']... [--require-subprotocol P]
  *   build/itest_defect_server --list            the defects, one per line
+ *
+ * --require-header and --require-subprotocol make it a server as deployed behind
+ * authentication (tests/itest_deploy.sh): an opening handshake without the header
+ * (name case-insensitive, value exact) is answered 401 Unauthorized (Authorization) or
+ * 403 Forbidden (any other header) with a short text body; one that does not offer the
+ * subprotocol gets 400 Bad Request; otherwise the 101 selects it. Every connection is
+ * checked, so a tester that sends them only on its first connection fails every case.
  *
  * Without --defect it is a correct RFC 6455 echo server (the way Autobahn's own echo
  * server behaves: a client's Close is answered with 1000 whatever its code). When
@@ -38,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -178,6 +187,12 @@ static bool has(enum defect d)
 static const uint8_t g_mask_key[4] = {0x5a, 0xc3, 0x17, 0x8e};
 
 static uint64_t g_echo_delay_ms = SLOW_ECHO_MS;
+
+/* --require-header / --require-subprotocol (see the top of the file) */
+#define REQUIRED_MAX 8
+static const char *g_required[REQUIRED_MAX]; /* "Name: value" as given */
+static size_t g_n_required;
+static const char *g_subprotocol; /* NULL: none required, none selected */
 static uint8_t g_rbuf[READ_BUF];
 
 static uint64_t now_ms(void)
@@ -949,12 +964,63 @@ static void corrupt_accept(char *resp, size_t len)
     }
 }
 
-static void accept_ws(struct conn *c, const struct ws_request_info *info)
+/* A refusal of our own (the deployment's checks, not RFC 6455's): status, a short text
+ * body, and the connection closes after it. */
+static void refuse_with(struct conn *c, const char *status, const char *body)
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf,
+                     "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n%s",
+                     status, strlen(body), body);
+    if (n < 0 || (size_t)n >= sizeof buf) {
+        conn_abort(c);
+        return;
+    }
+    out_put(c, buf, (size_t)n);
+    begin_drain(c);
+}
+
+/* The first --require-header the request lacks (or carries with another value). */
+static const char *missing_header(const struct ws_http_request *req)
+{
+    for (size_t i = 0; i < g_n_required; i++) {
+        const char *line = g_required[i], *colon = strchr(line, ':');
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(colon - line), line);
+        const char *want = colon + 1 + strspn(colon + 1, " \t");
+        const struct ws_http_header *h = ws_http_find(req->headers, req->n_headers, name, NULL);
+        if (!h || h->value.len != strlen(want) || memcmp(h->value.ptr, want, h->value.len) != 0)
+            return line;
+    }
+    return NULL;
+}
+
+/* The deployment's checks: headers, then the subprotocol. True when the request may
+ * go on to the 101 (with *chosen set when a subprotocol is required). */
+static bool deployment_allows(struct conn *c, const struct ws_http_request *req,
+                              const struct ws_request_info *info, struct ws_slice *chosen)
+{
+    const char *missing = missing_header(req);
+    if (missing) {
+        bool auth = strncasecmp(missing, "Authorization:", 14) == 0;
+        refuse_with(c, auth ? "401 Unauthorized" : "403 Forbidden",
+                    auth ? "no valid credentials\n" : "a required header is missing or wrong\n");
+        return false;
+    }
+    if (g_subprotocol && !ws_handshake_select_protocol(req, info, &g_subprotocol, 1, chosen)) {
+        refuse_with(c, "400 Bad Request", "this endpoint speaks one subprotocol, not offered\n");
+        return false;
+    }
+    return true;
+}
+
+static void accept_ws(struct conn *c, const struct ws_request_info *info, struct ws_slice protocol)
 {
     char resp[1024];
     size_t len = 0;
-    struct ws_slice none = {NULL, 0};
-    if (ws_handshake_build_response(info->key, none, NULL, resp, sizeof resp, &len) != WS_E_OK) {
+    if (ws_handshake_build_response(info->key, protocol, NULL, resp, sizeof resp, &len) !=
+        WS_E_OK) {
         conn_abort(c);
         return;
     }
@@ -988,7 +1054,10 @@ static void handshake_input(struct conn *c, size_t added)
         refuse(c, e);
         return;
     }
-    accept_ws(c, &info);
+    struct ws_slice chosen = {NULL, 0};
+    if (!deployment_allows(c, &req, &info, &chosen))
+        return;
+    accept_ws(c, &info, chosen);
     /* frames pipelined behind the request */
     frames_input(c, (uint8_t *)c->hs + used, c->hs_len - used);
 }
@@ -1284,10 +1353,22 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
+/* --require-header 'Name: value': a name before the colon, at most REQUIRED_MAX */
+static bool add_required(const char *v)
+{
+    const char *colon = strchr(v, ':');
+    if (!colon || colon == v || colon - v > 100 || g_n_required == REQUIRED_MAX)
+        return false;
+    g_required[g_n_required++] = v;
+    return true;
+}
+
 static int usage(void)
 {
     fprintf(stderr, "usage: itest_defect_server --listen HOST:PORT [--defect NAME[,NAME...]]\n"
                     "                           [--max-seconds N] [--echo-delay-ms N]\n"
+                    "                           [--require-header 'Name: value']...\n"
+                    "                           [--require-subprotocol P]\n"
                     "       itest_defect_server --list\n");
     return 2;
 }
@@ -1342,6 +1423,10 @@ int main(int argc, char **argv)
             ok = parse_u64(v, 86400, &max_s);
         else if (strcmp(a, "--echo-delay-ms") == 0)
             ok = parse_u64(v, 600000, &g_echo_delay_ms);
+        else if (strcmp(a, "--require-header") == 0)
+            ok = add_required(v);
+        else if (strcmp(a, "--require-subprotocol") == 0)
+            ok = (g_subprotocol = v)[0] != '\0';
         if (!ok)
             return usage();
     }

@@ -8,7 +8,13 @@
 #   - usage errors are exit 2 with one line on stderr saying what is wrong, and nothing
 #     runs: a missing argument, an unknown option, a non-repeatable option given twice
 #     (in either spelling), a repeatable one beyond its bound, bad values, no URL
+#   - options that cannot make a valid opening request are usage errors too: CR/LF in
+#     -H or --origin, -H naming a header wsspec sends itself, a subprotocol that is not
+#     a token or is given twice; so is an empty --cases (not "every case")
 #   - a repeatable option up to its bound is accepted (the run gets as far as the target)
+#   - --seed is decimal (010 is ten); --insecure with only ws:// targets warns of nothing
+#   - list and lint: an empty --cases and a selection that matches nothing are exit 2,
+#     and so is lint of a folder without case files (it checked nothing)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 WSSPEC=${WSSPEC:-$PWD/build/san/wsspec}
@@ -137,7 +143,20 @@ usage "bad --seed" "--seed needs a non-negative integer, not '-1'" "$URL" --seed
 usage "bad --timeout-scale" "--timeout-scale needs a number > 0" "$URL" --timeout-scale 0
 usage "bad --fail-on" "--fail-on takes 'any' or 'regression', not 'sometimes'" "$URL" --fail-on sometimes
 usage "bad --format" "--format: unknown format 'pdf'" "$URL" --format pdf
-usage "bad header" "header must look like 'Name: value'" "$URL" -H nocolon
+usage "bad header" "-H needs 'Name: value'" "$URL" -H nocolon
+usage "header name with a blank" "-H needs 'Name: value' .* not 'X-A : b'" "$URL" -H 'X-A : b'
+usage "CRLF in -H" "-H 'X-A: ...': the value holds a CR (line break)" "$URL" -H $'X-A: b\r\nX-B: c'
+usage "-H Host" "-H 'Host: ...': wsspec sends the URL's host\\[:port\\]" "$URL" -H 'Host: evil'
+usage "-H Sec-WebSocket-Key" "-H 'sec-websocket-key: ...': wsspec sends a fresh key" \
+    "$URL" -H 'sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ=='
+usage "-H Sec-WebSocket-Protocol" "-H 'Sec-WebSocket-Protocol: ...': use --subprotocol" \
+    "$URL" -H 'Sec-WebSocket-Protocol: chat'
+usage "CRLF in --origin" "--origin holds a CR (line break)" "$URL" --origin $'http://a\r\nX: y'
+usage "--subprotocol not a token" "--subprotocol 'a b' is not a token" "$URL" --subprotocol 'a b'
+usage "--subprotocol twice" "--subprotocol 'chat' given twice" \
+    "$URL" --subprotocol chat --subprotocol chat
+usage "empty --cases" "--cases needs at least one id or pattern" "$URL" --cases ''
+usage "bad --max-time" "--max-time needs seconds > 0, not '0'" "$URL" --max-time 0
 usage "no URL" "no target URL given" --strict
 urls=()
 for i in $(seq 17); do urls+=("ws://127.0.0.1:$i/"); done
@@ -151,4 +170,23 @@ rc=$?
 [ $rc = 2 ] && grep -q "target unreachable" "$T/err" ||
     fail "16 --subprotocol and two -H: exit $rc, want the target unreachable: $(cat "$T/err")"
 echo "16 --subprotocol and two -H are accepted (the run gets to the unreachable target)"
+
+# 4. --seed is decimal; --insecure warns only where there is TLS
+"$WSSPEC" run "$URL" --seed 010 --insecure --report-dir "$T/r" >"$T/out" 2>"$T/err"
+grep -q "seed 10$" "$T/out" || fail "--seed 010 is not ten: $(cat "$T/out")"
+[ "$(grep -c . "$T/err")" = 1 ] && grep -q "target unreachable" "$T/err" ||
+    fail "--insecure with ws:// only: want the one unreachable line, got: $(cat "$T/err")"
+echo "--seed 010 is seed 10; --insecure with a ws:// target prints no TLS warning"
+
+# 5. list and lint
+"$WSSPEC" list --cases '' >"$T/out" 2>"$T/err"
+[ $? = 2 ] && grep -q "^wsspec list: --cases needs at least one id or pattern" "$T/err" ||
+    fail "list --cases '': $(cat "$T/err")"
+"$WSSPEC" list --cases '99.*' >"$T/out" 2>"$T/err"
+[ $? = 2 ] && [ ! -s "$T/out" ] && grep -q "^wsspec list: no case matches --cases '99.\*'" "$T/err" ||
+    fail "list of nothing: $(cat "$T/err")"
+mkdir "$T/empty"
+"$WSSPEC" lint "$T/empty" >"$T/out" 2>"$T/err"
+[ $? = 2 ] && grep -q "nothing was checked" "$T/err" || fail "lint of an empty folder: $(cat "$T/err")"
+echo "list: empty --cases and no match are exit 2; lint of an empty folder: exit 2, $(cat "$T/err")"
 echo "itest_run_options: all checks passed"

@@ -57,6 +57,36 @@ static void test_wss(void **state)
     parse_ok("wss://127.0.0.1:80/", true, "127.0.0.1", 80, "127.0.0.1:80", "/");
 }
 
+/* Schemes are case-insensitive (RFC 3986 3.1), hosts too (3.2.2: lower-cased); the
+ * path keeps its case. */
+static void test_case(void **state)
+{
+    (void)state;
+    parse_ok("WS://127.0.0.1:9001/", false, "127.0.0.1", 9001, "127.0.0.1:9001", "/");
+    parse_ok("Wss://LocalHost:9443/Chat?A=B", true, "localhost", 9443, "localhost:9443",
+             "/Chat?A=B");
+}
+
+/* URLs of 8 KiB and more: the target decides what is too long; past TARGET_URL_MAX
+ * wsspec refuses with the bound. */
+static void test_long(void **state)
+{
+    (void)state;
+    static char url[TARGET_URL_MAX + 16];
+    const char *head = "ws://127.0.0.1:9001/";
+    size_t hl = strlen(head);
+    memcpy(url, head, hl);
+    memset(url + hl, 'a', 8192 - hl);
+    url[8192] = '\0';
+    parse_ok(url, false, "127.0.0.1", 9001, "127.0.0.1:9001", url + hl - 1);
+    memset(url + hl, 'a', TARGET_URL_MAX - 1 - hl);
+    url[TARGET_URL_MAX - 1] = '\0';
+    parse_ok(url, false, "127.0.0.1", 9001, "127.0.0.1:9001", url + hl - 1);
+    url[TARGET_URL_MAX - 1] = 'a';
+    url[TARGET_URL_MAX] = '\0';
+    parse_fails(url, "URL longer than 16383 bytes");
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
@@ -69,14 +99,15 @@ static void test_refusals(void **state)
     parse_fails("wss:///", "missing or overlong host");
     parse_fails("wss://user@127.0.0.1/", "user information");
     parse_fails("wss://127.0.0.1/#frag", "fragment identifiers");
+    parse_fails("ws://127.0.0.1/a b", "URL holds a space at byte 17; percent-encode it");
+    parse_fails("ws://127.0.0.1/a\r\nX: y", "URL holds a control character at byte 17");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ws),
-        cmocka_unit_test(test_wss),
-        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_ws),   cmocka_unit_test(test_wss),      cmocka_unit_test(test_case),
+        cmocka_unit_test(test_long), cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

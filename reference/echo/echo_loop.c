@@ -124,6 +124,11 @@ struct echo_conn {
     bool peer_eof;             /* the peer ended its sending direction */
     bool logged;               /* the failure was logged already */
     uint64_t rec_id, rec_done; /* WSSPEC_RECORD_DIR recording (wire_record.h) */
+    /* the peer's address as accept() gave it, for -v: getpeername() has nothing to say
+     * once the peer reset the connection, which is when a failure is logged */
+    uint8_t peer_ip[16]; /* IPv4: the first 4 bytes */
+    uint16_t peer_port;  /* host order */
+    uint8_t peer_family; /* AF_INET, AF_INET6, 0 = unknown */
 };
 
 struct echo_loop {
@@ -170,17 +175,41 @@ static void format_addr(const struct sockaddr_storage *ss, char *buf, size_t cap
     snprintf(buf, cap, "%s:%u", host, port);
 }
 
+/* Keep the peer's address (from accept) in c. */
+static void peer_keep(struct echo_conn *c, const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        memcpy(c->peer_ip, &a->sin6_addr, 16);
+        c->peer_port = ntohs(a->sin6_port);
+        c->peer_family = AF_INET6;
+    } else if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        memcpy(c->peer_ip, &a->sin_addr, 4);
+        c->peer_port = ntohs(a->sin_port);
+        c->peer_family = AF_INET;
+    }
+}
+
+/* "1.2.3.4:5" or "[::1]:5" into buf, "?" when unknown. */
+static void peer_format(const struct echo_conn *c, char *buf, size_t cap)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    if (!c->peer_family || !inet_ntop(c->peer_family, c->peer_ip, host, sizeof host)) {
+        snprintf(buf, cap, "?");
+        return;
+    }
+    snprintf(buf, cap, c->peer_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+             (unsigned)c->peer_port);
+}
+
 __attribute__((format(printf, 2, 3))) static void conn_log(struct echo_conn *c, const char *fmt,
                                                            ...)
 {
     if (!c->loop->opt->verbose)
         return;
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char peer[INET6_ADDRSTRLEN + 16] = "?";
-    memset(&ss, 0, sizeof ss);
-    if (getpeername(c->tr.fd, (struct sockaddr *)&ss, &len) == 0)
-        format_addr(&ss, peer, sizeof peer);
+    char peer[INET6_ADDRSTRLEN + 16];
+    peer_format(c, peer, sizeof peer);
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
@@ -537,7 +566,7 @@ static void echo_random(void *ud, uint8_t *out, size_t n)
 
 /* ------------------------------------------------------------ accepting */
 
-static void conn_new(struct echo_loop *l, int fd)
+static void conn_new(struct echo_loop *l, int fd, const struct sockaddr_storage *peer)
 {
     int one = 1;
     /* echoes are small and latency-bound: do not let Nagle hold them back */
@@ -563,6 +592,7 @@ static void conn_new(struct echo_loop *l, int fd)
         return;
     }
     c->loop = l;
+    peer_keep(c, peer);
     c->rec_id = wire_record_next_id();
     c->tkind = T_NONE;
     c->phase = c->tr.ops->handshake ? P_TRANSPORT : P_HANDSHAKE;
@@ -590,9 +620,11 @@ static void accept_pause(struct echo_loop *l, bool pause)
 static void accept_all(struct echo_loop *l)
 {
     for (int i = 0; i < ECHO_ACCEPT_BATCH; i++) {
-        int fd = accept4(l->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage peer = {0};
+        socklen_t len = sizeof peer;
+        int fd = accept4(l->lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            conn_new(l, fd);
+            conn_new(l, fd, &peer);
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
