@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -879,7 +880,12 @@ static int run_target(struct run *R, size_t u)
     struct tester_options o;
     tester_options_for(R, u, &o);
     char err[1024], agent[128];
-    if (tester_probe(t, &o, 5.0 * o.timeout_scale, agent, sizeof agent, err, sizeof err) != 0) {
+    int pr = tester_probe(t, &o, 5.0 * o.timeout_scale, agent, sizeof agent, err, sizeof err);
+    if (pr == TESTER_OWN_TROUBLE) {
+        say("stopped by trouble on this machine, not the target's: %s", err);
+        return -1;
+    }
+    if (pr != 0) {
         probe_failed(err);
         return -1;
     }
@@ -928,6 +934,34 @@ static int run_target(struct run *R, size_t u)
     return 0;
 }
 
+static bool is_header_option(const char *arg)
+{
+    return !strcmp(arg, "-H") || !strcmp(arg, "--header");
+}
+
+/* An -H value whose value is a secret (the tester keeps these out of its reports too:
+ * script.c, redacted_request). */
+static bool is_credential(const char *h)
+{
+    static const char *const names[] = {"authorization:", "proxy-authorization:", "cookie:"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (!strncasecmp(h, names[k], strlen(names[k])))
+            return true;
+    return false;
+}
+
+/* "Authorization: <redacted>" - static storage, one per -H of the run, bounded by the
+ * number of headers wsspec takes. */
+static char *redacted_header(const char *h)
+{
+    static char kept[RUN_MAX_HEADERS][64];
+    static size_t used;
+    char *out = kept[used++ % RUN_MAX_HEADERS];
+    size_t name = strcspn(h, ":");
+    snprintf(out, sizeof kept[0], "%.*s: <redacted>", (int)(name < 40 ? name : 40), h);
+    return out;
+}
+
 /* The reports of every case with a verdict (also after an interrupt or a stop), the
  * baseline comparison, the summary; the exit status. */
 static int run_report(struct run *R, int rc)
@@ -937,13 +971,15 @@ static int run_report(struct run *R, int rc)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double wall_ms =
         (double)(t1.tv_sec - R->t0.tv_sec) * 1000 + (double)(t1.tv_nsec - R->t0.tv_nsec) / 1e6;
-    /* the command line as a user would type it again */
+    /* the command line as a user would type it again - but no credential it carried */
     char **command = calloc((size_t)R->argc + 2, sizeof *command);
     if (!command)
         return say("out of memory");
     command[0] = "wsspec";
     for (int i = 0; i < R->argc; i++)
-        command[i + 1] = R->argv[i];
+        command[i + 1] = i > 0 && is_header_option(R->argv[i - 1]) && is_credential(R->argv[i])
+                             ? redacted_header(R->argv[i])
+                             : R->argv[i];
     struct report_run meta = {.version = WSSPEC_VERSION,
                               .seed = a->seed,
                               .started = R->wall0,

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -185,6 +186,47 @@ static size_t keep_limit(const struct case_def *d)
     return WS_CONN_DEFAULT_MAX_MESSAGE;
 }
 
+/* The request as the reports keep it: credentials a user gave with -H (Authorization,
+ * Proxy-Authorization, Cookie) would otherwise end up in every CI artifact; their values
+ * are replaced. NUL-terminated, owned by the caller; NULL when out of memory. */
+static bool secret_header(const char *line, size_t len, size_t *name_len)
+{
+    static const char *const secret[] = {"authorization:", "proxy-authorization:", "cookie:"};
+    for (size_t k = 0; k < sizeof secret / sizeof secret[0]; k++) {
+        size_t kl = strlen(secret[k]);
+        if (len >= kl && strncasecmp(line, secret[k], kl) == 0) {
+            *name_len = kl;
+            return true;
+        }
+    }
+    return false;
+}
+
+static char *redacted_request(const char *req, size_t n)
+{
+    static const char mark[] = " <redacted>";
+    char *out = malloc(2 * n + sizeof mark); /* a redacted line grows by at most mark */
+    size_t o = 0, kl;
+    for (size_t i = 0; out && i < n;) {
+        const char *eol = memchr(req + i, '\n', n - i);
+        size_t len = eol ? (size_t)(eol - (req + i)) + 1 : n - i;
+        size_t end = len >= 2 && req[i + len - 2] == '\r' ? 2 : eol ? 1 : 0;
+        if (secret_header(req + i, len, &kl)) {
+            memcpy(out + o, req + i, kl);
+            memcpy(out + o + kl, mark, sizeof mark - 1);
+            memcpy(out + o + kl + sizeof mark - 1, req + i + len - end, end);
+            o += kl + sizeof mark - 1 + end;
+        } else {
+            memcpy(out + o, req + i, len);
+            o += len;
+        }
+        i += len;
+    }
+    if (out)
+        out[o] = '\0';
+    return out;
+}
+
 bool script_init(struct script *sc, const struct script_config *cfg, double now)
 {
     memset(sc, 0, sizeof *sc);
@@ -227,11 +269,7 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
     sc->conn_ready = true;
     const uint8_t *req;
     size_t n = ws_conn_pending(&sc->conn, &req);
-    r->http_request = malloc(n + 1);
-    if (r->http_request) {
-        memcpy(r->http_request, req, n);
-        r->http_request[n] = '\0';
-    }
+    r->http_request = redacted_request((const char *)req, n);
     script_sync_core(sc);
     return true;
 }

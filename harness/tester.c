@@ -321,6 +321,7 @@ static int probe_one(const struct target *t, const struct tester_options *o, dou
     struct tester T;
     struct session s;
     bool started = false;
+    /* the probe's own failures (-1 below) are wsspec's trouble, not the target's */
     int rc = tester_open(&T, t, &po, err, err_len);
     struct script_config cfg;
     if (rc == 0) {
@@ -333,16 +334,19 @@ static int probe_one(const struct target *t, const struct tester_options *o, dou
     /* until OPEN and the goodbye written, or the session ended */
     while (rc == 0 && !session_done(&s) && !(r.handshake_done && script_idle(&s.sc)))
         rc = pass(&T, &one, 1);
-    if (rc == 0) {
-        session_finish(&s, loop_now());
-        if (!r.handshake_done) {
-            probe_reason(t, &r, seconds, err, err_len);
-            rc = -1;
-        } else {
-            probe_agent(&r, agent, agent_len);
-        }
-    } else if (started) {
-        session_abandon(&s);
+    if (rc != 0) {
+        if (started)
+            session_abandon(&s);
+        result_free(&r);
+        tester_close(&T);
+        return TESTER_OWN_TROUBLE;
+    }
+    session_finish(&s, loop_now());
+    if (!r.handshake_done) {
+        probe_reason(t, &r, seconds, err, err_len);
+        rc = -1;
+    } else {
+        probe_agent(&r, agent, agent_len);
     }
     result_free(&r);
     tester_close(&T);
@@ -358,8 +362,9 @@ int tester_probe(struct target *t, const struct tester_options *o, double second
             t->addr = t->addrs[i];
             t->addr_len = t->addr_lens[i];
         }
-        if (probe_one(t, o, seconds, agent, agent_len, err, err_len) == 0)
-            return 0;
+        int rc = probe_one(t, o, seconds, agent, agent_len, err, err_len);
+        if (rc == 0 || rc == TESTER_OWN_TROUBLE)
+            return rc;
         if (i == 0)
             snprintf(first, sizeof first, "%s", err);
         /* only a refused or unreachable address is worth the next one; an answer that

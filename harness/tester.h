@@ -88,6 +88,9 @@ struct tester_options {
  * The agent name (Server header, else host:port) is stored in agent. */
 int tester_probe(struct target *t, const struct tester_options *o, double seconds, char *agent,
                  size_t agent_len, char *err, size_t err_len);
+/* tester_probe's return when the trouble is wsspec's own (its event loop, memory, file
+ * descriptors), not the target's: err says what. */
+#define TESTER_OWN_TROUBLE (-2)
 
 /* Run cases cat->cases[idx[0..n)] against t; results[i] is filled for idx[i] (zero
  * them first); *ran = the number of cases that ran to a verdict (n unless stopped).
