@@ -201,6 +201,50 @@ const char *report_ci_target_url(const json_t *run, const char *agent)
     return NULL;
 }
 
+const json_t *report_ci_target(const json_t *run, const char *agent)
+{
+    size_t i;
+    const json_t *t;
+    json_array_foreach(json_object_get(run, "targets"), i, t)
+    {
+        const json_t *a = json_object_get(t, "agent");
+        if (json_is_string(a) && !strcmp(json_string_value(a), agent))
+            return t;
+    }
+    return NULL;
+}
+
+const char *report_ci_agent_class(const char *agent, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = agent; *p && n < 128 && n + 1 < cap; p++, n++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-';
+        out[n] = ok ? c : '_';
+    }
+    if (cap)
+        out[n] = '\0';
+    return out;
+}
+
+const json_t *report_ci_stopped(const json_t *run)
+{
+    const json_t *s = json_object_get(run, "stopped");
+    return json_is_object(s) ? s : NULL;
+}
+
+size_t report_ci_not_run_count(const json_t *run)
+{
+    size_t n = 0, i;
+    const json_t *t;
+    json_array_foreach(json_object_get(report_ci_stopped(run), "notRun"), i, t)
+    {
+        n += json_array_size(json_object_get(t, "cases"));
+    }
+    return n;
+}
+
 void report_ci_section(const char *id, char *out, size_t cap)
 {
     size_t n = strcspn(id, ".");
@@ -342,7 +386,8 @@ void report_ci_shell_word(char *out, size_t cap, size_t *used, const char *word)
     put(out, cap, used, "'", 1);
 }
 
-size_t report_ci_replay(char *out, size_t cap, const char *url, const char *id, const char *seed)
+size_t report_ci_replay_words(char *out, size_t cap, const char *url, const char *id,
+                              const char *seed, const char *const *opts, size_t n_opts)
 {
     size_t used = 0;
     if (cap)
@@ -350,7 +395,30 @@ size_t report_ci_replay(char *out, size_t cap, const char *url, const char *id, 
     const char *words[] = {"wsspec", "run", url ? url : "URL", "--cases", id, "--seed", seed};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         report_ci_shell_word(out, cap, &used, words[i]);
+    for (size_t i = 0; i < n_opts; i++)
+        report_ci_shell_word(out, cap, &used, opts[i] ? opts[i] : "");
     return used;
+}
+
+/* The most words a target's replayOptions are read with: `wsspec run` writes at most
+ * about 150 (every repeatable option at its bound). */
+#define REPLAY_MAX_OPTS 256
+
+size_t report_ci_replay(char *out, size_t cap, const json_t *run, const char *agent, const char *id,
+                        const char *seed)
+{
+    const json_t *t = report_ci_target(run, agent);
+    const json_t *words = json_object_get(t, "replayOptions");
+    const char *opts[REPLAY_MAX_OPTS];
+    size_t n = 0, i;
+    const json_t *w;
+    json_array_foreach(words, i, w)
+    {
+        if (n < REPLAY_MAX_OPTS)
+            opts[n++] = json_is_string(w) ? json_string_value(w) : "";
+    }
+    return report_ci_replay_words(out, cap, json_string_value(json_object_get(t, "url")), id, seed,
+                                  opts, n);
 }
 
 size_t report_ci_rerun(char *out, size_t cap, const json_t *run)

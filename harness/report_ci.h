@@ -67,6 +67,20 @@ const char **report_ci_agents(const json_t *run, size_t *n, bool *oom);
 /* The URL of the target an agent was recorded for ("targets"), or NULL. */
 const char *report_ci_target_url(const json_t *run, const char *agent);
 
+/* The "targets" entry of an agent, or NULL. */
+const json_t *report_ci_target(const json_t *run, const char *agent);
+
+/* The agent part of a JUnit classname: every byte outside [A-Za-z0-9_-] becomes '_'
+ * (UIs read classnames as dotted paths), at most 128 bytes. Returns out. */
+const char *report_ci_agent_class(const char *agent, char *out, size_t cap);
+
+/* "stopped" of the run: the object when the run did not finish, else NULL. */
+const json_t *report_ci_stopped(const json_t *run);
+
+/* How many selected cases never ran (stopped.notRun, every target); 0 for a run that
+ * completed. */
+size_t report_ci_not_run_count(const json_t *run);
+
 /* The section of a case id: its first component ("6.4.3" -> "6"). */
 void report_ci_section(const char *id, char *out, size_t cap);
 
@@ -101,9 +115,18 @@ const char *report_ci_outcome(const json_t *o, char *out, size_t cap);
  * *used >= cap means it was cut). */
 void report_ci_shell_word(char *out, size_t cap, size_t *used, const char *word);
 
-/* The command that replays one case: "wsspec run URL --cases ID --seed N". Returns
- * the length needed (the command is complete when it is < cap). */
-size_t report_ci_replay(char *out, size_t cap, const char *url, const char *id, const char *seed);
+/* The command that replays one case: "wsspec run URL --cases ID --seed N" and then
+ * opts[0..n_opts), the options that change what the case sends or how it is judged,
+ * every word shell-quoted. `wsspec run` prints its failure blocks with it, the reports
+ * use report_ci_replay: the same text everywhere. Returns the length needed (the
+ * command is complete when it is < cap). */
+size_t report_ci_replay_words(char *out, size_t cap, const char *url, const char *id,
+                              const char *seed, const char *const *opts, size_t n_opts);
+
+/* report_ci_replay_words for a case of agent in run: the URL and "replayOptions" of its
+ * target (none in a wsspec.json older than them; "URL" when the agent has no target). */
+size_t report_ci_replay(char *out, size_t cap, const json_t *run, const char *agent, const char *id,
+                        const char *seed);
 
 /* The command that repeats the whole run: the recorded "command" words, plus
  * "--seed N" when they have no --seed. Returns the length needed. */

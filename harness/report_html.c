@@ -5,6 +5,10 @@
  * and report.js, which the build turns into byte arrays (build/gen/report_assets.h);
  * this file only assembles the page and embeds the data.
  *
+ * The head carries wsspec's mark (REPORT_HTML_GENERATOR): a later run into the same
+ * directory that renders no HTML removes this page only when it finds the mark
+ * (report_prune), never a page of the user's.
+ *
  * The data is JSON inside <script type="application/json"> blocks: #wsspec-run holds
  * DIR/wsspec.json, #wsspec-dN the per-case file of the run's N-th result (trimmed). The
  * browser never executes those blocks, and the only way their text could end the block
@@ -202,7 +206,8 @@ int report_html_write(const char *dir, const json_t *run, char *err, size_t cap)
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
             "script-src '%s'; style-src '%s'; img-src data:; base-uri 'none'; "
             "form-action 'none'\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, "
+            "initial-scale=1\">\n" REPORT_HTML_GENERATOR "\n"
             "<title>wsspec report</title>\n<style>",
             js_hash, css_hash);
     fwrite(report_css, 1, sizeof report_css, f);

@@ -1001,6 +1001,43 @@ static void write_sections(struct jw *w, const struct case_result *results, size
     free(used);
 }
 
+/* "stopped": null for a run that completed; else why it stopped and, per target, the
+ * selected cases that have no result (reports/README.md). */
+static void write_stopped(struct jw *w, const struct report_run *run)
+{
+    jw_key(w, "stopped");
+    if (!run->stop_reason) {
+        jw_null(w);
+        return;
+    }
+    jw_obj(w);
+    jw_kstr(w, "message", run->stop_message ? run->stop_message : "");
+    jw_key(w, "notRun");
+    jw_arr(w);
+    for (size_t i = 0; run->not_run && i < run->n_not_run; i++) {
+        const struct report_not_run *t = &run->not_run[i];
+        if (!t->n_cases)
+            continue;
+        jw_obj(w);
+        jw_kstr(w, "agent", t->agent);
+        jw_key(w, "cases");
+        jw_arr(w);
+        for (size_t k = 0; k < t->n_cases; k++) {
+            const struct case_def *d = t->cases[k];
+            jw_open(w, '{', true); /* one line per case: {"id": "1.1.1", "title": "..."} */
+            jw_kstr(w, "id", d ? d->id : "");
+            jw_kstr(w, "title", d ? text_or_empty(d->title) : "");
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+        jw_kstr(w, "url", t->url ? t->url : "");
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_kstr(w, "reason", run->stop_reason);
+    jw_obj_end(w);
+}
+
 static void write_run(struct jw *w, const struct case_result *results, size_t n,
                       const struct report_run *run)
 {
@@ -1067,6 +1104,7 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
     write_sections(w, results, n, run);
     jw_kstr(w, "seed", seed);
     jw_kstr(w, "started", started);
+    write_stopped(w, run);
 
     size_t passed = 0, by_b[5] = {0}, by_c[6] = {0}, differ = 0, ab_passed = 0, rfc_passed = 0;
     for (size_t i = 0; i < n; i++) {
@@ -1106,6 +1144,11 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
         jw_obj(w);
         jw_key(w, "agent");
         jw_strn(w, t->agent, strnlen(t->agent, sizeof t->agent));
+        jw_key(w, "replayOptions");
+        jw_row(w);
+        for (size_t k = 0; t->replay && k < t->n_replay; k++)
+            jw_str(w, t->replay[k] ? t->replay[k] : "");
+        jw_arr_end(w);
         jw_kstr(w, "url", t->url ? t->url : "");
         jw_obj_end(w);
     }

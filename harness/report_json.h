@@ -4,7 +4,8 @@
  *
  *   DIR/index.json                      Autobahn's summary: agent -> case id -> verdicts
  *   DIR/<agent>_case_<id>.json          Autobahn's per-case record plus wsspec's keys
- *   DIR/wsspec.json                     the whole run in one file (wsspec's own schema)
+ *   DIR/wsspec.json                     the whole run in one file (wsspec's own schema),
+ *                                       with why it stopped when it did not finish
  *
  * The schemas, the string encoding rules and the verdict rules are documented for
  * users in reports/README.md; keep that file in step with report_json.c.
@@ -23,7 +24,24 @@
 
 struct report_target {
     const char *url; /* as given on the command line; not owned */
-    char agent[128]; /* the agent name its cases were recorded under */
+    char agent[128]; /* the agent name its cases were recorded under: unique in the run,
+                        and so is its per-case file-name prefix (run_cmd.c) */
+    /* What else a replay of one of its cases needs besides "wsspec run URL --cases ID
+     * --seed N": the options that change what the case sends or how it is judged
+     * (--origin, -H, --timeout-scale, --cacert, --cases-dir, --strict, ...), one shell
+     * word each, credentials already redacted. Written to wsspec.json as
+     * targets[].replayOptions. Not owned; NULL when n_replay is 0. */
+    const char *const *replay;
+    size_t n_replay;
+};
+
+/* The selected cases of one target that have no result in the report because the run
+ * stopped first (never started, or abandoned mid-case by an interrupt). */
+struct report_not_run {
+    const char *url;   /* the target; not owned */
+    const char *agent; /* its agent name; NULL when the run stopped before reaching it */
+    const struct case_def *const *cases; /* in run order; not owned */
+    size_t n_cases;
 };
 
 /* What the run was. Strings and arrays are the caller's and only read during
@@ -51,6 +69,13 @@ struct report_run {
      * HTML report. NULL = none. */
     const struct case_section *sections;
     size_t n_sections;
+    /* A run that did not finish: why ("interrupted", "max-time", "target": a target could
+     * not be tested, "wsspec": wsspec's own trouble), one line saying so, and what never
+     * ran. stop_reason NULL: the run completed ("stopped": null in wsspec.json). */
+    const char *stop_reason;
+    const char *stop_message;
+    const struct report_not_run *not_run;
+    size_t n_not_run;
 };
 
 /* Write all three kinds of file for results[0..n) into dir, creating dir (and its

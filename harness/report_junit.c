@@ -3,11 +3,15 @@
  * test report, Jenkins, the GitHub actions that read JUnit):
  *
  *   <testsuites name="wsspec" tests failures errors skipped time>
+ *     <testsuite name="wsspec run">          only when the run did not finish: one
+ *       <testcase name="the run did not finish"><error message=WHY type=REASON>
  *     <testsuite name=AGENT ...>            one per target, in command-line order
- *       <properties> url, seed, strict, verdict, baseline </properties>
+ *       <properties> url, seed, strict, verdict, baseline, stopped </properties>
  *       <testcase classname="wsspec.AGENT.SECTION" name="ID TITLE" time>
  *         <failure message="VERDICTS: WHY" type="BEHAVIOR/CLOSE">details</failure>
  *         <skipped/> | <system-out>notes</system-out>
+ *       <testcase ...><skipped message="never ran: ..."/>   a case the stop kept from running
+ *     <testsuite name=URL ...>              a target the run stopped before reaching
  *
  * A case fails when wsspec.json says it did not pass ("passed": false), so --strict
  * and --verdict are honoured as the run applied them. The failure message names both
@@ -16,7 +20,14 @@
  * cases pass with a note in system-out, and so does a passing case whose verdicts
  * differ; UNIMPLEMENTED (a feature the server does not offer) is skipped. The failure
  * text is the failure block of `wsspec run`: the requirement, expected next to both
- * verdicts, and the command that replays the case.
+ * verdicts, and the command that replays the case (with the target's replayOptions).
+ *
+ * A run that stopped early (wsspec.json "stopped") is not a list of passes: the first
+ * suite holds one testcase in error, which every CI test view counts and shows, and each
+ * case that never ran is a skipped testcase under the name a complete run gives it, so
+ * a CI's history of that test sees a skip, not a disappearance. (Test views have shown
+ * a bare <skipped> as a pass - GitLab's did until its parser learned the element - so
+ * the error is what carries the news.)
  *
  * Every string is escaped for XML 1.0: markup characters become entities, characters
  * XML 1.0 does not allow (C0 controls other than tab/LF/CR, U+FFFE/U+FFFF) become the
@@ -98,17 +109,9 @@ static void xml_attr(FILE *f, const char *name, const char *value, size_t n)
  * testsuite name keeps the agent as it is. */
 static void classname(FILE *f, const char *agent, const char *id)
 {
-    char section[40];
+    char section[40], cls[160];
     report_ci_section(id, section, sizeof section);
-    fputs(" classname=\"wsspec.", f);
-    size_t n = 0;
-    for (const char *p = agent; *p && n < 128; p++, n++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '_' || c == '-';
-        fputc(ok ? c : '_', f);
-    }
-    fputc('.', f);
+    fprintf(f, " classname=\"wsspec.%s.", report_ci_agent_class(agent, cls, sizeof cls));
     xml_str(f, section, true);
     fputc('"', f);
 }
@@ -167,7 +170,7 @@ static void verdict_lines(FILE *f, const json_t *c)
 }
 
 /* The requirement, expected next to both verdicts, what broke, the replay command. */
-static void failure_text(FILE *f, const char *dir, const json_t *c, const char *url,
+static void failure_text(FILE *f, const char *dir, const json_t *run, const json_t *c,
                          const char *seed, const json_t *change, const char *kind)
 {
     size_t n;
@@ -204,8 +207,9 @@ static void failure_text(FILE *f, const char *dir, const json_t *c, const char *
         xml_str(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was), false);
         fputc('\n', f);
     }
-    char cmd[1024];
-    report_ci_replay(cmd, sizeof cmd, url, report_ci_str(c, "id", NULL), seed);
+    char cmd[8192];
+    report_ci_replay(cmd, sizeof cmd, run, report_ci_str(c, "agent", NULL),
+                     report_ci_str(c, "id", NULL), seed);
     fputs("replay:      ", f);
     xml_str(f, cmd, false);
     fputc('\n', f);
@@ -244,7 +248,7 @@ static void property(FILE *f, const char *name, const char *value)
 /* What a testcase needs besides its entry: the run's facts and the baseline. */
 struct junit_ctx {
     const char *dir, *agent, *url, *seed;
-    const json_t *bl;
+    const json_t *run, *bl;
     enum verdict_mode mode;
     bool strict;
 };
@@ -279,7 +283,7 @@ static void failure(FILE *f, const json_t *c, const struct junit_ctx *x, const j
     fputc('"', f);
     xml_attr(f, "type", type, strlen(type));
     fputc('>', f);
-    failure_text(f, x->dir, c, x->url, x->seed, change, kind);
+    failure_text(f, x->dir, x->run, c, x->seed, change, kind);
     fputs("</failure>\n", f);
 }
 
@@ -376,6 +380,138 @@ static void testcase(FILE *f, const json_t *c, const struct junit_ctx *x)
     fputs("    </testcase>\n", f);
 }
 
+/* ------------------------------------------------------------ a run that stopped */
+
+/* The cases that never ran of a notRun entry about agent, or NULL. */
+static const json_t *not_run_of(const json_t *stopped, const char *agent)
+{
+    size_t i;
+    const json_t *t;
+    json_array_foreach(json_object_get(stopped, "notRun"), i, t)
+    {
+        const char *a = json_string_value(json_object_get(t, "agent"));
+        if (a && !strcmp(a, agent))
+            return json_object_get(t, "cases");
+    }
+    return NULL;
+}
+
+/* A case that never ran: a skipped testcase under the name it has in a complete run, so
+ * a CI's test history follows it. */
+static void not_run_case(FILE *f, const char *agent, const json_t *nc, const json_t *stopped)
+{
+    size_t n;
+    const char *id = report_ci_str(nc, "id", NULL), *title = report_ci_str(nc, "title", &n);
+    fputs("    <testcase", f);
+    classname(f, agent, id);
+    fputs(" name=\"", f);
+    xml_str(f, id, true);
+    fputc(' ', f);
+    xml_text(f, title, n, true);
+    fputs("\" time=\"0.000\">\n      <skipped message=\"never ran: the run stopped first: ", f);
+    const char *msg = report_ci_str(stopped, "message", &n);
+    xml_text(f, msg, n, true);
+    fputs("\"/>\n    </testcase>\n", f);
+}
+
+/* The first testsuite of a run that stopped: one testcase in error, so every CI UI
+ * shows at the top that the results are incomplete. */
+static void stopped_suite(FILE *f, const json_t *stopped, size_t not_run)
+{
+    size_t n, i;
+    const char *msg = report_ci_str(stopped, "message", &n);
+    fputs("  <testsuite name=\"wsspec run\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" "
+          "time=\"0.000\">\n    <testcase classname=\"wsspec.run\" name=\"the run did not "
+          "finish\" time=\"0.000\">\n      <error",
+          f);
+    xml_attr(f, "message", msg, n);
+    const char *reason = report_ci_str(stopped, "reason", &n);
+    xml_attr(f, "type", reason, n);
+    fputc('>', f);
+    xml_text(f, msg, strlen(msg), false);
+    fprintf(f, "\n%zu selected case%s never ran (skipped testcases):\n", not_run,
+            not_run == 1 ? "" : "s");
+    const json_t *t;
+    json_array_foreach(json_object_get(stopped, "notRun"), i, t)
+    {
+        const json_t *a = json_object_get(t, "agent");
+        fputs("  ", f);
+        if (json_is_string(a))
+            xml_str(f, json_string_value(a), false);
+        else
+            fputs("(not reached)", f);
+        fputs(" ", f);
+        xml_str(f, report_ci_str(t, "url", NULL), false);
+        fputs(":", f);
+        size_t k;
+        const json_t *nc;
+        json_array_foreach(json_object_get(t, "cases"), k, nc)
+        {
+            fputc(' ', f);
+            xml_str(f, report_ci_str(nc, "id", NULL), false);
+        }
+        fputc('\n', f);
+    }
+    fputs("</error>\n    </testcase>\n  </testsuite>\n", f);
+}
+
+/* <testsuite ...> and its properties; url may be NULL. */
+static void suite_open(FILE *f, const json_t *run, const char *name, const char *url,
+                       const struct tally *t, const char *seed, const json_t *bl)
+{
+    fputs("  <testsuite", f);
+    xml_attr(f, "name", name, strlen(name));
+    fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\"",
+            t->tests, t->failures, t->skipped, t->ms / 1000);
+    /* JUnit's timestamp is an ISO 8601 local time without zone: the run's UTC start, cut
+     * before the milliseconds */
+    const char *started = report_ci_str(run, "started", NULL);
+    if (strlen(started) >= 19)
+        xml_attr(f, "timestamp", started, 19);
+    fputs(">\n    <properties>\n", f);
+    if (url)
+        property(f, "url", url);
+    property(f, "seed", seed);
+    property(f, "strict",
+             json_is_true(json_object_get(json_object_get(run, "options"), "strict")) ? "true"
+                                                                                      : "false");
+    property(f, "verdict", verdict_mode_name(report_ci_verdict_mode(run)));
+    if (bl)
+        property(f, "baseline", report_ci_str(json_object_get(bl, "baseline"), "file", NULL));
+    const json_t *stopped = report_ci_stopped(run);
+    if (stopped)
+        property(f, "stopped", report_ci_str(stopped, "message", NULL));
+    fputs("    </properties>\n", f);
+}
+
+/* The targets the run stopped before reaching (or whose agent has no suite): a suite of
+ * skipped testcases each, named by the URL when the agent is not known. */
+static void unreached_suites(FILE *f, const json_t *run, const char **agents, size_t n_agents,
+                             const char *seed, const json_t *bl)
+{
+    const json_t *stopped = report_ci_stopped(run), *t;
+    size_t i;
+    json_array_foreach(json_object_get(stopped, "notRun"), i, t)
+    {
+        const char *a = json_string_value(json_object_get(t, "agent"));
+        bool known = false;
+        for (size_t k = 0; a && k < n_agents && !known; k++)
+            known = !strcmp(agents[k], a);
+        if (known)
+            continue;
+        const char *url = report_ci_str(t, "url", NULL), *name = a ? a : url;
+        const json_t *cases = json_object_get(t, "cases"), *nc;
+        struct tally tl = {.tests = json_array_size(cases), .skipped = json_array_size(cases)};
+        suite_open(f, run, name, url, &tl, seed, bl);
+        size_t k;
+        json_array_foreach(cases, k, nc)
+        {
+            not_run_case(f, name, nc, stopped);
+        }
+        fputs("  </testsuite>\n", f);
+    }
+}
+
 int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap)
 {
     size_t n_agents;
@@ -391,7 +527,7 @@ int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap
         return -1;
     }
     FILE *f = o.f;
-    const json_t *cases = json_object_get(run, "cases");
+    const json_t *cases = json_object_get(run, "cases"), *stopped = report_ci_stopped(run);
     json_t *bl = report_ci_baseline(dir, run);
     char seed[48];
     report_ci_seed(run, seed);
@@ -401,40 +537,32 @@ int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap
     struct tally all = {0};
     for (size_t a = 0; a < n_agents; a++)
         count(cases, agents[a], &all);
+    size_t not_run = report_ci_not_run_count(run);
+    all.tests += not_run + (stopped != NULL);
+    all.skipped += not_run;
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
     fprintf(f,
-            "<testsuites name=\"wsspec\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "<testsuites name=\"wsspec\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\" "
             "skipped=\"%zu\" time=\"%.3f\">\n",
-            all.tests, all.failures, all.skipped,
+            all.tests, all.failures, stopped != NULL, all.skipped,
             json_number_value(json_object_get(run, "wallMs")) / 1000);
+    if (stopped)
+        stopped_suite(f, stopped, not_run);
     for (size_t a = 0; a < n_agents; a++) {
         const char *agent = agents[a], *url = report_ci_target_url(run, agent);
+        const json_t *missing = not_run_of(stopped, agent), *nc;
         struct tally t = {0};
         count(cases, agent, &t);
+        t.tests += json_array_size(missing);
+        t.skipped += json_array_size(missing);
         /* time: the sum of the case durations (cases run concurrently, so this is work,
          * not elapsed time; the elapsed time of the whole run is on testsuites) */
-        fputs("  <testsuite", f);
-        xml_attr(f, "name", agent, strlen(agent));
-        fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\"",
-                t.tests, t.failures, t.skipped, t.ms / 1000);
-        /* JUnit's timestamp is an ISO 8601 local time without zone: the run's UTC start,
-         * cut before the milliseconds */
-        const char *started = report_ci_str(run, "started", NULL);
-        if (strlen(started) >= 19)
-            xml_attr(f, "timestamp", started, 19);
-        fputs(">\n    <properties>\n", f);
-        if (url)
-            property(f, "url", url);
-        property(f, "seed", seed);
-        property(f, "strict", strict ? "true" : "false");
-        property(f, "verdict", verdict_mode_name(mode));
-        if (bl)
-            property(f, "baseline", report_ci_str(json_object_get(bl, "baseline"), "file", NULL));
-        fputs("    </properties>\n", f);
+        suite_open(f, run, agent, url, &t, seed, bl);
         const struct junit_ctx x = {.dir = dir,
                                     .agent = agent,
                                     .url = url,
                                     .seed = seed,
+                                    .run = run,
                                     .bl = bl,
                                     .mode = mode,
                                     .strict = strict};
@@ -445,8 +573,14 @@ int report_junit_write(const char *dir, const json_t *run, char *err, size_t cap
             if (!strcmp(report_ci_str(c, "agent", NULL), agent))
                 testcase(f, c, &x);
         }
+        json_array_foreach(missing, i, nc)
+        {
+            not_run_case(f, agent, nc, stopped);
+        }
         fputs("  </testsuite>\n", f);
     }
+    if (stopped)
+        unreached_suites(f, run, agents, n_agents, seed, bl);
     fputs("</testsuites>\n", f);
     json_decref(bl);
     free(agents);

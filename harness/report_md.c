@@ -2,13 +2,15 @@
  * report_md.c - DIR/summary.md, the run in a page of Markdown for CI job summaries
  * (append it to $GITHUB_STEP_SUMMARY; GitLab and others render it as an artifact):
  *
- *   a one-line verdict (the heading), the run's seed, tool and time;
+ *   a one-line verdict (the heading) - for a run that stopped early "INCOMPLETE run"
+ *   first, then why and every case that never ran, per target -, the run's seed, tool
+ *   and time;
  *   the two verdicts: which one decides (--verdict), how many cases each fails, how
  *   many cases they differ in;
  *   per target a table of outcomes by section (Autobahn's behavior counts, close
  *   failures), the NON-STRICT cases and the cases whose verdicts differ;
  *   the failing cases: requirement, expectation, both verdicts, what broke, the rule
- *   that makes the verdicts differ, replay;
+ *   that makes the verdicts differ, replay (with the target's replayOptions);
  *   the changes since the baseline when the run was compared with one;
  *   the command that repeats the whole run.
  *
@@ -378,8 +380,8 @@ static void failure(FILE *f, const char *dir, const json_t *run, const json_t *c
         md_text(f, report_ci_outcome(json_object_get(change, "old"), was, sizeof was));
         fputc('\n', f);
     }
-    char cmd[1024];
-    report_ci_replay(cmd, sizeof cmd, report_ci_target_url(run, agent), id, seed);
+    char cmd[8192];
+    report_ci_replay(cmd, sizeof cmd, run, agent, id, seed);
     fputs("  - replay: ", f);
     md_code(f, cmd);
     fputc('\n', f);
@@ -455,6 +457,77 @@ static void baseline_block(FILE *f, const json_t *bl, bool show_agent)
     fputc('\n', f);
 }
 
+/* ------------------------------------------------------------ a run that stopped */
+
+/* What the heading calls the reason a run stopped (wsspec.json stopped.reason). */
+static const char *stop_label(const char *reason)
+{
+    if (!strcmp(reason, "interrupted"))
+        return "interrupted";
+    if (!strcmp(reason, "max-time"))
+        return "--max-time reached";
+    if (!strcmp(reason, "target"))
+        return "a target could not be tested";
+    if (!strcmp(reason, "wsspec"))
+        return "wsspec's own trouble";
+    return "stopped";
+}
+
+/* The heading of a run that did not finish: that first, then the counts of the cases
+ * that did run. */
+static void stopped_heading(FILE *f, const json_t *stopped, size_t failed, size_t total,
+                            size_t not_run, size_t n_agents)
+{
+    fputs("## wsspec: INCOMPLETE run (", f);
+    md_text(f, stop_label(report_ci_str(stopped, "reason", NULL)));
+    if (failed)
+        fprintf(f, "): %zu of %zu cases failed", failed, total);
+    else
+        fprintf(f, "): %zu cases ran, none failed", total);
+    if (not_run)
+        fprintf(f, ", %zu never ran", not_run);
+    fprintf(f, " (%zu target%s)\n\n", n_agents, n_agents == 1 ? "" : "s");
+}
+
+/* Under the heading of a run that stopped: why, and every case that never ran, per
+ * target (the tables below count only the cases that did). */
+static void stopped_block(FILE *f, const json_t *stopped, size_t not_run)
+{
+    fputs("> **The run did not finish:** ", f);
+    md_member(f, stopped, "message");
+    if (!not_run) {
+        fputs("\n\n", f);
+        return;
+    }
+    fprintf(f, ".  \n> %zu selected case%s never ran and %s not counted below:\n", not_run,
+            not_run == 1 ? "" : "s", not_run == 1 ? "is" : "are");
+    size_t i;
+    const json_t *t;
+    json_array_foreach(json_object_get(stopped, "notRun"), i, t)
+    {
+        const json_t *a = json_object_get(t, "agent");
+        fputs("> - ", f);
+        if (json_is_string(a)) {
+            md_text(f, json_string_value(a));
+            fputc(' ', f);
+        } else {
+            fputs("not reached: ", f);
+        }
+        md_code(f, report_ci_str(t, "url", NULL));
+        fputs(": ", f);
+        size_t k;
+        const json_t *nc;
+        json_array_foreach(json_object_get(t, "cases"), k, nc)
+        {
+            if (k)
+                fputs(", ", f);
+            md_member(f, nc, "id");
+        }
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+}
+
 /* ------------------------------------------------------------ the page */
 
 /* Which verdict decides, how many cases each one fails and in how many they differ -
@@ -515,7 +588,11 @@ int report_md_write(const char *dir, const json_t *run, char *err, size_t cap)
 
     /* the verdict: what decided the exit status, in one line */
     const char *targets = n_agents == 1 ? "target" : "targets";
-    if (on_regression && regressions)
+    const json_t *stopped = report_ci_stopped(run);
+    size_t not_run = report_ci_not_run_count(run);
+    if (stopped)
+        stopped_heading(f, stopped, failed, total, not_run, n_agents);
+    else if (on_regression && regressions)
         fprintf(f,
                 "## wsspec: %lld regression%s since the baseline (%zu of %zu cases failed, "
                 "%zu %s)\n\n",
@@ -535,6 +612,8 @@ int report_md_write(const char *dir, const json_t *run, char *err, size_t cap)
                 targets);
     else
         fprintf(f, "## wsspec: all %zu cases passed (%zu %s)\n\n", total, n_agents, targets);
+    if (stopped)
+        stopped_block(f, stopped, not_run);
 
     const json_t *tool = json_object_get(run, "tool");
     md_member(f, tool, "name");

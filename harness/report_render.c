@@ -14,6 +14,7 @@
 #include "ws_utf8.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,191 @@ void report_out_abort(struct report_out *o)
         fclose(o->f);
     o->f = NULL;
     unlink(o->tmp);
+}
+
+/* ------------------------------------------------------------ an earlier run's files */
+
+/* The first bytes of a file wsspec renders carry its mark there: 4 KiB hold index.html's
+ * head up to its <style> (the generator meta and the title come first). */
+#define REPORT_MARK_BYTES 4096
+
+/* A name wsspec gives a per-case file: "<agent>_case_<id>.json", no directory part. */
+static bool is_case_file_name(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 11 && n < 256 && !strchr(s, '/') && s[0] != '.' && strstr(s, "_case_") &&
+           !strcmp(s + n - 5, ".json");
+}
+
+void report_prior_free(struct report_prior *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        free(p->files[i]);
+    free(p->files);
+    p->files = NULL;
+    p->n = 0;
+}
+
+int report_prior_load(const char *dir, struct report_prior *p)
+{
+    char err[256];
+    p->files = NULL;
+    p->n = 0;
+    json_t *run = report_load_run(dir, err, sizeof err);
+    if (!run)
+        return 0; /* no wsspec report there (or not one this wsspec reads): nothing known */
+    const json_t *cases = json_object_get(run, "cases");
+    size_t n = json_array_size(cases), i;
+    const json_t *c;
+    p->files = calloc(n ? n : 1, sizeof *p->files);
+    if (!p->files) {
+        json_decref(run);
+        return -1;
+    }
+    json_array_foreach(cases, i, c)
+    {
+        const char *f = json_string_value(json_object_get(c, "reportfile"));
+        if (!f || !is_case_file_name(f))
+            continue;
+        if (!(p->files[p->n] = strdup(f))) {
+            json_decref(run);
+            report_prior_free(p);
+            return -1;
+        }
+        p->n++;
+    }
+    json_decref(run);
+    return 0;
+}
+
+/* dir/name is a file wsspec rendered: its first bytes carry the format's mark. */
+static bool has_mark(const char *path, const char *const *marks, bool at_start)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    char buf[REPORT_MARK_BYTES + 1];
+    size_t n = fread(buf, 1, REPORT_MARK_BYTES, f);
+    fclose(f);
+    buf[n] = '\0';
+    for (; *marks; marks++) {
+        const char *at = strstr(buf, *marks);
+        if (at && (!at_start || at == buf))
+            return true;
+    }
+    return false;
+}
+
+/* DIR/baseline.json as wsspec writes it (baseline.c): its top-level objects. */
+static bool is_baseline_file(const char *path)
+{
+    char err[256];
+    json_t *j = report_load_json(path, err, sizeof err);
+    bool ours = json_is_object(j) && json_is_integer(json_object_get(j, "schemaVersion")) &&
+                json_is_object(json_object_get(j, "baseline")) &&
+                json_is_object(json_object_get(j, "run")) &&
+                json_is_object(json_object_get(j, "counts"));
+    json_decref(j);
+    return ours;
+}
+
+/* Remove dir/name; a file already gone is fine. */
+static int remove_file(const char *dir, const char *name, char *err, size_t cap)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path) {
+        snprintf(err, cap, "%s: path too long", dir);
+        return -1;
+    }
+    if (unlink(path) != 0 && errno != ENOENT) {
+        snprintf(err, cap, "%s: cannot remove this file of an earlier run: %s", path,
+                 strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The earlier run's per-case files that the new wsspec.json does not name. */
+static int prune_case_files(const char *dir, const struct report_prior *p, FILE *out, char *err,
+                            size_t cap)
+{
+    if (!p->n)
+        return 0;
+    json_t *run = report_load_run(dir, err, cap);
+    json_t *now = json_object();
+    if (!run || !now) {
+        json_decref(run);
+        json_decref(now);
+        return -1;
+    }
+    size_t i, removed = 0;
+    const json_t *c;
+    json_array_foreach(json_object_get(run, "cases"), i, c)
+    {
+        const char *f = json_string_value(json_object_get(c, "reportfile"));
+        if (f)
+            json_object_set_new(now, f, json_true());
+    }
+    int rc = 0;
+    for (i = 0; i < p->n && rc == 0; i++) {
+        if (json_object_get(now, p->files[i]))
+            continue;
+        json_object_set_new(now, p->files[i], json_true()); /* named twice: counted once */
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, p->files[i]);
+        if (access(path, F_OK) != 0)
+            continue;
+        rc = remove_file(dir, p->files[i], err, cap);
+        removed += rc == 0;
+    }
+    if (removed && out)
+        fprintf(out, "report: removed %zu per-case file%s of an earlier run from %s\n", removed,
+                removed == 1 ? "" : "s", dir);
+    json_decref(now);
+    json_decref(run);
+    return rc;
+}
+
+int report_prune(const char *dir, const struct report_prior *p, unsigned formats,
+                 bool keep_baseline, FILE *out, char *err, size_t cap)
+{
+    static const char *const html_marks[] = {REPORT_HTML_GENERATOR, "<title>wsspec report</title>",
+                                             NULL};
+    static const char *const junit_marks[] = {"<testsuites name=\"wsspec\"", NULL};
+    static const char *const md_marks[] = {"## wsspec: ", NULL};
+    static const struct {
+        unsigned bit;
+        const char *file;
+        const char *const *marks;
+        bool at_start;
+    } rendered[] = {
+        {REPORT_HTML, REPORT_HTML_FILE, html_marks, false},
+        {REPORT_JUNIT, REPORT_JUNIT_FILE, junit_marks, false},
+        {REPORT_MD, REPORT_MD_FILE, md_marks, true},
+    };
+    if (prune_case_files(dir, p, out, err, cap) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof rendered / sizeof rendered[0]; i++) {
+        char path[4096];
+        if (formats & rendered[i].bit)
+            continue; /* rendered again */
+        snprintf(path, sizeof path, "%s/%s", dir, rendered[i].file);
+        if (!has_mark(path, rendered[i].marks, rendered[i].at_start))
+            continue; /* absent, or not ours */
+        if (remove_file(dir, rendered[i].file, err, cap) != 0)
+            return -1;
+        if (out)
+            fprintf(out, "report: removed %s (an earlier run's)\n", path);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/baseline.json", dir);
+    if (!keep_baseline && access(path, F_OK) == 0 && is_baseline_file(path)) {
+        if (remove_file(dir, "baseline.json", err, cap) != 0)
+            return -1;
+        if (out)
+            fprintf(out, "report: removed %s (an earlier run's)\n", path);
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------ dispatch */

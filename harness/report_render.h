@@ -19,6 +19,7 @@
 #define REPORT_RENDER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 enum { REPORT_JSON = 1, REPORT_HTML = 2, REPORT_JUNIT = 4, REPORT_MD = 8 };
@@ -57,6 +58,46 @@ json_t *report_load_run(const char *dir, char *err, size_t cap);
  * (jansson rejects them) so one bad byte does not hide a whole case. Strings may hold
  * NUL (JSON_ALLOW_NUL). Returns a new reference, or NULL with "PATH: reason" in err. */
 json_t *report_load_json(const char *path, char *err, size_t cap);
+
+/* ------------------------------------------------------------ an earlier run's files
+ *
+ * `wsspec run` into a directory that holds an earlier report removes every file of that
+ * report it does not write again, so no file contradicts the new wsspec.json (an older
+ * index.html beside a --format md run, the per-case files of an agent this run does not
+ * have, a baseline.json without --baseline). It removes only files wsspec wrote, never a
+ * user's file that happens to be there, and recognises them so:
+ *   - per-case files by record: the earlier wsspec.json names each one ("reportfile");
+ *     a name is taken only when it is one wsspec writes (<agent>_case_<id>.json, no
+ *     path). Their own content proves nothing (Autobahn's files look the same);
+ *   - index.html, junit.xml, summary.md, baseline.json by name and by wsspec's mark in
+ *     their content (index.html's generator meta or title, junit.xml's <testsuites
+ *     name="wsspec">, summary.md's "## wsspec: " heading, baseline.json's keys): they
+ *     may have been rendered later by `wsspec report`, which records nothing.
+ * Files of a run that wrote nothing (stopped before its first case) are left alone. */
+
+/* The per-case file names the report already in a directory records. */
+struct report_prior {
+    char **files; /* malloc'ed names */
+    size_t n;
+};
+
+/* Read dir/wsspec.json's "reportfile" names into p, before a run overwrites it; p is
+ * empty when dir holds no wsspec report. Returns 0, or -1 when out of memory. */
+int report_prior_load(const char *dir, struct report_prior *p);
+void report_prior_free(struct report_prior *p);
+
+/* After the run wrote its JSON into dir (and baseline.json, when kept): remove the
+ * files of the earlier report that this run does not write again - the per-case files
+ * p names that dir/wsspec.json no longer does, the rendered files `formats` leaves out,
+ * baseline.json unless keep_baseline - each as described above. A line per removed file
+ * (one for all per-case files) goes to out when not NULL: "report: removed DIR/index.html
+ * (an earlier run's)". Returns 0, or -1 with "PATH: reason" in err when a file cannot
+ * be removed (it would contradict the new report). */
+int report_prune(const char *dir, const struct report_prior *p, unsigned formats,
+                 bool keep_baseline, FILE *out, char *err, size_t cap);
+
+/* The mark in the first bytes of an index.html wsspec writes. */
+#define REPORT_HTML_GENERATOR "<meta name=\"generator\" content=\"wsspec\">"
 
 /* A file being written: DIR/.NAME.tmp, renamed over DIR/NAME by commit. */
 struct report_out {

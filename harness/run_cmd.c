@@ -8,8 +8,14 @@
  * What can be checked before anything is sent is checked first (preflight.c): options
  * that cannot make a valid opening request, the report directory (created and written
  * to), the file descriptors -j needs, and wsspec's event loop (loop_selftest). A run
- * that then stops - interrupted, --max-time, or wsspec's own trouble mid-run - still
- * writes the reports of the cases that finished.
+ * that then stops - interrupted, --max-time, a later target that cannot be tested, or
+ * wsspec's own trouble mid-run - still writes the reports of the cases that finished,
+ * and they say that it stopped, why, and which cases never ran.
+ *
+ * The reports never mislead (reports/README.md): every target gets an agent name of its
+ * own (unique_agent), a run removes the files an earlier run left in the report
+ * directory that it does not write again (report_prune), and the replay command of a
+ * failure carries every option the case needs (replay_options).
  *
  * The options are one table, run_opts.def: the parser (run_args_parse) looks every
  * option up there, counts it against the table's bound and hands its value to
@@ -25,6 +31,7 @@
 #include "loop.h"
 #include "preflight.h"
 #include "tester.h"
+#include "report_ci.h"
 #include "report_json.h"
 #include "report_render.h"
 #include "result.h"
@@ -52,16 +59,24 @@
 #define RUN_MAX_HEADERS 32
 #define RUN_MAX_PROTOCOLS 16
 #define RUN_MAX_CASE_DIRS 16
+/* The words a replay command adds for one target (replay_options): every option that
+ * changes a case, each repeatable one at its bound - (--origin, --timeout-scale,
+ * --verdict, --cacert, --cert, --key: 2 words; --strict, --insecure: 1) + 2 per -H,
+ * --subprotocol and --cases-dir. */
+#define RUN_MAX_REPLAY (14 + 2 * (RUN_MAX_HEADERS + RUN_MAX_PROTOCOLS + RUN_MAX_CASE_DIRS))
 
-/* Set from signal handlers: stop (SIGINT, SIGTERM, or --max-time's SIGALRM), and
- * whether --max-time was the reason. */
+/* Set from signal handlers: stop (SIGINT, SIGTERM, or --max-time's SIGALRM), which
+ * signal it was, and whether --max-time was the reason. */
 static volatile int run_stop;
+static volatile sig_atomic_t run_signal;
 static volatile sig_atomic_t run_expired;
 
 static void on_signal(int sig)
 {
     if (sig == SIGALRM)
         run_expired = 1;
+    else
+        run_signal = sig;
     run_stop = 1;
 }
 
@@ -230,27 +245,47 @@ static uint64_t random_seed(void)
     return v & 0xFFFFFFFFFFFFull; /* short enough to type back in */
 }
 
-/* Agent names key the report (index.json, the per-case files, the baseline): two
- * targets that derive the same name (the same Server header, two ports of one server)
- * would share one column of the matrix and overwrite each other's files. Autobahn lets
- * that happen; here the later one gets its host:port added, then a number. A name given
- * with --agent or in the config is the user's choice and is kept. */
-static void unique_agent(char *agent, size_t cap, const struct report_target *prev, size_t n,
+/* Two agent names that the report cannot keep apart: the same per-case file names
+ * (Autobahn's normalisation: "Foo" and "foo", "a.b" and "a b"). That covers the same
+ * name, and the same JUnit classname part, which is case-sensitive and keeps fewer
+ * characters apart than the file name (report_ci_agent_class). */
+static bool agents_clash(const char *a, const char *b)
+{
+    char fa[256], fb[256];
+    report_json_case_filename(a, "", fa, sizeof fa);
+    report_json_case_filename(b, "", fb, sizeof fb);
+    return !strcmp(fa, fb);
+}
+
+/* The index of the earlier target whose agent clashes with agent, or n. */
+static size_t agent_taken(const char *agent, const struct report_target *prev, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (agents_clash(prev[i].agent, agent))
+            return i;
+    return n;
+}
+
+/* Agent names key the report (index.json, the per-case files, the JUnit test suites,
+ * the baseline): two targets under one name - the same Server header, two ports of one
+ * server, one --agent for two URLs, the same agent twice in a config - would share one
+ * column, and the later one's results would overwrite the earlier one's while the exit
+ * status still counts both. Autobahn lets that happen; here the later target gets its
+ * host:port added, then a number, and one line says so. Returns true when renamed. */
+static bool unique_agent(char *agent, size_t cap, const struct report_target *prev, size_t n,
                          const char *host_port)
 {
     char base[128];
     snprintf(base, sizeof base, "%s", agent);
     for (unsigned k = 1; k < 100; k++) {
-        bool taken = false;
-        for (size_t i = 0; i < n && !taken; i++)
-            taken = !strcmp(prev[i].agent, agent);
-        if (!taken)
-            return;
+        if (agent_taken(agent, prev, n) == n)
+            return k > 1;
         if (k == 1 && strcmp(base, host_port) != 0)
             snprintf(agent, cap, "%.80s (%.40s)", base, host_port);
         else
             snprintf(agent, cap, "%.80s #%u", base, k + 1);
     }
+    return true; /* 99 clashes: a bounded search; the last name stands */
 }
 
 /* --baseline: read the run just written (DIR/wsspec.json), compare it with the
@@ -283,23 +318,9 @@ struct run_state {
     size_t done, total, failed;
     size_t *done_flags; /* per result index: finished */
     struct case_result *results;
-    const struct tester_options *o; /* what every connection sends, for the replay line */
-    size_t n_user_headers;          /* o->headers[0..n): the user's -H (then wsspec's own) */
+    const char *const *replay; /* the target's replay options (replay_options) */
+    size_t n_replay;
 };
-
-/* The replay command's options for what the connection sent: --origin and
- * --subprotocol as given, -H with the name only - a value may be a secret, and CI logs
- * are read by many. */
-static void print_request_options(const struct run_state *st)
-{
-    const struct tester_options *o = st->o;
-    if (o->origin)
-        printf(" --origin '%s'", o->origin);
-    for (size_t i = 0; i < o->n_protocols; i++)
-        printf(" --subprotocol '%s'", o->protocols[i]);
-    for (size_t i = 0; i < st->n_user_headers; i++)
-        printf(" -H '%.*s: ...'", (int)strcspn(o->headers[i], ":"), o->headers[i]);
-}
 
 /* "6.4.3" and the requirement lines for the failure block */
 static void print_failure(const struct run_state *st, const struct case_result *r)
@@ -327,10 +348,11 @@ static void print_failure(const struct run_state *st, const struct case_result *
         printf("  difference   %s\n", r->difference);
     if (r->connect_error[0])
         printf("  connection   %s\n", r->connect_error);
-    printf("  replay       wsspec run %s --cases %s --seed %llu", st->url, d->id,
-           (unsigned long long)st->seed);
-    print_request_options(st);
-    printf("\n\n");
+    /* the same command junit.xml, summary.md and index.html give (report_ci.h) */
+    char seed[24], cmd[8192];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)st->seed);
+    report_ci_replay_words(cmd, sizeof cmd, st->url, d->id, seed, st->replay, st->n_replay);
+    printf("  replay       %s\n\n", cmd);
 }
 
 static void on_case_done(void *ud, const struct case_result *r)
@@ -607,6 +629,20 @@ struct run {
     size_t total_failed, total_run, cut_short, not_started;
     double wall0;
     struct timespec t0;
+    /* the replay command of each target's cases (replay_options); a credential -H as
+     * it shows there */
+    const char *replay[RUN_MAX_TARGETS][RUN_MAX_REPLAY];
+    size_t n_replay[RUN_MAX_TARGETS];
+    char scale_word[RUN_MAX_TARGETS][32];
+    const char *header_word[RUN_MAX_HEADERS];
+    char redacted[RUN_MAX_HEADERS][64];
+    /* a run that stops early: why (report_run.stop_reason; NULL while it runs on), one
+     * line saying so, and per target the cases that never ran (n per target in
+     * not_run_cases) */
+    const char *stop_reason;
+    char stop_message[1400];
+    struct report_not_run not_run[RUN_MAX_TARGETS];
+    const struct case_def **not_run_cases;
 };
 
 /* One line "wsspec run: ..." on stderr; returns 2. */
@@ -619,6 +655,22 @@ __attribute__((format(printf, 1, 2))) static int say(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     return 2;
+}
+
+/* The run stops early: say why on stderr, and keep it for the reports (url: the target
+ * it is about, named there since the line alone does not say which). */
+__attribute__((format(printf, 4, 5))) static void stop_run(struct run *R, const char *reason,
+                                                           const char *url, const char *fmt, ...)
+{
+    char line[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    say("%s", line);
+    R->stop_reason = reason;
+    snprintf(R->stop_message, sizeof R->stop_message, "%s%s%s", url ? url : "", url ? ": " : "",
+             line);
 }
 
 /* --config: the file fills in what the command line left open. */
@@ -725,7 +777,8 @@ static int run_load_cases(struct run *R)
                    R->a.exclude ? " minus --exclude " : "", R->a.exclude ? R->a.exclude : "");
     R->all = calloc(R->n * R->a.n_urls, sizeof *R->all);
     R->flags = calloc(R->n * R->a.n_urls, sizeof *R->flags);
-    if (!R->all || !R->flags)
+    R->not_run_cases = calloc(R->n * R->a.n_urls, sizeof *R->not_run_cases);
+    if (!R->all || !R->flags || !R->not_run_cases)
         return say("out of memory");
     return 0;
 }
@@ -853,87 +906,6 @@ static void mark_expired(struct run *R, size_t u, size_t n_t, const char *agent)
     }
 }
 
-/* The probe's one line: "target unreachable" only when it is; a refusal is the
- * target's answer, shown as curl would, with the options that send what it may want. */
-static void probe_failed(const char *err)
-{
-    const char *hint = strstr(err, "got 401") ? " (-H 'Authorization: ...' sends credentials)"
-                       : strstr(err, "got 403")
-                           ? " (--origin, -H 'Cookie: ...' or --subprotocol may be what it wants)"
-                           : "";
-    size_t n = strlen(err);
-    while (n && err[n - 1] == ' ') /* a body's last line break, made printable */
-        n--;
-    if (strncmp(err, "cannot connect", 14) == 0)
-        say("target unreachable: %.*s", (int)n, err);
-    else
-        say("%.*s%s", (int)n, err, hint);
-}
-
-/* Probe target u and run its cases. Returns 0, or -1 when the run must stop (the probe
- * failed, or wsspec's own trouble), after one line saying why. */
-static int run_target(struct run *R, size_t u)
-{
-    struct run_args *a = &R->a;
-    struct target *t = &R->targets[u];
-    const struct config_server *cs = R->from_config ? &R->cfg.servers[u] : NULL;
-    struct tester_options o;
-    tester_options_for(R, u, &o);
-    char err[1024], agent[128];
-    int pr = tester_probe(t, &o, 5.0 * o.timeout_scale, agent, sizeof agent, err, sizeof err);
-    if (pr == TESTER_OWN_TROUBLE) {
-        say("stopped by trouble on this machine, not the target's: %s", err);
-        return -1;
-    }
-    if (pr != 0) {
-        probe_failed(err);
-        return -1;
-    }
-    if (a->agent)
-        snprintf(agent, sizeof agent, "%s", a->agent);
-    else if (cs && cs->agent)
-        snprintf(agent, sizeof agent, "%s", cs->agent);
-    else
-        unique_agent(agent, sizeof agent, R->rtargets, u, t->host_header);
-    size_t n_t = 0;
-    for (size_t k = 0; k < R->n; k++)
-        if (!config_agent_excludes(&R->cfg, agent, R->cat.cases[R->idx[k]].id))
-            R->tidx[n_t++] = R->idx[k];
-    R->rtargets[u].url = a->urls[u];
-    snprintf(R->rtargets[u].agent, sizeof R->rtargets[u].agent, "%s", agent);
-    R->n_rtargets = u + 1;
-    struct run_state st = {.url = a->urls[u],
-                           .seed = a->seed,
-                           .strict = a->strict,
-                           .verdict = a->verdict,
-                           .quiet = a->quiet,
-                           .tty = R->tty,
-                           .total = n_t,
-                           .done_flags = R->flags + u * R->n,
-                           .results = R->all + u * R->n,
-                           .o = &o,
-                           .n_user_headers = R->n_user_headers};
-    o.agent = agent;
-    o.ud = &st;
-    if (!a->quiet)
-        printf("target %s (agent \"%s\")\n", a->urls[u], agent);
-    if (!a->quiet && n_t < R->n)
-        printf("  %zu of %zu cases left out by exclude-agent-cases\n", R->n - n_t, R->n);
-    size_t ran = 0;
-    int rc = tester_run(t, &R->cat, R->tidx, n_t, &o, R->all + u * R->n, &ran, err, sizeof err);
-    if (R->tty && !a->quiet)
-        printf("\r\033[K");
-    R->total_failed += st.failed;
-    R->total_run += st.done;
-    if (rc != 0) {
-        say("stopped by trouble on this machine, not the target's: %s", err);
-        return -1;
-    }
-    if (run_expired)
-        mark_expired(R, u, n_t, agent);
-    return 0;
-}
-
 static bool is_header_option(const char *arg)
 {
     return !strcmp(arg, "-H") || !strcmp(arg, "--header");
@@ -950,22 +922,271 @@ static bool is_credential(const char *h)
     return false;
 }
 
-/* "Authorization: <redacted>" - static storage, one per -H of the run, bounded by the
- * number of headers wsspec takes. */
+/* "Authorization: <redacted>" into out. */
+static void redact_header(const char *h, char *out, size_t cap)
+{
+    size_t name = strcspn(h, ":");
+    snprintf(out, cap, "%.*s: <redacted>", (int)(name < 40 ? name : 40), h);
+}
+
+/* The same in static storage, one per -H of the run, bounded by the number of headers
+ * wsspec takes (for the recorded command line). */
 static char *redacted_header(const char *h)
 {
     static char kept[RUN_MAX_HEADERS][64];
     static size_t used;
     char *out = kept[used++ % RUN_MAX_HEADERS];
-    size_t name = strcspn(h, ":");
-    snprintf(out, sizeof kept[0], "%.*s: <redacted>", (int)(name < 40 ? name : 40), h);
+    redact_header(h, out, sizeof kept[0]);
     return out;
 }
 
-/* The reports of every case with a verdict (also after an interrupt or a stop), the
- * baseline comparison, the summary; the exit status. */
-static int run_report(struct run *R, int rc)
+/* The options a replay of target u's cases needs besides URL, --cases and --seed: what
+ * the connection sends (--origin, --subprotocol, -H - a credential redacted, as in the
+ * recorded command line: CI logs are read by many), how long it waits (--timeout-scale:
+ * the command line's or the config's), how it is judged (--strict, --verdict), where
+ * the case is defined (--cases-dir), and for wss:// the TLS options. -j, --max-time and
+ * the report options change no case; a config's settings are given as options. */
+struct words {
+    const char **w;
+    size_t n;
+};
+
+static void add_option(struct words *ws, const char *opt, const char *value)
 {
+    ws->w[ws->n++] = opt;
+    if (value)
+        ws->w[ws->n++] = value;
+}
+
+static void replay_options(struct run *R, size_t u, const struct tester_options *o)
+{
+    const struct run_args *a = &R->a;
+    struct words ws = {.w = R->replay[u]};
+    if (o->origin)
+        add_option(&ws, "--origin", o->origin);
+    for (size_t i = 0; i < o->n_protocols; i++)
+        add_option(&ws, "--subprotocol", o->protocols[i]);
+    for (size_t i = 0; i < R->n_user_headers; i++)
+        add_option(&ws, "-H", R->header_word[i]);
+    if (o->timeout_scale != 1.0) {
+        snprintf(R->scale_word[u], sizeof R->scale_word[u], "%.15g", o->timeout_scale);
+        add_option(&ws, "--timeout-scale", R->scale_word[u]);
+    }
+    if (a->strict)
+        add_option(&ws, "--strict", NULL);
+    if (a->verdict != VERDICT_BOTH)
+        add_option(&ws, "--verdict", verdict_mode_name(a->verdict));
+    for (size_t i = 0; i < a->n_dirs; i++)
+        add_option(&ws, "--cases-dir", a->dirs[i]);
+    if (R->targets[u].secure) {
+        if (a->tls.insecure)
+            add_option(&ws, "--insecure", NULL);
+        if (a->tls.cacert)
+            add_option(&ws, "--cacert", a->tls.cacert);
+        if (a->tls.cert)
+            add_option(&ws, "--cert", a->tls.cert);
+        if (a->tls.key)
+            add_option(&ws, "--key", a->tls.key);
+    }
+    R->n_replay[u] = ws.n;
+}
+
+/* The cases of target u (R->tidx[0..n_t)) without a result when its run ended: never
+ * started, or abandoned mid-case by an interrupt or a stop. */
+static void record_not_run(struct run *R, size_t u, size_t n_t)
+{
+    const struct case_def **list = R->not_run_cases + u * R->n;
+    size_t m = 0;
+    for (size_t k = 0; k < n_t; k++)
+        if (!R->flags[u * R->n + k])
+            list[m++] = &R->cat.cases[R->tidx[k]];
+    R->not_run[u] = (struct report_not_run){
+        .url = R->a.urls[u], .agent = R->rtargets[u].agent, .cases = list, .n_cases = m};
+}
+
+/* A target the run stopped before reaching: every selected case (less the config's
+ * exclude-agent-cases when its agent name is given; a derived one is not known). */
+static void record_unreached(struct run *R, size_t u)
+{
+    const struct config_server *cs = R->from_config ? &R->cfg.servers[u] : NULL;
+    const char *agent = R->a.agent ? R->a.agent : cs ? cs->agent : NULL;
+    const struct case_def **list = R->not_run_cases + u * R->n;
+    size_t m = 0;
+    for (size_t k = 0; k < R->n; k++) {
+        const struct case_def *d = &R->cat.cases[R->idx[k]];
+        if (!agent || !config_agent_excludes(&R->cfg, agent, d->id))
+            list[m++] = d;
+    }
+    R->not_run[u] =
+        (struct report_not_run){.url = R->a.urls[u], .agent = NULL, .cases = list, .n_cases = m};
+}
+
+/* The probe's one line: "target unreachable" only when it is; a refusal is the
+ * target's answer, shown as curl would, with the options that send what it may want. */
+static void probe_failed(struct run *R, size_t u, const char *err)
+{
+    const char *hint = strstr(err, "got 401") ? " (-H 'Authorization: ...' sends credentials)"
+                       : strstr(err, "got 403")
+                           ? " (--origin, -H 'Cookie: ...' or --subprotocol may be what it wants)"
+                           : "";
+    size_t n = strlen(err);
+    while (n && err[n - 1] == ' ') /* a body's last line break, made printable */
+        n--;
+    if (strncmp(err, "cannot connect", 14) == 0)
+        stop_run(R, "target", R->a.urls[u], "target unreachable: %.*s", (int)n, err);
+    else
+        stop_run(R, "target", R->a.urls[u], "%.*s%s", (int)n, err, hint);
+}
+
+/* Probe target u and run its cases. Returns 0, or -1 when the run must stop (the probe
+ * failed, or wsspec's own trouble), after one line saying why. */
+static int run_target(struct run *R, size_t u)
+{
+    struct run_args *a = &R->a;
+    struct target *t = &R->targets[u];
+    const struct config_server *cs = R->from_config ? &R->cfg.servers[u] : NULL;
+    struct tester_options o;
+    tester_options_for(R, u, &o);
+    char err[1024], agent[128];
+    int pr = tester_probe(t, &o, 5.0 * o.timeout_scale, agent, sizeof agent, err, sizeof err);
+    if (pr == TESTER_OWN_TROUBLE) {
+        stop_run(R, "wsspec", NULL, "stopped by trouble on this machine, not the target's: %s",
+                 err);
+        return -1;
+    }
+    if (pr != 0) {
+        probe_failed(R, u, err);
+        return -1;
+    }
+    if (a->agent)
+        snprintf(agent, sizeof agent, "%s", a->agent);
+    else if (cs && cs->agent)
+        snprintf(agent, sizeof agent, "%s", cs->agent);
+    /* exclude-agent-cases match the name the target has (given or derived), as in
+     * Autobahn, not the one it may be renamed to below */
+    size_t n_t = 0;
+    for (size_t k = 0; k < R->n; k++)
+        if (!config_agent_excludes(&R->cfg, agent, R->cat.cases[R->idx[k]].id))
+            R->tidx[n_t++] = R->idx[k];
+    size_t other = agent_taken(agent, R->rtargets, u);
+    char given[128];
+    snprintf(given, sizeof given, "%s", agent);
+    if (unique_agent(agent, sizeof agent, R->rtargets, u, t->host_header))
+        say("note: %s is reported as agent \"%s\": \"%s\" would share its report files with "
+            "target %zu's \"%s\" (%s)",
+            a->urls[u], agent, given, other + 1, R->rtargets[other].agent, R->rtargets[other].url);
+    R->rtargets[u].url = a->urls[u];
+    snprintf(R->rtargets[u].agent, sizeof R->rtargets[u].agent, "%s", agent);
+    replay_options(R, u, &o);
+    R->rtargets[u].replay = R->replay[u];
+    R->rtargets[u].n_replay = R->n_replay[u];
+    R->n_rtargets = u + 1;
+    struct run_state st = {.url = a->urls[u],
+                           .seed = a->seed,
+                           .strict = a->strict,
+                           .verdict = a->verdict,
+                           .quiet = a->quiet,
+                           .tty = R->tty,
+                           .total = n_t,
+                           .done_flags = R->flags + u * R->n,
+                           .results = R->all + u * R->n,
+                           .replay = R->replay[u],
+                           .n_replay = R->n_replay[u]};
+    o.agent = agent;
+    o.ud = &st;
+    if (!a->quiet)
+        printf("target %s (agent \"%s\")\n", a->urls[u], agent);
+    if (!a->quiet && n_t < R->n)
+        printf("  %zu of %zu cases left out by exclude-agent-cases\n", R->n - n_t, R->n);
+    size_t ran = 0;
+    int rc = tester_run(t, &R->cat, R->tidx, n_t, &o, R->all + u * R->n, &ran, err, sizeof err);
+    if (R->tty && !a->quiet)
+        printf("\r\033[K");
+    R->total_failed += st.failed;
+    R->total_run += st.done;
+    if (rc == 0 && run_expired)
+        mark_expired(R, u, n_t, agent);
+    record_not_run(R, u, n_t);
+    if (rc != 0) {
+        stop_run(R, "wsspec", NULL, "stopped by trouble on this machine, not the target's: %s",
+                 err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The line a --max-time that cut the run short prints, and the reports say. */
+static void max_time_line(const struct run *R, bool skipped, char *out, size_t cap)
+{
+    snprintf(out, cap,
+             "--max-time %g s reached: %zu case(s) cut short and %zu not started, reported "
+             "FAILED (timed out)%s",
+             R->a.max_time, R->cut_short, R->not_started, skipped ? "; later targets not run" : "");
+}
+
+/* Before the reports: the targets never reached, and why the run stopped when a
+ * signal or --max-time stopped it (a refusal or wsspec's trouble said so already). */
+static void run_settle_stop(struct run *R)
+{
+    bool skipped = run_expired && R->n_rtargets < R->a.n_urls;
+    for (size_t u = R->n_rtargets; u < R->a.n_urls; u++)
+        record_unreached(R, u);
+    if (R->stop_reason)
+        return;
+    if (run_stop && !run_expired) {
+        R->stop_reason = "interrupted";
+        snprintf(R->stop_message, sizeof R->stop_message, "interrupted by %s",
+                 run_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    } else if (run_expired && (R->cut_short || R->not_started || skipped)) {
+        R->stop_reason = "max-time";
+        max_time_line(R, skipped, R->stop_message, sizeof R->stop_message);
+    }
+}
+
+/* The JSON, the baseline comparison, the removal of an earlier run's files this run
+ * does not write again (report_render.h), the rendered formats. Returns 0 or 2. */
+static int run_write_reports(struct run *R, const struct case_result *done, size_t n_done,
+                             const struct report_run *meta)
+{
+    struct run_args *a = &R->a;
+    struct report_prior prior;
+    char rerr[4400];
+    if (report_prior_load(a->report_dir, &prior) != 0)
+        return say("out of memory");
+    int rc = 0;
+    if (report_json_write(a->report_dir, done, n_done, meta, rerr, sizeof rerr) != 0) {
+        rc = say("cannot write reports: %s", rerr);
+    } else {
+        printf("report: json   %s/wsspec.json, %s/index.json and one file per case\n",
+               a->report_dir, a->report_dir);
+        /* before rendering: summary.md and junit.xml show DIR/baseline.json */
+        bool compared = false;
+        if (a->baseline) {
+            if (baseline_record(a->report_dir, a->baseline, &R->old_run, &R->new_run, &R->diff,
+                                a->fail_on_regression) != 0) {
+                rc = 2;
+            } else {
+                printf("report: base   %s/baseline.json\n", a->report_dir);
+                compared = true;
+            }
+        }
+        /* an earlier run's baseline.json, formats and per-case files would contradict the
+         * new wsspec.json: gone before anything is rendered from it */
+        if (report_prune(a->report_dir, &prior, a->formats, compared, stdout, rerr, sizeof rerr))
+            rc = say("cannot write reports: %s", rerr);
+        if (report_render_print(a->report_dir, a->formats, stdout, rerr, sizeof rerr) != 0)
+            rc = say("cannot write reports: %s", rerr);
+    }
+    report_prior_free(&prior);
+    return rc;
+}
+
+/* The reports of every case with a verdict (also after an interrupt or a stop, which
+ * they say, with the cases that never ran), the baseline comparison, the summary; the
+ * exit status. */
+static int run_report(struct run *R)
+{
+    int rc;
     struct run_args *a = &R->a;
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -980,6 +1201,7 @@ static int run_report(struct run *R, int rc)
         command[i + 1] = i > 0 && is_header_option(R->argv[i - 1]) && is_credential(R->argv[i])
                              ? redacted_header(R->argv[i])
                              : R->argv[i];
+    run_settle_stop(R);
     struct report_run meta = {.version = WSSPEC_VERSION,
                               .seed = a->seed,
                               .started = R->wall0,
@@ -995,31 +1217,21 @@ static int run_report(struct run *R, int rc)
                               .targets = R->rtargets,
                               .n_targets = R->n_rtargets,
                               .sections = R->cat.sections,
-                              .n_sections = R->cat.n_sections};
-    size_t n_done = 0;
+                              .n_sections = R->cat.n_sections,
+                              .stop_reason = R->stop_reason,
+                              .stop_message = R->stop_message,
+                              .not_run = R->not_run,
+                              .n_not_run = R->stop_reason ? a->n_urls : 0};
+    size_t n_done = 0, n_not_run = 0;
     for (size_t i = 0; i < R->n * R->a.n_urls; i++) {
         if (R->flags[i])
             R->all[n_done++] = R->all[i]; /* compact: move finished results to the front */
         else
             result_free(&R->all[i]); /* interrupted or never started */
     }
-    char rerr[512];
-    if (report_json_write(a->report_dir, R->all, n_done, &meta, rerr, sizeof rerr) != 0) {
-        rc = say("cannot write reports: %s", rerr);
-    } else {
-        printf("report: json   %s/wsspec.json, %s/index.json and one file per case\n",
-               a->report_dir, a->report_dir);
-        /* before rendering: summary.md and junit.xml show DIR/baseline.json */
-        if (!a->baseline)
-            baseline_remove(a->report_dir);
-        else if (baseline_record(a->report_dir, a->baseline, &R->old_run, &R->new_run, &R->diff,
-                                 a->fail_on_regression) != 0)
-            rc = 2;
-        else
-            printf("report: base   %s/baseline.json\n", a->report_dir);
-        if (report_render_print(a->report_dir, a->formats, stdout, rerr, sizeof rerr) != 0)
-            rc = say("cannot write reports: %s", rerr);
-    }
+    for (size_t u = 0; u < meta.n_not_run; u++)
+        n_not_run += R->not_run[u].n_cases;
+    rc = run_write_reports(R, R->all, n_done, &meta);
     free(command);
     for (size_t i = 0; i < n_done; i++)
         result_free(&R->all[i]);
@@ -1032,13 +1244,14 @@ static int run_report(struct run *R, int rc)
            R->total_run - R->total_failed, R->total_failed, R->total_run, wall_ms / 1000,
            (unsigned long long)a->seed);
     bool skipped = run_expired && R->n_rtargets < a->n_urls; /* targets never reached */
-    if (run_expired && (R->cut_short || R->not_started || skipped))
-        say("--max-time %g s reached: %zu case(s) cut short and %zu not started, reported "
-            "FAILED (timed out)%s",
-            a->max_time, R->cut_short, R->not_started, skipped ? "; later targets not run" : "");
+    if (run_expired && (R->cut_short || R->not_started || skipped)) {
+        char line[400];
+        max_time_line(R, skipped, line, sizeof line);
+        say("%s", line);
+    }
     if (R->stopped || (run_stop && !run_expired)) {
-        say("%s; %zu finished cases reported", R->stopped ? "run stopped" : "interrupted",
-            R->total_run);
+        say("%s; %zu finished cases reported, %zu never ran (listed in the reports)",
+            R->stopped ? "run stopped" : "interrupted", R->total_run, n_not_run);
         rc = 2;
     } else if (!rc && a->fail_on_regression && compared) {
         rc = R->diff.count[BASELINE_REGRESSION] ? 1 : 0;
@@ -1063,6 +1276,7 @@ static void run_free(struct run *R)
     free(R->tidx);
     free(R->all);
     free(R->flags);
+    free(R->not_run_cases);
     free(R->idx);
     case_catalogue_free(&R->cat);
     preflight_dirs_free(&R->made);
@@ -1084,6 +1298,13 @@ static int run_prepare(struct run *R)
     if (rc)
         return rc;
     R->n_user_headers = a->n_headers;
+    for (size_t i = 0; i < a->n_headers; i++) {
+        R->header_word[i] = a->headers[i];
+        if (is_credential(a->headers[i])) {
+            redact_header(a->headers[i], R->redacted[i], sizeof R->redacted[i]);
+            R->header_word[i] = R->redacted[i];
+        }
+    }
     if (!preflight_has_header(a->headers, a->n_headers, "User-Agent"))
         a->headers[a->n_headers++] = "User-Agent: wsspec/" WSSPEC_VERSION;
     if (!a->seed_given)
@@ -1135,7 +1356,7 @@ int run_main(int argc, char **argv)
         preflight_dirs_undo(&R.made);
         rc = run_stop && !R.stopped ? say("interrupted before any case ran") : 2;
     } else {
-        rc = run_report(&R, 0);
+        rc = run_report(&R);
     }
     run_free(&R);
     return rc;

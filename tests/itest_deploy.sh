@@ -5,7 +5,7 @@
 #      (Authorization) or 403 (Origin) to any connection without them. Without -H the
 #      run stops at once, exit 2, with the status and the first bytes of the body; with
 #      -H and --origin the whole catalogue passes, and every case's request carries
-#      them, each with its own key; a failure's replay line names -H without its value
+#      them, each with its own key; a failure's replay line gives -H without its value
 #   2. a server that speaks one subprotocol (--require-subprotocol): 400 without it;
 #      with --subprotocol the whole catalogue passes and every 101 selects it
 #   3. the report directory is created and written to before anything is sent: a
@@ -118,7 +118,7 @@ server_start "$SERVER" --listen 127.0.0.1:0 --max-seconds 60 --defect pong-missi
     --cases 2.1 --seed 5 --report-dir "$T/replay" -q >"$T/out" 2>&1
 rc=$?
 [ $rc = 1 ] || fail "pong-missing behind authentication: exit $rc, want 1"
-grep -qF "  replay       wsspec run $SURL --cases 2.1 --seed 5 --origin 'https://app.example' -H 'Authorization: ...'" "$T/out" ||
+grep -qxF "  replay       wsspec run $SURL --cases 2.1 --seed 5 --origin https://app.example -H 'Authorization: <redacted>'" "$T/out" ||
     fail "replay line: $(grep replay "$T/out")"
 grep -q s3cret "$T/out" && fail "the secret is in the output: $(grep s3cret "$T/out")"
 echo "a failure's replay line: $(grep -o 'replay .*' "$T/out")"

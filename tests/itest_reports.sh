@@ -114,7 +114,7 @@ assert first == f"## wsspec: {n} of 46 cases failed (1 target; {n} regressions s
 assert "### Since the baseline" in md and f"**{n} regressions**" in md
 for i in want:
     assert f"| **regression** | {i} |" in md, i
-    assert f"--cases {i} --seed 5`" in md, i
+    assert f"--cases {i} --seed 5 --strict`" in md, i  # NON-STRICT fails only with it
 assert "<" not in md
 print("regressions: printed, in baseline.json and summary.md")
 PY
@@ -205,7 +205,7 @@ for c in failed:
     assert "\nAutobahn:    behavior NON-STRICT (" in f.text and "\nRFC 6455:    behavior NON-STRICT; close OK\n" in f.text, f.text
     assert "requirement: RFC 6455 \u00a75.2 MUST" in f.text, f.text
     assert "baseline:    regression, was OK/OK" in f.text
-    assert f"--cases {i} --seed 5\n" in f.text, f.text
+    assert f"--cases {i} --seed 5 --strict\n" in f.text, f.text
 props = {p.get("name"): p.get("value") for p in s.iter("property")}
 assert props["seed"] == "5" and props["strict"] == "true" and props["url"] == run["targets"][0]["url"]
 assert props["verdict"] == "both", props

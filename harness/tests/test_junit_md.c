@@ -162,6 +162,26 @@ static json_t *mk_run(void)
         "1.*", "sections", "1", "Framing", "2", "Pings/Pongs", "3", "Reserved Bits", "12",
         "WebSocket Compression (different parameters)", "cases", cases);
     assert_non_null(run);
+    /* what a replay of the first target's cases needs besides URL, case and seed */
+    json_object_set_new(json_array_get(json_object_get(run, "targets"), 0), "replayOptions",
+                        json_pack("[s,s,s,s]", "--origin", "http://o", "-H", "X-A: a b"));
+    return run;
+}
+
+/* The run of mk_run, stopped by SIGINT: the second target's 4.1.1 never ran, nor did
+ * anything of a third target the run never reached. */
+#define URL3 "ws://127.0.0.1:9003/"
+#define STOP_MSG "interrupted by SIGINT <b>"
+static json_t *mk_stopped_run(void)
+{
+    json_t *run = mk_run();
+    json_object_set_new(
+        run, "stopped",
+        json_pack("{s:s, s:s, s:[{s:s, s:s, s:[{s:s, s:s}]}, {s:n, s:s, s:[{s:s, s:s}]}]}",
+                  "reason", "interrupted", "message", STOP_MSG, "notRun", "agent", AGENT2, "url",
+                  URL2, "cases", "id", "4.1.1", "title", "Send frame with reserved opcode 3.",
+                  "agent", "url", URL3, "cases", "id", "1.1.1", "title",
+                  "Send text message with payload 0."));
     return run;
 }
 
@@ -173,19 +193,23 @@ static json_t *parse_junit(const char *dir)
 {
     if (access("/usr/bin/python3", X_OK) != 0)
         return NULL;
-    char cmd[1024];
+    char cmd[2048];
     snprintf(cmd, sizeof cmd,
              "/usr/bin/python3 -c '\n"
              "import json, sys, xml.etree.ElementTree as ET\n"
              "root = ET.parse(sys.argv[1]).getroot()\n"
              "def case(c):\n"
              "    f = c.find(\"failure\"); o = c.find(\"system-out\"); s = c.find(\"skipped\")\n"
+             "    e = c.find(\"error\")\n"
              "    return {\"classname\": c.get(\"classname\"), \"name\": c.get(\"name\"),\n"
              "            \"time\": c.get(\"time\"),\n"
              "            \"failure\": None if f is None else {\"message\": f.get(\"message\"),\n"
              "                 \"type\": f.get(\"type\"), \"text\": f.text},\n"
+             "            \"error\": None if e is None else {\"message\": e.get(\"message\"),\n"
+             "                 \"type\": e.get(\"type\"), \"text\": e.text},\n"
              "            \"out\": None if o is None else o.text,\n"
-             "            \"skipped\": s is not None}\n"
+             "            \"skipped\": s is not None,\n"
+             "            \"skipped_message\": None if s is None else s.get(\"message\")}\n"
              "print(json.dumps({\"tag\": root.tag, \"attrib\": root.attrib, \"suites\": [\n"
              "    {\"attrib\": s.attrib,\n"
              "     \"props\": {p.get(\"name\"): p.get(\"value\") for p in s.iter(\"property\")},\n"
@@ -299,7 +323,7 @@ static void test_junit(void **state)
                                  "RFC 6455:    behavior FAILED; close OK (no RFC verdict in this "
                                  "report: Autobahn's)\nreplay:"));
     assert_non_null(strstr(text, "replay:      wsspec run 'ws://127.0.0.1:9001/a?b=1&c='\\''x'\\'''"
-                                 " --cases 1.1.2 --seed 42\n"));
+                                 " --cases 1.1.2 --seed 42 --origin http://o -H 'X-A: a b'\n"));
     assert_null(strstr(text, "baseline:"));
 
     /* hostile bytes: every one accounted for, nothing raw */
@@ -464,6 +488,75 @@ static void test_junit_verdict_modes(void **state)
     assert_string_equal(jstr(f, "type"), "OK/FAILED");
     assert_string_equal(jstr(f, "message"), "Autobahn OK/FAILED, RFC 6455 FAILED/OK: d");
     json_decref(x);
+    json_decref(run);
+    remove_dir(dir);
+}
+
+/* A run that stopped: a first suite whose one testcase is in error (every CI UI shows
+ * it at the top), the cases that never ran skipped in their target's suite under their
+ * usual names, a suite of skipped cases for the target never reached, the counts with
+ * them, and the reason as a property of every suite. */
+static void test_junit_stopped(void **state)
+{
+    (void)state;
+    char *dir = make_dir(), err[512];
+    json_t *run = mk_stopped_run();
+    assert_int_equal(report_junit_write(dir, run, err, sizeof err), 0);
+    json_t *x = parse_junit(dir);
+    if (!x) {
+        json_decref(run);
+        remove_dir(dir);
+        skip();
+    }
+    /* 10 results, 2 that never ran, the run's own testcase */
+    assert_string_equal(attr(x, "tests"), "13");
+    assert_string_equal(attr(x, "failures"), "4");
+    assert_string_equal(attr(x, "errors"), "1");
+    assert_string_equal(attr(x, "skipped"), "3");
+    const json_t *suites = json_object_get(x, "suites");
+    assert_int_equal(json_array_size(suites), 4);
+    const json_t *s0 = json_array_get(suites, 0);
+    assert_string_equal(attr(s0, "name"), "wsspec run");
+    assert_string_equal(attr(s0, "errors"), "1");
+    const json_t *c = jcase(s0, "the run did not finish");
+    const json_t *e = json_object_get(c, "error");
+    assert_string_equal(jstr(e, "message"), STOP_MSG);
+    assert_string_equal(jstr(e, "type"), "interrupted");
+    assert_string_equal(jstr(e, "text"), STOP_MSG "\n2 selected cases never ran (skipped "
+                                                  "testcases):\n  " AGENT2 " " URL2
+                                                  ": 4.1.1\n  (not reached) " URL3 ": 1.1.1\n");
+
+    const json_t *s2 = json_array_get(suites, 2);
+    assert_string_equal(attr(s2, "name"), AGENT2);
+    assert_string_equal(attr(s2, "tests"), "4");
+    assert_string_equal(attr(s2, "skipped"), "1");
+    assert_string_equal(jstr(json_object_get(s2, "props"), "stopped"), STOP_MSG);
+    c = jcase(s2, "4.1.1 ");
+    assert_string_equal(jstr(c, "name"), "4.1.1 Send frame with reserved opcode 3.");
+    assert_string_equal(jstr(c, "classname"), "wsspec.Python_3_11_websockets_10_4.4");
+    assert_true(json_is_true(json_object_get(c, "skipped")));
+    assert_string_equal(jstr(c, "skipped_message"), "never ran: the run stopped first: " STOP_MSG);
+
+    const json_t *s3 = json_array_get(suites, 3);
+    assert_string_equal(attr(s3, "name"), URL3);
+    assert_string_equal(attr(s3, "tests"), "1");
+    assert_string_equal(attr(s3, "skipped"), "1");
+    assert_string_equal(jstr(json_object_get(s3, "props"), "url"), URL3);
+    c = jcase(s3, "1.1.1 ");
+    assert_string_equal(jstr(c, "name"), "1.1.1 Send text message with payload 0.");
+    assert_true(json_is_true(json_object_get(c, "skipped")));
+    json_decref(x);
+
+    /* a run that completed has none of it */
+    json_decref(run);
+    run = mk_run();
+    json_object_set_new(run, "stopped", json_null());
+    assert_int_equal(report_junit_write(dir, run, err, sizeof err), 0);
+    char *raw = read_file(dir, "junit.xml");
+    assert_null(strstr(raw, "name=\"wsspec run\""));
+    assert_null(strstr(raw, "stopped"));
+    assert_non_null(strstr(raw, "errors=\"0\" skipped=\"1\""));
+    free(raw);
     json_decref(run);
     remove_dir(dir);
 }
@@ -642,7 +735,11 @@ static void test_md(void **state)
                                "&lt;b&gt;; Autobahn counts it\n"));
     assert_non_null(strstr(md, "  - baseline: **regression**, was OK/OK\n"));
     assert_non_null(strstr(md, "  - replay: `wsspec run 'ws://127.0.0.1:9001/a?b=1&c='\\''x'\\''' "
-                               "--cases 1.1.2 --seed 42`\n"));
+                               "--cases 1.1.2 --seed 42 --origin http://o -H 'X-A: a b'`\n"));
+    /* the second target has no replayOptions (as in a wsspec.json older than them): the
+     * URL, the case and the seed */
+    assert_non_null(strstr(md, "  - replay: ``wsspec run 'ws://127.0.0.1:9002/`p`' --cases 3.2 "
+                               "--seed 42``\n"));
 
     /* the baseline */
     assert_non_null(strstr(md, "### Since the baseline\n\nCompared with `last/wsspec.json` "
@@ -732,6 +829,39 @@ static void test_md_verdicts(void **state)
     remove_dir(dir);
 }
 
+/* A run that stopped says so first: the heading, why, and every case that never ran,
+ * per target; the tables below count the cases that ran. */
+static void test_md_stopped(void **state)
+{
+    (void)state;
+    char *dir = make_dir(), err[512];
+    json_t *run = mk_stopped_run();
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    char *md = read_file(dir, "summary.md");
+    assert_prefix(md, "## wsspec: INCOMPLETE run (interrupted): 4 of 10 cases failed, 2 never ran "
+                      "(2 targets)\n\n"
+                      "> **The run did not finish:** interrupted by SIGINT &lt;b&gt;.  \n"
+                      "> 2 selected cases never ran and are not counted below:\n"
+                      "> - Python/3.11 websockets/10.4 `` ws://127.0.0.1:9002/`p` ``: 4.1.1\n"
+                      "> - not reached: `ws://127.0.0.1:9003/`: 1.1.1\n\n");
+    assert_null(strchr(md, '<'));
+    free(md);
+
+    /* only --max-time's own cases, all reported as timed out: nothing never ran */
+    json_object_set_new(run, "stopped",
+                        json_pack("{s:s, s:s, s:[]}", "reason", "max-time", "message",
+                                  "--max-time 2 s reached: 1 case(s) cut short and 0 not started",
+                                  "notRun"));
+    assert_int_equal(report_md_write(dir, run, err, sizeof err), 0);
+    md = read_file(dir, "summary.md");
+    assert_prefix(md, "## wsspec: INCOMPLETE run (--max-time reached): 4 of 10 cases failed (2 "
+                      "targets)\n\n> **The run did not finish:** --max-time 2 s reached: 1 "
+                      "case(s) cut short and 0 not started\n\n");
+    free(md);
+    json_decref(run);
+    remove_dir(dir);
+}
+
 /* More failing cases than a job summary should hold: the first MD_MAX_FAILURES (100)
  * in detail, the rest counted. */
 static void test_md_bounded(void **state)
@@ -774,8 +904,10 @@ int main(void)
         cmocka_unit_test(test_junit),
         cmocka_unit_test(test_junit_baseline),
         cmocka_unit_test(test_junit_verdict_modes),
+        cmocka_unit_test(test_junit_stopped),
         cmocka_unit_test(test_md),
         cmocka_unit_test(test_md_verdicts),
+        cmocka_unit_test(test_md_stopped),
         cmocka_unit_test(test_md_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@
  * invalid bytes, the Content-Security-Policy hash matches the inline script (or the
  * page would be dead in a browser), a per-case file name cannot leave the directory,
  * long wire logs are trimmed, and 0 cases and several agents render. Also the format
- * list parser and the errors of report_render.
+ * list parser, the errors of report_render, and report_prune: which files of an earlier
+ * run a new run into the directory removes, and that it never removes a user's file.
  */
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
 
@@ -450,6 +451,139 @@ static void test_long_wirelog_trimmed(void **state)
     free(page);
 }
 
+/* The directory of an earlier run: its wsspec.json names three per-case files (and
+ * two names wsspec never writes), every rendered format and baseline.json are there -
+ * and so are a user's files. */
+static void earlier_run(const char *dir)
+{
+    json_t *cases = json_array();
+    json_array_append_new(cases, result_json("a", "1.1.1", "OK", 1, "a_case_1_1_1.json"));
+    json_array_append_new(cases, result_json("b", "1.1.1", "OK", 1, "b_case_1_1_1.json"));
+    json_array_append_new(cases, result_json("b", "2.1", "OK", 1, "b_case_2_1.json"));
+    json_array_append_new(cases, result_json("b", "2.2", "OK", 1, "notes.txt"));
+    json_array_append_new(cases, result_json("b", "2.3", "OK", 1, "../up_case_2_3.json"));
+    put_json(dir, "wsspec.json", run_json(cases, json_array()));
+    static const char *const files[] = {"a_case_1_1_1.json", "b_case_1_1_1.json", "b_case_2_1.json",
+                                        "notes.txt", "my_case_9.json"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        put_text(dir, files[i], "{}");
+    put_text(dir, "index.html",
+             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n" REPORT_HTML_GENERATOR
+             "\n<title>wsspec report</title>\n");
+    put_text(dir, "junit.xml",
+             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites "
+             "name=\"wsspec\" tests=\"3\">\n");
+    put_text(dir, "summary.md", "## wsspec: all 3 cases passed (2 targets)\n");
+    put_text(dir, "baseline.json",
+             "{\"schemaVersion\": 1, \"baseline\": {}, \"run\": {}, "
+             "\"counts\": {}}");
+}
+
+static bool exists(const char *dir, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0;
+}
+
+/* A new run into that directory: one agent, one case, Markdown only, no baseline. */
+static void test_prune(void **state)
+{
+    struct fixture *f = *state;
+    earlier_run(f->dir);
+    struct report_prior prior;
+    assert_int_equal(report_prior_load(f->dir, &prior), 0);
+    assert_int_equal(prior.n, 3); /* the names wsspec writes, no others */
+    json_t *cases = json_array();
+    json_array_append_new(cases, result_json("a", "1.1.1", "OK", 1, "a_case_1_1_1.json"));
+    put_json(f->dir, "wsspec.json", run_json(cases, json_array()));
+
+    char err[512], *out = NULL;
+    size_t out_len = 0;
+    FILE *o = open_memstream(&out, &out_len);
+    assert_non_null(o);
+    assert_int_equal(
+        report_prune(f->dir, &prior, REPORT_JSON | REPORT_MD, false, o, err, sizeof err), 0);
+    fclose(o);
+    report_prior_free(&prior);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "report: removed 2 per-case files of an earlier run from %s\n"
+             "report: removed %s/index.html (an earlier run's)\n"
+             "report: removed %s/junit.xml (an earlier run's)\n"
+             "report: removed %s/baseline.json (an earlier run's)\n",
+             f->dir, f->dir, f->dir, f->dir);
+    assert_string_equal(out, want);
+    free(out);
+    static const char *const kept[] = {"a_case_1_1_1.json", "notes.txt", "my_case_9.json",
+                                       "summary.md", "wsspec.json"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (!exists(f->dir, kept[i]))
+            fail_msg("%s was removed", kept[i]);
+    static const char *const gone[] = {"b_case_1_1_1.json", "b_case_2_1.json", "index.html",
+                                       "junit.xml", "baseline.json"};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        if (exists(f->dir, gone[i]))
+            fail_msg("%s of the earlier run was kept", gone[i]);
+}
+
+/* Files under wsspec's names without wsspec's mark are a user's: kept. A directory
+ * without a wsspec report has no per-case files to remove; an older page (its title, no
+ * generator meta) and a kept baseline stay recognised. */
+static void test_prune_keeps_users_files(void **state)
+{
+    struct fixture *f = *state;
+    struct report_prior prior;
+    assert_int_equal(report_prior_load(f->dir, &prior), 0);
+    assert_int_equal(prior.n, 0);
+    put_text(f->dir, "index.html", "<!DOCTYPE html>\n<title>my page</title>\n");
+    put_text(f->dir, "junit.xml", "<?xml version=\"1.0\"?>\n<testsuites name=\"mine\"/>\n");
+    put_text(f->dir, "summary.md", "# my summary\n\n## wsspec: a heading further down\n");
+    put_text(f->dir, "baseline.json", "{\"schemaVersion\": 1, \"mine\": {}}");
+    put_text(f->dir, "x_case_1.json", "{}");
+    char err[512];
+    assert_int_equal(report_prune(f->dir, &prior, REPORT_JSON, false, NULL, err, sizeof err), 0);
+    static const char *const kept[] = {"index.html", "junit.xml", "summary.md", "baseline.json",
+                                       "x_case_1.json"};
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+        if (!exists(f->dir, kept[i]))
+            fail_msg("the user's %s was removed", kept[i]);
+
+    /* an index.html of an older wsspec (no generator meta) is recognised by its title;
+     * baseline.json stays when the run keeps one */
+    put_text(f->dir, "index.html", "<!DOCTYPE html>\n<html>\n<head>\n<title>wsspec report</title>");
+    put_text(f->dir, "baseline.json",
+             "{\"schemaVersion\": 1, \"baseline\": {}, \"run\": {}, "
+             "\"counts\": {}}");
+    assert_int_equal(report_prune(f->dir, &prior, REPORT_JSON, true, NULL, err, sizeof err), 0);
+    assert_false(exists(f->dir, "index.html"));
+    assert_true(exists(f->dir, "baseline.json"));
+    report_prior_free(&prior);
+}
+
+/* The page carries wsspec's mark (what report_prune recognises it by) and a stopped
+ * run's record, which report.js shows first. */
+static void test_generator_and_stopped(void **state)
+{
+    struct fixture *f = *state;
+    json_t *run = run_json(json_array(), json_array());
+    json_object_set_new(run, "stopped",
+                        json_pack("{s:s,s:s,s:[{s:n,s:s,s:[{s:s,s:s}]}]}", "reason", "target",
+                                  "message", "ws://x/: target unreachable </script>", "notRun",
+                                  "agent", "url", "ws://x/", "cases", "id", "1.1.1", "title", "t"));
+    put_json(f->dir, "wsspec.json", run);
+    char *page = render_page(f->dir, 0);
+    const char *head_end = strstr(page, "</head>");
+    const char *mark = strstr(page, REPORT_HTML_GENERATOR);
+    assert_true(mark && head_end && mark < head_end);
+    json_t *data = block(page, "wsspec-run");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(data, "stopped"), "message")),
+        "ws://x/: target unreachable </script>");
+    json_decref(data);
+    free(page);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +596,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_several_agents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_file_stays_in_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_wirelog_trimmed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prune_keeps_users_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generator_and_stopped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -277,8 +277,11 @@ static void fixture_free(struct fixture *f)
     rm_tree(f->dir);
 }
 
+static const char *const replay1[] = {
+    "--origin", "http://o", "-H", "Authorization: <redacted>", "--timeout-scale", "2.5"};
+
 static const struct report_target targets[] = {
-    {.url = "ws://127.0.0.1:9001/", .agent = "Test Agent/1.0"},
+    {.url = "ws://127.0.0.1:9001/", .agent = "Test Agent/1.0", .replay = replay1, .n_replay = 6},
     {.url = "ws://127.0.0.1:9002/", .agent = "Second Agent"},
 };
 
@@ -794,9 +797,9 @@ static void test_wsspec_json(void **state)
 
     json_t *w = load(f->dir, "wsspec.json");
     assert_sorted_keys(w);
-    static const char *const top[] = {"cases",         "command",  "finished", "options",
-                                      "schemaVersion", "sections", "seed",     "started",
-                                      "summary",       "targets",  "tool",     "wallMs"};
+    static const char *const top[] = {"cases",    "command", "finished", "options", "schemaVersion",
+                                      "sections", "seed",    "started",  "stopped", "summary",
+                                      "targets",  "tool",    "wallMs"};
     assert_keys(w, top, sizeof top / sizeof top[0]);
     assert_string_equal(jstr(w, "seed"), "18446744073709551615");
     assert_string_equal(jstr(w, "started"), "2023-04-29T05:59:36.000Z");
@@ -817,10 +820,14 @@ static void test_wsspec_json(void **state)
     exp = json_pack("{s:s,s:s}", "name", "wsspec", "version", "0.1.0");
     assert_true(json_equal(json_object_get(w, "tool"), exp));
     json_decref(exp);
-    exp = json_pack("[{s:s,s:s},{s:s,s:s}]", "agent", "Test Agent/1.0", "url",
-                    "ws://127.0.0.1:9001/", "agent", "Second Agent", "url", "ws://127.0.0.1:9002/");
+    /* the replay options of each target, as run_cmd.c gives them; none for the second */
+    exp = json_pack("[{s:s,s:[s,s,s,s,s,s],s:s},{s:s,s:[],s:s}]", "agent", "Test Agent/1.0",
+                    "replayOptions", "--origin", "http://o", "-H", "Authorization: <redacted>",
+                    "--timeout-scale", "2.5", "url", "ws://127.0.0.1:9001/", "agent",
+                    "Second Agent", "replayOptions", "url", "ws://127.0.0.1:9002/");
     assert_true(json_equal(json_object_get(w, "targets"), exp));
     json_decref(exp);
+    assert_true(json_is_null(json_object_get(w, "stopped"))); /* the run completed */
 
     json_t *s = json_object_get(w, "summary");
     assert_int_equal(jint(s, "total"), 6);
@@ -873,6 +880,45 @@ static void test_wsspec_json(void **state)
     assert_false(tmp_seen);
 }
 
+/* A run that stopped: why, and per target the cases that never ran - the second
+ * target's 2.1, and every case of a third target it never reached (agent null). A
+ * target whose cases all ran has no entry. */
+static void test_stopped(void **state)
+{
+    struct fixture *f = *state;
+    struct report_run run = run_meta(false);
+    const struct case_def *second[] = {&f->d21}, *third[] = {&f->d111, &f->d1011};
+    const struct report_not_run not_run[] = {
+        {.url = "ws://127.0.0.1:9001/", .agent = "Test Agent/1.0"},
+        {.url = "ws://127.0.0.1:9002/", .agent = "Second Agent", .cases = second, .n_cases = 1},
+        {.url = "ws://127.0.0.1:9003/", .cases = third, .n_cases = 2},
+    };
+    run.stop_reason = "interrupted";
+    run.stop_message = "interrupted by SIGINT";
+    run.not_run = not_run;
+    run.n_not_run = 3;
+    char err[256];
+    assert_int_equal(report_json_write(f->dir, f->r, 6, &run, err, sizeof err), 0);
+    json_t *w = load(f->dir, "wsspec.json");
+    assert_sorted_keys(w);
+    json_t *exp =
+        json_pack("{s:s, s:[{s:s, s:[{s:s,s:s}], s:s}, {s:n, s:[{s:s,s:s},{s:s,s:s}], s:s}], s:s}",
+                  "message", "interrupted by SIGINT", "notRun", "agent", "Second Agent", "cases",
+                  "id", "2.1", "title", "Send ping.", "url", "ws://127.0.0.1:9002/", "agent",
+                  "cases", "id", "1.1.1", "title", "Send text message with payload 0.", "id",
+                  "10.1.1", "title", "Send text <b>message</b> & \"quotes\".", "url",
+                  "ws://127.0.0.1:9003/", "reason", "interrupted");
+    assert_non_null(exp);
+    if (!json_equal(json_object_get(w, "stopped"), exp)) {
+        char *got = json_dumps(json_object_get(w, "stopped"), JSON_SORT_KEYS);
+        fail_msg("stopped: %s", got);
+    }
+    json_decref(exp);
+    /* the counts are the cases that ran; the ones that never ran are only listed */
+    assert_int_equal(jint(json_object_get(w, "summary"), "total"), 6);
+    json_decref(w);
+}
+
 static void test_errors(void **state)
 {
     struct fixture *f = *state;
@@ -921,6 +967,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_escaping_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_agent_not_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wsspec_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stopped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,10 @@
  * pass/fail under its --verdict. A report from an older wsspec has no RFC fields: its
  * one verdict is both.
  *
+ * A run that did not finish (run.stopped) says so in a banner right under the header,
+ * with every case that never ran, per target, before any count; each result's detail
+ * gives the command that replays it, as junit.xml and summary.md do.
+ *
  * This file is inlined between script tags: it must never contain the characters of
  * an opening or closing script tag or of an HTML comment opener (a unit test counts
  * the tags of the page).
@@ -101,7 +105,8 @@
     }
 
     /* Columns: the targets in command-line order, then any agent only the cases name.
-     * Two targets reported under one agent name share a column (as in Autobahn). */
+     * `wsspec run` gives every target its own agent name; a report with two targets
+     * under one name (Autobahn's, or edited) shows them in one column. */
     var agents = [], agentUrl = {};
     function addAgent(a, url) {
         a = String(a);
@@ -196,17 +201,46 @@
         return v >= 10000 ? (v / 1000).toFixed(0) + ' s' : v >= 1000 ? (v / 1000).toFixed(1) + ' s' : v + ' ms';
     }
 
+    /* A run that did not finish (interrupted, --max-time, a target that could not be
+     * tested, wsspec's own trouble): why, and the selected cases that never ran - they
+     * are in none of the counts below, so the page says so before anything else. */
+    var stopped = run.stopped && typeof run.stopped === 'object' ? run.stopped : null;
+    var notRun = stopped && Array.isArray(stopped.notRun) ? stopped.notRun : [];
+    var notRunCount = 0;
+    notRun.forEach(function (t) { notRunCount += Array.isArray(t.cases) ? t.cases.length : 0; });
+
+    /* The command that replays one case, as junit.xml and summary.md give it: the URL,
+     * the case, the seed and the target's replayOptions, each a shell word. */
+    var targetOf = {};
+    (Array.isArray(run.targets) ? run.targets : []).forEach(function (t) {
+        if (t && !targetOf[t.agent])
+            targetOf[t.agent] = t;
+    });
+    function shellWord(w) {
+        w = String(w);
+        return /^[A-Za-z0-9@%+=:,.\/_-]+$/.test(w) ? w : "'" + w.replace(/'/g, "'\\''") + "'";
+    }
+    function replayCommand(agent, id) {
+        var t = targetOf[agent] || {};
+        var words = ['wsspec', 'run', t.url || 'URL', '--cases', id, '--seed', String(run.seed || '')];
+        return words.concat(Array.isArray(t.replayOptions) ? t.replayOptions : []).map(shellWord).join(' ');
+    }
+
     /* ------------------------------------------------------------ header and totals */
 
     var total = results.length, passed = results.filter(function (r) { return r.passed === true; }).length;
-    document.title = 'wsspec: ' + passed + ' passed, ' + (total - passed) + ' failed - ' + agents.join(', ');
+    document.title = 'wsspec: ' + (stopped ? 'INCOMPLETE run, ' : '') + passed + ' passed, ' + (total - passed) + ' failed' +
+        (notRunCount ? ', ' + notRunCount + ' never ran' : '') + ' - ' + agents.join(', ');
+    var verdictText = total - passed ? ' ' + (total - passed) + ' of ' + total + ' failed ' : ' all ' + total + ' passed ';
+    if (stopped)
+        verdictText = ' INCOMPLETE: ' + (total - passed ? (total - passed) + ' of ' + total + ' failed' : total + ' ran, none failed') +
+            (notRunCount ? ', ' + notRunCount + ' never ran ' : ' ');
 
     var root = document.getElementById('app');
     var tool = run.tool || {};
     var header = el('header', null,
         el('h1', null, 'wsspec report',
-           el('span', {className: 'verdict ' + (total - passed ? 'o-fail' : 'o-pass'), id: 'verdict'},
-              total - passed ? ' ' + (total - passed) + ' of ' + total + ' failed ' : ' all ' + total + ' passed ')),
+           el('span', {className: 'verdict ' + (total - passed || stopped ? 'o-fail' : 'o-pass'), id: 'verdict'}, verdictText)),
         el('p', {className: 'meta'},
            el('span', null, (tool.name || 'wsspec') + ' ' + (tool.version || '')),
            el('span', null, 'started ' + (run.started || '?')),
@@ -216,6 +250,19 @@
            el('span', {id: 'verdict-mode', title: MODE_RULE[mode]}, 'verdict: ' + mode + ' (' + MODE_RULE[mode] + ')'),
            el('span', null, 'command ', el('code', null, (Array.isArray(run.command) ? run.command : []).join(' ')))));
     root.appendChild(header);
+    if (stopped) {
+        root.appendChild(el('div', {id: 'stopped', className: 'stopped'},
+            el('p', null, el('b', null, 'This run did not finish: '), String(stopped.message || stopped.reason || '')),
+            notRunCount ? el('p', null, notRunCount + ' selected case' + (notRunCount === 1 ? '' : 's') +
+                ' never ran; the counts and the matrix below hold only the cases that did:') : null,
+            notRunCount ? el('ul', {id: 'not-run'}, notRun.map(function (t) {
+                var cs = Array.isArray(t.cases) ? t.cases : [];
+                var known = typeof t.agent === 'string';
+                return cs.length ? el('li', {className: 'not-run', data: {agent: known ? t.agent : '', url: String(t.url || '')}},
+                    el('b', null, known ? t.agent : 'not reached'), ' ', el('span', {className: 'url'}, String(t.url || '')), ': ',
+                    el('span', {className: 'ids'}, cs.map(function (c) { return String(c && c.id); }).join(', '))) : null;
+            })) : null));
+    }
 
     var BEHAVIORS = ['OK', 'NON-STRICT', 'INFORMATIONAL', 'UNIMPLEMENTED', 'FAILED'];
     var CLOSES = ['OK', 'FAILED', 'UNCLEAN', 'WRONG CODE', 'FAILED BY CLIENT', 'INFORMATIONAL'];
@@ -736,6 +783,7 @@
                r.passed === true ? 'passed' : 'failed'),
             el('span', {className: 'muted'}, ' ' + ms(r.durationMs) + (d.started ? ' @ ' + d.started : ''))));
         add(block, brokenLines(r));
+        block.appendChild(el('div', {className: 'replay'}, el('b', null, 'Replay: '), el('code', null, replayCommand(a, r.id))));
         block.appendChild(el('h4', null, 'Verdicts'));
         add(block, verdicts(r, d.unavailable ? {} : d));
         if (d.unavailable) {

@@ -15,6 +15,12 @@
       verdicts side by side and the rule where they differ (or that they agree), the
       expected column next to the observed verdicts, the broken lines, the server's
       close reason and handshake response as text; and no injection ran
+  check_html_dom.py stopped DOM WSSPEC_JSON
+      the page of a run that did not finish: the banner at the top says so with
+      stopped.message and lists, per target, every case of stopped.notRun; the verdict
+      and the title say INCOMPLETE; no injection ran
+  check_html_dom.py replay DOM WSSPEC_JSON CASE AGENT COMMAND
+      the detail view of CASE shows, for AGENT, exactly COMMAND as its replay command
   check_html_dom.py injected DOM
       the control: the DOM shows that the injection DID run (so the checks above can
       fail)
@@ -307,6 +313,51 @@ def verdicts(b, result):
         check(b.find("p", cls="verdicts-agree") is not None, "'The two verdicts agree.' is not shown")
 
 
+def stopped(dom, run):
+    no_injection(dom)
+    st = run.get("stopped")
+    check(isinstance(st, dict), "wsspec.json has no stopped object: the test wants a run that stopped")
+    if not isinstance(st, dict):
+        return
+    banner = dom.find("div", id="stopped")
+    check(banner is not None, "no banner saying the run did not finish")
+    if banner is None:
+        return
+    # the banner is the first thing after the header
+    app = dom.find("div", id="app")
+    kids = [c for c in app.children if not isinstance(c, str)]
+    check(len(kids) > 1 and kids[0].tag == "header" and kids[1] is banner,
+          f"the banner is not right under the header: {[k.tag for k in kids[:3]]}")
+    check(f"This run did not finish: {st['message']}" in banner.text(),
+          f"banner text {banner.text()!r} lacks the message {st['message']!r}")
+    items = list(banner.find_all("li", cls="not-run"))
+    want = [t for t in st["notRun"] if t["cases"]]
+    check(len(items) == len(want), f"{len(items)} target lines, want {len(want)}")
+    for li, t in zip(items, want):
+        check(li.attrs.get("data-url") == t["url"], f"line for {li.attrs.get('data-url')!r}, want {t['url']!r}")
+        ids = ", ".join(c["id"] for c in t["cases"])
+        check(li.text().endswith(": " + ids), f"ids shown {li.text()!r}, want {ids!r}")
+        who = t["agent"] if t["agent"] is not None else "not reached"
+        check(li.text().startswith(who + " "), f"target shown as {li.text()!r}, want {who!r}")
+    n = sum(len(t["cases"]) for t in want)
+    check(f"{n} selected case" in banner.text(), f"the banner does not count {n} cases")
+    verdict = dom.find("span", id="verdict")
+    check(verdict is not None and "INCOMPLETE" in verdict.text(), f"verdict {verdict and verdict.text()!r}")
+    check("INCOMPLETE" in dom.find("title").text(), "the title does not say INCOMPLETE")
+
+
+def replay(dom, case_id, agent, want):
+    no_injection(dom)
+    det = dom.find(id="detail")
+    check(det is not None and "hidden" not in det.attrs, "the detail view is not open")
+    if det is None:
+        return
+    blocks = [b for b in det.find_all("section", cls="result") if b.attrs.get("data-agent") == agent]
+    check(len(blocks) == 1, f"{len(blocks)} result blocks for the agent")
+    code = blocks[0].find("div", cls="replay").find("code") if blocks and blocks[0].find("div", cls="replay") else None
+    check(code is not None and code.text() == want, f"replay {code and code.text()!r}, want {want!r}")
+
+
 def main():
     mode, dom = sys.argv[1], parse(sys.argv[2])
     if mode == "injected":
@@ -317,6 +368,10 @@ def main():
             page(dom, run)
         elif mode == "differ":
             filtered(dom, run)
+        elif mode == "stopped":
+            stopped(dom, run)
+        elif mode == "replay":
+            replay(dom, sys.argv[4], sys.argv[5], sys.argv[6])
         else:
             detail(dom, run, sys.argv[4], sys.argv[5])
     for p in problems:
