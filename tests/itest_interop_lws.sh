@@ -6,8 +6,13 @@
 # ping, so the RFC's verdict fails it too: 5.5.3 lets a server answer only the most
 # recent of several unanswered pings (2.10 is marked pongs-may-coalesce), not only the
 # oldest. 2.11 sends the same ten pings in one-byte chops, one per pass of Autobahn's
-# writer (harness/sendq.h); lws answers each ping before the next one is complete, so
-# 2.11 passes - the pace cannot make chopped pings arrive together. 2.5 (a 126-byte
+# writer (harness/sendq.h); an lws that is scheduled promptly answers each ping before the
+# next one is complete, and 2.11 passes. On a loaded machine lws is sometimes descheduled
+# for milliseconds, reads several pings at once and answers some of them (seen: ~1 run in
+# 10 under two CPU hogs), exactly as it would under Autobahn. So 2.11 is checked against
+# its own wire log: Autobahn's verdict must be OK exactly when all ten pongs came back in
+# order, the RFC's exactly when the pongs are a subsequence of the pings ending with the
+# last one. 2.5 (a 126-byte
 # ping): lws closes TCP without a Close frame - Autobahn's "or none", the RFC's 7.1.7
 # SHOULD: NON-STRICT. Expected: 2.10 FAILED by both, 2.5 OK / RFC NON-STRICT, every
 # other 2.x case OK/OK by both.
@@ -55,6 +60,23 @@ got = {c["id"]: (c["behavior"], c["behaviorClose"], c["rfcBehavior"], c["rfcBeha
 want = {f"2.{i}": ("OK", "OK", "OK", "OK") for i in range(1, 12)}
 want["2.10"] = ("FAILED", "OK", "FAILED", "OK")
 want["2.5"] = ("OK", "OK", "NON-STRICT", "OK")
+# 2.11: what lws sent decides (see the header); the verdicts must follow from the wire log
+files = {c["id"]: c["reportfile"] for c in run["cases"]}
+if "2.11" in files:
+    import os
+    case = json.load(open(os.path.join(os.path.dirname(sys.argv[1]), files["2.11"])))
+    pings = [f"payload-{i}" for i in range(10)]
+    if case.get("wirelogDropped"):
+        print("FAIL: 2.11: wire log rows dropped, cannot check the pongs")
+        sys.exit(1)
+    pongs = [r[1][1] for r in case["wirelog"] if r[0] == "RF" and r[2] == 10]
+    rest = iter(pings)
+    subseq = all(p in rest for p in pongs)
+    a = "OK" if pongs == pings else "FAILED"
+    r = "OK" if pongs == pings or (pongs and subseq and pongs[-1] == pings[-1]) else "FAILED"
+    want["2.11"] = (a, "OK", r, "OK")
+    if a != "OK":
+        print(f"note: 2.11: lws answered {len(pongs)} of 10 chopped pings this time ({pongs})")
 bad = [f"{k}: got {got.get(k)}, want {v}" for k, v in sorted(want.items()) if got.get(k) != v]
 if len(got) != 11 or bad:
     print("FAIL:", len(got), "cases;", "; ".join(bad))
