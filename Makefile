@@ -32,7 +32,8 @@ ECHO_SRC    := $(sort $(wildcard reference/echo/*.c))
 HARNESS_SRC := $(sort $(wildcard harness/*.c))
 TH_SRC      := reference/tests/th.c
 UNIT_SRC    := $(sort $(wildcard reference/tests/test_*.c))
-HLIB_SRC    := $(filter-out harness/main.c,$(HARNESS_SRC))
+# the harness without main(), for its unit tests; transport.c shares echo's OpenSSL chores
+HLIB_SRC    := $(filter-out harness/main.c,$(HARNESS_SRC)) reference/echo/tls_util.c
 HTEST_SRC   := $(sort $(wildcard harness/tests/test_*.c))
 BENCH_SRC   := $(sort $(wildcard tests/bench_*.c))
 

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "transport.h"
+#include "echo/tls_util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,46 +33,13 @@ struct transport_tls {
 
 /* ------------------------------------------------------------ the context */
 
-/* An encrypted key would make OpenSSL prompt on the terminal and wait for a person:
- * refuse instead (the error says the key could not be loaded). */
-static int no_password(char *buf, int size, int rwflag, void *ud)
-{
-    (void)buf, (void)size, (void)rwflag, (void)ud;
-    return 0;
-}
-
-static const char *last_reason(void)
-{
-    const char *r = ERR_reason_error_string(ERR_peek_last_error());
-    return r ? r : "unknown OpenSSL error";
-}
-
-/* Loading a key that belongs to another certificate fails with this reason. */
-static bool key_mismatch(void)
-{
-    unsigned long e = ERR_peek_last_error();
-    return ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH;
-}
-
-/* A missing or unreadable file gets errno's words, not OpenSSL's "system lib". */
-static bool file_readable(const char *opt, const char *path, char *err, size_t err_len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, err_len, "%s '%s': %s", opt, path, strerror(errno));
-        return false;
-    }
-    fclose(f);
-    return true;
-}
-
 struct transport_tls *transport_tls_new(const struct transport_tls_options *o, char *err,
                                         size_t err_len)
 {
     const char *key = o->key ? o->key : o->cert;
-    if ((o->cacert && !file_readable("--cacert", o->cacert, err, err_len)) ||
-        (o->cert && !file_readable("--cert", o->cert, err, err_len)) ||
-        (o->key && !file_readable("--key", o->key, err, err_len)))
+    if ((o->cacert && !tls_file_readable("--cacert", o->cacert, err, err_len)) ||
+        (o->cert && !tls_file_readable("--cert", o->cert, err, err_len)) ||
+        (o->key && !tls_file_readable("--key", o->key, err, err_len)))
         return NULL;
     struct transport_tls *tls = calloc(1, sizeof *tls);
     if (!tls) {
@@ -79,19 +47,16 @@ struct transport_tls *transport_tls_new(const struct transport_tls_options *o, c
         return NULL;
     }
     ERR_clear_error();
-    SSL_CTX *ctx = tls->ctx = SSL_CTX_new(TLS_client_method());
-    if (!ctx) {
-        snprintf(err, err_len, "cannot create a TLS context: %s", last_reason());
+    SSL_CTX *ctx = tls->ctx = tls_ctx_new(TLS_client_method(), err, err_len);
+    if (!ctx)
         goto fail;
-    }
-    SSL_CTX_set_default_passwd_cb(ctx, no_password);
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     static const unsigned char alpn[] = "\x08http/1.1";
     if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1) != 0) {
-        snprintf(err, err_len, "cannot set ALPN: %s", last_reason());
+        snprintf(err, err_len, "cannot set ALPN: %s", tls_last_reason());
         goto fail;
     }
     tls->verify = !o->insecure;
@@ -100,34 +65,19 @@ struct transport_tls *transport_tls_new(const struct transport_tls_options *o, c
         if (o->cacert) {
             if (SSL_CTX_load_verify_locations(ctx, o->cacert, NULL) != 1) {
                 snprintf(err, err_len, "--cacert '%s': cannot load PEM CA certificates: %s",
-                         o->cacert, last_reason());
+                         o->cacert, tls_last_reason());
                 goto fail;
             }
         } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
             snprintf(err, err_len, "cannot load the system's trusted CAs: %s (use --cacert FILE)",
-                     last_reason());
+                     tls_last_reason());
             goto fail;
         }
     }
-    if (o->cert) {
-        if (SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
-            snprintf(err, err_len, "--cert '%s': cannot load a PEM certificate: %s", o->cert,
-                     last_reason());
-            goto fail;
-        }
-        if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 && !key_mismatch()) {
-            snprintf(err, err_len,
-                     "%s '%s': cannot load a PEM private key (encrypted keys are not "
-                     "supported): %s",
-                     o->key ? "--key" : "--cert (no --key given)", key, last_reason());
-            goto fail;
-        }
-        if (key_mismatch() || SSL_CTX_check_private_key(ctx) != 1) {
-            snprintf(err, err_len, "--key '%s' does not match the certificate in --cert '%s'", key,
-                     o->cert);
-            goto fail;
-        }
-    }
+    if (o->cert &&
+        !tls_load_cert_key(ctx, "--cert", o->cert, o->key ? "--key" : "--cert (no --key given)",
+                           key, err, err_len))
+        goto fail;
     ERR_clear_error();
     return tls;
 fail:
@@ -164,7 +114,7 @@ int transport_start_tls(struct transport *io, const struct transport_tls *tls, c
     ERR_clear_error();
     SSL *ssl = SSL_new(tls->ctx);
     if (!ssl || SSL_set_fd(ssl, io->fd) != 1) {
-        snprintf(err, err_len, "cannot create a TLS session: %s", last_reason());
+        snprintf(err, err_len, "cannot create a TLS session: %s", tls_last_reason());
         SSL_free(ssl);
         ERR_clear_error();
         return -1;
@@ -184,7 +134,8 @@ int transport_start_tls(struct transport *io, const struct transport_tls *tls, c
         }
     }
     if (ok != 1) {
-        snprintf(err, err_len, "cannot use '%s' as the TLS server name: %s", host, last_reason());
+        snprintf(err, err_len, "cannot use '%s' as the TLS server name: %s", host,
+                 tls_last_reason());
         SSL_free(ssl);
         ERR_clear_error();
         return -1;
@@ -336,15 +287,7 @@ void transport_error(const struct transport *io, char *buf, size_t cap)
     if (io->why) {
         snprintf(buf, cap, "%s", io->why);
     } else if (io->ssl_err) {
-        const char *reason = ERR_reason_error_string(io->ssl_err);
-        if (!reason)
-            reason = "TLS error";
-        if (ERR_GET_LIB(io->ssl_err) == ERR_LIB_SSL &&
-            ERR_GET_REASON(io->ssl_err) == SSL_R_CERTIFICATE_VERIFY_FAILED && io->ssl)
-            snprintf(buf, cap, "%s: %s", reason,
-                     X509_verify_cert_error_string(SSL_get_verify_result(io->ssl)));
-        else
-            snprintf(buf, cap, "%s", reason);
+        tls_error_describe(io->ssl_err, io->ssl, buf, cap);
     } else {
         snprintf(buf, cap, "%s", io->err ? strerror(io->err) : "connection closed");
     }

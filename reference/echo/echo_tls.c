@@ -23,6 +23,7 @@
  */
 #define _GNU_SOURCE
 #include "echo_tls.h"
+#include "tls_util.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -215,15 +216,7 @@ static void tls_error_text(const struct echo_transport *t, char *buf, size_t cap
     if (tc->why) {
         snprintf(buf, cap, "%s", tc->why);
     } else if (tc->ssl_err) {
-        const char *reason = ERR_reason_error_string(tc->ssl_err);
-        if (!reason)
-            reason = "TLS error";
-        if (ERR_GET_LIB(tc->ssl_err) == ERR_LIB_SSL &&
-            ERR_GET_REASON(tc->ssl_err) == SSL_R_CERTIFICATE_VERIFY_FAILED)
-            snprintf(buf, cap, "%s: %s", reason,
-                     X509_verify_cert_error_string(SSL_get_verify_result(tc->ssl)));
-        else
-            snprintf(buf, cap, "%s", reason);
+        tls_error_describe(tc->ssl_err, tc->ssl, buf, cap);
     } else {
         snprintf(buf, cap, "%s", strerror(t->err));
     }
@@ -261,14 +254,6 @@ int echo_transport_tls_init(struct echo_transport *t, int fd, struct echo_tls *t
 
 /* ------------------------------------------------------------ the context */
 
-/* An encrypted key would make OpenSSL prompt on the terminal and wait for a person:
- * refuse instead (the error says the key could not be loaded). */
-static int no_password(char *buf, int size, int rwflag, void *ud)
-{
-    (void)buf, (void)size, (void)rwflag, (void)ud;
-    return 0;
-}
-
 /* The opening handshake is HTTP/1.1: select it when offered, else no ALPN at all. */
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *ud)
@@ -283,37 +268,12 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-static const char *last_reason(void)
-{
-    const char *r = ERR_reason_error_string(ERR_peek_last_error());
-    return r ? r : "unknown OpenSSL error";
-}
-
-/* Loading a key that belongs to another certificate fails with this reason. */
-static bool key_mismatch(void)
-{
-    unsigned long e = ERR_peek_last_error();
-    return ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH;
-}
-
-/* A missing or unreadable file gets errno's words, not OpenSSL's "system lib". */
-static bool file_readable(const char *opt, const char *path, char *err, size_t err_len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, err_len, "%s '%s': %s", opt, path, strerror(errno));
-        return false;
-    }
-    fclose(f);
-    return true;
-}
-
 struct echo_tls *echo_tls_new(const struct echo_tls_config *cfg, char *err, size_t err_len)
 {
-    if (!file_readable("--tls-cert", cfg->cert_file, err, err_len) ||
-        !file_readable("--tls-key", cfg->key_file, err, err_len) ||
+    if (!tls_file_readable("--tls-cert", cfg->cert_file, err, err_len) ||
+        !tls_file_readable("--tls-key", cfg->key_file, err, err_len) ||
         (cfg->client_ca_file &&
-         !file_readable("--tls-client-ca", cfg->client_ca_file, err, err_len)))
+         !tls_file_readable("--tls-client-ca", cfg->client_ca_file, err, err_len)))
         return NULL;
     struct echo_tls *tls = calloc(1, sizeof *tls);
     if (!tls) {
@@ -321,35 +281,18 @@ struct echo_tls *echo_tls_new(const struct echo_tls_config *cfg, char *err, size
         return NULL;
     }
     ERR_clear_error();
-    SSL_CTX *ctx = tls->ctx = SSL_CTX_new(TLS_server_method());
-    if (!ctx) {
-        snprintf(err, err_len, "cannot create a TLS context: %s", last_reason());
+    SSL_CTX *ctx = tls->ctx = tls_ctx_new(TLS_server_method(), err, err_len);
+    if (!ctx)
         goto fail;
-    }
-    SSL_CTX_set_default_passwd_cb(ctx, no_password);
-    if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
-        snprintf(err, err_len, "--tls-cert '%s': cannot load a PEM certificate: %s", cfg->cert_file,
-                 last_reason());
+    if (!tls_load_cert_key(ctx, "--tls-cert", cfg->cert_file, "--tls-key", cfg->key_file, err,
+                           err_len))
         goto fail;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 && !key_mismatch()) {
-        snprintf(err, err_len,
-                 "--tls-key '%s': cannot load a PEM private key (encrypted keys are not "
-                 "supported): %s",
-                 cfg->key_file, last_reason());
-        goto fail;
-    }
-    if (key_mismatch() || SSL_CTX_check_private_key(ctx) != 1) {
-        snprintf(err, err_len, "--tls-key '%s' does not match the certificate in --tls-cert '%s'",
-                 cfg->key_file, cfg->cert_file);
-        goto fail;
-    }
     if (cfg->client_ca_file) {
         STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca_file);
         if (!names || SSL_CTX_load_verify_locations(ctx, cfg->client_ca_file, NULL) != 1) {
             sk_X509_NAME_pop_free(names, X509_NAME_free);
             snprintf(err, err_len, "--tls-client-ca '%s': cannot load PEM CA certificates: %s",
-                     cfg->client_ca_file, last_reason());
+                     cfg->client_ca_file, tls_last_reason());
             goto fail;
         }
         SSL_CTX_set_client_CA_list(ctx, names); /* owned by ctx from here */
