@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
+#include "echo/tls_util.h"
 
 #include <errno.h>
 #include <openssl/err.h>
@@ -172,19 +173,6 @@ struct pair {
     enum transport_status client_status;
 };
 
-static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-                       const unsigned char *in, unsigned int inlen, void *ud)
-{
-    (void)ssl, (void)ud;
-    static const unsigned char ours[] = "\x08http/1.1";
-    unsigned char *sel = NULL;
-    if (SSL_select_next_proto(&sel, outlen, ours, sizeof ours - 1, in, inlen) !=
-        OPENSSL_NPN_NEGOTIATED)
-        return SSL_TLSEXT_ERR_NOACK;
-    *out = sel;
-    return SSL_TLSEXT_ERR_OK;
-}
-
 /* A socketpair, a TLS server on one end (certificate A, or B), the transport on the other. */
 static void pair_open(struct pair *p, const struct transport_tls_options *o, const char *host,
                       bool server_b, bool require_client_cert)
@@ -207,7 +195,7 @@ static void pair_open(struct pair *p, const struct transport_tls_options *o, con
         SSL_CTX_use_certificate_file(p->sctx, server_b ? g_b_crt : g_a_crt, SSL_FILETYPE_PEM), 1);
     assert_int_equal(
         SSL_CTX_use_PrivateKey_file(p->sctx, server_b ? g_b_key : g_a_key, SSL_FILETYPE_PEM), 1);
-    SSL_CTX_set_alpn_select_cb(p->sctx, alpn_select, NULL);
+    SSL_CTX_set_alpn_select_cb(p->sctx, tls_alpn_select_http11, NULL);
     SSL_CTX_set_num_tickets(p->sctx, 0);
     if (require_client_cert) {
         assert_int_equal(SSL_CTX_load_verify_locations(p->sctx, g_a_crt, NULL), 1);

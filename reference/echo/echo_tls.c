@@ -254,20 +254,6 @@ int echo_transport_tls_init(struct echo_transport *t, int fd, struct echo_tls *t
 
 /* ------------------------------------------------------------ the context */
 
-/* The opening handshake is HTTP/1.1: select it when offered, else no ALPN at all. */
-static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
-                       const unsigned char *in, unsigned int inlen, void *ud)
-{
-    (void)ssl, (void)ud;
-    static const unsigned char ours[] = "\x08http/1.1";
-    unsigned char *sel = NULL;
-    if (SSL_select_next_proto(&sel, outlen, ours, sizeof ours - 1, in, inlen) !=
-        OPENSSL_NPN_NEGOTIATED)
-        return SSL_TLSEXT_ERR_NOACK;
-    *out = sel;
-    return SSL_TLSEXT_ERR_OK;
-}
-
 struct echo_tls *echo_tls_new(const struct echo_tls_config *cfg, char *err, size_t err_len)
 {
     if (!tls_file_readable("--tls-cert", cfg->cert_file, err, err_len) ||
@@ -307,7 +293,7 @@ struct echo_tls *echo_tls_new(const struct echo_tls_config *cfg, char *err, size
     SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                               SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
+    SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select_http11, NULL);
     ERR_clear_error();
     return tls;
 fail:

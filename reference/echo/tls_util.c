@@ -86,3 +86,17 @@ void tls_error_describe(unsigned long ssl_err, const SSL *ssl, char *buf, size_t
     else
         snprintf(buf, cap, "%s", reason);
 }
+
+/* The opening handshake is HTTP/1.1: select it when offered, else no ALPN at all. */
+int tls_alpn_select_http11(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                           const unsigned char *in, unsigned int inlen, void *ud)
+{
+    (void)ssl, (void)ud;
+    static const unsigned char ours[] = "\x08http/1.1";
+    unsigned char *sel = NULL;
+    if (SSL_select_next_proto(&sel, outlen, ours, sizeof ours - 1, in, inlen) !=
+        OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}

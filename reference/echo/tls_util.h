@@ -30,4 +30,9 @@ bool tls_load_cert_key(SSL_CTX *ctx, const char *cert_opt, const char *cert, con
  * certificate check the verification result of SSL (which may be NULL). */
 void tls_error_describe(unsigned long ssl_err, const SSL *ssl, char *buf, size_t cap);
 
+/* A server's ALPN callback: select http/1.1 when the client offers it (the opening
+ * handshake is HTTP/1.1), otherwise no ALPN at all. */
+int tls_alpn_select_http11(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                           const unsigned char *in, unsigned int inlen, void *ud);
+
 #endif
