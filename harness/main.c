@@ -2,9 +2,9 @@
  * main.c - the `wsspec` binary: one table of subcommands and the dispatch over it.
  *
  * A subcommand is a row {name, one-line summary, entry point}; its entry point gets
- * argv starting at the subcommand's name and returns the exit status. Later issues add
- * run, list, lint and report as rows here and nothing else changes. Exit status 2 is
- * a usage error everywhere (unknown subcommand, bad option).
+ * argv starting at the subcommand's name and returns the exit status; a new subcommand
+ * is a new row and nothing else changes. Exit status 2 is a usage error or wsspec's own
+ * trouble everywhere (unknown subcommand, bad option, a file it cannot write).
  */
 #include "case_lint.h"
 #include "echo/echo_cli.h"
