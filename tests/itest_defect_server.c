@@ -72,6 +72,11 @@
     X(CONT_ORPHAN, "cont-orphan", "a continuation frame outside a message is skipped (5.4)")       \
     X(DATA_IN_FRAGMENT, "data-in-fragment",                                                        \
       "a new data frame inside a fragmented message drops it and starts anew (5.4)")               \
+    X(ACCEPT_UNMASKED, "accept-unmasked",                                                          \
+      "frames without a mask are accepted and echoed like masked ones (5.1)")                      \
+    X(NO_MESSAGE_LIMIT, "no-message-limit",                                                        \
+      "any declared frame length is accepted and its payload awaited, up to 2^40 bytes and "       \
+      "more (10.4)")                                                                               \
     X(CLOSE_CODE_ANY, "close-code-any",                                                            \
       "a Close with an invalid code is answered with 1000 (7.4)")                                  \
     X(CLOSE_REASON_ANY, "close-reason-any",                                                        \
@@ -749,6 +754,8 @@ static int data_rule(const struct conn *c)
     if (f->opcode != WS_OP_CONT && c->msg_active && !has(D_DATA_IN_FRAGMENT))
         return 1002;
     uint64_t have = f->opcode == WS_OP_CONT ? c->msg_len : 0;
+    if (has(D_NO_MESSAGE_LIMIT)) /* waits for whatever the header declares */
+        return ACCEPT;
     return f->len > MSG_MAX - have ? 1009 : ACCEPT; /* 7.4.1 1009: too big to process */
 }
 
@@ -764,7 +771,7 @@ static int header_rule(const struct conn *c)
         return has(D_OPCODE_IGNORED) ? SKIP : 1002;
     /* 5.1: "The server MUST close the connection upon receiving a frame that is not
      * masked." */
-    if (!f->masked)
+    if (!f->masked && !has(D_ACCEPT_UNMASKED))
         return 1002;
     /* 5.2: the 64-bit length's "most significant bit MUST be 0" */
     if (f->len >> 63)
@@ -836,6 +843,12 @@ static void on_payload(struct conn *c, const uint8_t *p, size_t n)
     bool fail_fast = !has(D_UTF8_LATE) && !has(D_UTF8_NONE);
     if (c->msg_op == WS_OP_TEXT && fail_fast && !utf8_feed(&c->utf8, p, n)) {
         fail(c, 1007);
+        return;
+    }
+    /* no-message-limit accepts any declared length; the fixture itself stays bounded:
+     * a client that really sends more than MSG_MAX is cut off */
+    if (n > MSG_MAX - c->msg_len) {
+        conn_abort(c);
         return;
     }
     if (c->msg_len + n > c->msg_cap) {
