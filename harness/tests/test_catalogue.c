@@ -81,7 +81,7 @@ static void test_counts(void **state)
         const char *prefix;
         size_t n;
     } want[] = {{"1.", 16},  {"2.", 11}, {"3.", 7},  {"4.", 10}, {"5.", 20},
-                {"6.", 145}, {"7.", 37}, {"9.", 54}, {"10.", 1}};
+                {"6.", 145}, {"7.", 37}, {"9.", 54}, {"10.", 1}, {"15.", 24}};
     size_t total = 0;
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         size_t n = 0;
@@ -92,9 +92,9 @@ static void test_counts(void **state)
             fail_msg("section %s has %zu cases, want %zu", want[w].prefix, n, want[w].n);
         total += n;
     }
-    assert_int_equal(total, 301);
-    assert_int_equal(cat.n_cases, 301);
-    /* catalogue order is numeric: 1.1.1 first, 10.1.1 last, 9.8.6 before it */
+    assert_int_equal(total, 325);
+    assert_int_equal(cat.n_cases, 325);
+    /* catalogue order is numeric: 1.1.1 first, 9.8.6 before 10.1.1 (not 1.x) */
     assert_string_equal(cat.cases[0].id, "1.1.1");
     assert_string_equal(cat.cases[299].id, "9.8.6");
     assert_string_equal(cat.cases[300].id, "10.1.1");
@@ -324,6 +324,73 @@ static void test_limits(void **state)
     assert_repeat(&d->steps[0].payload, 65536, "*", 1);
 }
 
+/* Section 15 (wsspec's own): what makes each group test what it says - no mask bit on
+ * every frame kind, zero and fixed keys with chops inside the header, the lengths
+ * declared past what is sent - and how each group is judged. */
+static void test_masking_and_length(void **state)
+{
+    (void)state;
+    static const uint8_t unmasked_op[] = {WS_OP_TEXT,  WS_OP_BINARY, WS_OP_PING,
+                                          WS_OP_CLOSE, WS_OP_PONG,   WS_OP_TEXT};
+    for (size_t i = 0; i < sizeof unmasked_op; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "15.1.%zu", i + 1);
+        const struct case_def *d = get(id);
+        assert_int_equal(d->steps[0].mask, MASK_NONE);
+        assert_int_equal(d->steps[0].opcode, unmasked_op[i]);
+        assert_close(d, false, 1002, false);
+        assert_int_equal(d->close.n_codes, 1);
+        assert_int_equal(d->judge, JUDGE_EVENTS);
+    }
+    const struct case_def *d = get("15.1.8"); /* masked first fragment, unmasked CONT */
+    assert_int_equal(d->steps[0].mask, MASK_RANDOM);
+    assert_int_equal(d->steps[1].opcode, WS_OP_CONT);
+    assert_int_equal(d->steps[1].mask, MASK_NONE);
+
+    d = get("15.2.1");
+    assert_int_equal(d->steps[0].mask, MASK_FIXED);
+    assert_memory_equal(d->steps[0].mask_key, "\0\0\0\0", 4);
+    assert_close(d, true, 1000, true);
+    d = get("15.2.4"); /* the header, key included, one octet per write */
+    assert_int_equal(d->steps[0].type, STEP_BEGIN);
+    assert_int_equal(d->steps[0].chop, 1);
+    assert_int_equal(d->steps[0].declared_len, 13);
+    assert_int_equal(d->steps[1].type, STEP_PAYLOAD);
+    d = get("15.2.7"); /* payload parts of 1, 2, 3, 5, 5 octets after a sync header */
+    assert_true(d->steps[0].sync);
+    static const uint64_t part[] = {1, 2, 3, 5, 5};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(d->steps[1 + i].payload.len, part[i]);
+
+    for (int i = 1; i <= 3; i++) { /* non-minimal lengths: never judged */
+        char id[16];
+        snprintf(id, sizeof id, "15.3.%d", i);
+        assert_int_equal(get(id)->judge, JUDGE_INFORMATIONAL);
+        assert_int_not_equal(get(id)->steps[0].len_form, WS_LEN_MINIMAL);
+    }
+
+    d = get("15.4.1"); /* 2^63 + 5 declared, 5 sent */
+    assert_int_equal(d->steps[0].declared_len, (UINT64_C(1) << 63) + 5);
+    assert_int_equal(d->steps[0].payload.len, 5);
+    assert_close(d, false, 1002, false);
+    assert_close(d, false, 1009, false);
+    assert_int_equal(get("15.4.2")->steps[0].declared_len, UINT64_MAX);
+    static const uint64_t tib[] = {UINT64_C(1) << 40, (UINT64_C(1) << 40) + 13};
+    for (size_t i = 0; i < 2; i++) { /* 15.4.3, 15.4.4: 2^40 (+ 13) declared, 16/13 sent */
+        char id[16];
+        snprintf(id, sizeof id, "15.4.%zu", i + 3);
+        d = get(id);
+        assert_int_equal(d->steps[0].declared_len, tib[i]);
+        assert_true(d->steps[0].payload.len <= 16);
+        assert_close(d, false, 1009, false);
+        assert_close(d, false, 1002, false);
+        assert_true(d->kill_after == 1);
+    }
+    d = get("15.4.5"); /* the 2^40 continuation of a started message */
+    assert_int_equal(d->steps[1].opcode, WS_OP_CONT);
+    assert_int_equal(d->steps[1].declared_len, UINT64_C(1) << 40);
+}
+
 /* every case quotes at least one requirement and has a timer */
 static void test_every_case_documented(void **state)
 {
@@ -347,6 +414,7 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_masking_and_length),
         cmocka_unit_test(test_every_case_documented),
     };
     return cmocka_run_group_tests_name("catalogue", tests, setup, teardown);
