@@ -125,7 +125,7 @@ struct rfc_ref {
     char section[16]; /* "5.2" */
     enum rfc_level level;
     char *sentence; /* quoted exactly from that RFC */
-    uint16_t doc;   /* the RFC's number: 6455 (RFC_DEFAULT; 0 reads as it too), 9110, 9112 */
+    uint16_t doc;   /* the RFC: 6455 (RFC_DEFAULT; 0 reads as it too), 9110, 9112, 4648 */
 };
 
 /* ------------------------------------------------------------ the opening handshake */

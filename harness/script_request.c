@@ -345,15 +345,19 @@ void script_offer_read(struct script_offer *o, const uint8_t *req, size_t n)
 {
     memset(o, 0, sizeof *o);
     const char *s = (const char *)req;
+    bool request_line = true;
     for (size_t i = 0; i < n;) {
         const char *eol = memchr(s + i, '\n', n - i);
         size_t len = eol ? (size_t)(eol - (s + i)) : n - i;
         size_t l = len && s[i + len - 1] == '\r' ? len - 1 : len;
+        i += len + 1;
+        if (l == 0 && request_line)
+            continue; /* empty lines before the request line (RFC 9112 2.2) */
         if (l == 0)
             break; /* the end of the header block */
-        if (i > 0)
-            offer_line(o, s + i, l);
-        i += len + 1;
+        if (!request_line)
+            offer_line(o, s + i - len - 1, l);
+        request_line = false;
     }
     o->offer.key = o->has_key ? o->key : NULL;
     o->offer.protocols = o->protocols;
