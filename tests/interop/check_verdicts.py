@@ -6,9 +6,10 @@ usage: check_verdicts.py WSSPEC_JSON|INDEX_JSON EXPECT_FILE
 EXPECT_FILE lines: "<behavior> <case patterns...>" (comma or blank separated, '*'
 anchored at the start as in wsspec/Autobahn); the first matching line decides a case's
 expected behavior; "default <behavior>" sets the rest. behaviorClose must be OK except
-where the expected behavior is INFORMATIONAL (then INFORMATIONAL). Prints every
-mismatch and exits 1 if there is any, or if the run has no case at all (nothing
-compared is not a match)."""
+where the expected behavior is INFORMATIONAL (then INFORMATIONAL); "<behavior>/<close>"
+names both (INFORMATIONAL/OK: a response check's MAY in a case that closed normally).
+Prints every mismatch and exits 1 if there is any, or if the run has no case at all
+(nothing compared is not a match)."""
 import json
 import re
 import sys
@@ -52,7 +53,9 @@ def main():
             if any(matches(cid, p) for p in pats):
                 want = verdict
                 break
-        want_close = "INFORMATIONAL" if want == "INFORMATIONAL" else "OK"
+        want, _, want_close = want.partition("/")
+        if not want_close:
+            want_close = "INFORMATIONAL" if want == "INFORMATIONAL" else "OK"
         if behavior != want or close != want_close:
             bad += 1
             print(f"MISMATCH {cid}: got {behavior}/{close}, expected {want}/{want_close}: {detail}")
