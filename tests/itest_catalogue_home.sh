@@ -37,6 +37,7 @@ out=$(cd "$T/work" && "$T/bin/wsspec" list 2>&1); rc=$?
 [ $rc = 0 ] || fail "copied binary: list exit $rc: $(head -3 <<<"$out")"
 n=$(grep -c . <<<"$out")
 all=$(WSSPEC_CASES="$SRC/cases" "$WSSPEC" list | grep -c .)
+[ "$all" -gt 300 ] || fail "the source tree's catalogue lists $all cases"
 [ "$n" = "$all" ] || fail "copied binary lists $n cases, want $all: $(head -3 <<<"$out")"
 grep -q DECOY <<<"$out" && fail "copied binary took the working directory's cases/"
 ver=$(cd "$T/work" && "$T/bin/wsspec" version) || fail "version: exit $?"
