@@ -224,18 +224,13 @@ FUZZ_SECONDS ?= 10
 NIGHTLY_SECONDS ?= 3600
 # What the targets link: the core and the harness modules that read untrusted text
 # (case files, JSON configs and baselines) or bytes from the target (the tester's
-# sans-IO script: script*.c, its send queue, its result recorders and the judge), as
+# sans-IO script: script*.c, its send queue, its result recorders and the judge*.c), as
 # one archive each target pulls from. Not the whole harness: the fuzz build should not
 # depend on code it does not test, and has no sockets or TLS (transport.c, session.c,
 # loop.c and tester.c stay out).
-FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_lex.c harness/case_parse.c \
-                                       harness/case_step.c harness/case_family.c \
-                                       harness/case_files.c harness/case_vocab.c \
-                                       harness/payload.c harness/case_select.c \
-                                       harness/config.c harness/baseline.c \
-                                       harness/errmsg.c harness/script.c \
-                                       harness/script_steps.c harness/script_recv.c \
-                                       harness/sendq.c harness/result.c harness/judge.c)
+FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_*.c harness/script*.c harness/judge*.c \
+                                       harness/payload.c harness/config.c harness/baseline.c \
+                                       harness/errmsg.c harness/sendq.c harness/result.c)
 
 FUZZ_BIN   := $(patsubst %,$(B)/fuzz/%_fuzzer,$(FUZZ_NAMES))
 AFL_BIN    := $(patsubst %,$(B)/fuzz-afl/%_fuzzer,$(FUZZ_NAMES))

@@ -36,7 +36,9 @@
  * does not change; it never stops being a valid input.
  *
  * The drive, as session.c does it on a socket: write out what the script has due (the
- * first bytes are the request: parsed and checked here, its key gives the 101); for
+ * first bytes are the request: parsed and checked here, its key gives the 101 - or a
+ * 400 to a case's own request that is not a valid one; a chopped request is written
+ * with time running, write_request); for
  * each piece of the data, let time pass, tick the timers, write, hand the piece in,
  * write; then the end chosen above, and (unless interrupted) time runs on from
  * deadline to deadline - no more input - until the script is done; script_finish.
@@ -61,7 +63,8 @@
  *     Close frame, verdicts that are one of Autobahn's names, a difference between
  *     Autobahn's verdict and the RFC's always explained by a rule, texts NUL-terminated;
  *   - bytes counted: tx_octets = what the target took, rx_octets = what it sent
- *     before TCP closed; the script's opening request is a valid RFC 6455 request.
+ *     before TCP closed; the core's opening request (every case but section 14's own
+ *     requests) is a valid RFC 6455 request.
  */
 #include "fuzz_input.h"
 
@@ -148,10 +151,10 @@ static uint64_t message_frames(uint64_t len, uint64_t frag)
 }
 
 /* Send-queue units the case's own steps can queue (each frame, payload or raw step is
- * one unit; Close steps are the core's output). */
+ * one unit, as is a case's own opening request; Close steps are the core's output). */
 static uint64_t step_units(const struct case_def *def)
 {
-    uint64_t n = 0;
+    uint64_t n = def->request.own ? 1 : 0;
     for (size_t i = 0; i < def->n_steps; i++) {
         const struct step *st = &def->steps[i];
         switch (st->type) {
@@ -231,25 +234,52 @@ struct drive {
 
 static uint8_t out_buf[WRITE_CAP];
 
-/* The request as the target reads it: complete, valid, and nothing behind it. */
-static void request_bytes(struct drive *d, const uint8_t *p, size_t n)
+/* The response the target sends first when the input says so (bit 0 of [2]). */
+static void synth_response(struct drive *d, const struct ws_http_request *req, bool parsed)
 {
-    FUZZ_CHECK(n <= sizeof d->req - d->req_len);
-    memcpy(d->req + d->req_len, p, n);
-    d->req_len += n;
+    struct ws_request_info info;
+    if (parsed && ws_handshake_check_request(req, &info) == WS_E_OK) {
+        struct ws_slice none = {NULL, 0};
+        FUZZ_CHECK(ws_handshake_build_response(info.key, none, NULL, (char *)d->synth,
+                                               sizeof d->synth, &d->synth_len) == WS_E_OK);
+        return;
+    }
+    static const char refusal[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    memcpy(d->synth, refusal, sizeof refusal - 1);
+    d->synth_len = sizeof refusal - 1;
+}
+
+/* The request as the target reads it; how many of the n bytes belong to it. The core's
+ * request (the catalogue's cases 1-13 and 15) must be complete, valid, and have nothing
+ * behind it. A case's own request (section 14's) may be anything: the target takes it
+ * up to the end of its header block, a syntax error, or a full buffer (as a server
+ * answering 400 or 431 would), and whatever follows is read as data. */
+static size_t request_bytes(struct drive *d, const uint8_t *p, size_t n)
+{
+    bool own = d->def->request.own;
+    size_t before = d->req_len, room = sizeof d->req - d->req_len;
+    FUZZ_CHECK(own || n <= room);
+    size_t take = n < room ? n : room;
+    memcpy(d->req + d->req_len, p, take);
+    d->req_len += take;
     struct ws_http_request req;
     size_t used = 0;
     enum ws_error e = ws_http_parse_request(d->req, d->req_len, 0, &req, &used, NULL);
-    FUZZ_CHECK(e == WS_E_OK || e == WS_E_INCOMPLETE);
-    if (e != WS_E_OK)
-        return;
-    FUZZ_CHECK(used == d->req_len);
-    d->req_block = used;
-    struct ws_request_info info;
-    FUZZ_CHECK(ws_handshake_check_request(&req, &info) == WS_E_OK);
-    struct ws_slice none = {NULL, 0};
-    FUZZ_CHECK(ws_handshake_build_response(info.key, none, NULL, (char *)d->synth, sizeof d->synth,
-                                           &d->synth_len) == WS_E_OK);
+    FUZZ_CHECK(own || e == WS_E_OK || e == WS_E_INCOMPLETE);
+    if (e == WS_E_INCOMPLETE && d->req_len < sizeof d->req)
+        return take;
+    if (e == WS_E_OK) {
+        FUZZ_CHECK(own || used == d->req_len);
+        FUZZ_CHECK(used > before && used <= d->req_len);
+        d->req_len = used;
+    }
+    d->req_block = d->req_len;
+    if (!own) {
+        struct ws_request_info info;
+        FUZZ_CHECK(ws_handshake_check_request(&req, &info) == WS_E_OK);
+    }
+    synth_response(d, &req, e == WS_E_OK);
+    return d->req_len - before;
 }
 
 /* How many of n offered bytes the target takes. */
@@ -257,8 +287,14 @@ static size_t target_takes(struct drive *d, const uint8_t *p, size_t n)
 {
     if (!d->req_block) {
         size_t k = d->short_writes && n > 1 ? n / 2 : n;
-        request_bytes(d, p, k);
-        return k;
+        size_t req = request_bytes(d, p, k);
+        if (!d->req_block)
+            return k;
+        size_t rest = k - req; /* behind the request in the same write: read as data */
+        if (rest > d->budget)
+            rest = (size_t)d->budget;
+        d->budget -= rest;
+        return req + rest;
     }
     size_t k = n < d->budget ? n : (size_t)d->budget;
     if (d->short_writes && k > 1)
@@ -328,6 +364,34 @@ static void check_running(struct drive *d, bool ticked)
         FUZZ_CHECK(dl == 0);
 }
 
+/* The time the script next needs: its deadline or a write due later, 0 for none. */
+static double next_event(const struct drive *d)
+{
+    double dl = script_deadline(&d->sc);
+    return d->wake > 0 && (dl == 0 || d->wake < dl) ? d->wake : dl;
+}
+
+/* The opening request, before the target answers: one write for the core's request; a
+ * case's own may be chopped with gaps (section 14), so time runs from write to write
+ * until the target has the request - or the script gives up on it (its opening
+ * handshake timer, at a small timeout_scale). */
+static void write_request(struct drive *d)
+{
+    pump(d);
+    check_running(d, false);
+    for (size_t i = 0; !d->req_block && !script_done(&d->sc); i++) {
+        FUZZ_CHECK(d->def->request.own && i <= sizeof d->req);
+        double next = next_event(d);
+        FUZZ_CHECK(next > d->now);
+        d->now = next;
+        script_tick(&d->sc, d->now);
+        pump(d);
+        check_running(d, true);
+    }
+    if (!d->req_block) /* never completed: the target answers nothing of its own */
+        d->req_block = d->req_len ? d->req_len : 1;
+}
+
 /* No more input: from deadline to deadline until the script is done (the probe, as
  * tester.c runs it: until OPEN and the goodbye written). */
 static void run_to_end(struct drive *d)
@@ -340,8 +404,7 @@ static void run_to_end(struct drive *d)
         if (script_done(&d->sc) || (d->probe && d->r.handshake_done && script_idle(&d->sc)))
             return;
         FUZZ_CHECK(i < passes);
-        double dl = script_deadline(&d->sc);
-        double next = d->wake > 0 && (dl == 0 || d->wake < dl) ? d->wake : dl;
+        double next = next_event(d);
         FUZZ_CHECK(next > 0);      /* not done, nothing due: something must be scheduled */
         FUZZ_CHECK(next > d->now); /* time moves forward */
         FUZZ_CHECK(next <= limit); /* and the case ends in bounded time */
@@ -498,9 +561,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct fuzz_chop chop;
     fuzz_chop_init(&chop, &in);
 
-    pump(d); /* the opening request */
-    check_running(d, false);
-    FUZZ_CHECK(d->req_block > 0);
+    write_request(d);
     size_t pre = (f & 1u) ? d->synth_len : 0;
     size_t n = pre + in.n;
     uint8_t *stream = fuzz_dup(NULL, n);
