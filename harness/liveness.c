@@ -28,12 +28,14 @@ void liveness_free(struct liveness *L)
 void liveness_case_started(struct liveness *L, size_t i)
 {
     L->cases[i] = LIVE_RUNNING;
+    L->n_running++;
     L->clock++;
 }
 
 bool liveness_case_ended(struct liveness *L, size_t i)
 {
     L->ended[i] = ++L->clock;
+    L->n_running--;
     if (L->state == LIVENESS_OFF) {
         L->cases[i] = LIVE_REPORTED;
         return true;
@@ -47,16 +49,18 @@ bool liveness_may_start(const struct liveness *L, unsigned jobs)
 {
     if (L->state == LIVENESS_OFF)
         return true;
-    return L->state == LIVENESS_ON && L->n_ended < (jobs ? jobs : 1);
+    size_t waiting = jobs <= 1 ? 1 : 2 * (size_t)jobs;
+    return L->state == LIVENESS_ON && L->n_ended < waiting;
 }
 
-bool liveness_check_due(const struct liveness *L)
+bool liveness_check_due(const struct liveness *L, unsigned jobs)
 {
     if (L->checking)
         return false;
     if (L->state == LIVENESS_FIRST)
         return L->checks == 0;
-    return L->state == LIVENESS_ON && L->n_ended > 0;
+    return L->state == LIVENESS_ON && L->n_ended > 0 &&
+           (L->n_ended >= (jobs ? jobs : 1) || L->n_running == 0);
 }
 
 void liveness_check_started(struct liveness *L)
@@ -98,6 +102,7 @@ static void blame(struct liveness *L)
         if (L->cases[i] == LIVE_ENDED || L->cases[i] == LIVE_RUNNING)
             L->cases[i] = LIVE_SUSPECT;
     L->n_ended = 0;
+    L->n_running = 0;
     L->blamed = first;
     if (first < L->n)
         L->cases[first] = LIVE_BLAMED;

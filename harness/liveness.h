@@ -20,10 +20,13 @@
  *    ..., which ran at the same time; rerun with -j 1 to tell which");
  *  - the cases never started are not run either.
  * One check is in flight at a time; it covers every case that ended before it started
- * (a batch). With -j 1 a case starts only when the check after the case before it has
- * passed, so the blame is exact: one case, no suspects. With -j N a new case may start
- * while up to N ended cases wait for their check, so the checks overlap the next cases
- * and cost almost no time; the price is that a death is blamed on a batch.
+ * (a batch). With -j 1 a check follows every case and the next case starts only when it
+ * has passed, so the blame is exact: one case, no suspects. With -j N a check is made
+ * once N cases have ended (or when none is running), and cases go on starting while it
+ * runs until 2N have ended unchecked: the checks overlap the cases, cost little time and
+ * add about one connection per N cases to the target's load (a target that is slow
+ * under load would otherwise answer the cases themselves more slowly); the price is that
+ * a death is blamed on a batch, with the others named.
  *
  * The first check runs before any case: a target that fails it (does not echo, or is not
  * reachable on a second connection) cannot be checked, and the run goes on without
@@ -66,6 +69,7 @@ struct liveness {
     uint64_t *ended;           /* n: when each case ended (the counter), owned */
     uint64_t clock;            /* the event counter */
     size_t n_ended;            /* cases LIVE_ENDED */
+    size_t n_running;          /* cases LIVE_RUNNING */
     size_t checks;             /* checks started */
     bool checking;             /* one is in flight */
     uint64_t check_started;    /* when it started (the counter) */
@@ -86,11 +90,13 @@ void liveness_case_started(struct liveness *L, size_t i);
 bool liveness_case_ended(struct liveness *L, size_t i);
 
 /* May a case start now, with `jobs` cases at once? Not before the first check has
- * answered, nor once the target is dead, nor while `jobs` ended cases wait for a check. */
+ * answered, nor once the target is dead, nor while 2 x `jobs` ended cases (-j 1: one)
+ * wait for a check. */
 bool liveness_may_start(const struct liveness *L, unsigned jobs);
 
-/* Should a check start now? (None in flight, and one is owed.) */
-bool liveness_check_due(const struct liveness *L);
+/* Should a check start now? None is in flight, and (after the first) `jobs` cases have
+ * ended unchecked, or some have and no case is running. */
+bool liveness_check_due(const struct liveness *L, unsigned jobs);
 void liveness_check_started(struct liveness *L);
 
 /* The check in flight passed: every case that ended before it started is reported. */

@@ -33,9 +33,9 @@ static const char *const ids[] = {"1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7
 static void first_check_passes(struct liveness *L, struct seen *s)
 {
     assert_false(liveness_may_start(L, 4));
-    assert_true(liveness_check_due(L));
+    assert_true(liveness_check_due(L, 4));
     liveness_check_started(L);
-    assert_false(liveness_check_due(L)); /* one in flight */
+    assert_false(liveness_check_due(L, 4)); /* one in flight */
     assert_false(liveness_may_start(L, 4));
     liveness_check_passed(L, collect, s);
     assert_int_equal(L->state, LIVENESS_ON);
@@ -49,12 +49,12 @@ static void test_one_job_exact(void **state)
     struct seen s = {0};
     assert_true(liveness_init(&L, 3, true));
     first_check_passes(&L, &s);
-    assert_false(liveness_check_due(&L)); /* nothing ended: nothing owed */
+    assert_false(liveness_check_due(&L, 1)); /* nothing ended: nothing owed */
     assert_true(liveness_may_start(&L, 1));
     liveness_case_started(&L, 0);
     assert_false(liveness_case_ended(&L, 0));
     assert_false(liveness_may_start(&L, 1)); /* 1.1 waits for its check */
-    assert_true(liveness_check_due(&L));
+    assert_true(liveness_check_due(&L, 1));
     liveness_check_started(&L);
     liveness_check_passed(&L, collect, &s);
     assert_int_equal(s.n, 1);
@@ -71,7 +71,7 @@ static void test_one_job_exact(void **state)
     assert_int_equal(liveness_n_suspects(&L), 0);
     assert_int_equal(s.n, 1); /* nothing more reported */
     assert_false(liveness_may_start(&L, 1));
-    assert_false(liveness_check_due(&L));
+    assert_false(liveness_check_due(&L, 1));
     char text[256];
     liveness_blame_text(&L, ids, "this case", text, sizeof text);
     assert_string_equal(text, "target stopped answering after this case");
@@ -88,10 +88,11 @@ static void test_batch_and_suspects(void **state)
     for (size_t i = 0; i < 3; i++)
         liveness_case_started(&L, i);
     liveness_case_ended(&L, 0);
-    assert_true(liveness_check_due(&L));
-    liveness_check_started(&L); /* for 1.1 */
-    liveness_case_ended(&L, 1); /* after the check started: not covered by it */
-    assert_true(liveness_may_start(&L, 3)); /* 2 ended < 3 jobs */
+    assert_false(liveness_check_due(&L, 3)); /* one of 3 ended, two running: later */
+    assert_true(liveness_check_due(&L, 1));
+    liveness_check_started(&L);             /* for 1.1 */
+    liveness_case_ended(&L, 1);             /* after the check started: not covered by it */
+    assert_true(liveness_may_start(&L, 3)); /* 2 ended < 2 x 3 jobs */
     liveness_case_started(&L, 3);
     liveness_check_failed(&L, collect, &s);
     assert_int_equal(L.blamed, 0);
@@ -129,7 +130,7 @@ static void test_pass_covers_earlier_only(void **state)
     assert_int_equal(s.n, 1);
     assert_int_equal(s.idx[0], 1);
     assert_int_equal(L.cases[0], LIVE_ENDED);
-    assert_true(liveness_check_due(&L));
+    assert_true(liveness_check_due(&L, 4)); /* none running: the one that ended is owed */
     liveness_check_started(&L);
     liveness_check_failed(&L, collect, &s);
     assert_int_equal(L.blamed, 0); /* 1.2 was proven innocent: it is reported, not blamed */
@@ -194,7 +195,7 @@ static void test_first_check_fails_off(void **state)
     assert_true(liveness_may_start(&L, 1));
     liveness_case_started(&L, 0);
     assert_true(liveness_case_ended(&L, 0));
-    assert_false(liveness_check_due(&L));
+    assert_false(liveness_check_due(&L, 1));
     liveness_case_started(&L, 1);
     assert_true(liveness_case_ended(&L, 1));
     assert_int_equal(s.n, 0); /* reported by the caller on the true return */
@@ -206,7 +207,7 @@ static void test_no_liveness(void **state)
     (void)state;
     struct liveness L;
     assert_true(liveness_init(&L, 2, false));
-    assert_false(liveness_check_due(&L));
+    assert_false(liveness_check_due(&L, 1));
     assert_true(liveness_may_start(&L, 1));
     liveness_case_started(&L, 0);
     assert_true(liveness_case_ended(&L, 0));
@@ -214,23 +215,30 @@ static void test_no_liveness(void **state)
     liveness_free(&L);
 }
 
-/* At most `jobs` ended cases wait for a check: then no case starts until one passes. */
-static void test_throttle(void **state)
+/* -j N: a check is owed once N cases have ended, or when some have and none runs; cases
+ * go on starting until 2N wait for a check, then none until one passes. */
+static void test_batches_and_throttle(void **state)
 {
     (void)state;
     struct liveness L;
     struct seen s = {0};
     assert_true(liveness_init(&L, 8, true));
     first_check_passes(&L, &s);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < 3; i++)
         liveness_case_started(&L, i);
-        liveness_case_ended(&L, i);
-    }
-    assert_false(liveness_may_start(&L, 2));
+    liveness_case_ended(&L, 0);
+    assert_false(liveness_check_due(&L, 2)); /* 1 of 2 ended, others running */
+    liveness_case_ended(&L, 1);
+    assert_true(liveness_check_due(&L, 2)); /* 2 ended */
+    liveness_case_started(&L, 3);
+    liveness_case_ended(&L, 2);
+    liveness_case_ended(&L, 3);
+    assert_true(liveness_check_due(&L, 8));  /* fewer than 8, but none running */
+    assert_false(liveness_may_start(&L, 2)); /* 4 = 2 x 2 wait */
     assert_true(liveness_may_start(&L, 3));
     liveness_check_started(&L);
     liveness_check_passed(&L, collect, &s);
-    assert_int_equal(s.n, 2);
+    assert_int_equal(s.n, 4);
     assert_true(liveness_may_start(&L, 2));
     liveness_free(&L);
 }
@@ -312,7 +320,7 @@ int main(void)
         cmocka_unit_test(test_one_suspect_text),
         cmocka_unit_test(test_first_check_fails_off),
         cmocka_unit_test(test_no_liveness),
-        cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_batches_and_throttle),
         cmocka_unit_test(test_release),
         cmocka_unit_test(test_many_suspects_fit),
         cmocka_unit_test(test_fail_case),
