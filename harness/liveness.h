@@ -11,8 +11,10 @@
  * Blame. A passing check proves the target alive after every case that had ended when
  * the check *started* (it connected, was answered and echoed later than that), so those
  * cases are reported. A failing check ends the run of this target:
- *  - the case it was started for is FAILED, "target stopped answering after this case"
- *    (when it was started for several, the first of them to end);
+ *  - the case it was started for is FAILED, "target stopped answering after this case";
+ *    when it was started for several (a batch), the first of them to end without a
+ *    clean closing handshake - a target that completed one was alive at that case's
+ *    end, the one that killed it usually was not -, else the first of them to end;
  *  - every other case that is neither reported nor never started - ended since the last
  *    passing check started, or still running - is a suspect: it ran while the target
  *    was last known to be alive and when it was found dead, so it is not reported
@@ -67,6 +69,7 @@ struct liveness {
     size_t n;
     enum liveness_case *cases; /* n, owned */
     uint64_t *ended;           /* n: when each case ended (the counter), owned */
+    bool *clean;               /* n: it ended with a clean closing handshake, owned */
     uint64_t clock;            /* the event counter */
     size_t n_ended;            /* cases LIVE_ENDED */
     size_t n_running;          /* cases LIVE_RUNNING */
@@ -84,10 +87,11 @@ typedef void (*liveness_report_fn)(void *ud, size_t i);
 bool liveness_init(struct liveness *L, size_t n, bool on);
 void liveness_free(struct liveness *L);
 
-/* Case i starts / has ended (judged). liveness_case_ended returns true when it may be
- * reported at once (no checks), false when it waits for a check. */
+/* Case i starts / has ended (judged; clean: with a clean closing handshake).
+ * liveness_case_ended returns true when it may be reported at once (no checks), false
+ * when it waits for a check. */
 void liveness_case_started(struct liveness *L, size_t i);
-bool liveness_case_ended(struct liveness *L, size_t i);
+bool liveness_case_ended(struct liveness *L, size_t i, bool clean);
 
 /* May a case start now, with `jobs` cases at once? Not before the first check has
  * answered, nor once the target is dead, nor while 2 x `jobs` ended cases (-j 1: one)

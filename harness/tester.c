@@ -477,6 +477,8 @@ static void check_reason(const struct runner *R, const struct check *c, char *ou
         if (R->ck.refused[0] && r->handshake_error == WS_E_RESPONSE_STATUS)
             snprintf(out + strlen(out), cap - strlen(out), " (and %.60s %.1f s before)",
                      R->ck.refused, TESTER_CHECK_RETRY_PAUSE * scale);
+    } else if (r->n_events > 0) {
+        snprintf(out, cap, "%.120s answered the message with something else than its echo", h);
     } else if (c->s.sc.killed) {
         snprintf(out, cap,
                  "%.120s completed the opening handshake but echoed no message within "
@@ -485,8 +487,6 @@ static void check_reason(const struct runner *R, const struct check *c, char *ou
     } else if (r->target_error != WS_E_OK) {
         snprintf(out, cap, "%.120s broke RFC 6455 before echoing the message: %s (section %s)", h,
                  ws_error_text(r->target_error), ws_error_section(r->target_error));
-    } else if (r->n_events > 0) {
-        snprintf(out, cap, "%.120s answered the message with something else than its echo", h);
     } else {
         snprintf(out, cap,
                  "%.120s completed the opening handshake, then closed the connection "
@@ -569,7 +569,8 @@ static void cases_reap(struct runner *R)
         session_finish(s, now);
         rtt_add(&R->T, s->sc.r->handshake_rtt);
         R->sl.busy[j] = false;
-        if (liveness_case_ended(&R->L, i))
+        struct case_result *r = &R->results[i];
+        if (liveness_case_ended(&R->L, i, r->handshake_done && r->was_clean))
             report_case(R, i);
     }
 }

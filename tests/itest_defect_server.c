@@ -213,7 +213,7 @@ static uint64_t g_echo_delay_ms = SLOW_ECHO_MS;
  * that ends the server (default: 1.1.3's 126-byte text), and whether it came. */
 #define DIE_AFTER_LEN 126u
 static uint64_t g_die_len = DIE_AFTER_LEN;
-static bool g_fated;
+static bool g_fated, g_muted;
 
 /* busy-503: which opening handshakes are refused (default: the 4th, which is the
  * liveness check after the first case of a run: the probe, the first check, the case,
@@ -577,7 +577,7 @@ static void on_ping(struct conn *c)
 
 static void echo(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
 {
-    if (g_fated && has(D_MUTE_AFTER_FRAME))
+    if (g_muted)
         return;
     if (has(D_RETYPED_ECHO) && op == WS_OP_TEXT)
         op = WS_OP_BINARY;
@@ -718,7 +718,8 @@ static void on_message(struct conn *c)
         return;
     }
     echo(c, c->msg_op, c->msg, c->msg_len);
-    if (c->msg_cap > 1024u * 1024) { /* do not keep 16 MiB per idle connection */
+    g_muted = g_fated && has(D_MUTE_AFTER_FRAME); /* after its echo */
+    if (c->msg_cap > 1024u * 1024) {              /* do not keep 16 MiB per idle connection */
         free(c->msg);
         c->msg = NULL;
         c->msg_cap = 0;

@@ -52,7 +52,7 @@ static void test_one_job_exact(void **state)
     assert_false(liveness_check_due(&L, 1)); /* nothing ended: nothing owed */
     assert_true(liveness_may_start(&L, 1));
     liveness_case_started(&L, 0);
-    assert_false(liveness_case_ended(&L, 0));
+    assert_false(liveness_case_ended(&L, 0, true));
     assert_false(liveness_may_start(&L, 1)); /* 1.1 waits for its check */
     assert_true(liveness_check_due(&L, 1));
     liveness_check_started(&L);
@@ -61,7 +61,7 @@ static void test_one_job_exact(void **state)
     assert_int_equal(s.idx[0], 0);
     assert_true(liveness_may_start(&L, 1));
     liveness_case_started(&L, 1);
-    liveness_case_ended(&L, 1);
+    liveness_case_ended(&L, 1, true);
     liveness_check_started(&L);
     liveness_check_failed(&L, collect, &s);
     assert_int_equal(L.state, LIVENESS_DEAD);
@@ -87,11 +87,11 @@ static void test_batch_and_suspects(void **state)
     first_check_passes(&L, &s);
     for (size_t i = 0; i < 3; i++)
         liveness_case_started(&L, i);
-    liveness_case_ended(&L, 0);
+    liveness_case_ended(&L, 0, true);
     assert_false(liveness_check_due(&L, 3)); /* one of 3 ended, two running: later */
     assert_true(liveness_check_due(&L, 1));
     liveness_check_started(&L);             /* for 1.1 */
-    liveness_case_ended(&L, 1);             /* after the check started: not covered by it */
+    liveness_case_ended(&L, 1, true);       /* after the check started: not covered by it */
     assert_true(liveness_may_start(&L, 3)); /* 2 ended < 2 x 3 jobs */
     liveness_case_started(&L, 3);
     liveness_check_failed(&L, collect, &s);
@@ -123,9 +123,9 @@ static void test_pass_covers_earlier_only(void **state)
     first_check_passes(&L, &s);
     liveness_case_started(&L, 0);
     liveness_case_started(&L, 1);
-    liveness_case_ended(&L, 1);
+    liveness_case_ended(&L, 1, true);
     liveness_check_started(&L);
-    liveness_case_ended(&L, 0);
+    liveness_case_ended(&L, 0, true);
     liveness_check_passed(&L, collect, &s);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.idx[0], 1);
@@ -139,7 +139,8 @@ static void test_pass_covers_earlier_only(void **state)
     liveness_free(&L);
 }
 
-/* Of a batch, the first case to end is blamed, the others are suspects. */
+/* Of a batch that all closed cleanly, the first case to end is blamed, the others are
+ * suspects. */
 static void test_batch_blames_first_ended(void **state)
 {
     (void)state;
@@ -149,8 +150,8 @@ static void test_batch_blames_first_ended(void **state)
     first_check_passes(&L, &s);
     for (size_t i = 0; i < 3; i++)
         liveness_case_started(&L, i);
-    liveness_case_ended(&L, 2);
-    liveness_case_ended(&L, 0);
+    liveness_case_ended(&L, 2, true);
+    liveness_case_ended(&L, 0, true);
     liveness_check_started(&L);
     liveness_check_failed(&L, collect, &s);
     assert_int_equal(L.blamed, 2);
@@ -159,6 +160,28 @@ static void test_batch_blames_first_ended(void **state)
     char text[256];
     liveness_blame_text(&L, ids, "this case", text, sizeof text);
     assert_non_null(strstr(text, "(or after one of 1.1, 1.2, which ran"));
+    liveness_free(&L);
+}
+
+/* A case that ended with a clean closing handshake left the target alive at its end:
+ * of a batch, the first to end without one is blamed. */
+static void test_batch_blames_unclean_first(void **state)
+{
+    (void)state;
+    struct liveness L;
+    struct seen s = {0};
+    assert_true(liveness_init(&L, 3, true));
+    first_check_passes(&L, &s);
+    for (size_t i = 0; i < 3; i++)
+        liveness_case_started(&L, i);
+    liveness_case_ended(&L, 0, true);
+    liveness_case_ended(&L, 2, false); /* the target dropped it */
+    liveness_case_ended(&L, 1, false);
+    liveness_check_started(&L);
+    liveness_check_failed(&L, collect, &s);
+    assert_int_equal(L.blamed, 2);
+    assert_int_equal(L.cases[0], LIVE_SUSPECT);
+    assert_int_equal(L.cases[1], LIVE_SUSPECT);
     liveness_free(&L);
 }
 
@@ -172,7 +195,7 @@ static void test_one_suspect_text(void **state)
     first_check_passes(&L, &s);
     liveness_case_started(&L, 0);
     liveness_case_started(&L, 1);
-    liveness_case_ended(&L, 0);
+    liveness_case_ended(&L, 0, true);
     liveness_check_started(&L);
     liveness_check_failed(&L, collect, &s);
     char text[256];
@@ -194,10 +217,10 @@ static void test_first_check_fails_off(void **state)
     assert_int_equal(L.state, LIVENESS_OFF);
     assert_true(liveness_may_start(&L, 1));
     liveness_case_started(&L, 0);
-    assert_true(liveness_case_ended(&L, 0));
+    assert_true(liveness_case_ended(&L, 0, true));
     assert_false(liveness_check_due(&L, 1));
     liveness_case_started(&L, 1);
-    assert_true(liveness_case_ended(&L, 1));
+    assert_true(liveness_case_ended(&L, 1, true));
     assert_int_equal(s.n, 0); /* reported by the caller on the true return */
     liveness_free(&L);
 }
@@ -210,7 +233,7 @@ static void test_no_liveness(void **state)
     assert_false(liveness_check_due(&L, 1));
     assert_true(liveness_may_start(&L, 1));
     liveness_case_started(&L, 0);
-    assert_true(liveness_case_ended(&L, 0));
+    assert_true(liveness_case_ended(&L, 0, true));
     assert_true(liveness_may_start(&L, 1));
     liveness_free(&L);
 }
@@ -226,13 +249,13 @@ static void test_batches_and_throttle(void **state)
     first_check_passes(&L, &s);
     for (size_t i = 0; i < 3; i++)
         liveness_case_started(&L, i);
-    liveness_case_ended(&L, 0);
+    liveness_case_ended(&L, 0, true);
     assert_false(liveness_check_due(&L, 2)); /* 1 of 2 ended, others running */
-    liveness_case_ended(&L, 1);
+    liveness_case_ended(&L, 1, true);
     assert_true(liveness_check_due(&L, 2)); /* 2 ended */
     liveness_case_started(&L, 3);
-    liveness_case_ended(&L, 2);
-    liveness_case_ended(&L, 3);
+    liveness_case_ended(&L, 2, true);
+    liveness_case_ended(&L, 3, true);
     assert_true(liveness_check_due(&L, 8));  /* fewer than 8, but none running */
     assert_false(liveness_may_start(&L, 2)); /* 4 = 2 x 2 wait */
     assert_true(liveness_may_start(&L, 3));
@@ -254,7 +277,7 @@ static void test_release(void **state)
     first_check_passes(&L, &s);
     liveness_case_started(&L, 0);
     liveness_case_started(&L, 1);
-    liveness_case_ended(&L, 1);
+    liveness_case_ended(&L, 1, true);
     liveness_release(&L, collect, &s);
     assert_int_equal(s.n, 1);
     assert_int_equal(s.idx[0], 1);
@@ -279,7 +302,7 @@ static void test_many_suspects_fit(void **state)
     first_check_passes(&L, &s);
     for (size_t i = 0; i < N; i++)
         liveness_case_started(&L, i);
-    liveness_case_ended(&L, 0);
+    liveness_case_ended(&L, 0, true);
     liveness_check_started(&L);
     liveness_check_failed(&L, collect, &s);
     assert_int_equal(liveness_n_suspects(&L), N - 1);
@@ -317,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_batch_and_suspects),
         cmocka_unit_test(test_pass_covers_earlier_only),
         cmocka_unit_test(test_batch_blames_first_ended),
+        cmocka_unit_test(test_batch_blames_unclean_first),
         cmocka_unit_test(test_one_suspect_text),
         cmocka_unit_test(test_first_check_fails_off),
         cmocka_unit_test(test_no_liveness),
