@@ -14,15 +14,18 @@ bool liveness_init(struct liveness *L, size_t n, bool on)
     L->n = n;
     L->cases = calloc(n ? n : 1, sizeof *L->cases);
     L->ended = calloc(n ? n : 1, sizeof *L->ended);
-    return L->cases && L->ended;
+    L->clean = calloc(n ? n : 1, sizeof *L->clean);
+    return L->cases && L->ended && L->clean;
 }
 
 void liveness_free(struct liveness *L)
 {
     free(L->cases);
     free(L->ended);
+    free(L->clean);
     L->cases = NULL;
     L->ended = NULL;
+    L->clean = NULL;
 }
 
 void liveness_case_started(struct liveness *L, size_t i)
@@ -32,9 +35,10 @@ void liveness_case_started(struct liveness *L, size_t i)
     L->clock++;
 }
 
-bool liveness_case_ended(struct liveness *L, size_t i)
+bool liveness_case_ended(struct liveness *L, size_t i, bool clean)
 {
     L->ended[i] = ++L->clock;
+    L->clean[i] = clean;
     L->n_running--;
     if (L->state == LIVENESS_OFF) {
         L->cases[i] = LIVE_REPORTED;
@@ -49,8 +53,15 @@ bool liveness_may_start(const struct liveness *L, unsigned jobs)
 {
     if (L->state == LIVENESS_OFF)
         return true;
+    if (L->state == LIVENESS_FIRST && !L->first_overdue)
+        return false;
     size_t waiting = jobs <= 1 ? 1 : 2 * (size_t)jobs;
-    return L->state == LIVENESS_ON && L->n_ended < waiting;
+    return L->state != LIVENESS_DEAD && L->n_ended < waiting;
+}
+
+void liveness_first_overdue(struct liveness *L)
+{
+    L->first_overdue = true;
 }
 
 bool liveness_check_due(const struct liveness *L, unsigned jobs)
@@ -89,15 +100,26 @@ void liveness_check_passed(struct liveness *L, liveness_report_fn report, void *
     report_ended(L, L->check_started, report, ud);
 }
 
-/* The check that failed was started for the cases that had ended before it: the first of
- * them to end is blamed, every other case that ran and is not reported is a suspect. */
-static void blame(struct liveness *L)
+/* Of the cases the failed check was for (ended before it started), the first to end
+ * with or without (clean) a clean closing handshake; n when there is none. */
+static size_t first_ended(const struct liveness *L, bool clean)
 {
     size_t first = L->n;
     for (size_t i = 0; i < L->n; i++)
-        if (L->cases[i] == LIVE_ENDED && L->ended[i] < L->check_started &&
+        if (L->cases[i] == LIVE_ENDED && L->ended[i] < L->check_started && L->clean[i] == clean &&
             (first == L->n || L->ended[i] < L->ended[first]))
             first = i;
+    return first;
+}
+
+/* The failed check's case is blamed (liveness.h: the first of a batch to end without a
+ * clean close, else the first to end); every other case that ran and is not reported
+ * is a suspect. */
+static void blame(struct liveness *L)
+{
+    size_t first = first_ended(L, false);
+    if (first == L->n)
+        first = first_ended(L, true);
     for (size_t i = 0; i < L->n; i++)
         if (L->cases[i] == LIVE_ENDED || L->cases[i] == LIVE_RUNNING)
             L->cases[i] = LIVE_SUSPECT;
@@ -112,7 +134,7 @@ void liveness_check_failed(struct liveness *L, liveness_report_fn report, void *
 {
     L->checking = false;
     if (L->state == LIVENESS_FIRST) {
-        /* no proof the target ever answered a check: nothing to blame a case for */
+        /* no check ever passed: no proof to blame a case against */
         L->state = LIVENESS_OFF;
         report_ended(L, UINT64_MAX, report, ud);
         return;

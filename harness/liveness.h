@@ -30,10 +30,15 @@
  * under load would otherwise answer the cases themselves more slowly); the price is that
  * a death is blamed on a batch, with the others named.
  *
- * The first check runs before any case: a target that fails it (does not echo, or is not
- * reachable on a second connection) cannot be checked, and the run goes on without
- * liveness checks (LIVENESS_OFF), exactly as with --no-liveness, instead of blaming a
- * case for what the target did before any case ran.
+ * The first check runs before the first case: it is the reference, the proof that this
+ * target passes a check at all. A target that fails it - does not echo, answers only
+ * one connection properly, or died at once - cannot be checked: the run goes on without
+ * liveness checks (LIVENESS_OFF), exactly as with --no-liveness, rather than blaming a
+ * case with no proof that the target ever passed a check. A target that completes the
+ * handshake and then stays silent would hold the whole run for the check's deadline, so
+ * the cases wait for the first check only so long (liveness_first_overdue, from the
+ * caller's clock): then they start alongside it, and if it fails after all, the cases
+ * that ended meanwhile are reported as they are and checks are off.
  *
  * Time here is a counter of events, not a clock: only their order matters.
  */
@@ -47,7 +52,7 @@
 #include "result.h"
 
 enum liveness_state {
-    LIVENESS_FIRST = 0, /* the check before any case has not answered yet */
+    LIVENESS_FIRST = 0, /* the first check has not answered yet */
     LIVENESS_ON,        /* checking after every case */
     LIVENESS_OFF,       /* the first check failed: cases are reported as they end */
     LIVENESS_DEAD,      /* a check failed: the run of this target is over */
@@ -75,6 +80,7 @@ struct liveness {
     size_t n_running;          /* cases LIVE_RUNNING */
     size_t checks;             /* checks started */
     bool checking;             /* one is in flight */
+    bool first_overdue;        /* cases no longer wait for the first check */
     uint64_t check_started;    /* when it started (the counter) */
     size_t blamed;             /* LIVENESS_DEAD: the blamed case */
 };
@@ -94,9 +100,12 @@ void liveness_case_started(struct liveness *L, size_t i);
 bool liveness_case_ended(struct liveness *L, size_t i, bool clean);
 
 /* May a case start now, with `jobs` cases at once? Not before the first check has
- * answered, nor once the target is dead, nor while 2 x `jobs` ended cases (-j 1: one)
- * wait for a check. */
+ * answered (unless it is overdue), nor once the target is dead, nor while 2 x `jobs`
+ * ended cases (-j 1: one) wait for a check. */
 bool liveness_may_start(const struct liveness *L, unsigned jobs);
+
+/* The first check takes too long to hold the cases back any more. */
+void liveness_first_overdue(struct liveness *L);
 
 /* Should a check start now? None is in flight, and (after the first) `jobs` cases have
  * ended unchecked, or some have and no case is running. */

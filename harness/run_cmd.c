@@ -1132,7 +1132,7 @@ static int run_target(struct run *R, size_t u)
     R->total_failed += st.failed;
     R->total_run += st.done;
     if (out.liveness_off)
-        say("note: %s failed the liveness check before the first case (%s): its cases ran "
+        say("note: %s failed the first liveness check (%s): its cases ran "
             "without liveness checks, as with --no-liveness",
             a->urls[u], out.why);
     if (rc == 0 && run_expired && !out.died)

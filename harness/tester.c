@@ -341,6 +341,7 @@ struct checks {
     struct check *deciding; /* the attempt whose answer decides the check in flight */
     unsigned attempt;       /* of the check in flight: 1, or 2 after an HTTP refusal */
     double retry_at;        /* > 0: attempt 2 is due then */
+    double first_until;     /* > 0: the cases wait for the first check until then */
     char refused[96];       /* attempt 1's status line, when it was refused */
     struct live_case lc;
 };
@@ -447,6 +448,8 @@ static int check_start(struct runner *R, double now)
     }
     if (!liveness_check_due(&R->L, R->sl.jobs))
         return 0;
+    if (R->L.state == LIVENESS_FIRST)
+        ck->first_until = now + TESTER_FIRST_CHECK_WAIT * scale_of(R->T.o);
     liveness_check_started(&R->L);
     ck->attempt = 1;
     return check_open(R, now);
@@ -540,6 +543,10 @@ static void checks_reap(struct checks *ck)
 /* Start cases in free slots, as far as the liveness checks let them. */
 static int cases_start(struct runner *R, double now)
 {
+    if (R->ck.first_until > 0 && now >= R->ck.first_until) {
+        R->ck.first_until = 0;
+        liveness_first_overdue(&R->L);
+    }
     for (unsigned j = 0; j < R->sl.jobs && R->next < R->n; j++) {
         if (R->sl.busy[j])
             continue;
@@ -588,6 +595,14 @@ static size_t active(struct runner *R)
     return k;
 }
 
+/* When the loop has to act without I/O: a check's second attempt, the end of the wait
+ * for the first check (0 = neither). */
+static double runner_wake(const struct runner *R)
+{
+    double a = R->ck.retry_at, b = R->L.state == LIVENESS_FIRST ? R->ck.first_until : 0;
+    return a > 0 && (b <= 0 || a < b) ? a : b;
+}
+
 /* Every case reported, or waiting for nothing more. */
 static bool runner_done(const struct runner *R)
 {
@@ -597,23 +612,27 @@ static bool runner_done(const struct runner *R)
     return R->next == R->n && R->L.n_ended == 0;
 }
 
-/* A check failed after cases: the blamed case FAILED and reported; the rest, running or
- * ended, are not reported (liveness.h). */
+/* A check failed: the blamed case FAILED and reported; the rest, running or ended, are
+ * not reported (liveness.h). The run's message names the blamed case (or, when none
+ * had ended, the ones running) and what the check saw. */
 static void blame(struct runner *R)
 {
     size_t b = R->L.blamed;
     struct tester_outcome *out = R->out;
     char text[256], why[400], subject[48];
     out->died = true;
-    if (b >= R->n) /* cannot happen: a failing check always covers a case */
+    if (b < R->n)
+        snprintf(subject, sizeof subject, "case %s", R->ids[b]);
+    else /* no case had ended: cannot happen after the first check, said plainly if it does */
+        snprintf(subject, sizeof subject, "its last passing check");
+    liveness_blame_text(&R->L, R->ids, subject, out->message, sizeof out->message);
+    size_t used = strlen(out->message);
+    snprintf(out->message + used, sizeof out->message - used, ": %s", out->why);
+    if (b >= R->n)
         return;
     liveness_blame_text(&R->L, R->ids, "this case", text, sizeof text);
     snprintf(why, sizeof why, "target stopped answering after this case: %s", out->why);
     liveness_fail_case(&R->results[b], text, why);
-    snprintf(subject, sizeof subject, "case %s", R->ids[b]);
-    liveness_blame_text(&R->L, R->ids, subject, out->message, sizeof out->message);
-    size_t used = strlen(out->message);
-    snprintf(out->message + used, sizeof out->message - used, ": %s", out->why);
     report_case(R, b);
 }
 
@@ -671,7 +690,7 @@ int tester_run(const struct target *t, const struct case_catalogue *cat, const s
     while (rc == 0 && !runner_done(&R) && !(o->stop && *o->stop)) {
         double now = loop_now();
         if (cases_start(&R, now) != 0 || check_start(&R, now) != 0 ||
-            pass(&R.T, R.sl.active, active(&R), R.ck.retry_at) != 0) {
+            pass(&R.T, R.sl.active, active(&R), runner_wake(&R)) != 0) {
             rc = -1;
             break;
         }

@@ -12,14 +12,14 @@
  *
  * Liveness (liveness.h has the blame rules): unless switched off, a check of wsspec's own -
  * the opening handshake, one text message echoed, a Close - runs before the first case
- * and again once cases have ended; a case is reported only when a check that started
- * after it ended has passed. A check that fails ends the run of the target: the case it
- * was for is FAILED ("target stopped answering after this case"), the rest are not run.
- * The check is a session on the same loop, with the same headers as every case, and the
- * deadlines of a case without timers of its own (opening handshake 5 s, kill-after 10 s,
- * both scaled); a target that answers it with an HTTP status other than 101 is asked
- * once more after a pause. With -j N cases go on starting while a check runs, so the
- * checks cost little time; with -j 1 each case waits for its check, so blame is exact.
+ * (which waits for it at most TESTER_FIRST_CHECK_WAIT) and again once cases have ended; a case is
+ * reported only when a check that started after it ended has passed. A check that fails ends the
+ * run of the target: the case it was for is FAILED ("target stopped answering after this case"),
+ * the rest are not run. The check is a session on the same loop, with the same headers as every
+ * case, and the deadlines of a case without timers of its own (opening handshake 5 s, kill-after 10
+ * s, both scaled); a target that answers it with an HTTP status other than 101 is asked once more
+ * after a pause. With -j N cases go on starting while a check runs, so the checks cost little time;
+ * with -j 1 each case waits for its check, so blame is exact.
  *
  * Everything wsspec waits for has a deadline (connect, opening handshake, the case's
  * kill-after / close-after, closing handshake, the target dropping TCP), all scaled by
@@ -94,6 +94,10 @@ struct tester_options {
 /* A check answered with an HTTP status other than 101 is tried again after this pause
  * (scaled), once: the target answered, so it is up, and may be busy for a moment. */
 #define TESTER_CHECK_RETRY_PAUSE 0.5
+/* The cases wait for the first check at most this long (scaled) - the 1 s most cases
+ * give an echo - then start alongside it: a target that takes the check's connection
+ * and stays silent does not hold the run for the check's whole deadline. */
+#define TESTER_FIRST_CHECK_WAIT 1.0
 
 /* What a run found besides the verdicts. */
 struct tester_outcome {

@@ -1314,12 +1314,14 @@ static void sweep(struct server *s)
 static void meet_fate(struct server *s)
 {
     if (has(D_DIE_AFTER_FRAME)) {
-        for (size_t i = 0; i < MAX_CONNS; i++)
-            if (s->conns[i])
-                conn_free(s, i);
+        /* the port first: a client that sees its connection end and reconnects at once
+         * is refused, never accepted and then reset */
         epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
         close(s->lfd);
         s->lfd = -1;
+        for (size_t i = 0; i < MAX_CONNS; i++)
+            if (s->conns[i])
+                conn_free(s, i);
     } else if (has(D_HANG_AFTER_FRAME)) {
         for (size_t i = 0; i < MAX_CONNS; i++)
             if (s->conns[i])

@@ -229,7 +229,7 @@ server_start retyped-echo
 run noecho --cases 1.1.1,1.2.1 --timeout-scale 0.2
 want_rc noecho 1
 check "no echo from the start" clean "$T/noecho" 2 true
-grep -q "failed the liveness check before the first case (127.0.0.1:$PORT answered the \
+grep -q "failed the first liveness check (127.0.0.1:$PORT answered the \
 message with something else than its echo): its cases ran without liveness checks" \
     "$T/noecho.err" || fail "noecho: no note: $(cat "$T/noecho.err")"
 server_stop

@@ -1,6 +1,6 @@
 /*
  * test_liveness.c - the liveness checks' bookkeeping (liveness.h) without a socket: the
- * first check gates the first case; with -j 1 every case waits for its check and a
+ * first check gates the first case (for a while); with -j 1 every case waits for its check and a
  * failing check blames exactly that case; with -j N a check covers the cases that ended
  * before it started, the cases that ran since the last passing check are suspects (not
  * run, named in the blame text) and the never started ones stay not run; a first check
@@ -225,6 +225,39 @@ static void test_first_check_fails_off(void **state)
     liveness_free(&L);
 }
 
+/* A first check that takes too long: the cases start alongside it; when it fails after
+ * all, the cases that ended meanwhile are reported as they are, nobody is blamed; when
+ * it passes, they wait for the next check like any. */
+static void test_first_check_overdue(void **state)
+{
+    (void)state;
+    struct liveness L;
+    struct seen s = {0};
+    for (int passes = 0; passes < 2; passes++) {
+        s.n = 0;
+        assert_true(liveness_init(&L, 3, true));
+        liveness_check_started(&L);
+        assert_false(liveness_may_start(&L, 1));
+        liveness_first_overdue(&L);
+        assert_true(liveness_may_start(&L, 1));
+        liveness_case_started(&L, 0);
+        assert_false(liveness_case_ended(&L, 0, false));
+        assert_false(liveness_may_start(&L, 1));
+        assert_false(liveness_check_due(&L, 1)); /* the first one is still in flight */
+        if (passes) {
+            liveness_check_passed(&L, collect, &s);
+            assert_int_equal(s.n, 0); /* 1.1 ended after it started */
+            assert_true(liveness_check_due(&L, 1));
+        } else {
+            liveness_check_failed(&L, collect, &s);
+            assert_int_equal(L.state, LIVENESS_OFF);
+            assert_int_equal(s.n, 1);
+            assert_int_equal(s.idx[0], 0);
+        }
+        liveness_free(&L);
+    }
+}
+
 static void test_no_liveness(void **state)
 {
     (void)state;
@@ -343,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_batch_blames_unclean_first),
         cmocka_unit_test(test_one_suspect_text),
         cmocka_unit_test(test_first_check_fails_off),
+        cmocka_unit_test(test_first_check_overdue),
         cmocka_unit_test(test_no_liveness),
         cmocka_unit_test(test_batches_and_throttle),
         cmocka_unit_test(test_release),
