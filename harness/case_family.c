@@ -73,6 +73,9 @@ static bool add_param(struct parser *p, struct tmpl *t, struct span w)
              NAME_BYTES_MAX);
     else if (span_is(w, "id"))
         perr(p, "parameter name 'id' is reserved ({id} is always the case id)");
+    else if (case_request_placeholder(w.p, w.n))
+        perr(p, "parameter name '%s' is reserved ({%s} is filled in when the request is built)",
+             span_show(b, w), span_show(b, w));
     else if (tmpl_param(t, w) >= 0)
         perr(p, "parameter '%s' declared twice", t->params[tmpl_param(t, w)]);
     else if (t->n_params >= PARAMS_MAX)
@@ -145,7 +148,7 @@ static void template_uses(struct parser *p, struct tmpl *t, const char *s, size_
     char b[48];
     for (size_t from = 0, pb, pe; next_placeholder(s, n, from, &pb, &pe); from = pe) {
         struct span name = {s + pb + 1, pe - pb - 2};
-        if (span_is(name, "id"))
+        if (span_is(name, "id") || case_request_placeholder(name.p, name.n))
             continue;
         int i = tmpl_param(t, name);
         if (i >= 0)

@@ -46,7 +46,14 @@ enum case_option_id {
     CO_N
 };
 
-/* The lines that take step options: one per send kind, then the other three. */
+enum case_check_id {
+#define CASE_CHECK(ID, ...) CK_##ID,
+#include "case_vocab.def"
+#undef CASE_CHECK
+    CK_N
+};
+
+/* The lines that take step options: one per send kind, then the other four. */
 enum case_ctx {
 #define CASE_DIRECTIVE(...)
 #define CASE_SEND(ID, ...) CTX_SEND_##ID,
@@ -58,6 +65,7 @@ enum case_ctx {
     CTX_WAIT,
     CTX_ROUNDTRIP,
     CTX_EXPECT_SIZE,
+    CTX_REQUEST_WRITE,
     CTX_N
 };
 #define CASE_IN(ctx) (1u << CTX_##ctx)
@@ -69,7 +77,9 @@ enum case_ctx {
 
 enum case_where { CV_TOP, CV_BODY, CV_END };
 enum case_repeat { CV_ONCE, CV_MANY };
-enum case_need { CV_OPTIONAL, CV_REQUIRED, CV_JUDGING };
+/* OPENED: every case that goes on after a 101 has one (all but the cases whose status
+ * checks want a refusal: they end with the response). */
+enum case_need { CV_OPTIONAL, CV_REQUIRED, CV_JUDGING, CV_OPENED };
 enum case_arg { CV_FLAG, CV_VALUE };
 
 struct case_directive_row {
@@ -95,7 +105,14 @@ struct case_option_row {
     const char *text;
 };
 
+struct case_check_row {
+    const char *name; /* "status": the word after `response SECTION LEVEL` */
+    const char *args;
+    const char *text;
+};
+
 extern const struct case_directive_row case_vocab_directives[CD_N];
+extern const struct case_check_row case_vocab_checks[CK_N];
 extern const struct case_send_row case_vocab_sends[CS_N];
 extern const struct case_option_row case_vocab_options[CO_N];
 
@@ -103,9 +120,10 @@ extern const struct case_option_row case_vocab_options[CO_N];
 int case_vocab_directive(const char *s, size_t n);
 int case_vocab_send(const char *s, size_t n);
 int case_vocab_option(const char *s, size_t n);
+int case_vocab_check(const char *s, size_t n);
 
-/* "send frame", "wait", "roundtrip", "expect size": how a line that takes options is
- * named in messages and in the README's option table. NULL for a bad ctx. */
+/* "send frame", "wait", "roundtrip", "expect size", "request-write": how a line that takes options
+ * is named in messages and in the README's option table. NULL for a bad ctx. */
 const char *case_vocab_ctx_name(enum case_ctx ctx);
 /* The options allowed in ctx, as 1u << CO_x bits. */
 unsigned case_vocab_options_in(enum case_ctx ctx);
@@ -113,6 +131,8 @@ unsigned case_vocab_options_in(enum case_ctx ctx);
 /* "frame, message, begin, payload, raw or close" into out (always NUL-terminated;
  * cut short when cap is too small). */
 void case_vocab_send_list(char *out, size_t cap);
+/* "status, header, accept, ..." likewise, for the checks of `response`. */
+void case_vocab_check_list(char *out, size_t cap);
 
 /* The directive (or option) name nearest to word, for "did you mean": at most two
  * edits away (insert, delete, change, swap two neighbours) and fewer edits than half

@@ -13,8 +13,9 @@
  * cases are reported. A failing check ends the run of this target:
  *  - the case it was started for is FAILED, "target stopped answering after this case";
  *    when it was started for several (a batch), the first of them to end without a
- *    clean closing handshake - a target that completed one was alive at that case's
- *    end, the one that killed it usually was not -, else the first of them to end;
+ *    clean closing handshake (or, for a case that never opened, without a response to
+ *    its request) - a target that completed one was alive at that case's end, the one
+ *    that killed it usually was not -, else the first of them to end;
  *  - every other case that is neither reported nor never started - ended since the last
  *    passing check started, or still running - is a suspect: it ran while the target
  *    was last known to be alive and when it was found dead, so it is not reported

@@ -256,6 +256,14 @@ static void run_step(struct script *sc, const struct step *st, double now)
     }
 }
 
+/* The steps marked pipelined (they come first): queued right behind the opening
+ * request, before the 101. */
+void script_run_pipelined(struct script *sc, double now)
+{
+    while (sc->step < sc->def->n_steps && sc->def->steps[sc->step].pipelined)
+        run_step(sc, &sc->def->steps[sc->step++], now);
+}
+
 void script_run_steps(struct script *sc, double now)
 {
     if (sc->cfg.probe) {

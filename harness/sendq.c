@@ -104,6 +104,12 @@ bool sendq_frame(struct sendq *q, const uint8_t *hdr, size_t hlen, const struct 
     return true;
 }
 
+void sendq_set_gap(struct sendq *q, double gap)
+{
+    if (q->tail)
+        q->tail->gap = gap;
+}
+
 bool sendq_bytes(struct sendq *q, const uint8_t *data, size_t len, uint32_t chop, bool sync,
                  bool reading)
 {
@@ -303,7 +309,10 @@ size_t sendq_wrote(struct sendq *q, size_t n, double now)
         /* the element is out: the next one a pass later - the target's pass when the
          * next element begins a frame, Autobahn's timer inside one (sendq.h) */
         bool boundary = q->head && q->head->off == 0;
-        q->next_at = now + (boundary ? q->pass : SENDQ_MIN_PASS);
+        double wait = boundary ? q->pass : SENDQ_MIN_PASS;
+        if (!boundary && q->head && q->head->gap > wait)
+            wait = q->head->gap; /* a unit dripped on purpose */
+        q->next_at = now + wait;
     }
     return core;
 }

@@ -53,6 +53,7 @@ struct sendq_unit {
     uint8_t key[4];
     uint64_t phase; /* mask phase of the payload's first byte */
     uint32_t chop;  /* > 0: one element per chop bytes */
+    double gap;     /* > 0: at least this long between two of its elements */
     bool sync;      /* one element */
     size_t core;    /* > 0: this many bytes of the core's output, nothing else */
     uint64_t off;   /* bytes written so far */
@@ -86,6 +87,10 @@ void sendq_free(struct sendq *q);
 bool sendq_frame(struct sendq *q, const uint8_t *hdr, size_t hlen, const struct payload *pl,
                  uint64_t off, uint64_t len, const uint8_t *key, uint64_t phase, uint32_t chop,
                  bool sync, bool reading);
+
+/* The unit queued last waits at least gap seconds between two of its chops (a request
+ * dripped slowly); 0 = the writer's pace. */
+void sendq_set_gap(struct sendq *q, double gap);
 
 /* Queue bytes as they are (copied). */
 bool sendq_bytes(struct sendq *q, const uint8_t *data, size_t len, uint32_t chop, bool sync,

@@ -564,6 +564,14 @@ static int cases_start(struct runner *R, double now)
     return 0;
 }
 
+/* The target was alive when the case ended (liveness.h's blame): it completed the
+ * closing handshake, or - a case that never opened (section 14's refusals) - answered
+ * the request with a response. */
+static bool ended_clean(const struct case_result *r)
+{
+    return r->handshake_done ? r->was_clean : judge_response_came(r);
+}
+
 /* Judge the cases that ended; report them, or let them wait for a check. */
 static void cases_reap(struct runner *R)
 {
@@ -577,7 +585,7 @@ static void cases_reap(struct runner *R)
         rtt_add(&R->T, s->sc.r->handshake_rtt);
         R->sl.busy[j] = false;
         struct case_result *r = &R->results[i];
-        if (liveness_case_ended(&R->L, i, r->handshake_done && r->was_clean))
+        if (liveness_case_ended(&R->L, i, ended_clean(r)))
             report_case(R, i);
     }
 }

@@ -19,6 +19,8 @@
 #     and says so once
 #   - busy-503: a check refused with 503 once is asked again and passes; refused twice,
 #     the case before it is blamed with both refusals in the reason
+#   - die-after-refusal (answers 14.1.1's POST with its 4xx, then dies): a case that ends
+#     with the response is checked too and blamed, at -j 1 and the default -j
 # Every wait is bounded: the server prints its port within 10 s and ends by itself after
 # --max-seconds; each wsspec run is bounded by `timeout`.
 set -uo pipefail
@@ -248,4 +250,27 @@ check "503 twice" exact "$T/busy2" 1.1.1 "" 1.1.2 \
     "got 503 Service Unavailable: busy, try again (and got 503 Service Unavailable 0.5 s before)"
 server_stop
 echo "503: asked again once after 0.5 s; refused twice, the case before it is blamed"
+
+# 8. a case that ends with the response to its own request (section 14) gets its check
+#    too: the server answers 14.1.1's POST with its 4xx and dies. -j 1 blames exactly
+#    14.1.1 (whose own verdict, without checks, is OK: the check alone catches it); the
+#    default -j blames it or names it; --no-liveness passes it
+server_start die-after-refusal
+run refusal1 --cases 1.1.1,1.1.2,14.1.1,14.1.2 -j 1
+want_rc refusal1 1
+check "die-after-refusal -j 1" exact "$T/refusal1" 14.1.1 1.1.1,1.1.2 14.1.2 \
+    "cannot connect to 127.0.0.1:$PORT"
+server_stop
+server_start die-after-refusal
+run refusalN --cases '1.1.*,14.1.1'
+want_rc refusalN 1
+check "die-after-refusal, default -j" batch "$T/refusalN" 14.1.1 "$ALL,14.1.1"
+server_stop
+server_start die-after-refusal
+run refusaloff --cases 14.1.1 --no-liveness
+want_rc refusaloff 0
+check "die-after-refusal, --no-liveness" clean "$T/refusaloff" 1 false
+server_stop
+echo "die-after-refusal: 14.1.1 blamed at -j 1, $(grep -m1 -o \
+    'target stopped answering after case [^:]*' "$T/refusalN.err") at the default -j"
 exit 0
