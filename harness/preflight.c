@@ -258,8 +258,9 @@ void preflight_dirs_free(struct preflight_dirs *made)
 /* ------------------------------------------------------------ file descriptors */
 
 /* Besides one socket per case at once: the event loop, /dev/urandom, the report files
- * being written, TLS files read at setup, with room to spare. */
-#define PREFLIGHT_FD_RESERVE 16
+ * being written, TLS files read at setup, the liveness checks' connections (at most 4,
+ * TESTER_CHECK_SESSIONS in tester.h), with room to spare. */
+#define PREFLIGHT_FD_RESERVE 20
 
 /* Descriptors open now (inherited ones count against the same limit). */
 static unsigned fds_open(void)

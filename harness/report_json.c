@@ -1126,6 +1126,7 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
     jw_kstr(w, "cases", run->cases);
     jw_kstr(w, "exclude", run->exclude);
     jw_kuint(w, "jobs", run->jobs);
+    jw_kbool(w, "liveness", run->liveness);
     jw_kbool(w, "strict", run->strict);
     jw_key(w, "timeoutScale");
     jw_num(w, run->timeout_scale > 0 ? run->timeout_scale : 1.0);

@@ -59,6 +59,7 @@ struct report_run {
     enum verdict_mode verdict; /* --verdict: which verdict decides "passed" */
     double timeout_scale;      /* --timeout-scale */
     unsigned jobs;             /* -j */
+    bool liveness;             /* liveness checks after the cases (not --no-liveness) */
     const char *cases;         /* --cases patterns; NULL = all */
     const char *exclude;       /* --exclude patterns; NULL = none */
     const struct report_target *targets;

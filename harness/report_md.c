@@ -473,6 +473,8 @@ static const char *stop_label(const char *reason)
         return "a target could not be tested";
     if (!strcmp(reason, "wsspec"))
         return "wsspec's own trouble";
+    if (!strcmp(reason, "target-died"))
+        return "a target stopped answering";
     return "stopped";
 }
 

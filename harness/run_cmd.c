@@ -123,7 +123,7 @@ struct run_args {
         *dirs[RUN_MAX_CASE_DIRS];
     size_t n_urls, n_headers, n_protocols, n_dirs;
     const char *include, *exclude, *report_dir, *origin, *agent, *config, *baseline;
-    bool help, strict, quiet, fail_on_regression, scale_given, seed_given;
+    bool help, strict, quiet, fail_on_regression, scale_given, seed_given, no_liveness;
     enum verdict_mode verdict;
     unsigned jobs, formats;
     double scale, max_time; /* max_time 0: none */
@@ -197,7 +197,8 @@ static void run_help(FILE *f)
     put_wrapped(f,
                 "Exit status: 0 every selected case passed (--fail-on regression: no "
                 "regression), 1 a case failed (a regression; cases --max-time cut short "
-                "count as failed), 2 usage error, a target that cannot be reached or refuses "
+                "count as failed), or a target stopped answering after a case, 2 usage error, a "
+                "target that cannot be reached or refuses "
                 "the handshake, case files with errors, a config or baseline that cannot be "
                 "read, a report directory that cannot be written, an interrupted run, or "
                 "wsspec's own trouble (file descriptors, its event loop): never the target's "
@@ -555,6 +556,9 @@ static int run_opt_set(struct run_args *a, enum run_opt o, const char *v)
         return add_protocol(a, v);
     case RUN_OPT_MAX_TIME:
         return set_max_time(a, v);
+    case RUN_OPT_NO_LIVENESS:
+        a->no_liveness = true;
+        break;
     case RUN_OPT_STRICT:
         a->strict = true;
         break;
@@ -668,6 +672,7 @@ struct run {
     bool tty, stopped;     /* stopped: a refusal or wsspec's own trouble ended the run early */
     size_t n_user_headers; /* a.headers before wsspec's User-Agent */
     size_t total_failed, total_run, cut_short, not_started;
+    size_t died; /* targets that stopped answering after a case (tester.h, "Liveness") */
     double wall0;
     struct timespec t0;
     /* the replay command of each target's cases (replay_options); a credential -H as
@@ -755,7 +760,8 @@ static void tester_options_for(const struct run *R, size_t u, struct tester_opti
                                  .headers = a->headers,
                                  .n_headers = a->n_headers,
                                  .on_done = on_case_done,
-                                 .stop = &run_stop};
+                                 .stop = &run_stop,
+                                 .liveness = !a->no_liveness};
     if (!a->n_protocols && cs) {
         o->protocols = (const char *const *)cs->protocols;
         o->n_protocols = cs->n_protocols;
@@ -1079,6 +1085,27 @@ static void probe_failed(struct run *R, size_t u, const char *err)
         stop_run(R, "target", R->a.urls[u], "%.*s%s", (int)n, err, hint);
 }
 
+/* Target u stopped answering after a case (tester.h, "Liveness"): the run says so and
+ * the reports mark it incomplete ("target-died"), with the cases it never reported; the
+ * run goes on with the next target, and the exit status is 1. Several targets that died
+ * share the one "stopped" record: their lines are joined. */
+static void target_died(struct run *R, size_t u, const char *message)
+{
+    size_t not_run = R->not_run[u].n_cases;
+    char line[1200];
+    snprintf(line, sizeof line, "%s; %zu case%s not run", message, not_run,
+             not_run == 1 ? "" : "s");
+    say("%s: %s", R->a.urls[u], line);
+    R->died++;
+    if (!R->stop_reason) {
+        R->stop_reason = "target-died";
+        snprintf(R->stop_message, sizeof R->stop_message, "%s: %s", R->a.urls[u], line);
+        return;
+    }
+    size_t used = strlen(R->stop_message);
+    snprintf(R->stop_message + used, sizeof R->stop_message - used, "; %s: %s", R->a.urls[u], line);
+}
+
 /* Probe target u and run its cases. Returns 0, or -1 when the run must stop (the probe
  * failed, or wsspec's own trouble), after one line saying why. */
 static int run_target(struct run *R, size_t u)
@@ -1139,15 +1166,21 @@ static int run_target(struct run *R, size_t u)
         printf("target %s (agent \"%s\")\n", a->urls[u], agent);
     if (!a->quiet && n_t < R->n)
         printf("  %zu of %zu cases left out by exclude-agent-cases\n", R->n - n_t, R->n);
-    size_t ran = 0;
-    int rc = tester_run(t, &R->cat, R->tidx, n_t, &o, R->all + u * R->n, &ran, err, sizeof err);
+    struct tester_outcome out;
+    int rc = tester_run(t, &R->cat, R->tidx, n_t, &o, R->all + u * R->n, &out, err, sizeof err);
     if (R->tty && !a->quiet)
         printf("\r\033[K");
     R->total_failed += st.failed;
     R->total_run += st.done;
-    if (rc == 0 && run_expired)
+    if (out.liveness_off)
+        say("note: %s failed the first liveness check (%s): its cases ran "
+            "without liveness checks, as with --no-liveness",
+            a->urls[u], out.why);
+    if (rc == 0 && run_expired && !out.died)
         mark_expired(R, u, n_t, agent);
     record_not_run(R, u, n_t);
+    if (out.died)
+        target_died(R, u, out.message);
     if (rc != 0) {
         stop_run(R, "wsspec", NULL, "stopped by trouble on this machine, not the target's: %s",
                  err);
@@ -1253,6 +1286,7 @@ static int run_report(struct run *R)
                               .verdict = a->verdict,
                               .timeout_scale = a->scale,
                               .jobs = a->jobs,
+                              .liveness = !a->no_liveness,
                               .cases = a->include,
                               .exclude = a->exclude,
                               .targets = R->rtargets,
@@ -1294,6 +1328,12 @@ static int run_report(struct run *R)
         say("%s; %zu finished cases reported, %zu never ran (listed in the reports)",
             R->stopped ? "run stopped" : "interrupted", R->total_run, n_not_run);
         rc = 2;
+    } else if (R->died) {
+        /* a target that dies fails the run, whatever --fail-on says */
+        say("%zu target%s stopped answering; %zu finished cases reported, %zu never ran "
+            "(listed in the reports)",
+            R->died, R->died == 1 ? "" : "s", R->total_run, n_not_run);
+        rc = rc ? rc : 1;
     } else if (!rc && a->fail_on_regression && compared) {
         rc = R->diff.count[BASELINE_REGRESSION] ? 1 : 0;
     } else if (!rc) {

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "tester.h"
 
+#include "liveness.h"
 #include "session.h"
 
 #include <stdio.h>
@@ -46,6 +47,11 @@ static void rtt_add(struct tester *T, double rtt)
         T->n_rtt++;
 }
 
+static double scale_of(const struct tester_options *o)
+{
+    return o->timeout_scale > 0 ? o->timeout_scale : 1.0;
+}
+
 static void script_config_for(const struct tester *T, const struct case_def *def,
                               struct case_result *r, struct script_config *cfg)
 {
@@ -54,7 +60,7 @@ static void script_config_for(const struct tester *T, const struct case_def *def
     cfg->def = def;
     cfg->r = r;
     cfg->run_seed = o->seed;
-    cfg->timeout_scale = o->timeout_scale > 0 ? o->timeout_scale : 1.0;
+    cfg->timeout_scale = scale_of(o);
     cfg->pace = o->pace;
     cfg->pace_floor = rtt_longest(T);
     cfg->agent = o->agent ? o->agent : T->t->host_header;
@@ -95,12 +101,12 @@ static void tester_close(struct tester *T)
     free(T->bufs.wbuf);
 }
 
-/* One loop pass over the sessions ss[0..n): wait for I/O or the nearest deadline,
- * hand events over, then give every session its pass. Returns -1 on a loop failure
- * (wsspec's own trouble, reason in T->err). */
-static int pass(struct tester *T, struct session **ss, size_t n)
+/* One loop pass over the sessions ss[0..n): wait for I/O or the nearest deadline (or
+ * `until`, when > 0 and nearer), hand events over, then give every session its pass.
+ * Returns -1 on a loop failure (wsspec's own trouble, reason in T->err). */
+static int pass(struct tester *T, struct session **ss, size_t n, double until)
 {
-    double now = loop_now(), wake = 0;
+    double now = loop_now(), wake = until;
     for (size_t i = 0; i < n; i++) {
         double w = session_wake(ss[i], now);
         if (w > 0 && (!wake || w < wake))
@@ -119,100 +125,6 @@ static int pass(struct tester *T, struct session **ss, size_t n)
     for (size_t i = 0; i < n; i++)
         session_pass(ss[i], now);
     return 0;
-}
-
-/* ------------------------------------------------------------ running cases */
-
-struct slots {
-    struct session *s; /* jobs sessions */
-    struct session **active;
-    bool *busy;
-    unsigned jobs;
-};
-
-static bool slots_new(struct slots *sl, unsigned jobs)
-{
-    sl->jobs = jobs;
-    sl->s = calloc(jobs, sizeof *sl->s);
-    sl->active = calloc(jobs, sizeof *sl->active);
-    sl->busy = calloc(jobs, sizeof *sl->busy);
-    return sl->s && sl->active && sl->busy;
-}
-
-static void slots_free(struct slots *sl)
-{
-    free(sl->s);
-    free(sl->active);
-    free(sl->busy);
-}
-
-/* End finished sessions (judge, report), or all of them when stopping. Returns how
- * many cases got a verdict. */
-static size_t reap(struct tester *T, struct slots *sl, bool stopping)
-{
-    size_t done = 0;
-    double now = loop_now();
-    for (unsigned j = 0; j < sl->jobs; j++) {
-        struct session *s = &sl->s[j];
-        if (!sl->busy[j])
-            continue;
-        if (stopping) {
-            session_abandon(s); /* not judged: the result stays unfinished */
-        } else if (session_done(s)) {
-            session_finish(s, now);
-            rtt_add(T, s->sc.r->handshake_rtt);
-            done++;
-            if (T->o->on_done)
-                T->o->on_done(T->o->ud, s->sc.r);
-        } else {
-            continue;
-        }
-        sl->busy[j] = false;
-    }
-    return done;
-}
-
-int tester_run(const struct target *t, const struct case_catalogue *cat, const size_t *idx,
-               size_t n, const struct tester_options *o, struct case_result *results, size_t *ran,
-               char *err, size_t err_len)
-{
-    struct tester T;
-    struct slots sl = {0};
-    size_t next = 0, done = 0;
-    int rc = tester_open(&T, t, o, err, err_len);
-    if (rc == 0 && !slots_new(&sl, o->jobs ? o->jobs : 1)) {
-        snprintf(err, err_len, "out of memory");
-        rc = -1;
-    }
-    while (rc == 0 && done < n) {
-        bool stopping = o->stop && *o->stop;
-        for (unsigned j = 0; j < sl.jobs && next < n && !stopping && rc == 0; j++) {
-            if (sl.busy[j])
-                continue;
-            struct script_config cfg;
-            script_config_for(&T, &cat->cases[idx[next]], &results[next], &cfg);
-            if (session_start(&sl.s[j], &T.loop, &T.bufs, t, &cfg, loop_now(), err, err_len) < 0)
-                rc = -1;
-            sl.busy[j] = true;
-            next++;
-        }
-        size_t n_active = 0;
-        for (unsigned j = 0; j < sl.jobs; j++)
-            if (sl.busy[j])
-                sl.active[n_active++] = &sl.s[j];
-        if (rc == 0 && n_active && pass(&T, sl.active, n_active) != 0)
-            rc = -1;
-        stopping = o->stop && *o->stop;
-        done += reap(&T, &sl, stopping || rc != 0);
-        if (stopping || !n_active)
-            break;
-    }
-    if (sl.s)
-        reap(&T, &sl, true);
-    slots_free(&sl);
-    tester_close(&T);
-    *ran = done;
-    return rc;
 }
 
 /* ------------------------------------------------------------ the probe */
@@ -333,7 +245,7 @@ static int probe_one(const struct target *t, const struct tester_options *o, dou
     struct session *one = &s;
     /* until OPEN and the goodbye written, or the session ended */
     while (rc == 0 && !session_done(&s) && !(r.handshake_done && script_idle(&s.sc)))
-        rc = pass(&T, &one, 1);
+        rc = pass(&T, &one, 1, 0);
     if (rc != 0) {
         if (started)
             session_abandon(&s);
@@ -380,4 +292,422 @@ int tester_probe(struct target *t, const struct tester_options *o, double second
         t->addr_len = t->addr_lens[0];
     }
     return -1;
+}
+
+/* ------------------------------------------------------------ liveness checks */
+
+/* The check's message: short, so the result keeps all of it (RESULT_KEEP_BYTES). */
+static uint8_t live_text[] = "wsspec liveness check";
+#define LIVE_TEXT_LEN (sizeof live_text - 1)
+
+/* The check as a case (cases/README.md terms): `send message text`, expect it back,
+ * wsspec closes with 1000. No timers of its own, so the deadlines every case has - the
+ * opening handshake's 5 s, the default kill-after of 10 s for the echo - scaled by
+ * --timeout-scale like theirs: a slow target is not taken for a dead one. */
+struct live_case {
+    struct payload_seg seg;
+    struct step step;
+    struct event ev;
+    struct case_def def;
+};
+
+static void live_case_init(struct live_case *lc)
+{
+    memset(lc, 0, sizeof *lc);
+    lc->seg =
+        (struct payload_seg){.pat = live_text, .pat_len = LIVE_TEXT_LEN, .len = LIVE_TEXT_LEN};
+    struct payload pl = {.segs = &lc->seg, .n_segs = 1, .len = LIVE_TEXT_LEN};
+    lc->step =
+        (struct step){.type = STEP_MESSAGE, .opcode = WS_OP_TEXT, .fin = true, .payload = pl};
+    lc->ev = (struct event){.type = EV_MESSAGE, .payload = pl};
+    lc->def = (struct case_def){.id = "liveness",
+                                .steps = &lc->step,
+                                .n_steps = 1,
+                                .judge = JUDGE_EVENTS,
+                                .ok = {.present = true, .events = &lc->ev, .n = 1},
+                                .close = {.closed_by_me = true, .codes = {1000}, .n_codes = 1}};
+}
+
+/* One attempt of a check on the wire. */
+struct check {
+    struct session s;
+    struct case_result r;
+    bool busy; /* the session is open: deciding, or finishing its closing handshake */
+    double started;
+};
+
+struct checks {
+    struct check c[TESTER_CHECK_SESSIONS];
+    struct check *deciding; /* the attempt whose answer decides the check in flight */
+    unsigned attempt;       /* of the check in flight: 1, or 2 after an HTTP refusal */
+    double retry_at;        /* > 0: attempt 2 is due then */
+    double first_until;     /* > 0: the cases wait for the first check until then */
+    char refused[96];       /* attempt 1's status line, when it was refused */
+    struct live_case lc;
+};
+
+struct slots {
+    struct session *s; /* jobs sessions */
+    bool *busy;
+    struct session **active; /* jobs + TESTER_CHECK_SESSIONS: what a pass serves */
+    unsigned jobs;
+};
+
+static bool slots_new(struct slots *sl, unsigned jobs)
+{
+    sl->jobs = jobs;
+    sl->s = calloc(jobs, sizeof *sl->s);
+    sl->busy = calloc(jobs, sizeof *sl->busy);
+    sl->active = calloc(jobs + TESTER_CHECK_SESSIONS, sizeof *sl->active);
+    return sl->s && sl->active && sl->busy;
+}
+
+static void slots_free(struct slots *sl)
+{
+    free(sl->s);
+    free(sl->active);
+    free(sl->busy);
+}
+
+/* Everything one tester_run holds. */
+struct runner {
+    struct tester T;
+    const struct case_catalogue *cat;
+    const size_t *idx;
+    size_t n, next;
+    struct case_result *results;
+    const char **ids; /* n: each case's id, for the blame text */
+    struct slots sl;
+    struct liveness L;
+    struct checks ck;
+    struct tester_outcome *out;
+};
+
+/* Hand case i to the reports. */
+static void report_case(void *ud, size_t i)
+{
+    struct runner *R = ud;
+    R->out->ran++;
+    if (R->T.o->on_done)
+        R->T.o->on_done(R->T.o->ud, &R->results[i]);
+}
+
+static void check_release(struct check *c)
+{
+    if (!c->busy)
+        return;
+    session_abandon(&c->s);
+    result_free(&c->r);
+    c->busy = false;
+}
+
+/* A free attempt, or the oldest one still closing, released (the connection is dropped:
+ * its answer is already in). */
+static struct check *check_slot(struct checks *ck)
+{
+    struct check *old = NULL;
+    for (size_t i = 0; i < TESTER_CHECK_SESSIONS; i++) {
+        struct check *c = &ck->c[i];
+        if (!c->busy)
+            return c;
+        if (c != ck->deciding && (!old || c->started < old->started))
+            old = c;
+    }
+    check_release(old);
+    return old;
+}
+
+/* Start an attempt. Returns -1 on wsspec's own trouble (reason in T.err). */
+static int check_open(struct runner *R, double now)
+{
+    struct check *c = check_slot(&R->ck);
+    struct script_config cfg;
+    memset(&c->r, 0, sizeof c->r);
+    script_config_for(&R->T, &R->ck.lc.def, &c->r, &cfg);
+    c->busy = true;
+    c->started = now;
+    R->ck.deciding = c;
+    return session_start(&c->s, &R->T.loop, &R->T.bufs, R->T.t, &cfg, now, R->T.err, R->T.err_len) <
+                   0
+               ? -1
+               : 0;
+}
+
+/* Start the check that is owed, or its second attempt when that is due. */
+static int check_start(struct runner *R, double now)
+{
+    struct checks *ck = &R->ck;
+    if (!R->T.o->liveness || ck->deciding)
+        return 0;
+    if (ck->retry_at > 0) {
+        if (now < ck->retry_at)
+            return 0;
+        ck->retry_at = 0;
+        ck->attempt = 2;
+        return check_open(R, now);
+    }
+    if (!liveness_check_due(&R->L, R->sl.jobs))
+        return 0;
+    if (R->L.state == LIVENESS_FIRST)
+        ck->first_until = now + TESTER_FIRST_CHECK_WAIT * scale_of(R->T.o);
+    liveness_check_started(&R->L);
+    ck->attempt = 1;
+    return check_open(R, now);
+}
+
+/* The target sent the check's message back (after anything else it may send first). */
+static bool echoed(const struct case_result *r)
+{
+    for (size_t i = 0; i < r->n_events; i++) {
+        const struct recorded_event *e = &r->events[i];
+        if (e->type == EV_MESSAGE && !e->binary && e->len == LIVE_TEXT_LEN &&
+            e->data_len == LIVE_TEXT_LEN && memcmp(e->data, live_text, LIVE_TEXT_LEN) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* What a failed check saw, in one line. */
+static void check_reason(const struct runner *R, const struct check *c, char *out, size_t cap)
+{
+    const struct case_result *r = &c->r;
+    const char *h = R->T.t->host_header;
+    double scale = scale_of(R->T.o);
+    if (!r->handshake_done) {
+        probe_reason(R->T.t, r, SCRIPT_OPEN_HANDSHAKE_TIMEOUT * scale, out, cap);
+        for (size_t n = strlen(out); n && out[n - 1] == ' ';) /* a body's line break */
+            out[--n] = '\0';
+        if (R->ck.refused[0] && r->handshake_error == WS_E_RESPONSE_STATUS)
+            snprintf(out + strlen(out), cap - strlen(out), " (and %.60s %.1f s before)",
+                     R->ck.refused, TESTER_CHECK_RETRY_PAUSE * scale);
+    } else if (r->n_events > 0) {
+        snprintf(out, cap, "%.120s answered the message with something else than its echo", h);
+    } else if (c->s.sc.killed) {
+        snprintf(out, cap,
+                 "%.120s completed the opening handshake but echoed no message within "
+                 "%.1f s",
+                 h, SCRIPT_DEFAULT_KILL_AFTER * scale);
+    } else if (r->target_error != WS_E_OK) {
+        snprintf(out, cap, "%.120s broke RFC 6455 before echoing the message: %s (section %s)", h,
+                 ws_error_text(r->target_error), ws_error_section(r->target_error));
+    } else {
+        snprintf(out, cap,
+                 "%.120s completed the opening handshake, then closed the connection "
+                 "without echoing the message%s%.100s",
+                 h, r->connect_error[0] ? ": " : "", r->connect_error);
+    }
+}
+
+/* The check in flight has its answer when the echo is in, or when the attempt ended
+ * without it (or its kill-after fired). An HTTP refusal of the first attempt is tried
+ * again after TESTER_CHECK_RETRY_PAUSE. */
+static void check_decide(struct runner *R, double now)
+{
+    struct checks *ck = &R->ck;
+    struct check *c = ck->deciding;
+    if (!c)
+        return;
+    if (echoed(&c->r)) {
+        ck->deciding = NULL; /* the attempt finishes its closing handshake meanwhile */
+        ck->refused[0] = '\0';
+        liveness_check_passed(&R->L, report_case, R);
+        return;
+    }
+    if (!session_done(&c->s) && !c->s.sc.killed)
+        return;
+    ck->deciding = NULL;
+    if (ck->attempt == 1 && c->r.handshake_error == WS_E_RESPONSE_STATUS) {
+        char status[64];
+        status_of(&c->r, status, sizeof status);
+        snprintf(ck->refused, sizeof ck->refused, "got %s", status);
+        ck->retry_at = now + TESTER_CHECK_RETRY_PAUSE * scale_of(R->T.o);
+        check_release(c);
+        return;
+    }
+    check_reason(R, c, R->out->why, sizeof R->out->why);
+    check_release(c);
+    liveness_check_failed(&R->L, report_case, R);
+    R->out->liveness_off = R->L.state == LIVENESS_OFF;
+}
+
+/* Attempts that finished their closing handshake. */
+static void checks_reap(struct checks *ck)
+{
+    for (size_t i = 0; i < TESTER_CHECK_SESSIONS; i++)
+        if (ck->c[i].busy && &ck->c[i] != ck->deciding && session_done(&ck->c[i].s))
+            check_release(&ck->c[i]);
+}
+
+/* ------------------------------------------------------------ running cases */
+
+/* Start cases in free slots, as far as the liveness checks let them. */
+static int cases_start(struct runner *R, double now)
+{
+    if (R->ck.first_until > 0 && now >= R->ck.first_until) {
+        R->ck.first_until = 0;
+        liveness_first_overdue(&R->L);
+    }
+    for (unsigned j = 0; j < R->sl.jobs && R->next < R->n; j++) {
+        if (R->sl.busy[j])
+            continue;
+        if (!liveness_may_start(&R->L, R->sl.jobs))
+            break;
+        struct script_config cfg;
+        size_t i = R->next++;
+        script_config_for(&R->T, &R->cat->cases[R->idx[i]], &R->results[i], &cfg);
+        R->sl.busy[j] = true;
+        liveness_case_started(&R->L, i);
+        if (session_start(&R->sl.s[j], &R->T.loop, &R->T.bufs, R->T.t, &cfg, now, R->T.err,
+                          R->T.err_len) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The target was alive when the case ended (liveness.h's blame): it completed the
+ * closing handshake, or - a case that never opened (section 14's refusals) - answered
+ * the request with a response. */
+static bool ended_clean(const struct case_result *r)
+{
+    return r->handshake_done ? r->was_clean : judge_response_came(r);
+}
+
+/* Judge the cases that ended; report them, or let them wait for a check. */
+static void cases_reap(struct runner *R)
+{
+    double now = loop_now();
+    for (unsigned j = 0; j < R->sl.jobs; j++) {
+        struct session *s = &R->sl.s[j];
+        if (!R->sl.busy[j] || !session_done(s))
+            continue;
+        size_t i = (size_t)(s->sc.r - R->results);
+        session_finish(s, now);
+        rtt_add(&R->T, s->sc.r->handshake_rtt);
+        R->sl.busy[j] = false;
+        struct case_result *r = &R->results[i];
+        if (liveness_case_ended(&R->L, i, ended_clean(r)))
+            report_case(R, i);
+    }
+}
+
+/* The sessions a pass serves: the cases', the checks'. */
+static size_t active(struct runner *R)
+{
+    size_t k = 0;
+    for (unsigned j = 0; j < R->sl.jobs; j++)
+        if (R->sl.busy[j])
+            R->sl.active[k++] = &R->sl.s[j];
+    for (size_t i = 0; i < TESTER_CHECK_SESSIONS; i++)
+        if (R->ck.c[i].busy)
+            R->sl.active[k++] = &R->ck.c[i].s;
+    return k;
+}
+
+/* When the loop has to act without I/O: a check's second attempt, the end of the wait
+ * for the first check (0 = neither). */
+static double runner_wake(const struct runner *R)
+{
+    double a = R->ck.retry_at, b = R->L.state == LIVENESS_FIRST ? R->ck.first_until : 0;
+    return a > 0 && (b <= 0 || a < b) ? a : b;
+}
+
+/* Every case reported, or waiting for nothing more. */
+static bool runner_done(const struct runner *R)
+{
+    for (unsigned j = 0; j < R->sl.jobs; j++)
+        if (R->sl.busy[j])
+            return false;
+    return R->next == R->n && R->L.n_ended == 0;
+}
+
+/* A check failed: the blamed case FAILED and reported; the rest, running or ended, are
+ * not reported (liveness.h). The run's message names the blamed case (or, when none
+ * had ended, the ones running) and what the check saw. */
+static void blame(struct runner *R)
+{
+    size_t b = R->L.blamed;
+    struct tester_outcome *out = R->out;
+    char text[256], why[400], subject[48];
+    out->died = true;
+    if (b < R->n)
+        snprintf(subject, sizeof subject, "case %s", R->ids[b]);
+    else /* no case had ended: cannot happen after the first check, said plainly if it does */
+        snprintf(subject, sizeof subject, "its last passing check");
+    liveness_blame_text(&R->L, R->ids, subject, out->message, sizeof out->message);
+    size_t used = strlen(out->message);
+    snprintf(out->message + used, sizeof out->message - used, ": %s", out->why);
+    if (b >= R->n)
+        return;
+    liveness_blame_text(&R->L, R->ids, "this case", text, sizeof text);
+    snprintf(why, sizeof why, "target stopped answering after this case: %s", out->why);
+    liveness_fail_case(&R->results[b], text, why);
+    report_case(R, b);
+}
+
+static int runner_open(struct runner *R, const struct target *t, const struct case_catalogue *cat,
+                       const size_t *idx, size_t n, const struct tester_options *o,
+                       struct case_result *results, struct tester_outcome *out, char *err,
+                       size_t err_len)
+{
+    memset(R, 0, sizeof *R);
+    memset(out, 0, sizeof *out);
+    R->cat = cat;
+    R->idx = idx;
+    R->n = n;
+    R->results = results;
+    R->out = out;
+    live_case_init(&R->ck.lc);
+    if (tester_open(&R->T, t, o, err, err_len) != 0)
+        return -1;
+    R->ids = calloc(n ? n : 1, sizeof *R->ids);
+    if (!R->ids || !slots_new(&R->sl, o->jobs ? o->jobs : 1) ||
+        !liveness_init(&R->L, n, o->liveness)) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        R->ids[i] = cat->cases[idx[i]].id;
+    return 0;
+}
+
+/* After the loop: blame when the target died, else (stopped, or wsspec's trouble) the
+ * cases that ended keep their verdicts; running cases and checks are dropped. */
+static void runner_close(struct runner *R)
+{
+    if (R->L.state == LIVENESS_DEAD)
+        blame(R);
+    else if (R->L.cases)
+        liveness_release(&R->L, report_case, R);
+    for (unsigned j = 0; R->sl.busy && j < R->sl.jobs; j++)
+        if (R->sl.busy[j])
+            session_abandon(&R->sl.s[j]); /* not judged: the result stays unfinished */
+    for (size_t i = 0; i < TESTER_CHECK_SESSIONS; i++)
+        check_release(&R->ck.c[i]);
+    liveness_free(&R->L);
+    slots_free(&R->sl);
+    free(R->ids);
+    tester_close(&R->T);
+}
+
+int tester_run(const struct target *t, const struct case_catalogue *cat, const size_t *idx,
+               size_t n, const struct tester_options *o, struct case_result *results,
+               struct tester_outcome *out, char *err, size_t err_len)
+{
+    struct runner R;
+    int rc = runner_open(&R, t, cat, idx, n, o, results, out, err, err_len);
+    while (rc == 0 && !runner_done(&R) && !(o->stop && *o->stop)) {
+        double now = loop_now();
+        if (cases_start(&R, now) != 0 || check_start(&R, now) != 0 ||
+            pass(&R.T, R.sl.active, active(&R), runner_wake(&R)) != 0) {
+            rc = -1;
+            break;
+        }
+        cases_reap(&R);
+        check_decide(&R, loop_now());
+        checks_reap(&R.ck);
+        if (R.L.state == LIVENESS_DEAD)
+            break;
+    }
+    runner_close(&R);
+    return rc;
 }

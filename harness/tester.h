@@ -10,6 +10,17 @@
  * script.c -> ws_conn (client role, the strict core) -> script_recv.c records events
  * -> judge.c.
  *
+ * Liveness (liveness.h has the blame rules): unless switched off, a check of wsspec's own -
+ * the opening handshake, one text message echoed, a Close - runs before the first case
+ * (which waits for it at most TESTER_FIRST_CHECK_WAIT) and again once cases have ended; a case is
+ * reported only when a check that started after it ended has passed. A check that fails ends the
+ * run of the target: the case it was for is FAILED ("target stopped answering after this case"),
+ * the rest are not run. The check is a session on the same loop, with the same headers as every
+ * case, and the deadlines of a case without timers of its own (opening handshake 5 s, kill-after 10
+ * s, both scaled); a target that answers it with an HTTP status other than 101 is asked once more
+ * after a pause. With -j N cases go on starting while a check runs, so the checks cost little time;
+ * with -j 1 each case waits for its check, so blame is exact.
+ *
  * Everything wsspec waits for has a deadline (connect, opening handshake, the case's
  * kill-after / close-after, closing handshake, the target dropping TCP), all scaled by
  * timeout_scale; a case ends the moment TCP closes, never by waiting a timer out when
@@ -74,6 +85,28 @@ struct tester_options {
     /* set to non-zero (e.g. from a signal handler) to stop: running cases are dropped
      * and reported as not run (their result has connected = false) */
     volatile int *stop;
+    bool liveness; /* check the target after the cases (above); false: --no-liveness */
+};
+
+/* Liveness checks use at most this many connections besides the cases' (one deciding,
+ * the others finishing their closing handshake). */
+#define TESTER_CHECK_SESSIONS 4
+/* A check answered with an HTTP status other than 101 is tried again after this pause
+ * (scaled), once: the target answered, so it is up, and may be busy for a moment. */
+#define TESTER_CHECK_RETRY_PAUSE 0.5
+/* The cases wait for the first check at most this long (scaled) - the 1 s most cases
+ * give an echo - then start alongside it: a target that takes the check's connection
+ * and stays silent does not hold the run for the check's whole deadline. */
+#define TESTER_FIRST_CHECK_WAIT 1.0
+
+/* What a run found besides the verdicts. */
+struct tester_outcome {
+    size_t ran;         /* cases reported (with a verdict) */
+    bool liveness_off;  /* checks were on, but the target failed the first one: the run went
+                           on without them (why says what the check saw) */
+    bool died;          /* a check failed after a case: the run of this target stopped */
+    char why[320];      /* what the failed check saw ("connection refused", ...) */
+    char message[1024]; /* died: "target stopped answering after case 2.3 (or ...): why" */
 };
 
 /* Try one TCP connection, TLS handshake (wss://) and opening handshake - with the
@@ -93,12 +126,14 @@ int tester_probe(struct target *t, const struct tester_options *o, double second
 #define TESTER_OWN_TROUBLE (-2)
 
 /* Run cases cat->cases[idx[0..n)] against t; results[i] is filled for idx[i] (zero
- * them first); *ran = the number of cases that ran to a verdict (n unless stopped).
- * Returns 0; or -1 when wsspec itself could not go on - out of file descriptors or
- * memory, the event loop failing - with one line in err: that is never the target's
- * fault, and the run ends with exit 2. */
+ * them first); a case is handed to o->on_done when it is reported. *out says how many
+ * were (n unless stopped or the target died) and what the liveness checks found; a
+ * case that is not reported has no verdict for the reports (its result may hold
+ * records; free it). Returns 0; or -1 when wsspec itself could not go on - out of file
+ * descriptors or memory, the event loop failing - with one line in err: that is never
+ * the target's fault, and the run ends with exit 2. */
 int tester_run(const struct target *t, const struct case_catalogue *cat, const size_t *idx,
-               size_t n, const struct tester_options *o, struct case_result *results, size_t *ran,
-               char *err, size_t err_len);
+               size_t n, const struct tester_options *o, struct case_result *results,
+               struct tester_outcome *out, char *err, size_t err_len);
 
 #endif

@@ -6,7 +6,8 @@
  * for that defect (tests/defects/verdicts.txt).
  *
  *   build/itest_defect_server --listen 127.0.0.1:0 [--defect NAME[,NAME...]]
- *                             [--max-seconds N] [--echo-delay-ms N]
+ *                             [--max-seconds N] [--echo-delay-ms N] [--die-after-len N]
+ *                             [--busy-at N] [--busy-count N]
  *                             [--require-header 'Name: value']... [--require-subprotocol P]
  *   build/itest_defect_server --list            the defects, one per line
  *
@@ -16,6 +17,14 @@
  * 403 Forbidden (any other header) with a short text body; one that does not offer the
  * subprotocol gets 400 Bad Request; otherwise the 101 selects it. Every connection is
  * checked, so a tester that sends them only on its first connection fails every case.
+ *
+ * die-after-frame, hang-after-frame and mute-after-frame end the server for the liveness
+ * checks wsspec makes after every case (tests/itest_liveness.sh): on the first data
+ * message of --die-after-len bytes (default 126: case 1.1.3's text) it closes everything
+ * and refuses connections, or goes silent with its sockets open, or goes on completing
+ * handshakes but echoes nothing more; die-after-refusal does what die-after-frame does
+ * right after it answered a request it refuses (4xx). busy-503 refuses chosen handshakes
+ * with 503 (a busy server: the liveness check asks once more).
  *
  * Without --defect it is a correct RFC 6455 echo server (the way Autobahn's own echo
  * server behaves: a client's Close is answered with 1000 whatever its code). When
@@ -112,6 +121,22 @@
     X(CLOSE_FIRST_1012, "close-first-1012",                                                        \
       "the server sends Close 1012 (registered after RFC 6455) right after its 101")               \
     X(BAD_ACCEPT, "bad-accept", "the 101 carries a wrong Sec-WebSocket-Accept (4.2.2)")            \
+    /* the server dies: the target of wsspec's liveness checks (--die-after-len) */                \
+    X(DIE_AFTER_FRAME, "die-after-frame",                                                          \
+      "on the first data message of --die-after-len bytes the server stops: every connection "     \
+      "and the listening socket close (connections are refused from then on)")                     \
+    X(HANG_AFTER_FRAME, "hang-after-frame",                                                        \
+      "on the first data message of --die-after-len bytes the server stops reading, writing and "  \
+      "accepting; sockets stay open (opening handshakes go unanswered)")                           \
+    X(MUTE_AFTER_FRAME, "mute-after-frame",                                                        \
+      "after echoing the first data message of --die-after-len bytes the server echoes nothing "   \
+      "more; it still completes opening handshakes and closing handshakes")                        \
+    X(BUSY_503, "busy-503",                                                                        \
+      "opening handshakes number --busy-at to --busy-at + --busy-count - 1 (counted from 1, "      \
+      "over the server's life) are refused with 503 Service Unavailable")                          \
+    X(DIE_AFTER_REFUSAL, "die-after-refusal",                                                      \
+      "an opening handshake refused under RFC 6455 (4xx, e.g. a POST) is answered, then the "      \
+      "server stops as with die-after-frame (a crash on a malformed request)")                     \
     /* the opening handshake and negotiation (sections 14 and 16) */                               \
     X(VERSION_ANY, "version-any",                                                                  \
       "any Sec-WebSocket-Version (8, 12, none, two) is answered with 101 (4.2.2)")                 \
@@ -218,6 +243,17 @@ static bool has(enum defect d)
 static const uint8_t g_mask_key[4] = {0x5a, 0xc3, 0x17, 0x8e};
 
 static uint64_t g_echo_delay_ms = SLOW_ECHO_MS;
+
+/* die-after-frame, hang-after-frame, mute-after-frame: the length of the data message
+ * that ends the server (default: 1.1.3's 126-byte text), and whether it came. */
+#define DIE_AFTER_LEN 126u
+static uint64_t g_die_len = DIE_AFTER_LEN;
+static bool g_fated, g_muted;
+
+/* busy-503: which opening handshakes are refused (default: the 4th, which is the
+ * liveness check after the first case of a run: the probe, the first check, the case,
+ * its check), and how many handshakes came so far. */
+static uint64_t g_busy_at = 4, g_busy_count = 1, g_handshakes;
 
 /* --require-header / --require-subprotocol (see the top of the file) */
 #define REQUIRED_MAX 8
@@ -389,6 +425,7 @@ struct conn {
 struct server {
     int ep, lfd, sfd;
     struct conn *conns[MAX_CONNS];
+    bool fate_met, hung; /* die-, hang-after-frame: the server met its end / hangs */
 };
 
 static void fail(struct conn *c, uint16_t code);
@@ -576,6 +613,8 @@ static void on_ping(struct conn *c)
 
 static void echo(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
 {
+    if (g_muted)
+        return;
     if (has(D_RETYPED_ECHO) && op == WS_OP_TEXT)
         op = WS_OP_BINARY;
     if (has(D_TRUNCATED_ECHO) && n > 0)
@@ -691,6 +730,18 @@ static bool text_valid_at_end(const struct conn *c)
     return c->utf8.need == 0; /* 8.1: a message cannot end inside a code point */
 }
 
+/* The message that ends the server (die-, hang-, mute-after-frame): the first data
+ * message of g_die_len bytes. The server loop acts on g_fated (serve); mute-after-frame
+ * still echoes this one. Returns true when the message is not to be echoed. */
+static bool fate(const struct conn *c)
+{
+    bool any = has(D_DIE_AFTER_FRAME) || has(D_HANG_AFTER_FRAME) || has(D_MUTE_AFTER_FRAME);
+    if (!any || g_fated || c->msg_len != g_die_len)
+        return false;
+    g_fated = true;
+    return !has(D_MUTE_AFTER_FRAME);
+}
+
 static void on_message(struct conn *c)
 {
     c->msg_active = false;
@@ -698,8 +749,13 @@ static void on_message(struct conn *c)
         fail(c, 1007);
         return;
     }
+    if (fate(c)) {
+        c->msg_len = 0;
+        return;
+    }
     echo(c, c->msg_op, c->msg, c->msg_len);
-    if (c->msg_cap > 1024u * 1024) { /* do not keep 16 MiB per idle connection */
+    g_muted = g_fated && has(D_MUTE_AFTER_FRAME); /* after its echo */
+    if (c->msg_cap > 1024u * 1024) {              /* do not keep 16 MiB per idle connection */
         free(c->msg);
         c->msg = NULL;
         c->msg_cap = 0;
@@ -981,6 +1037,8 @@ static void frames_input(struct conn *c, uint8_t *p, size_t n)
 
 /* ------------------------------------------------------------ opening handshake */
 
+static void flush(struct conn *c);
+
 static void refuse(struct conn *c, enum ws_error e)
 {
     char buf[1024];
@@ -1233,6 +1291,15 @@ static void handshake_input(struct conn *c, size_t added)
         e = upgrade_exact(&req);
     if (e != WS_E_OK) {
         refuse(c, e);
+        if (has(D_DIE_AFTER_REFUSAL)) { /* the answer goes out whole, then the end */
+            flush(c);
+            g_fated = true;
+        }
+        return;
+    }
+    g_handshakes++;
+    if (has(D_BUSY_503) && g_handshakes >= g_busy_at && g_handshakes - g_busy_at < g_busy_count) {
+        refuse_with(c, "503 Service Unavailable", "busy, try again\n");
         return;
     }
     struct ws_slice chosen = {NULL, 0};
@@ -1413,7 +1480,7 @@ static void conn_event(struct server *s, struct conn *c, uint32_t events)
 static int next_timeout(const struct server *s, uint64_t now, uint64_t end)
 {
     uint64_t d = end;
-    for (size_t i = 0; i < MAX_CONNS; i++)
+    for (size_t i = 0; i < MAX_CONNS && !s->hung; i++) /* hung: no timer runs */
         if (s->conns[i] && conn_deadline(s->conns[i]) < d)
             d = conn_deadline(s->conns[i]);
     return d <= now ? 0 : (int)(d - now < 1000 ? d - now : 1000);
@@ -1430,6 +1497,30 @@ static void sweep(struct server *s)
         }
         if (c && c->dead)
             conn_free(s, i);
+    }
+}
+
+/* die-after-frame, die-after-refusal: everything closes, the port refuses connections.
+ * hang-after-frame: nothing is watched any more - connections and the listening socket stay open,
+ * the kernel still completes TCP handshakes into the backlog, no byte is answered. The process
+ * lives on until SIGTERM (or --max-seconds), like a hung service. */
+static void meet_fate(struct server *s)
+{
+    if (has(D_DIE_AFTER_FRAME) || has(D_DIE_AFTER_REFUSAL)) {
+        /* the port first: a client that sees its connection end and reconnects at once
+         * is refused, never accepted and then reset */
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+        close(s->lfd);
+        s->lfd = -1;
+        for (size_t i = 0; i < MAX_CONNS; i++)
+            if (s->conns[i])
+                conn_free(s, i);
+    } else if (has(D_HANG_AFTER_FRAME)) {
+        for (size_t i = 0; i < MAX_CONNS; i++)
+            if (s->conns[i])
+                epoll_ctl(s->ep, EPOLL_CTL_DEL, s->conns[i]->fd, NULL);
+        epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+        s->hung = true;
     }
 }
 
@@ -1458,7 +1549,12 @@ static int serve(struct server *s, uint64_t max_ms)
             else
                 conn_event(s, p, evs[i].events);
         }
-        sweep(s); /* timers, and the connections that died in this batch */
+        if (g_fated && !s->fate_met) {
+            meet_fate(s);
+            s->fate_met = true;
+        }
+        if (!s->hung)
+            sweep(s); /* timers, and the connections that died in this batch */
     }
 }
 
@@ -1548,11 +1644,13 @@ static bool add_required(const char *v)
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: itest_defect_server --listen HOST:PORT [--defect NAME[,NAME...]]\n"
-                    "                           [--max-seconds N] [--echo-delay-ms N]\n"
-                    "                           [--require-header 'Name: value']...\n"
-                    "                           [--require-subprotocol P]\n"
-                    "       itest_defect_server --list\n");
+    fprintf(stderr,
+            "usage: itest_defect_server --listen HOST:PORT [--defect NAME[,NAME...]]\n"
+            "                           [--max-seconds N] [--echo-delay-ms N]\n"
+            "                           [--die-after-len N] [--busy-at N] [--busy-count N]\n"
+            "                           [--require-header 'Name: value']...\n"
+            "                           [--require-subprotocol P]\n"
+            "       itest_defect_server --list\n");
     return 2;
 }
 
@@ -1606,6 +1704,12 @@ int main(int argc, char **argv)
             ok = parse_u64(v, 86400, &max_s);
         else if (strcmp(a, "--echo-delay-ms") == 0)
             ok = parse_u64(v, 600000, &g_echo_delay_ms);
+        else if (strcmp(a, "--die-after-len") == 0)
+            ok = parse_u64(v, MSG_MAX, &g_die_len);
+        else if (strcmp(a, "--busy-at") == 0)
+            ok = parse_u64(v, UINT32_MAX, &g_busy_at);
+        else if (strcmp(a, "--busy-count") == 0)
+            ok = parse_u64(v, UINT32_MAX, &g_busy_count);
         else if (strcmp(a, "--require-header") == 0)
             ok = add_required(v);
         else if (strcmp(a, "--require-subprotocol") == 0)

@@ -814,8 +814,8 @@ static void test_wsspec_json(void **state)
     json_t *exp = json_pack("[s,s,s,s]", "run", "ws://127.0.0.1:9001/", "--seed", "42");
     assert_true(json_equal(json_object_get(w, "command"), exp));
     json_decref(exp);
-    exp = json_pack("{s:s,s:n,s:i,s:b,s:f,s:s}", "cases", "1.*,2.*", "exclude", "jobs", 8, "strict",
-                    0, "timeoutScale", 2.5, "verdict", "both");
+    exp = json_pack("{s:s,s:n,s:i,s:b,s:b,s:f,s:s}", "cases", "1.*,2.*", "exclude", "jobs", 8,
+                    "liveness", 0, "strict", 0, "timeoutScale", 2.5, "verdict", "both");
     assert_true(json_equal(json_object_get(w, "options"), exp));
     json_decref(exp);
     exp = json_pack("{s:s,s:s}", "name", "wsspec", "version", "0.1.0");
