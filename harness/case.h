@@ -68,6 +68,7 @@ struct step {
     uint64_t declared_len;
     uint64_t fragment; /* MESSAGE: fragment=N, 0 = one frame */
     uint32_t chop;     /* 0 = one write */
+    double pause;      /* pause=S (with chop): seconds between chops, 0 = none */
     bool sync;
     struct payload payload; /* FRAME, MESSAGE, PAYLOAD, RAW, ROUNDTRIP, CLOSE reason/payload */
     /* CLOSE */
@@ -134,6 +135,14 @@ struct case_def {
     double close_after; /* 0 = none */
     bool suppress_close;
     bool pongs_may_coalesce; /* the RFC's verdict: one pong may answer several pings */
+    /* `policy NAME`: the verdict depends on a policy the user declares (wsspec run
+     * --NAME VALUE); without it the case runs with the row's survey value and is
+     * INFORMATIONAL (cases/README.md, "Declared policies") */
+    bool has_policy;
+    unsigned policy;          /* CP_x of case_vocab.h */
+    bool policy_declared;     /* the user declared it: judged strictly */
+    const char *policy_value; /* declared or survey value; not owned (the caller's
+                                 string or the vocabulary's) */
     enum judge_kind judge;
     struct event_list ok, non_strict;
     bool size_binary; /* JUDGE_SIZE */
@@ -149,7 +158,15 @@ struct case_section {
     char *title;
 };
 
+/* Policies a user can declare (the CASE_POLICY rows of case_vocab.def): at most this
+ * many rows. */
+#define CASE_POLICIES_MAX 8
+
 struct case_catalogue {
+    /* Set by the caller before parsing: the declared value of each policy (indexed by
+     * CP_x), NULL = not declared. Not owned: the strings must outlive the catalogue.
+     * Placeholders {NAME} in case lines take these values (else the survey values). */
+    const char *policy_values[CASE_POLICIES_MAX];
     struct case_def *cases; /* sorted by id, numerically */
     size_t n_cases;
     struct case_section *sections;

@@ -145,9 +145,10 @@ static void template_uses(struct parser *p, struct tmpl *t, const char *s, size_
     char b[48];
     for (size_t from = 0, pb, pe; next_placeholder(s, n, from, &pb, &pe); from = pe) {
         struct span name = {s + pb + 1, pe - pb - 2};
-        if (span_is(name, "id"))
-            continue;
         int i = tmpl_param(t, name);
+        /* {id}, and a declared policy's value (case_policy.c) unless a parameter */
+        if (i < 0 && (span_is(name, "id") || case_vocab_policy(name.p, name.n) >= 0))
+            continue;
         if (i >= 0)
             t->used[i] = true;
         else if (!t->header_bad)

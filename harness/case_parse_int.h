@@ -8,6 +8,7 @@
  *   case_parse.c   diagnostics; the directives, dispatched from case_vocab.def; cases
  *   case_step.c    the steps (send, wait, roundtrip) and their options
  *   case_family.c  templates and tables
+ *   case_policy.c  declared policies: the `policy` directive, {NAME} placeholders
  *   case_files.c   files, directories, duplicate ids, order, freeing
  *
  * One struct parser is the state of reading one file. Every function that can find an
@@ -134,6 +135,7 @@ struct parser {
     struct case_def c;
     bool c_bad;
     unsigned c_seen;
+    unsigned c_policy_used; /* placeholders {NAME} its lines used: 1u << CP_x */
 
     /* templates of this file; the one being defined or used by the open table */
     struct tmpl *tmpls;
@@ -245,6 +247,18 @@ void case_family_template_line(struct parser *p, struct lx *l);
 void case_family_table_line(struct parser *p, struct lx *l);
 /* After a file: an open template or table is an error; every template is freed. */
 void case_family_end_file(struct parser *p);
+
+/* ------------------------------------------------------------ case_policy.c */
+
+/* `policy NAME` */
+void case_policy_directive(struct parser *p, struct lx *l);
+/* The rest of line l with every {NAME} of a policy replaced by its value (declared, or
+ * the survey value), into out: 1 when something was replaced (read out instead of l),
+ * 0 when the line has no such placeholder (out untouched), -1 after an error. */
+int case_policy_substitute(struct parser *p, const struct lx *l, struct buf *out);
+/* At the end of a case: every placeholder it used has its `policy` line, and the
+ * directive goes with how the case is judged. */
+void case_policy_finish(struct parser *p);
 
 /* ------------------------------------------------------------ case_files.c */
 

@@ -27,6 +27,7 @@
 #include "baseline.h"
 #include "case.h"
 #include "case_lint.h"
+#include "case_vocab.h"
 #include "config.h"
 #include "loop.h"
 #include "preflight.h"
@@ -63,7 +64,8 @@
  * changes a case, each repeatable one at its bound - (--origin, --timeout-scale,
  * --verdict, --cacert, --cert, --key: 2 words; --strict, --insecure: 1) + 2 per -H,
  * --subprotocol and --cases-dir. */
-#define RUN_MAX_REPLAY (14 + 2 * (RUN_MAX_HEADERS + RUN_MAX_PROTOCOLS + RUN_MAX_CASE_DIRS))
+#define RUN_MAX_REPLAY                                                                             \
+    (14 + 2 * (RUN_MAX_HEADERS + RUN_MAX_PROTOCOLS + RUN_MAX_CASE_DIRS + CASE_POLICIES_MAX))
 
 /* Set from signal handlers: stop (SIGINT, SIGTERM, or --max-time's SIGALRM), which
  * signal it was, and whether --max-time was the reason. */
@@ -129,6 +131,7 @@ struct run_args {
     double scale, max_time; /* max_time 0: none */
     uint64_t seed;
     struct transport_tls_options tls;
+    const char *policies[CASE_POLICIES_MAX]; /* declared policies by CP_x, NULL = not */
 };
 
 /* ------------------------------------------------------------ --help */
@@ -346,6 +349,11 @@ static void print_failure(const struct run_state *st, const struct case_result *
         printf("  broken       %s\n", r->rfc.broken);
     if (r->difference[0])
         printf("  difference   %s\n", r->difference);
+    if (d->has_policy)
+        printf("  policy       --%s %s, as declared (without it the case is INFORMATIONAL)\n",
+               case_vocab_policies[d->policy].name, d->policy_value);
+    if (r->observed[0])
+        printf("  observed     %s\n", r->observed);
     if (r->connect_error[0])
         printf("  connection   %s\n", r->connect_error);
     /* the same command junit.xml, summary.md and index.html give (report_ci.h) */
@@ -479,6 +487,19 @@ static int set_fail_on(struct run_args *a, const char *v)
     return 0;
 }
 
+/* --NAME VALUE of a declared policy (a CASE_POLICY row of the same name). */
+static int set_policy(struct run_args *a, const char *name, const char *v)
+{
+    char err[256];
+    int k = case_vocab_policy(name, strlen(name));
+    if (k < 0)
+        return usage_error("--%s: no such policy in the case vocabulary", name);
+    if (!case_vocab_policy_value_ok(case_vocab_policies[k].kind, v, err, sizeof err))
+        return usage_error("--%s %s", name, err);
+    a->policies[k] = v;
+    return 0;
+}
+
 static int set_formats(struct run_args *a, const char *v)
 {
     char err[256];
@@ -553,6 +574,9 @@ static int run_opt_set(struct run_args *a, enum run_opt o, const char *v)
     case RUN_OPT_KEY:
         a->tls.key = v;
         break;
+    case RUN_OPT_MAX_MESSAGE_SIZE:
+    case RUN_OPT_IDLE_TIMEOUT:
+        return set_policy(a, run_opt_rows[o].lng, v);
     case RUN_OPT_COUNT:
         break;
     }
@@ -634,6 +658,7 @@ struct run {
     const char *replay[RUN_MAX_TARGETS][RUN_MAX_REPLAY];
     size_t n_replay[RUN_MAX_TARGETS];
     char scale_word[RUN_MAX_TARGETS][32];
+    char policy_word[CASE_POLICIES_MAX][48]; /* "--max-message-size" */
     const char *header_word[RUN_MAX_HEADERS];
     char redacted[RUN_MAX_HEADERS][64];
     /* a run that stops early: why (report_run.stop_reason; NULL while it runs on), one
@@ -761,6 +786,8 @@ static int run_load_cases(struct run *R)
     const char *home = case_default_dir_or_say("run");
     if (!home)
         return 2;
+    /* the declared policies are the values of the cases' {NAME} placeholders */
+    memcpy(R->cat.policy_values, R->a.policies, sizeof R->cat.policy_values);
     size_t errors = case_parse_dir(&R->cat, home, diag_print, NULL);
     for (size_t i = 0; i < R->a.n_dirs; i++)
         errors += case_parse_dir(&R->cat, R->a.dirs[i], diag_print, NULL);
@@ -978,6 +1005,12 @@ static void replay_options(struct run *R, size_t u, const struct tester_options 
         add_option(&ws, "--verdict", verdict_mode_name(a->verdict));
     for (size_t i = 0; i < a->n_dirs; i++)
         add_option(&ws, "--cases-dir", a->dirs[i]);
+    for (int k = 0; k < CP_N; k++)
+        if (a->policies[k]) {
+            snprintf(R->policy_word[k], sizeof R->policy_word[k], "--%s",
+                     case_vocab_policies[k].name);
+            add_option(&ws, R->policy_word[k], a->policies[k]);
+        }
     if (R->targets[u].secure) {
         if (a->tls.insecure)
             add_option(&ws, "--insecure", NULL);

@@ -171,6 +171,8 @@ void script_tcp_closed(struct script *sc, const char *why, double now)
     if (why)
         script_note(sc, WL_NOTE, why, now);
     script_note(sc, WL_NOTE, "TCP DROPPED BY PEER", now);
+    sc->now = now;
+    script_recv_target_closed(sc);
     if (sc->conn_ready)
         ws_conn_eof(&sc->conn);
     enter(sc, SCRIPT_DONE, now);
@@ -371,6 +373,12 @@ void script_wrote(struct script *sc, const uint8_t *out, size_t n, double now)
     result_add_wirelog(r, &row);
     if (sc->phase == SCRIPT_OPENING && sendq_empty(&sc->q) && sc->t_request == 0)
         sc->t_request = now;
+    if (sc->pacing && !sendq_paced(&sc->q)) {
+        /* the paced write's last chop is out: the steps after it run now */
+        sc->pacing = false;
+        sc->now = now;
+        script_run_steps(sc, now);
+    }
 }
 
 /* ------------------------------------------------------------ timers */

@@ -89,6 +89,8 @@ struct script {
     const char *wait_tag;
     size_t step;
     bool steps_done;
+    bool pacing;      /* a paced write (pause=) runs: the next steps wait for its end */
+    double cur_pause; /* the pause of the step being queued, scaled; 0 = none */
     bool open_masked; /* the frame opened by `send begin` */
     uint8_t open_key[4];
     uint64_t open_phase;

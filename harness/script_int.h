@@ -25,5 +25,7 @@ void script_size_message(struct script *sc, enum ws_opcode op, uint64_t len);
 
 /* script_recv.c */
 void script_recv_callbacks(struct ws_conn_callbacks *cb);
+/* The target closed TCP (before wsspec did): the observed line's end. */
+void script_recv_target_closed(struct script *sc);
 
 #endif

@@ -24,6 +24,10 @@
  * own reaction time (script.c, "Pace"); inside a frame the next chop follows after
  * Autobahn's 10 us, so a 1 MiB frame in 64-byte chops (9.5.1) costs 16384 x 10 us.
  *
+ * A paced unit (pause=, wsspec's own addition for the hardening probes: a frame trickled
+ * one byte at a time) waits its `gap` between its chops instead of the pass; the writer
+ * is otherwise the same. sendq_stop_paced drops what it has not written yet.
+ *
  * Frames are not materialised: a unit holds its header bytes and a range of the case's
  * payload (a repeat() stays a pattern), bytes are generated and masked as they are
  * written. A "core" unit stands for bytes the protocol core (ws_conn) has queued -
@@ -53,6 +57,7 @@ struct sendq_unit {
     uint8_t key[4];
     uint64_t phase; /* mask phase of the payload's first byte */
     uint32_t chop;  /* > 0: one element per chop bytes */
+    double gap;     /* > 0: seconds between its chops (a paced write) */
     bool sync;      /* one element */
     size_t core;    /* > 0: this many bytes of the core's output, nothing else */
     uint64_t off;   /* bytes written so far */
@@ -90,6 +95,16 @@ bool sendq_frame(struct sendq *q, const uint8_t *hdr, size_t hlen, const struct 
 /* Queue bytes as they are (copied). */
 bool sendq_bytes(struct sendq *q, const uint8_t *data, size_t len, uint32_t chop, bool sync,
                  bool reading);
+
+/* The unit queued last is paced: gap seconds (> 0) between its chops. */
+void sendq_pace_last(struct sendq *q, double gap);
+
+/* True while a paced unit has bytes left to write. */
+bool sendq_paced(const struct sendq *q);
+
+/* Paced units write nothing more: what they have not written (beyond a write already
+ * begun) is dropped. */
+void sendq_stop_paced(struct sendq *q);
 
 /* The core's output grew to `total` bytes pending: the new ones get their place. */
 bool sendq_core(struct sendq *q, size_t total, bool reading);
