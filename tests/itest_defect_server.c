@@ -8,7 +8,14 @@
  *   build/itest_defect_server --listen 127.0.0.1:0 [--defect NAME[,NAME...]]
  *                             [--max-seconds N] [--echo-delay-ms N]
  *                             [--require-header 'Name: value']... [--require-subprotocol P]
+ *                             [--max-message BYTES] [--idle-timeout-ms N]
  *   build/itest_defect_server --list            the defects, one per line
+ *
+ * --max-message and --idle-timeout-ms are the policies the hardening probes (section
+ * 17) are judged against: the largest message it takes (default MSG_MAX; one byte more
+ * is Close 1009, refused at the frame header when the header says so), and the time
+ * without a byte from the client after which it closes an open connection (Close
+ * 1001; default 0, never).
  *
  * --require-header and --require-subprotocol make it a server as deployed behind
  * authentication (tests/itest_deploy.sh): an opening handshake without the header
@@ -106,7 +113,13 @@
     X(CLOSE_FIRST, "close-first", "the server sends Close 1000 right after its 101")               \
     X(CLOSE_FIRST_1012, "close-first-1012",                                                        \
       "the server sends Close 1012 (registered after RFC 6455) right after its 101")               \
-    X(BAD_ACCEPT, "bad-accept", "the 101 carries a wrong Sec-WebSocket-Accept (4.2.2)")
+    X(BAD_ACCEPT, "bad-accept", "the 101 carries a wrong Sec-WebSocket-Accept (4.2.2)")            \
+    /* --- the hardening probes' defects (section 17) ------------------------------------ */      \
+    X(NO_MESSAGE_LIMIT, "no-message-limit",                                                        \
+      "any length is taken, whatever --max-message says: a message within MSG_MAX is echoed, "     \
+      "the bytes of a longer one are counted and dropped (10.4)")                                  \
+    X(IDLE_FOREVER, "idle-forever",                                                                \
+      "an idle connection is never closed, whatever --idle-timeout-ms says")
 
 enum defect {
 #define X(id, name, text) D_##id,
@@ -187,6 +200,10 @@ static bool has(enum defect d)
 static const uint8_t g_mask_key[4] = {0x5a, 0xc3, 0x17, 0x8e};
 
 static uint64_t g_echo_delay_ms = SLOW_ECHO_MS;
+/* --max-message: the largest message taken (at most MSG_MAX); --idle-timeout-ms: 0 =
+ * never */
+static uint64_t g_max_message = MSG_MAX;
+static uint64_t g_idle_ms;
 
 /* --require-header / --require-subprotocol (see the top of the file) */
 #define REQUIRED_MAX 8
@@ -335,6 +352,7 @@ struct conn {
     uint8_t msg_op;
     uint8_t *msg;
     size_t msg_len, msg_cap;
+    uint64_t msg_dropped; /* no-message-limit: bytes beyond MSG_MAX, counted, not kept */
     struct utf8 utf8;
     /* the control payload being received (over several frames with control-fragmented) */
     bool ctl_open;
@@ -662,6 +680,11 @@ static bool text_valid_at_end(const struct conn *c)
 static void on_message(struct conn *c)
 {
     c->msg_active = false;
+    if (c->msg_dropped) { /* no-message-limit: too long to hold, so nothing to echo */
+        c->msg_dropped = 0;
+        c->msg_len = 0;
+        return;
+    }
     if (c->msg_op == WS_OP_TEXT && !text_valid_at_end(c)) {
         fail(c, 1007);
         return;
@@ -748,8 +771,11 @@ static int data_rule(const struct conn *c)
         return has(D_CONT_ORPHAN) ? SKIP : 1002;
     if (f->opcode != WS_OP_CONT && c->msg_active && !has(D_DATA_IN_FRAGMENT))
         return 1002;
-    uint64_t have = f->opcode == WS_OP_CONT ? c->msg_len : 0;
-    return f->len > MSG_MAX - have ? 1009 : ACCEPT; /* 7.4.1 1009: too big to process */
+    uint64_t have = f->opcode == WS_OP_CONT ? c->msg_len + c->msg_dropped : 0;
+    if (has(D_NO_MESSAGE_LIMIT))
+        return ACCEPT;
+    /* 7.4.1 1009: too big to process - known at the header, so refused there (10.4) */
+    return have > g_max_message || f->len > g_max_message - have ? 1009 : ACCEPT;
 }
 
 static int header_rule(const struct conn *c)
@@ -790,6 +816,7 @@ static void accept_frame(struct conn *c)
         c->msg_active = true;
         c->msg_op = f->opcode;
         c->msg_len = 0;
+        c->msg_dropped = 0;
         c->utf8 = (struct utf8){0};
     }
     f->disp = F_DATA;
@@ -836,6 +863,10 @@ static void on_payload(struct conn *c, const uint8_t *p, size_t n)
     bool fail_fast = !has(D_UTF8_LATE) && !has(D_UTF8_NONE);
     if (c->msg_op == WS_OP_TEXT && fail_fast && !utf8_feed(&c->utf8, p, n)) {
         fail(c, 1007);
+        return;
+    }
+    if (c->msg_dropped || n > MSG_MAX - c->msg_len) { /* no-message-limit: stay bounded */
+        c->msg_dropped += n;
         return;
     }
     if (c->msg_len + n > c->msg_cap) {
@@ -981,6 +1012,14 @@ static void refuse_with(struct conn *c, const char *status, const char *body)
     begin_drain(c);
 }
 
+/* --idle-timeout-ms: an open connection's deadline is that long after the client's last
+ * byte (idle-forever: none). */
+static void idle_arm(struct conn *c)
+{
+    if (c->phase == PH_OPEN && g_idle_ms && !has(D_IDLE_FOREVER))
+        c->deadline = now_ms() + g_idle_ms;
+}
+
 /* The first --require-header the request lacks (or carries with another value). */
 static const char *missing_header(const struct ws_http_request *req)
 {
@@ -1029,6 +1068,7 @@ static void accept_ws(struct conn *c, const struct ws_request_info *info, struct
     out_put(c, resp, len);
     c->phase = PH_OPEN;
     c->deadline = 0;
+    idle_arm(c);
     c->f.hneed = 2;
     if (has(D_CLOSE_FIRST) || has(D_CLOSE_FIRST_1012)) { /* in the same write as the 101 */
         send_close(c, has(D_CLOSE_FIRST_1012) ? 1012 : 1000);
@@ -1113,6 +1153,8 @@ static void read_input(struct conn *c)
             handshake_input(c, (size_t)r);
         else if (c->phase != PH_DRAIN)
             frames_input(c, buf, (size_t)r);
+        if (c->phase == PH_OPEN && !c->dead)
+            idle_arm(c);
         flush(c);
     }
 }
@@ -1152,9 +1194,12 @@ static void phase_timeout(struct conn *c)
     case PH_AFTER_REPLY: /* process-after-close: enough */
         begin_drain(c);
         break;
+    case PH_OPEN: /* --idle-timeout-ms: Close 1001 "Going Away", then TCP */
+        send_close(c, 1001);
+        begin_drain(c);
+        break;
     case PH_HANDSHAKE:
     case PH_DRAIN:
-    case PH_OPEN:
         conn_abort(c);
         break;
     }
@@ -1369,6 +1414,7 @@ static int usage(void)
                     "                           [--max-seconds N] [--echo-delay-ms N]\n"
                     "                           [--require-header 'Name: value']...\n"
                     "                           [--require-subprotocol P]\n"
+                    "                           [--max-message BYTES] [--idle-timeout-ms N]\n"
                     "       itest_defect_server --list\n");
     return 2;
 }
@@ -1427,6 +1473,10 @@ int main(int argc, char **argv)
             ok = add_required(v);
         else if (strcmp(a, "--require-subprotocol") == 0)
             ok = (g_subprotocol = v)[0] != '\0';
+        else if (strcmp(a, "--max-message") == 0)
+            ok = parse_u64(v, MSG_MAX, &g_max_message) && g_max_message > 0;
+        else if (strcmp(a, "--idle-timeout-ms") == 0)
+            ok = parse_u64(v, 3600000, &g_idle_ms);
         if (!ok)
             return usage();
     }
