@@ -67,10 +67,10 @@ check_report() { # dir, response line or "", request lines...
 import glob, json, os, sys
 d, resp_has, want = sys.argv[1], sys.argv[2], sys.argv[3:]
 run = json.load(open(os.path.join(d, "wsspec.json")))
-assert run["summary"]["total"] == 301 and run["summary"]["failed"] == 0, run["summary"]
+assert run["summary"]["total"] == 306 and run["summary"]["failed"] == 0, run["summary"]
 keys = set()
 files = glob.glob(os.path.join(d, "*_case_*.json"))
-assert len(files) == 301, len(files)
+assert len(files) == 306, len(files)
 for f in files:
     c = json.load(open(f))
     lines = c["httpRequest"].split("\r\n")
@@ -81,8 +81,8 @@ for f in files:
     keys.add(key[0])
     if resp_has:
         assert resp_has in c["httpResponse"].split("\r\n"), (f, c["httpResponse"])
-assert len(keys) == 301, f"{len(keys)} different keys for 301 connections"
-print(f"  301 cases OK; every request carries {want}, 301 different keys"
+assert len(keys) == 306, f"{len(keys)} different keys for 306 connections"
+print(f"  306 cases OK; every request carries {want}, 306 different keys"
       + (f"; every 101 has {resp_has!r}" if resp_has else ""))
 PY
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # itest_run.sh - `wsspec run` end to end against the reference endpoint, both built with
 # ASan+UBSan:
-#   - the whole catalogue (301 cases): exit 0, every verdict as expected
+#   - the whole catalogue (306 cases): exit 0, every verdict as expected
 #     (tests/interop/echo.expect), reports parse, index.json has Autobahn's shape
 #   - -j 1 gives the same verdicts as the default concurrency
 #   - the same --seed sends the same bytes (the TO rows of a case's wire log)
@@ -32,15 +32,15 @@ d = sys.argv[1]
 idx = json.load(open(os.path.join(d, "index.json")))
 assert len(idx) == 1, idx.keys()
 agent, cases = next(iter(idx.items()))
-assert len(cases) == 301, len(cases)
+assert len(cases) == 306, len(cases)
 for cid, c in cases.items():
     assert set(c) == {"behavior", "behaviorClose", "duration", "remoteCloseCode", "reportfile"}, c
     per = json.load(open(os.path.join(d, c["reportfile"])))
     assert per["id"] == cid and per["behavior"] == c["behavior"]
 run = json.load(open(os.path.join(d, "wsspec.json")))
-assert run["summary"]["total"] == 301 and run["summary"]["failed"] == 0, run["summary"]
+assert run["summary"]["total"] == 306 and run["summary"]["failed"] == 0, run["summary"]
 assert str(run["seed"]) == "42"
-print("report: 301 per-case files, index.json and wsspec.json consistent")
+print("report: 306 per-case files, index.json and wsspec.json consistent")
 PY
 
 # 2. -j 1 gives the same verdicts (sections 1-5 and 7: the quick ones)
