@@ -641,6 +641,7 @@ struct run {
     struct case_catalogue cat;
     size_t *idx, n;         /* the selected cases, n of them */
     size_t *tidx;           /* one target's: idx minus its exclude-agent-cases pairs */
+    size_t *order;          /* the order tidx's cases start in (probes_first) */
     struct target *targets; /* a.n_urls of them, parsed and resolved */
     struct transport_tls *tls;
     struct report_target rtargets[RUN_MAX_TARGETS];
@@ -796,7 +797,8 @@ static int run_load_cases(struct run *R)
     size_t cap = R->cat.n_cases ? R->cat.n_cases : 1;
     R->idx = calloc(cap, sizeof *R->idx);
     R->tidx = calloc(cap, sizeof *R->tidx);
-    if (!R->idx || !R->tidx)
+    R->order = calloc(cap, sizeof *R->order);
+    if (!R->idx || !R->tidx || !R->order)
         return say("out of memory");
     R->n = case_select(&R->cat, R->a.include, R->a.exclude, R->idx);
     if (R->n == 0)
@@ -1054,6 +1056,18 @@ static void record_unreached(struct run *R, size_t u)
         (struct report_not_run){.url = R->a.urls[u], .agent = NULL, .cases = list, .n_cases = m};
 }
 
+/* The hardening probes (cases with a declared policy, section 17) start first: they
+ * mostly wait - a trickle, an idle connection - so they run beside the rest of the
+ * catalogue instead of after it. The others keep id order; results stay in id order. */
+static void probes_first(const struct run *R, size_t n_t)
+{
+    size_t m = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < n_t; k++)
+            if (R->cat.cases[R->tidx[k]].has_policy == (pass == 0))
+                R->order[m++] = k;
+}
+
 /* The probe's one line: "target unreachable" only when it is; a refusal is the
  * target's answer, shown as curl would, with the options that send what it may want. */
 static void probe_failed(struct run *R, size_t u, const char *err)
@@ -1127,6 +1141,8 @@ static int run_target(struct run *R, size_t u)
                            .n_replay = R->n_replay[u]};
     o.agent = agent;
     o.ud = &st;
+    probes_first(R, n_t);
+    o.order = R->order;
     if (!a->quiet)
         printf("target %s (agent \"%s\")\n", a->urls[u], agent);
     if (!a->quiet && n_t < R->n)
@@ -1307,6 +1323,7 @@ static void run_free(struct run *R)
     config_free(&R->cfg);
     free(R->targets);
     free(R->tidx);
+    free(R->order);
     free(R->all);
     free(R->flags);
     free(R->not_run_cases);

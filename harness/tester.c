@@ -190,7 +190,8 @@ int tester_run(const struct target *t, const struct case_catalogue *cat, const s
             if (sl.busy[j])
                 continue;
             struct script_config cfg;
-            script_config_for(&T, &cat->cases[idx[next]], &results[next], &cfg);
+            size_t k = o->order ? o->order[next] : next;
+            script_config_for(&T, &cat->cases[idx[k]], &results[k], &cfg);
             if (session_start(&sl.s[j], &T.loop, &T.bufs, t, &cfg, loop_now(), err, err_len) < 0)
                 rc = -1;
             sl.busy[j] = true;

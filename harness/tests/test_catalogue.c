@@ -359,7 +359,7 @@ static void test_hardening(void **state)
     assert_int_equal(d->steps[1].payload.len, 50);
 
     d = get("17.3.1");
-    assert_true(d->steps[0].type == STEP_WAIT && d->steps[0].seconds == 1.0);
+    assert_true(d->steps[0].type == STEP_WAIT && d->steps[0].seconds == 0.5);
 
     /* declared: the same files read with the user's values */
     struct case_catalogue dc;
