@@ -282,6 +282,8 @@ void script_run_steps(struct script *sc, double now)
             break;
         }
         run_step(sc, &sc->def->steps[sc->step++], now);
+        if (sc->pacing && !sendq_paced(&sc->q))
+            sc->pacing = false; /* nothing of it to pace (an empty write) */
     }
     script_sync_core(sc);
 }

@@ -97,11 +97,11 @@ $PY tests/interop/check_verdicts.py "$T/all/wsspec.json" tests/interop/echo.expe
 $PY - "$T/all" <<'PY' || fail "report of the wss:// run"
 import json, sys, os, glob
 run = json.load(open(os.path.join(sys.argv[1], "wsspec.json")))
-assert run["summary"]["total"] == 301 and run["summary"]["failed"] == 0, run["summary"]
+assert run["summary"]["total"] == 306 and run["summary"]["failed"] == 0, run["summary"]
 f = sorted(glob.glob(os.path.join(sys.argv[1], "*_case_1_1_1.json")))[0]
 notes = [r for r in json.load(open(f))["wirelog"] if "TLSv1." in json.dumps(r)]
 assert notes, "no TLS session in the wire log of 1.1.1"
-print("wss:// report: 301 cases, 0 failed; wire log names the TLS session:", json.dumps(notes[0])[:80])
+print("wss:// report: 306 cases, 0 failed; wire log names the TLS session:", json.dumps(notes[0])[:80])
 PY
 
 # 3. by name: SNI and hostname verification against DNS:localhost
