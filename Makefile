@@ -144,6 +144,7 @@ run: deps
 interop: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@WSSPEC=$(CURDIR)/$(B)/wsspec bash tests/itest_interop_websockets.sh
+	@WSSPEC=$(CURDIR)/$(B)/wsspec bash tests/itest_interop_mask.sh
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "case_vocab.h"
 #include "ws_frame.h"
 
 /* ------------------------------------------------------------ payloads */
@@ -80,6 +81,8 @@ struct step {
     char tag[16]; /* "" = untagged */
     /* ROUNDTRIP */
     uint32_t count;
+    /* FRAME, MESSAGE, RAW: sent right behind the opening request, before the 101 */
+    bool pipelined;
 };
 
 /* ------------------------------------------------------------ judging */
@@ -116,10 +119,86 @@ struct close_rule {
 
 enum rfc_level { RFC_MUST = 0, RFC_SHOULD, RFC_MAY };
 
+/* The RFCs a case may quote: RFC 6455, and HTTP's for the opening handshake. */
+#define RFC_DEFAULT 6455
+
 struct rfc_ref {
     char section[16]; /* "5.2" */
     enum rfc_level level;
-    char *sentence; /* quoted exactly from RFC 6455 */
+    char *sentence; /* quoted exactly from that RFC */
+    uint16_t doc;   /* the RFC: 6455 (RFC_DEFAULT; 0 reads as it too), 9110, 9112, 4648 */
+};
+
+/* ------------------------------------------------------------ the opening handshake */
+
+/* One change to the opening request (cases/README.md, "The opening handshake"); the
+ * edits apply in file order to the request wsspec sends by default. */
+enum request_edit_kind {
+    EDIT_LINE, /* request-line P: the request line */
+    EDIT_DROP, /* header-drop NAME */
+    EDIT_SET,  /* header-set NAME P */
+    EDIT_ADD,  /* header-add P: one more line */
+    EDIT_RAW,  /* request-raw P: the whole request */
+};
+
+/* Header names in edits and checks: the longest header name in real use is far
+ * shorter; a longer one is a typo. */
+#define CASE_HEADER_NAME_MAX 64
+/* The value of a `header NAME = VALUE` / `has TOKEN` check. */
+#define CASE_CHECK_VALUE_MAX 128
+
+struct request_edit {
+    enum request_edit_kind kind;
+    char name[CASE_HEADER_NAME_MAX]; /* DROP, SET: as written (NUL-terminated) */
+    struct payload value; /* LINE, SET, ADD, RAW; {key} {host} {path} in its literal parts */
+    int line;
+};
+
+struct case_request {
+    struct request_edit *edits;
+    size_t n_edits;
+    uint32_t chop; /* request-write chop=N: N bytes per write; 0 = one write */
+    double gap;    /* request-write gap=S: seconds between two chops; 0 = the writer's pace */
+    bool own;      /* wsspec writes this case's request itself (an edit, request-write or a
+                      pipelined step); else the core builds it as for every connection */
+};
+
+/* The statuses a check allows: codes, classes (bit k = kxx), or no response at all. */
+struct status_set {
+    uint16_t codes[8];
+    uint8_t n_codes;
+    uint8_t classes;
+    bool none; /* the target closed TCP without a response, or the deadline passed */
+};
+
+/* Whether status (-1: no response) is in s. */
+bool status_set_has(const struct status_set *s, int status);
+
+/* How `response ... header NAME ...` tests the response's lines called NAME. */
+enum header_test {
+    HT_PRESENT, /* at least one */
+    HT_ABSENT,  /* none */
+    HT_ONCE,    /* exactly one */
+    HT_EQUAL,   /* at least one, and every one's value (without OWS) is VALUE */
+    HT_HAS,     /* some element of their comma lists is TOKEN (any case; before a ';') */
+    HT_LACKS,   /* no element is TOKEN */
+};
+
+/* `response [RFCn] SECTION LEVEL [if STATUSES] CHECK`: broken at LEVEL (MUST: FAILED,
+ * SHOULD: NON-STRICT, MAY: INFORMATIONAL), quoting the case's rfc line of that RFC,
+ * section and level. */
+struct response_check {
+    uint16_t doc;
+    char section[16];
+    enum rfc_level level;
+    bool conditional; /* `if STATUSES` given: checked only for those responses */
+    struct status_set when;
+    enum case_check_id kind;
+    struct status_set status;        /* CK_STATUS */
+    enum header_test test;           /* CK_HEADER */
+    char name[CASE_HEADER_NAME_MAX]; /* CK_HEADER */
+    char value[CASE_CHECK_VALUE_MAX];
+    int line;
 };
 
 struct case_def {
@@ -135,6 +214,11 @@ struct case_def {
     double close_after; /* 0 = none */
     bool suppress_close;
     bool pongs_may_coalesce; /* the RFC's verdict: one pong may answer several pings */
+    struct case_request request;
+    struct response_check *checks;
+    size_t n_checks;
+    bool ends_at_response; /* no MUST status check allows 101: the case ends with the
+                              response and runs no steps after it */
     /* `policy NAME`: the verdict depends on a policy the user declares (wsspec run
      * --NAME VALUE); without it the case runs with the row's survey value and is
      * INFORMATIONAL (cases/README.md, "Declared policies") */

@@ -73,6 +73,9 @@ static bool add_param(struct parser *p, struct tmpl *t, struct span w)
              NAME_BYTES_MAX);
     else if (span_is(w, "id"))
         perr(p, "parameter name 'id' is reserved ({id} is always the case id)");
+    else if (case_request_placeholder(w.p, w.n))
+        perr(p, "parameter name '%s' is reserved ({%s} is filled in when the request is built)",
+             span_show(b, w), span_show(b, w));
     else if (tmpl_param(t, w) >= 0)
         perr(p, "parameter '%s' declared twice", t->params[tmpl_param(t, w)]);
     else if (t->n_params >= PARAMS_MAX)
@@ -145,9 +148,11 @@ static void template_uses(struct parser *p, struct tmpl *t, const char *s, size_
     char b[48];
     for (size_t from = 0, pb, pe; next_placeholder(s, n, from, &pb, &pe); from = pe) {
         struct span name = {s + pb + 1, pe - pb - 2};
+        if (span_is(name, "id") || case_request_placeholder(name.p, name.n))
+            continue;
         int i = tmpl_param(t, name);
-        /* {id}, and a declared policy's value (case_policy.c) unless a parameter */
-        if (i < 0 && (span_is(name, "id") || case_vocab_policy(name.p, name.n) >= 0))
+        /* a declared policy's value (case_policy.c), unless a parameter has its name */
+        if (i < 0 && case_vocab_policy(name.p, name.n) >= 0)
             continue;
         if (i >= 0)
             t->used[i] = true;

@@ -41,6 +41,7 @@ void case_def_free(struct case_def *c)
     free(c->steps);
     event_list_free(&c->ok);
     event_list_free(&c->non_strict);
+    case_request_free(c);
     memset(c, 0, sizeof *c);
 }
 

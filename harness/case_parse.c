@@ -159,22 +159,50 @@ static void dir_note(struct parser *p, struct lx *l)
     free_text(p, l, "note", &p->c.note);
 }
 
-/* "SECTION LEVEL" of an rfc line into r. */
-static bool rfc_where(struct parser *p, struct lx *l, struct rfc_ref *r)
+/* The RFCs a case may quote besides RFC 6455: HTTP's semantics and HTTP/1.1, whose
+ * rules the opening handshake (an HTTP request) follows, and base64 (the key). */
+static const uint16_t rfc_docs[] = {RFC_DEFAULT, 9110, 9112, 4648};
+
+/* An optional "RFCnnnn" word naming one of rfc_docs; *doc stays as it is without one. */
+static bool rfc_doc(struct parser *p, struct lx *l, uint16_t *doc)
+{
+    char b[48];
+    struct span w = lx_peek_word(l);
+    uint64_t n;
+    if (w.n < 4 || memcmp(w.p, "RFC", 3) != 0)
+        return true;
+    lx_word(l);
+    for (size_t i = 0;
+         span_u64((struct span){w.p + 3, w.n - 3}, &n) && i < sizeof rfc_docs / sizeof rfc_docs[0];
+         i++)
+        if (rfc_docs[i] == n) {
+            *doc = rfc_docs[i];
+            return true;
+        }
+    perr(p, "unknown RFC '%s' (RFC6455, RFC9110, RFC9112 or RFC4648)", span_show(b, w));
+    return false;
+}
+
+bool case_rfc_where(struct parser *p, struct lx *l, uint16_t *doc, char section[16],
+                    enum rfc_level *level)
 {
     static const char *const levels[] = {
         [RFC_MUST] = "MUST", [RFC_SHOULD] = "SHOULD", [RFC_MAY] = "MAY"};
     char b[48];
+    *doc = RFC_DEFAULT;
+    if (!rfc_doc(p, l, doc))
+        return false;
     struct span sec = lx_word(l);
-    if (!span_dotted(sec, sizeof r->section - 1)) {
+    if (!span_dotted(sec, 15)) {
         perr(p, "bad RFC section '%s' (dotted decimal like 5.5.1)", span_show(b, sec));
         return false;
     }
-    memcpy(r->section, sec.p, sec.n);
+    memset(section, 0, 16);
+    memcpy(section, sec.p, sec.n);
     struct span lvl = lx_word(l);
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         if (span_is(lvl, levels[i])) {
-            r->level = (enum rfc_level)i;
+            *level = (enum rfc_level)i;
             return true;
         }
     perr(p, "RFC level must be MUST, SHOULD or MAY, not '%s'", span_show(b, lvl));
@@ -205,7 +233,7 @@ static void dir_rfc(struct parser *p, struct lx *l)
     struct rfc_ref r;
     memset(&r, 0, sizeof r);
     struct buf s = {0};
-    if (!rfc_where(p, l, &r) || !rfc_sentence(p, l, &s))
+    if (!case_rfc_where(p, l, &r.doc, r.section, &r.level) || !rfc_sentence(p, l, &s))
         goto out;
     if (p->c.n_rfc >= RFC_MAX) {
         perr(p, "more than %d rfc lines in one case", RFC_MAX);
@@ -357,7 +385,7 @@ static bool parse_events(struct parser *p, struct lx *l, struct event_list *out)
 /* ------------------------------------------------------------ judging: expect */
 
 /* Mark a fact of the case; false, reported as "duplicate 'name'", when it was seen. */
-static bool seen_once(struct parser *p, unsigned bit, const char *name)
+static bool seen_once(struct parser *p, uint64_t bit, const char *name)
 {
     if (p->c_seen & bit) {
         perr(p, "duplicate '%s'", name);
@@ -657,12 +685,15 @@ static void check_complete(struct parser *p)
 {
     int line = p->c.line;
     const char *id = p->c.id[0] ? p->c.id : "?";
-    unsigned judging = 0;
+    uint64_t judging = 0;
+    case_request_finish(p);
     for (int d = 0; d < CD_N; d++) {
         const struct case_directive_row *row = &case_vocab_directives[d];
+        bool needed =
+            row->need == CV_REQUIRED || (row->need == CV_OPENED && !p->c.ends_at_response);
         if (row->need == CV_JUDGING)
             judging |= SEEN_DIRECTIVE(d);
-        if (row->need == CV_REQUIRED && !(p->c_seen & SEEN_DIRECTIVE(d)))
+        if (needed && !(p->c_seen & SEEN_DIRECTIVE(d)))
             perr_at(p, line, "case %s has no '%s'", id, row->name);
     }
     if (!(p->c_seen & judging))

@@ -7,6 +7,8 @@
  *   payload.c      the payload model and payload expressions ("..", 0x.., repeat())
  *   case_parse.c   diagnostics; the directives, dispatched from case_vocab.def; cases
  *   case_step.c    the steps (send, wait, roundtrip) and their options
+ *   case_request.c the opening handshake: the request's edits, how it is written,
+ *                  the checks of the response
  *   case_family.c  templates and tables
  *   case_policy.c  declared policies: the `policy` directive, {NAME} placeholders
  *   case_files.c   files, directories, duplicate ids, order, freeing
@@ -110,15 +112,13 @@ enum pstate { P_TOP, P_CASE, P_TEMPLATE, P_TABLE };
 
 /* What the current case has shown so far (c_seen): bit CD_x for each directive line
  * read, and these facts beyond the directives. */
-enum {
-    SEEN_EXPECT_OK = 1u << CD_N,
-    SEEN_EXPECT_NS = 1u << (CD_N + 1),
-    SEEN_EXPECT_SIZE = 1u << (CD_N + 2),
-    SEEN_BEGIN = 1u << (CD_N + 3),     /* a valid `send begin` */
-    SEEN_ROUNDTRIP = 1u << (CD_N + 4), /* a valid `roundtrip` step */
-};
-#define SEEN_DIRECTIVE(d) (1u << (d))
-_Static_assert(CD_N + 5 <= 32, "c_seen holds a bit per directive and five facts");
+#define SEEN_EXPECT_OK (1ull << CD_N)
+#define SEEN_EXPECT_NS (1ull << (CD_N + 1))
+#define SEEN_EXPECT_SIZE (1ull << (CD_N + 2))
+#define SEEN_BEGIN (1ull << (CD_N + 3))     /* a valid `send begin` */
+#define SEEN_ROUNDTRIP (1ull << (CD_N + 4)) /* a valid `roundtrip` step */
+#define SEEN_DIRECTIVE(d) (1ull << (d))
+_Static_assert(CD_N + 5 <= 64, "c_seen holds a bit per directive and five facts");
 
 struct parser {
     struct case_catalogue *cat;
@@ -134,7 +134,7 @@ struct parser {
     /* the case being read */
     struct case_def c;
     bool c_bad;
-    unsigned c_seen;
+    uint64_t c_seen;
     unsigned c_policy_used; /* placeholders {NAME} its lines used: 1u << CP_x */
 
     /* templates of this file; the one being defined or used by the open table */
@@ -211,6 +211,10 @@ bool perr_unless_end(struct parser *p, struct lx *l);
 /* Text for reports: valid UTF-8 and no NUL. */
 bool check_text(struct parser *p, const char *what, const char *s, size_t n);
 bool parse_tag(struct parser *p, struct span v, char out[16]);
+/* "[RFCnnnn] SECTION LEVEL" of an rfc or response line: the RFC (RFC_DEFAULT when not
+ * named), the section and the level. */
+bool case_rfc_where(struct parser *p, struct lx *l, uint16_t *doc, char section[16],
+                    enum rfc_level *level);
 
 /* One non-blank, non-comment line of a file. */
 void case_parse_line(struct parser *p, const char *s, size_t n);
@@ -238,6 +242,25 @@ bool case_step_options(struct parser *p, struct lx *l, enum case_ctx ctx, bool w
                        struct step *st, unsigned *given);
 /* text|binary for send message, roundtrip and expect. */
 bool case_step_data_type(struct parser *p, struct span w, bool *binary);
+
+/* ------------------------------------------------------------ case_request.c */
+
+void case_request_line(struct parser *p, struct lx *l);
+void case_request_drop(struct parser *p, struct lx *l);
+void case_request_set(struct parser *p, struct lx *l);
+void case_request_add(struct parser *p, struct lx *l);
+void case_request_raw(struct parser *p, struct lx *l);
+void case_request_write(struct parser *p, struct lx *l);
+void case_response(struct parser *p, struct lx *l);
+/* The case's handshake as a whole, once its lines are read: how the edits go together,
+ * the checks' levels against its rfc lines, whether it ends with the response (then it
+ * has no steps after the 101, no expect, no close-rule, no timers). Sets
+ * c.request.own and c.ends_at_response; called first by the completeness check. */
+void case_request_finish(struct parser *p);
+/* {key}, {host}, {path}: filled in when the request is built, so templates leave them
+ * as they are and take no parameter of these names. */
+bool case_request_placeholder(const char *name, size_t n);
+void case_request_free(struct case_def *c);
 
 /* ------------------------------------------------------------ case_family.c */
 

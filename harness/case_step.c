@@ -177,6 +177,27 @@ static bool opt_pause(struct parser *p, struct lx *l, struct step *st)
     return true;
 }
 
+static bool opt_pipelined(struct parser *p, struct lx *l, struct step *st)
+{
+    (void)p;
+    (void)l;
+    st->pipelined = true;
+    return true;
+}
+
+/* request-write gap=S: a drip slower than a second per chop outlasts every deadline of
+ * the opening handshake; 60 leaves room for cases that declare their own. */
+#define GAP_MAX 60.0
+
+/* gap= of request-write; the value goes to st->seconds (case_request.c reads it). */
+static bool opt_gap(struct parser *p, struct lx *l, struct step *st)
+{
+    struct span v = lx_word(l);
+    if (!span_seconds(v, &st->seconds) || st->seconds > GAP_MAX)
+        return bad_value(p, CO_GAP, v);
+    return true;
+}
+
 typedef bool (*option_fn)(struct parser *p, struct lx *l, struct step *st);
 
 static const option_fn option_handlers[CO_N] = {
@@ -336,6 +357,11 @@ static bool check_form(struct parser *p, const struct step *st)
 
 static bool add_step(struct parser *p, struct step *st)
 {
+    if (st->pipelined && p->c.n_steps && !p->c.steps[p->c.n_steps - 1].pipelined) {
+        perr(p, "pipelined steps come first: they go out with the opening request, before "
+                "the 101");
+        return false;
+    }
     if (p->c.n_steps >= STEPS_MAX) {
         perr(p, "more than %d steps in one case", STEPS_MAX);
         return false;

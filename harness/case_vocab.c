@@ -43,15 +43,15 @@ const struct case_option_row case_vocab_options[CO_N] = {
 #undef CASE_OPTION
 };
 
+const struct case_check_row case_vocab_checks[CK_N] = {
+#define CASE_CHECK(ID, name, handler, args, text) [CK_##ID] = {name, args, text},
+#include "case_vocab.def"
+#undef CASE_CHECK
+};
+
 const struct case_policy_row case_vocab_policies[CP_N] = {
-#define CASE_DIRECTIVE(...)
-#define CASE_SEND(...)
-#define CASE_OPTION(...)
 #define CASE_POLICY(ID, name, kind, survey, text) [CP_##ID] = {name, CV_##kind, survey, text},
 #include "case_vocab.def"
-#undef CASE_DIRECTIVE
-#undef CASE_SEND
-#undef CASE_OPTION
 #undef CASE_POLICY
 };
 
@@ -68,6 +68,7 @@ static const char *const ctx_names[CTX_N] = {
     [CTX_WAIT] = "wait",
     [CTX_ROUNDTRIP] = "roundtrip",
     [CTX_EXPECT_SIZE] = "expect size",
+    [CTX_REQUEST_WRITE] = "request-write",
 };
 
 /* ------------------------------------------------------------ lookups */
@@ -97,6 +98,14 @@ int case_vocab_option(const char *s, size_t n)
 {
     for (int i = 0; i < CO_N; i++)
         if (word_is(s, n, case_vocab_options[i].name))
+            return i;
+    return -1;
+}
+
+int case_vocab_check(const char *s, size_t n)
+{
+    for (int i = 0; i < CK_N; i++)
+        if (word_is(s, n, case_vocab_checks[i].name))
             return i;
     return -1;
 }
@@ -207,19 +216,40 @@ unsigned case_vocab_options_in(enum case_ctx ctx)
     return bits;
 }
 
-void case_vocab_send_list(char *out, size_t cap)
+/* "a, b or c" from n names into out. */
+static void name_list(char *out, size_t cap, size_t n, const char *(*name)(size_t))
 {
     size_t at = 0;
     if (cap == 0)
         return;
     out[0] = '\0';
-    for (int i = 0; i < CS_N && at < cap; i++) {
-        const char *sep = i == 0 ? "" : i == CS_N - 1 ? " or " : ", ";
-        int r = snprintf(out + at, cap - at, "%s%s", sep, case_vocab_sends[i].name);
+    for (size_t i = 0; i < n && at < cap; i++) {
+        const char *sep = i == 0 ? "" : i == n - 1 ? " or " : ", ";
+        int r = snprintf(out + at, cap - at, "%s%s", sep, name(i));
         if (r < 0)
             return;
         at += (size_t)r;
     }
+}
+
+static const char *send_name(size_t i)
+{
+    return case_vocab_sends[i].name;
+}
+
+static const char *check_name(size_t i)
+{
+    return case_vocab_checks[i].name;
+}
+
+void case_vocab_send_list(char *out, size_t cap)
+{
+    name_list(out, cap, CS_N, send_name);
+}
+
+void case_vocab_check_list(char *out, size_t cap)
+{
+    name_list(out, cap, CK_N, check_name);
 }
 
 /* ------------------------------------------------------------ did you mean */

@@ -46,20 +46,21 @@ enum case_option_id {
     CO_N
 };
 
+enum case_check_id {
+#define CASE_CHECK(ID, ...) CK_##ID,
+#include "case_vocab.def"
+#undef CASE_CHECK
+    CK_N
+};
+
 enum case_policy_id {
-#define CASE_DIRECTIVE(...)
-#define CASE_SEND(...)
-#define CASE_OPTION(...)
 #define CASE_POLICY(ID, ...) CP_##ID,
 #include "case_vocab.def"
-#undef CASE_DIRECTIVE
-#undef CASE_SEND
-#undef CASE_OPTION
 #undef CASE_POLICY
     CP_N
 };
 
-/* The lines that take step options: one per send kind, then the other three. */
+/* The lines that take step options: one per send kind, then the other four. */
 enum case_ctx {
 #define CASE_DIRECTIVE(...)
 #define CASE_SEND(ID, ...) CTX_SEND_##ID,
@@ -71,6 +72,7 @@ enum case_ctx {
     CTX_WAIT,
     CTX_ROUNDTRIP,
     CTX_EXPECT_SIZE,
+    CTX_REQUEST_WRITE,
     CTX_N
 };
 #define CASE_IN(ctx) (1u << CTX_##ctx)
@@ -82,7 +84,9 @@ enum case_ctx {
 
 enum case_where { CV_TOP, CV_BODY, CV_END };
 enum case_repeat { CV_ONCE, CV_MANY };
-enum case_need { CV_OPTIONAL, CV_REQUIRED, CV_JUDGING };
+/* OPENED: every case that goes on after a 101 has one (all but the cases whose status
+ * checks want a refusal: they end with the response). */
+enum case_need { CV_OPTIONAL, CV_REQUIRED, CV_JUDGING, CV_OPENED };
 enum case_arg { CV_FLAG, CV_VALUE };
 enum case_policy_kind { CV_BYTES, CV_SECONDS, CV_ORIGIN };
 
@@ -109,6 +113,12 @@ struct case_option_row {
     const char *text;
 };
 
+struct case_check_row {
+    const char *name; /* "status": the word after `response SECTION LEVEL` */
+    const char *args;
+    const char *text;
+};
+
 struct case_policy_row {
     const char *name; /* "max-message-size": the placeholder {name}, wsspec run's --name */
     enum case_policy_kind kind;
@@ -117,6 +127,7 @@ struct case_policy_row {
 };
 
 extern const struct case_directive_row case_vocab_directives[CD_N];
+extern const struct case_check_row case_vocab_checks[CK_N];
 extern const struct case_send_row case_vocab_sends[CS_N];
 extern const struct case_option_row case_vocab_options[CO_N];
 extern const struct case_policy_row case_vocab_policies[CP_N];
@@ -125,6 +136,7 @@ extern const struct case_policy_row case_vocab_policies[CP_N];
 int case_vocab_directive(const char *s, size_t n);
 int case_vocab_send(const char *s, size_t n);
 int case_vocab_option(const char *s, size_t n);
+int case_vocab_check(const char *s, size_t n);
 int case_vocab_policy(const char *s, size_t n);
 
 /* A value of a policy of this kind, as `wsspec run --NAME VALUE` gives it: false with
@@ -132,8 +144,8 @@ int case_vocab_policy(const char *s, size_t n);
  * be one. A valid value can stand in any case line, also inside quotes. */
 bool case_vocab_policy_value_ok(enum case_policy_kind kind, const char *v, char *err, size_t cap);
 
-/* "send frame", "wait", "roundtrip", "expect size": how a line that takes options is
- * named in messages and in the README's option table. NULL for a bad ctx. */
+/* "send frame", "wait", "roundtrip", "expect size", "request-write": how a line that takes options
+ * is named in messages and in the README's option table. NULL for a bad ctx. */
 const char *case_vocab_ctx_name(enum case_ctx ctx);
 /* The options allowed in ctx, as 1u << CO_x bits. */
 unsigned case_vocab_options_in(enum case_ctx ctx);
@@ -141,6 +153,8 @@ unsigned case_vocab_options_in(enum case_ctx ctx);
 /* "frame, message, begin, payload, raw or close" into out (always NUL-terminated;
  * cut short when cap is too small). */
 void case_vocab_send_list(char *out, size_t cap);
+/* "status, header, accept, ..." likewise, for the checks of `response`. */
+void case_vocab_check_list(char *out, size_t cap);
 
 /* The directive (or option) name nearest to word, for "did you mean": at most two
  * edits away (insert, delete, change, swap two neighbours) and fewer edits than half

@@ -542,9 +542,54 @@ static bool pongs_coalesced(const struct case_result *r, const struct event_list
     return j == ok->n; /* the last pong received answered the last ping */
 }
 
+/* A case with response checks that never opened, or that ends with the response:
+ * the checks alone decide; the close is OK once a response came (wsspec ends such a
+ * case itself), FAILED when none came and that failed the case. */
+static void judge_response_only(struct case_result *r)
+{
+    r->behavior = judge_response_checks(r, NULL, r->broken, sizeof r->broken);
+    judge_response_result(r, r->behavior, r->result, sizeof r->result);
+    bool came = judge_response_came(r);
+    r->behavior_close = came || r->behavior != B_FAILED ? BC_OK : BC_FAILED;
+    snprintf(r->result_close, sizeof r->result_close, "%s",
+             came ? "No WebSocket connection to close: the case ends with the response."
+                  : "The WebSocket opening handshake was never completed!");
+    if (!came && r->behavior == B_FAILED && !r->broken[0])
+        broken_handshake(r);
+}
+
+/* A case with response checks that opened and ran its steps: the events and the close
+ * were judged; a worse verdict of the checks takes over (and names its rule first). */
+static void judge_response_after(struct case_result *r)
+{
+    char broken[sizeof r->broken];
+    enum behavior b = judge_response_checks(r, NULL, broken, sizeof broken);
+    if (b == B_OK || judge_behavior_rank(b) < judge_behavior_rank(r->behavior))
+        return;
+    if (judge_behavior_rank(b) > judge_behavior_rank(r->behavior))
+        judge_response_result(r, b, r->result, sizeof r->result);
+    r->behavior = b;
+    memcpy(r->broken, broken, sizeof r->broken);
+}
+
+static void judge_view_events(struct case_result *r, bool rfc);
+
 /* One verdict: Autobahn's (rfc false) or the RFC's (rfc true, on the RFC's view of the
  * record: see rfc_view). */
 static void judge_view(struct case_result *r, bool rfc)
+{
+    const struct case_def *d = r->def;
+    if (d && d->n_checks && (d->ends_at_response || !r->handshake_done)) {
+        judge_response_only(r);
+        return;
+    }
+    judge_view_events(r, rfc);
+    if (d && d->n_checks)
+        judge_response_after(r);
+}
+
+/* The events and the close (catalogue 2.1, 2.2) and the rules of the RFC's view. */
+static void judge_view_events(struct case_result *r, bool rfc)
 {
     const struct case_def *d = r->def;
 
@@ -698,9 +743,26 @@ static void describe_difference(struct case_result *r)
     }
 }
 
+/* Each response check's outcome, for the reports (the same in both views). */
+static void record_checks(struct case_result *r)
+{
+    char broken[sizeof r->broken];
+    free(r->check_out);
+    r->check_out = NULL;
+    r->n_check_out = 0;
+    if (!r->def || !r->def->n_checks)
+        return;
+    r->check_out = calloc(r->def->n_checks, sizeof *r->check_out);
+    if (!r->check_out)
+        return; /* the reports then list the checks without outcomes */
+    r->n_check_out = r->def->n_checks;
+    judge_response_checks(r, r->check_out, broken, sizeof broken);
+}
+
 void judge_case(struct case_result *r)
 {
     struct case_result v;
+    record_checks(r);
     if (r->def && rfc_view(r, &v)) {
         judge_view(&v, true);
         copy_verdict(&r->rfc, &v);

@@ -626,11 +626,42 @@ static void write_rfc(struct jw *w, const struct case_def *d)
     jw_arr(w);
     for (size_t i = 0; d && i < d->n_rfc; i++) {
         const struct rfc_ref *ref = &d->rfc[i];
+        char doc[16];
+        snprintf(doc, sizeof doc, "RFC %u", ref->doc ? ref->doc : RFC_DEFAULT);
         jw_obj(w);
+        jw_kstr(w, "document", doc);
         jw_kstr(w, "level", level_name(ref->level));
         jw_key(w, "section");
         jw_strn(w, ref->section, strnlen(ref->section, sizeof ref->section));
         jw_kstr(w, "sentence", ref->sentence ? ref->sentence : "");
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+}
+
+/* wsspec's addition, for a case with response checks (judge_response.c): each check,
+ * the requirement it cites and what the response had. */
+static void write_response_checks(struct jw *w, const struct case_result *r)
+{
+    static const char *const outcome[] = {[CHECK_HELD] = "held",
+                                          [CHECK_BROKEN] = "broken",
+                                          [CHECK_NOT_APPLICABLE] = "not applicable"};
+    const struct case_def *d = r->def;
+    if (!d || !d->n_checks)
+        return;
+    jw_key(w, "responseChecks");
+    jw_arr(w);
+    for (size_t i = 0; i < d->n_checks; i++) {
+        char cite[48], what[256];
+        judge_response_cite(&d->checks[i], cite, sizeof cite);
+        judge_response_describe(&d->checks[i], what, sizeof what);
+        const struct check_outcome *o = i < r->n_check_out ? &r->check_out[i] : NULL;
+        jw_obj(w);
+        jw_kstr(w, "check", what);
+        jw_kstr(w, "got", o ? o->got : NULL);
+        jw_kstr(w, "level", level_name(d->checks[i].level));
+        jw_kstr(w, "outcome", o ? outcome[o->state] : NULL);
+        jw_kstr(w, "requirement", cite);
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -885,6 +916,7 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
     jw_kbytes(w, "remoteCloseReason", r->remote_close_reason, r->remote_close_reason_len);
     jw_kbool(w, "reportCompressionRatio", false);
     jw_kbool(w, "reportTime", d && d->judge == JUDGE_SIZE);
+    write_response_checks(w, r);
     jw_kstr(w, "result", r->result);
     jw_kstr(w, "resultClose", r->result_close);
     write_rfc(w, d);

@@ -186,7 +186,10 @@ static void failure_text(FILE *f, const char *dir, const json_t *run, const json
     fputc('\n', f);
     json_array_foreach(json_object_get(c, "rfc"), i, r)
     {
-        fputs("requirement: RFC 6455 \xC2\xA7", f);
+        const char *doc = report_ci_str(r, "document", NULL);
+        fputs("requirement: ", f);
+        xml_str(f, *doc ? doc : "RFC 6455", false);
+        fputs(" \xC2\xA7", f);
         xml_str(f, report_ci_str(r, "section", NULL), false);
         fputc(' ', f);
         xml_str(f, level_name(r), false);

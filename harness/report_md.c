@@ -354,7 +354,10 @@ static void failure(FILE *f, const char *dir, const json_t *run, const json_t *c
     json_array_foreach(json_object_get(c, "rfc"), i, r)
     {
         const char *level = report_ci_str(r, "level", NULL);
-        fputs("  - requirement: RFC 6455 \xC2\xA7", f);
+        const char *doc = report_ci_str(r, "document", NULL);
+        fputs("  - requirement: ", f);
+        md_text(f, *doc ? doc : "RFC 6455");
+        fputs(" \xC2\xA7", f);
         md_member(f, r, "section");
         fputc(' ', f);
         md_text(f, *level ? level : "MUST");

@@ -217,4 +217,7 @@ void result_free(struct case_result *r)
     free(r->remote_close_reason);
     r->local_close_reason = r->remote_close_reason = NULL;
     r->local_close_reason_len = r->remote_close_reason_len = 0;
+    free(r->check_out);
+    r->check_out = NULL;
+    r->n_check_out = 0;
 }

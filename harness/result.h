@@ -91,6 +91,14 @@ enum behavior_close {
     BC_INFORMATIONAL,
 };
 
+/* One response check's outcome (judge_response.c), for the reports. */
+enum check_state { CHECK_HELD = 0, CHECK_BROKEN, CHECK_NOT_APPLICABLE };
+#define CHECK_GOT_BYTES 160
+struct check_outcome {
+    enum check_state state;
+    char got[CHECK_GOT_BYTES]; /* what the response had: "101 Switching Protocols" */
+};
+
 /* Autobahn's strings: "OK", "NON-STRICT", "INFORMATIONAL", "UNIMPLEMENTED", "FAILED";
  * "OK", "FAILED", "UNCLEAN", "WRONG CODE", "FAILED BY CLIENT", "INFORMATIONAL". */
 const char *behavior_name(enum behavior b);
@@ -111,6 +119,12 @@ struct case_result {
     size_t http_response_len;
     enum ws_error handshake_error; /* why the handshake failed (WS_E_OK if it did not) */
     char connect_error[128];       /* "connection refused", "timed out" ... */
+    /* what the opening request offered, read back from it (script_request.c): the 101
+     * is checked against it (judge_response.c) */
+    bool offer_has_key;
+    char offer_key[128];        /* the Sec-WebSocket-Key sent, "" when none */
+    char offer_protocols[256];  /* the subprotocols offered, ", "-joined */
+    char offer_extensions[256]; /* the extension names offered, ", "-joined */
 
     /* events, in order */
     struct recorded_event *events;
@@ -188,6 +202,9 @@ struct case_result {
         char broken[256];
     } rfc;
     char difference[256]; /* "" when both verdicts are the same */
+    /* the outcome of each of the case's response checks (def->checks), owned */
+    struct check_outcome *check_out;
+    size_t n_check_out;
 };
 
 /* Which verdict decides whether a case passes (`--verdict`). */
@@ -227,6 +244,22 @@ void judge_case(struct case_result *r);
  * case with a policy or judged informational; a policy the user did not declare makes
  * both verdicts INFORMATIONAL. judge_case calls it. */
 void judge_probe(struct case_result *r);
+/* The response checks (judge_response.c). judge_response_checks: the worst verdict of
+ * the checks of r->def (B_OK when all hold; a 101 the core refused is FAILED), each
+ * outcome into out[0..n_checks) when out is not NULL, the first check broken at that
+ * level into broken ("RFC 6455 4.2.1 MUST: status 4xx, got 101 Switching Protocols"). */
+enum behavior judge_response_checks(const struct case_result *r, struct check_outcome *out,
+                                    char *broken, size_t cap);
+/* "status 4xx", "if 4xx header Sec-WebSocket-Version has 13", "accept" */
+void judge_response_describe(const struct response_check *ck, char *out, size_t cap);
+/* "RFC 6455 4.2.1 MUST" */
+void judge_response_cite(const struct response_check *ck, char *out, size_t cap);
+/* The result text of a case judged by its response alone. */
+void judge_response_result(const struct case_result *r, enum behavior b, char *out, size_t cap);
+/* A response to the opening request arrived (complete or malformed). */
+bool judge_response_came(const struct case_result *r);
+/* OK 0, INFORMATIONAL/UNIMPLEMENTED 1, NON-STRICT 2, FAILED 3: which verdict is worse. */
+int judge_behavior_rank(enum behavior b);
 
 /* The peer's auto-close test (catalogue 2.1): true when the recorded events equal every
  * expected list of the case (so nothing more can change the verdict). */

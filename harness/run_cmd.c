@@ -325,6 +325,45 @@ struct run_state {
     size_t n_replay;
 };
 
+/* The failure block shows at most this much of a request or response: its first
+ * lines, each cut short, the rest counted (the report has them whole). */
+#define FAILURE_HTTP_LINES 16
+#define FAILURE_HTTP_LINE_BYTES 160
+
+/* One HTTP header block, indented, control characters as '?'. */
+static void print_http(const char *label, const char *text, size_t len)
+{
+    size_t i = 0, lines = 0;
+    while (i < len && lines < FAILURE_HTTP_LINES) {
+        const char *eol = memchr(text + i, '\n', len - i);
+        size_t n = eol ? (size_t)(eol - (text + i)) : len - i;
+        size_t shown = n && text[i + n - 1] == '\r' ? n - 1 : n;
+        if (shown == 0)
+            break; /* the end of the header block */
+        printf("  %-12s ", lines ? "" : label);
+        for (size_t k = 0; k < shown && k < FAILURE_HTTP_LINE_BYTES; k++)
+            putchar((unsigned char)text[i + k] >= 0x20 && text[i + k] != 0x7f ? text[i + k] : '?');
+        printf("%s\n", shown > FAILURE_HTTP_LINE_BYTES ? "..." : "");
+        lines++;
+        i += n + 1;
+    }
+    if (lines == FAILURE_HTTP_LINES && i < len)
+        printf("  %-12s (%zu more bytes in the report)\n", "", len - i);
+    if (lines == 0)
+        printf("  %-12s %s\n", label, "(none)");
+}
+
+/* A case about the opening handshake shows the request and the response. */
+static void print_handshake(const struct case_result *r)
+{
+    const struct case_def *d = r->def;
+    if (!d->n_checks && !d->request.own)
+        return;
+    if (r->http_request)
+        print_http("request", r->http_request, strlen(r->http_request));
+    print_http("response", r->http_response ? r->http_response : "", r->http_response_len);
+}
+
 /* "6.4.3" and the requirement lines for the failure block */
 static void print_failure(const struct run_state *st, const struct case_result *r)
 {
@@ -333,7 +372,8 @@ static void print_failure(const struct run_state *st, const struct case_result *
         fprintf(stdout, "\r\033[K");
     printf("FAIL %s  %s\n", d->id, d->title);
     for (size_t i = 0; i < d->n_rfc; i++)
-        printf("  requirement  RFC 6455 %s %s: \"%s\"\n", d->rfc[i].section,
+        printf("  requirement  RFC %u %s %s: \"%s\"\n", d->rfc[i].doc ? d->rfc[i].doc : RFC_DEFAULT,
+               d->rfc[i].section,
                d->rfc[i].level == RFC_MUST     ? "MUST"
                : d->rfc[i].level == RFC_SHOULD ? "SHOULD"
                                                : "MAY",
@@ -356,6 +396,7 @@ static void print_failure(const struct run_state *st, const struct case_result *
         printf("  observed     %s\n", r->observed);
     if (r->connect_error[0])
         printf("  connection   %s\n", r->connect_error);
+    print_handshake(r);
     /* the same command junit.xml, summary.md and index.html give (report_ci.h) */
     char seed[24], cmd[8192];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)st->seed);

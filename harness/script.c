@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* ------------------------------------------------------------ small helpers */
 
@@ -203,45 +202,35 @@ static uint64_t keep_limit(const struct case_def *d)
     return size > m ? size : m;
 }
 
-/* The request as the reports keep it: credentials a user gave with -H (Authorization,
- * Proxy-Authorization, Cookie) would otherwise end up in every CI artifact; their values
- * are replaced. NUL-terminated, owned by the caller; NULL when out of memory. */
-static bool secret_header(const char *line, size_t len, size_t *name_len)
+/* A case's own request goes on the send queue like any chopped write, and the steps
+ * marked pipelined right behind it, before the 101. */
+static void write_own_request(struct script *sc, double now)
 {
-    static const char *const secret[] = {"authorization:", "proxy-authorization:", "cookie:"};
-    for (size_t k = 0; k < sizeof secret / sizeof secret[0]; k++) {
-        size_t kl = strlen(secret[k]);
-        if (len >= kl && strncasecmp(line, secret[k], kl) == 0) {
-            *name_len = kl;
-            return true;
-        }
-    }
-    return false;
+    const struct case_request *rq = &sc->def->request;
+    sc->now = now;
+    if (sendq_frame(&sc->q, NULL, 0, &sc->req_pl, 0, sc->req_pl.len, NULL, 0, rq->chop, false,
+                    false))
+        sendq_set_gap(&sc->q, rq->gap);
+    script_run_pipelined(sc, now);
 }
 
-static char *redacted_request(const char *req, size_t n)
+/* What the judge needs of the offer: the key and the names, comma-joined. */
+static void join_names(char *out, size_t cap, const char *const *names, size_t n)
 {
-    static const char mark[] = " <redacted>";
-    char *out = malloc(2 * n + sizeof mark); /* a redacted line grows by at most mark */
-    size_t o = 0, kl;
-    for (size_t i = 0; out && i < n;) {
-        const char *eol = memchr(req + i, '\n', n - i);
-        size_t len = eol ? (size_t)(eol - (req + i)) + 1 : n - i;
-        size_t end = len >= 2 && req[i + len - 2] == '\r' ? 2 : eol ? 1 : 0;
-        if (secret_header(req + i, len, &kl)) {
-            memcpy(out + o, req + i, kl);
-            memcpy(out + o + kl, mark, sizeof mark - 1);
-            memcpy(out + o + kl + sizeof mark - 1, req + i + len - end, end);
-            o += kl + sizeof mark - 1 + end;
-        } else {
-            memcpy(out + o, req + i, len);
-            o += len;
-        }
-        i += len;
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && at < cap; i++) {
+        int k = snprintf(out + at, cap - at, "%s%s", i ? ", " : "", names[i]);
+        at += k > 0 ? (size_t)k : 0;
     }
-    if (out)
-        out[o] = '\0';
-    return out;
+}
+
+void result_set_offer(struct case_result *r, const struct script_offer *o)
+{
+    r->offer_has_key = o->has_key;
+    snprintf(r->offer_key, sizeof r->offer_key, "%s", o->has_key ? o->key : "");
+    join_names(r->offer_protocols, sizeof r->offer_protocols, o->protocols, o->n_protocols);
+    join_names(r->offer_extensions, sizeof r->offer_extensions, o->extensions, o->n_extensions);
 }
 
 bool script_init(struct script *sc, const struct script_config *cfg, double now)
@@ -279,15 +268,28 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
                    .autobahn_close_codes = true},
     };
     script_recv_callbacks(&wc.cb);
+    bool own = cfg->def->request.own && !cfg->probe;
+    if (own) {
+        wc.tester.own_request = &sc->offer.offer;
+        if (!script_request_build(sc, &cfg->request)) {
+            snprintf(r->connect_error, sizeof r->connect_error, "cannot build the opening request");
+            return false;
+        }
+    }
     if (ws_conn_init(&sc->conn, &wc) != WS_E_OK) {
         snprintf(r->connect_error, sizeof r->connect_error, "cannot build the opening request");
+        script_request_free(sc);
         return false;
     }
     sc->conn_ready = true;
-    const uint8_t *req;
-    size_t n = ws_conn_pending(&sc->conn, &req);
-    r->http_request = redacted_request((const char *)req, n);
+    const uint8_t *req = sc->req;
+    size_t n = own ? (size_t)sc->req_pl.len : ws_conn_pending(&sc->conn, &req);
+    script_offer_read(&sc->offer, req, n);
+    result_set_offer(r, &sc->offer);
+    r->http_request = script_request_record(req, n);
     script_sync_core(sc);
+    if (own)
+        write_own_request(sc, now);
     return true;
 }
 
@@ -552,6 +554,7 @@ static void release(struct script *sc)
         ws_conn_free(&sc->conn);
     sc->conn_ready = false;
     sendq_free(&sc->q);
+    script_request_free(sc);
 }
 
 void script_finish(struct script *sc, double now)

@@ -61,6 +61,22 @@ struct script_config {
     double pace_floor; /* measured pass: at least this (the run's longest recent one) */
 };
 
+/* What the opening request offered, read back from its bytes (script_request.c): the
+ * core checks the 101 against it, the judge the response checks. offer points into the
+ * arrays beside it, so the struct stays where it was filled. */
+#define SCRIPT_OFFER_MAX 16
+struct script_offer {
+    struct ws_offer offer;
+    bool has_key;
+    char key[128]; /* the first Sec-WebSocket-Key value, without OWS */
+    const char *protocols[SCRIPT_OFFER_MAX];
+    size_t n_protocols;
+    const char *extensions[SCRIPT_OFFER_MAX]; /* extension names */
+    size_t n_extensions;
+    char names[1024]; /* the names above, NUL-terminated one after another */
+    size_t names_used;
+};
+
 /* Private: the state of a message being compared as it streams in. */
 struct script_cmp {
     bool active;
@@ -102,6 +118,12 @@ struct script {
     bool autobahn_refused; /* the core refused a close code only Autobahn refuses */
     uint64_t rx_before;    /* bytes received before the current read */
     bool tcp_closed;
+    struct script_offer offer;
+    /* a case that writes its own request (case_request.own): its bytes, as a payload
+     * for the send queue */
+    uint8_t *req;
+    struct payload_seg req_seg;
+    struct payload req_pl;
 };
 
 /* Set up for one case, starting at time now (the TCP connect begins). Returns false

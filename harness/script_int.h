@@ -15,6 +15,7 @@ void script_sync_core(struct script *sc);
 void script_advance(struct script *sc, double now);
 void script_drop(struct script *sc, double now);
 void script_set_pace(struct script *sc, double now);
+void result_set_offer(struct case_result *r, const struct script_offer *o);
 
 /* script_steps.c */
 void script_run_steps(struct script *sc, double now);
@@ -23,9 +24,22 @@ void script_maybe_auto_close(struct script *sc);
 void script_close(struct script *sc, uint16_t code, const char *reason);
 void script_size_message(struct script *sc, enum ws_opcode op, uint64_t len);
 
+void script_run_pipelined(struct script *sc, double now);
+
 /* script_recv.c */
 void script_recv_callbacks(struct ws_conn_callbacks *cb);
 /* The target closed TCP (before wsspec did): the observed line's end. */
 void script_recv_target_closed(struct script *sc);
+
+/* script_request.c */
+/* The case's own request (its edits on the default one) into sc->req / sc->req_pl; a
+ * fresh key from the case's generator. False when memory is out. */
+bool script_request_build(struct script *sc, const struct ws_request_params *params);
+void script_request_free(struct script *sc);
+/* What req[0..n) offers, read from its header lines. */
+void script_offer_read(struct script_offer *o, const uint8_t *req, size_t n);
+/* The request as the reports keep it (credentials redacted, the first 16 KiB),
+ * NUL-terminated and malloc'ed; NULL when memory is out. */
+char *script_request_record(const uint8_t *req, size_t n);
 
 #endif

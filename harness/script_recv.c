@@ -73,6 +73,11 @@ static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, 
     r->tx_at_open = r->tx_octets;
     sc->t_open = sc->now;
     r->started = sc->cfg.wall0 + (sc->now - sc->t0);
+    if (sc->def->ends_at_response) {
+        /* a case that wants a refusal is judged by this response alone */
+        script_drop(sc, sc->now);
+        return;
+    }
     script_set_pace(sc, sc->now);
     /* The steps run now, before the core reads on: frames the target sent right behind
      * its 101 (a Close, say) come after them - as Autobahn runs a case's onOpen from

@@ -122,7 +122,7 @@ static bool queue_frame(struct script *sc, const struct ws_frame_spec *spec,
                      sync, sc->reading))
         return false;
     if (sc->cur_pause > 0)
-        sendq_pace_last(&sc->q, sc->cur_pause);
+        sendq_set_gap(&sc->q, sc->cur_pause);
     log_tx_frame(sc, spec, pl, off, len, chop, sync);
     return true;
 }
@@ -215,7 +215,7 @@ static void step_bytes(struct script *sc, const struct step *st, bool in_frame)
     sendq_frame(&sc->q, NULL, 0, &st->payload, 0, st->payload.len, key,
                 in_frame ? sc->open_phase : 0, st->chop, st->sync, sc->reading);
     if (sc->cur_pause > 0)
-        sendq_pace_last(&sc->q, sc->cur_pause);
+        sendq_set_gap(&sc->q, sc->cur_pause);
     if (in_frame)
         sc->open_phase += st->payload.len;
 }
@@ -265,6 +265,14 @@ static void run_step(struct script *sc, const struct step *st, double now)
         break;
     }
     sc->cur_pause = 0;
+}
+
+/* The steps marked pipelined (they come first): queued right behind the opening
+ * request, before the 101. */
+void script_run_pipelined(struct script *sc, double now)
+{
+    while (sc->step < sc->def->n_steps && sc->def->steps[sc->step].pipelined)
+        run_step(sc, &sc->def->steps[sc->step++], now);
 }
 
 void script_run_steps(struct script *sc, double now)

@@ -104,6 +104,13 @@ bool sendq_frame(struct sendq *q, const uint8_t *hdr, size_t hlen, const struct 
     return true;
 }
 
+void sendq_set_gap(struct sendq *q, double gap)
+{
+    /* one element (unchopped) has no "between"; the core's bytes keep the core's pace */
+    if (q->tail && !q->tail->core && q->tail->chop)
+        q->tail->gap = gap;
+}
+
 bool sendq_bytes(struct sendq *q, const uint8_t *data, size_t len, uint32_t chop, bool sync,
                  bool reading)
 {
@@ -116,12 +123,6 @@ bool sendq_bytes(struct sendq *q, const uint8_t *data, size_t len, uint32_t chop
     u->sync = sync;
     push(q, u, reading);
     return true;
-}
-
-void sendq_pace_last(struct sendq *q, double gap)
-{
-    if (q->tail && !q->tail->core && q->tail->chop)
-        q->tail->gap = gap;
 }
 
 bool sendq_paced(const struct sendq *q)
@@ -307,7 +308,7 @@ size_t sendq_fill(struct sendq *q, double now, uint8_t *out, size_t cap, double 
     q->last_sync = c.u->sync;
     bool paced = c.u->gap > 0; /* its chops go one per write, whatever the pairing */
     n += fill_element(q, &c, out + n, cap - n);
-    if (q->pair_first && !paced && !at_end(&c) && is_element(q, c.u) && c.u->gap <= 0 && n < cap)
+    if (q->pair_first && !paced && !at_end(&c) && is_element(q, c.u) && n < cap)
         n += fill_element(q, &c, out + n, cap - n);
     q->pair_first = false;
     q->next_at = -1; /* set from the time of the write (sendq_wrote) */
@@ -358,8 +359,10 @@ size_t sendq_wrote(struct sendq *q, size_t n, double now)
         /* the element is out: the next one a pass later - the target's pass when the
          * next element begins a frame, Autobahn's timer inside one (sendq.h) */
         bool boundary = q->head && q->head->off == 0;
-        bool paced = q->head && q->head->gap > 0 && !boundary;
-        q->next_at = now + (paced ? q->head->gap : boundary ? q->pass : SENDQ_MIN_PASS);
+        double wait = boundary ? q->pass : SENDQ_MIN_PASS;
+        if (!boundary && q->head && q->head->gap > wait)
+            wait = q->head->gap; /* a unit dripped on purpose */
+        q->next_at = now + wait;
     }
     return core;
 }

@@ -233,7 +233,11 @@ static void write_some(struct session *s, double now)
             return;
         }
         if (st != TRANSPORT_DONE) {
-            target_closed(s, true, now); /* EPIPE, ECONNRESET, TLS alert: the target is gone */
+            /* EPIPE, ECONNRESET, TLS alert: the target is gone - but what it sent before
+             * going is read first (a 431 to a request it stopped reading, say) */
+            read_some(s, now);
+            if (s->phase == SESSION_RUNNING)
+                target_closed(s, true, now);
             return;
         }
         script_wrote(&s->sc, s->bufs->wbuf, written, now);

@@ -246,13 +246,14 @@ enum ws_error ws_conn_init(struct ws_conn *c, const struct ws_conn_config *cfg)
         c->cfg.max_output = 2 * (size_t)c->cfg.max_message + (1u << 20);
     if (c->cfg.role != WS_ROLE_SERVER && c->cfg.role != WS_ROLE_CLIENT)
         return WS_E_INVALID_ARGUMENT;
-    if (c->cfg.role == WS_ROLE_CLIENT && (!c->cfg.random || !c->cfg.request.host))
+    bool own = c->cfg.tester.own_request != NULL;
+    if (c->cfg.role == WS_ROLE_CLIENT && (!c->cfg.random || (!own && !c->cfg.request.host)))
         return WS_E_INVALID_ARGUMENT;
     struct ws_frame_rules rules = {
         .role = c->cfg.role, .max_frame = c->cfg.max_frame, .report_only = c->cfg.tester.read_on};
     ws_frame_decoder_init(&c->dec, &rules);
     c->state = WS_CONNECTING;
-    if (c->cfg.role == WS_ROLE_CLIENT) {
+    if (c->cfg.role == WS_ROLE_CLIENT && !own) {
         enum ws_error e = queue_request(c);
         if (e) {
             ws_conn_free(c);
@@ -308,10 +309,44 @@ static enum ws_error server_handshake(struct ws_conn *c, const struct ws_http_re
     return WS_E_OK;
 }
 
+/* Client: the response was checked (e): OPEN or CLOSED, and the callback. */
+static enum ws_error client_handshake_done(struct ws_conn *c, enum ws_error e, const char *raw,
+                                           size_t raw_len)
+{
+    if (e) {
+        c->error = e;
+        c->state = WS_CLOSED;
+    } else {
+        c->state = WS_OPEN;
+    }
+    if (c->cfg.cb.on_handshake)
+        c->cfg.cb.on_handshake(c, e, raw, raw_len, c->cfg.user);
+    return e;
+}
+
+/* Client: the response to a request the tester wrote itself (tester.own_request). A
+ * request without a key leaves no accept value valid: the 101 is checked as if the key
+ * were empty (any other rule it breaks is named, in 4.1's order), and an accept that
+ * matches the empty key is refused too. */
+static enum ws_error check_own_offer(const struct ws_conn *c, const struct ws_http_response *resp,
+                                     struct ws_response_info *info)
+{
+    struct ws_offer offer = *c->cfg.tester.own_request;
+    bool keyless = offer.key == NULL;
+    if (keyless)
+        offer.key = "";
+    enum ws_error e = ws_handshake_check_response(resp, &offer, info);
+    return e == WS_E_OK && keyless ? WS_E_RESPONSE_ACCEPT : e;
+}
+
 /* Client: the response block is complete and parsed. */
 static enum ws_error client_handshake(struct ws_conn *c, const struct ws_http_response *resp,
                                       const char *raw, size_t raw_len)
 {
+    if (c->cfg.tester.own_request) {
+        struct ws_response_info own_info;
+        return client_handshake_done(c, check_own_offer(c, resp, &own_info), raw, raw_len);
+    }
     struct ws_ext_offer offers[WS_EXT_MAX_OFFERS];
     const char *names[WS_EXT_MAX_OFFERS];
     char namebuf[WS_EXT_MAX_OFFERS][64];
@@ -331,16 +366,7 @@ static enum ws_error client_handshake(struct ws_conn *c, const struct ws_http_re
                              .extensions = names,
                              .n_extensions = n_offers};
     struct ws_response_info info;
-    enum ws_error e = ws_handshake_check_response(resp, &offer, &info);
-    if (e) {
-        c->error = e;
-        c->state = WS_CLOSED;
-    } else {
-        c->state = WS_OPEN;
-    }
-    if (c->cfg.cb.on_handshake)
-        c->cfg.cb.on_handshake(c, e, raw, raw_len, c->cfg.user);
-    return e;
+    return client_handshake_done(c, ws_handshake_check_response(resp, &offer, &info), raw, raw_len);
 }
 
 /* Parse the handshake block from buf; returns INCOMPLETE, an error, or OK with

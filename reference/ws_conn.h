@@ -121,6 +121,13 @@ struct ws_conn_tester_options {
     /* Refuse close codes 1012-1014 as autobahn 0.10.9, which Autobahn|Testsuite pins,
      * does (they were registered after RFC 6455; reported with rfc = false). */
     bool autobahn_close_codes;
+    /* Client role: the tester writes the opening request itself (any bytes: a case's
+     * own request line and headers, chopped or pipelined), so the connection queues
+     * none and checks the response against this offer - what that request carried -
+     * instead of the request it would have built. A NULL key means the request carried
+     * none: then no Sec-WebSocket-Accept can be valid. The offer and its strings must
+     * outlive the connection. NULL: build and check the request as an endpoint does. */
+    const struct ws_offer *own_request;
 };
 
 struct ws_conn_config {
@@ -133,7 +140,8 @@ struct ws_conn_config {
     /* server role: subprotocols accepted, in preference order */
     const char *const *protocols;
     size_t n_protocols;
-    /* client role: the request to send; key is made by the connection from random */
+    /* client role: the request to send; key is made by the connection from random
+     * (unused with tester.own_request) */
     struct ws_request_params request;
     ws_random_fn random; /* masks and the client key; required for the client role */
     void *random_ud;
@@ -186,8 +194,9 @@ struct ws_conn {
 };
 
 /* Set up c from cfg (copied; the strings and arrays cfg points to must outlive c).
- * Client role: queues the opening request at once. Returns WS_E_OK,
- * WS_E_INVALID_ARGUMENT or WS_E_NOMEM. */
+ * Client role: queues the opening request at once (unless tester.own_request: then
+ * request.host is not needed either). Returns WS_E_OK, WS_E_INVALID_ARGUMENT or
+ * WS_E_NOMEM. */
 enum ws_error ws_conn_init(struct ws_conn *c, const struct ws_conn_config *cfg);
 
 /* Release everything the connection allocated. c may be re-initialised after. */

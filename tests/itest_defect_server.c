@@ -79,6 +79,12 @@
     X(CONT_ORPHAN, "cont-orphan", "a continuation frame outside a message is skipped (5.4)")       \
     X(DATA_IN_FRAGMENT, "data-in-fragment",                                                        \
       "a new data frame inside a fragmented message drops it and starts anew (5.4)")               \
+    X(ACCEPT_UNMASKED, "accept-unmasked",                                                          \
+      "frames without a mask are accepted and echoed like masked ones (5.1)")                      \
+    X(NO_MESSAGE_LIMIT, "no-message-limit",                                                        \
+      "any declared frame length is accepted and its payload awaited, up to 2^40 bytes and more, " \
+      "whatever --max-message says: a message within MSG_MAX is echoed, the bytes of a longer "    \
+      "one are counted and dropped (10.4)")                                                        \
     X(CLOSE_CODE_ANY, "close-code-any",                                                            \
       "a Close with an invalid code is answered with 1000 (7.4)")                                  \
     X(CLOSE_REASON_ANY, "close-reason-any",                                                        \
@@ -114,10 +120,33 @@
     X(CLOSE_FIRST_1012, "close-first-1012",                                                        \
       "the server sends Close 1012 (registered after RFC 6455) right after its 101")               \
     X(BAD_ACCEPT, "bad-accept", "the 101 carries a wrong Sec-WebSocket-Accept (4.2.2)")            \
+    /* the opening handshake and negotiation (sections 14 and 16) */                               \
+    X(VERSION_ANY, "version-any",                                                                  \
+      "any Sec-WebSocket-Version (8, 12, none, two) is answered with 101 (4.2.2)")                 \
+    X(KEY_UNCHECKED, "key-unchecked",                                                              \
+      "Sec-WebSocket-Key is not checked: missing, short, long, not base64 or two keys get a 101 "  \
+      "answering the first (or the empty key) (4.2.1)")                                            \
+    X(ACCEPT_UNTRIMMED, "accept-untrimmed",                                                        \
+      "the accept is computed over the key with the blanks around it (4.2.2, RFC 9112 5.1)")       \
+    X(UPGRADE_EXACT, "upgrade-exact",                                                              \
+      "Upgrade and Connection must be exactly 'websocket' and 'Upgrade', else 400 (4.2.1)")        \
+    X(HTTP_UNCHECKED, "http-unchecked",                                                            \
+      "the method, the HTTP version and Host are not checked (4.2.1, RFC 9112 3.2)")               \
+    X(HEADER_LIMIT_HANG, "header-limit-hang",                                                      \
+      "a header block past 8 KiB is never answered: the server reads on, then drops it after "     \
+      "5 s (RFC 9110 5.4)")                                                                        \
+    X(REQUEST_ONE_READ, "request-one-read",                                                        \
+      "the request must come in one read: an incomplete first read is answered 400 "               \
+      "(RFC 9112 2.2)")                                                                            \
+    X(PROTOCOL_ECHO, "protocol-echo",                                                              \
+      "the 101 repeats the client's first Sec-WebSocket-Protocol line, the whole list (4.2.2)")    \
+    X(PROTOCOL_OWN, "protocol-own",                                                                \
+      "the 101 selects the server's own subprotocol, chat, whenever any is offered (4.2.2)")       \
+    X(EXTENSION_ACCEPT_ANY, "extension-accept-any",                                                \
+      "the 101 lists every extension offered, known or not, and uses none (9.1)")                  \
+    X(EXTENSION_UNOFFERED, "extension-unoffered",                                                  \
+      "the 101 lists permessage-deflate whenever any extension is offered (4.2.2)")                \
     /* --- the hardening probes' defects (section 17) ------------------------------------ */      \
-    X(NO_MESSAGE_LIMIT, "no-message-limit",                                                        \
-      "any length is taken, whatever --max-message says: a message within MSG_MAX is echoed, "     \
-      "the bytes of a longer one are counted and dropped (10.4)")                                  \
     X(IDLE_FOREVER, "idle-forever",                                                                \
       "an idle connection is never closed, whatever --idle-timeout-ms says")
 
@@ -346,6 +375,7 @@ struct conn {
     bool shut_after_flush, shut_done;
     char hs[WS_HTTP_DEFAULT_MAX_BLOCK];
     size_t hs_len;
+    bool hs_discard; /* header-limit-hang: the block overflowed; read and drop */
     struct frame_in f;
     /* the data message being received */
     bool msg_active;
@@ -790,7 +820,7 @@ static int header_rule(const struct conn *c)
         return has(D_OPCODE_IGNORED) ? SKIP : 1002;
     /* 5.1: "The server MUST close the connection upon receiving a frame that is not
      * masked." */
-    if (!f->masked)
+    if (!f->masked && !has(D_ACCEPT_UNMASKED))
         return 1002;
     /* 5.2: the 64-bit length's "most significant bit MUST be 0" */
     if (f->len >> 63)
@@ -1054,11 +1084,126 @@ static bool deployment_allows(struct conn *c, const struct ws_http_request *req,
     return true;
 }
 
-static void accept_ws(struct conn *c, const struct ws_request_info *info, struct ws_slice protocol)
+/* ------------------------------------------------------------ handshake defects */
+
+/* Drop every header called name from req. */
+static void req_drop(struct ws_http_request *req, const char *name)
 {
-    char resp[1024];
+    size_t k = 0;
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (!(req->headers[i].name.len == strlen(name) &&
+              strncasecmp(req->headers[i].name.ptr, name, req->headers[i].name.len) == 0))
+            req->headers[k++] = req->headers[i];
+    req->n_headers = k;
+}
+
+/* Replace every header called name with one carrying value (static strings). */
+static void req_set(struct ws_http_request *req, const char *name, const char *value)
+{
+    req_drop(req, name);
+    if (req->n_headers < WS_HTTP_MAX_HEADERS)
+        req->headers[req->n_headers++] =
+            (struct ws_http_header){{name, strlen(name)}, {value, strlen(value)}};
+}
+
+static bool slice_is(struct ws_slice s, const char *lit)
+{
+    return s.len == strlen(lit) && memcmp(s.ptr, lit, s.len) == 0;
+}
+
+/* What the checks of the core do not get to see, by defect: the request is patched so
+ * that they pass (*key then holds the key the accept will answer). */
+static void defects_patch(struct ws_http_request *req, struct ws_slice *key)
+{
+    const struct ws_http_header *h;
+    if (has(D_VERSION_ANY))
+        req_set(req, "Sec-WebSocket-Version", "13");
+    if (has(D_HTTP_UNCHECKED)) {
+        req->method = (struct ws_slice){"GET", 3};
+        req->version_major = req->version_minor = 1;
+        req_set(req, "Host", "unchecked"); /* none, empty or two: one that passes */
+    }
+    if (has(D_KEY_UNCHECKED)) {
+        h = ws_http_find(req->headers, req->n_headers, "Sec-WebSocket-Key", NULL);
+        *key = h ? h->value : (struct ws_slice){"", 0};
+        req_set(req, "Sec-WebSocket-Key", "AAAAAAAAAAAAAAAAAAAAAA==");
+    }
+}
+
+/* upgrade-exact: the values compared as strings, not as case-insensitive token lists. */
+static enum ws_error upgrade_exact(const struct ws_http_request *req)
+{
+    const struct ws_http_header *u = ws_http_find(req->headers, req->n_headers, "Upgrade", NULL);
+    const struct ws_http_header *k = ws_http_find(req->headers, req->n_headers, "Connection", NULL);
+    if (!u || !slice_is(u->value, "websocket"))
+        return WS_E_UPGRADE_MISSING;
+    if (!k || !slice_is(k->value, "Upgrade"))
+        return WS_E_CONNECTION_MISSING;
+    return WS_E_OK;
+}
+
+/* accept-untrimmed: the key slice grown over the blanks around it in the request, but
+ * for the one space after the colon (the bug of a server that skips ": " and takes the
+ * rest of the line). */
+static struct ws_slice key_untrimmed(const struct conn *c, struct ws_slice key)
+{
+    const char *b = key.ptr, *e = key.ptr + key.len, *end = c->hs + c->hs_len;
+    while (b > c->hs && (b[-1] == ' ' || b[-1] == '\t'))
+        b--;
+    if (b > c->hs && b[-1] == ':' && *b == ' ')
+        b++;
+    while (e < end && (*e == ' ' || *e == '\t'))
+        e++;
+    return (struct ws_slice){b, (size_t)(e - b)};
+}
+
+/* protocol-echo / protocol-own: the subprotocol the 101 names, whatever was offered. */
+static struct ws_slice protocol_defect(const struct ws_http_request *req, struct ws_slice chosen)
+{
+    const struct ws_http_header *h =
+        ws_http_find(req->headers, req->n_headers, "Sec-WebSocket-Protocol", NULL);
+    if (!h)
+        return chosen;
+    if (has(D_PROTOCOL_OWN))
+        return (struct ws_slice){"chat", 4};
+    if (has(D_PROTOCOL_ECHO))
+        return h->value;
+    return chosen;
+}
+
+/* extension-accept-any / extension-unoffered: the Sec-WebSocket-Extensions value of the
+ * 101 (NULL: none), written into buf. */
+static const char *extensions_defect(const struct ws_http_request *req, char *buf, size_t cap)
+{
+    size_t at = 0;
+    bool any = false;
+    buf[0] = '\0';
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const struct ws_http_header *h = &req->headers[i];
+        if (h->name.len != 24 || strncasecmp(h->name.ptr, "Sec-WebSocket-Extensions", 24) != 0)
+            continue;
+        any = true;
+        int n =
+            snprintf(buf + at, cap - at, "%s%.*s", at ? ", " : "", (int)h->value.len, h->value.ptr);
+        if (n < 0 || (size_t)n >= cap - at)
+            break;
+        at += (size_t)n;
+    }
+    if (any && has(D_EXTENSION_UNOFFERED))
+        return "permessage-deflate";
+    return any && has(D_EXTENSION_ACCEPT_ANY) ? buf : NULL;
+}
+
+static void accept_ws(struct conn *c, const struct ws_http_request *req, struct ws_slice key,
+                      struct ws_slice protocol)
+{
+    char resp[2048], ext[1024];
     size_t len = 0;
-    if (ws_handshake_build_response(info->key, protocol, NULL, resp, sizeof resp, &len) !=
+    if (has(D_ACCEPT_UNTRIMMED))
+        key = key_untrimmed(c, key);
+    protocol = protocol_defect(req, protocol);
+    const char *extensions = extensions_defect(req, ext, sizeof ext);
+    if (ws_handshake_build_response(key, protocol, extensions, resp, sizeof resp, &len) !=
         WS_E_OK) {
         conn_abort(c);
         return;
@@ -1077,19 +1222,45 @@ static void accept_ws(struct conn *c, const struct ws_request_info *info, struct
     }
 }
 
+/* A request block not complete yet (e INCOMPLETE) or past the limits (e
+ * HEADERS_TOO_LARGE): true when it is dealt with here - wait, or by defect answer it
+ * as it is or never - false when it is to be refused (431). */
+static bool handshake_pending(struct conn *c, enum ws_error e, bool first_read)
+{
+    bool full = e == WS_E_HEADERS_TOO_LARGE || c->hs_len == sizeof c->hs;
+    if (full && has(D_HEADER_LIMIT_HANG)) {
+        c->hs_discard = true; /* read on and drop; the handshake deadline ends it */
+        return true;
+    }
+    if (full)
+        return false;
+    if (first_read && has(D_REQUEST_ONE_READ))
+        refuse(c, WS_E_HTTP_MALFORMED);
+    return true;
+}
+
 static void handshake_input(struct conn *c, size_t added)
 {
+    bool first_read = c->hs_len == 0;
     c->hs_len += added;
     struct ws_http_request req;
     struct ws_request_info info;
     size_t used = 0, err_at = 0;
     enum ws_error e = ws_http_parse_request(c->hs, c->hs_len, sizeof c->hs, &req, &used, &err_at);
-    if (e == WS_E_INCOMPLETE && c->hs_len < sizeof c->hs)
+    if ((e == WS_E_INCOMPLETE || e == WS_E_HEADERS_TOO_LARGE) &&
+        handshake_pending(c, e, first_read))
         return;
     if (e == WS_E_INCOMPLETE)
         e = WS_E_HEADERS_TOO_LARGE;
-    if (e == WS_E_OK)
+    struct ws_slice key = {NULL, 0};
+    bool key_set = false;
+    if (e == WS_E_OK) {
+        defects_patch(&req, &key);
+        key_set = key.ptr != NULL;
         e = ws_handshake_check_request(&req, &info);
+    }
+    if (e == WS_E_OK && has(D_UPGRADE_EXACT))
+        e = upgrade_exact(&req);
     if (e != WS_E_OK) {
         refuse(c, e);
         return;
@@ -1097,7 +1268,7 @@ static void handshake_input(struct conn *c, size_t added)
     struct ws_slice chosen = {NULL, 0};
     if (!deployment_allows(c, &req, &info, &chosen))
         return;
-    accept_ws(c, &info, chosen);
+    accept_ws(c, &req, key_set ? key : info.key, chosen);
     /* frames pipelined behind the request */
     frames_input(c, (uint8_t *)c->hs + used, c->hs_len - used);
 }
@@ -1135,7 +1306,7 @@ static void read_input(struct conn *c)
             return; /* the client is behind: let it read first */
         uint8_t *buf = g_rbuf;
         size_t cap = sizeof g_rbuf;
-        if (c->phase == PH_HANDSHAKE) {
+        if (c->phase == PH_HANDSHAKE && !c->hs_discard) {
             buf = (uint8_t *)c->hs + c->hs_len;
             cap = sizeof c->hs - c->hs_len;
         }
@@ -1149,6 +1320,8 @@ static void read_input(struct conn *c)
             return;
         }
         budget -= (size_t)r < budget ? (size_t)r : budget;
+        if (c->phase == PH_HANDSHAKE && c->hs_discard)
+            continue; /* header-limit-hang: dropped unread */
         if (c->phase == PH_HANDSHAKE)
             handshake_input(c, (size_t)r);
         else if (c->phase != PH_DRAIN)

@@ -60,20 +60,27 @@ server_stop() {
     SPID=
 }
 
-# Every case of a whole-catalogue report: OK verdicts, the request carrying each
-# "Name: value" given, all keys different; responses carrying RESPONSE_HAS if set.
+# Every case of a whole-catalogue report passes. Autobahn's cases (sections 1-13: the
+# request as wsspec always sends it): the request carrying each "Name: value" given,
+# all keys different, responses carrying RESPONSE_HAS if set. The opening-handshake
+# and negotiation cases (14 and up) change the request on purpose (a key, the
+# subprotocols, the whole request): there, passing is what is checked.
 check_report() { # dir, response line or "", request lines...
-    $PY - "$@" <<'PY'
-import glob, json, os, sys
-d, resp_has, want = sys.argv[1], sys.argv[2], sys.argv[3:]
+    $PY - "$WSSPEC" "$@" <<'PY'
+import glob, json, os, subprocess, sys
+wsspec, d, resp_has, want = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+total = len(subprocess.run([wsspec, "list"], capture_output=True, text=True).stdout.splitlines())
 run = json.load(open(os.path.join(d, "wsspec.json")))
-assert run["summary"]["total"] == 306 and run["summary"]["failed"] == 0, run["summary"]
-keys = set()
+assert run["summary"]["total"] == total and run["summary"]["failed"] == 0, run["summary"]
+keys, autobahn = set(), 0
 files = glob.glob(os.path.join(d, "*_case_*.json"))
-assert len(files) == 306, len(files)
+assert len(files) == total, len(files)
 for f in files:
     c = json.load(open(f))
     lines = c["httpRequest"].split("\r\n")
+    if int(c["id"].split(".")[0]) >= 14:
+        continue
+    autobahn += 1
     for w in want:
         assert w in lines, (f, w, lines)
     key = [l for l in lines if l.lower().startswith("sec-websocket-key:")]
@@ -81,9 +88,9 @@ for f in files:
     keys.add(key[0])
     if resp_has:
         assert resp_has in c["httpResponse"].split("\r\n"), (f, c["httpResponse"])
-assert len(keys) == 306, f"{len(keys)} different keys for 306 connections"
-print(f"  306 cases OK; every request carries {want}, 306 different keys"
-      + (f"; every 101 has {resp_has!r}" if resp_has else ""))
+assert len(keys) == autobahn, f"{len(keys)} different keys for {autobahn} connections"
+print(f"  {total} cases OK; every request carries {want}, {autobahn} different keys in "
+      f"Autobahn's sections" + (f"; every 101 there has {resp_has!r}" if resp_has else ""))
 PY
 }
 

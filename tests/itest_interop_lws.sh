@@ -16,6 +16,15 @@
 # ping): lws closes TCP without a Close frame - Autobahn's "or none", the RFC's 7.1.7
 # SHOULD: NON-STRICT. Expected: 2.10 FAILED by both, 2.5 OK / RFC NON-STRICT, every
 # other 2.x case OK/OK by both.
+# Then the opening handshake (sections 14 and 16), the cases that end with the response
+# (no echo: lws-mirror-protocol would mirror every echo to every connection of the run):
+# lws answers a 101 to POST, to HTTP/1.0, to keys of the wrong length or alphabet, to two
+# keys, to versions 12, 14, none, "13, 8", two and 013, to two Host lines, to whitespace
+# before a colon and to a malformed extension offer; it computes the accept over the key
+# with the blanks that follow it (14.5.7); it closes TCP without any response when Host,
+# Connection or the key is missing, for Upgrade: h2c and for a subprotocol offer that is
+# not a token; without Upgrade it serves its HTTP page (INFORMATIONAL). Each verdict
+# names the RFC sentence it breaks; they are checked exactly.
 # Exit 77 (skip) when the package is not installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,4 +92,37 @@ if len(got) != 11 or bad:
     sys.exit(1)
 print("libwebsockets test server: 2.10 FAILED by both (one pong, for the first ping), 2.5 "
       "RFC NON-STRICT (no Close before failing), the other 2.x OK")
+PY
+set +e
+HS='14.1.1,14.1.2,14.1.3,14.2.1,14.2.2,14.3.1,14.3.2,14.4.1,14.4.2,14.5.1,14.5.2,14.5.3,14.5.4'
+HS=$HS,'14.5.5,14.5.6,14.5.7,14.6.2,14.6.3,14.6.4,14.6.5,14.6.6,14.6.7,14.7.3,16.1.7,16.2.5'
+"$WSSPEC" run "ws://127.0.0.1:$port/" --subprotocol lws-mirror-protocol --cases "$HS" \
+    --report-dir "$T/hs" -q --seed 3 >"$T/hs.out" 2>&1
+rc=$?
+set -e
+tail -1 "$T/hs.out"
+[ $rc = 1 ] || { cat "$T/hs.out"; echo "FAIL: exit $rc, want 1"; exit 1; }
+/usr/bin/python3 - "$T/hs/wsspec.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))
+got = {c["id"]: (c["behavior"], c["behaviorClose"], c["rfcBehavior"], c["rfcBehaviorClose"], c["broken"])
+       for c in run["cases"]}
+answered = "14.1.1 14.1.2 14.1.3 14.2.2 14.5.2 14.5.3 14.5.4 14.5.6 14.5.7 14.6.2 14.6.3 14.6.4 " \
+           "14.6.5 14.6.6 14.6.7 14.7.3 16.2.5"       # a 101 that breaks a MUST
+dropped = "14.2.1 14.3.2 14.4.1 14.4.2 14.5.1 14.5.5 16.1.7"  # TCP closed, no response
+want = {i: ("FAILED", "OK") for i in answered.split()}
+want.update({i: ("FAILED", "FAILED") for i in dropped.split()})
+want["14.3.1"] = ("INFORMATIONAL", "OK")               # its HTTP page: RFC 9110 7.8 MAY
+bad = [f"{k}: got {got.get(k)}, want {v}" for k, v in sorted(want.items())
+       if not got.get(k) or got[k][:2] != v or got[k][2:4] != v]
+if len(got) != len(want) or bad:
+    print("FAIL:", len(got), "cases;", "; ".join(bad))
+    sys.exit(1)
+why = {"14.5.7": "accept", "14.2.1": "no response", "14.6.2": "4.2.2 MUST"}
+for k, w in why.items():
+    if w not in (got[k][4] or ""):
+        print(f"FAIL: {k} does not name '{w}': {got[k][4]}")
+        sys.exit(1)
+print(f"libwebsockets test server, opening handshake: {len(answered.split())} 101s that break a "
+      f"MUST, {len(dropped.split())} requests dropped without a response, 14.3.1 its HTTP page")
 PY

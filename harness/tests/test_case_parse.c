@@ -841,6 +841,132 @@ static void test_template_errors(void **state)
 }
 
 /* ---------------------------------------------------------------------------------
+ * The opening handshake (case_request.c): edits, how the request is written, the
+ * response checks, and which cases end with the response.
+ */
+
+static void test_handshake_request(void **state)
+{
+    (void)state;
+    struct case_catalogue cat;
+    const struct case_def *c = one_case(&cat, "  request-line \"GET {path}?x HTTP/1.1\"\n"
+                                              "  header-drop sec-websocket-key\n"
+                                              "  header-set UPGRADE WebSocket\n"
+                                              "  header-set Sec-WebSocket-Key \"  {key}  \"\n"
+                                              "  header-add \"X-Pad: \" + repeat(100, \"a\")\n"
+                                              "  header-add \" folded\"\n"
+                                              "  request-write chop=1 gap=0.25\n"
+                                              "  send frame text pipelined \"x\"\n"
+                                              "  send raw 0x00 pipelined\n"
+                                              "  send frame text \"y\"\n");
+    const struct case_request *rq = &c->request;
+    assert_true(rq->own);
+    assert_int_equal(rq->n_edits, 6);
+    assert_int_equal(rq->edits[0].kind, EDIT_LINE);
+    assert_payload(&rq->edits[0].value, "GET {path}?x HTTP/1.1", 21);
+    assert_int_equal(rq->edits[1].kind, EDIT_DROP);
+    assert_string_equal(rq->edits[1].name, "sec-websocket-key");
+    assert_int_equal(rq->edits[2].kind, EDIT_SET);
+    assert_string_equal(rq->edits[2].name, "UPGRADE");
+    assert_payload(&rq->edits[2].value, "WebSocket", 9); /* a bare word */
+    assert_payload(&rq->edits[3].value, "  {key}  ", 9);
+    assert_int_equal(rq->edits[4].kind, EDIT_ADD);
+    assert_int_equal(rq->edits[4].value.len, 107);
+    assert_int_equal(rq->edits[4].line, 10);
+    assert_int_equal(rq->chop, 1);
+    assert_true(rq->gap == 0.25);
+    assert_int_equal(c->n_steps, 3);
+    assert_true(c->steps[0].pipelined && c->steps[1].pipelined && !c->steps[2].pipelined);
+    assert_false(c->ends_at_response);
+    case_catalogue_free(&cat);
+
+    c = one_case(&cat, "  request-raw \"GET / HTTP/1.0\\n\\n\"\n");
+    assert_true(c->request.own);
+    assert_int_equal(c->request.edits[0].kind, EDIT_RAW);
+    case_catalogue_free(&cat);
+    c = one_case(&cat, "");
+    assert_false(c->request.own); /* the core's request, as in sections 1-10 */
+    assert_int_equal(c->n_checks, 0);
+    case_catalogue_free(&cat);
+}
+
+static void test_handshake_checks(void **state)
+{
+    (void)state;
+    struct case_catalogue cat;
+    struct diags d = {0};
+    memset(&cat, 0, sizeof cat);
+    const char *text =
+        "case 14.1\n  title T\n  expectation E\n"
+        "  rfc 4.2.1 MUST \"S\"\n  rfc RFC9112 3.2 SHOULD \"S\"\n  rfc RFC9110 5.4 MAY \"S\"\n"
+        "  header-drop Host\n"
+        "  response 4.2.1 MUST status 4xx,none\n"
+        "  response RFC9112 3.2 SHOULD status 400\n"
+        "  response 4.2.1 MUST if 4xx,426 header Sec-WebSocket-Version has 13\n"
+        "  response RFC9110 5.4 MAY header Connection = \"close, x\"\n"
+        "  response 4.2.1 MUST header X lacks y\n"
+        "  response 4.2.1 MUST header X once\n"
+        "  response 4.2.1 MUST accept\n"
+        "end\n"
+        "case 14.2\n  title T\n  expectation E\n  rfc 4.2.1 MUST \"S\"\n"
+        "  response 4.2.1 MUST status 101,4xx\n  response 4.2.1 MUST protocol-offered\n"
+        "  response 4.2.1 MUST extensions-offered\n"
+        "  send message text \"x\"\n  expect OK message text \"x\"\n"
+        "  close-rule tester 1000 clean\nend\n";
+    assert_int_equal(parse(&cat, "t.wsc", text, &d), 0);
+    assert_int_equal(cat.n_cases, 2);
+    const struct case_def *c = &cat.cases[0];
+    assert_true(c->ends_at_response); /* no close-rule, no expect: none is needed */
+    assert_int_equal(c->rfc[1].doc, 9112);
+    assert_int_equal(c->rfc[0].doc, RFC_DEFAULT);
+    assert_int_equal(c->n_checks, 7);
+    const struct response_check *k = c->checks;
+    assert_int_equal(k[0].kind, CK_STATUS);
+    assert_int_equal(k[0].doc, RFC_DEFAULT);
+    assert_string_equal(k[0].section, "4.2.1");
+    assert_int_equal(k[0].level, RFC_MUST);
+    assert_true(k[0].status.classes == (1u << 4) && k[0].status.none && !k[0].status.n_codes);
+    assert_true(status_set_has(&k[0].status, 431) && status_set_has(&k[0].status, -1));
+    assert_false(status_set_has(&k[0].status, 101) || status_set_has(&k[0].status, 500));
+    assert_int_equal(k[1].doc, 9112);
+    assert_int_equal(k[1].level, RFC_SHOULD);
+    assert_true(k[1].status.n_codes == 1 && k[1].status.codes[0] == 400);
+    assert_true(k[2].conditional && k[2].kind == CK_HEADER && k[2].test == HT_HAS);
+    assert_true(k[2].when.classes == (1u << 4) && k[2].when.codes[0] == 426);
+    assert_string_equal(k[2].name, "Sec-WebSocket-Version");
+    assert_string_equal(k[2].value, "13");
+    assert_true(k[3].test == HT_EQUAL && k[3].level == RFC_MAY && k[3].doc == 9110);
+    assert_string_equal(k[3].value, "close, x");
+    assert_int_equal(k[4].test, HT_LACKS);
+    assert_int_equal(k[5].test, HT_ONCE);
+    assert_int_equal(k[6].kind, CK_ACCEPT);
+    assert_int_equal(k[6].line, 14);
+    c = &cat.cases[1];
+    assert_false(c->ends_at_response);
+    assert_int_equal(c->checks[1].kind, CK_PROTOCOL_OFFERED);
+    assert_int_equal(c->checks[2].kind, CK_EXTENSIONS_OFFERED);
+    case_catalogue_free(&cat);
+
+    /* templates leave {key} {host} {path} for the request, and take no parameter of
+     * those names */
+    memset(&cat, 0, sizeof cat);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(parse(&cat, "t.wsc",
+                           "template t v\n  title T\n  expectation E\n  rfc 4.2.1 MUST \"S\"\n"
+                           "  header-set Sec-WebSocket-Version {v}\n"
+                           "  header-add \"Sec-WebSocket-Key: {key}\"\n"
+                           "  response 4.2.1 MUST status 4xx\nend\n"
+                           "table t\n  14.1 8\n  14.2 12\nend\n",
+                           &d),
+                     0);
+    assert_int_equal(cat.n_cases, 2);
+    assert_payload(&cat.cases[1].request.edits[0].value, "12", 2);
+    assert_payload(&cat.cases[1].request.edits[1].value, "Sec-WebSocket-Key: {key}", 24);
+    case_catalogue_free(&cat);
+    expect_one_error("template t key\n  title {key}\nend\n", 1, "parameter name 'key' is reserved");
+}
+
+/* ---------------------------------------------------------------------------------
  * Lint: each error class gives exactly one diagnostic naming its line.
  */
 
@@ -1012,6 +1138,68 @@ static const struct lint_case lint_cases[] = {
     {"section 6 A\nsection 6 B\n", 2, "section 6 is already defined", true},
     {"case 1.1\n" BASE "  expect OK\nend\ncase 1.1\n" BASE "  expect OK\nend\n", 8,
      "duplicate case id 1.1 (first at t.wsc:1)", true},
+    /* the opening handshake: the request */
+    {"  request-line\n", 6, "'request-line' needs the request line", false},
+    {"  request-line \"a\"\n  request-line \"b\"\n", 7, "duplicate 'request-line'", false},
+    {"  header-drop Bad:Name\n", 6, "bad header name 'Bad:Name'", false},
+    {"  header-drop\n", 6, "bad header name ''", false},
+    {"  header-drop Host x\n", 6, "unexpected 'x'", false},
+    {"  header-set X\n", 6, "'header-set' needs a value", false},
+    {"  header-set X a b\n", 6, "unexpected 'b'", false},
+    {"  header-add \"X: {nope}\"\n", 6, "unknown placeholder {nope}", false},
+    {"  request-raw \"GET / HTTP/1.1\\r\\n\\r\\n\"\n  header-add \"X: y\"\n", 1,
+     "request-raw is the whole request", false},
+    {"  header-add repeat(2000000, \"a\")\n", 1, "larger than 1048576 bytes", false},
+    {"  request-write gap=0.1\n", 6, "gap= is the pause between chops: it needs chop=", false},
+    {"  request-write chop=1 gap=61\n", 6, "bad value '61' for gap=", false},
+    {"  request-write chop=0\n", 6, "bad value '0' for chop=", false},
+    {"  request-write sync\n", 6, "option 'sync' is not allowed in 'request-write'", false},
+    {"  send frame text \"x\"\n  send frame text pipelined \"y\"\n", 7,
+     "pipelined steps come first", false},
+    {"  send close pipelined\n", 6, "option 'pipelined' is not allowed in 'send close'", false},
+    {"  send frame text pipelined=1 \"x\"\n", 6, "'pipelined' takes no value", false},
+    /* the opening handshake: the checks */
+    {"  rfc RFC2616 5.2 MUST \"S\"\n", 6, "unknown RFC 'RFC2616'", false},
+    {"  response 5.2 MUST status 99\n", 6, "bad status list '99'", false},
+    {"  response 5.2 MUST status 4yy\n", 6, "bad status list '4yy'", false},
+    {"  response 5.2 MUST status 101,\n", 6, "bad status list '101,'", false},
+    {"  response 5.2 MUST status 1,2,3,4,5,6,7,8,9\n", 6, "bad status list", false},
+    {"  response 5.2 MUST status\n", 6, "bad status list ''", false},
+    {"  response 5.2 MUST stat 101\n", 6,
+     "'response' needs a check (status, header, accept, protocol-offered or extensions-offered), "
+     "not 'stat'",
+     false},
+    {"  response 5.2 MUST if 4xx status 400\n", 6, "'if' goes with header checks", false},
+    {"  response 5.2 MUST if 4xx accept\n", 6, "'accept' applies to a 101 only: no 'if'", false},
+    {"  response 5.2 MUST status 101 now\n", 6, "unexpected 'now'", false},
+    {"  response 5.2 MUST status 101\n  response 5.2 MUST header X maybe\n", 7,
+     "'header X' needs present, absent, once, = VALUE, has TOKEN or lacks TOKEN, not 'maybe'",
+     false},
+    {"  response 5.2 MUST status 101\n  response 5.2 MUST header X has \"a,b\"\n", 7,
+     "'has' needs one list element", false},
+    {"  response 5.2 MUST status 101\n  response 5.2 MUST header X has\n", 7,
+     "'header X' needs a value after the test", false},
+    {"  response 5.2 MUST status 101\n  response 5.3 MUST header X present\n", 7,
+     "the check cites RFC 6455 5.3 MUST, but no rfc line of the case quotes it", false},
+    {"  response RFC9110 5.2 MUST status 101\n", 6, "cites RFC 9110 5.2 MUST", false},
+    {"  response 5.2 MUST header X present\n", 1, "has response checks but no MUST status check",
+     false},
+    /* the opening handshake: a case that ends with the response */
+    {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  response 5 MUST status 4xx\n"
+     "  kill-after 1\nend\n",
+     1, "case 1.1 ends with the response (no MUST status check allows 101): no 'kill-after'", true},
+    {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  response 5 MUST status 4xx\n"
+     "  send frame text pipelined \"x\"\n  send frame text \"y\"\nend\n",
+     7, "a step after the 101 never runs", true},
+    {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  response 5 MUST status 4xx\n"
+     "  close-rule tester 1000\nend\n",
+     1, "no 'close-rule'", true},
+    {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  response 5 MUST status 101\n"
+     "  close-rule tester 1000\nend\n",
+     1, "needs 'expect' or 'informational' for what follows", true},
+    {"case 1.1\n  title T\n  expectation E\n  rfc 5 MUST \"S\"\n  response 5 MUST status 101\n"
+     "  expect OK\nend\n",
+     1, "case 1.1 has no 'close-rule'", true},
 };
 
 static void test_lint_errors(void **state)
@@ -1650,6 +1838,8 @@ int main(void)
         cmocka_unit_test(test_payload_big_repeat),
         cmocka_unit_test(test_template_table),
         cmocka_unit_test(test_template_errors),
+        cmocka_unit_test(test_handshake_request),
+        cmocka_unit_test(test_handshake_checks),
         cmocka_unit_test(test_lint_errors),
         cmocka_unit_test(test_nul_and_long_lines),
         cmocka_unit_test(test_errors_keep_going),

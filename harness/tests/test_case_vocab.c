@@ -54,6 +54,12 @@ static void test_rows_unique_and_described(void **state)
         assert_true(r->arg == CV_FLAG ? r->value[0] == '\0' : r->value[0] != '\0');
         assert_null(strchr(r->name, '='));
     }
+    for (int i = 0; i < CK_N; i++) {
+        const struct case_check_row *r = &case_vocab_checks[i];
+        assert_true(strlen(r->name) > 0 && strlen(r->text) > 0);
+        assert_int_equal(case_vocab_check(r->name, strlen(r->name)), i);
+    }
+    assert_int_equal(case_vocab_check("stat", 4), -1);
     for (int i = 0; i < CP_N; i++) {
         const struct case_policy_row *r = &case_vocab_policies[i];
         char err[256];
@@ -83,11 +89,16 @@ static void test_contexts(void **state)
     assert_string_equal(case_vocab_ctx_name(CTX_SEND_FRAME), "send frame");
     assert_string_equal(case_vocab_ctx_name(CTX_EXPECT_SIZE), "expect size");
     assert_int_equal(case_vocab_options_in(CTX_WAIT), 1u << CO_TAG);
-    assert_int_equal(case_vocab_options_in(CTX_SEND_RAW), 1u << CO_CHOP | 1u << CO_PAUSE);
+    assert_int_equal(case_vocab_options_in(CTX_SEND_RAW),
+                     1u << CO_CHOP | 1u << CO_PIPELINED | 1u << CO_PAUSE);
+    assert_int_equal(case_vocab_options_in(CTX_REQUEST_WRITE), 1u << CO_CHOP | 1u << CO_GAP);
+    assert_string_equal(case_vocab_ctx_name(CTX_REQUEST_WRITE), "request-write");
 
     char list[128];
     case_vocab_send_list(list, sizeof list);
     assert_string_equal(list, "frame, message, begin, payload, raw or close");
+    case_vocab_check_list(list, sizeof list);
+    assert_string_equal(list, "status, header, accept, protocol-offered or extensions-offered");
     char small[8];
     case_vocab_send_list(small, sizeof small);
     assert_int_equal(strlen(small), sizeof small - 1); /* cut, still terminated */
@@ -268,7 +279,7 @@ static void word_of(const char *s, int n, char *out, size_t cap)
 }
 
 struct seen_words {
-    bool directive[CD_N], send[CS_N], option[CO_N], policy[CP_N];
+    bool directive[CD_N], send[CS_N], option[CO_N], check[CK_N], policy[CP_N];
 };
 
 /* Which line a signature is ("send frame ...", "wait ...", "expect size ..."): its
@@ -373,6 +384,18 @@ static void check_option_row(char cells[CELLS_MAX][CELL_BYTES], size_t n, int ta
         check_taken_by(k, cells[taken_col], r);
 }
 
+/* A row of a `check` table (the checks of `response`). */
+static void check_check_cell(const char *code, struct seen_words *seen, struct report *r)
+{
+    char w[64];
+    word_of(code, 0, w, sizeof w);
+    int k = case_vocab_check(w, strlen(w));
+    if (k < 0)
+        problem(r, "README documents check '%s': not a row of case_vocab.def", w);
+    else
+        seen->check[k] = true;
+}
+
 /* A row of the `policy` table: `name` | value | survey value | text. */
 static void check_policy_row(char cells[CELLS_MAX][CELL_BYTES], size_t n, struct seen_words *seen,
                              struct report *r)
@@ -393,7 +416,7 @@ static void check_policy_row(char cells[CELLS_MAX][CELL_BYTES], size_t n, struct
                 case_vocab_policies[k].survey);
 }
 
-enum table_kind { T_OTHER, T_DIRECTIVE, T_OPTION, T_POLICY };
+enum table_kind { T_OTHER, T_DIRECTIVE, T_OPTION, T_CHECK, T_POLICY };
 
 static enum table_kind table_kind(const char *first)
 {
@@ -401,6 +424,8 @@ static enum table_kind table_kind(const char *first)
         return T_DIRECTIVE;
     if (strcmp(first, "policy") == 0)
         return T_POLICY;
+    if (strcmp(first, "check") == 0)
+        return T_CHECK;
     return strcmp(first, "option") == 0 ? T_OPTION : T_OTHER;
 }
 
@@ -432,7 +457,9 @@ static void readme_check(const char *text, struct report *r)
                 check_option_row(cells, nc, taken_col, &seen, r);
             else if (kind == T_POLICY)
                 check_policy_row(cells, nc, &seen, r);
-            else if (nc && code_of(cells[0], code, sizeof code))
+            else if (kind == T_CHECK && nc && code_of(cells[0], code, sizeof code))
+                check_check_cell(code, &seen, r);
+            else if (kind == T_DIRECTIVE && nc && code_of(cells[0], code, sizeof code))
                 check_directive_cell(code, &seen, r);
             else
                 problem(r, "README directive row '%s' does not start with `...`", cells[0]);
@@ -451,6 +478,10 @@ static void readme_check(const char *text, struct report *r)
         if (!seen.option[i])
             problem(r, "option '%s' (case_vocab.def) is not in the README's option table",
                     case_vocab_options[i].name);
+    for (int i = 0; i < CK_N; i++)
+        if (!seen.check[i])
+            problem(r, "check '%s' (case_vocab.def) is not in the README's check table",
+                    case_vocab_checks[i].name);
     for (int i = 0; i < CP_N; i++)
         if (!seen.policy[i])
             problem(r, "policy '%s' (case_vocab.def) is not in the README's policy table",
@@ -521,6 +552,8 @@ static void test_readme_check_fails(void **state)
          "option 'fragmnt='"},
         {"`send raw PAYLOAD [chop=N]", "`send raw PAYLOAD [len=N]",
          "option 'len=' in `send raw PAYLOAD [len=N]`: the row does not allow it there"},
+        {"| `accept` |", "| `acept` |", "check 'acept'"},
+        {"| `accept` |", "| x |", "check 'accept' (case_vocab.def) is not in the README's"},
         {"| `idle-timeout` |", "| `idle-timeouts` |", "policy 'idle-timeouts'"},
         {"| `idle-timeout` |", "| x |", "policy 'idle-timeout' (case_vocab.def) is not in"},
         {"| 1048576 |", "| 1000000 |", "survey value of policy 'max-message-size'"},

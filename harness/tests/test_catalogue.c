@@ -58,6 +58,12 @@ static void assert_repeat(const struct payload *p, uint64_t len, const char *pat
     free(want);
 }
 
+static void assert_payload_is(const struct payload *p, const char *s)
+{
+    assert_int_equal(p->len, strlen(s));
+    assert_true(payload_equal(p, (const uint8_t *)s, strlen(s)));
+}
+
 static void assert_bytes(const struct payload *p, const char *bytes, size_t len)
 {
     assert_int_equal(p->len, len);
@@ -81,8 +87,9 @@ static void test_counts(void **state)
     static const struct {
         const char *prefix;
         size_t n;
-    } want[] = {{"1.", 16},  {"2.", 11}, {"3.", 7},  {"4.", 10}, {"5.", 20},
-                {"6.", 145}, {"7.", 37}, {"9.", 54}, {"10.", 1}, {"17.", 5}};
+    } want[] = {{"1.", 16},  {"2.", 11},  {"3.", 7},  {"4.", 10}, {"5.", 20},
+                {"6.", 145}, {"7.", 37},  {"9.", 54}, {"10.", 1}, {"14.", 54},
+                {"15.", 24}, {"16.", 12}, {"17.", 5}};
     size_t total = 0;
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         size_t n = 0;
@@ -93,8 +100,8 @@ static void test_counts(void **state)
             fail_msg("section %s has %zu cases, want %zu", want[w].prefix, n, want[w].n);
         total += n;
     }
-    assert_int_equal(total, 306);
-    assert_int_equal(cat.n_cases, 306);
+    assert_int_equal(total, 301 + 54 + 24 + 12 + 5); /* Autobahn's, and sections 14-17 */
+    assert_int_equal(cat.n_cases, total);
     /* catalogue order is numeric: 1.1.1 first, 10.1.1 last, 9.8.6 before it */
     assert_string_equal(cat.cases[0].id, "1.1.1");
     assert_string_equal(cat.cases[299].id, "9.8.6");
@@ -384,7 +391,75 @@ static void test_hardening(void **state)
     case_catalogue_free(&dc);
 }
 
-/* every case quotes at least one requirement and has a timer */
+/* Section 15 (wsspec's own): what makes each group test what it says - no mask bit on
+ * every frame kind, zero and fixed keys with chops inside the header, the lengths
+ * declared past what is sent - and how each group is judged. */
+static void test_masking_and_length(void **state)
+{
+    (void)state;
+    static const uint8_t unmasked_op[] = {WS_OP_TEXT,  WS_OP_BINARY, WS_OP_PING,
+                                          WS_OP_CLOSE, WS_OP_PONG,   WS_OP_TEXT};
+    for (size_t i = 0; i < sizeof unmasked_op; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "15.1.%zu", i + 1);
+        const struct case_def *d = get(id);
+        assert_int_equal(d->steps[0].mask, MASK_NONE);
+        assert_int_equal(d->steps[0].opcode, unmasked_op[i]);
+        assert_close(d, false, 1002, false);
+        assert_int_equal(d->close.n_codes, 1);
+        assert_int_equal(d->judge, JUDGE_EVENTS);
+    }
+    const struct case_def *d = get("15.1.8"); /* masked first fragment, unmasked CONT */
+    assert_int_equal(d->steps[0].mask, MASK_RANDOM);
+    assert_int_equal(d->steps[1].opcode, WS_OP_CONT);
+    assert_int_equal(d->steps[1].mask, MASK_NONE);
+
+    d = get("15.2.1");
+    assert_int_equal(d->steps[0].mask, MASK_FIXED);
+    assert_memory_equal(d->steps[0].mask_key, "\0\0\0\0", 4);
+    assert_close(d, true, 1000, true);
+    d = get("15.2.4"); /* the header, key included, one octet per write */
+    assert_int_equal(d->steps[0].type, STEP_BEGIN);
+    assert_int_equal(d->steps[0].chop, 1);
+    assert_int_equal(d->steps[0].declared_len, 13);
+    assert_int_equal(d->steps[1].type, STEP_PAYLOAD);
+    d = get("15.2.7"); /* payload parts of 1, 2, 3, 5, 5 octets after a sync header */
+    assert_true(d->steps[0].sync);
+    static const uint64_t part[] = {1, 2, 3, 5, 5};
+    for (size_t i = 0; i < 5; i++)
+        assert_int_equal(d->steps[1 + i].payload.len, part[i]);
+
+    for (int i = 1; i <= 3; i++) { /* non-minimal lengths: never judged */
+        char id[16];
+        snprintf(id, sizeof id, "15.3.%d", i);
+        assert_int_equal(get(id)->judge, JUDGE_INFORMATIONAL);
+        assert_int_not_equal(get(id)->steps[0].len_form, WS_LEN_MINIMAL);
+    }
+
+    d = get("15.4.1"); /* 2^63 + 5 declared, 5 sent */
+    assert_int_equal(d->steps[0].declared_len, (UINT64_C(1) << 63) + 5);
+    assert_int_equal(d->steps[0].payload.len, 5);
+    assert_close(d, false, 1002, false);
+    assert_close(d, false, 1009, false);
+    assert_int_equal(get("15.4.2")->steps[0].declared_len, UINT64_MAX);
+    static const uint64_t tib[] = {UINT64_C(1) << 40, (UINT64_C(1) << 40) + 13};
+    for (size_t i = 0; i < 2; i++) { /* 15.4.3, 15.4.4: 2^40 (+ 13) declared, 16/13 sent */
+        char id[16];
+        snprintf(id, sizeof id, "15.4.%zu", i + 3);
+        d = get(id);
+        assert_int_equal(d->steps[0].declared_len, tib[i]);
+        assert_true(d->steps[0].payload.len <= 16);
+        assert_close(d, false, 1009, false);
+        assert_close(d, false, 1002, false);
+        assert_true(d->kill_after == 1);
+    }
+    d = get("15.4.5"); /* the 2^40 continuation of a started message */
+    assert_int_equal(d->steps[1].opcode, WS_OP_CONT);
+    assert_int_equal(d->steps[1].declared_len, UINT64_C(1) << 40);
+}
+
+/* every case quotes at least one requirement and has a timer - but a case that ends
+ * with the response to its opening request, which the opening-handshake timeout bounds */
 static void test_every_case_documented(void **state)
 {
     (void)state;
@@ -392,15 +467,52 @@ static void test_every_case_documented(void **state)
         const struct case_def *d = &cat.cases[i];
         if (d->n_rfc == 0 || strlen(d->rfc[0].sentence) < 20)
             fail_msg("%s has no RFC sentence", d->id);
-        if (d->kill_after <= 0 && d->close_after <= 0)
+        if (d->kill_after <= 0 && d->close_after <= 0 && !d->ends_at_response)
             fail_msg("%s has no timer", d->id);
     }
+}
+
+/* the opening handshake and negotiation: what is sent and what is checked */
+static void test_handshake_sections(void **state)
+{
+    (void)state;
+    const struct case_def *d = get("14.2.1"); /* no Host: exactly 400 (RFC 9112 3.2) */
+    assert_true(d->ends_at_response && d->request.own && d->n_steps == 0);
+    assert_int_equal(d->request.edits[0].kind, EDIT_DROP);
+    assert_string_equal(d->request.edits[0].name, "Host");
+    assert_int_equal(d->checks[0].kind, CK_STATUS);
+    assert_int_equal(d->checks[0].doc, 9112);
+    assert_true(d->checks[0].status.n_codes == 1 && d->checks[0].status.codes[0] == 400);
+
+    d = get("14.6.2"); /* version 12: a 4xx naming 13, and Upgrade on a 426 */
+    assert_int_equal(d->n_checks, 3);
+    assert_payload_is(&d->request.edits[0].value, "12");
+    assert_true(d->checks[2].conditional && d->checks[2].when.codes[0] == 426);
+
+    d = get("14.6.1"); /* version 8: a 101 is allowed (MAY), then the echo */
+    assert_false(d->ends_at_response);
+    assert_int_equal(d->checks[3].level, RFC_MAY);
+    assert_int_equal(d->n_steps, 1);
+
+    d = get("14.8.3"); /* dripped */
+    assert_true(d->request.chop == 32 && d->request.gap == 0.02);
+    d = get("14.8.4"); /* a frame behind the request, in the same write */
+    assert_true(d->steps[0].pipelined && d->judge == JUDGE_INFORMATIONAL);
+    d = get("14.7.7"); /* 256 KiB of header lines */
+    assert_int_equal(d->request.edits[0].value.len, 262142);
+
+    d = get("16.2.5"); /* a malformed extension offer: refused or closed */
+    assert_true(d->ends_at_response && d->checks[0].status.none);
+    d = get("16.1.5"); /* what --subprotocol gives: the request as always */
+    assert_false(d->request.own);
+    assert_int_equal(d->checks[1].kind, CK_PROTOCOL_OFFERED);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
+        cmocka_unit_test(test_handshake_sections),
         cmocka_unit_test(test_framing_and_pings),
         cmocka_unit_test(test_reserved_bits_and_opcodes),
         cmocka_unit_test(test_fragmentation),
@@ -408,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_hardening),
+        cmocka_unit_test(test_masking_and_length),
         cmocka_unit_test(test_every_case_documented),
     };
     return cmocka_run_group_tests_name("catalogue", tests, setup, teardown);

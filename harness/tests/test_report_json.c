@@ -64,7 +64,8 @@ static void def_free(struct case_def *d)
 static struct rfc_ref rfc_5_6 = {"5.6", RFC_MUST,
                                  "Data frames (e.g., non-control frames) are "
                                  "identified by opcodes where the most "
-                                 "significant bit of the opcode is 0."};
+                                 "significant bit of the opcode is 0.",
+                                 RFC_DEFAULT};
 
 static void def_init(struct case_def *d, const char *id, const char *title)
 {

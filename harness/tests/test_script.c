@@ -254,12 +254,180 @@ static void test_ping_flood_bounded(void **state)
     sim_free(&s);
 }
 
+/* ------------------------------------------------------------ the opening handshake */
+
+static size_t wire_rows(const struct case_result *r, enum wirelog_type t, size_t *bytes)
+{
+    size_t n = 0;
+    if (bytes)
+        *bytes = 0;
+    for (size_t i = 0; i < r->n_wirelog; i++)
+        if (r->wirelog[i].type == t) {
+            n++;
+            if (bytes)
+                *bytes += (size_t)r->wirelog[i].len;
+        }
+    return n;
+}
+
+#define HS_CASE(id, body)                                                                          \
+    "case " id "\n  title t\n  expectation e\n  rfc 4.2.1 MUST \"x\"\n" body "end\n"
+
+/* A request without a key: the target (the core's server) refuses it with 400; the case
+ * wants a refusal, so it ends with that response - no frame is ever sent. */
+static void test_request_refused(void **state)
+{
+    (void)state;
+    static struct sim s;
+    sim_init(&s,
+             HS_CASE("14.5.1", "  header-drop Sec-WebSocket-Key\n"
+                               "  response 4.2.1 MUST status 4xx\n"),
+             ECHO);
+    sim_run(&s);
+    assert_int_equal(s.r.behavior, B_OK);
+    assert_int_equal(s.r.behavior_close, BC_OK);
+    assert_false(s.r.handshake_done);
+    assert_null(strstr(s.r.http_request, "Sec-WebSocket-Key"));
+    assert_non_null(strstr(s.r.http_request, "Sec-WebSocket-Version: 13\r\n"));
+    assert_true(strncmp(s.r.http_response, "HTTP/1.1 400 ", 13) == 0);
+    assert_false(s.r.offer_has_key);
+    assert_int_equal(s.r.tx_frames[WS_OP_TEXT] + s.r.tx_frames[WS_OP_CLOSE], 0);
+    sim_free(&s);
+
+    /* the same case against a request the target accepts: the 101 breaks the MUST, and
+     * wsspec closes at once (no steps, no closing handshake) */
+    sim_init(&s, HS_CASE("14.5.2", "  header-set X-Harmless 1\n  response 4.2.1 MUST status 4xx\n"),
+             ECHO);
+    sim_run(&s);
+    assert_true(s.r.handshake_done);
+    assert_int_equal(s.r.behavior, B_FAILED);
+    assert_int_equal(s.r.behavior_close, BC_OK);
+    assert_true(s.r.dropped_by_me);
+    assert_int_equal(s.r.tx_frames[WS_OP_CLOSE], 0);
+    assert_non_null(strstr(s.r.broken, "status 4xx, got 101"));
+    sim_free(&s);
+}
+
+/* chop=1: the request goes out one byte per write, and the case goes on after the 101
+ * (an echo); with gap=, the writes are that far apart. */
+static void test_request_chopped(void **state)
+{
+    (void)state;
+    static struct sim s;
+    sim_init(&s,
+             HS_CASE("14.8.1", "  request-write chop=1\n  response 4.2.1 MUST status 101\n"
+                               "  response 4.2.1 MUST accept\n  kill-after 1\n"
+                               "  send message text \"Hello\"\n"
+                               "  expect OK message text \"Hello\"\n"
+                               "  close-rule tester 1000 clean\n"),
+             ECHO);
+    sim_run(&s);
+    assert_int_equal(s.r.behavior, B_OK);
+    assert_int_equal(s.r.behavior_close, BC_OK);
+    size_t req_len = strlen(s.r.http_request), bytes;
+    /* one write per request byte, then the frame and the Close */
+    assert_int_equal(wire_rows(&s.r, WL_TX_OCTETS, &bytes), req_len + 2);
+    assert_int_equal(bytes, req_len + 11 + 8);
+    sim_free(&s);
+
+    sim_init(&s,
+             HS_CASE("14.8.2", "  request-write chop=64 gap=0.5\n"
+                               "  response 4.2.1 MUST status 101\n  kill-after 1\n"
+                               "  expect OK\n  close-rule tester 1000 clean\n"),
+             ECHO);
+    sim_run(&s);
+    assert_int_equal(s.r.behavior, B_OK);
+    double first = -1, last = -1;
+    size_t writes = 0;
+    for (size_t i = 0; i < s.r.n_wirelog; i++) {
+        const struct wirelog_row *w = &s.r.wirelog[i];
+        if (w->type != WL_TX_OCTETS || w->len != 64)
+            continue;
+        if (first >= 0)
+            assert_true(w->at_ms - last >= 499.9); /* gap=0.5 between chops */
+        first = first < 0 ? w->at_ms : first;
+        last = w->at_ms;
+        writes++;
+    }
+    assert_true(writes >= 2);
+    sim_free(&s);
+}
+
+/* Pipelined steps go out in the same write as the request, before the 101; the
+ * target (the core keeps frames pipelined behind a handshake) echoes them. */
+static void test_request_pipelined(void **state)
+{
+    (void)state;
+    static struct sim s;
+    sim_init(&s,
+             HS_CASE("14.8.3", "  send message text pipelined \"Hello\"\n"
+                               "  response 4.2.1 MUST status 101\n  kill-after 1\n"
+                               "  expect OK message text \"Hello\"\n"
+                               "  close-rule tester 1000 clean\n"),
+             ECHO);
+    sim_run(&s);
+    assert_int_equal(s.r.behavior, B_OK);
+    const struct wirelog_row *w = NULL;
+    for (size_t i = 0; i < s.r.n_wirelog && !w; i++)
+        if (s.r.wirelog[i].type == WL_TX_OCTETS)
+            w = &s.r.wirelog[i];
+    assert_non_null(w);
+    assert_int_equal(w->len, strlen(s.r.http_request) + 11); /* request and frame, one write */
+    sim_free(&s);
+}
+
+/* Edits apply in order to the default request; {key} {host} {path} are filled in; what
+ * was offered is read back from the bytes. */
+static void test_request_edits(void **state)
+{
+    (void)state;
+    static struct sim s;
+    sim_init(&s,
+             HS_CASE("14.7.1", "  request-line \"GET {path}?h={host} HTTP/1.1\"\n"
+                               "  header-set upgrade WEBSOCKET\n"
+                               "  header-set sEC-wEBsOCKET-kEY \"  {key}  \"\n"
+                               "  header-add \"Sec-WebSocket-Protocol: chat\"\n"
+                               "  header-add \"Sec-WebSocket-Protocol: superchat\"\n"
+                               "  header-add \"X-Gone: 1\"\n  header-drop x-gone\n"
+                               "  response 4.2.1 MUST status 101\n"
+                               "  response 4.2.1 MUST accept\n"
+                               "  response 4.2.1 MUST protocol-offered\n  kill-after 1\n"
+                               "  expect OK\n  close-rule tester 1000 clean\n"),
+             ECHO);
+    sim_run(&s);
+    assert_int_equal(s.r.behavior, B_OK);
+    const char *q = s.r.http_request;
+    assert_true(strncmp(q, "GET /?h=127.0.0.1:9001 HTTP/1.1\r\nHost: 127.0.0.1:9001\r\n", 55) == 0);
+    assert_non_null(strstr(q, "\r\nupgrade: WEBSOCKET\r\nConnection: Upgrade\r\n"));
+    char line[256];
+    snprintf(line, sizeof line, "\r\nsEC-wEBsOCKET-kEY:   %.24s  \r\n", s.r.offer_key);
+    assert_non_null(strstr(q, line));
+    assert_int_equal(strlen(s.r.offer_key), 24);
+    assert_true(s.r.offer_has_key);
+    assert_string_equal(s.r.offer_protocols, "chat, superchat"); /* two lines, one list */
+    assert_null(strstr(q, "X-Gone"));
+    assert_non_null(strstr(q, "\r\n\r\n"));
+    sim_free(&s);
+
+    /* request-raw: exactly these bytes, no CRLF added */
+    sim_init(&s,
+             HS_CASE("14.7.2", "  request-raw \"GET / HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n\"\n"
+                               "  response 4.2.1 MUST status 4xx\n"),
+             ECHO);
+    sim_run(&s);
+    assert_string_equal(s.r.http_request, "GET / HTTP/1.0\r\nHost: 127.0.0.1:9001\r\n\r\n");
+    assert_int_equal(s.r.behavior, B_OK); /* HTTP/1.0: refused */
+    sim_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_echo_passes),        cmocka_unit_test(test_kill_then_late_echoes),
         cmocka_unit_test(test_streamed_compare),   cmocka_unit_test(test_pace_from_handshake),
-        cmocka_unit_test(test_ping_flood_bounded),
+        cmocka_unit_test(test_ping_flood_bounded), cmocka_unit_test(test_request_refused),
+        cmocka_unit_test(test_request_chopped),    cmocka_unit_test(test_request_pipelined),
+        cmocka_unit_test(test_request_edits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,6 +107,34 @@ static void test_chops_paced(void **state)
     payload_free(&p);
 }
 
+/* sendq_set_gap: the chops of that unit are gap apart (a request dripped slowly); the
+ * next unit's first element comes after the usual pass, not after the gap. */
+static void test_gap(void **state)
+{
+    (void)state;
+    struct sendq q;
+    sendq_init(&q, core_read, NULL);
+    q.pass = 1e-3;
+    struct payload p = lit("Hello");
+    sendq_frame(&q, NULL, 0, &p, 0, 5, NULL, 0, 2, false, false);
+    sendq_set_gap(&q, 0.25);
+    sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 7, false, false);
+    uint8_t out[4096];
+    double now = 1.0, wake;
+    static const double waits[] = {0.25, 0.25, 1e-3};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(one_write(&q, now, out, &wake), i < 2 ? 2 : 1);
+        assert_int_equal(one_write(&q, now, out, &wake), 0);
+        assert_true(wake > now + waits[i] * 0.99 && wake < now + waits[i] * 1.01);
+        now = wake;
+    }
+    assert_int_equal(one_write(&q, now, out, &wake), 7);
+    assert_memory_equal(out, "\x81\x05Hello", 7);
+    assert_true(sendq_empty(&q));
+    sendq_free(&q);
+    payload_free(&p);
+}
+
 /* A burst queued while reading: the first two elements in one write (Twisted flushes
  * its buffer after the writer's 10 us timer has added the second). */
 static void test_read_burst_pairs(void **state)
@@ -249,7 +277,7 @@ static void test_paced_unit(void **state)
     q.pass = 1e-3;
     struct payload p = lit("Hello");
     sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 1, false, true); /* queued while reading */
-    sendq_pace_last(&q, 0.25);
+    sendq_set_gap(&q, 0.25);
     sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 0, false, true);
     assert_true(sendq_paced(&q));
     uint8_t out[4096], all[14];
@@ -270,7 +298,7 @@ static void test_paced_unit(void **state)
     assert_true(sendq_empty(&q));
     /* a gap is for chopped units only */
     sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 0, false, false);
-    sendq_pace_last(&q, 0.25);
+    sendq_set_gap(&q, 0.25);
     assert_false(sendq_paced(&q));
     assert_int_equal(one_write(&q, now, out, &wake), 7);
     sendq_free(&q);
@@ -286,7 +314,7 @@ static void test_paced_stop(void **state)
     sendq_init(&q, core_read, NULL);
     struct payload p = lit("Hello");
     sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 2, false, false);
-    sendq_pace_last(&q, 0.5);
+    sendq_set_gap(&q, 0.5);
     uint8_t out[4096];
     double wake;
     assert_int_equal(one_write(&q, 0, out, &wake), 2);                /* the header */
@@ -306,7 +334,7 @@ static void test_paced_stop(void **state)
     assert_true(sendq_empty(&q));
     /* stopped before its first byte: nothing of it at all */
     sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 1, false, false);
-    sendq_pace_last(&q, 0.5);
+    sendq_set_gap(&q, 0.5);
     sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 0, false, false);
     sendq_stop_paced(&q);
     assert_int_equal(one_write(&q, 1, out, &wake), 7); /* only the frame behind it */
@@ -321,8 +349,8 @@ int main(void)
         cmocka_unit_test(test_plain_packed),     cmocka_unit_test(test_chops_paced),
         cmocka_unit_test(test_read_burst_pairs), cmocka_unit_test(test_plain_and_queue),
         cmocka_unit_test(test_short_write),      cmocka_unit_test(test_core_bytes),
-        cmocka_unit_test(test_masking),          cmocka_unit_test(test_paced_unit),
-        cmocka_unit_test(test_paced_stop),
+        cmocka_unit_test(test_masking),          cmocka_unit_test(test_gap),
+        cmocka_unit_test(test_paced_unit),       cmocka_unit_test(test_paced_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -854,6 +854,68 @@ static void test_subprotocol_negotiation(void **state)
     ws_conn_free(&c);
 }
 
+/* tester.own_request: the tester writes the request itself. The connection queues none
+ * (and needs no host), and checks the 101 against the offer the tester describes: the
+ * RFC's sample key, a subprotocol, no key at all. */
+static enum ws_error own_request_answer(const struct ws_offer *offer, const char *resp)
+{
+    struct ws_conn c;
+    static struct rec r;
+    memset(&r, 0, sizeof r);
+    struct ws_conn_config cfg = {.role = WS_ROLE_CLIENT,
+                                 .random = th_rng_bytes,
+                                 .random_ud = &test_rng,
+                                 .cb = rec_cb,
+                                 .user = &r,
+                                 .tester = {.own_request = offer}};
+    assert_int_equal(ws_conn_init(&c, &cfg), WS_E_OK);
+    const uint8_t *p;
+    assert_int_equal(ws_conn_pending(&c, &p), 0); /* nothing queued: the tester writes */
+    size_t n = strlen(resp);
+    uint8_t *copy = th_guard_copy(resp, n);
+    enum ws_error e = ws_conn_recv(&c, copy, n);
+    th_guard_free(copy, n);
+    assert_int_equal(r.handshakes, 1);
+    assert_int_equal(r.hs_result, e);
+    assert_int_equal(ws_conn_state(&c), e == WS_E_OK ? WS_OPEN : WS_CLOSED);
+    ws_conn_free(&c);
+    return e;
+}
+
+static void test_client_own_request(void **state)
+{
+    (void)state;
+    static const char *const protos[] = {"chat"};
+    struct ws_offer sample = {.key = "dGhlIHNhbXBsZSBub25jZQ=="};
+    const char *ok =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n";
+    char resp[512];
+    snprintf(resp, sizeof resp, "%s\r\n", ok);
+    assert_int_equal(own_request_answer(&sample, resp), WS_E_OK);
+    /* the subprotocol is checked against the offer, not against cfg.request */
+    snprintf(resp, sizeof resp, "%sSec-WebSocket-Protocol: chat\r\n\r\n", ok);
+    assert_int_equal(own_request_answer(&sample, resp), WS_E_RESPONSE_PROTOCOL);
+    struct ws_offer with_chat = {.key = sample.key, .protocols = protos, .n_protocols = 1};
+    assert_int_equal(own_request_answer(&with_chat, resp), WS_E_OK);
+    /* another key: the same 101 is refused */
+    struct ws_offer other = {.key = "AQIDBAUGBwgJCgsMDQ4PEC=="};
+    snprintf(resp, sizeof resp, "%s\r\n", ok);
+    assert_int_equal(own_request_answer(&other, resp), WS_E_RESPONSE_ACCEPT);
+    /* no key sent: not even the accept of the empty key is valid */
+    char accept_empty[WS_ACCEPT_LEN + 1];
+    ws_handshake_accept("", 0, accept_empty);
+    snprintf(resp, sizeof resp,
+             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+             "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
+             accept_empty);
+    struct ws_offer keyless = {.key = NULL};
+    assert_int_equal(own_request_answer(&keyless, resp), WS_E_RESPONSE_ACCEPT);
+    /* a refusal stays a refusal */
+    assert_int_equal(own_request_answer(&sample, "HTTP/1.1 400 Bad Request\r\n\r\n"),
+                     WS_E_RESPONSE_STATUS);
+}
+
 /* ------------------------------------------------------------ allocation failure */
 
 static void test_every_allocation_fails(void **state)
@@ -1083,6 +1145,7 @@ int main(void)
         cmocka_unit_test(test_client_rejects_bad_accept),
         cmocka_unit_test(test_server_initiated_close),
         cmocka_unit_test(test_subprotocol_negotiation),
+        cmocka_unit_test(test_client_own_request),
         cmocka_unit_test(test_every_allocation_fails),
         cmocka_unit_test(test_pong_backlog),
         cmocka_unit_test(test_stream_messages),

@@ -829,6 +829,15 @@
         block.appendChild(el('h4', null, 'Opening handshake'));
         block.appendChild(el('div', null, el('b', null, 'request (sent)'), el('pre', {className: 'http-request'}, visibleText(d.httpRequest))));
         block.appendChild(el('div', null, el('b', null, 'response (received)'), el('pre', {className: 'http-response'}, visibleText(d.httpResponse))));
+        if (Array.isArray(d.responseChecks) && d.responseChecks.length) {
+            /* the case's checks of the response, each with what the response had */
+            block.appendChild(el('table', {className: 'kv response-checks'}, el('tbody', null, d.responseChecks.map(function (c) {
+                var o = typeof c.outcome === 'string' ? c.outcome : '?';
+                return el('tr', {className: 'check-' + o.replace(/ /g, '-')},
+                    el('th', null, String(c.requirement || '')), el('td', null, String(c.check || '')),
+                    el('td', {className: o === 'broken' ? 'no' : ''}, o), el('td', {className: 'expl'}, visibleText(c.got || '')));
+            }))));
+        }
         if (Array.isArray(d.latin1Fields) && d.latin1Fields.length)
             block.appendChild(el('p', {className: 'muted'}, 'Not valid UTF-8, shown byte for byte as ISO-8859-1: ' + d.latin1Fields.join(', ')));
         function stats(o) {
@@ -867,7 +876,8 @@
         var rfc = Array.isArray(first.rfc) ? first.rfc : [];
         detail.appendChild(el('h4', null, 'Requirement' + (rfc.length === 1 ? '' : 's')));
         detail.appendChild(rfc.length ? el('ul', {className: 'req'}, rfc.map(function (q) {
-            return el('li', {className: 'requirement'}, el('b', null, 'RFC 6455 \u00a7' + q.section + ' ' + q.level), el('q', null, q.sentence));
+            var doc = typeof q.document === 'string' && q.document ? q.document : 'RFC 6455';
+            return el('li', {className: 'requirement'}, el('b', null, doc + ' \u00a7' + q.section + ' ' + q.level), el('q', null, q.sentence));
         })) : el('p', {className: 'muted'}, 'none listed'));
         if (agents.length > 1 && !agent)
             detail.appendChild(el('p', {className: 'muted'}, 'Results of ' + list.length + ' target' + (list.length > 1 ? 's' : '') + ' below.'));

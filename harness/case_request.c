@@ -1,0 +1,501 @@
+/*
+ * case_request.c - the opening handshake in a case (cases/README.md, "The opening
+ * handshake"): the edits of the request wsspec writes, how it is written, and the
+ * checks of the response (`response ...`), each at the level of one of the case's rfc
+ * lines. Read into case_def.request and case_def.checks (case.h); the request is built
+ * by script_request.c, the checks are judged by judge_response.c.
+ *
+ * The checks are rows of case_vocab.def (CASE_CHECK), dispatched like the directives.
+ * When a case ends, case_request_finish checks how its lines go together: a case whose
+ * MUST status checks all refuse a 101 ends with the response, so nothing that would
+ * run after the 101 may be written in it.
+ */
+#include "case_parse_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The largest opening request a case may write: far past any server's header limit
+ * (8-64 KiB in common servers), so a case can show what a server does with a request
+ * it will not read, and small enough to build in memory when the case starts. */
+#define REQUEST_BYTES_MAX (1024u * 1024u)
+/* What the default request itself may add (request line, the core's headers); a
+ * user's -H headers come on top at run time and are bounded there (preflight.c). */
+#define REQUEST_DEFAULT_BYTES 1024u
+/* Edits and checks of one case: a handshake case changes a few lines and checks a few
+ * things; more is a generated file gone wrong. */
+#define EDITS_MAX 64
+#define CHECKS_MAX 32
+
+/* ------------------------------------------------------------ placeholders */
+
+static const char *const placeholders[] = {"key", "host", "path"};
+
+bool case_request_placeholder(const char *name, size_t n)
+{
+    for (size_t i = 0; i < sizeof placeholders / sizeof placeholders[0]; i++)
+        if (strlen(placeholders[i]) == n && memcmp(placeholders[i], name, n) == 0)
+            return true;
+    return false;
+}
+
+/* Every {NAME} in a literal part of pl names a placeholder (braces around anything that
+ * is not a name are plain text, as in templates). */
+static bool check_placeholders(struct parser *p, const struct payload *pl)
+{
+    char b[48];
+    for (size_t s = 0; s < pl->n_segs; s++) {
+        const struct payload_seg *g = &pl->segs[s];
+        if (g->len != g->pat_len)
+            continue; /* a repeat() pattern is sent as written */
+        for (size_t i = 0; i < g->pat_len; i++) {
+            size_t j = i + 1;
+            while (j < g->pat_len && is_name_char((char)g->pat[j]))
+                j++;
+            if (g->pat[i] != '{' || j == i + 1 || j >= g->pat_len || g->pat[j] != '}')
+                continue;
+            struct span name = {(const char *)g->pat + i + 1, j - i - 1};
+            if (!case_request_placeholder(name.p, name.n)) {
+                perr(p, "unknown placeholder {%s} (the request fills in {key}, {host}, {path})",
+                     span_show(b, name));
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------ edits */
+
+/* RFC 9110 section 5.6.2: token = 1*tchar. */
+static bool is_tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static bool header_name(struct parser *p, struct span w, char out[CASE_HEADER_NAME_MAX])
+{
+    char b[48];
+    bool ok = w.n > 0 && w.n < CASE_HEADER_NAME_MAX;
+    for (size_t i = 0; ok && i < w.n; i++)
+        ok = is_tchar(w.p[i]);
+    if (!ok) {
+        perr(p, "bad header name '%s' (a token of at most %d characters)", span_show(b, w),
+             CASE_HEADER_NAME_MAX - 1);
+        return false;
+    }
+    memcpy(out, w.p, w.n);
+    out[w.n] = '\0';
+    return true;
+}
+
+static struct request_edit *add_edit(struct parser *p, enum request_edit_kind kind)
+{
+    struct case_request *rq = &p->c.request;
+    if (rq->n_edits >= EDITS_MAX) {
+        perr(p, "more than %d request edits in one case", EDITS_MAX);
+        return NULL;
+    }
+    if (!array_grow(&rq->edits, rq->n_edits, sizeof *rq->edits)) {
+        perr_oom(p);
+        return NULL;
+    }
+    struct request_edit *e = &rq->edits[rq->n_edits++];
+    memset(e, 0, sizeof *e);
+    e->kind = kind;
+    e->line = p->line;
+    return e;
+}
+
+/* A payload expression starts here ("...", 0xHEX, repeat(). */
+static bool at_payload(struct lx *l)
+{
+    lx_skip(l);
+    const char *s = l->s + l->i;
+    size_t left = l->n - l->i;
+    return (left && s[0] == '"') || (left >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ||
+           (left >= 7 && memcmp(s, "repeat(", 7) == 0);
+}
+
+/* A bare word as a one-part payload: `header-set Sec-WebSocket-Version 8`. */
+static bool word_payload(struct parser *p, struct span w, struct payload *out)
+{
+    uint8_t *pat = malloc(w.n);
+    if (!pat || !array_grow(&out->segs, out->n_segs, sizeof *out->segs)) {
+        free(pat);
+        perr_oom(p);
+        return false;
+    }
+    memcpy(pat, w.p, w.n);
+    out->segs[out->n_segs++] = (struct payload_seg){pat, w.n, w.n};
+    out->len += w.n;
+    return true;
+}
+
+/* The value that ends an edit line (`what` it is, for the message): a payload, or a
+ * single word as it is. */
+static void edit_value(struct parser *p, struct lx *l, struct request_edit *e, const char *dir,
+                       const char *what)
+{
+    if (lx_end(l)) {
+        perr(p, "'%s' needs %s (a word, \"...\", 0xHEX or repeat(N, P))", dir, what);
+        return;
+    }
+    bool ok =
+        at_payload(l) ? payload_parse(p, l, &e->value) : word_payload(p, lx_word(l), &e->value);
+    if (ok && perr_unless_end(p, l))
+        check_placeholders(p, &e->value);
+}
+
+void case_request_line(struct parser *p, struct lx *l)
+{
+    struct request_edit *e = add_edit(p, EDIT_LINE);
+    if (e)
+        edit_value(p, l, e, "request-line", "the request line");
+}
+
+void case_request_drop(struct parser *p, struct lx *l)
+{
+    struct request_edit *e = add_edit(p, EDIT_DROP);
+    if (e && header_name(p, lx_word(l), e->name))
+        perr_unless_end(p, l);
+}
+
+void case_request_set(struct parser *p, struct lx *l)
+{
+    struct request_edit *e = add_edit(p, EDIT_SET);
+    if (e && header_name(p, lx_word(l), e->name))
+        edit_value(p, l, e, "header-set", "a value");
+}
+
+void case_request_add(struct parser *p, struct lx *l)
+{
+    struct request_edit *e = add_edit(p, EDIT_ADD);
+    if (e)
+        edit_value(p, l, e, "header-add", "the line");
+}
+
+void case_request_raw(struct parser *p, struct lx *l)
+{
+    struct request_edit *e = add_edit(p, EDIT_RAW);
+    if (e)
+        edit_value(p, l, e, "request-raw", "the request's bytes");
+}
+
+void case_request_write(struct parser *p, struct lx *l)
+{
+    struct step st;
+    unsigned given = 0;
+    case_step_init(p, &st, STEP_RAW);
+    if (!case_step_options(p, l, CTX_REQUEST_WRITE, false, &st, &given))
+        return;
+    if ((given & (1u << CO_GAP)) && !(given & (1u << CO_CHOP))) {
+        perr(p, "gap= is the pause between chops: it needs chop=");
+        return;
+    }
+    p->c.request.chop = st.chop;
+    p->c.request.gap = st.seconds;
+}
+
+/* ------------------------------------------------------------ status lists */
+
+static bool status_item(struct span w, struct status_set *s)
+{
+    uint64_t code;
+    if (span_is(w, "none")) {
+        s->none = true;
+        return true;
+    }
+    if (w.n == 3 && w.p[0] >= '1' && w.p[0] <= '5' && w.p[1] == 'x' && w.p[2] == 'x') {
+        s->classes |= (uint8_t)(1u << (w.p[0] - '0'));
+        return true;
+    }
+    if (w.n != 3 || !span_u64(w, &code) || code < 100 || code > 599 ||
+        s->n_codes >= sizeof s->codes / sizeof s->codes[0])
+        return false;
+    s->codes[s->n_codes++] = (uint16_t)code;
+    return true;
+}
+
+/* "101", "4xx", "400,431", "101,4xx,none": a comma list without blanks. */
+static bool parse_statuses(struct parser *p, struct span w, struct status_set *s)
+{
+    char b[48];
+    memset(s, 0, sizeof *s);
+    size_t i = 0;
+    while (w.n && i <= w.n) {
+        size_t j = i;
+        while (j < w.n && w.p[j] != ',')
+            j++;
+        if (!status_item((struct span){w.p + i, j - i}, s))
+            break;
+        if (j == w.n)
+            return true;
+        i = j + 1;
+    }
+    perr(p,
+         "bad status list '%s' (codes 100-599, classes like 4xx, none; at most 8 codes; "
+         "comma-separated)",
+         span_show(b, w));
+    return false;
+}
+
+bool status_set_has(const struct status_set *s, int status)
+{
+    if (status < 0)
+        return s->none;
+    for (size_t i = 0; i < s->n_codes; i++)
+        if (s->codes[i] == status)
+            return true;
+    return status >= 100 && status <= 599 && (s->classes >> (status / 100)) & 1u;
+}
+
+/* ------------------------------------------------------------ checks */
+
+static bool check_status(struct parser *p, struct lx *l, struct response_check *ck)
+{
+    if (ck->conditional) {
+        perr(p, "'if' goes with header checks; a status check is its own condition");
+        return false;
+    }
+    return parse_statuses(p, lx_word(l), &ck->status);
+}
+
+static const struct {
+    const char *word;
+    enum header_test test;
+    bool value;
+} header_tests[] = {
+    {"present", HT_PRESENT, false}, {"absent", HT_ABSENT, false}, {"once", HT_ONCE, false},
+    {"=", HT_EQUAL, true},          {"has", HT_HAS, true},        {"lacks", HT_LACKS, true},
+};
+
+/* The VALUE of `= VALUE` or the TOKEN of `has`/`lacks`: a word or a quoted string. */
+static bool header_value(struct parser *p, struct lx *l, struct response_check *ck)
+{
+    struct buf v = {0};
+    bool found, ok = lx_token(p, l, &v, &found);
+    if (ok && !found)
+        perr(p, "'header %s' needs a value after the test", ck->name);
+    else if (ok && v.n >= sizeof ck->value)
+        perr(p, "header check value longer than %zu bytes", sizeof ck->value - 1);
+    else if (ok && (memchr(v.p, '\0', v.n) ||
+                    (ck->test != HT_EQUAL && (v.n == 0 || memchr(v.p, ',', v.n)))))
+        perr(p, "'%s' needs one list element: no NUL, no comma, not empty",
+             ck->test == HT_HAS     ? "has"
+             : ck->test == HT_LACKS ? "lacks"
+                                    : "=");
+    else if (ok) {
+        if (v.n)
+            memcpy(ck->value, v.p, v.n);
+        ck->value[v.n] = '\0';
+        free(v.p);
+        return true;
+    }
+    free(v.p);
+    return false;
+}
+
+static bool check_header(struct parser *p, struct lx *l, struct response_check *ck)
+{
+    char b[48];
+    if (!header_name(p, lx_word(l), ck->name))
+        return false;
+    struct span t = lx_word(l);
+    for (size_t i = 0; i < sizeof header_tests / sizeof header_tests[0]; i++)
+        if (span_is(t, header_tests[i].word)) {
+            ck->test = header_tests[i].test;
+            return !header_tests[i].value || header_value(p, l, ck);
+        }
+    perr(p, "'header %s' needs present, absent, once, = VALUE, has TOKEN or lacks TOKEN, not '%s'",
+         ck->name, span_show(b, t));
+    return false;
+}
+
+/* accept, protocol-offered, extensions-offered: about a 101, nothing to add. */
+static bool check_on_101(struct parser *p, struct lx *l, struct response_check *ck)
+{
+    (void)l;
+    if (ck->conditional) {
+        perr(p, "'%s' applies to a 101 only: no 'if'", case_vocab_checks[ck->kind].name);
+        return false;
+    }
+    return true;
+}
+
+#define check_accept check_on_101
+#define check_protocol_offered check_on_101
+#define check_extensions_offered check_on_101
+
+typedef bool (*check_fn)(struct parser *p, struct lx *l, struct response_check *ck);
+
+static const check_fn check_handlers[CK_N] = {
+#define CASE_CHECK(ID, name, handler, ...) [CK_##ID] = handler,
+#include "case_vocab.def"
+#undef CASE_CHECK
+};
+
+static bool add_check(struct parser *p, const struct response_check *ck)
+{
+    if (p->c.n_checks >= CHECKS_MAX) {
+        perr(p, "more than %d response checks in one case", CHECKS_MAX);
+        return false;
+    }
+    if (!array_grow(&p->c.checks, p->c.n_checks, sizeof *p->c.checks)) {
+        perr_oom(p);
+        return false;
+    }
+    p->c.checks[p->c.n_checks++] = *ck;
+    return true;
+}
+
+/* response [RFCn] SECTION LEVEL [if STATUSES] CHECK ... */
+void case_response(struct parser *p, struct lx *l)
+{
+    char b[48], names[128];
+    struct response_check ck;
+    memset(&ck, 0, sizeof ck);
+    ck.line = p->line;
+    if (!case_rfc_where(p, l, &ck.doc, ck.section, &ck.level))
+        return;
+    struct span w = lx_word(l);
+    if (span_is(w, "if")) {
+        if (!parse_statuses(p, lx_word(l), &ck.when))
+            return;
+        ck.conditional = true;
+        w = lx_word(l);
+    }
+    int k = case_vocab_check(w.p, w.n);
+    if (k < 0) {
+        case_vocab_check_list(names, sizeof names);
+        perr(p, "'response' needs a check (%s), not '%s'", names, span_show(b, w));
+        return;
+    }
+    ck.kind = (enum case_check_id)k;
+    if (check_handlers[k](p, l, &ck) && perr_unless_end(p, l))
+        add_check(p, &ck);
+}
+
+/* ------------------------------------------------------------ the case as a whole */
+
+static bool has_must_status(const struct case_def *c)
+{
+    for (size_t i = 0; i < c->n_checks; i++)
+        if (c->checks[i].kind == CK_STATUS && c->checks[i].level == RFC_MUST)
+            return true;
+    return false;
+}
+
+/* A 101 passes every MUST status check (none at all: a 101 is what a case expects). */
+static bool can_open(const struct case_def *c)
+{
+    for (size_t i = 0; i < c->n_checks; i++)
+        if (c->checks[i].kind == CK_STATUS && c->checks[i].level == RFC_MUST &&
+            !status_set_has(&c->checks[i].status, 101))
+            return false;
+    return true;
+}
+
+static const char *const level_names[] = {
+    [RFC_MUST] = "MUST", [RFC_SHOULD] = "SHOULD", [RFC_MAY] = "MAY"};
+
+/* Every check quotes one of the case's rfc lines: the same RFC, section and level. */
+static void check_levels(struct parser *p)
+{
+    const struct case_def *c = &p->c;
+    for (size_t i = 0; i < c->n_checks; i++) {
+        const struct response_check *ck = &c->checks[i];
+        bool found = false;
+        for (size_t r = 0; r < c->n_rfc && !found; r++)
+            found = c->rfc[r].doc == ck->doc && c->rfc[r].level == ck->level &&
+                    strcmp(c->rfc[r].section, ck->section) == 0;
+        if (!found)
+            perr_at(p, ck->line,
+                    "the check cites RFC %u %s %s, but no rfc line of the case "
+                    "quotes it",
+                    ck->doc, ck->section, level_names[ck->level]);
+    }
+}
+
+/* request-raw is the whole request; the request stays within REQUEST_BYTES_MAX. */
+static void check_edits(struct parser *p)
+{
+    const struct case_request *rq = &p->c.request;
+    uint64_t total = REQUEST_DEFAULT_BYTES;
+    bool raw = false, other = false;
+    for (size_t i = 0; i < rq->n_edits; i++) {
+        raw = raw || rq->edits[i].kind == EDIT_RAW;
+        other = other || rq->edits[i].kind != EDIT_RAW;
+        total += rq->edits[i].value.len + CASE_HEADER_NAME_MAX + 4;
+    }
+    if (raw && other)
+        perr_at(p, p->c.line,
+                "case %s: request-raw is the whole request: no request-line or "
+                "header-* with it",
+                p->c.id);
+    if (total > REQUEST_BYTES_MAX)
+        perr_at(p, p->c.line, "case %s: the opening request would be larger than %u bytes", p->c.id,
+                REQUEST_BYTES_MAX);
+}
+
+/* What a case that ends with the response cannot have: anything after the 101. */
+static void check_ends_at_response(struct parser *p)
+{
+    static const enum case_directive_id after[] = {
+        CD_CLOSE_RULE,    CD_KILL_AFTER,         CD_CLOSE_AFTER, CD_SUPPRESS_CLOSE,
+        CD_INFORMATIONAL, CD_PONGS_MAY_COALESCE, CD_EXPECT};
+    const char *id = p->c.id[0] ? p->c.id : "?";
+    for (size_t i = 0; i < p->c.n_steps; i++)
+        if (!p->c.steps[i].pipelined) {
+            perr_at(p, p->c.steps[i].line,
+                    "case %s ends with the response (no MUST status check allows 101): a step "
+                    "after the 101 never runs (pipelined steps go before it)",
+                    id);
+            break;
+        }
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++)
+        if (p->c_seen & SEEN_DIRECTIVE(after[i]))
+            perr_at(p, p->c.line,
+                    "case %s ends with the response (no MUST status check allows 101): no '%s'", id,
+                    case_vocab_directives[after[i]].name);
+}
+
+void case_request_finish(struct parser *p)
+{
+    struct case_def *c = &p->c;
+    bool pipelined = c->n_steps && c->steps[0].pipelined;
+    c->request.own =
+        c->request.n_edits || (p->c_seen & SEEN_DIRECTIVE(CD_REQUEST_WRITE)) || pipelined;
+    check_edits(p);
+    check_levels(p);
+    if (c->n_checks && !has_must_status(c))
+        perr_at(p, c->line,
+                "case %s has response checks but no MUST status check: say which statuses a "
+                "conformant target may answer (status 101, status 101,4xx ...)",
+                c->id[0] ? c->id : "?");
+    c->ends_at_response = !can_open(c);
+    if (c->ends_at_response) {
+        check_ends_at_response(p);
+        return;
+    }
+    bool judged =
+        p->c_seen & (SEEN_EXPECT_OK | SEEN_EXPECT_SIZE | SEEN_DIRECTIVE(CD_INFORMATIONAL));
+    if (c->n_checks && !judged)
+        perr_at(p, c->line,
+                "case %s can open the connection (a 101 passes its MUST status checks): it "
+                "needs 'expect' or 'informational' for what follows",
+                c->id[0] ? c->id : "?");
+}
+
+void case_request_free(struct case_def *c)
+{
+    for (size_t i = 0; i < c->request.n_edits; i++)
+        payload_free(&c->request.edits[i].value);
+    free(c->request.edits);
+    free(c->checks);
+    c->request.edits = NULL;
+    c->request.n_edits = 0;
+    c->checks = NULL;
+    c->n_checks = 0;
+}
