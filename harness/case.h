@@ -168,10 +168,16 @@ struct status_set {
     uint16_t codes[8];
     uint8_t n_codes;
     uint8_t classes;
-    bool none; /* the target closed TCP without a response, or the deadline passed */
+    bool none;   /* the target closed TCP without a response, or the deadline passed */
+    bool closed; /* the target closed TCP without a response (not: the deadline passed) */
 };
 
-/* Whether status (-1: no response) is in s. */
+/* No response: the target closed the connection (STATUS_CLOSED), or wsspec's deadline
+ * for the response passed first (STATUS_DEADLINE). */
+#define STATUS_CLOSED (-1)
+#define STATUS_DEADLINE (-2)
+
+/* Whether status (a code, or STATUS_CLOSED / STATUS_DEADLINE) is in s. */
 bool status_set_has(const struct status_set *s, int status);
 
 /* How `response ... header NAME ...` tests the response's lines called NAME. */
@@ -188,6 +194,8 @@ enum header_test {
  * SHOULD: NON-STRICT, MAY: INFORMATIONAL), quoting the case's rfc line of that RFC,
  * section and level. */
 struct response_check {
+    bool policy; /* `response policy ...`: the case's declared policy is the rule (no RFC
+                    line; judged as a MUST, and only once the policy is declared) */
     uint16_t doc;
     char section[16];
     enum rfc_level level;
@@ -217,8 +225,10 @@ struct case_def {
     struct case_request request;
     struct response_check *checks;
     size_t n_checks;
-    bool ends_at_response; /* no MUST status check allows 101: the case ends with the
-                              response and runs no steps after it */
+    bool ends_at_response;   /* no MUST status check allows 101: the case ends with the
+                                response and runs no steps after it */
+    double response_timeout; /* response-timeout: seconds wsspec waits for the response;
+                                0 = SCRIPT_OPEN_HANDSHAKE_TIMEOUT */
     /* `policy NAME`: the verdict depends on a policy the user declares (wsspec run
      * --NAME VALUE); without it the case runs with the row's survey value and is
      * INFORMATIONAL (cases/README.md, "Declared policies") */

@@ -252,6 +252,7 @@ void case_request_add(struct parser *p, struct lx *l);
 void case_request_raw(struct parser *p, struct lx *l);
 void case_request_write(struct parser *p, struct lx *l);
 void case_response(struct parser *p, struct lx *l);
+void case_response_timeout(struct parser *p, struct lx *l);
 /* The case's handshake as a whole, once its lines are read: how the edits go together,
  * the checks' levels against its rfc lines, whether it ends with the response (then it
  * has no steps after the 101, no expect, no close-rule, no timers). Sets

@@ -59,12 +59,15 @@ static void observe_opening(const struct case_result *r, struct text *t)
             r->target_end_ms / 1000, (unsigned long long)r->target_end_tx);
     } else if (r->was_open_handshake_timeout) {
         add(t,
-            "kept the opening handshake open until wsspec gave up (wsspec had written %llu "
-            "bytes)",
-            (unsigned long long)r->tx_octets);
+            "kept the opening handshake open until wsspec gave up after %.3f s, without a "
+            "response (wsspec had written %llu bytes)",
+            r->duration_ms / 1000, (unsigned long long)r->tx_octets);
     } else if (r->handshake_error == WS_E_RESPONSE_STATUS) {
         status_of(r, status, sizeof status);
-        add(t, "refused the opening handshake: %s", status);
+        add(t,
+            "refused the opening handshake: %s, %.3f s into the case (wsspec had written %llu "
+            "bytes)",
+            status, r->duration_ms / 1000, (unsigned long long)r->tx_octets);
     } else if (r->handshake_error != WS_E_OK) {
         add(t, "answered the opening handshake wrongly: %s", ws_error_text(r->handshake_error));
     } else {
@@ -120,6 +123,12 @@ static void observe(struct case_result *r)
     r->observed[0] = '\0';
     if (!r->handshake_done) {
         observe_opening(r, &t);
+        return;
+    }
+    if (r->def->ends_at_response) { /* a refusal was wanted: the 101 is what happened */
+        char status[64];
+        status_of(r, status, sizeof status);
+        add(&t, "accepted the opening handshake: %s", status);
         return;
     }
     observe_messages(r, &t);

@@ -617,6 +617,8 @@ static int run_opt_set(struct run_args *a, enum run_opt o, const char *v)
         break;
     case RUN_OPT_MAX_MESSAGE_SIZE:
     case RUN_OPT_IDLE_TIMEOUT:
+    case RUN_OPT_HANDSHAKE_TIMEOUT:
+    case RUN_OPT_FORBIDDEN_ORIGIN:
         return set_policy(a, run_opt_rows[o].lng, v);
     case RUN_OPT_COUNT:
         break;

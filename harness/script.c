@@ -250,7 +250,9 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
     r->local_close_code = r->remote_close_code = -1;
     r->started = cfg->wall0;
     snprintf(r->agent, sizeof r->agent, "%.127s", cfg->agent ? cfg->agent : cfg->request.host);
-    sc->dl_open = now + script_scaled(sc, SCRIPT_OPEN_HANDSHAKE_TIMEOUT);
+    double open_s =
+        cfg->def->response_timeout > 0 ? cfg->def->response_timeout : SCRIPT_OPEN_HANDSHAKE_TIMEOUT;
+    sc->dl_open = now + script_scaled(sc, open_s);
 
     struct ws_conn_config wc = {
         .role = WS_ROLE_CLIENT,

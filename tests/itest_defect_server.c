@@ -9,13 +9,17 @@
  *                             [--max-seconds N] [--echo-delay-ms N]
  *                             [--require-header 'Name: value']... [--require-subprotocol P]
  *                             [--max-message BYTES] [--idle-timeout-ms N]
+ *                             [--handshake-timeout-ms N] [--allowed-origin ORIGIN]
  *   build/itest_defect_server --list            the defects, one per line
  *
  * --max-message and --idle-timeout-ms are the policies the hardening probes (section
  * 17) are judged against: the largest message it takes (default MSG_MAX; one byte more
  * is Close 1009, refused at the frame header when the header says so), and the time
  * without a byte from the client after which it closes an open connection (Close
- * 1001; default 0, never).
+ * 1001; default 0, never). --handshake-timeout-ms is how long an opening handshake may
+ * take before the connection is dropped (default HANDSHAKE_MS), --allowed-origin the one
+ * Origin it serves: a request naming another gets 403 Forbidden (RFC 6455 10.2; one
+ * without Origin is served).
  *
  * --require-header and --require-subprotocol make it a server as deployed behind
  * authentication (tests/itest_deploy.sh): an opening handshake without the header
@@ -148,7 +152,11 @@
       "the 101 lists permessage-deflate whenever any extension is offered (4.2.2)")                \
     /* --- the hardening probes' defects (section 17) ------------------------------------ */      \
     X(IDLE_FOREVER, "idle-forever",                                                                \
-      "an idle connection is never closed, whatever --idle-timeout-ms says")
+      "an idle connection is never closed, whatever --idle-timeout-ms says")                       \
+    X(HANDSHAKE_FOREVER, "handshake-forever",                                                      \
+      "an opening handshake dripped byte by byte is waited for without end, whatever "             \
+      "--handshake-timeout-ms says (until --max-seconds)")                                         \
+    X(ORIGIN_ANY, "origin-any", "any Origin is served, whatever --allowed-origin says (10.2)")
 
 enum defect {
 #define X(id, name, text) D_##id,
@@ -233,6 +241,9 @@ static uint64_t g_echo_delay_ms = SLOW_ECHO_MS;
  * never */
 static uint64_t g_max_message = MSG_MAX;
 static uint64_t g_idle_ms;
+/* --handshake-timeout-ms (handshake-forever: none); --allowed-origin: NULL = any */
+static uint64_t g_handshake_ms = HANDSHAKE_MS;
+static const char *g_origin;
 
 /* --require-header / --require-subprotocol (see the top of the file) */
 #define REQUIRED_MAX 8
@@ -1070,6 +1081,12 @@ static const char *missing_header(const struct ws_http_request *req)
 static bool deployment_allows(struct conn *c, const struct ws_http_request *req,
                               const struct ws_request_info *info, struct ws_slice *chosen)
 {
+    struct ws_slice o = info->origin;
+    if (g_origin && o.ptr && !has(D_ORIGIN_ANY) &&
+        (o.len != strlen(g_origin) || strncasecmp(o.ptr, g_origin, o.len) != 0)) {
+        refuse_with(c, "403 Forbidden", "this endpoint serves another origin\n");
+        return false;
+    }
     const char *missing = missing_header(req);
     if (missing) {
         bool auth = strncasecmp(missing, "Authorization:", 14) == 0;
@@ -1422,7 +1439,8 @@ static void accept_all(struct server *s)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->fd = fd;
         c->phase = PH_HANDSHAKE;
-        c->deadline = now_ms() + HANDSHAKE_MS;
+        /* handshake-forever: no deadline (the process's --max-seconds still ends it) */
+        c->deadline = has(D_HANDSHAKE_FOREVER) ? 0 : now_ms() + g_handshake_ms;
         c->events = EPOLLIN;
         struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) < 0) {
@@ -1588,6 +1606,7 @@ static int usage(void)
                     "                           [--require-header 'Name: value']...\n"
                     "                           [--require-subprotocol P]\n"
                     "                           [--max-message BYTES] [--idle-timeout-ms N]\n"
+                    "                           [--handshake-timeout-ms N] [--allowed-origin O]\n"
                     "       itest_defect_server --list\n");
     return 2;
 }
@@ -1650,6 +1669,10 @@ int main(int argc, char **argv)
             ok = parse_u64(v, MSG_MAX, &g_max_message) && g_max_message > 0;
         else if (strcmp(a, "--idle-timeout-ms") == 0)
             ok = parse_u64(v, 3600000, &g_idle_ms);
+        else if (strcmp(a, "--handshake-timeout-ms") == 0)
+            ok = parse_u64(v, 3600000, &g_handshake_ms) && g_handshake_ms > 0;
+        else if (strcmp(a, "--allowed-origin") == 0)
+            ok = (g_origin = v)[0] != '\0';
         if (!ok)
             return usage();
     }

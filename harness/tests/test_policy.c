@@ -5,8 +5,9 @@
  * probe of cases/17-hardening.wsc - the shipped cases, read with and without declared
  * values - against targets simulated in memory: the core's server role with a message
  * limit or without one, a target that closes an idle connection or never does, one
- * that gives up on a trickled frame after a few bytes. Time is a number this test
- * moves, so a one-second trickle costs nothing.
+ * that gives up on a trickled frame after a few bytes, one that drops a dripped
+ * handshake after a while or waits on, one that serves a list of origins or any. Time is a number
+ * this test moves, so a one-second trickle costs nothing.
  */
 #define _DEFAULT_SOURCE
 
@@ -139,9 +140,11 @@ static void test_policy_errors(void **state)
 {
     (void)state;
     assert_one_error("case 1.1\n" BASE "  policy max-message\n  expect OK\nend\n",
-                     "t.wsc:6: unknown policy 'max-message' (max-message-size or idle-timeout)");
+                     "t.wsc:6: unknown policy 'max-message' (max-message-size, idle-timeout, "
+                     "handshake-timeout or forbidden-origin)");
     assert_one_error("case 1.1\n" BASE "  policy\n  expect OK\nend\n",
-                     "t.wsc:6: 'policy' needs a policy name (max-message-size or idle-timeout)");
+                     "t.wsc:6: 'policy' needs a policy name (max-message-size, idle-timeout, "
+                     "handshake-timeout or forbidden-origin)");
     assert_one_error("case 1.1\n" BASE "  policy idle-timeout now\n  expect OK\nend\n",
                      "t.wsc:6: unexpected 'now'");
     assert_one_error("case 1.1\n" BASE
@@ -167,6 +170,25 @@ static void test_policy_errors(void **state)
                      "t.wsc:6: bad value '0' for pause= (seconds > 0, with chop=)");
     assert_one_error("case 1.1\n" BASE "  wait 1 pause=1\n  expect OK\nend\n",
                      "t.wsc:6: option 'pause' is not allowed in 'wait'");
+    /* the opening-handshake probes: response policy, response-timeout */
+#define BASE_HS "  title T\n  expectation E\n  rfc 10.2 SHOULD \"S\"\n"
+    assert_one_error("case 1.1\n" BASE_HS "  response policy status 4xx\nend\n",
+                     "t.wsc:5: 'response policy' needs the case's 'policy NAME' (the "
+                     "declaration it is judged against)");
+    assert_one_error("case 1.1\n" BASE_HS "  policy handshake-timeout\n"
+                     "  response policy status 4xx,close\n  response policy status 4xx\nend\n",
+                     "t.wsc:6: bad status list '4xx,close' (codes 100-599, classes like 4xx, "
+                     "none, closed; at most 8 codes; comma-separated)");
+    assert_one_error("case 1.1\n" BASE_HS "  policy handshake-timeout\n  response-timeout 0\n"
+                     "  response policy status 4xx\nend\n",
+                     "t.wsc:6: response-timeout needs seconds > 0 (SECONDS [+ SECONDS]), not '0'");
+    assert_one_error("case 1.1\n" BASE_HS "  policy handshake-timeout\n"
+                     "  response-timeout {handshake-timeout} - 1\n"
+                     "  response policy status 4xx\nend\n",
+                     "t.wsc:6: response-timeout: '+' or the end of the line expected, not '-'");
+    assert_one_error("case 1.1\n" BASE_HS "  policy handshake-timeout\n"
+                     "  response-timeout 3600 + 101\n  response policy status 4xx\nend\n",
+                     "t.wsc:6: response-timeout of 3701.000 s: at most 3700");
     /* in a template: the error names the row and the template line */
     assert_one_error("template t x\n  title {x}\n  expectation E\n  rfc 10.4 MUST \"S\"\n"
                      "  close-rule target 1000\n  wait {idle-timeout}\n  expect OK\nend\n"
@@ -193,6 +215,8 @@ struct sim {
     enum target_mode mode;
     double now, t_open;
     double idle_close; /* > 0: the target sends Close 1001 this long after its 101 */
+    double start;
+    double hs_close; /* > 0: the target closes TCP this long into an unfinished handshake */
     uint64_t after, rx;
     bool srv_open, srv_closing;
 };
@@ -211,14 +235,16 @@ static void diag_fail(void *ud, const char *msg)
 
 /* Case `id` of the shipped catalogue, read with the declared values, against a target
  * with this message limit (0: none to speak of - 1 TiB). */
-static void sim_init(struct sim *s, const char *id, const char *max_size, const char *idle,
-                     enum target_mode mode, uint64_t limit)
+static void sim_init_with(struct sim *s, const char *id, const char *const values[CP_N],
+                          enum target_mode mode, uint64_t limit, const char *origin)
 {
+    static const char *origins[1];
+    origins[0] = origin;
     memset(s, 0, sizeof *s);
     s->mode = mode;
-    s->now = 100.0;
-    s->cat.policy_values[CP_MAX_MESSAGE_SIZE] = max_size;
-    s->cat.policy_values[CP_IDLE_TIMEOUT] = idle;
+    s->now = s->start = 100.0;
+    for (int k = 0; k < CP_N; k++)
+        s->cat.policy_values[k] = values ? values[k] : NULL;
     const char *dir = getenv("WSSPEC_CASES") ? getenv("WSSPEC_CASES") : "cases";
     assert_int_equal(case_parse_dir(&s->cat, dir, diag_fail, NULL), 0);
     const struct case_def *def = NULL;
@@ -229,6 +255,8 @@ static void sim_init(struct sim *s, const char *id, const char *max_size, const 
     struct ws_conn_config sc = {.role = WS_ROLE_SERVER,
                                 .max_message = limit ? limit : 1ull << 40,
                                 .max_output = 64u << 20,
+                                .origins = origins,
+                                .n_origins = origin ? 1 : 0,
                                 .cb = {.on_message = srv_message},
                                 .user = s};
     assert_int_equal(ws_conn_init(&s->srv, &sc), WS_E_OK);
@@ -238,6 +266,13 @@ static void sim_init(struct sim *s, const char *id, const char *max_size, const 
                                 .timeout_scale = 1,
                                 .request = {.host = "127.0.0.1:9001", .target = "/"}};
     assert_true(script_init(&s->sc, &cfg, s->now));
+}
+
+static void sim_init(struct sim *s, const char *id, const char *max_size, const char *idle,
+                     enum target_mode mode, uint64_t limit)
+{
+    const char *values[CP_N] = {[CP_MAX_MESSAGE_SIZE] = max_size, [CP_IDLE_TIMEOUT] = idle};
+    sim_init_with(s, id, values, mode, limit, NULL);
 }
 
 static size_t to_target(struct sim *s, double *wake)
@@ -279,6 +314,8 @@ static size_t to_script(struct sim *s)
 /* The target's own moves: an idle close, giving up after `after` bytes. */
 static void target_moves(struct sim *s)
 {
+    if (s->hs_close > 0 && !s->srv_open && !s->srv_closing && s->now >= s->start + s->hs_close)
+        s->srv_closing = true; /* a handshake timeout: TCP closed, nothing said */
     if (ws_conn_state(&s->srv) != WS_OPEN || s->srv_closing)
         return;
     if (s->idle_close > 0 && s->now >= s->t_open + s->idle_close) {
@@ -309,6 +346,8 @@ static void sim_run(struct sim *s)
         double d = script_deadline(&s->sc), next = wake && (!d || wake < d) ? wake : d;
         if (s->idle_close > 0 && s->srv_open && !s->srv_closing && s->t_open + s->idle_close < next)
             next = s->t_open + s->idle_close;
+        if (s->hs_close > 0 && !s->srv_open && !s->srv_closing && s->start + s->hs_close < next)
+            next = s->start + s->hs_close;
         if (next > s->now)
             s->now = next;
         assert_true(s->now < 200.0);
@@ -477,6 +516,76 @@ static void test_idle(void **state)
     sim_free(&s);
 }
 
+/* 17.2.2: the opening handshake dripped one byte per 50 ms. */
+static void test_drip(void **state)
+{
+    (void)state;
+    static struct sim s;
+    const char *declared[CP_N] = {[CP_HANDSHAKE_TIMEOUT] = "1"};
+    /* a target that drops an unfinished handshake after 1 s: OK */
+    sim_init_with(&s, "17.2.2", declared, ECHO, 0, NULL);
+    s.hs_close = 1.0;
+    sim_run(&s);
+    assert_verdict(&s.r, B_OK, BC_OK);
+    assert_has(s.r.observed, "closed the connection 1.000 s into the opening handshake");
+    assert_true(s.r.target_end_tx >= 19 && s.r.target_end_tx <= 22); /* one byte per 50 ms */
+    sim_free(&s);
+    /* one that waits on: FAILED when wsspec gives up, 1 + 0.5 s in */
+    sim_init_with(&s, "17.2.2", declared, ECHO, 0, NULL);
+    sim_run(&s);
+    assert_verdict(&s.r, B_FAILED, BC_FAILED);
+    assert_has(s.r.broken, "the declared policy: status 4xx,closed, got no response, the "
+                           "connection still open when wsspec gave up; judged against "
+                           "--handshake-timeout 1, as declared");
+    assert_true(s.r.was_open_handshake_timeout && s.r.tx_octets <= 31);
+    sim_free(&s);
+    /* one that drops it later than declared (2 s): FAILED too */
+    sim_init_with(&s, "17.2.2", declared, ECHO, 0, NULL);
+    s.hs_close = 2.0;
+    sim_run(&s);
+    assert_verdict(&s.r, B_FAILED, BC_FAILED);
+    sim_free(&s);
+    /* undeclared: 0.5 + 0.5 s, INFORMATIONAL, how long it waited */
+    sim_init_with(&s, "17.2.2", NULL, ECHO, 0, NULL);
+    sim_run(&s);
+    assert_verdict(&s.r, B_INFORMATIONAL, BC_INFORMATIONAL);
+    assert_has(s.r.result, "wsspec run --handshake-timeout SECONDS judges this case; here it ran "
+                           "with 0.5");
+    assert_has(s.r.observed, "kept the opening handshake open until wsspec gave up after 1.000 s");
+    sim_free(&s);
+}
+
+/* 17.4.1: a foreign Origin. */
+static void test_origin(void **state)
+{
+    (void)state;
+    static struct sim s;
+    const char *declared[CP_N] = {[CP_FORBIDDEN_ORIGIN] = "http://evil.example"};
+    /* a target that serves its own origin only: 403, OK */
+    sim_init_with(&s, "17.4.1", declared, ECHO, 0, "http://good.example");
+    sim_run(&s);
+    assert_verdict(&s.r, B_OK, BC_OK);
+    assert_has(s.r.observed, "refused the opening handshake: 403 Forbidden");
+    assert_non_null(strstr(s.r.http_request, "\r\nOrigin: http://evil.example\r\n"));
+    sim_free(&s);
+    /* one that serves any: the 101 fails the declaration */
+    sim_init_with(&s, "17.4.1", declared, ECHO, 0, NULL);
+    sim_run(&s);
+    assert_verdict(&s.r, B_FAILED, BC_OK);
+    assert_has(s.r.broken, "the declared policy: status 4xx, got 101 Switching Protocols; "
+                           "judged against --forbidden-origin http://evil.example, as declared");
+    assert_has(s.r.observed, "accepted the opening handshake: 101 Switching Protocols");
+    sim_free(&s);
+    /* undeclared: the survey origin, INFORMATIONAL either way */
+    sim_init_with(&s, "17.4.1", NULL, ECHO, 0, NULL);
+    sim_run(&s);
+    assert_verdict(&s.r, B_INFORMATIONAL, BC_INFORMATIONAL);
+    assert_has(s.r.result, "wsspec run --forbidden-origin ORIGIN judges this case; here it ran "
+                           "with http://wsspec.invalid");
+    assert_has(s.r.observed, "accepted the opening handshake");
+    sim_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +596,8 @@ int main(void)
         cmocka_unit_test(test_size_survey),
         cmocka_unit_test(test_trickle),
         cmocka_unit_test(test_idle),
+        cmocka_unit_test(test_drip),
+        cmocka_unit_test(test_origin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
