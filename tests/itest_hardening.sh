@@ -68,7 +68,7 @@ assert "then Close 1001" in got["17.3.1"]["observed"], got["17.3.1"]["observed"]
 assert "closed the connection 1." in got["17.2.2"]["observed"], got["17.2.2"]["observed"]
 assert "refused the opening handshake: 403 Forbidden" in got["17.4.1"]["observed"], \
     got["17.4.1"]["observed"]
-print("declared: 17.1.2, 17.1.3, 17.2.1, 17.3.1 OK; 17.1.1:", got["17.1.1"]["observed"])
+print("declared: 17.1.2, 17.1.3, 17.2.1, 17.2.2, 17.3.1, 17.4.1 OK; 17.1.1:", got["17.1.1"]["observed"])
 PY
 
 # 2. nothing declared: recorded, not judged; how long section 17 takes by default
