@@ -236,7 +236,9 @@ FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_lex.c harness/case_parse.c \
                                        harness/errmsg.c harness/script.c \
                                        harness/script_steps.c harness/script_recv.c \
                                        harness/sendq.c harness/result.c harness/judge.c \
-                                       harness/case_policy.c harness/judge_probe.c)
+                                       harness/case_policy.c harness/judge_probe.c \
+                                       harness/case_request.c harness/script_request.c \
+                                       harness/judge_response.c)
 
 FUZZ_BIN   := $(patsubst %,$(B)/fuzz/%_fuzzer,$(FUZZ_NAMES))
 AFL_BIN    := $(patsubst %,$(B)/fuzz-afl/%_fuzzer,$(FUZZ_NAMES))

@@ -395,6 +395,7 @@ void script_wrote(struct script *sc, const uint8_t *out, size_t n, double now)
     if (sc->pacing && !sendq_paced(&sc->q)) {
         /* the paced write's last chop is out: the steps after it run now */
         sc->pacing = false;
+        sc->dl_pace = 0;
         sc->now = now;
         script_run_steps(sc, now);
     }
@@ -485,6 +486,19 @@ static void tick_drop(struct script *sc, double now)
     script_drop(sc, now);
 }
 
+/* A paced write that the target's reading held up past its time: what is left of it
+ * is dropped, and the case goes on (its timers bound it from here). */
+static void tick_pace(struct script *sc, double now)
+{
+    if (!sc->pacing || !sc->dl_pace || now < sc->dl_pace)
+        return;
+    sendq_stop_paced(&sc->q);
+    sc->pacing = false;
+    sc->dl_pace = 0;
+    script_note(sc, WL_TIMER, "PACED WRITE STOPPED", now);
+    script_run_steps(sc, now);
+}
+
 void script_tick(struct script *sc, double now)
 {
     if (sc->tcp_closed || !sc->conn_ready)
@@ -493,6 +507,7 @@ void script_tick(struct script *sc, double now)
     tick_open(sc, now);
     if (sc->phase != SCRIPT_OPENING && !sc->tcp_closed) {
         tick_wait(sc, now);
+        tick_pace(sc, now);
         tick_kill(sc, now);
         tick_close_after(sc, now);
         script_advance(sc, now);
@@ -505,15 +520,16 @@ void script_tick(struct script *sc, double now)
 double script_deadline(const struct script *sc)
 {
     double d = 0;
-    double all[6] = {sc->phase == SCRIPT_OPENING ? sc->dl_open : 0,
+    double all[7] = {sc->phase == SCRIPT_OPENING ? sc->dl_open : 0,
                      sc->dl_wait,
+                     sc->pacing ? sc->dl_pace : 0,
                      sc->dl_kill,
                      sc->dl_close_after,
                      sc->phase == SCRIPT_CLOSING ? sc->dl_close_hs : 0,
                      sc->phase == SCRIPT_CLOSED ? sc->dl_drop : 0};
     if (sc->phase == SCRIPT_DONE)
         return 0;
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < 7; i++)
         if (all[i] > 0 && (!d || all[i] < d))
             d = all[i];
     return d;

@@ -310,6 +310,7 @@ static void target_ends(struct script *sc)
     if (sc->pacing) {
         sendq_stop_paced(&sc->q);
         sc->pacing = false;
+        sc->dl_pace = 0;
         sc->steps_done = true;
         script_start_timers(sc, sc->now);
     }

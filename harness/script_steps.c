@@ -235,6 +235,10 @@ static void run_step(struct script *sc, const struct step *st, double now)
     /* pause=: the step's units are paced, and the next steps wait for its last chop */
     sc->cur_pause = st->pause > 0 ? script_scaled(sc, st->pause) : 0;
     sc->pacing = sc->cur_pause > 0 && st->chop > 0;
+    if (sc->pacing) { /* every chop on time, and a second more */
+        uint64_t chops = (st->payload.len + WS_FRAME_HEADER_MAX) / st->chop + 1;
+        sc->dl_pace = now + sc->cur_pause * (double)chops + script_scaled(sc, 1.0);
+    }
     switch (st->type) {
     case STEP_FRAME:
         spec_from_step(sc, st, &spec);
