@@ -69,6 +69,7 @@ struct step {
     uint64_t declared_len;
     uint64_t fragment; /* MESSAGE: fragment=N, 0 = one frame */
     uint32_t chop;     /* 0 = one write */
+    double pause;      /* pause=S (with chop): seconds between chops, 0 = none */
     bool sync;
     struct payload payload; /* FRAME, MESSAGE, PAYLOAD, RAW, ROUNDTRIP, CLOSE reason/payload */
     /* CLOSE */
@@ -167,10 +168,16 @@ struct status_set {
     uint16_t codes[8];
     uint8_t n_codes;
     uint8_t classes;
-    bool none; /* the target closed TCP without a response, or the deadline passed */
+    bool none;   /* the target closed TCP without a response, or the deadline passed */
+    bool closed; /* the target closed TCP without a response (not: the deadline passed) */
 };
 
-/* Whether status (-1: no response) is in s. */
+/* No response: the target closed the connection (STATUS_CLOSED), or wsspec's deadline
+ * for the response passed first (STATUS_DEADLINE). */
+#define STATUS_CLOSED (-1)
+#define STATUS_DEADLINE (-2)
+
+/* Whether status (a code, or STATUS_CLOSED / STATUS_DEADLINE) is in s. */
 bool status_set_has(const struct status_set *s, int status);
 
 /* How `response ... header NAME ...` tests the response's lines called NAME. */
@@ -187,6 +194,8 @@ enum header_test {
  * SHOULD: NON-STRICT, MAY: INFORMATIONAL), quoting the case's rfc line of that RFC,
  * section and level. */
 struct response_check {
+    bool policy; /* `response policy ...`: the case's declared policy is the rule (no RFC
+                    line; judged as a MUST, and only once the policy is declared) */
     uint16_t doc;
     char section[16];
     enum rfc_level level;
@@ -216,8 +225,18 @@ struct case_def {
     struct case_request request;
     struct response_check *checks;
     size_t n_checks;
-    bool ends_at_response; /* no MUST status check allows 101: the case ends with the
-                              response and runs no steps after it */
+    bool ends_at_response;   /* no MUST status check allows 101: the case ends with the
+                                response and runs no steps after it */
+    double response_timeout; /* response-timeout: seconds wsspec waits for the response;
+                                0 = SCRIPT_OPEN_HANDSHAKE_TIMEOUT */
+    /* `policy NAME`: the verdict depends on a policy the user declares (wsspec run
+     * --NAME VALUE); without it the case runs with the row's survey value and is
+     * INFORMATIONAL (cases/README.md, "Declared policies") */
+    bool has_policy;
+    unsigned policy;          /* CP_x of case_vocab.h */
+    bool policy_declared;     /* the user declared it: judged strictly */
+    const char *policy_value; /* declared or survey value; not owned (the caller's
+                                 string or the vocabulary's) */
     enum judge_kind judge;
     struct event_list ok, non_strict;
     bool size_binary; /* JUDGE_SIZE */
@@ -233,7 +252,15 @@ struct case_section {
     char *title;
 };
 
+/* Policies a user can declare (the CASE_POLICY rows of case_vocab.def): at most this
+ * many rows. */
+#define CASE_POLICIES_MAX 8
+
 struct case_catalogue {
+    /* Set by the caller before parsing: the declared value of each policy (indexed by
+     * CP_x), NULL = not declared. Not owned: the strings must outlive the catalogue.
+     * Placeholders {NAME} in case lines take these values (else the survey values). */
+    const char *policy_values[CASE_POLICIES_MAX];
     struct case_def *cases; /* sorted by id, numerically */
     size_t n_cases;
     struct case_section *sections;

@@ -151,6 +151,9 @@ static void template_uses(struct parser *p, struct tmpl *t, const char *s, size_
         if (span_is(name, "id") || case_request_placeholder(name.p, name.n))
             continue;
         int i = tmpl_param(t, name);
+        /* a declared policy's value (case_policy.c), unless a parameter has its name */
+        if (i < 0 && case_vocab_policy(name.p, name.n) >= 0)
+            continue;
         if (i >= 0)
             t->used[i] = true;
         else if (!t->header_bad)

@@ -277,6 +277,12 @@ static void print_vocabulary(FILE *f)
             }
         fputc('\n', f);
     }
+    fprintf(f, "\nDeclared policies (policy NAME; {NAME} in a line is the value of wsspec run\n"
+               "--NAME VALUE, else the survey value; undeclared, the case is INFORMATIONAL):\n");
+    for (int i = 0; i < CP_N; i++) {
+        const struct case_policy_row *r = &case_vocab_policies[i];
+        fprintf(f, "  %s  (survey value %s)\n      %s\n", r->name, r->survey, r->text);
+    }
 }
 
 static void lint_usage(FILE *f)

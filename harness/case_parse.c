@@ -638,6 +638,7 @@ void case_parse_start(struct parser *p, struct span id, int line)
     memset(&p->c, 0, sizeof p->c);
     p->c_bad = false;
     p->c_seen = 0;
+    p->c_policy_used = 0;
     p->c.file = p->file;
     p->c.line = line;
     p->c.judge = JUDGE_EVENTS;
@@ -703,6 +704,7 @@ static void check_complete(struct parser *p)
         perr_at(p, line, "case %s has 'roundtrip' steps but no 'expect size'", id);
     check_timeout_tags(p, &p->c.ok);
     check_timeout_tags(p, &p->c.non_strict);
+    case_policy_finish(p);
 }
 
 void case_parse_finish(struct parser *p)
@@ -739,7 +741,7 @@ static int directive_of(struct span w)
     return case_vocab_directive(w.p, w.n);
 }
 
-void case_parse_body_line(struct parser *p, struct lx *l)
+static void body_line(struct parser *p, struct lx *l)
 {
     char b[48];
     struct span w = lx_word(l);
@@ -753,6 +755,23 @@ void case_parse_body_line(struct parser *p, struct lx *l)
         return;
     p->c_seen |= SEEN_DIRECTIVE(d);
     directive_handlers[d](p, l);
+}
+
+/* A line with {NAME} placeholders of declared policies is read with their values
+ * (case_policy.c). */
+void case_parse_body_line(struct parser *p, struct lx *l)
+{
+    struct buf sub = {0};
+    int r = case_policy_substitute(p, l, &sub);
+    if (r == 0) {
+        body_line(p, l);
+    } else if (r > 0) {
+        struct lx sl = {(const char *)sub.p, sub.n, 0};
+        body_line(p, &sl);
+    } else {
+        case_parse_unreadable(p, l->s + l->i, l->n - l->i);
+    }
+    free(sub.p);
 }
 
 void case_parse_unreadable(struct parser *p, const char *s, size_t n)

@@ -10,6 +10,7 @@
  *   case_request.c the opening handshake: the request's edits, how it is written,
  *                  the checks of the response
  *   case_family.c  templates and tables
+ *   case_policy.c  declared policies: the `policy` directive, {NAME} placeholders
  *   case_files.c   files, directories, duplicate ids, order, freeing
  *
  * One struct parser is the state of reading one file. Every function that can find an
@@ -134,6 +135,7 @@ struct parser {
     struct case_def c;
     bool c_bad;
     uint64_t c_seen;
+    unsigned c_policy_used; /* placeholders {NAME} its lines used: 1u << CP_x */
 
     /* templates of this file; the one being defined or used by the open table */
     struct tmpl *tmpls;
@@ -250,6 +252,7 @@ void case_request_add(struct parser *p, struct lx *l);
 void case_request_raw(struct parser *p, struct lx *l);
 void case_request_write(struct parser *p, struct lx *l);
 void case_response(struct parser *p, struct lx *l);
+void case_response_timeout(struct parser *p, struct lx *l);
 /* The case's handshake as a whole, once its lines are read: how the edits go together,
  * the checks' levels against its rfc lines, whether it ends with the response (then it
  * has no steps after the 101, no expect, no close-rule, no timers). Sets
@@ -268,6 +271,18 @@ void case_family_template_line(struct parser *p, struct lx *l);
 void case_family_table_line(struct parser *p, struct lx *l);
 /* After a file: an open template or table is an error; every template is freed. */
 void case_family_end_file(struct parser *p);
+
+/* ------------------------------------------------------------ case_policy.c */
+
+/* `policy NAME` */
+void case_policy_directive(struct parser *p, struct lx *l);
+/* The rest of line l with every {NAME} of a policy replaced by its value (declared, or
+ * the survey value), into out: 1 when something was replaced (read out instead of l),
+ * 0 when the line has no such placeholder (out untouched), -1 after an error. */
+int case_policy_substitute(struct parser *p, const struct lx *l, struct buf *out);
+/* At the end of a case: every placeholder it used has its `policy` line, and the
+ * directive goes with how the case is judged. */
+void case_policy_finish(struct parser *p);
 
 /* ------------------------------------------------------------ case_files.c */
 

@@ -207,6 +207,10 @@ static bool status_item(struct span w, struct status_set *s)
         s->none = true;
         return true;
     }
+    if (span_is(w, "closed")) {
+        s->closed = true;
+        return true;
+    }
     if (w.n == 3 && w.p[0] >= '1' && w.p[0] <= '5' && w.p[1] == 'x' && w.p[2] == 'x') {
         s->classes |= (uint8_t)(1u << (w.p[0] - '0'));
         return true;
@@ -235,7 +239,7 @@ static bool parse_statuses(struct parser *p, struct span w, struct status_set *s
         i = j + 1;
     }
     perr(p,
-         "bad status list '%s' (codes 100-599, classes like 4xx, none; at most 8 codes; "
+         "bad status list '%s' (codes 100-599, classes like 4xx, none, closed; at most 8 codes; "
          "comma-separated)",
          span_show(b, w));
     return false;
@@ -243,6 +247,8 @@ static bool parse_statuses(struct parser *p, struct span w, struct status_set *s
 
 bool status_set_has(const struct status_set *s, int status)
 {
+    if (status == STATUS_CLOSED)
+        return s->none || s->closed;
     if (status < 0)
         return s->none;
     for (size_t i = 0; i < s->n_codes; i++)
@@ -357,8 +363,14 @@ void case_response(struct parser *p, struct lx *l)
     struct response_check ck;
     memset(&ck, 0, sizeof ck);
     ck.line = p->line;
-    if (!case_rfc_where(p, l, &ck.doc, ck.section, &ck.level))
+    struct lx at = *l;
+    if (span_is(lx_word(&at), "policy")) { /* the declared policy is the rule */
+        *l = at;
+        ck.policy = true;
+        ck.level = RFC_MUST;
+    } else if (!case_rfc_where(p, l, &ck.doc, ck.section, &ck.level)) {
         return;
+    }
     struct span w = lx_word(l);
     if (span_is(w, "if")) {
         if (!parse_statuses(p, lx_word(l), &ck.when))
@@ -375,6 +387,38 @@ void case_response(struct parser *p, struct lx *l)
     ck.kind = (enum case_check_id)k;
     if (check_handlers[k](p, l, &ck) && perr_unless_end(p, l))
         add_check(p, &ck);
+}
+
+/* response-timeout SECONDS [+ SECONDS]: a sum, so that a case can wait a declared
+ * policy's time and a margin ({handshake-timeout} + 0.5). */
+#define RESPONSE_TIMEOUT_MAX 3700.0
+
+void case_response_timeout(struct parser *p, struct lx *l)
+{
+    char b[48];
+    double total = 0, v;
+    for (;;) {
+        struct span w = lx_word(l);
+        if (!span_seconds(w, &v) || v <= 0) {
+            perr(p, "response-timeout needs seconds > 0 (SECONDS [+ SECONDS]), not '%s'",
+                 span_show(b, w));
+            return;
+        }
+        total += v;
+        if (lx_end(l))
+            break;
+        struct span plus = lx_word(l);
+        if (!span_is(plus, "+")) {
+            perr(p, "response-timeout: '+' or the end of the line expected, not '%s'",
+                 span_show(b, plus));
+            return;
+        }
+    }
+    if (total > RESPONSE_TIMEOUT_MAX) {
+        perr(p, "response-timeout of %.3f s: at most %.0f", total, RESPONSE_TIMEOUT_MAX);
+        return;
+    }
+    p->c.response_timeout = total;
 }
 
 /* ------------------------------------------------------------ the case as a whole */
@@ -407,6 +451,13 @@ static void check_levels(struct parser *p)
     for (size_t i = 0; i < c->n_checks; i++) {
         const struct response_check *ck = &c->checks[i];
         bool found = false;
+        if (ck->policy) {
+            if (!c->has_policy)
+                perr_at(p, ck->line,
+                        "'response policy' needs the case's 'policy NAME' (the declaration "
+                        "it is judged against)");
+            continue;
+        }
         for (size_t r = 0; r < c->n_rfc && !found; r++)
             found = c->rfc[r].doc == ck->doc && c->rfc[r].level == ck->level &&
                     strcmp(c->rfc[r].section, ck->section) == 0;

@@ -167,6 +167,16 @@ static bool opt_count(struct parser *p, struct lx *l, struct step *st)
     return true;
 }
 
+/* pause=S: seconds between the chops of a paced write (the hardening probes trickle a
+ * frame one byte at a time). */
+static bool opt_pause(struct parser *p, struct lx *l, struct step *st)
+{
+    struct span v = lx_word(l);
+    if (!span_seconds(v, &st->pause))
+        return bad_value(p, CO_PAUSE, v);
+    return true;
+}
+
 static bool opt_pipelined(struct parser *p, struct lx *l, struct step *st)
 {
     (void)p;
@@ -277,6 +287,10 @@ bool case_step_options(struct parser *p, struct lx *l, enum case_ctx ctx, bool w
     }
     if (want_payload && !have_payload) {
         perr(p, "'%s' needs a payload (\"...\", 0xHEX or repeat(N, P))", case_vocab_ctx_name(ctx));
+        return false;
+    }
+    if ((*given & OPT_BIT(CO_PAUSE)) && !(*given & OPT_BIT(CO_CHOP))) {
+        perr(p, "pause= needs chop=N (it is the time between chops)");
         return false;
     }
     return true;

@@ -6,7 +6,10 @@
 #include "case_vocab.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "case.h"
 
 const struct case_directive_row case_vocab_directives[CD_N] = {
 #define CASE_DIRECTIVE(ID, name, where, repeat, need, handler, args, text)                         \
@@ -45,6 +48,14 @@ const struct case_check_row case_vocab_checks[CK_N] = {
 #include "case_vocab.def"
 #undef CASE_CHECK
 };
+
+const struct case_policy_row case_vocab_policies[CP_N] = {
+#define CASE_POLICY(ID, name, kind, survey, text) [CP_##ID] = {name, CV_##kind, survey, text},
+#include "case_vocab.def"
+#undef CASE_POLICY
+};
+
+_Static_assert(CP_N <= CASE_POLICIES_MAX, "case.h keeps a value per policy row");
 
 static const char *const ctx_names[CTX_N] = {
 #define CASE_DIRECTIVE(...)
@@ -97,6 +108,98 @@ int case_vocab_check(const char *s, size_t n)
         if (word_is(s, n, case_vocab_checks[i].name))
             return i;
     return -1;
+}
+
+int case_vocab_policy(const char *s, size_t n)
+{
+    for (int i = 0; i < CP_N; i++)
+        if (word_is(s, n, case_vocab_policies[i].name))
+            return i;
+    return -1;
+}
+
+/* ------------------------------------------------------------ policy values */
+
+/* Bytes: 2^32 is far beyond any real message limit, and a probe sends one byte more. */
+#define POLICY_BYTES_MAX 4294967296ull
+/* Seconds: a probe waits about this long; an hour is beyond any real timeout. */
+#define POLICY_SECONDS_MAX 3600.0
+/* An Origin is scheme://host[:port]: short; the bound keeps case lines short. */
+#define POLICY_ORIGIN_MAX 255
+
+/* Decimal digits only; more than 11 cannot be a value in range (and cannot overflow). */
+static bool decimal_u64(const char *v, unsigned long long *out)
+{
+    unsigned long long n = 0;
+    size_t len = strlen(v);
+    if (len == 0 || len > 11)
+        return false;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        n = n * 10 + (unsigned)(*p - '0');
+    }
+    *out = n;
+    return true;
+}
+
+/* Digits with at most one '.', as case files write seconds (no sign, no exponent). */
+static bool decimal_seconds(const char *v, double *out)
+{
+    size_t digits = 0, dots = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p == '.')
+            dots++;
+        else if (*p >= '0' && *p <= '9')
+            digits++;
+        else
+            return false;
+    }
+    if (!digits || dots > 1 || strlen(v) > 16)
+        return false;
+    *out = strtod(v, NULL);
+    return true;
+}
+
+static bool origin_ok(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > POLICY_ORIGIN_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] <= ' ' || v[i] >= 0x7f || v[i] == '"' || v[i] == '\\')
+            return false;
+    return true;
+}
+
+bool case_vocab_policy_value_ok(enum case_policy_kind kind, const char *v, char *err, size_t cap)
+{
+    unsigned long long n;
+    double s;
+    switch (kind) {
+    case CV_BYTES:
+        if (decimal_u64(v, &n) && n >= 1 && n <= POLICY_BYTES_MAX)
+            return true;
+        snprintf(err, cap, "needs a decimal number of bytes from 1 to %llu, not '%.40s'",
+                 POLICY_BYTES_MAX, v);
+        return false;
+    case CV_SECONDS:
+        if (decimal_seconds(v, &s) && s > 0 && s <= POLICY_SECONDS_MAX)
+            return true;
+        snprintf(err, cap, "needs decimal seconds > 0 and at most %.0f, not '%.40s'",
+                 POLICY_SECONDS_MAX, v);
+        return false;
+    case CV_ORIGIN:
+        if (origin_ok(v))
+            return true;
+        snprintf(err, cap,
+                 "needs an origin (scheme://host[:port]): 1-%d printable ASCII characters "
+                 "without blanks, quotes or backslashes",
+                 POLICY_ORIGIN_MAX);
+        return false;
+    }
+    snprintf(err, cap, "unknown kind of policy");
+    return false;
 }
 
 const char *case_vocab_ctx_name(enum case_ctx ctx)

@@ -53,6 +53,13 @@ enum case_check_id {
     CK_N
 };
 
+enum case_policy_id {
+#define CASE_POLICY(ID, ...) CP_##ID,
+#include "case_vocab.def"
+#undef CASE_POLICY
+    CP_N
+};
+
 /* The lines that take step options: one per send kind, then the other four. */
 enum case_ctx {
 #define CASE_DIRECTIVE(...)
@@ -81,6 +88,7 @@ enum case_repeat { CV_ONCE, CV_MANY };
  * checks want a refusal: they end with the response). */
 enum case_need { CV_OPTIONAL, CV_REQUIRED, CV_JUDGING, CV_OPENED };
 enum case_arg { CV_FLAG, CV_VALUE };
+enum case_policy_kind { CV_BYTES, CV_SECONDS, CV_ORIGIN };
 
 struct case_directive_row {
     const char *name;
@@ -111,16 +119,30 @@ struct case_check_row {
     const char *text;
 };
 
+struct case_policy_row {
+    const char *name; /* "max-message-size": the placeholder {name}, wsspec run's --name */
+    enum case_policy_kind kind;
+    const char *survey; /* the value of {name} when the user declares none */
+    const char *text;
+};
+
 extern const struct case_directive_row case_vocab_directives[CD_N];
 extern const struct case_check_row case_vocab_checks[CK_N];
 extern const struct case_send_row case_vocab_sends[CS_N];
 extern const struct case_option_row case_vocab_options[CO_N];
+extern const struct case_policy_row case_vocab_policies[CP_N];
 
 /* Lookups of a word (not NUL-terminated: s[0..n)); -1 when it is not a row. */
 int case_vocab_directive(const char *s, size_t n);
 int case_vocab_send(const char *s, size_t n);
 int case_vocab_option(const char *s, size_t n);
 int case_vocab_check(const char *s, size_t n);
+int case_vocab_policy(const char *s, size_t n);
+
+/* A value of a policy of this kind, as `wsspec run --NAME VALUE` gives it: false with
+ * why in err ("needs a decimal number of bytes from 1 to 4294967296") when it cannot
+ * be one. A valid value can stand in any case line, also inside quotes. */
+bool case_vocab_policy_value_ok(enum case_policy_kind kind, const char *v, char *err, size_t cap);
 
 /* "send frame", "wait", "roundtrip", "expect size", "request-write": how a line that takes options
  * is named in messages and in the README's option table. NULL for a bad ctx. */

@@ -775,4 +775,5 @@ void judge_case(struct case_result *r)
     if (!r->def)
         copy_verdict(&r->rfc, r);
     describe_difference(r);
+    judge_probe(r);
 }

@@ -27,6 +27,7 @@ enum response_state { RESP_NONE, RESP_MALFORMED, RESP_PARSED };
 
 struct response_view {
     enum response_state state;
+    bool deadline; /* RESP_NONE because wsspec's deadline passed (not a close) */
     struct ws_http_response resp;
 };
 
@@ -36,6 +37,7 @@ static void view_of(const struct case_result *r, struct response_view *v)
     size_t used, err_at, n = r->http_response_len;
     if (!r->http_response || n == 0) {
         v->state = RESP_NONE;
+        v->deadline = r->was_open_handshake_timeout;
         return;
     }
     /* the block as received: any size the core let through is parsed whole */
@@ -43,16 +45,21 @@ static void view_of(const struct case_result *r, struct response_view *v)
     v->state = e == WS_E_OK ? RESP_PARSED : RESP_MALFORMED;
 }
 
-/* The status as status_set_has takes it: -1 no response, 0 malformed. */
+/* The status as status_set_has takes it: STATUS_CLOSED or STATUS_DEADLINE for no
+ * response, 0 malformed. */
 static int status_of(const struct response_view *v)
 {
-    return v->state == RESP_NONE ? -1 : v->state == RESP_MALFORMED ? 0 : v->resp.status;
+    if (v->state == RESP_NONE)
+        return v->deadline ? STATUS_DEADLINE : STATUS_CLOSED;
+    return v->state == RESP_MALFORMED ? 0 : v->resp.status;
 }
 
 /* "101 Switching Protocols", "no response", "a malformed response". */
 static void describe_status(const struct response_view *v, char *out, size_t cap)
 {
-    if (v->state == RESP_NONE)
+    if (v->state == RESP_NONE && v->deadline)
+        snprintf(out, cap, "no response, the connection still open when wsspec gave up");
+    else if (v->state == RESP_NONE)
         snprintf(out, cap, "no response");
     else if (v->state == RESP_MALFORMED)
         snprintf(out, cap, "a malformed response");
@@ -272,7 +279,9 @@ static void describe_set(const struct status_set *s, char *out, size_t cap)
         if ((s->classes >> c) & 1u)
             at += (size_t)snprintf(out + at, cap - at, "%s%dxx", at ? "," : "", c);
     if (s->none && at < cap)
-        snprintf(out + at, cap - at, "%snone", at ? "," : "");
+        at += (size_t)snprintf(out + at, cap - at, "%snone", at ? "," : "");
+    if (s->closed && at < cap)
+        snprintf(out + at, cap - at, "%sclosed", at ? "," : "");
 }
 
 void judge_response_describe(const struct response_check *ck, char *out, size_t cap)
@@ -299,7 +308,10 @@ void judge_response_describe(const struct response_check *ck, char *out, size_t 
 
 void judge_response_cite(const struct response_check *ck, char *out, size_t cap)
 {
-    snprintf(out, cap, "RFC %u %s %s", ck->doc, ck->section, level_name(ck->level));
+    if (ck->policy)
+        snprintf(out, cap, "the declared policy");
+    else
+        snprintf(out, cap, "RFC %u %s %s", ck->doc, ck->section, level_name(ck->level));
 }
 
 static enum behavior level_verdict(enum rfc_level l)

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "case_vocab.h"
 #include "ws_utf8.h"
 
 /* Longest path we build: the directory plus one file name. Report directories are user
@@ -679,6 +680,26 @@ static void write_rfc_verdict(struct jw *w, const struct case_result *r)
     jw_obj_end(w);
 }
 
+/* wsspec's addition: the declared policy a hardening probe is judged against
+ * (judge_probe.c), or null for a case without one. */
+static void write_policy(struct jw *w, const struct case_def *d)
+{
+    jw_key(w, "policy");
+    if (!d || !d->has_policy || d->policy >= CP_N) {
+        jw_null(w);
+        return;
+    }
+    const char *name = case_vocab_policies[d->policy].name;
+    char option[64];
+    snprintf(option, sizeof option, "--%s", name);
+    jw_obj(w);
+    jw_kbool(w, "declared", d->policy_declared);
+    jw_kstr(w, "name", name);
+    jw_kstr(w, "option", option);
+    jw_kstr(w, "value", d->policy_value ? d->policy_value : "");
+    jw_obj_end(w);
+}
+
 static void write_target_error(struct jw *w, const struct case_result *r)
 {
     jw_key(w, "targetError");
@@ -878,10 +899,12 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
     jw_kcode(w, "localCloseCode", r->local_close_code);
     jw_kbytes(w, "localCloseReason", r->local_close_reason, r->local_close_reason_len);
     jw_kstr(w, "note", note);
+    jw_kstr(w, "observed", r->observed[0] ? r->observed : NULL);
     char pace[32];
     snprintf(pace, sizeof pace, "%.6f", r->pace_s);
     jw_key(w, "paceSeconds");
     jw_lit(w, pace);
+    write_policy(w, d);
 
     jw_key(w, "received");
     jw_arr(w);
@@ -1099,7 +1122,9 @@ static void write_run(struct jw *w, const struct case_result *results, size_t n,
         jw_kstr(w, "difference", r->difference[0] ? r->difference : NULL);
         jw_kint(w, "durationMs", round_ms(r->duration_ms));
         jw_kstr(w, "id", case_id(r));
+        jw_kstr(w, "observed", r->observed[0] ? r->observed : NULL);
         jw_kbool(w, "passed", judge_passed(r, run->strict, run->verdict));
+        write_policy(w, r->def);
         jw_kcode(w, "remoteCloseCode", r->remote_close_code);
         jw_kstr(w, "reportfile", file);
         jw_kstr(w, "result", r->result);

@@ -167,6 +167,8 @@ static void verdict_lines(FILE *f, const json_t *c)
         text_line(f, "broken:      ", r, rn);
     s = report_ci_str(c, "difference", &n);
     text_line(f, "difference:  ", s, n);
+    s = report_ci_str(c, "observed", &n); /* a hardening probe's figures (section 17) */
+    text_line(f, "observed:    ", s, n);
 }
 
 /* The requirement, expected next to both verdicts, what broke, the replay command. */

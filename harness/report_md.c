@@ -333,6 +333,7 @@ static void verdict_items(FILE *f, const json_t *c)
     if (rn != n || memcmp(r, b, n) != 0)
         member_item(f, "  - broken: ", c, "rfcBroken");
     member_item(f, "  - difference: ", c, "difference");
+    member_item(f, "  - observed: ", c, "observed"); /* a hardening probe's figures */
 }
 
 static void failure(FILE *f, const char *dir, const json_t *run, const json_t *c, const char *seed,

@@ -162,6 +162,19 @@ struct case_result {
     int autobahn_refused_code;
     bool close_received; /* the target sent a Close frame (with or without a code) */
 
+    /* How the target ended the connection, for the hardening probes' `observed` line
+     * (judge_probe.c): its Close frame or its TCP close, whichever came first, before
+     * wsspec had closed; target_end_ms is counted from the 101 (from the TCP connect
+     * when the opening handshake had not completed: target_end_opening) */
+    bool target_ended, target_end_opening;
+    double target_end_ms;
+    uint64_t target_end_tx; /* bytes wsspec had written by then (tx_octets) */
+    uint64_t tx_at_open;    /* bytes wsspec had written when the 101 came (its request) */
+    /* what happened, in one line, for cases with a policy or judged informational
+     * (judge_probe.c): "sent 3 messages (the largest 1048576 bytes), then Close 1009
+     * 0.012 s after the handshake, when wsspec had written 4194314 bytes"; "" = none */
+    char observed[256];
+
     /* wire log and statistics: rows [0, HEAD) are the first ones, the rest a ring of
      * the last ones until result_wirelog_seal puts them in order */
     struct wirelog_row *wirelog;
@@ -227,6 +240,10 @@ void result_free(struct case_result *r);
  * reports/README.md). */
 void judge_case(struct case_result *r);
 
+/* After judge_case, for the hardening probes (judge_probe.c): the observed line of a
+ * case with a policy or judged informational; a policy the user did not declare makes
+ * both verdicts INFORMATIONAL. judge_case calls it. */
+void judge_probe(struct case_result *r);
 /* The response checks (judge_response.c). judge_response_checks: the worst verdict of
  * the checks of r->def (B_OK when all hold; a 101 the core refused is FAILED), each
  * outcome into out[0..n_checks) when out is not NULL, the first check broken at that

@@ -27,6 +27,7 @@
 #include "baseline.h"
 #include "case.h"
 #include "case_lint.h"
+#include "case_vocab.h"
 #include "config.h"
 #include "loop.h"
 #include "preflight.h"
@@ -63,7 +64,8 @@
  * changes a case, each repeatable one at its bound - (--origin, --timeout-scale,
  * --verdict, --cacert, --cert, --key: 2 words; --strict, --insecure: 1) + 2 per -H,
  * --subprotocol and --cases-dir. */
-#define RUN_MAX_REPLAY (14 + 2 * (RUN_MAX_HEADERS + RUN_MAX_PROTOCOLS + RUN_MAX_CASE_DIRS))
+#define RUN_MAX_REPLAY                                                                             \
+    (14 + 2 * (RUN_MAX_HEADERS + RUN_MAX_PROTOCOLS + RUN_MAX_CASE_DIRS + CASE_POLICIES_MAX))
 
 /* Set from signal handlers: stop (SIGINT, SIGTERM, or --max-time's SIGALRM), which
  * signal it was, and whether --max-time was the reason. */
@@ -129,6 +131,7 @@ struct run_args {
     double scale, max_time; /* max_time 0: none */
     uint64_t seed;
     struct transport_tls_options tls;
+    const char *policies[CASE_POLICIES_MAX]; /* declared policies by CP_x, NULL = not */
 };
 
 /* ------------------------------------------------------------ --help */
@@ -387,6 +390,11 @@ static void print_failure(const struct run_state *st, const struct case_result *
         printf("  broken       %s\n", r->rfc.broken);
     if (r->difference[0])
         printf("  difference   %s\n", r->difference);
+    if (d->has_policy)
+        printf("  policy       --%s %s, as declared (without it the case is INFORMATIONAL)\n",
+               case_vocab_policies[d->policy].name, d->policy_value);
+    if (r->observed[0])
+        printf("  observed     %s\n", r->observed);
     if (r->connect_error[0])
         printf("  connection   %s\n", r->connect_error);
     print_handshake(r);
@@ -521,6 +529,19 @@ static int set_fail_on(struct run_args *a, const char *v)
     return 0;
 }
 
+/* --NAME VALUE of a declared policy (a CASE_POLICY row of the same name). */
+static int set_policy(struct run_args *a, const char *name, const char *v)
+{
+    char err[256];
+    int k = case_vocab_policy(name, strlen(name));
+    if (k < 0)
+        return usage_error("--%s: no such policy in the case vocabulary", name);
+    if (!case_vocab_policy_value_ok(case_vocab_policies[k].kind, v, err, sizeof err))
+        return usage_error("--%s %s", name, err);
+    a->policies[k] = v;
+    return 0;
+}
+
 static int set_formats(struct run_args *a, const char *v)
 {
     char err[256];
@@ -598,6 +619,11 @@ static int run_opt_set(struct run_args *a, enum run_opt o, const char *v)
     case RUN_OPT_KEY:
         a->tls.key = v;
         break;
+    case RUN_OPT_MAX_MESSAGE_SIZE:
+    case RUN_OPT_IDLE_TIMEOUT:
+    case RUN_OPT_HANDSHAKE_TIMEOUT:
+    case RUN_OPT_FORBIDDEN_ORIGIN:
+        return set_policy(a, run_opt_rows[o].lng, v);
     case RUN_OPT_COUNT:
         break;
     }
@@ -662,6 +688,7 @@ struct run {
     struct case_catalogue cat;
     size_t *idx, n;         /* the selected cases, n of them */
     size_t *tidx;           /* one target's: idx minus its exclude-agent-cases pairs */
+    size_t *order;          /* the order tidx's cases start in (probes_first) */
     struct target *targets; /* a.n_urls of them, parsed and resolved */
     struct transport_tls *tls;
     struct report_target rtargets[RUN_MAX_TARGETS];
@@ -680,6 +707,7 @@ struct run {
     const char *replay[RUN_MAX_TARGETS][RUN_MAX_REPLAY];
     size_t n_replay[RUN_MAX_TARGETS];
     char scale_word[RUN_MAX_TARGETS][32];
+    char policy_word[CASE_POLICIES_MAX][48]; /* "--max-message-size" */
     const char *header_word[RUN_MAX_HEADERS];
     char redacted[RUN_MAX_HEADERS][64];
     /* a run that stops early: why (report_run.stop_reason; NULL while it runs on), one
@@ -808,6 +836,8 @@ static int run_load_cases(struct run *R)
     const char *home = case_default_dir_or_say("run");
     if (!home)
         return 2;
+    /* the declared policies are the values of the cases' {NAME} placeholders */
+    memcpy(R->cat.policy_values, R->a.policies, sizeof R->cat.policy_values);
     size_t errors = case_parse_dir(&R->cat, home, diag_print, NULL);
     for (size_t i = 0; i < R->a.n_dirs; i++)
         errors += case_parse_dir(&R->cat, R->a.dirs[i], diag_print, NULL);
@@ -816,7 +846,8 @@ static int run_load_cases(struct run *R)
     size_t cap = R->cat.n_cases ? R->cat.n_cases : 1;
     R->idx = calloc(cap, sizeof *R->idx);
     R->tidx = calloc(cap, sizeof *R->tidx);
-    if (!R->idx || !R->tidx)
+    R->order = calloc(cap, sizeof *R->order);
+    if (!R->idx || !R->tidx || !R->order)
         return say("out of memory");
     R->n = case_select(&R->cat, R->a.include, R->a.exclude, R->idx);
     if (R->n == 0)
@@ -1025,6 +1056,12 @@ static void replay_options(struct run *R, size_t u, const struct tester_options 
         add_option(&ws, "--verdict", verdict_mode_name(a->verdict));
     for (size_t i = 0; i < a->n_dirs; i++)
         add_option(&ws, "--cases-dir", a->dirs[i]);
+    for (int k = 0; k < CP_N; k++)
+        if (a->policies[k]) {
+            snprintf(R->policy_word[k], sizeof R->policy_word[k], "--%s",
+                     case_vocab_policies[k].name);
+            add_option(&ws, R->policy_word[k], a->policies[k]);
+        }
     if (R->targets[u].secure) {
         if (a->tls.insecure)
             add_option(&ws, "--insecure", NULL);
@@ -1066,6 +1103,18 @@ static void record_unreached(struct run *R, size_t u)
     }
     R->not_run[u] =
         (struct report_not_run){.url = R->a.urls[u], .agent = NULL, .cases = list, .n_cases = m};
+}
+
+/* The hardening probes (cases with a declared policy, section 17) start first: they
+ * mostly wait - a trickle, an idle connection - so they run beside the rest of the
+ * catalogue instead of after it. The others keep id order; results stay in id order. */
+static void probes_first(const struct run *R, size_t n_t)
+{
+    size_t m = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < n_t; k++)
+            if (R->cat.cases[R->tidx[k]].has_policy == (pass == 0))
+                R->order[m++] = k;
 }
 
 /* The probe's one line: "target unreachable" only when it is; a refusal is the
@@ -1162,6 +1211,8 @@ static int run_target(struct run *R, size_t u)
                            .n_replay = R->n_replay[u]};
     o.agent = agent;
     o.ud = &st;
+    probes_first(R, n_t);
+    o.order = R->order;
     if (!a->quiet)
         printf("target %s (agent \"%s\")\n", a->urls[u], agent);
     if (!a->quiet && n_t < R->n)
@@ -1355,6 +1406,7 @@ static void run_free(struct run *R)
     config_free(&R->cfg);
     free(R->targets);
     free(R->tidx);
+    free(R->order);
     free(R->all);
     free(R->flags);
     free(R->not_run_cases);

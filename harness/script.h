@@ -102,9 +102,14 @@ struct script {
     double t_open;    /* the 101 arrived: a case's duration starts here */
     double t_request; /* the opening request's last byte was written */
     double dl_open, dl_wait, dl_kill, dl_close_after, dl_close_hs, dl_drop; /* 0 = none */
+    /* a paced write ends by then even when the target stops reading (its chops are
+     * dropped; the steps and timers after it go on): the timers wait for the write */
+    double dl_pace;
     const char *wait_tag;
     size_t step;
     bool steps_done;
+    bool pacing;      /* a paced write (pause=) runs: the next steps wait for its end */
+    double cur_pause; /* the pause of the step being queued, scaled; 0 = none */
     bool open_masked; /* the frame opened by `send begin` */
     uint8_t open_key[4];
     uint64_t open_phase;

@@ -28,6 +28,8 @@ void script_run_pipelined(struct script *sc, double now);
 
 /* script_recv.c */
 void script_recv_callbacks(struct ws_conn_callbacks *cb);
+/* The target closed TCP (before wsspec did): the observed line's end. */
+void script_recv_target_closed(struct script *sc);
 
 /* script_request.c */
 /* The case's own request (its edits on the default one) into sc->req / sc->req_pl; a

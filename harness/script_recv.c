@@ -70,6 +70,7 @@ static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, 
         return;
     }
     r->handshake_done = true;
+    r->tx_at_open = r->tx_octets;
     sc->t_open = sc->now;
     r->started = sc->cfg.wall0 + (sc->now - sc->t0);
     if (sc->def->ends_at_response) {
@@ -292,10 +293,39 @@ static void on_control_oversized(struct ws_conn *c, enum ws_opcode op, const uin
     script_maybe_auto_close(sc);
 }
 
+/* The target closes before wsspec did: when, and how much wsspec had written (the
+ * probes' observed line). A paced write stops here: its rest would only follow the
+ * target's Close, and the case goes on to its timers (later steps do not run). */
+static void target_ends(struct script *sc)
+{
+    struct case_result *r = sc->r;
+    struct ws_close_status st;
+    ws_conn_close_status(&sc->conn, &st);
+    if (!r->target_ended && !st.sent && !r->dropped_by_me) {
+        r->target_ended = true;
+        r->target_end_opening = !r->handshake_done;
+        r->target_end_ms = (sc->now - (r->handshake_done ? sc->t_open : sc->t0)) * 1000;
+        r->target_end_tx = r->tx_octets;
+    }
+    if (sc->pacing) {
+        sendq_stop_paced(&sc->q);
+        sc->pacing = false;
+        sc->dl_pace = 0;
+        sc->steps_done = true;
+        script_start_timers(sc, sc->now);
+    }
+}
+
+void script_recv_target_closed(struct script *sc)
+{
+    target_ends(sc);
+}
+
 static void on_close(struct ws_conn *c, uint16_t code, const uint8_t *reason, size_t len,
                      void *user)
 {
     (void)c, (void)code;
+    target_ends(of(user));
     struct case_result *r = of(user)->r;
     free(r->remote_close_reason);
     r->remote_close_reason = len ? malloc(len) : NULL;

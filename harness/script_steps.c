@@ -33,11 +33,14 @@ void script_close(struct script *sc, uint16_t code, const char *reason)
     script_sync_core(sc);
 }
 
-/* Catalogue 2.1: once the recorded events equal every expected list, wsspec closes. */
+/* Catalogue 2.1: once the recorded events equal every expected list, wsspec closes.
+ * An informational case with lists does too (a survey such as 17.1.1 ends when its
+ * echoes are in); Autobahn's informational cases (7.1.6, 7.13.x) suppress it. */
 void script_maybe_auto_close(struct script *sc)
 {
     const struct case_def *d = sc->def;
-    if (d->judge != JUDGE_EVENTS || !d->close.closed_by_me || d->suppress_close)
+    bool listed = d->judge == JUDGE_EVENTS || d->judge == JUDGE_INFORMATIONAL;
+    if (!listed || !d->close.closed_by_me || d->suppress_close)
         return;
     if (judge_events_complete(sc->r))
         script_close(sc, 1000, NULL);
@@ -118,6 +121,8 @@ static bool queue_frame(struct script *sc, const struct ws_frame_spec *spec,
     if (!sendq_frame(&sc->q, hdr, hlen, pl, off, len, spec->masked ? spec->mask_key : NULL, 0, chop,
                      sync, sc->reading))
         return false;
+    if (sc->cur_pause > 0)
+        sendq_set_gap(&sc->q, sc->cur_pause);
     log_tx_frame(sc, spec, pl, off, len, chop, sync);
     return true;
 }
@@ -209,6 +214,8 @@ static void step_bytes(struct script *sc, const struct step *st, bool in_frame)
     const uint8_t *key = in_frame && sc->open_masked ? sc->open_key : NULL;
     sendq_frame(&sc->q, NULL, 0, &st->payload, 0, st->payload.len, key,
                 in_frame ? sc->open_phase : 0, st->chop, st->sync, sc->reading);
+    if (sc->cur_pause > 0)
+        sendq_set_gap(&sc->q, sc->cur_pause);
     if (in_frame)
         sc->open_phase += st->payload.len;
 }
@@ -225,6 +232,13 @@ static void step_wait(struct script *sc, const struct step *st, double now)
 static void run_step(struct script *sc, const struct step *st, double now)
 {
     struct ws_frame_spec spec;
+    /* pause=: the step's units are paced, and the next steps wait for its last chop */
+    sc->cur_pause = st->pause > 0 ? script_scaled(sc, st->pause) : 0;
+    sc->pacing = sc->cur_pause > 0 && st->chop > 0;
+    if (sc->pacing) { /* every chop on time, and a second more */
+        uint64_t chops = (st->payload.len + WS_FRAME_HEADER_MAX) / st->chop + 1;
+        sc->dl_pace = now + sc->cur_pause * (double)chops + script_scaled(sc, 1.0);
+    }
     switch (st->type) {
     case STEP_FRAME:
         spec_from_step(sc, st, &spec);
@@ -254,6 +268,7 @@ static void run_step(struct script *sc, const struct step *st, double now)
         queue_message(sc, st, sc->def->size_binary);
         break;
     }
+    sc->cur_pause = 0;
 }
 
 /* The steps marked pipelined (they come first): queued right behind the opening
@@ -272,13 +287,15 @@ void script_run_steps(struct script *sc, double now)
         sc->steps_done = true;
         return;
     }
-    while (!sc->steps_done && !sc->dl_wait && !sc->tcp_closed) {
+    while (!sc->steps_done && !sc->dl_wait && !sc->tcp_closed && !sc->pacing) {
         if (sc->step >= sc->def->n_steps) {
             sc->steps_done = true;
             script_start_timers(sc, now);
             break;
         }
         run_step(sc, &sc->def->steps[sc->step++], now);
+        if (sc->pacing && !sendq_paced(&sc->q))
+            sc->pacing = false; /* nothing of it to pace (an empty write) */
     }
     script_sync_core(sc);
 }

@@ -106,7 +106,8 @@ bool sendq_frame(struct sendq *q, const uint8_t *hdr, size_t hlen, const struct 
 
 void sendq_set_gap(struct sendq *q, double gap)
 {
-    if (q->tail)
+    /* one element (unchopped) has no "between"; the core's bytes keep the core's pace */
+    if (q->tail && !q->tail->core && q->tail->chop)
         q->tail->gap = gap;
 }
 
@@ -122,6 +123,54 @@ bool sendq_bytes(struct sendq *q, const uint8_t *data, size_t len, uint32_t chop
     u->sync = sync;
     push(q, u, reading);
     return true;
+}
+
+bool sendq_paced(const struct sendq *q)
+{
+    for (const struct sendq_unit *u = q->head; u; u = u->next)
+        if (u->gap > 0 && u->off < unit_len(u))
+            return true;
+    return false;
+}
+
+/* Cut u to its first `len` bytes (header bytes first, then payload). */
+static void unit_cut(struct sendq_unit *u, uint64_t len)
+{
+    if (len < u->bytes_len)
+        u->bytes_len = (size_t)len;
+    u->pl_len = len - u->bytes_len < u->pl_len ? len - u->bytes_len : u->pl_len;
+}
+
+void sendq_stop_paced(struct sendq *q)
+{
+    struct sendq_unit **link = &q->head, *prev = NULL;
+    while (*link) {
+        struct sendq_unit *u = *link;
+        if (u->gap > 0) {
+            /* the head keeps what a short write has begun (the rest of that write) */
+            uint64_t keep = u->off + (u == q->head ? q->group_left : 0);
+            unit_cut(u, keep < unit_len(u) ? keep : unit_len(u));
+            u->gap = 0;
+        }
+        if (unit_len(u) == 0 || (u->off == unit_len(u) && u != q->head)) {
+            *link = u->next;
+            unit_free(u);
+            continue;
+        }
+        prev = u;
+        link = &u->next;
+    }
+    q->tail = prev;
+    /* a head written to its end (a cut unit) goes once the write is accounted for */
+    if (q->head && q->head->off == unit_len(q->head) && !q->group_left) {
+        struct sendq_unit *u = q->head;
+        q->head = u->next;
+        if (!q->head)
+            q->tail = NULL;
+        unit_free(u);
+    }
+    if (!q->head)
+        q->queued = false;
 }
 
 bool sendq_core(struct sendq *q, size_t total, bool reading)
@@ -257,8 +306,9 @@ size_t sendq_fill(struct sendq *q, double now, uint8_t *out, size_t cap, double 
         return n;
     }
     q->last_sync = c.u->sync;
+    bool paced = c.u->gap > 0; /* its chops go one per write, whatever the pairing */
     n += fill_element(q, &c, out + n, cap - n);
-    if (q->pair_first && !at_end(&c) && is_element(q, c.u) && n < cap)
+    if (q->pair_first && !paced && !at_end(&c) && is_element(q, c.u) && n < cap)
         n += fill_element(q, &c, out + n, cap - n);
     q->pair_first = false;
     q->next_at = -1; /* set from the time of the write (sendq_wrote) */

@@ -24,6 +24,11 @@
  * own reaction time (script.c, "Pace"); inside a frame the next chop follows after
  * Autobahn's 10 us, so a 1 MiB frame in 64-byte chops (9.5.1) costs 16384 x 10 us.
  *
+ * A paced unit (wsspec's own: a request dripped with request-write gap=, a frame
+ * trickled with pause=) waits at least its `gap` between its chops instead of the pass,
+ * one chop per write; the writer is otherwise the same. sendq_stop_paced drops what
+ * paced units have not written yet.
+ *
  * Frames are not materialised: a unit holds its header bytes and a range of the case's
  * payload (a repeat() stays a pattern), bytes are generated and masked as they are
  * written. A "core" unit stands for bytes the protocol core (ws_conn) has queued -
@@ -53,7 +58,8 @@ struct sendq_unit {
     uint8_t key[4];
     uint64_t phase; /* mask phase of the payload's first byte */
     uint32_t chop;  /* > 0: one element per chop bytes */
-    double gap;     /* > 0: at least this long between two of its elements */
+    double gap;     /* > 0: at least this long between two of its elements (a paced
+                       write: a request dripped, a frame trickled) */
     bool sync;      /* one element */
     size_t core;    /* > 0: this many bytes of the core's output, nothing else */
     uint64_t off;   /* bytes written so far */
@@ -88,13 +94,21 @@ bool sendq_frame(struct sendq *q, const uint8_t *hdr, size_t hlen, const struct 
                  uint64_t off, uint64_t len, const uint8_t *key, uint64_t phase, uint32_t chop,
                  bool sync, bool reading);
 
-/* The unit queued last waits at least gap seconds between two of its chops (a request
- * dripped slowly); 0 = the writer's pace. */
+/* The unit queued last, if chopped, waits at least gap seconds between two of its chops
+ * (a request dripped, a frame trickled) and writes one chop at a time; 0 = the writer's
+ * pace. */
 void sendq_set_gap(struct sendq *q, double gap);
 
 /* Queue bytes as they are (copied). */
 bool sendq_bytes(struct sendq *q, const uint8_t *data, size_t len, uint32_t chop, bool sync,
                  bool reading);
+
+/* True while a paced unit has bytes left to write. */
+bool sendq_paced(const struct sendq *q);
+
+/* Paced units write nothing more: what they have not written (beyond a write already
+ * begun) is dropped. */
+void sendq_stop_paced(struct sendq *q);
 
 /* The core's output grew to `total` bytes pending: the new ones get their place. */
 bool sendq_core(struct sendq *q, size_t total, bool reading);

@@ -553,7 +553,8 @@ static int cases_start(struct runner *R, double now)
         if (!liveness_may_start(&R->L, R->sl.jobs))
             break;
         struct script_config cfg;
-        size_t i = R->next++;
+        size_t i = R->T.o->order ? R->T.o->order[R->next] : R->next;
+        R->next++;
         script_config_for(&R->T, &R->cat->cases[R->idx[i]], &R->results[i], &cfg);
         R->sl.busy[j] = true;
         liveness_case_started(&R->L, i);

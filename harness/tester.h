@@ -79,6 +79,9 @@ struct tester_options {
     const char *const *headers; /* extra "Name: value" lines */
     size_t n_headers;
     const char *agent; /* name for reports */
+    /* the order the cases start in: positions in idx (and results), a permutation of
+     * 0..n-1; NULL = idx's order. Results stay where idx puts them. */
+    const size_t *order;
     /* called as each case finishes (already judged), in completion order */
     void (*on_done)(void *ud, const struct case_result *r);
     void *ud;

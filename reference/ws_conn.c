@@ -12,6 +12,7 @@
 #include "ws_ext.h"
 
 #include <string.h>
+#include <strings.h>
 
 /* Buffers that grew past this are released once empty, so what an idle connection
  * holds does not depend on its past traffic: its struct plus at most two 1 KiB buffers
@@ -272,12 +273,28 @@ void ws_conn_free(struct ws_conn *c)
 
 /* ---------------------------------------------------------------- handshake */
 
+/* Server: the request's Origin is one of cfg.origins (or there is no list, or no
+ * Origin). */
+static bool origin_accepted(const struct ws_conn *c, struct ws_slice origin)
+{
+    if (!c->cfg.n_origins || !origin.ptr)
+        return true;
+    for (size_t i = 0; i < c->cfg.n_origins; i++) {
+        const char *o = c->cfg.origins[i];
+        if (o && strlen(o) == origin.len && strncasecmp(o, origin.ptr, origin.len) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* Server: the request block is complete and parsed. */
 static enum ws_error server_handshake(struct ws_conn *c, const struct ws_http_request *req,
                                       const char *raw, size_t raw_len)
 {
     struct ws_request_info info;
     enum ws_error e = ws_handshake_check_request(req, &info);
+    if (!e && !origin_accepted(c, info.origin))
+        e = WS_E_ORIGIN_FORBIDDEN; /* 4.2.2 /origin/: "it MUST return ... 403 Forbidden" */
     if (e) {
         char resp[1024];
         size_t n;

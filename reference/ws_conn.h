@@ -140,6 +140,13 @@ struct ws_conn_config {
     /* server role: subprotocols accepted, in preference order */
     const char *const *protocols;
     size_t n_protocols;
+    /* server role: the origins accepted (RFC 6455 10.2: a server meant for certain sites
+     * only verifies |Origin|). With n_origins > 0 a request whose Origin is none of them
+     * (compared ignoring ASCII case: 4.2.2 /origin/ is serialized in lowercase) is
+     * refused with 403, WS_E_ORIGIN_FORBIDDEN; a request without Origin comes from no
+     * browser (4.1: browsers always send it) and is accepted. 0 = any origin. */
+    const char *const *origins;
+    size_t n_origins;
     /* client role: the request to send; key is made by the connection from random
      * (unused with tester.own_request) */
     struct ws_request_params request;

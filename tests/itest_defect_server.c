@@ -9,7 +9,18 @@
  *                             [--max-seconds N] [--echo-delay-ms N] [--die-after-len N]
  *                             [--busy-at N] [--busy-count N]
  *                             [--require-header 'Name: value']... [--require-subprotocol P]
+ *                             [--max-message BYTES] [--idle-timeout-ms N]
+ *                             [--handshake-timeout-ms N] [--allowed-origin ORIGIN]
  *   build/itest_defect_server --list            the defects, one per line
+ *
+ * --max-message and --idle-timeout-ms are the policies the hardening probes (section
+ * 17) are judged against: the largest message it takes (default MSG_MAX; one byte more
+ * is Close 1009, refused at the frame header when the header says so), and the time
+ * without a byte from the client after which it closes an open connection (Close
+ * 1001; default 0, never). --handshake-timeout-ms is how long an opening handshake may
+ * take before the connection is dropped (default HANDSHAKE_MS), --allowed-origin the one
+ * Origin it serves: a request naming another gets 403 Forbidden (RFC 6455 10.2; one
+ * without Origin is served).
  *
  * --require-header and --require-subprotocol make it a server as deployed behind
  * authentication (tests/itest_deploy.sh): an opening handshake without the header
@@ -84,8 +95,9 @@
     X(ACCEPT_UNMASKED, "accept-unmasked",                                                          \
       "frames without a mask are accepted and echoed like masked ones (5.1)")                      \
     X(NO_MESSAGE_LIMIT, "no-message-limit",                                                        \
-      "any declared frame length is accepted and its payload awaited, up to 2^40 bytes and "       \
-      "more (10.4)")                                                                               \
+      "any declared frame length is accepted and its payload awaited, up to 2^40 bytes and more, " \
+      "whatever --max-message says: a message within MSG_MAX is echoed, the bytes of a longer "    \
+      "one are counted and dropped (10.4)")                                                        \
     X(CLOSE_CODE_ANY, "close-code-any",                                                            \
       "a Close with an invalid code is answered with 1000 (7.4)")                                  \
     X(CLOSE_REASON_ANY, "close-reason-any",                                                        \
@@ -162,7 +174,14 @@
     X(EXTENSION_ACCEPT_ANY, "extension-accept-any",                                                \
       "the 101 lists every extension offered, known or not, and uses none (9.1)")                  \
     X(EXTENSION_UNOFFERED, "extension-unoffered",                                                  \
-      "the 101 lists permessage-deflate whenever any extension is offered (4.2.2)")
+      "the 101 lists permessage-deflate whenever any extension is offered (4.2.2)")                \
+    /* --- the hardening probes' defects (section 17) ------------------------------------ */      \
+    X(IDLE_FOREVER, "idle-forever",                                                                \
+      "an idle connection is never closed, whatever --idle-timeout-ms says")                       \
+    X(HANDSHAKE_FOREVER, "handshake-forever",                                                      \
+      "an opening handshake dripped byte by byte is waited for without end, whatever "             \
+      "--handshake-timeout-ms says (until --max-seconds)")                                         \
+    X(ORIGIN_ANY, "origin-any", "any Origin is served, whatever --allowed-origin says (10.2)")
 
 enum defect {
 #define X(id, name, text) D_##id,
@@ -243,6 +262,13 @@ static bool has(enum defect d)
 static const uint8_t g_mask_key[4] = {0x5a, 0xc3, 0x17, 0x8e};
 
 static uint64_t g_echo_delay_ms = SLOW_ECHO_MS;
+/* --max-message: the largest message taken (at most MSG_MAX); --idle-timeout-ms: 0 =
+ * never */
+static uint64_t g_max_message = MSG_MAX;
+static uint64_t g_idle_ms;
+/* --handshake-timeout-ms (handshake-forever: none); --allowed-origin: NULL = any */
+static uint64_t g_handshake_ms = HANDSHAKE_MS;
+static const char *g_origin;
 
 /* die-after-frame, hang-after-frame, mute-after-frame: the length of the data message
  * that ends the server (default: 1.1.3's 126-byte text), and whether it came. */
@@ -403,6 +429,7 @@ struct conn {
     uint8_t msg_op;
     uint8_t *msg;
     size_t msg_len, msg_cap;
+    uint64_t msg_dropped; /* no-message-limit: bytes beyond MSG_MAX, counted, not kept */
     struct utf8 utf8;
     /* the control payload being received (over several frames with control-fragmented) */
     bool ctl_open;
@@ -745,6 +772,11 @@ static bool fate(const struct conn *c)
 static void on_message(struct conn *c)
 {
     c->msg_active = false;
+    if (c->msg_dropped) { /* no-message-limit: too long to hold, so nothing to echo */
+        c->msg_dropped = 0;
+        c->msg_len = 0;
+        return;
+    }
     if (c->msg_op == WS_OP_TEXT && !text_valid_at_end(c)) {
         fail(c, 1007);
         return;
@@ -836,10 +868,11 @@ static int data_rule(const struct conn *c)
         return has(D_CONT_ORPHAN) ? SKIP : 1002;
     if (f->opcode != WS_OP_CONT && c->msg_active && !has(D_DATA_IN_FRAGMENT))
         return 1002;
-    uint64_t have = f->opcode == WS_OP_CONT ? c->msg_len : 0;
-    if (has(D_NO_MESSAGE_LIMIT)) /* waits for whatever the header declares */
+    uint64_t have = f->opcode == WS_OP_CONT ? c->msg_len + c->msg_dropped : 0;
+    if (has(D_NO_MESSAGE_LIMIT))
         return ACCEPT;
-    return f->len > MSG_MAX - have ? 1009 : ACCEPT; /* 7.4.1 1009: too big to process */
+    /* 7.4.1 1009: too big to process - known at the header, so refused there (10.4) */
+    return have > g_max_message || f->len > g_max_message - have ? 1009 : ACCEPT;
 }
 
 static int header_rule(const struct conn *c)
@@ -880,6 +913,7 @@ static void accept_frame(struct conn *c)
         c->msg_active = true;
         c->msg_op = f->opcode;
         c->msg_len = 0;
+        c->msg_dropped = 0;
         c->utf8 = (struct utf8){0};
     }
     f->disp = F_DATA;
@@ -928,10 +962,8 @@ static void on_payload(struct conn *c, const uint8_t *p, size_t n)
         fail(c, 1007);
         return;
     }
-    /* no-message-limit accepts any declared length; the fixture itself stays bounded:
-     * a client that really sends more than MSG_MAX is cut off */
-    if (n > MSG_MAX - c->msg_len) {
-        conn_abort(c);
+    if (c->msg_dropped || n > MSG_MAX - c->msg_len) { /* no-message-limit: stay bounded */
+        c->msg_dropped += n;
         return;
     }
     if (c->msg_len + n > c->msg_cap) {
@@ -1079,6 +1111,14 @@ static void refuse_with(struct conn *c, const char *status, const char *body)
     begin_drain(c);
 }
 
+/* --idle-timeout-ms: an open connection's deadline is that long after the client's last
+ * byte (idle-forever: none). */
+static void idle_arm(struct conn *c)
+{
+    if (c->phase == PH_OPEN && g_idle_ms && !has(D_IDLE_FOREVER))
+        c->deadline = now_ms() + g_idle_ms;
+}
+
 /* The first --require-header the request lacks (or carries with another value). */
 static const char *missing_header(const struct ws_http_request *req)
 {
@@ -1099,6 +1139,12 @@ static const char *missing_header(const struct ws_http_request *req)
 static bool deployment_allows(struct conn *c, const struct ws_http_request *req,
                               const struct ws_request_info *info, struct ws_slice *chosen)
 {
+    struct ws_slice o = info->origin;
+    if (g_origin && o.ptr && !has(D_ORIGIN_ANY) &&
+        (o.len != strlen(g_origin) || strncasecmp(o.ptr, g_origin, o.len) != 0)) {
+        refuse_with(c, "403 Forbidden", "this endpoint serves another origin\n");
+        return false;
+    }
     const char *missing = missing_header(req);
     if (missing) {
         bool auth = strncasecmp(missing, "Authorization:", 14) == 0;
@@ -1242,6 +1288,7 @@ static void accept_ws(struct conn *c, const struct ws_http_request *req, struct 
     out_put(c, resp, len);
     c->phase = PH_OPEN;
     c->deadline = 0;
+    idle_arm(c);
     c->f.hneed = 2;
     if (has(D_CLOSE_FIRST) || has(D_CLOSE_FIRST_1012)) { /* in the same write as the 101 */
         send_close(c, has(D_CLOSE_FIRST_1012) ? 1012 : 1000);
@@ -1363,6 +1410,8 @@ static void read_input(struct conn *c)
             handshake_input(c, (size_t)r);
         else if (c->phase != PH_DRAIN)
             frames_input(c, buf, (size_t)r);
+        if (c->phase == PH_OPEN && !c->dead)
+            idle_arm(c);
         flush(c);
     }
 }
@@ -1402,9 +1451,12 @@ static void phase_timeout(struct conn *c)
     case PH_AFTER_REPLY: /* process-after-close: enough */
         begin_drain(c);
         break;
+    case PH_OPEN: /* --idle-timeout-ms: Close 1001 "Going Away", then TCP */
+        send_close(c, 1001);
+        begin_drain(c);
+        break;
     case PH_HANDSHAKE:
     case PH_DRAIN:
-    case PH_OPEN:
         conn_abort(c);
         break;
     }
@@ -1454,7 +1506,8 @@ static void accept_all(struct server *s)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->fd = fd;
         c->phase = PH_HANDSHAKE;
-        c->deadline = now_ms() + HANDSHAKE_MS;
+        /* handshake-forever: no deadline (the process's --max-seconds still ends it) */
+        c->deadline = has(D_HANDSHAKE_FOREVER) ? 0 : now_ms() + g_handshake_ms;
         c->events = EPOLLIN;
         struct epoll_event e = {.events = EPOLLIN, .data.ptr = c};
         if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &e) < 0) {
@@ -1650,6 +1703,8 @@ static int usage(void)
             "                           [--die-after-len N] [--busy-at N] [--busy-count N]\n"
             "                           [--require-header 'Name: value']...\n"
             "                           [--require-subprotocol P]\n"
+            "                           [--max-message BYTES] [--idle-timeout-ms N]\n"
+            "                           [--handshake-timeout-ms N] [--allowed-origin O]\n"
             "       itest_defect_server --list\n");
     return 2;
 }
@@ -1714,6 +1769,14 @@ int main(int argc, char **argv)
             ok = add_required(v);
         else if (strcmp(a, "--require-subprotocol") == 0)
             ok = (g_subprotocol = v)[0] != '\0';
+        else if (strcmp(a, "--max-message") == 0)
+            ok = parse_u64(v, MSG_MAX, &g_max_message) && g_max_message > 0;
+        else if (strcmp(a, "--idle-timeout-ms") == 0)
+            ok = parse_u64(v, 3600000, &g_idle_ms);
+        else if (strcmp(a, "--handshake-timeout-ms") == 0)
+            ok = parse_u64(v, 3600000, &g_handshake_ms) && g_handshake_ms > 0;
+        else if (strcmp(a, "--allowed-origin") == 0)
+            ok = (g_origin = v)[0] != '\0';
         if (!ok)
             return usage();
     }

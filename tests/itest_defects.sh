@@ -2,7 +2,8 @@
 # itest_defects.sh - wsspec's verdicts on *broken* servers. build/itest_defect_server
 # is an echo server with planted defects (one switch per rule the catalogue judges);
 # for each block of tests/defects/verdicts.txt this starts it with that defect, runs
-# `wsspec run` (the sanitized build, $WSSPEC) on the block's cases with a fixed seed,
+# `wsspec run` (the sanitized build, $WSSPEC) on the block's cases with a fixed seed
+# (and the block's run= options: the policies the hardening probes are judged against),
 # and tests/defects/check_defects.py compares every case's behavior/behaviorClose in
 # wsspec.json with Autobahn's verdict written there. A mismatch names defect, case,
 # expected and got; a row marked xfail (a known tester bug) that passes is an XPASS
@@ -40,10 +41,10 @@ trap cleanup EXIT
 
 # One block: server up (its port from the "listening on" line), wsspec run, server
 # down. Everything the checker needs is left in $T/NAME.
-run_block() { # name cases [server options...]
-    local name=$1 cases=$2
-    shift 2
-    local d=$T/$name fd line= spid
+run_block() { # key name cases "wsspec run options" [server options...]
+    local key=$1 name=$2 cases=$3 runopts=$4
+    shift 4
+    local d=$T/$key fd line= spid
     mkdir -p "$d"
     mkfifo "$d/out"
     "$SERVER" --listen 127.0.0.1:0 --defect "$name" --max-seconds 240 "$@" \
@@ -58,8 +59,9 @@ run_block() { # name cases [server options...]
         echo killed >"$d/server.rc"
         return
     fi
+    # shellcheck disable=SC2086 # run options are words
     timeout --kill-after=5 200 "$WSSPEC" run "ws://127.0.0.1:${line##*:}/" --cases "$cases" \
-        --seed "$SEED" --report-dir "$d/rep" --format json -q >"$d/run.out" 2>&1
+        --seed "$SEED" --report-dir "$d/rep" --format json -q $runopts >"$d/run.out" 2>&1
     echo $? >"$d/rc"
     kill -TERM "$spid"
     if timeout 10 tail --pid="$spid" -f /dev/null; then
@@ -76,17 +78,19 @@ run_block() { # name cases [server options...]
 plan=$("$PY" "$CHECK" plan "$DATA") || { echo "$plan"; fail "cannot read $DATA"; }
 # every defect the server offers has verdicts
 offered=$("$SERVER" --list) || fail "$SERVER --list: exit $?"
-missing=$(comm -23 <(cut -d' ' -f1 <<<"$offered" | sort) <(cut -f1 <<<"$plan" | tr , '\n' | sort -u))
+missing=$(comm -23 <(cut -d' ' -f1 <<<"$offered" | sort) <(cut -f2 <<<"$plan" | tr , '\n' | sort -u))
 [ -z "$missing" ] || fail "defects without a block in $DATA:" $missing
 t0=$SECONDS
-while IFS=$'\t' read -r name cases alone args; do
+while IFS=$'\t' read -r key name cases alone args runopts; do
+    [ "$args" = - ] && args=
+    [ "$runopts" = - ] && runopts=
     limit=$JOBS
     [ "$alone" = alone ] && limit=1
     while [ "$(jobs -rp | wc -l)" -ge "$limit" ]; do
         wait -n
     done
     # shellcheck disable=SC2086 # server options are words
-    run_block "$name" "$cases" $args &
+    run_block "$key" "$name" "$cases" "$runopts" $args &
     PIDS+=($!)
     [ "$alone" = alone ] && wait
 done <<<"$plan"

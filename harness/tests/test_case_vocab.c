@@ -5,8 +5,9 @@
  * The table: names unique, every row described, lookups finding every row and nothing
  * else, every line that takes options taking at least one, the "did you mean" of lint.
  *
- * The README: its tables whose first column is `directive`, `step` or `option` must
- * document every row of the table and no word that is not a row; the `taken by`
+ * The README: its tables whose first column is `directive`, `step`, `option` or
+ * `policy` must document every row of the table and no word that is not a row (a
+ * policy with its survey value); the `taken by`
  * column of the option table must say exactly where the row allows the option; an
  * option written into a directive's or step's signature (`[fragment=N]`) must be a
  * row allowed on that line; and every example block must parse without an error.
@@ -59,6 +60,18 @@ static void test_rows_unique_and_described(void **state)
         assert_int_equal(case_vocab_check(r->name, strlen(r->name)), i);
     }
     assert_int_equal(case_vocab_check("stat", 4), -1);
+    for (int i = 0; i < CP_N; i++) {
+        const struct case_policy_row *r = &case_vocab_policies[i];
+        char err[256];
+        assert_true(strlen(r->name) > 0 && strlen(r->text) > 0);
+        assert_int_equal(case_vocab_policy(r->name, strlen(r->name)), i);
+        /* the survey value is a value the user could declare */
+        if (!case_vocab_policy_value_ok(r->kind, r->survey, err, sizeof err))
+            fail_msg("survey value of %s: %s", r->name, err);
+        /* a policy name is no template parameter name and no option */
+        assert_int_equal(case_vocab_option(r->name, strlen(r->name)), -1);
+    }
+    assert_int_equal(case_vocab_policy("max-message", 11), -1);
     assert_int_equal(case_vocab_directive("sned", 4), -1);
     assert_int_equal(case_vocab_directive("send", 3), -1); /* "sen": a prefix is no word */
     assert_int_equal(case_vocab_send("frames", 6), -1);
@@ -76,7 +89,8 @@ static void test_contexts(void **state)
     assert_string_equal(case_vocab_ctx_name(CTX_SEND_FRAME), "send frame");
     assert_string_equal(case_vocab_ctx_name(CTX_EXPECT_SIZE), "expect size");
     assert_int_equal(case_vocab_options_in(CTX_WAIT), 1u << CO_TAG);
-    assert_int_equal(case_vocab_options_in(CTX_SEND_RAW), 1u << CO_CHOP | 1u << CO_PIPELINED);
+    assert_int_equal(case_vocab_options_in(CTX_SEND_RAW),
+                     1u << CO_CHOP | 1u << CO_PIPELINED | 1u << CO_PAUSE);
     assert_int_equal(case_vocab_options_in(CTX_REQUEST_WRITE), 1u << CO_CHOP | 1u << CO_GAP);
     assert_string_equal(case_vocab_ctx_name(CTX_REQUEST_WRITE), "request-write");
 
@@ -88,6 +102,60 @@ static void test_contexts(void **state)
     char small[8];
     case_vocab_send_list(small, sizeof small);
     assert_int_equal(strlen(small), sizeof small - 1); /* cut, still terminated */
+}
+
+/* What `wsspec run --NAME VALUE` takes, by kind: every value a case line can hold. */
+static void test_policy_values(void **state)
+{
+    (void)state;
+    static const struct {
+        enum case_policy_kind kind;
+        const char *v;
+        bool ok;
+    } t[] = {
+        {CV_BYTES, "1", true},
+        {CV_BYTES, "65536", true},
+        {CV_BYTES, "4294967296", true},
+        {CV_BYTES, "4294967297", false},
+        {CV_BYTES, "0", false},
+        {CV_BYTES, "", false},
+        {CV_BYTES, "-1", false},
+        {CV_BYTES, "1e6", false},
+        {CV_BYTES, "64K", false},
+        {CV_BYTES, "99999999999999999999999", false},
+        {CV_SECONDS, "1", true},
+        {CV_SECONDS, "0.5", true},
+        {CV_SECONDS, "3600", true},
+        {CV_SECONDS, "3600.5", false},
+        {CV_SECONDS, "0", false},
+        {CV_SECONDS, "1.2.3", false},
+        {CV_SECONDS, ".", false},
+        {CV_SECONDS, "1e3", false},
+        {CV_SECONDS, "", false},
+        {CV_ORIGIN, "https://app.example", true},
+        {CV_ORIGIN, "null", true},
+        {CV_ORIGIN, "http://evil.example:8080", true},
+        {CV_ORIGIN, "", false},
+        {CV_ORIGIN, "http://a b", false},
+        {CV_ORIGIN, "http://a\"b", false},
+        {CV_ORIGIN, "http://a\\b", false},
+        {CV_ORIGIN, "http://a\rb", false},
+        {CV_ORIGIN, "http://\xc3\xa9", false},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char err[256] = "";
+        bool ok = case_vocab_policy_value_ok(t[i].kind, t[i].v, err, sizeof err);
+        if (ok != t[i].ok)
+            fail_msg("value '%s' (kind %d): %s, want %s", t[i].v, (int)t[i].kind,
+                     ok ? "accepted" : err, t[i].ok ? "accepted" : "refused");
+        if (!ok && !strstr(err, "needs"))
+            fail_msg("refusal of '%s' does not say what is needed: %s", t[i].v, err);
+    }
+    char big[300];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    char err[256];
+    assert_false(case_vocab_policy_value_ok(CV_ORIGIN, big, err, sizeof err));
 }
 
 static void test_nearest(void **state)
@@ -211,7 +279,7 @@ static void word_of(const char *s, int n, char *out, size_t cap)
 }
 
 struct seen_words {
-    bool directive[CD_N], send[CS_N], option[CO_N], check[CK_N];
+    bool directive[CD_N], send[CS_N], option[CO_N], check[CK_N], policy[CP_N];
 };
 
 /* Which line a signature is ("send frame ...", "wait ...", "expect size ..."): its
@@ -328,12 +396,34 @@ static void check_check_cell(const char *code, struct seen_words *seen, struct r
         seen->check[k] = true;
 }
 
-enum table_kind { T_OTHER, T_DIRECTIVE, T_OPTION, T_CHECK };
+/* A row of the `policy` table: `name` | value | survey value | text. */
+static void check_policy_row(char cells[CELLS_MAX][CELL_BYTES], size_t n, struct seen_words *seen,
+                             struct report *r)
+{
+    char code[CELL_BYTES];
+    if (!code_of(cells[0], code, sizeof code)) {
+        problem(r, "README policy row '%s' does not start with `name`", cells[0]);
+        return;
+    }
+    int k = case_vocab_policy(code, strlen(code));
+    if (k < 0) {
+        problem(r, "README documents policy '%s': not a row of case_vocab.def", code);
+        return;
+    }
+    seen->policy[k] = true;
+    if (n < 3 || strcmp(cells[2], case_vocab_policies[k].survey) != 0)
+        problem(r, "README: the survey value of policy '%s' is not %s", code,
+                case_vocab_policies[k].survey);
+}
+
+enum table_kind { T_OTHER, T_DIRECTIVE, T_OPTION, T_CHECK, T_POLICY };
 
 static enum table_kind table_kind(const char *first)
 {
     if (strcmp(first, "directive") == 0 || strcmp(first, "step") == 0)
         return T_DIRECTIVE;
+    if (strcmp(first, "policy") == 0)
+        return T_POLICY;
     if (strcmp(first, "check") == 0)
         return T_CHECK;
     return strcmp(first, "option") == 0 ? T_OPTION : T_OTHER;
@@ -365,6 +455,8 @@ static void readme_check(const char *text, struct report *r)
             char code[CELL_BYTES];
             if (kind == T_OPTION)
                 check_option_row(cells, nc, taken_col, &seen, r);
+            else if (kind == T_POLICY)
+                check_policy_row(cells, nc, &seen, r);
             else if (kind == T_CHECK && nc && code_of(cells[0], code, sizeof code))
                 check_check_cell(code, &seen, r);
             else if (kind == T_DIRECTIVE && nc && code_of(cells[0], code, sizeof code))
@@ -390,6 +482,10 @@ static void readme_check(const char *text, struct report *r)
         if (!seen.check[i])
             problem(r, "check '%s' (case_vocab.def) is not in the README's check table",
                     case_vocab_checks[i].name);
+    for (int i = 0; i < CP_N; i++)
+        if (!seen.policy[i])
+            problem(r, "policy '%s' (case_vocab.def) is not in the README's policy table",
+                    case_vocab_policies[i].name);
 }
 
 static char *read_readme(void)
@@ -458,6 +554,10 @@ static void test_readme_check_fails(void **state)
          "option 'len=' in `send raw PAYLOAD [len=N]`: the row does not allow it there"},
         {"| `accept` |", "| `acept` |", "check 'acept'"},
         {"| `accept` |", "| x |", "check 'accept' (case_vocab.def) is not in the README's"},
+        {"| `idle-timeout` |", "| `idle-timeouts` |", "policy 'idle-timeouts'"},
+        {"| `idle-timeout` |", "| x |", "policy 'idle-timeout' (case_vocab.def) is not in"},
+        {"| 1048576 |", "| 1000000 |", "survey value of policy 'max-message-size'"},
+        {"| `policy NAME` |", "| `policies NAME` |", "directive 'policies'"},
     };
     for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
         char *bad = edited(text, edits[i].from, edits[i].to);
@@ -506,6 +606,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_unique_and_described),
         cmocka_unit_test(test_contexts),
+        cmocka_unit_test(test_policy_values),
         cmocka_unit_test(test_nearest),
         cmocka_unit_test(test_readme_documents_vocabulary),
         cmocka_unit_test(test_readme_check_fails),

@@ -8,6 +8,7 @@
 #include "tests/th.h"
 
 #include "case.h"
+#include "case_vocab.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +87,9 @@ static void test_counts(void **state)
     static const struct {
         const char *prefix;
         size_t n;
-    } want[] = {{"1.", 16}, {"2.", 11}, {"3.", 7},  {"4.", 10},  {"5.", 20},  {"6.", 145},
-                {"7.", 37}, {"9.", 54}, {"10.", 1}, {"14.", 54}, {"15.", 24}, {"16.", 12}};
+    } want[] = {{"1.", 16},  {"2.", 11},  {"3.", 7},  {"4.", 10}, {"5.", 20},
+                {"6.", 145}, {"7.", 37},  {"9.", 54}, {"10.", 1}, {"14.", 54},
+                {"15.", 24}, {"16.", 12}, {"17.", 7}};
     size_t total = 0;
     for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
         size_t n = 0;
@@ -98,7 +100,7 @@ static void test_counts(void **state)
             fail_msg("section %s has %zu cases, want %zu", want[w].prefix, n, want[w].n);
         total += n;
     }
-    assert_int_equal(total, 301 + 54 + 24 + 12); /* Autobahn's, and sections 14-16 */
+    assert_int_equal(total, 301 + 54 + 24 + 12 + 7); /* Autobahn's, and sections 14-17 */
     assert_int_equal(cat.n_cases, total);
     /* catalogue order is numeric: 1.1.1 first, 10.1.1 last, 9.8.6 before it */
     assert_string_equal(cat.cases[0].id, "1.1.1");
@@ -330,6 +332,65 @@ static void test_limits(void **state)
     assert_repeat(&d->steps[0].payload, 65536, "*", 1);
 }
 
+/* Section 17: the probes carry their policy, and {NAME} is the declared value or the
+ * survey value. */
+static void test_hardening(void **state)
+{
+    (void)state;
+    const struct case_def *d = get("17.1.1"); /* survey: five sizes, informational */
+    assert_int_equal(d->judge, JUDGE_INFORMATIONAL);
+    assert_false(d->has_policy);
+    assert_int_equal(d->n_steps, 5);
+    assert_int_equal(d->steps[4].payload.len, 16777216);
+    assert_int_equal(d->ok.n, 5);
+
+    d = get("17.1.2");
+    assert_true(d->has_policy && !d->policy_declared);
+    assert_string_equal(d->policy_value, "1048576");
+    assert_int_equal(d->steps[0].payload.len, 1048576);
+    assert_int_equal(d->ok.events[0].payload.len, 1048576);
+    assert_close(d, true, 1000, true);
+
+    d = get("17.1.3"); /* one byte over, refused */
+    assert_int_equal(d->steps[0].payload.len, 1048577);
+    assert_true(d->ok.present && d->ok.n == 0);
+    assert_close(d, false, 1009, false);
+    assert_true(d->close.wrong_closer_fatal);
+
+    d = get("17.2.1"); /* 2^40 declared, 50 bytes one per 20 ms */
+    assert_int_equal(d->steps[0].type, STEP_BEGIN);
+    assert_int_equal(d->steps[0].declared_len, 1ull << 40);
+    assert_int_equal(d->steps[1].type, STEP_PAYLOAD);
+    assert_int_equal(d->steps[1].chop, 1);
+    assert_true(d->steps[1].pause == 0.02);
+    assert_int_equal(d->steps[1].payload.len, 50);
+
+    d = get("17.3.1");
+    assert_true(d->steps[0].type == STEP_WAIT && d->steps[0].seconds == 0.5);
+
+    /* declared: the same files read with the user's values */
+    struct case_catalogue dc;
+    memset(&dc, 0, sizeof dc);
+    dc.policy_values[CP_MAX_MESSAGE_SIZE] = "65536";
+    dc.policy_values[CP_IDLE_TIMEOUT] = "2.5";
+    const char *dir = getenv("WSSPEC_CASES") ? getenv("WSSPEC_CASES") : "cases";
+    assert_int_equal(case_parse_dir(&dc, dir, diag, NULL), 0);
+    for (size_t i = 0; i < dc.n_cases; i++) {
+        const struct case_def *c = &dc.cases[i];
+        if (!strcmp(c->id, "17.1.3")) {
+            assert_true(c->policy_declared);
+            assert_string_equal(c->policy_value, "65536");
+            assert_int_equal(c->steps[0].payload.len, 65537);
+            assert_non_null(strstr(c->title, "65536 + 1 bytes"));
+        } else if (!strcmp(c->id, "17.3.1")) {
+            assert_true(c->policy_declared && c->steps[0].seconds == 2.5);
+        } else if (!strcmp(c->id, "17.2.1")) {
+            assert_true(c->policy_declared);
+        }
+    }
+    case_catalogue_free(&dc);
+}
+
 /* Section 15 (wsspec's own): what makes each group test what it says - no mask bit on
  * every frame kind, zero and fixed keys with chops inside the header, the lengths
  * declared past what is sent - and how each group is judged. */
@@ -458,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_close),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_hardening),
         cmocka_unit_test(test_masking_and_length),
         cmocka_unit_test(test_every_case_documented),
     };

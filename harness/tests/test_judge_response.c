@@ -29,6 +29,8 @@ static struct status_set set_of(const char *list)
         size_t n = strcspn(p, ",");
         if (n == 4 && strncmp(p, "none", 4) == 0)
             s.none = true;
+        else if (n == 6 && strncmp(p, "closed", 6) == 0)
+            s.closed = true;
         else if (n == 3 && p[1] == 'x')
             s.classes |= (uint8_t)(1u << (p[0] - '0'));
         else
@@ -143,12 +145,36 @@ static void test_status(void **state)
     assert_int_equal(r.behavior, B_FAILED);
     assert_int_equal(r.behavior_close, BC_FAILED);
     assert_string_equal(r.result_close, "The WebSocket opening handshake was never completed!");
-    assert_string_equal(r.broken, "RFC 6455 4.2.1 MUST: status 4xx, got no response");
+    assert_string_equal(r.broken, "RFC 6455 4.2.1 MUST: status 4xx, got no response, the "
+                                  "connection still open when wsspec gave up");
 
     c[0] = status_check(RFC_MUST, "4xx,none"); /* none allowed */
     judge(&r);
     assert_int_equal(r.behavior, B_OK);
     assert_int_equal(r.behavior_close, BC_OK);
+
+    /* closed: the target ended the connection without a response - not wsspec's
+     * deadline passing (a target that waits on, 17.2.2) */
+    c[0] = status_check(RFC_MUST, "4xx,closed");
+    judge(&r);
+    assert_int_equal(r.behavior, B_FAILED);
+    assert_string_equal(r.broken, "RFC 6455 4.2.1 MUST: status 4xx,closed, got no response, the "
+                                  "connection still open when wsspec gave up");
+    r.was_open_handshake_timeout = false; /* the target closed TCP first */
+    judge(&r);
+    assert_int_equal(r.behavior, B_OK);
+    assert_int_equal(r.behavior_close, BC_OK);
+    assert_true(status_set_has(&c[0].status, STATUS_CLOSED));
+    assert_false(status_set_has(&c[0].status, STATUS_DEADLINE));
+    assert_true(status_set_has(&(struct status_set){.none = true}, STATUS_DEADLINE));
+
+    /* response policy: the declared policy is the rule, judged as a MUST and cited so */
+    c[0] = status_check(RFC_MUST, "4xx");
+    c[0].policy = true;
+    got(&r, &d, OK_101 "\r\n", true);
+    judge(&r);
+    assert_int_equal(r.behavior, B_FAILED);
+    assert_string_equal(r.broken, "the declared policy: status 4xx, got 101 Switching Protocols");
 
     got(&r, &d, "HTTP/1.1 4OO Bad\r\n\r\n", false); /* malformed: no status matches */
     judge(&r);

@@ -563,7 +563,9 @@ static const char *const case_keys[] = {
     "localCloseCode",
     "localCloseReason",
     "note",
+    "observed",
     "paceSeconds",
+    "policy",
     "received",
     "remoteCloseCode",
     "remoteCloseReason",
@@ -846,10 +848,26 @@ static void test_wsspec_json(void **state)
     json_t *cases = json_object_get(w, "cases");
     assert_int_equal(json_array_size(cases), 6); /* every result, in run order */
     static const char *const order[] = {"1.1.1", "2.1", "9.1.1", "10.1.1", "2.1", "1.1.1"};
-    static const char *const ckeys[] = {
-        "agent", "behavior",    "behaviorClose",    "broken",     "difference",  "durationMs",
-        "id",    "passed",      "remoteCloseCode",  "reportfile", "result",      "resultClose",
-        "rfc",   "rfcBehavior", "rfcBehaviorClose", "rfcBroken",  "targetError", "title"};
+    static const char *const ckeys[] = {"agent",
+                                        "behavior",
+                                        "behaviorClose",
+                                        "broken",
+                                        "difference",
+                                        "durationMs",
+                                        "id",
+                                        "observed",
+                                        "passed",
+                                        "policy",
+                                        "remoteCloseCode",
+                                        "reportfile",
+                                        "result",
+                                        "resultClose",
+                                        "rfc",
+                                        "rfcBehavior",
+                                        "rfcBehaviorClose",
+                                        "rfcBroken",
+                                        "targetError",
+                                        "title"};
     for (size_t i = 0; i < 6; i++) {
         json_t *c = json_array_get(cases, i);
         assert_keys(c, ckeys, sizeof ckeys / sizeof ckeys[0]);

@@ -4,7 +4,8 @@
  * boundaries and Autobahn's 10 us inside a frame, the first two elements of a burst
  * queued while reading flushed together, plain frames queued behind elements, short
  * writes continued with the same bytes, the core's bytes in their place, masking at
- * the right phase.
+ * the right phase; a paced unit (pause=) waits its gap between chops, one chop per
+ * write even in a burst, and stops mid-way leaving the rest unwritten.
  */
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
 
@@ -266,6 +267,82 @@ static void test_masking(void **state)
     payload_free(&p);
 }
 
+/* A paced unit: chops `gap` apart (not the pass, not paired in a read burst), then the
+ * next unit at the usual pace; sendq_paced says when it is done. */
+static void test_paced_unit(void **state)
+{
+    (void)state;
+    struct sendq q;
+    sendq_init(&q, core_read, NULL);
+    q.pass = 1e-3;
+    struct payload p = lit("Hello");
+    sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 1, false, true); /* queued while reading */
+    sendq_set_gap(&q, 0.25);
+    sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 0, false, true);
+    assert_true(sendq_paced(&q));
+    uint8_t out[4096], all[14];
+    double now = 1.0, wake;
+    size_t got = 0;
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(one_write(&q, now, out, &wake), 1); /* never two */
+        all[got++] = out[0];
+        assert_int_equal(one_write(&q, now, out, &wake), 0);
+        double gap = i == 6 ? 1e-3 : 0.25; /* after the last chop: the pass */
+        assert_true(wake > now + gap * 0.99 && wake < now + gap * 1.01);
+        now = wake;
+    }
+    assert_false(sendq_paced(&q));
+    assert_int_equal(one_write(&q, now, out, &wake), 7);
+    memcpy(all + got, out, 7);
+    assert_memory_equal(all, "\x81\x05Hello\x81\x05Hello", 14);
+    assert_true(sendq_empty(&q));
+    /* a gap is for chopped units only */
+    sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 0, false, false);
+    sendq_set_gap(&q, 0.25);
+    assert_false(sendq_paced(&q));
+    assert_int_equal(one_write(&q, now, out, &wake), 7);
+    sendq_free(&q);
+    payload_free(&p);
+}
+
+/* Stopped: the paced unit writes nothing more (what a short write began is finished),
+ * the units behind it go on. */
+static void test_paced_stop(void **state)
+{
+    (void)state;
+    struct sendq q;
+    sendq_init(&q, core_read, NULL);
+    struct payload p = lit("Hello");
+    sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 2, false, false);
+    sendq_set_gap(&q, 0.5);
+    uint8_t out[4096];
+    double wake;
+    assert_int_equal(one_write(&q, 0, out, &wake), 2);                /* the header */
+    assert_int_equal(sendq_fill(&q, 0.5, out, sizeof out, &wake), 2); /* after the gap */
+    sendq_wrote(&q, 1, 0.5); /* a short write: "H" out, "e" begun */
+    memcpy(core_buf, "CLOSE", 5);
+    core_len = 5;
+    sendq_core(&q, core_len, true); /* the target's Close came: our reply */
+    sendq_stop_paced(&q);
+    assert_false(sendq_paced(&q));
+    assert_int_equal(one_write(&q, 0.5, out, &wake), 1); /* the rest of the write begun */
+    assert_memory_equal(out, "e", 1);
+    assert_int_equal(one_write(&q, 0.5, out, &wake), 0);  /* the reply: an element, a pass */
+    assert_true(wake > 0.5 && wake < 0.5 + 1e-3);         /* later - not the 0.5 s gap */
+    assert_int_equal(one_write(&q, wake, out, &wake), 5); /* and not "llo" */
+    assert_memory_equal(out, "CLOSE", 5);
+    assert_true(sendq_empty(&q));
+    /* stopped before its first byte: nothing of it at all */
+    sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 1, false, false);
+    sendq_set_gap(&q, 0.5);
+    sendq_frame(&q, hdr2, 2, &p, 0, 5, NULL, 0, 0, false, false);
+    sendq_stop_paced(&q);
+    assert_int_equal(one_write(&q, 1, out, &wake), 7); /* only the frame behind it */
+    assert_true(sendq_empty(&q));
+    sendq_free(&q);
+    payload_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_read_burst_pairs), cmocka_unit_test(test_plain_and_queue),
         cmocka_unit_test(test_short_write),      cmocka_unit_test(test_core_bytes),
         cmocka_unit_test(test_masking),          cmocka_unit_test(test_gap),
+        cmocka_unit_test(test_paced_unit),       cmocka_unit_test(test_paced_stop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -165,6 +165,10 @@ void echo_cli_usage(FILE *f)
             "                            (default %u; 0 = never)\n"
             "  --close-timeout SECS      drop a client that does not answer our Close by then\n"
             "                            (default %u)\n"
+            "  --allowed-origin ORIGIN   accept only requests whose Origin is ORIGIN (any case;\n"
+            "                            repeat for up to %u); any other Origin gets 403\n"
+            "                            Forbidden (RFC 6455 10.2); a request without Origin\n"
+            "                            (no browser) is accepted (default: any origin)\n"
             "  --tls-cert FILE           serve wss:// (TLS 1.2 and 1.3, OpenSSL) with this PEM\n"
             "                            certificate (then its chain); needs --tls-key\n"
             "  --tls-key FILE            the certificate's PEM private key (not encrypted)\n"
@@ -194,8 +198,8 @@ void echo_cli_usage(FILE *f)
             "Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot listen, 2 for a bad option\n"
             "or a TLS file that cannot be used.\n",
             ECHO_DEFAULT_HANDSHAKE_MS / 1000, ECHO_DEFAULT_IDLE_MS / 1000,
-            ECHO_DEFAULT_CLOSE_MS / 1000, (unsigned long long)conns, ECHO_NOFILE_WANTED,
-            ECHO_FD_RESERVE, echo_loop_conn_size(), ECHO_MEASURED_IDLE_BYTES,
+            ECHO_DEFAULT_CLOSE_MS / 1000, ECHO_ORIGINS_MAX, (unsigned long long)conns,
+            ECHO_NOFILE_WANTED, ECHO_FD_RESERVE, echo_loop_conn_size(), ECHO_MEASURED_IDLE_BYTES,
             (unsigned long long)(busy >> 20), ECHO_MEASURED_IDLE_TLS_BYTES);
 }
 
@@ -261,6 +265,11 @@ int echo_cli_main(int argc, char **argv)
             if (!parse_seconds(v, false, &o.close_timeout_ms))
                 return cli_error("--close-timeout", v,
                                  "is not a number of seconds from 0.001 to 86400");
+        } else if ((v = option_value(argc, argv, &i, "--allowed-origin", &missing))) {
+            if (!v[0] || o.n_origins >= ECHO_ORIGINS_MAX)
+                return cli_error("--allowed-origin", v,
+                                 "is empty or one too many (at most 8 origins)");
+            o.origins[o.n_origins++] = v;
         } else if ((v = option_value(argc, argv, &i, "--tls-cert", &missing))) {
             tls_cfg.cert_file = v;
         } else if ((v = option_value(argc, argv, &i, "--tls-key", &missing))) {

@@ -853,6 +853,8 @@ static void loop_init_config(struct echo_loop *l, const struct echo_options *o)
         link_head_init(&l->timers[k]);
     l->wscfg.role = WS_ROLE_SERVER;
     l->wscfg.max_message = o->max_message;
+    l->wscfg.origins = o->origins;
+    l->wscfg.n_origins = o->n_origins;
     /* The most output the backpressure rule lets queue up: up to ECHO_BACKPRESSURE
      * before reading stops, then one read's worth of echoes (never more bytes than
      * they came in with), one whole echoed message and a Close. Twice the read buffer

@@ -51,6 +51,10 @@
 
 struct echo_tls;
 
+/* --allowed-origin given more often than this is a usage error: a deployment lists its
+ * own sites, a few. */
+#define ECHO_ORIGINS_MAX 8
+
 struct echo_options {
     struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
     socklen_t addr_len;
@@ -59,8 +63,12 @@ struct echo_options {
     uint64_t idle_timeout_ms;      /* 0 = none */
     uint64_t close_timeout_ms;     /* > 0 */
     bool verbose;                  /* one stderr line per rejected/failed connection */
-    struct echo_tls *tls;          /* NULL: ws://; else wss:// with it (echo_tls.h; the
-                                      caller's, shared by every connection) */
+    /* --allowed-origin: the origins accepted; a request with another Origin gets 403
+     * (RFC 6455 10.2). n_origins 0 = any. The strings are argv's. */
+    const char *origins[ECHO_ORIGINS_MAX];
+    size_t n_origins;
+    struct echo_tls *tls; /* NULL: ws://; else wss:// with it (echo_tls.h; the
+                             caller's, shared by every connection) */
 };
 
 /* Run the echo endpoint until SIGINT or SIGTERM, then close every connection (Close

@@ -714,6 +714,51 @@ static void test_handshake_refusals(void **state)
     ws_conn_free(&s);
 }
 
+/* cfg.origins: another Origin is refused with 403 (RFC 6455 10.2), a listed one (in any
+ * case) and a request without Origin open; no list accepts any Origin. */
+static void test_allowed_origins(void **state)
+{
+    (void)state;
+    static const char *const allowed[] = {"https://good.example"};
+    static const struct {
+        const char *origin; /* NULL: no Origin line */
+        bool listed, open;
+    } cases[] = {
+        {"https://evil.example", true, false},
+        {"https://GOOD.example", true, true},
+        {NULL, true, true},
+        {"https://good.example.evil", true, false},
+        {"https://evil.example", false, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char req[512];
+        snprintf(req, sizeof req,
+                 "GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                 "%s%s%s\r\n",
+                 cases[i].origin ? "Origin: " : "", cases[i].origin ? cases[i].origin : "",
+                 cases[i].origin ? "\r\n" : "");
+        struct ws_conn s;
+        static struct rec r;
+        memset(&r, 0, sizeof r);
+        struct ws_conn_config cfg = {.role = WS_ROLE_SERVER,
+                                     .origins = allowed,
+                                     .n_origins = cases[i].listed ? 1 : 0,
+                                     .cb = rec_cb,
+                                     .user = &r};
+        assert_int_equal(ws_conn_init(&s, &cfg), WS_E_OK);
+        size_t n = strlen(req);
+        enum ws_error want = cases[i].open ? WS_E_OK : WS_E_ORIGIN_FORBIDDEN;
+        assert_int_equal(ws_conn_recv(&s, (uint8_t *)req, n), want);
+        assert_int_equal(ws_conn_state(&s), cases[i].open ? WS_OPEN : WS_CLOSED);
+        const uint8_t *p;
+        size_t len = ws_conn_pending(&s, &p);
+        const char *status = cases[i].open ? "HTTP/1.1 101 " : "HTTP/1.1 403 Forbidden\r\n";
+        assert_true(len > strlen(status) && memcmp(p, status, strlen(status)) == 0);
+        ws_conn_free(&s);
+    }
+}
+
 /* ------------------------------------------------------------ client role */
 
 static void client_open(struct ws_conn *c, struct rec *rc)
@@ -1141,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_pipelined_frames_after_handshake),
         cmocka_unit_test(test_every_split_point),
         cmocka_unit_test(test_handshake_refusals),
+        cmocka_unit_test(test_allowed_origins),
         cmocka_unit_test(test_client_strict_receive),
         cmocka_unit_test(test_client_rejects_bad_accept),
         cmocka_unit_test(test_server_initiated_close),

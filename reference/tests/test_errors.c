@@ -42,7 +42,8 @@ static void test_table_integrity(void **state)
         if ((http_status) != 0)                                                                    \
             assert_true((value) >= 400 && (value) < 450);                                          \
         if ((value) >= 400 && (value) < 450)                                                       \
-            assert_true((http_status) == 400 || (http_status) == 426 || (http_status) == 431);     \
+            assert_true((http_status) == 400 || (http_status) == 403 || (http_status) == 426 ||    \
+                        (http_status) == 431);                                                     \
         if ((value) >= 100 && (value) < 500)                                                       \
             assert_true(strlen(section) > 0);                                                      \
     } while (0);

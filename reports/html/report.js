@@ -768,6 +768,15 @@
         if (te && typeof te === 'object' && (String(r.broken || '') + rb).indexOf(String(te.rule)) < 0)
             out.push(el('div', {className: 'broken'}, el('b', null, 'Rule broken by the server: '),
                 te.text + ' (RFC 6455 ' + te.section + ', ' + te.rule + ') at byte ' + te.offset));
+        /* a hardening probe (section 17): what the target did, and the policy it is
+         * judged against, or the option that would judge it */
+        if (r.observed)
+            out.push(el('div', {className: 'observed'}, el('b', null, 'Observed: '), r.observed));
+        var p = r.policy;
+        if (p && typeof p === 'object')
+            out.push(el('div', {className: 'observed'}, el('b', null, 'Policy: '),
+                p.declared ? p.option + ' ' + p.value + ', as declared'
+                           : 'not declared: ' + p.option + ' judges this case (it ran with ' + p.value + ')'));
         return out;
     }
 

@@ -3,11 +3,12 @@
 tests/itest_defects.sh, and compare wsspec's verdicts with it.
 
 usage: check_defects.py plan VERDICTS
-           one line per defect block, tab-separated: name, --cases patterns,
-           "alone" or "-" (run it with no other block at the same time), server
-           options (may be empty)
+           one line per defect block, tab-separated: key (the block's folder: the
+           name, with ".2", ".3" ... for a name's later blocks), name, --cases
+           patterns, "alone" or "-" (run it with no other block at the same time),
+           server options, wsspec run options (each "-" when there are none)
        check_defects.py check VERDICTS ROOT
-           ROOT/<name>/ holds one block's run: rc (wsspec's exit status), run.out
+           ROOT/<key>/ holds one block's run: rc (wsspec's exit status), run.out
            (its output), server.rc (the server's exit status after SIGTERM) and
            rep/wsspec.json. Prints every mismatch (defect, case, expected vs got) and
            every XPASS; exits 1 if there is any.
@@ -25,7 +26,7 @@ import sys
 BEHAVIORS = {"OK", "NON-STRICT", "FAILED", "INFORMATIONAL", "UNIMPLEMENTED"}
 CLOSES = {"OK", "FAILED", "UNCLEAN", "WRONG CODE", "FAILED BY CLIENT", "INFORMATIONAL"}
 COLUMNS = {"autobahn", "rfc", "xfail"}
-BLOCK_KEYS = {"exit", "text", "args", "alone"}
+BLOCK_KEYS = {"exit", "text", "args", "alone", "run"}
 
 
 class DataError(Exception):
@@ -86,9 +87,12 @@ def parse(path):
             pats = [p for p in head.split(",") if p]
             b["rows"].append({"patterns": pats, "cols": columns(rest, COLUMNS, where),
                               "where": where, "used": set()})
+    seen = {}
     for b in blocks:
         if not b["cases"]:
             raise DataError(f"{b['where']}: defect {b['name']} has no 'cases' line")
+        seen[b["name"]] = seen.get(b["name"], 0) + 1
+        b["key"] = b["name"] if seen[b["name"]] == 1 else f"{b['name']}.{seen[b['name']]}"
     return blocks
 
 
@@ -142,7 +146,7 @@ def check_cases(b, run):
     for c in run["cases"]:
         cols, where = expectation(b, c["id"])
         if "autobahn" not in cols:
-            problems.append(f"MISMATCH {b['name']} {c['id']}: no expectation ({where})")
+            problems.append(f"MISMATCH {b['key']} {c['id']}: no expectation ({where})")
             continue
         compared += 1
         got = (c["behavior"], c["behaviorClose"], c["rfcBehavior"], c["rfcBehaviorClose"])
@@ -151,19 +155,19 @@ def check_cases(b, run):
                   f"RFC: {c.get('rfcBroken')} | {c.get('difference')}")
         if "xfail" in cols:
             if got == want:
-                problems.append(f"XPASS {b['name']} {c['id']}: got {show(got)} as expected: "
+                problems.append(f"XPASS {b['key']} {c['id']}: got {show(got)} as expected: "
                                 f"remove the xfail ({where}: {cols['xfail']})")
             else:
                 xfails += 1
-                print(f"xfail {b['name']} {c['id']}: expected {show(want)}, got "
+                print(f"xfail {b['key']} {c['id']}: expected {show(want)}, got "
                       f"{show(got)} ({cols['xfail']})")
         elif got != want:
-            problems.append(f"MISMATCH {b['name']} {c['id']}: expected {show(want)}, got "
+            problems.append(f"MISMATCH {b['key']} {c['id']}: expected {show(want)}, got "
                             f"{show(got)} ({where}): {detail}")
     for row in b["rows"]:
         for p in row["patterns"]:
             if p not in row["used"]:
-                problems.append(f"MISMATCH {b['name']}: '{p}' of row {row['where']} matched no "
+                problems.append(f"MISMATCH {b['key']}: '{p}' of row {row['where']} matched no "
                                 "case run (or an earlier row took all its cases)")
     return problems, xfails, compared
 
@@ -172,19 +176,19 @@ def check(path, root):
     blocks = parse(path)
     problems, xfails, compared = [], 0, 0
     for b in blocks:
-        d = os.path.join(root, b["name"])
+        d = os.path.join(root, b["key"])
         rc_text = read(os.path.join(d, "rc")).strip()
         rc = int(rc_text) if rc_text.isdigit() else -1
         out = read(os.path.join(d, "run.out"))
         srv = read(os.path.join(d, "server.rc")).strip()
         if srv != "0":
-            problems.append(f"MISMATCH {b['name']}: server exit status '{srv}' after SIGTERM, "
+            problems.append(f"MISMATCH {b['key']}: server exit status '{srv}' after SIGTERM, "
                             f"expected 0: {read(os.path.join(d, 'server.err')).strip()[-300:]}")
         if "exit" in b["opts"]:
             problems += check_exit_block(b, d, rc, out)
             continue
         if rc not in (0, 1):
-            problems.append(f"MISMATCH {b['name']}: wsspec exit {rc}: {out.strip()[-300:]}")
+            problems.append(f"MISMATCH {b['key']}: wsspec exit {rc}: {out.strip()[-300:]}")
             continue
         run = json.load(open(os.path.join(d, "rep", "wsspec.json"), encoding="utf-8"))
         p, x, n = check_cases(b, run)
@@ -192,7 +196,7 @@ def check(path, root):
         xfails += x
         compared += n
         if not p:
-            print(f"ok   {b['name']}: {n} cases" + (f", {x} xfail" if x else ""))
+            print(f"ok   {b['key']}: {n} cases" + (f", {x} xfail" if x else ""))
     for p in problems:
         print(p)
     print(f"{len(blocks)} defect runs, {compared} cases compared, {xfails} xfail, "
@@ -203,7 +207,9 @@ def check(path, root):
 def plan(path):
     for b in parse(path):
         alone = "alone" if b["opts"].get("alone") == "yes" else "-"
-        print(f"{b['name']}\t{b['cases']}\t{alone}\t{b['opts'].get('args', '')}")
+        # "-" for an empty field: read splits on runs of tabs
+        print(f"{b['key']}\t{b['name']}\t{b['cases']}\t{alone}\t{b['opts'].get('args') or '-'}\t"
+              f"{b['opts'].get('run') or '-'}")
     return 0
 
 
