@@ -28,14 +28,20 @@ static void unit_free(struct sendq_unit *u)
     free(u);
 }
 
+/* The head unit leaves the queue. */
+static void drop_head(struct sendq *q)
+{
+    struct sendq_unit *u = q->head;
+    q->head = u->next;
+    if (!q->head)
+        q->tail = NULL;
+    unit_free(u);
+}
+
 void sendq_free(struct sendq *q)
 {
-    while (q->head) {
-        struct sendq_unit *u = q->head;
-        q->head = u->next;
-        unit_free(u);
-    }
-    q->tail = NULL;
+    while (q->head)
+        drop_head(q);
 }
 
 bool sendq_empty(const struct sendq *q)
@@ -162,13 +168,8 @@ void sendq_stop_paced(struct sendq *q)
     }
     q->tail = prev;
     /* a head written to its end (a cut unit) goes once the write is accounted for */
-    if (q->head && q->head->off == unit_len(q->head) && !q->group_left) {
-        struct sendq_unit *u = q->head;
-        q->head = u->next;
-        if (!q->head)
-            q->tail = NULL;
-        unit_free(u);
-    }
+    if (q->head && q->head->off == unit_len(q->head) && !q->group_left)
+        drop_head(q);
     if (!q->head)
         q->queued = false;
 }
@@ -333,19 +334,11 @@ static size_t advance(struct sendq *q, size_t n)
         }
         if (u->off < unit_len(u))
             break;
-        q->head = u->next;
-        if (!q->head)
-            q->tail = NULL;
-        unit_free(u);
+        drop_head(q);
     }
     /* empty units (a header-only frame of 0 bytes cannot exist, but raw "" can) */
-    while (q->head && unit_len(q->head) == 0) {
-        struct sendq_unit *u = q->head;
-        q->head = u->next;
-        if (!q->head)
-            q->tail = NULL;
-        unit_free(u);
-    }
+    while (q->head && unit_len(q->head) == 0)
+        drop_head(q);
     if (!q->head)
         q->queued = false;
     return core;
