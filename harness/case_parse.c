@@ -161,7 +161,7 @@ static void dir_note(struct parser *p, struct lx *l)
 
 /* The RFCs a case may quote besides RFC 6455: HTTP's semantics and HTTP/1.1, whose
  * rules the opening handshake (an HTTP request) follows, and base64 (the key). */
-static const uint16_t rfc_docs[] = {RFC_DEFAULT, 9110, 9112, 4648};
+static const uint16_t rfc_docs[] = {RFC_DEFAULT, 9110, 9112, 4648, 7692};
 
 /* An optional "RFCnnnn" word naming one of rfc_docs; *doc stays as it is without one. */
 static bool rfc_doc(struct parser *p, struct lx *l, uint16_t *doc)
@@ -179,7 +179,7 @@ static bool rfc_doc(struct parser *p, struct lx *l, uint16_t *doc)
             *doc = rfc_docs[i];
             return true;
         }
-    perr(p, "unknown RFC '%s' (RFC6455, RFC9110, RFC9112 or RFC4648)", span_show(b, w));
+    perr(p, "unknown RFC '%s' (RFC6455, RFC9110, RFC9112, RFC4648 or RFC7692)", span_show(b, w));
     return false;
 }
 

@@ -293,7 +293,7 @@ static void broken_target_error(struct case_result *r)
     line_init(&l, r->broken, sizeof r->broken);
     line_add(&l, "server broke a rule: %s", ws_error_text(r->target_error));
     if (section[0])
-        line_add(&l, " (RFC 6455 %s)", section);
+        line_add(&l, " (%s %s)", ws_error_rfc(r->target_error), section);
     line_add(&l, ": %s at byte %llu", ws_error_name(r->target_error),
              (unsigned long long)r->target_error_offset);
 }
@@ -311,7 +311,7 @@ static void broken_handshake(struct case_result *r)
         const char *section = ws_error_section(r->handshake_error);
         line_add(&l, "opening handshake failed: %s", ws_error_text(r->handshake_error));
         if (section[0])
-            line_add(&l, " (RFC 6455 %s)", section);
+            line_add(&l, " (%s %s)", ws_error_rfc(r->handshake_error), section);
         line_add(&l, ": %s", ws_error_name(r->handshake_error));
     } else {
         line_add(&l, "opening handshake never completed%s%s", r->connect_error[0] ? ": " : "",
@@ -651,9 +651,12 @@ static void judge_view_events(struct case_result *r, bool rfc)
          * whatever the lists say, that is not a pass. */
         if (r->behavior != B_FAILED) {
             const char *section = ws_error_section(r->target_error);
-            snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s%s%s%s.",
-                     ws_error_text(r->target_error), section[0] ? " (RFC 6455 " : "", section,
-                     section[0] ? ")" : "");
+            if (section[0])
+                snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s (%s %s).",
+                         ws_error_text(r->target_error), ws_error_rfc(r->target_error), section);
+            else
+                snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s.",
+                         ws_error_text(r->target_error));
         }
         r->behavior = B_FAILED;
         broken_target_error(r);
@@ -723,7 +726,8 @@ static void describe_difference(struct case_result *r)
     struct line l;
     line_init(&l, r->difference, sizeof r->difference);
     if (r->target_error != WS_E_OK) {
-        line_add(&l, "RFC 6455 %s MUST: %s (%s); Autobahn %s", ws_error_section(r->target_error),
+        line_add(&l, "%s %s MUST: %s (%s); Autobahn %s", ws_error_rfc(r->target_error),
+                 ws_error_section(r->target_error),
                  ws_error_text(r->target_error), ws_error_name(r->target_error),
                  r->target_error == WS_E_DATA_AFTER_CLOSE ? "counts the message"
                                                           : "judges the events and the close only");

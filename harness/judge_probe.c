@@ -98,8 +98,8 @@ static void observe_messages(const struct case_result *r, struct text *t)
 static void observe_end(const struct case_result *r, struct text *t)
 {
     if (r->target_error != WS_E_OK)
-        add(t, "; broke a rule: %s (RFC 6455 %s)", ws_error_text(r->target_error),
-            ws_error_section(r->target_error));
+        add(t, "; broke a rule: %s (%s %s)", ws_error_text(r->target_error),
+            ws_error_rfc(r->target_error), ws_error_section(r->target_error));
     if (!r->target_ended) {
         add(t,
             "; kept the connection open until wsspec closed it: the case ended %.3f s after "

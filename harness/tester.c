@@ -206,8 +206,9 @@ static void probe_reason(const struct target *t, const struct case_result *r, do
         snprintf(err, err_len, "%s refused the WebSocket handshake: got %s%s%s", h, status,
                  body[0] ? ": " : "", body);
     } else if (r->handshake_error != WS_E_OK) {
-        snprintf(err, err_len, "%s refused the WebSocket handshake: %s (RFC 6455 section %s)", h,
-                 ws_error_text(r->handshake_error), ws_error_section(r->handshake_error));
+        snprintf(err, err_len, "%s refused the WebSocket handshake: %s (%s section %s)", h,
+                 ws_error_text(r->handshake_error), ws_error_rfc(r->handshake_error),
+                 ws_error_section(r->handshake_error));
     } else if ((rest = after(why, "TLS: "))) {
         /* TLS 1.3: a server that wants a client certificate says so only now, after our
          * side of the TLS handshake completed */
@@ -488,8 +489,9 @@ static void check_reason(const struct runner *R, const struct check *c, char *ou
                  "%.1f s",
                  h, SCRIPT_DEFAULT_KILL_AFTER * scale);
     } else if (r->target_error != WS_E_OK) {
-        snprintf(out, cap, "%.120s broke RFC 6455 before echoing the message: %s (section %s)", h,
-                 ws_error_text(r->target_error), ws_error_section(r->target_error));
+        snprintf(out, cap, "%.120s broke %s before echoing the message: %s (section %s)", h,
+                 ws_error_rfc(r->target_error), ws_error_text(r->target_error),
+                 ws_error_section(r->target_error));
     } else {
         snprintf(out, cap,
                  "%.120s completed the opening handshake, then closed the connection "

@@ -46,6 +46,11 @@ const char *ws_error_section(enum ws_error e)
     return r ? r->section : "";
 }
 
+const char *ws_error_rfc(enum ws_error e)
+{
+    return e >= 600 && e < 700 ? "RFC 7692" : "RFC 6455";
+}
+
 uint16_t ws_error_close_code(enum ws_error e)
 {
     const struct ws_error_row *r = ws_error_row(e);

@@ -25,8 +25,11 @@ enum ws_error {
 const char *ws_error_name(enum ws_error e);
 /* One-line human text of the rule ("client-to-server frame is not masked"). */
 const char *ws_error_text(enum ws_error e);
-/* RFC 6455 section the rule comes from ("5.1"), "" when none. */
+/* Section the rule comes from ("5.1"), "" when none; in the RFC ws_error_rfc names. */
 const char *ws_error_section(enum ws_error e);
+/* The RFC a rule's section belongs to: "RFC 7692" for the permessage-deflate rules
+ * (600s), "RFC 6455" for every other. */
+const char *ws_error_rfc(enum ws_error e);
 /* Close code to send when failing the connection for e (RFC 6455 7.4.1); 0 = none. */
 uint16_t ws_error_close_code(enum ws_error e);
 /* HTTP status to answer a rejected opening handshake with; 0 = none. */

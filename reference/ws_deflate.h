@@ -1,0 +1,110 @@
+/*
+ * ws_deflate.h - the compression of permessage-deflate (RFC 7692 section 7.2), one
+ * direction at a time, sans-IO, on zlib.
+ *
+ * A ws_deflater turns one whole message into the payload a sender puts on the wire
+ * (7.2.1: compress, flush with an empty stored block, drop the trailing
+ * 0x00 0x00 0xff 0xff). A ws_inflater takes a received compressed message slice by
+ * slice, as frames arrive, and hands out the plain bytes in bounded chunks; at the
+ * message's end it feeds the 0x00 0x00 0xff 0xff tail (7.2.2). Output never exceeds
+ * the configured maximum message size: a deflate bomb ends with WS_E_MESSAGE_TOO_BIG
+ * (1009) after at most max_message + one chunk of work, never with memory growth.
+ *
+ * Context takeover (7.1.1): without no_context_takeover a direction keeps its LZ77
+ * window from one message to the next; with it, each message stands alone and the
+ * zlib state is released between messages, so an idle connection holds nothing.
+ *
+ * Window bits (7.1.2): 8-15. zlib refuses a raw deflate window of 8 (since 1.2.9 it
+ * takes 9 for 8 with the zlib wrapper and rejects -8), so a deflater asked for 8
+ * compresses with a 512-byte window and Z_RLE, whose matches are all at distance 1:
+ * the stream is valid for a 256-byte window, as 7.1.2.1 requires. An inflater takes
+ * 8-15 as they are.
+ *
+ * Memory comes from the caller's ws_allocator (zlib's zalloc/zfree go through it),
+ * allocated on the first message, never from a length field.
+ */
+#ifndef WS_DEFLATE_H
+#define WS_DEFLATE_H
+
+#include "ws_core.h"
+
+/* The level wsspec compresses with unless told: zlib's fastest. Compression here is a
+ * protocol feature under test, not a storage format; level 1 keeps the cost of the
+ * compression sections close to the cost of moving the bytes. */
+#define WS_DEFLATE_DEFAULT_LEVEL 1
+/* Plain bytes handed to the sink at a time, and the inflater's output buffer. */
+#define WS_INFLATE_CHUNK (16u * 1024)
+
+/* Where output goes: called with each chunk; a non-OK return stops the call that made
+ * it and is returned from it. */
+typedef enum ws_error (*ws_deflate_sink_fn)(void *ud, const uint8_t *data, size_t len);
+
+struct ws_deflate_config {
+    uint8_t window_bits;      /* 8-15; 0 = 15 */
+    bool no_context_takeover; /* reset after every message */
+    int level;                /* 1-9; 0 = WS_DEFLATE_DEFAULT_LEVEL */
+    int mem_level;            /* 1-9; 0 = 8 (zlib's default) */
+    struct ws_allocator alloc;
+};
+
+struct ws_deflater {
+    struct ws_deflate_config cfg;
+    void *z; /* private: zlib state, NULL between messages without context takeover */
+};
+
+/* Returns WS_E_OK or WS_E_INVALID_ARGUMENT (a value out of range). Allocates nothing. */
+enum ws_error ws_deflater_init(struct ws_deflater *d, const struct ws_deflate_config *cfg);
+void ws_deflater_free(struct ws_deflater *d);
+
+/* Most bytes ws_deflate_message can write for len bytes of input. */
+size_t ws_deflate_bound(const struct ws_deflater *d, size_t len);
+
+/* Compress one whole message (len may be 0) into out[0..cap), cap >=
+ * ws_deflate_bound(d, len): *out_len gets the payload length, the trailing 00 00 ff ff
+ * already removed (7.2.1). Returns WS_E_OK, WS_E_NOMEM, or WS_E_BUFFER_TOO_SMALL. */
+enum ws_error ws_deflate_message(struct ws_deflater *d, const uint8_t *in, size_t len,
+                                 uint8_t *out, size_t cap, size_t *out_len);
+
+/* Bytes the deflater holds now (zlib state included). */
+size_t ws_deflater_memory(const struct ws_deflater *d);
+
+struct ws_inflate_config {
+    uint8_t window_bits;      /* 8-15; 0 = 15: the window the peer compresses with */
+    bool no_context_takeover; /* the peer resets after every message */
+    uint64_t max_message;     /* most plain bytes one message may inflate to (required) */
+    struct ws_allocator alloc;
+};
+
+struct ws_inflater {
+    struct ws_inflate_config cfg;
+    uint64_t produced; /* plain bytes of the current message so far */
+    bool ended;        /* the current message's deflate stream reached a BFINAL block */
+    void *z;           /* private: zlib state and output chunk */
+};
+
+enum ws_error ws_inflater_init(struct ws_inflater *f, const struct ws_inflate_config *cfg);
+void ws_inflater_free(struct ws_inflater *f);
+
+/* The next slice of a compressed message's payload (in order, frame after frame; len
+ * may be 0). Plain bytes go to sink in chunks of at most WS_INFLATE_CHUNK. Returns
+ * WS_E_OK; WS_E_MESSAGE_TOO_BIG once the message would inflate past max_message (the
+ * bytes beyond it are never handed out); WS_E_PMD_INFLATE for data that is not a valid
+ * deflate stream (7.2.2 ... the connection fails with 1007); WS_E_NOMEM; or the sink's
+ * error. After an error the inflater must be reset with ws_inflate_abort before the
+ * next message. */
+enum ws_error ws_inflate_feed(struct ws_inflater *f, const uint8_t *in, size_t len,
+                              ws_deflate_sink_fn sink, void *ud);
+
+/* The message's last frame was fed: inflate the 00 00 ff ff tail (7.2.2), hand out
+ * what remains, and get ready for the next message (reset without context takeover,
+ * or after a stream that ended with a BFINAL block, 7.2.3.3). Errors as
+ * ws_inflate_feed. */
+enum ws_error ws_inflate_finish(struct ws_inflater *f, ws_deflate_sink_fn sink, void *ud);
+
+/* Forget the message in progress (after an error): the next message starts afresh. */
+void ws_inflate_abort(struct ws_inflater *f);
+
+/* Bytes the inflater holds now (zlib state and chunk included). */
+size_t ws_inflater_memory(const struct ws_inflater *f);
+
+#endif
