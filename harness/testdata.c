@@ -140,6 +140,8 @@ static uint32_t records(struct out *o, struct rng *r, size_t total, size_t reser
                         const void *ctx)
 {
     uint32_t i;
+    if (o->full)
+        return 0; /* the file's head did not fit: leave the failure to finish() */
     o->lim = total - reserve;
     for (i = 0; i < RECORDS_MAX; i++) {
         size_t mark = o->len;
@@ -528,9 +530,9 @@ static bool make_prose(struct out *o, struct rng *r)
 
 /* Words of the HTML's running text: English, some with non-ASCII letters or signs. */
 static const char *const html_words[] = {
-    "Übersicht", "Straße", "café",    "naïve",     "résumé",   "Ærø",   "smørrebrød",
-    "jalapeño",  "façade", "déjà vu", "Größe",     "fiancée",  "—",     "€ 12,50",
-    "→",         "Zürich", "señor",   "coöperate", "Ångström", "Übung", "Mädchen",
+    "Übersicht", "Straße",  "café",      "naïve",    "résumé", "Ærø",     "smørrebrød", "jalapeño",
+    "façade",    "déjà vu", "Größe",     "fiancée",  "—",      "€ 12,50", "→",          "🌍",
+    "Zürich",    "señor",   "coöperate", "Ångström", "Übung",  "Mädchen",
 };
 static const char *const html_entities[] = {
     "&amp;", "&lt;b&gt;", "&copy;", "&nbsp;", "&mdash;", "&euro;", "&#8230;", "&quot;",
