@@ -298,13 +298,9 @@ static enum ws_error ws_inflate_begin(struct ws_inflater *f)
         return WS_E_NOMEM;
     memset(z, 0, sizeof *z);
     ws_zmem_attach(&z->zs, &z->mem, &f->cfg.alloc);
-    /* Always zlib's largest window, whatever cfg.window_bits says (see ws_deflate.h):
-     * zlib checks a distance only against the output it has - its window plus what
-     * the current call wrote - so with a smaller window a distance beyond it would
-     * pass or fail depending on where the input happens to be cut. With 32 KiB every
-     * distance DEFLATE can express is judged against all the output so far: the same
-     * answer for any cut. */
-    if (inflateInit2(&z->zs, -MAX_WBITS) != Z_OK) {
+    /* The agreed window (ws_deflate.h): a distance beyond it is the peer's error.
+     * zlib takes a raw window of 8 for inflating (only deflate refuses it). */
+    if (inflateInit2(&z->zs, -(int)f->cfg.window_bits) != Z_OK) {
         ws_free(&f->cfg.alloc, z);
         return WS_E_NOMEM;
     }
@@ -374,7 +370,9 @@ static enum ws_error ws_inflate_run(struct ws_inflater *f, struct ws_zinflate *z
 {
     for (;;) {
         uint64_t left = f->cfg.max_message - f->produced;
-        uInt room = left >= WS_INFLATE_CHUNK ? WS_INFLATE_CHUNK : (uInt)left + 1;
+        /* below a 32 KiB window, small steps hold the peer to it (ws_deflate.h) */
+        uInt step = f->cfg.window_bits < 15 ? WS_INFLATE_WINDOW_STEP : WS_INFLATE_CHUNK;
+        uInt room = left >= step ? step : (uInt)left + 1;
         z->zs.next_out = z->chunk;
         z->zs.avail_out = room;
         int ret = inflate(&z->zs, Z_BLOCK);
@@ -392,8 +390,12 @@ static enum ws_error ws_inflate_run(struct ws_inflater *f, struct ws_zinflate *z
         }
         if (ret == Z_MEM_ERROR)
             return WS_E_NOMEM; /* the window, allocated on the first output */
-        if (ret != Z_OK && ret != Z_BUF_ERROR)
-            return WS_E_PMD_INFLATE; /* Z_DATA_ERROR: section 7.2.2, close code 1007 */
+        if (ret != Z_OK && ret != Z_BUF_ERROR) {
+            /* Z_DATA_ERROR: section 7.2.2, close code 1007; zlib names a distance
+             * beyond the window so */
+            bool far = z->zs.msg && strcmp(z->zs.msg, "invalid distance too far back") == 0;
+            return far && f->cfg.window_bits < 15 ? WS_E_PMD_WINDOW_EXCEEDED : WS_E_PMD_INFLATE;
+        }
         bool at_block = (z->zs.data_type & 128) != 0;
         unsigned held = (unsigned)z->zs.data_type & 63;
         z->boundary = at_block && held == 0;

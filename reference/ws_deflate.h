@@ -19,13 +19,13 @@
  * compresses with a 512-byte window and Z_RLE, whose matches are all at distance 1:
  * the stream is valid for a 256-byte window, as 7.1.2.1 requires.
  *
- * An inflater's window_bits is the window the peer agreed to compress with, but zlib
- * cannot hold the peer to it: it checks a distance only against the output it has (its
- * window plus what the current call wrote), so with a window of the agreed size a
- * distance beyond it would pass or fail depending on where the frames happen to be cut.
- * So that the verdict never depends on the cut, the inflater keeps zlib's full 32 KiB
- * window whatever window_bits says: data from a peer that exceeds the agreed window is
- * decoded, not failed; a distance beyond all the output so far still fails (1007).
+ * An inflater's window_bits is the window the peer agreed to compress with, and the
+ * inflater holds the peer to it (7.1.2.1: the server compresses "with the same or
+ * smaller value"): it decodes with that window. zlib checks a distance against its
+ * window plus what the current call wrote, so a window below 15 is decoded in steps of
+ * WS_INFLATE_WINDOW_STEP output bytes: a distance more than that beyond the window is
+ * always WS_E_PMD_WINDOW_EXCEEDED (1007), one within the window never is, and only
+ * one in the band between may pass or fail with where the input was cut.
  *
  * Memory comes from the caller's ws_allocator (zlib's zalloc/zfree go through it),
  * allocated on the first message, never from a length field.
@@ -41,6 +41,8 @@
 #define WS_DEFLATE_DEFAULT_LEVEL 1
 /* Plain bytes handed to the sink at a time, and the inflater's output buffer. */
 #define WS_INFLATE_CHUNK (16u * 1024)
+/* Output per zlib call when the agreed window is below 15 bits (see above). */
+#define WS_INFLATE_WINDOW_STEP 256u
 
 /* Where output goes: called with each chunk; a non-OK return stops the call that made
  * it and is returned from it. */
@@ -83,7 +85,7 @@ size_t ws_deflater_memory(const struct ws_deflater *d);
 
 struct ws_inflate_config {
     uint8_t window_bits;      /* 8-15; 0 = 15: the window the peer compresses with
-                                 (checked and kept; zlib decodes with 15, see above) */
+                                 (and is held to, see above) */
     bool no_context_takeover; /* the peer resets after every message */
     uint64_t max_message;     /* most plain bytes one message may inflate to (required) */
     struct ws_allocator alloc;
@@ -108,8 +110,8 @@ void ws_inflater_free(struct ws_inflater *f);
  * may be 0). Plain bytes go to sink in chunks of at most WS_INFLATE_CHUNK. Returns
  * WS_E_OK; WS_E_MESSAGE_TOO_BIG once the message would inflate past max_message (the
  * bytes beyond it are never handed out); WS_E_PMD_INFLATE for data that is not a valid
- * deflate stream (7.2.2; the connection fails with 1007: a distance beyond the
- * configured window is one); WS_E_NOMEM; or the sink's
+ * deflate stream (7.2.2; the connection fails with 1007); WS_E_PMD_WINDOW_EXCEEDED
+ * for a distance beyond the agreed window (see above); WS_E_NOMEM; or the sink's
  * error. Errors stick: every later feed and finish returns the same error until
  * ws_inflate_abort, which must come before the next message. */
 enum ws_error ws_inflate_feed(struct ws_inflater *f, const uint8_t *in, size_t len,
