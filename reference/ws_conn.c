@@ -361,7 +361,7 @@ static enum ws_error pmd_start(struct ws_conn *c, const struct ws_pmd_params *p,
     ws_pmd_side_config(p, c->cfg.role, &sc);
     if (own && own->client_max_window_bits && own->client_max_window_bits < sc.send_window_bits)
         sc.send_window_bits = own->client_max_window_bits;
-    if (own && own->client_no_context_takeover)
+    if ((own && own->client_no_context_takeover) || c->cfg.deflate_each_message)
         sc.send_no_context_takeover = true;
     struct ws_deflate_config dc = {.window_bits = sc.send_window_bits,
                                    .no_context_takeover = sc.send_no_context_takeover,

@@ -165,7 +165,12 @@ struct ws_conn_config {
     /* server role: which permessage-deflate offers to accept (zero = the first valid
      * offer the connection can honour; .disabled = decline them all) */
     struct ws_pmd_server_prefs pmd;
-    int deflate_level;   /* compression level of the messages sent, 1-9; 0 = default */
+    int deflate_level; /* compression level of the messages sent, 1-9; 0 = default */
+    /* Compress every message on its own, keeping no zlib state between messages,
+     * whatever was agreed: context takeover lets a sender refer back to earlier
+     * messages and never obliges it to (RFC 7692 7.1.1). With pmd.client_no_context_takeover
+     * (a server that answers it always) an idle connection holds no zlib state at all. */
+    bool deflate_each_message;
     ws_random_fn random; /* masks and the client key; required for the client role */
     void *random_ud;
     struct ws_conn_callbacks cb;

@@ -70,8 +70,11 @@ struct echo_options {
     const char *origins[ECHO_ORIGINS_MAX];
     size_t n_origins;
     /* permessage-deflate (RFC 7692): accepted when offered unless --no-deflate;
-     * --deflate-window asks for at most that window both ways (smaller zlib state) */
+     * --deflate-window asks for at most that window both ways (smaller zlib state).
+     * Unless --deflate-context-takeover, no zlib state outlives a message: the echo
+     * answers client_no_context_takeover and compresses each message on its own. */
     struct ws_pmd_server_prefs pmd;
+    bool deflate_context_takeover;
     struct echo_tls *tls; /* NULL: ws://; else wss:// with it (echo_tls.h; the
                              caller's, shared by every connection) */
 };
