@@ -296,7 +296,7 @@ static enum ws_error ws_inflate_begin(struct ws_inflater *f)
     z = ws_realloc(&f->cfg.alloc, NULL, sizeof *z);
     if (!z)
         return WS_E_NOMEM;
-    memset(z, 0, sizeof *z);
+    memset(z, 0, offsetof(struct ws_zinflate, chunk)); /* the chunk is only written */
     ws_zmem_attach(&z->zs, &z->mem, &f->cfg.alloc);
     /* Always zlib's largest window, whatever cfg.window_bits says (see ws_deflate.h):
      * zlib checks a distance only against the output it has - its window plus what
