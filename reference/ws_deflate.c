@@ -122,11 +122,11 @@ static enum ws_error ws_deflater_start(struct ws_deflater *d)
         return WS_E_NOMEM;
     memset(z, 0, sizeof *z);
     ws_zmem_attach(&z->zs, &z->mem, &d->cfg.alloc);
-    /* RFC 7692 section 7.1.2.1: with server_max_window_bits=8 "the server MUST NOT
-     * use an LZ77 sliding window size greater than" 256 bytes (the same rule for the
-     * client in 7.1.2.2). zlib refuses a raw window of 8, so a window of 9 compresses
-     * with Z_RLE: every match it emits is at distance 1, which a 256-byte window
-     * holds. */
+    /* RFC 7692 section 7.1.2.1: "By including this parameter in an extension
+     * negotiation offer, a client limits the LZ77 sliding window size that the server
+     * will use to compress messages." (7.1.2.2 the same for the client.) zlib refuses a
+     * raw window of 8 (256 bytes), so for 8 a window of 9 compresses with Z_RLE: every
+     * match it emits is at distance 1, which a 256-byte window holds. */
     int bits = d->cfg.window_bits == 8 ? 9 : d->cfg.window_bits;
     int strategy = d->cfg.window_bits == 8 ? Z_RLE : Z_DEFAULT_STRATEGY;
     /* On failure deflateInit2 has released whatever it had allocated. */
@@ -296,7 +296,7 @@ static enum ws_error ws_inflate_begin(struct ws_inflater *f)
     z = ws_realloc(&f->cfg.alloc, NULL, sizeof *z);
     if (!z)
         return WS_E_NOMEM;
-    memset(z, 0, sizeof *z);
+    memset(z, 0, offsetof(struct ws_zinflate, chunk)); /* the chunk is only written */
     ws_zmem_attach(&z->zs, &z->mem, &f->cfg.alloc);
     /* The agreed window (ws_deflate.h): a distance beyond it is the peer's error.
      * zlib takes a raw window of 8 for inflating (only deflate refuses it). */
@@ -323,7 +323,10 @@ static enum ws_error ws_inflate_emit(struct ws_inflater *f, struct ws_zinflate *
     return sink(ud, z->chunk, n);
 }
 
-/* zlib ended a deflate stream at a block with BFINAL set. RFC 7692 section 7.2.1:
+/* zlib ended a deflate stream at a block with BFINAL set. Section 7.2.3.4 shows such a
+ * message followed by a 0x00: "This octet is necessary to allow the payload to be
+ * decompressed in the same manner as messages flushed using DEFLATE blocks with
+ * "BFINAL" unset." And section 7.2.1:
  * "When any DEFLATE block with the "BFINAL" bit set to 1 doesn't end at a byte
  * boundary, an endpoint MUST add minimal padding bits of 0 to make it end at a byte
  * boundary. The next DEFLATE block follows the padded data if any." So decoding goes
