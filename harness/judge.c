@@ -472,8 +472,12 @@ static void judge_size(struct case_result *r, const struct case_def *d)
         } else {
             snprintf(r->result, sizeof r->result, "Case did not finish within %g seconds.",
                      size_deadline(d));
-            line_add(&l, "expected %u %s echoes of %llu bytes within %gs, got %u", (unsigned)count,
-                     want, want_len, size_deadline(d), (unsigned)r->size_seen);
+            if (d->size_content)
+                line_add(&l, "expected %u %s echoes equal to the messages sent within %gs, got %u",
+                         (unsigned)count, want, size_deadline(d), (unsigned)r->size_seen);
+            else
+                line_add(&l, "expected %u %s echoes of %llu bytes within %gs, got %u",
+                         (unsigned)count, want, want_len, size_deadline(d), (unsigned)r->size_seen);
         }
         return;
     }
