@@ -115,6 +115,22 @@ $(B)/san-tests/%: $(B)/san/harness/tests/%.o $(B)/san/$(TH_SRC:.c=.o) $(B)/san/l
 $(B)/bench_%: $(B)/obj/tests/bench_%.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# bench_deflate also needs the compression sections' payload files (harness/testdata.c)
+# and compares with libdeflate when its header is there - optional, nothing else uses
+# it. Whether it is there is a generated header, rewritten only when the answer changes,
+# so installing libdeflate later rebuilds exactly the bench.
+HAVE_LIBDEFLATE = $(shell printf '\043include <libdeflate.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+$(B)/gen/have_libdeflate.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(if $(HAVE_LIBDEFLATE),#define WS_HAVE_LIBDEFLATE 1,/* no libdeflate */)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(B)/obj/tests/bench_deflate.o: $(B)/gen/have_libdeflate.h
+$(B)/obj/tests/bench_deflate.o: WS_CFLAGS += -include $(B)/gen/have_libdeflate.h
+$(B)/bench_deflate: $(B)/obj/tests/bench_deflate.o $(B)/obj/harness/testdata.o $(B)/libwscore.a \
+                    $(B)/gen/have_libdeflate.h
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.o %.a,$^) $(LIBS) \
+	    $(if $(HAVE_LIBDEFLATE),-ldeflate)
+
 # The HTML report's CSS and JS (reports/html/) become byte arrays in a generated header:
 # the page stays one self-contained file, the assets stay editable as CSS and JS.
 HTML_ASSETS := reports/html/report.css reports/html/report.js
@@ -225,12 +241,13 @@ NIGHTLY_SECONDS ?= 3600
 # What the targets link: the core and the harness modules that read untrusted text
 # (case files, JSON configs and baselines) or bytes from the target (the tester's
 # sans-IO script: script*.c, its send queue, its result recorders and the judge*.c), as
-# one archive each target pulls from. Not the whole harness: the fuzz build should not
+# one archive each target pulls from (with the generated files of `roundtrip data=`). Not the whole harness: the fuzz build should not
 # depend on code it does not test, and has no sockets or TLS (transport.c, session.c,
 # loop.c and tester.c stay out).
 FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_*.c harness/script*.c harness/judge*.c \
                                        harness/payload.c harness/config.c harness/baseline.c \
-                                       harness/errmsg.c harness/sendq.c harness/result.c)
+                                       harness/errmsg.c harness/sendq.c harness/result.c \
+                                       harness/datastore.c harness/testdata.c)
 
 FUZZ_BIN   := $(patsubst %,$(B)/fuzz/%_fuzzer,$(FUZZ_NAMES))
 AFL_BIN    := $(patsubst %,$(B)/fuzz-afl/%_fuzzer,$(FUZZ_NAMES))

@@ -125,6 +125,10 @@ def server_side(stream):
     block, body = split_block(stream)
     if block:
         add("handshake_request", b"\0\x80" + block)
+        # pmd_fuzzer: zero preferences, the offers the request made
+        for m in re.finditer(rb"(?im)^Sec-WebSocket-Extensions:[ \t]*([^\r\n]*?)[ \t]*\r?$",
+                             block):
+            add("pmd", b"\0\0" + m.group(1))
     # conn_fuzzer, server role, no synthesized handshake, echo + drain: b0 = 0x18
     add("conn", b"\x18\0\0" + CHOP_WHOLE + stream[:MAX_STREAM])
     add("conn", b"\x18\0\0" + CHOP_CUTS + stream[:MAX_STREAM])
@@ -157,6 +161,44 @@ EXT_VALUES = [
     b'permessage-deflate; server_max_window_bits="10", permessage-deflate',
     b"x-webkit-deflate-frame, , foo; bar=\"b\\az\"",
     b"mux; max-channels=4; flow-control, deflate-stream",
+]
+# pmd_fuzzer: two preference bytes, offers, optionally "\n" and a response (the layout
+# of pmd_fuzzer.c): Autobahn's offers (12.x, 13.1-13.7), a browser's, preferences that
+# ask for windows or are invalid, invalid offers before a valid one, and responses at
+# the edges the client's check judges.
+AUTOBAHN_13 = b"permessage-deflate; client_no_context_takeover; client_max_window_bits"
+PMD_SEEDS = [
+    b"\0\0permessage-deflate",
+    b"\0\0" + AUTOBAHN_13,
+    b"\0\0" + AUTOBAHN_13 + b"; server_no_context_takeover",
+    b"\0\0" + AUTOBAHN_13 + b"; server_max_window_bits=9",
+    b"\0\0" + AUTOBAHN_13 + b"; server_no_context_takeover; server_max_window_bits=15",
+    b"\0\0" + AUTOBAHN_13 + b"; server_no_context_takeover; server_max_window_bits=9, "
+    + AUTOBAHN_13 + b"; server_no_context_takeover, " + AUTOBAHN_13,
+    b"\x18\xa8permessage-deflate; client_max_window_bits",
+    b"\x07\0permessage-deflate; client_max_window_bits",
+    b'\0\x37permessage-deflate; client_max_window_bits="10"',
+    b'\0\xffpermessage-deflate; server_max_window_bits="\\1\\2"; client_max_window_bits=8',
+    b"\0\0permessage-deflate; foo, permessage-deflate; server_max_window_bits=16, "
+    b"x-webkit-deflate-frame, permessage-deflate; client_max_window_bits=08, "
+    b"permessage-deflate; server_no_context_takeover; server_no_context_takeover, "
+    b"permessage-deflate; server_max_window_bits, "
+    b"permessage-deflate; client_no_context_takeover=1",
+    b"\0\0permessage-deflate; server_max_window_bits=10, permessage-deflate\n"
+    b"permessage-deflate; server_max_window_bits=12",
+    b"\0\0permessage-deflate; server_no_context_takeover; client_max_window_bits=9\n"
+    b"permessage-deflate; client_max_window_bits=10",
+    b"\0\0permessage-deflate; client_max_window_bits=9\n"
+    b"permessage-deflate; client_max_window_bits=10",
+    b"\0\0x-webkit-deflate-frame\nfoo, permessage-deflate, permessage-deflate",
+    b"\0\0permessage-deflate\npermessage-deflate; client_max_window_bits=10; "
+    b"server_no_context_takeover; client_no_context_takeover; server_max_window_bits=8",
+    b"\0\0permessage-deflate; client_max_window_bits\n"
+    b"permessage-deflate; client_max_window_bits",
+    b"\0\0permessage-deflate; server_max_window_bits=100, "
+    b"permessage-deflate; client_max_window_bits=1x, "
+    b"permessage-deflate; server_max_window_bits=+9\n"
+    b"permessage-deflate; server_max_window_bits=015",
 ]
 CONFIGS = [
     b'{"servers": [{"agent": "AutobahnPython", "url": "ws://127.0.0.1:9001"}],'
@@ -192,6 +234,8 @@ def main():
             add("case_parse", m.group(0))
     for v in EXT_VALUES:
         add("ext", b"\x10" + v)
+    for v in PMD_SEEDS:
+        add("pmd", v)
     for c in CONFIGS:
         add("config", b"\x03" + c)
     if os.path.exists(report):

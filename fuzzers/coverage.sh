@@ -40,6 +40,8 @@ under_test() { # target -> the source files it is there to exercise
     close) echo reference/ws_close.c ;;
     handshake_request | handshake_response) echo reference/ws_handshake.c ;;
     ext) echo reference/ws_ext.c ;;
+    pmd) echo reference/ws_pmd.c ;;
+    inflate) echo reference/ws_deflate.c ;;
     conn) echo reference/ws_conn.c ;;
     case_parse) echo harness/case_parse.c ;;
     config) echo harness/config.c ;;

@@ -81,6 +81,11 @@ struct step {
     char tag[16]; /* "" = untagged */
     /* ROUNDTRIP */
     uint32_t count;
+    /* ROUNDTRIP data=NAME slice=N: message k is the k-th slice of N units (code points
+     * for text, bytes for binary) of the generated file NAME (testdata.h) taken as a
+     * ring, instead of the payload. data = the testdata kind + 1; 0 = the payload */
+    uint8_t data;
+    uint64_t slice;
     /* FRAME, MESSAGE, RAW: sent right behind the opening request, before the 101 */
     bool pipelined;
 };
@@ -237,9 +242,14 @@ struct case_def {
     bool policy_declared;     /* the user declared it: judged strictly */
     const char *policy_value; /* declared or survey value; not owned (the caller's
                                  string or the vocabulary's) */
+    /* deflate-offer: the Sec-WebSocket-Extensions value the opening request carries; the
+     * case needs permessage-deflate and is UNIMPLEMENTED when the 101 does not accept it */
+    char *deflate_offer;
     enum judge_kind judge;
     struct event_list ok, non_strict;
-    bool size_binary; /* JUDGE_SIZE */
+    bool size_content; /* JUDGE_SIZE by `expect echo`: each echo equals the message sent
+                          (type, length and bytes) */
+    bool size_binary;  /* JUDGE_SIZE */
     uint64_t size_len;
     uint32_t size_count;
     struct close_rule close;

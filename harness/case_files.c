@@ -33,6 +33,7 @@ void case_def_free(struct case_def *c)
     free(c->title);
     free(c->expectation);
     free(c->note);
+    free(c->deflate_offer);
     for (size_t i = 0; i < c->n_rfc; i++)
         free(c->rfc[i].sentence);
     free(c->rfc);

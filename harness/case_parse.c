@@ -448,6 +448,31 @@ static void expect_size(struct parser *p, struct lx *l)
     p->c.size_count = st.count;
 }
 
+/* `expect echo [count=N]`: each echo equals the message its roundtrip sent - type,
+ * length and bytes (sections 12 and 13). The type is the roundtrip's (check_complete). */
+static void expect_echo(struct parser *p, struct lx *l)
+{
+    if (!seen_once(p, SEEN_EXPECT_SIZE, "expect size/echo"))
+        return;
+    if (p->c_seen & (SEEN_EXPECT_OK | SEEN_EXPECT_NS)) {
+        perr(p, "'expect echo' judges the echoes: no event lists with it");
+        return;
+    }
+    if (p->c_seen & SEEN_DIRECTIVE(CD_INFORMATIONAL)) {
+        perr(p, "'expect echo' and 'informational' exclude each other");
+        return;
+    }
+    struct step st;
+    case_step_init(p, &st, STEP_WAIT);
+    st.count = 1;
+    unsigned given = 0;
+    if (!case_step_options(p, l, CTX_EXPECT_ECHO, false, &st, &given))
+        return;
+    p->c.judge = JUDGE_SIZE;
+    p->c.size_content = true;
+    p->c.size_count = st.count;
+}
+
 static void dir_expect(struct parser *p, struct lx *l)
 {
     struct span w = lx_word(l);
@@ -456,10 +481,50 @@ static void dir_expect(struct parser *p, struct lx *l)
         expect_list(p, l, w.p[0] == 'O');
     else if (span_is(w, "size"))
         expect_size(p, l);
+    else if (span_is(w, "echo"))
+        expect_echo(p, l);
     else if (w.n == 0)
-        perr(p, "'expect' needs OK, NON-STRICT or size");
+        perr(p, "'expect' needs OK, NON-STRICT, size or echo");
     else
-        perr(p, "'expect' needs OK, NON-STRICT or size, not '%s'", span_show(b, w));
+        perr(p, "'expect' needs OK, NON-STRICT, size or echo, not '%s'", span_show(b, w));
+}
+
+/* The longest deflate-offer: real offers are well under 200 bytes (Autobahn's 13.7,
+ * three offers, is 215); this leaves room for lists of invalid ones. */
+#define DEFLATE_OFFER_MAX 1024
+
+/* `deflate-offer "permessage-deflate; ..."`: the Sec-WebSocket-Extensions value. */
+static void dir_deflate_offer(struct parser *p, struct lx *l)
+{
+    struct payload pl = {0};
+    if (!payload_parse(p, l, &pl))
+        return;
+    if (!perr_unless_end(p, l)) {
+        payload_free(&pl);
+        return;
+    }
+    if (pl.len == 0 || pl.len > DEFLATE_OFFER_MAX) {
+        perr(p, "'deflate-offer' needs 1-%d bytes of text", DEFLATE_OFFER_MAX);
+        payload_free(&pl);
+        return;
+    }
+    char *s = malloc((size_t)pl.len + 1);
+    if (!s) {
+        payload_free(&pl);
+        perr_oom(p);
+        return;
+    }
+    size_t n = (size_t)pl.len;
+    payload_copy(&pl, 0, (uint8_t *)s, n);
+    s[n] = '\0';
+    payload_free(&pl);
+    if (strlen(s) != n || strpbrk(s, "\r\n")) {
+        perr(p, "'deflate-offer' must be one line of text (no NUL, CR or LF)");
+        free(s);
+        return;
+    }
+    free(p->c.deflate_offer);
+    p->c.deflate_offer = s;
 }
 
 static void dir_informational(struct parser *p, struct lx *l)
@@ -701,7 +766,18 @@ static void check_complete(struct parser *p)
     if ((p->c_seen & SEEN_EXPECT_NS) && !(p->c_seen & SEEN_EXPECT_OK))
         perr_at(p, line, "case %s has 'expect NON-STRICT' but no 'expect OK'", id);
     if ((p->c_seen & SEEN_ROUNDTRIP) && !(p->c_seen & SEEN_EXPECT_SIZE))
-        perr_at(p, line, "case %s has 'roundtrip' steps but no 'expect size'", id);
+        perr_at(p, line, "case %s has 'roundtrip' steps but no 'expect size' or 'expect echo'", id);
+    if (p->c.size_content) {
+        /* the echoes are of the roundtrip's type: the first roundtrip says which */
+        const struct step *rt = NULL;
+        for (size_t i = 0; i < p->c.n_steps && !rt; i++)
+            if (p->c.steps[i].type == STEP_ROUNDTRIP)
+                rt = &p->c.steps[i];
+        if (!rt)
+            perr_at(p, line, "case %s has 'expect echo' but no 'roundtrip'", id);
+        else
+            p->c.size_binary = rt->opcode == WS_OP_BINARY;
+    }
     check_timeout_tags(p, &p->c.ok);
     check_timeout_tags(p, &p->c.non_strict);
     case_policy_finish(p);

@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "testdata.h"
+
 /* Steps of one case: Autobahn's longest script has about 20 steps; long runs use
  * roundtrip count=N or fragment=N, not lines. */
 #define STEPS_MAX 10000
@@ -129,7 +131,7 @@ static bool opt_sync(struct parser *p, struct lx *l, struct step *st)
 
 static bool opt_fragment(struct parser *p, struct lx *l, struct step *st)
 {
-    return opt_number(p, l, CO_FRAGMENT, 1, UINT64_MAX, &st->fragment);
+    return opt_number(p, l, CO_FRAGMENT, 0, UINT64_MAX, &st->fragment); /* 0 = one frame */
 }
 
 static bool opt_code(struct parser *p, struct lx *l, struct step *st)
@@ -175,6 +177,28 @@ static bool opt_pause(struct parser *p, struct lx *l, struct step *st)
     if (!span_seconds(v, &st->pause))
         return bad_value(p, CO_PAUSE, v);
     return true;
+}
+
+/* data=NAME: one of testdata.h's generated files. */
+static bool opt_data(struct parser *p, struct lx *l, struct step *st)
+{
+    struct span v = lx_word(l);
+    char name[16];
+    if (v.n == 0 || v.n >= sizeof name)
+        return bad_value(p, CO_DATA, v);
+    memcpy(name, v.p, v.n);
+    name[v.n] = '\0';
+    enum testdata_kind k = testdata_by_name(name);
+    if (k == TESTDATA_N)
+        return bad_value(p, CO_DATA, v);
+    st->data = (uint8_t)(k + 1);
+    return true;
+}
+
+static bool opt_slice(struct parser *p, struct lx *l, struct step *st)
+{
+    /* a slice is at most the largest message a case may send (repeat's bound) */
+    return opt_number(p, l, CO_SLICE, 1, 64u * 1024 * 1024, &st->slice);
 }
 
 static bool opt_pipelined(struct parser *p, struct lx *l, struct step *st)
@@ -509,6 +533,18 @@ void case_step_wait(struct parser *p, struct lx *l)
     add_step(p, &st);
 }
 
+/* Does the rest of the line hold the word data=...? (Then roundtrip has no payload.) */
+static bool has_data_option(const struct lx *l)
+{
+    struct lx scan = *l;
+    while (!lx_end(&scan)) {
+        struct span w = lx_word(&scan);
+        if (w.n > 5 && memcmp(w.p, "data=", 5) == 0)
+            return true;
+    }
+    return false;
+}
+
 void case_step_roundtrip(struct parser *p, struct lx *l)
 {
     struct step st;
@@ -518,13 +554,23 @@ void case_step_roundtrip(struct parser *p, struct lx *l)
     if (!case_step_data_type(p, lx_word(l), &binary))
         return;
     st.opcode = binary ? WS_OP_BINARY : WS_OP_TEXT;
-    if (!case_step_options(p, l, CTX_ROUNDTRIP, true, &st, &given)) {
+    if (!case_step_options(p, l, CTX_ROUNDTRIP, !has_data_option(l), &st, &given)) {
         payload_free(&st.payload);
         return;
     }
     if (!(given & OPT_BIT(CO_COUNT))) {
         perr(p, "'roundtrip' needs count=N");
         payload_free(&st.payload);
+        return;
+    }
+    if (!(given & OPT_BIT(CO_DATA)) != !(given & OPT_BIT(CO_SLICE))) {
+        perr(p, "data= and slice= go together (message k: the k-th slice of the file)");
+        return;
+    }
+    /* a text message is sliced by code point: the file must be UTF-8 text */
+    if (st.data && !binary && !testdata_info((enum testdata_kind)(st.data - 1))->utf8) {
+        perr(p, "data=%s is not UTF-8 text: send it as binary",
+             testdata_info((enum testdata_kind)(st.data - 1))->name);
         return;
     }
     p->c_seen |= SEEN_ROUNDTRIP;

@@ -68,6 +68,7 @@ static const char *const ctx_names[CTX_N] = {
     [CTX_WAIT] = "wait",
     [CTX_ROUNDTRIP] = "roundtrip",
     [CTX_EXPECT_SIZE] = "expect size",
+    [CTX_EXPECT_ECHO] = "expect echo",
     [CTX_REQUEST_WRITE] = "request-write",
 };
 

@@ -60,7 +60,7 @@ enum case_policy_id {
     CP_N
 };
 
-/* The lines that take step options: one per send kind, then the other four. */
+/* The lines that take step options: one per send kind, then the other five. */
 enum case_ctx {
 #define CASE_DIRECTIVE(...)
 #define CASE_SEND(ID, ...) CTX_SEND_##ID,
@@ -72,6 +72,7 @@ enum case_ctx {
     CTX_WAIT,
     CTX_ROUNDTRIP,
     CTX_EXPECT_SIZE,
+    CTX_EXPECT_ECHO,
     CTX_REQUEST_WRITE,
     CTX_N
 };

@@ -89,7 +89,8 @@ static uint32_t size_count(const struct case_def *d)
 
 static bool size_decided(const struct case_result *r)
 {
-    return r->size_bad_type || r->size_len_mismatch || r->size_seen >= size_count(r->def);
+    return r->size_bad_type || r->size_len_mismatch || r->size_content_bad ||
+           r->size_seen >= size_count(r->def);
 }
 
 bool judge_events_complete(const struct case_result *r)
@@ -442,10 +443,23 @@ static void judge_size(struct case_result *r, const struct case_def *d)
     struct line l;
     line_init(&l, r->broken, sizeof r->broken);
 
-    if (count > 1) {
+    if (d->size_content) {
+        want_len = (unsigned long long)r->size_want_len;
+        if (r->size_content_bad) {
+            snprintf(r->result, sizeof r->result,
+                     "Echo'ed message contents differs from what I sent (message %u: first "
+                     "difference at byte %llu of %llu).",
+                     (unsigned)r->size_bad_index + 1, (unsigned long long)r->size_bad_at, want_len);
+            line_add(&l, "echo %u differs from the message sent at byte %llu of %llu",
+                     (unsigned)r->size_bad_index + 1, (unsigned long long)r->size_bad_at, want_len);
+            return;
+        }
+    }
+
+    if (count > 1 || d->size_content) {
         if (r->size_bad_type || r->size_len_mismatch) {
             bool got_binary = r->size_bad_type ? !d->size_binary : d->size_binary;
-            uint64_t got_len = r->size_len_mismatch ? r->size_bad_len : d->size_len;
+            uint64_t got_len = r->size_len_mismatch ? r->size_bad_len : want_len;
             snprintf(r->result, sizeof r->result,
                      "Echo'ed message type or length differs from what I sent (got binary = %s, "
                      "payload length = %llu).",
@@ -612,6 +626,21 @@ static void judge_view_events(struct case_result *r, bool rfc)
         return;
     }
 
+    if (r->pmd_unimplemented) {
+        /* deflate-offer (Autobahn's 12.x/13.x): the extension is a feature a server may
+         * lack; the close is judged as usual */
+        r->behavior = B_UNIMPLEMENTED;
+        snprintf(r->result, sizeof r->result,
+                 "The server did not accept permessage-deflate (RFC 7692): the case does not "
+                 "apply.");
+        char why[sizeof r->broken];
+        struct case_def as_run = *d; /* wsspec closed with 1000 instead of running it */
+        as_run.close = (struct close_rule){
+            .closed_by_me = true, .codes = {1000}, .n_codes = 1, .require_clean = true};
+        judge_close(r, &as_run, why, sizeof why);
+        return;
+    }
+
     switch (d->judge) {
     case JUDGE_EVENTS:
         judge_events(r, d);
@@ -652,7 +681,8 @@ static void judge_view_events(struct case_result *r, bool rfc)
         if (r->behavior != B_FAILED) {
             const char *section = ws_error_section(r->target_error);
             if (section[0])
-                snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s (%s %s).",
+                snprintf(r->result, sizeof r->result,
+                         "The server broke a protocol rule: %s (%s %s).",
                          ws_error_text(r->target_error), ws_error_rfc(r->target_error), section);
             else
                 snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s.",
@@ -727,8 +757,8 @@ static void describe_difference(struct case_result *r)
     line_init(&l, r->difference, sizeof r->difference);
     if (r->target_error != WS_E_OK) {
         line_add(&l, "%s %s MUST: %s (%s); Autobahn %s", ws_error_rfc(r->target_error),
-                 ws_error_section(r->target_error),
-                 ws_error_text(r->target_error), ws_error_name(r->target_error),
+                 ws_error_section(r->target_error), ws_error_text(r->target_error),
+                 ws_error_name(r->target_error),
                  r->target_error == WS_E_DATA_AFTER_CLOSE ? "counts the message"
                                                           : "judges the events and the close only");
     } else if (r->autobahn_refused_code > 0) {

@@ -371,8 +371,8 @@ enum behavior judge_response_checks(const struct case_result *r, struct check_ou
     if (status_of(&v) == 101 && r->handshake_error != WS_E_OK && worst != B_FAILED) {
         worst = B_FAILED;
         snprintf(broken, cap, "%s %s MUST: a 101 the client must fail: %s (%s)",
-                 ws_error_rfc(r->handshake_error), ws_error_section(r->handshake_error), ws_error_text(r->handshake_error),
-                 ws_error_name(r->handshake_error));
+                 ws_error_rfc(r->handshake_error), ws_error_section(r->handshake_error),
+                 ws_error_text(r->handshake_error), ws_error_name(r->handshake_error));
     }
     return worst;
 }

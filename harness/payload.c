@@ -7,14 +7,17 @@
  * whole payload. The tester copies the bytes it sends at the offset it has reached,
  * the judge compares what came back.
  *
- * Payload expressions (cases/README.md, "Payloads"): "text", 0xHEX, repeat(N, P) and
- * P + P. A repeat's pattern is stored expanded (one copy); nested repeat() is the
- * only recursion of the case-file reader and is bounded by REPEAT_NEST_MAX.
+ * Payload expressions (cases/README.md, "Payloads"): "text", 0xHEX, repeat(N, P),
+ * deflate(P) and P + P. A repeat's pattern is stored expanded (one copy); nested
+ * repeat() and deflate() are the only recursion of the case-file reader and are
+ * bounded by REPEAT_NEST_MAX.
  */
 #include "case_parse_int.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "ws_deflate.h"
 
 /* repeat(N, P): section 9 sends at most 16 MiB; 2^32 leaves room for bigger tests while
  * keeping any payload's length far from overflow. */
@@ -262,6 +265,101 @@ static bool parse_repeat(struct parser *p, struct lx *l, struct payload *out, in
     return add_seg(p, out, pat, plen, count);
 }
 
+/* ------------------------------------------------------------ deflate(P) */
+
+/* deflate(P) compresses P in pieces of about this size, each on its own: a
+ * repeat(N, P) of any N then costs one piece of work and a few pieces of memory. */
+#define DEFLATE_PIECE (1u << 20)
+
+/* The compressed form of in[0..n) as one sync-flushed raw deflate segment (window 15,
+ * level 9, no history), into a malloc'ed buffer; with_tail keeps the trailing
+ * 00 00 ff ff, so that pieces can follow it. */
+static uint8_t *deflate_piece(const uint8_t *in, size_t n, bool with_tail, size_t *out_len)
+{
+    struct ws_deflater d;
+    struct ws_deflate_config dc = {.window_bits = 15, .no_context_takeover = true, .level = 9};
+    if (ws_deflater_init(&d, &dc) != WS_E_OK)
+        return NULL;
+    size_t cap = ws_deflate_bound(&d, n) + 4, len = 0;
+    uint8_t *out = malloc(cap);
+    if (out && ws_deflate_message(&d, in, n, out, cap, &len) != WS_E_OK) {
+        free(out);
+        out = NULL;
+    }
+    ws_deflater_free(&d);
+    if (out && with_tail) {
+        memcpy(out + len, "\x00\x00\xff\xff", 4);
+        len += 4;
+    }
+    *out_len = len;
+    return out;
+}
+
+/* Compress the bytes [off, off + n) of inner (n <= DEFLATE_PIECE) as one piece and
+ * append it to out, `times` times over (a repeat segment of the piece). */
+static bool add_deflated(struct parser *p, struct payload *out, const struct payload *inner,
+                         uint64_t off, size_t n, bool with_tail, uint64_t times)
+{
+    uint8_t *plain = malloc(n ? n : 1);
+    if (!plain) {
+        perr_oom(p);
+        return false;
+    }
+    payload_copy(inner, off, plain, n);
+    size_t zn;
+    uint8_t *z = deflate_piece(plain, n, with_tail, &zn);
+    free(plain);
+    if (!z) {
+        perr_oom(p);
+        return false;
+    }
+    return add_seg(p, out, z, zn, zn * times);
+}
+
+/* deflate(P): P compressed as wsspec's permessage-deflate sender would (RFC 7692
+ * 7.2.1: one segment, trailing 00 00 ff ff removed), for frames sent with rsv=4. A P of
+ * up to 1 MiB is compressed whole. A larger one must be a single repeat: it is cut
+ * into pieces of whole pattern periods, each compressed without history and ending
+ * with its sync flush, so equal pieces compress to equal bytes and the result is a
+ * repeat of one compressed piece - a deflate bomb of 4 GiB of zeros costs 1 MiB of
+ * work and a few KiB. Concatenated sync-flushed segments are one valid deflate stream. */
+static bool parse_deflate(struct parser *p, struct lx *l, struct payload *out, int depth)
+{
+    l->i += 8; /* "deflate(" */
+    if (depth >= REPEAT_NEST_MAX) {
+        perr(p, "deflate() nested more than %d deep", REPEAT_NEST_MAX);
+        return false;
+    }
+    struct payload inner = {0};
+    bool ok = parse_expr(p, l, &inner, depth + 1);
+    lx_skip(l);
+    if (ok && lx_peek(l) != ')') {
+        perr(p, "expected ')' to close deflate(");
+        ok = false;
+    }
+    l->i++;
+    if (ok && inner.len <= DEFLATE_PIECE) {
+        ok = add_deflated(p, out, &inner, 0, (size_t)inner.len, false, 1);
+    } else if (ok && inner.n_segs != 1) {
+        perr(p, "deflate() of more than %u bytes takes a single repeat(N, P)", DEFLATE_PIECE);
+        ok = false;
+    } else if (ok) {
+        const struct payload_seg *g = &inner.segs[0];
+        uint64_t piece = (DEFLATE_PIECE / g->pat_len) * g->pat_len; /* whole periods */
+        uint64_t whole = inner.len / piece, rest = inner.len % piece;
+        /* every piece but the last keeps its tail; the last one drops it */
+        if (rest == 0) {
+            ok = add_deflated(p, out, &inner, 0, (size_t)piece, true, whole - 1) &&
+                 add_deflated(p, out, &inner, 0, (size_t)piece, false, 1);
+        } else {
+            ok = add_deflated(p, out, &inner, 0, (size_t)piece, true, whole) &&
+                 add_deflated(p, out, &inner, whole * piece, (size_t)rest, false, 1);
+        }
+    }
+    payload_free(&inner);
+    return ok;
+}
+
 static bool parse_term(struct parser *p, struct lx *l, struct payload *out, int depth)
 {
     lx_skip(l);
@@ -283,8 +381,11 @@ static bool parse_term(struct parser *p, struct lx *l, struct payload *out, int 
         return parse_hex(p, l, out);
     if (left >= 7 && memcmp(s, "repeat(", 7) == 0)
         return parse_repeat(p, l, out, depth);
+    if (left >= 8 && memcmp(s, "deflate(", 8) == 0)
+        return parse_deflate(p, l, out, depth);
     char b[48];
-    perr(p, "bad payload '%s' (expected \"...\", 0xHEX or repeat(N, P))", span_show(b, lx_word(l)));
+    perr(p, "bad payload '%s' (expected \"...\", 0xHEX, repeat(N, P) or deflate(P))",
+         span_show(b, lx_word(l)));
     return false;
 }
 

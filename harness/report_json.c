@@ -709,9 +709,9 @@ static void write_target_error(struct jw *w, const struct case_result *r)
     }
     jw_obj(w);
     jw_kuint(w, "offset", r->target_error_offset);
+    jw_kstr(w, "rfc", ws_error_rfc(r->target_error));
     jw_kstr(w, "rule", ws_error_name(r->target_error));
     jw_kstr(w, "section", ws_error_section(r->target_error));
-    jw_kstr(w, "rfc", ws_error_rfc(r->target_error));
     jw_kstr(w, "text", ws_error_text(r->target_error));
     jw_obj_end(w);
 }

@@ -141,6 +141,13 @@ struct case_result {
     bool size_bad_type;
     uint64_t size_bad_len; /* length of the first message with a wrong length */
     bool size_len_mismatch;
+    /* `expect echo`: the first echo that differs from the message sent - its number
+     * (0-based), the byte where it first differs, and the sent length */
+    bool size_content_bad;
+    uint32_t size_bad_index;
+    uint64_t size_bad_at, size_want_len;
+    /* deflate-offer: the 101 did not accept permessage-deflate (UNIMPLEMENTED) */
+    bool pmd_unimplemented;
 
     /* closing (Autobahn's flags, section 2.3 of the catalogue) */
     bool closed_by_me, failed_by_me, dropped_by_me, was_clean;

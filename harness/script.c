@@ -259,6 +259,7 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
         .max_message = keep_limit(cfg->def),
         .max_output = 4 * WS_CONN_PONG_BACKLOG, /* our own frames only: small */
         .request = cfg->request,
+        .deflate_level = WS_DEFLATE_DEFAULT_LEVEL,
         .random = script_random,
         .random_ud = &sc->rng,
         .user = sc,
@@ -270,6 +271,8 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
                    .autobahn_close_codes = true},
     };
     script_recv_callbacks(&wc.cb);
+    if (cfg->def->deflate_offer && !cfg->probe)
+        wc.request.extensions = cfg->def->deflate_offer;
     bool own = cfg->def->request.own && !cfg->probe;
     if (own) {
         wc.tester.own_request = &sc->offer.offer;
@@ -573,6 +576,7 @@ static void release(struct script *sc)
     sc->conn_ready = false;
     sendq_free(&sc->q);
     script_request_free(sc);
+    script_rt_free(sc);
 }
 
 void script_finish(struct script *sc, double now)

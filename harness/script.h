@@ -30,6 +30,7 @@
 #define SCRIPT_H
 
 #include "case.h"
+#include "datastore.h"
 #include "result.h"
 #include "sendq.h"
 #include "ws_conn.h"
@@ -55,10 +56,12 @@ struct script_config {
     struct ws_request_params request; /* what the opening request carries (strings not
                                          owned; they outlive the script) */
     const char *agent;                /* name for reports */
-    double wall0;      /* the wall clock (seconds since the epoch) at script_init's now */
-    bool probe;        /* only the opening handshake: when OPEN, say goodbye and end */
-    double pace;       /* > 0: the writer's pass, fixed; 0 = from the handshake round trip */
-    double pace_floor; /* measured pass: at least this (the run's longest recent one) */
+    double wall0;           /* the wall clock (seconds since the epoch) at script_init's now */
+    bool probe;             /* only the opening handshake: when OPEN, say goodbye and end */
+    double pace;            /* > 0: the writer's pass, fixed; 0 = from the handshake round trip */
+    double pace_floor;      /* measured pass: at least this (the run's longest recent one) */
+    struct datastore *data; /* the run's generated files for `roundtrip data=` (not owned;
+                               NULL: such a roundtrip cannot run) */
 };
 
 /* What the opening request offered, read back from its bytes (script_request.c): the
@@ -115,7 +118,16 @@ struct script {
     uint64_t open_phase;
     const struct step *rt; /* roundtrip in progress */
     uint32_t rt_left;
-    uint64_t rf_row; /* wire-log handle of the frame being received */
+    /* the roundtrip's message in flight, when it is built (data=, `expect echo`, or
+     * compressed): its plain bytes, its compressed form, the payload queued */
+    uint64_t rt_index;
+    uint8_t *rt_msg, *rt_wire;
+    size_t rt_msg_len, rt_msg_cap, rt_wire_cap;
+    struct payload_seg rt_seg;
+    struct payload rt_pl;
+    bool echo_differs;     /* the echo streaming in differs from rt_msg */
+    uint64_t echo_diff_at; /* where */
+    uint64_t rf_row;       /* wire-log handle of the frame being received */
     struct script_cmp cmp;
     bool killed;           /* the kill timer failed the connection: messages no longer count */
     bool autobahn_refused; /* the core refused a close code only Autobahn refuses */

@@ -23,6 +23,8 @@ void script_start_timers(struct script *sc, double now);
 void script_maybe_auto_close(struct script *sc);
 void script_close(struct script *sc, uint16_t code, const char *reason);
 void script_size_message(struct script *sc, enum ws_opcode op, uint64_t len);
+void script_echo_data(struct script *sc, const uint8_t *data, size_t len, uint64_t offset);
+void script_rt_free(struct script *sc);
 
 void script_run_pipelined(struct script *sc, double now);
 

@@ -55,7 +55,6 @@ static void mark_after_close(struct script *sc, size_t before)
 static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, size_t len,
                          void *user)
 {
-    (void)c;
     struct script *sc = of(user);
     struct case_result *r = sc->r;
     free(r->http_response);
@@ -76,6 +75,16 @@ static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, 
     if (sc->def->ends_at_response) {
         /* a case that wants a refusal is judged by this response alone */
         script_drop(sc, sc->now);
+        return;
+    }
+    if (sc->def->deflate_offer && !sc->cfg.probe && !ws_conn_pmd(c, NULL)) {
+        /* the case needs permessage-deflate and the server declined it: UNIMPLEMENTED,
+         * and wsspec closes with 1000 (Autobahn's 12.x/13.x) */
+        r->pmd_unimplemented = true;
+        script_set_pace(sc, sc->now);
+        script_advance(sc, sc->now);
+        sc->steps_done = true;
+        script_close(sc, 1000, NULL);
         return;
     }
     script_set_pace(sc, sc->now);
@@ -216,6 +225,8 @@ static void on_message_data(struct ws_conn *c, enum ws_opcode op, const uint8_t 
 {
     (void)c;
     struct script *sc = of(user);
+    if (!sc->killed && sc->def->size_content)
+        script_echo_data(sc, data, len, offset);
     if (sc->killed || !counts(sc))
         return;
     if (offset == 0 || !sc->cmp.active)

@@ -128,23 +128,26 @@ static bool queue_frame(struct script *sc, const struct ws_frame_spec *spec,
 }
 
 /* A message, cut the way Autobahn's fragmenter cuts: full fragments with FIN=0, the
- * rest with FIN=1, and an empty final CONT when the fragment size divides the length. */
-static bool queue_message(struct script *sc, const struct step *st, bool binary_rt)
+ * rest with FIN=1, and an empty final CONT when the fragment size divides the length.
+ * rsv1: a compressed message - RSV1 on its first frame only (RFC 7692 6.1), and the
+ * fragments are cut from the compressed bytes, as Autobahn cuts them. */
+static bool queue_message_of(struct script *sc, const struct step *st, uint8_t op,
+                             const struct payload *pl, bool rsv1)
 {
-    const struct payload *pl = &st->payload;
-    uint8_t op = st->type == STEP_ROUNDTRIP ? (binary_rt ? WS_OP_BINARY : WS_OP_TEXT) : st->opcode;
     uint64_t frag = st->fragment, len = pl->len, off = 0;
     struct ws_frame_spec spec;
     if (frag == 0 || len <= frag) {
         spec_from_step(sc, st, &spec);
         spec.opcode = op;
         spec.fin = true;
+        spec.rsv |= rsv1 ? WS_RSV1 : 0;
         return queue_frame(sc, &spec, pl, 0, len, st->chop, st->sync);
     }
     for (bool first = true; off < len; first = false) {
         uint64_t k = len - off < frag ? len - off : frag;
         spec_from_step(sc, st, &spec);
         spec.opcode = first ? op : WS_OP_CONT;
+        spec.rsv |= first && rsv1 ? WS_RSV1 : 0;
         spec.fin = off + k == len && k < frag;
         if (!queue_frame(sc, &spec, pl, off, k, st->chop, st->sync))
             return false;
@@ -156,6 +159,117 @@ static bool queue_message(struct script *sc, const struct step *st, bool binary_
     spec.opcode = WS_OP_CONT;
     spec.fin = true;
     return queue_frame(sc, &spec, pl, 0, 0, st->chop, st->sync);
+}
+
+static bool queue_message(struct script *sc, const struct step *st)
+{
+    return queue_message_of(sc, st, st->opcode, &st->payload, false);
+}
+
+/* ------------------------------------------------------------ roundtrips */
+
+/* buf grows to hold n bytes. */
+static bool rt_reserve(uint8_t **buf, size_t *cap, uint64_t n)
+{
+    if (n <= *cap)
+        return true;
+    if (n > SIZE_MAX / 2)
+        return false;
+    uint8_t *p = realloc(*buf, (size_t)n);
+    if (!p)
+        return false;
+    *buf = p;
+    *cap = (size_t)n;
+    return true;
+}
+
+/* The roundtrip's message number rt_index, built: its plain bytes in rt_msg (the k-th
+ * slice of a generated file, or the step's payload), and what goes on the wire in
+ * rt_pl - compressed when permessage-deflate is on. False: out of memory. */
+static bool rt_build(struct script *sc, bool *rsv1)
+{
+    const struct step *st = sc->rt;
+    bool text = st->opcode == WS_OP_TEXT;
+    uint64_t max = st->data ? datastore_slice_max(text, st->slice) : st->payload.len;
+    if (!rt_reserve(&sc->rt_msg, &sc->rt_msg_cap, max ? max : 1))
+        return false;
+    if (st->data) {
+        if (!sc->cfg.data)
+            return false;
+        size_t n = datastore_slice(sc->cfg.data, (enum testdata_kind)(st->data - 1), text,
+                                   sc->rt_index, st->slice, sc->rt_msg, sc->rt_msg_cap);
+        if (n == SIZE_MAX)
+            return false;
+        sc->rt_msg_len = n;
+    } else {
+        payload_copy(&st->payload, 0, sc->rt_msg, (size_t)max);
+        sc->rt_msg_len = (size_t)max;
+    }
+    const uint8_t *wire = sc->rt_msg;
+    size_t wire_len = sc->rt_msg_len;
+    *rsv1 = ws_conn_pmd(&sc->conn, NULL);
+    if (*rsv1) {
+        /* the core's compressor: the agreed window and context takeover */
+        if (!rt_reserve(&sc->rt_wire, &sc->rt_wire_cap,
+                        ws_conn_deflate_bound(&sc->conn, wire_len)) ||
+            ws_conn_deflate(&sc->conn, sc->rt_msg, sc->rt_msg_len, sc->rt_wire, sc->rt_wire_cap,
+                            &wire_len) != WS_E_OK)
+            return false;
+        wire = sc->rt_wire;
+    }
+    sc->rt_seg = (struct payload_seg){.pat = (uint8_t *)wire, .pat_len = wire_len, .len = wire_len};
+    sc->rt_pl = (struct payload){.segs = &sc->rt_seg, .n_segs = wire_len ? 1 : 0, .len = wire_len};
+    sc->echo_differs = false;
+    return true;
+}
+
+/* Send the roundtrip's next message. A message the case only sizes, uncompressed, goes
+ * out as the step's payload, generated as it is written (9.x: 16 MiB without a copy). */
+static void rt_send(struct script *sc)
+{
+    const struct step *st = sc->rt;
+    uint8_t op = sc->def->size_binary ? WS_OP_BINARY : WS_OP_TEXT;
+    if (!st->data && !sc->def->size_content && !ws_conn_pmd(&sc->conn, NULL)) {
+        queue_message_of(sc, st, op, &st->payload, false);
+        return;
+    }
+    bool rsv1 = false;
+    if (!rt_build(sc, &rsv1)) {
+        script_note(sc, WL_NOTE, "wsspec could not build the next message (out of memory)",
+                    sc->now);
+        sc->rt = NULL;
+        script_close(sc, 1000, NULL);
+        return;
+    }
+    queue_message_of(sc, st, op, &sc->rt_pl, rsv1);
+}
+
+/* Free what the roundtrips built. */
+void script_rt_free(struct script *sc)
+{
+    free(sc->rt_msg);
+    free(sc->rt_wire);
+    sc->rt_msg = sc->rt_wire = NULL;
+    sc->rt_msg_cap = sc->rt_wire_cap = 0;
+}
+
+/* An echo's next slice (`expect echo`): compared with the message sent, not kept. */
+void script_echo_data(struct script *sc, const uint8_t *data, size_t len, uint64_t offset)
+{
+    if (sc->echo_differs || !sc->rt_msg)
+        return;
+    if (offset > sc->rt_msg_len || len > sc->rt_msg_len - offset) {
+        sc->echo_differs = true;
+        sc->echo_diff_at = sc->rt_msg_len < offset ? sc->rt_msg_len : offset;
+        return;
+    }
+    if (memcmp(sc->rt_msg + offset, data, len) == 0)
+        return;
+    size_t i = 0;
+    while (sc->rt_msg[offset + i] == data[i])
+        i++;
+    sc->echo_differs = true;
+    sc->echo_diff_at = offset + i;
 }
 
 /* `send close`: the Close payload as the step says (no validation: invalid codes go out
@@ -245,7 +359,7 @@ static void run_step(struct script *sc, const struct step *st, double now)
         queue_frame(sc, &spec, &st->payload, 0, st->payload.len, st->chop, st->sync);
         break;
     case STEP_MESSAGE:
-        queue_message(sc, st, false);
+        queue_message(sc, st);
         break;
     case STEP_BEGIN:
         step_begin(sc, st);
@@ -265,7 +379,8 @@ static void run_step(struct script *sc, const struct step *st, double now)
     case STEP_ROUNDTRIP:
         sc->rt = st;
         sc->rt_left = st->count;
-        queue_message(sc, st, sc->def->size_binary);
+        sc->rt_index = 0;
+        rt_send(sc);
         break;
     }
     sc->cur_pause = 0;
@@ -309,12 +424,20 @@ void script_size_message(struct script *sc, enum ws_opcode op, uint64_t len)
     struct case_result *r = sc->r;
     const struct case_def *d = sc->def;
     bool bad_type = (op == WS_OP_BINARY) != d->size_binary;
-    bool bad_len = len != d->size_len;
-    if (bad_type || bad_len) {
-        if (!r->size_bad_type && !r->size_len_mismatch) {
+    /* `expect echo`: the length and bytes of the message in flight (none in flight:
+     * an echo of nothing, which differs) */
+    uint64_t want_len = d->size_content ? (sc->rt_msg ? sc->rt_msg_len : 0) : d->size_len;
+    bool bad_len = len != want_len;
+    bool bad_content = d->size_content && (!sc->rt || sc->echo_differs);
+    if (bad_type || bad_len || bad_content) {
+        if (!r->size_bad_type && !r->size_len_mismatch && !r->size_content_bad) {
             r->size_bad_type = bad_type;
             r->size_len_mismatch = bad_len;
             r->size_bad_len = len;
+            r->size_content_bad = bad_content && !bad_type && !bad_len;
+            r->size_bad_index = r->size_seen;
+            r->size_bad_at = sc->echo_diff_at;
+            r->size_want_len = want_len;
         }
         sc->rt = NULL;
         script_close(sc, 1000, NULL);
@@ -322,7 +445,8 @@ void script_size_message(struct script *sc, enum ws_opcode op, uint64_t len)
     }
     r->size_seen++;
     if (sc->rt && --sc->rt_left > 0) {
-        queue_message(sc, sc->rt, d->size_binary);
+        sc->rt_index++;
+        rt_send(sc);
         return;
     }
     sc->rt = NULL;

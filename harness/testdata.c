@@ -31,14 +31,26 @@
 /* ------------------------------------------------------------ the table */
 
 static const struct testdata_info infos[TESTDATA_N] = {
-    [TESTDATA_JSON] = {"json", true, 194056, "JSON-like text (UTF-8, 194056 bytes)"},
-    [TESTDATA_BITMAP] = {"bitmap", false, 263222,
-                         "Bitmap-like binary (512x512 8-bit grey BMP, 263222 bytes)"},
-    [TESTDATA_PROSE] = {"prose", false, 222218,
-                        "German-like prose (UTF-8 sent as binary, 222218 bytes)"},
-    [TESTDATA_HTML] = {"html", true, 263647, "HTML text (UTF-8, 263647 bytes)"},
-    [TESTDATA_PACKED] = {"packed", false, 1042328,
-                         "Already-compressed binary (PDF-like, 1042328 bytes)"},
+    [TESTDATA_JSON] = {.name = "json",
+                       .text = true,
+                       .utf8 = true,
+                       .len = 194056,
+                       .title = "JSON-like text (UTF-8, 194056 bytes)"},
+    [TESTDATA_BITMAP] = {.name = "bitmap",
+                         .len = 263222,
+                         .title = "Bitmap-like binary (512x512 8-bit grey BMP, 263222 bytes)"},
+    [TESTDATA_PROSE] = {.name = "prose",
+                        .utf8 = true,
+                        .len = 222218,
+                        .title = "German-like prose (UTF-8 sent as binary, 222218 bytes)"},
+    [TESTDATA_HTML] = {.name = "html",
+                       .text = true,
+                       .utf8 = true,
+                       .len = 263647,
+                       .title = "HTML text (UTF-8, 263647 bytes)"},
+    [TESTDATA_PACKED] = {.name = "packed",
+                         .len = 1042328,
+                         .title = "Already-compressed binary (PDF-like, 1042328 bytes)"},
 };
 
 const struct testdata_info *testdata_info(enum testdata_kind k)

@@ -27,10 +27,12 @@ enum testdata_kind {
 };
 
 struct testdata_info {
-    const char *name;   /* case-file name: "json", "bitmap", "prose", "html", "packed" */
-    bool text;          /* sent as text messages (slice by code point) */
-    size_t len;         /* bytes */
-    const char *title;  /* for case titles: "JSON-like text (UTF-8, 194056 bytes)" */
+    const char *name;  /* case-file name: "json", "bitmap", "prose", "html", "packed" */
+    bool text;         /* Autobahn sends it as text messages */
+    bool utf8;         /* valid UTF-8 throughout (json, prose, html): may be sliced by
+                          code point and sent as text */
+    size_t len;        /* bytes */
+    const char *title; /* for case titles: "JSON-like text (UTF-8, 194056 bytes)" */
 };
 
 /* Facts about kind k (k < TESTDATA_N). */

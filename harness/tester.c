@@ -24,6 +24,7 @@ struct tester {
     size_t n_rtt, rtt_next;
     struct loop loop;
     struct session_bufs bufs;
+    struct datastore *data; /* the generated files of `roundtrip data=`, made on first use */
     char *err;
     size_t err_len;
 };
@@ -65,6 +66,7 @@ static void script_config_for(const struct tester *T, const struct case_def *def
     cfg->pace_floor = rtt_longest(T);
     cfg->agent = o->agent ? o->agent : T->t->host_header;
     cfg->wall0 = loop_wall();
+    cfg->data = T->data;
     cfg->request = (struct ws_request_params){.host = T->t->host_header,
                                               .target = T->t->resource,
                                               .origin = o->origin,
@@ -87,7 +89,8 @@ static int tester_open(struct tester *T, const struct target *t, const struct te
         return -1;
     T->bufs.rbuf = malloc(SESSION_READ_BUF);
     T->bufs.wbuf = malloc(SESSION_WRITE_BUF);
-    if (!T->bufs.rbuf || !T->bufs.wbuf) {
+    T->data = calloc(1, sizeof *T->data);
+    if (!T->bufs.rbuf || !T->bufs.wbuf || !T->data) {
         snprintf(err, err_len, "out of memory");
         return -1;
     }
@@ -99,6 +102,9 @@ static void tester_close(struct tester *T)
     loop_free(&T->loop);
     free(T->bufs.rbuf);
     free(T->bufs.wbuf);
+    if (T->data)
+        datastore_free(T->data);
+    free(T->data);
 }
 
 /* One loop pass over the sessions ss[0..n): wait for I/O or the nearest deadline (or

@@ -102,16 +102,42 @@ static enum ws_error queue_frame(struct ws_conn *c, const struct ws_frame_spec *
     return WS_E_OK;
 }
 
-/* A frame as this endpoint normally sends it: FIN, no RSV, masked iff client (5.1). */
-static enum ws_error queue_own_frame(struct ws_conn *c, uint8_t opcode, const uint8_t *payload,
-                                     size_t len)
+/* A frame as this endpoint normally sends it: FIN, RSV as given (RSV1 on a compressed
+ * message, else none), masked iff client (5.1). */
+static enum ws_error queue_rsv_frame(struct ws_conn *c, uint8_t opcode, uint8_t rsv,
+                                     const uint8_t *payload, size_t len)
 {
-    struct ws_frame_spec s = {.fin = true, .opcode = opcode};
+    struct ws_frame_spec s = {.fin = true, .rsv = rsv, .opcode = opcode};
     if (c->cfg.role == WS_ROLE_CLIENT) {
         s.masked = true;
         c->cfg.random(c->cfg.random_ud, s.mask_key, 4);
     }
     return queue_frame(c, &s, payload, len);
+}
+
+static enum ws_error queue_own_frame(struct ws_conn *c, uint8_t opcode, const uint8_t *payload,
+                                     size_t len)
+{
+    return queue_rsv_frame(c, opcode, 0, payload, len);
+}
+
+/* A data message: one frame, compressed when permessage-deflate is on. RFC 7692 6.1:
+ * "An endpoint MUST NOT set the "Per-Message Compressed" bit of control frames and
+ * non-first fragments of a data message." - a message is one frame here, so its only
+ * frame carries the bit. */
+static enum ws_error queue_message(struct ws_conn *c, uint8_t opcode, const uint8_t *data,
+                                   size_t len)
+{
+    if (!c->pmd_on)
+        return queue_own_frame(c, opcode, data, len);
+    size_t bound = ws_deflate_bound(&c->defl, len), n = 0;
+    enum ws_error e = buf_reserve(&c->cfg.alloc, &c->zout, bound, SIZE_MAX);
+    if (!e)
+        e = ws_deflate_message(&c->defl, data, len, c->zout.data, c->zout.cap, &n);
+    if (!e)
+        e = queue_rsv_frame(c, opcode, WS_RSV1, c->zout.data, n);
+    buf_clear(&c->cfg.alloc, &c->zout);
+    return e;
 }
 
 static enum ws_error queue_bytes(struct ws_conn *c, const void *data, size_t len)
@@ -164,10 +190,12 @@ static void update_closed(struct ws_conn *c)
  * We send the code the error table gives, deliver no more data, and go on reading
  * only to see the peer's Close (clean close) - unless the byte stream itself is
  * broken, where no further frame boundary can be trusted: then CLOSED at once. */
-/* A rule the peer broke (classes 100-399 of ws_errors.def; not our own resources). */
+/* A rule the peer broke (classes 100-399 and 650-699 of ws_errors.def; not our own
+ * resources). */
 static void report_violation(struct ws_conn *c, enum ws_error e, uint64_t offset, bool rfc)
 {
-    if (e >= 100 && e < 400 && c->cfg.cb.on_violation)
+    bool peers = (e >= 100 && e < 400) || (e >= 650 && e < 700);
+    if (peers && c->cfg.cb.on_violation)
         c->cfg.cb.on_violation(c, e, offset, rfc, c->cfg.user);
 }
 
@@ -190,6 +218,10 @@ static void fail_for(struct ws_conn *c, enum ws_error e, uint64_t offset, bool s
     }
     c->close.failed = true;
     c->msg_opcode = 0;
+    if (c->msg_compressed) {
+        ws_inflate_abort(&c->infl);
+        c->msg_compressed = false;
+    }
     buf_clear(&c->cfg.alloc, &c->msg);
     c->skip_frame = true;
     const char *text = ws_error_text(e);
@@ -266,6 +298,12 @@ enum ws_error ws_conn_init(struct ws_conn *c, const struct ws_conn_config *cfg)
 
 void ws_conn_free(struct ws_conn *c)
 {
+    if (c->pmd_on) {
+        ws_deflater_free(&c->defl);
+        ws_inflater_free(&c->infl);
+        c->pmd_on = false;
+    }
+    buf_release(&c->cfg.alloc, &c->zout);
     buf_release(&c->cfg.alloc, &c->hs);
     buf_release(&c->cfg.alloc, &c->msg);
     buf_release(&c->cfg.alloc, &c->out);
@@ -285,6 +323,107 @@ static bool origin_accepted(const struct ws_conn *c, struct ws_slice origin)
             return true;
     }
     return false;
+}
+
+/* ---------------------------------------------------------------- permessage-deflate */
+
+/* The elements of the Sec-WebSocket-Extensions fields at idx[0..n) of h, in order, into
+ * elems (syntax already checked by the handshake rules; fields beyond what elems holds
+ * are left out). */
+static size_t extension_elements(const struct ws_http_header *h, const size_t *idx, size_t n,
+                                 struct ws_ext_offer *elems, size_t cap)
+{
+    size_t count = 0, err_at;
+    for (size_t i = 0; i < n; i++)
+        if (ws_ext_parse(h[idx[i]].value.ptr, h[idx[i]].value.len, elems, cap, &count, &err_at))
+            break;
+    return count;
+}
+
+static bool server_pmd_answer(struct ws_conn *c, const struct ws_http_request *req,
+                              const struct ws_request_info *info, struct ws_pmd_params *agreed,
+                              char *out, size_t cap)
+{
+    struct ws_ext_offer elems[WS_EXT_MAX_OFFERS];
+    size_t n = extension_elements(req->headers, info->extension_idx, info->n_extension, elems,
+                                  WS_EXT_MAX_OFFERS);
+    return ws_pmd_server_answer(elems, n, &c->cfg.pmd, agreed, out, cap);
+}
+
+/* Negotiation agreed on p: set up both directions and allow RSV1, which RFC 7692 6
+ * calls the "Per-Message Compressed" bit. own: what this side's offer promised whatever
+ * the answer (a client's client_max_window_bits=N and client_no_context_takeover;
+ * NULL = nothing). */
+static enum ws_error pmd_start(struct ws_conn *c, const struct ws_pmd_params *p,
+                               const struct ws_pmd_params *own)
+{
+    struct ws_pmd_side_config sc;
+    ws_pmd_side_config(p, c->cfg.role, &sc);
+    if (own && own->client_max_window_bits && own->client_max_window_bits < sc.send_window_bits)
+        sc.send_window_bits = own->client_max_window_bits;
+    if ((own && own->client_no_context_takeover) || c->cfg.deflate_each_message)
+        sc.send_no_context_takeover = true;
+    struct ws_deflate_config dc = {.window_bits = sc.send_window_bits,
+                                   .no_context_takeover = sc.send_no_context_takeover,
+                                   .level = c->cfg.deflate_level,
+                                   .alloc = c->cfg.alloc};
+    struct ws_inflate_config ic = {.window_bits = sc.recv_window_bits,
+                                   .no_context_takeover = sc.recv_no_context_takeover,
+                                   .max_message = c->cfg.max_message,
+                                   .alloc = c->cfg.alloc};
+    enum ws_error e = ws_deflater_init(&c->defl, &dc);
+    if (e)
+        return e;
+    e = ws_inflater_init(&c->infl, &ic);
+    if (e) {
+        ws_deflater_free(&c->defl);
+        return e;
+    }
+    c->pmd_on = true;
+    c->pmd = *p;
+    c->dec.rules.rsv_allowed |= WS_RSV1;
+    return WS_E_OK;
+}
+
+/* Client: the permessage-deflate elements of the request this connection sent, as
+ * offers (invalid ones - a tester may send them on purpose - are no offer at all). */
+static size_t own_pmd_offers(const struct ws_ext_offer *elems, size_t n,
+                             struct ws_pmd_params *offers)
+{
+    size_t k = 0, bad;
+    for (size_t i = 0; i < n; i++)
+        if (ws_pmd_is(&elems[i]) && ws_pmd_parse(&elems[i], WS_PMD_OFFER, &offers[k], &bad) == 0)
+            k++;
+    return k;
+}
+
+/* Client: a 101 that passed RFC 6455's checks; RFC 7692 section 7's on its
+ * permessage-deflate answer. sent[0..n_sent): the elements of the request's offer. */
+static enum ws_error client_pmd_check(struct ws_conn *c, const struct ws_http_response *resp,
+                                      const struct ws_response_info *info,
+                                      const struct ws_ext_offer *sent, size_t n_sent)
+{
+    struct ws_pmd_params offers[WS_EXT_MAX_OFFERS], agreed;
+    size_t n_offers = own_pmd_offers(sent, n_sent, offers), bad;
+    struct ws_ext_offer elems[WS_EXT_MAX_OFFERS];
+    size_t n = extension_elements(resp->headers, info->extension_idx, info->n_extension, elems,
+                                  WS_EXT_MAX_OFFERS);
+    bool accepted = false;
+    enum ws_error e = ws_pmd_client_check(elems, n, offers, n_offers, &accepted, &agreed, &bad);
+    if (e || !accepted)
+        return e;
+    /* What an offer says of the client holds whatever the answer: client_max_window_bits=N
+     * (7.1.2.2) and client_no_context_takeover (7.1.1.2: "the client is not going to
+     * use context takeover"). Which offer the answer took is not always clear, so the
+     * strictest of them holds: a smaller window and no takeover are always safe. */
+    struct ws_pmd_params own = {0};
+    for (size_t i = 0; i < n_offers; i++) {
+        uint8_t b = offers[i].client_max_window_bits;
+        if (b && (!own.client_max_window_bits || b < own.client_max_window_bits))
+            own.client_max_window_bits = b;
+        own.client_no_context_takeover |= offers[i].client_no_context_takeover;
+    }
+    return pmd_start(c, &agreed, &own);
 }
 
 /* Server: the request block is complete and parsed. */
@@ -308,11 +447,16 @@ static enum ws_error server_handshake(struct ws_conn *c, const struct ws_http_re
     }
     struct ws_slice proto = {0};
     ws_handshake_select_protocol(req, &info, c->cfg.protocols, c->cfg.n_protocols, &proto);
-    /* No extension is negotiated (yet): 9.1 lets a server ignore offers it does not
-     * accept, and then RSV bits stay forbidden. */
+    /* permessage-deflate is the one extension the core knows; 9.1 lets a server ignore
+     * offers it does not accept (RSV bits then stay forbidden). */
+    char pmd[WS_PMD_FORMAT_MAX];
+    struct ws_pmd_params agreed;
+    bool accepted = server_pmd_answer(c, req, &info, &agreed, pmd, sizeof pmd);
     char resp[1024];
     size_t n;
-    e = ws_handshake_build_response(info.key, proto, NULL, resp, sizeof resp, &n);
+    e = ws_handshake_build_response(info.key, proto, accepted ? pmd : NULL, resp, sizeof resp, &n);
+    if (e == WS_E_OK && accepted)
+        e = pmd_start(c, &agreed, NULL);
     if (e == WS_E_OK)
         e = queue_bytes(c, resp, n);
     if (e) {
@@ -383,7 +527,10 @@ static enum ws_error client_handshake(struct ws_conn *c, const struct ws_http_re
                              .extensions = names,
                              .n_extensions = n_offers};
     struct ws_response_info info;
-    return client_handshake_done(c, ws_handshake_check_response(resp, &offer, &info), raw, raw_len);
+    enum ws_error e = ws_handshake_check_response(resp, &offer, &info);
+    if (e == WS_E_OK)
+        e = client_pmd_check(c, resp, &info, offers, n_offers);
+    return client_handshake_done(c, e, raw, raw_len);
 }
 
 /* Parse the handshake block from buf; returns INCOMPLETE, an error, or OK with
@@ -574,6 +721,20 @@ static bool skip_broken(struct ws_conn *c, const struct ws_frame_header *h, enum
     return true;
 }
 
+/* RFC 7692 6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of control
+ * frames and non-first fragments of a data message." With the extension negotiated the
+ * frame decoder lets RSV1 through; these are the frames it is still wrong on. */
+static enum ws_error pmd_header_rule(const struct ws_conn *c, const struct ws_frame_header *h)
+{
+    if (!c->pmd_on || !(h->rsv & WS_RSV1))
+        return WS_E_OK;
+    if (ws_opcode_is_control(h->opcode))
+        return WS_E_PMD_RSV1_CONTROL;
+    if (h->opcode == WS_OP_CONT)
+        return WS_E_PMD_RSV1_CONTINUATION;
+    return WS_E_OK;
+}
+
 static void on_header(struct ws_conn *c, const struct ws_frame_header *h, enum ws_error v)
 {
     if (c->cfg.cb.on_frame)
@@ -581,6 +742,15 @@ static void on_header(struct ws_conn *c, const struct ws_frame_header *h, enum w
     if (done_reading(c))
         return;
     c->skip_frame = false;
+    enum ws_error pv = v ? WS_E_OK : pmd_header_rule(c, h);
+    if (pv) {
+        conn_fail(c, pv, h->frame_offset, false);
+        if (!c->cfg.tester.read_on) {
+            c->skip_frame = true;
+            return;
+        }
+        v = pv; /* read on as for a header rule the decoder reports */
+    }
     if (skip_broken(c, h, v))
         return;
     if (ws_opcode_is_control(h->opcode)) {
@@ -614,16 +784,83 @@ static void on_header(struct ws_conn *c, const struct ws_frame_header *h, enum w
         c->msg_opcode = h->opcode;
         c->msg.off = c->msg.len = 0;
         c->msg_total = 0;
+        c->msg_wire = 0;
+        /* RFC 7692 6: "the "Per-Message Compressed" bit ... is set on the first frame of
+         * a message to indicate whether the message is compressed or not" */
+        c->msg_compressed = c->pmd_on && (h->rsv & WS_RSV1);
         ws_utf8_init(&c->utf8);
     }
     /* 10.4: "implementations will likely have implementation- and/or platform-specific
      * limitations regarding the frame size or total message size" - decided from the
-     * header, before a single payload byte is buffered; answered with 1009 (7.4.1). */
-    uint64_t have = c->cfg.tester.stream_messages ? c->msg_total : c->msg.len;
+     * header, before a single payload byte is buffered; answered with 1009 (7.4.1). A
+     * compressed message's bytes on the wire count here; what they inflate to is
+     * bounded by the inflater as it goes. */
+    uint64_t have = c->msg_compressed               ? c->msg_wire
+                    : c->cfg.tester.stream_messages ? c->msg_total
+                                                    : c->msg.len;
     if (h->payload_len > c->cfg.max_message - have) {
         conn_fail(c, WS_E_MESSAGE_TOO_BIG, h->frame_offset, false);
         return;
     }
+    c->msg_wire += h->payload_len;
+}
+
+/* The plain bytes of the message in progress - as received, or as inflated: checked
+ * as UTF-8 when text, then streamed (tester option) or collected. Errors are kept in
+ * plain_error/plain_error_at and returned, so an inflater calling this as its sink
+ * stops at once. */
+static enum ws_error take_plain(struct ws_conn *c, const uint8_t *data, size_t len)
+{
+    enum ws_error e = WS_E_OK;
+    uint64_t at = c->plain_frame;
+    if (c->msg_opcode == WS_OP_TEXT) {
+        size_t bad = 0;
+        /* 8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds that
+         * the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST
+         * _Fail the WebSocket Connection_." Checked as bytes arrive: fail fast. The
+         * offset is the bad byte's on the wire, or where the compressed slice began. */
+        if (ws_utf8_feed(&c->utf8, data, len, &bad) != WS_E_OK) {
+            e = WS_E_TEXT_INVALID_UTF8;
+            at = c->plain_at + (c->msg_compressed ? 0 : bad);
+        }
+    }
+    if (!e && c->cfg.tester.stream_messages) {
+        c->msg_total += len;
+        if (c->cfg.cb.on_message_data)
+            c->cfg.cb.on_message_data(c, (enum ws_opcode)c->msg_opcode, data, len,
+                                      c->msg_total - len, c->cfg.user);
+        return WS_E_OK;
+    }
+    if (!e) {
+        e = buf_reserve(&c->cfg.alloc, &c->msg, len, (size_t)c->cfg.max_message);
+        if (e && e != WS_E_NOMEM)
+            e = WS_E_MESSAGE_TOO_BIG;
+    }
+    if (e) {
+        c->plain_error = e;
+        c->plain_error_at = at;
+        return e;
+    }
+    memcpy(buf_tail(&c->msg), data, len);
+    c->msg.len += len;
+    return WS_E_OK;
+}
+
+static enum ws_error plain_sink(void *ud, const uint8_t *data, size_t len)
+{
+    return take_plain(ud, data, len);
+}
+
+/* Plain bytes were refused, or the inflater failed (e): fail the connection. */
+static void fail_plain(struct ws_conn *c, enum ws_error e)
+{
+    uint64_t at = c->plain_frame;
+    if (c->plain_error != WS_E_OK) {
+        e = c->plain_error;
+        at = c->plain_error_at;
+    }
+    c->plain_error = WS_E_OK;
+    conn_fail(c, e, at, false); /* which also aborts the inflater */
 }
 
 static void on_payload(struct ws_conn *c, const struct ws_frame_event *ev)
@@ -643,31 +880,13 @@ static void on_payload(struct ws_conn *c, const struct ws_frame_event *ev)
         c->ctl_total += ev->len;
         return;
     }
-    if (c->msg_opcode == WS_OP_TEXT) {
-        size_t bad = 0;
-        /* 8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds that
-         * the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST
-         * _Fail the WebSocket Connection_." Checked as bytes arrive: fail fast. */
-        if (ws_utf8_feed(&c->utf8, ev->data, ev->len, &bad) != WS_E_OK) {
-            conn_fail(c, WS_E_TEXT_INVALID_UTF8,
-                      h->frame_offset + h->header_len + ev->payload_offset + bad, false);
-            return;
-        }
-    }
-    if (c->cfg.tester.stream_messages) {
-        c->msg_total += ev->len;
-        if (c->cfg.cb.on_message_data)
-            c->cfg.cb.on_message_data(c, (enum ws_opcode)c->msg_opcode, ev->data, ev->len,
-                                      c->msg_total - ev->len, c->cfg.user);
-        return;
-    }
-    enum ws_error e = buf_reserve(&c->cfg.alloc, &c->msg, ev->len, (size_t)c->cfg.max_message);
-    if (e) {
-        conn_fail(c, e == WS_E_NOMEM ? e : WS_E_MESSAGE_TOO_BIG, h->frame_offset, false);
-        return;
-    }
-    memcpy(buf_tail(&c->msg), ev->data, ev->len);
-    c->msg.len += ev->len;
+    c->plain_at = h->frame_offset + h->header_len + ev->payload_offset;
+    c->plain_frame = h->frame_offset;
+    enum ws_error e = c->msg_compressed
+                          ? ws_inflate_feed(&c->infl, ev->data, ev->len, plain_sink, c)
+                          : take_plain(c, ev->data, ev->len);
+    if (e)
+        fail_plain(c, e);
 }
 
 static void on_end(struct ws_conn *c, const struct ws_frame_header *h)
@@ -682,6 +901,18 @@ static void on_end(struct ws_conn *c, const struct ws_frame_header *h)
     }
     if (!h->fin)
         return;
+    if (c->msg_compressed) {
+        /* RFC 7692 7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the
+         * payload of the message. Decompress the resulting data using DEFLATE." */
+        c->plain_at = h->frame_offset + h->header_len + h->payload_len;
+        c->plain_frame = h->frame_offset;
+        enum ws_error e = ws_inflate_finish(&c->infl, plain_sink, c);
+        if (e) {
+            fail_plain(c, e);
+            return;
+        }
+        c->msg_compressed = false;
+    }
     if (c->msg_opcode == WS_OP_TEXT && ws_utf8_finish(&c->utf8) != WS_E_OK) {
         conn_fail(c, WS_E_TEXT_INVALID_UTF8, h->frame_offset + h->header_len + h->payload_len,
                   false);
@@ -815,7 +1046,8 @@ enum ws_error ws_conn_send(struct ws_conn *c, enum ws_opcode op, const uint8_t *
         return WS_E_INVALID_ARGUMENT;
     if (ws_opcode_is_control(op) && len > WS_CONTROL_MAX)
         return WS_E_INVALID_ARGUMENT;
-    return queue_own_frame(c, (uint8_t)op, data, len);
+    return ws_opcode_is_control(op) ? queue_own_frame(c, (uint8_t)op, data, len)
+                                    : queue_message(c, (uint8_t)op, data, len);
 }
 
 enum ws_error ws_conn_send_frame(struct ws_conn *c, const struct ws_frame_spec *s,
@@ -868,5 +1100,28 @@ void ws_conn_close_status(const struct ws_conn *c, struct ws_close_status *st)
 
 size_t ws_conn_memory(const struct ws_conn *c)
 {
-    return c->hs.cap + c->msg.cap + c->out.cap;
+    size_t n = c->hs.cap + c->msg.cap + c->out.cap + c->zout.cap;
+    if (c->pmd_on)
+        n += ws_deflater_memory(&c->defl) + ws_inflater_memory(&c->infl);
+    return n;
+}
+
+size_t ws_conn_deflate_bound(const struct ws_conn *c, size_t len)
+{
+    return c->pmd_on ? ws_deflate_bound(&c->defl, len) : 0;
+}
+
+enum ws_error ws_conn_deflate(struct ws_conn *c, const uint8_t *in, size_t len, uint8_t *out,
+                              size_t cap, size_t *out_len)
+{
+    if (!c->pmd_on)
+        return WS_E_WRONG_STATE;
+    return ws_deflate_message(&c->defl, in, len, out, cap, out_len);
+}
+
+bool ws_conn_pmd(const struct ws_conn *c, struct ws_pmd_params *agreed)
+{
+    if (agreed)
+        *agreed = c->pmd_on ? c->pmd : (struct ws_pmd_params){0};
+    return c->pmd_on;
 }

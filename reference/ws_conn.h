@@ -17,22 +17,34 @@
  *  - the closing handshake: a received Close is answered with the same code (an empty
  *    Close with an empty Close); failing the connection sends the error's close code
  *    (1002, 1007, 1009) and no data frame after it (7.1.7);
- *  - frames pipelined right behind the handshake are not lost.
+ *  - frames pipelined right behind the handshake are not lost;
+ *  - permessage-deflate (RFC 7692): negotiated in the handshake (server: the first
+ *    offer it can honour, cfg.pmd; client: the permessage-deflate elements of
+ *    request.extensions, the response checked against them), then RSV1 marks a
+ *    compressed message on its first frame only (6.1), received messages are inflated
+ *    within max_message (a deflate bomb fails with 1009) and checked as plain bytes,
+ *    and ws_conn_send compresses every message it sends.
  *
  * Memory: struct ws_conn itself (about 700 bytes on x86-64, the largest part being the
  * copied configuration and the 125-byte control-frame buffer), plus, allocated
  * only as bytes arrive and freed when done: the handshake block (<= max_handshake,
  * freed once OPEN), the message being reassembled (<= max_message), and the output
  * queue (<= max_output); an emptied buffer above 1 KiB is released, so an idle
- * connection holds at most 2 KiB beyond its struct. Nothing is ever allocated from a length field:
+ * connection holds at most 2 KiB beyond its struct. With permessage-deflate, the zlib
+ * state of each direction comes and goes with each message when that direction has no
+ * context takeover, and stays (about 1 KiB + 2^(window+1) bytes to inflate, 2^(window+2) +
+ * 2^(memLevel+9) bytes to deflate) when it has; ws_conn_memory counts it.
+ * Nothing is ever allocated from a length field:
  * a frame that declares 2^62 bytes is refused at its header with 1009 and allocates nothing.
  */
 #ifndef WS_CONN_H
 #define WS_CONN_H
 
 #include "ws_core.h"
+#include "ws_deflate.h"
 #include "ws_frame.h"
 #include "ws_handshake.h"
+#include "ws_pmd.h"
 #include "ws_utf8.h"
 
 /* Default largest message: 64 MiB - four times Autobahn's largest case (9.x, 16 MiB). */
@@ -150,6 +162,15 @@ struct ws_conn_config {
     /* client role: the request to send; key is made by the connection from random
      * (unused with tester.own_request) */
     struct ws_request_params request;
+    /* server role: which permessage-deflate offers to accept (zero = the first valid
+     * offer the connection can honour; .disabled = decline them all) */
+    struct ws_pmd_server_prefs pmd;
+    int deflate_level; /* compression level of the messages sent, 1-9; 0 = default */
+    /* Compress every message on its own, keeping no zlib state between messages,
+     * whatever was agreed: context takeover lets a sender refer back to earlier
+     * messages and never obliges it to (RFC 7692 7.1.1). With pmd.client_no_context_takeover
+     * (a server that answers it always) an idle connection holds no zlib state at all. */
+    bool deflate_each_message;
     ws_random_fn random; /* masks and the client key; required for the client role */
     void *random_ud;
     struct ws_conn_callbacks cb;
@@ -198,6 +219,17 @@ struct ws_conn {
     uint64_t recv_offset;     /* stream bytes received so far (handshake included) */
     uint64_t frames_base;     /* stream offset of the first frame byte (= handshake length) */
     char key[WS_KEY_LEN + 1]; /* client: the key sent */
+    /* permessage-deflate, once negotiated (pmd_on) */
+    bool pmd_on;
+    struct ws_pmd_params pmd;       /* the agreed parameters (the response's) */
+    struct ws_deflater defl;        /* messages sent */
+    struct ws_inflater infl;        /* messages received */
+    bool msg_compressed;            /* the message in progress had RSV1 on its first frame */
+    uint64_t msg_wire;              /* its payload bytes on the wire so far (compressed) */
+    struct ws_buf zout;             /* compressed message being sent */
+    uint64_t plain_at, plain_frame; /* stream offsets for errors found in plain bytes */
+    enum ws_error plain_error;      /* why plain bytes were refused (their sink's error) */
+    uint64_t plain_error_at;
 };
 
 /* Set up c from cfg (copied; the strings and arrays cfg points to must outlive c).
@@ -227,7 +259,8 @@ size_t ws_conn_pending(const struct ws_conn *c, const uint8_t **data);
 void ws_conn_sent(struct ws_conn *c, size_t n);
 
 /* Queue a message (TEXT, BINARY) or a control frame (PING, PONG) as one frame, masked
- * in the client role. Errors: WS_E_WRONG_STATE (not OPEN, or after our Close),
+ * in the client role; a message is compressed (RSV1 set) when permessage-deflate was
+ * negotiated. Errors: WS_E_WRONG_STATE (not OPEN, or after our Close),
  * WS_E_INVALID_ARGUMENT (control payload > 125), WS_E_OUTPUT_FULL, WS_E_NOMEM. */
 enum ws_error ws_conn_send(struct ws_conn *c, enum ws_opcode op, const uint8_t *data, size_t len);
 
@@ -238,6 +271,10 @@ enum ws_error ws_conn_close(struct ws_conn *c, uint16_t code, const char *reason
 /* Fail the connection for rule e (section 7.1.7): send Close with e's close code,
  * stop delivering data, wait only for the peer's Close. */
 void ws_conn_fail(struct ws_conn *c, enum ws_error e, uint64_t offset);
+
+/* Whether permessage-deflate was negotiated, and with which parameters (*agreed may be
+ * NULL). */
+bool ws_conn_pmd(const struct ws_conn *c, struct ws_pmd_params *agreed);
 
 enum ws_conn_state ws_conn_state(const struct ws_conn *c);
 /* The error that failed the connection (WS_E_OK if none) and its stream offset. */
@@ -262,5 +299,13 @@ enum ws_error ws_conn_send_raw(struct ws_conn *c, const uint8_t *data, size_t le
  * length, any code (the tester sends 1-byte and 126-byte payloads on purpose). It
  * counts as this endpoint's Close. */
 enum ws_error ws_conn_close_payload(struct ws_conn *c, const uint8_t *payload, size_t len);
+
+/* permessage-deflate negotiated: compress one message with this connection's own
+ * compressor - the agreed window, its context carried on or reset as agreed - into
+ * out[0..cap), cap >= ws_conn_deflate_bound, for a tester that frames the message
+ * itself (RSV1 on its first frame). WS_E_WRONG_STATE without permessage-deflate. */
+size_t ws_conn_deflate_bound(const struct ws_conn *c, size_t len);
+enum ws_error ws_conn_deflate(struct ws_conn *c, const uint8_t *in, size_t len, uint8_t *out,
+                              size_t cap, size_t *out_len);
 
 #endif

@@ -30,9 +30,9 @@
 struct ws_pmd_params {
     bool server_no_context_takeover;
     bool client_no_context_takeover;
-    uint8_t server_max_window_bits; /* 8-15; 0 = absent */
-    uint8_t client_max_window_bits; /* 8-15; 0 = absent, or present without a value
-                                       (then client_max_window_bits_bare) */
+    uint8_t server_max_window_bits;   /* 8-15; 0 = absent */
+    uint8_t client_max_window_bits;   /* 8-15; 0 = absent, or present without a value
+                                         (then client_max_window_bits_bare) */
     bool client_max_window_bits_bare; /* offer only: client_max_window_bits without a
                                          value ("the client supports it", 7.1.2.2) */
 };
@@ -51,7 +51,10 @@ bool ws_pmd_is(const struct ws_ext_offer *elem);
  *   WS_E_PMD_PARAM_DUPLICATE  a parameter given twice
  *   WS_E_PMD_PARAM_VALUE      a value where none is allowed, none where one is
  *                             required, or a value that is not 8-15 in the exact
- *                             decimal form
+ *                             decimal form (a quoted value is judged once unescaped:
+ *                             "10" and "\1\0" are 10)
+ *   WS_E_INVALID_ARGUMENT     elem or out NULL
+ * On error *out is all zero. bad may be NULL.
  * (A response's client_max_window_bits the offer did not have is ws_pmd_client_check's
  * business, not this function's.) */
 enum ws_error ws_pmd_parse(const struct ws_ext_offer *elem, enum ws_pmd_side side,
@@ -74,13 +77,21 @@ struct ws_pmd_server_prefs {
                                         allows it (8-15; 0 = do not ask) */
 };
 
-/* Server (RFC 7692 section 5: "A server MUST decline an extension negotiation offer
+/* Server (RFC 7692 section 7: "A server MUST decline an extension negotiation offer
  * for this extension if any of the following conditions are met: ..."): go through
  * the request's elements in order and accept the first permessage-deflate offer that
  * is valid and that the server can honour; invalid ones are declined and skipped. On
  * acceptance returns true with *agreed (what both sides now use: the response's
  * parameters) and the response element written to out (NUL-terminated, cap >=
- * WS_PMD_FORMAT_MAX). false: nothing accepted, answer without permessage-deflate. */
+ * WS_PMD_FORMAT_MAX). false: nothing accepted, answer without permessage-deflate
+ * (*agreed zeroed, out ""); also for prefs with a window outside 8-15 (other than 0),
+ * or a cap too small. prefs NULL = zero-filled prefs. Every valid offer can be
+ * honoured (windows 8-15 both ways, ws_deflate.h), so the first valid one is taken.
+ * The response: server_no_context_takeover when offered or prefs say so;
+ * client_no_context_takeover likewise; server_max_window_bits = the smaller of the
+ * offer's and prefs' when offered, prefs' when not offered (7.1.2.1 allows it), absent
+ * otherwise; client_max_window_bits only when the offer had the parameter and prefs
+ * ask for a window: the smaller of the offer's value (if any) and prefs'. */
 bool ws_pmd_server_answer(const struct ws_ext_offer *elems, size_t n,
                           const struct ws_pmd_server_prefs *prefs, struct ws_pmd_params *agreed,
                           char *out, size_t cap);
@@ -90,7 +101,7 @@ bool ws_pmd_server_answer(const struct ws_ext_offer *elems, size_t n,
  * request made (offers[0..n_offers), in the order sent). Elements other than
  * permessage-deflate are not this function's business. Returns WS_E_OK with *accepted
  * false (no permessage-deflate in the response) or true and *agreed = the response's
- * parameters; or the rule the response breaks (section 5: "A client MUST _Fail the
+ * parameters; or the rule the response breaks (section 7: "A client MUST _Fail the
  * WebSocket Connection_ if the peer server accepted an extension negotiation offer for
  * this extension with an extension negotiation response meeting any of the following
  * conditions"):
@@ -101,15 +112,26 @@ bool ws_pmd_server_answer(const struct ws_ext_offer *elems, size_t n,
  *                                     any offer (7.1.2.2)
  *   WS_E_PMD_UNSUPPORTED      a response no offer allows: it lacks a parameter every
  *                             offer required of the server (server_no_context_takeover,
- *                             or server_max_window_bits at most the offered value)
- * *bad_elem = index of the offending element in elems. */
+ *                             or server_max_window_bits at most the offered value), or
+ *                             its client_max_window_bits exceeds the value of every
+ *                             offer that had the parameter
+ *   WS_E_INVALID_ARGUMENT     a NULL array with a count, accepted or agreed NULL
+ * An offer allows the response when every constraint it put on the server holds; one
+ * such offer is enough. Elements are judged in order and the first problem is
+ * reported (RESPONSE_TWICE at the second permessage-deflate element). *bad_elem =
+ * index of the offending element in elems (bad_elem may be NULL); on error *agreed is
+ * zeroed and *accepted false. */
 enum ws_error ws_pmd_client_check(const struct ws_ext_offer *elems, size_t n,
                                   const struct ws_pmd_params *offers, size_t n_offers,
                                   bool *accepted, struct ws_pmd_params *agreed, size_t *bad_elem);
 
 /* The deflate settings one side uses once negotiation agreed on p: the window it
  * compresses with and resets after each message (its own *_no_context_takeover), and
- * the window it inflates with and whether the peer resets (the peer's). */
+ * the window it inflates with and whether the peer resets (the peer's). An absent
+ * window is 15. Only the agreed parameters count: a client whose offer carried hints
+ * the response left out (client_max_window_bits=N, client_no_context_takeover, RFC
+ * 7692 7.1.2.2 and 7.1.1.2: "the client is not going to use ...") keeps to them by
+ * narrowing its own send settings; this function does not know the offer. */
 struct ws_pmd_side_config {
     uint8_t send_window_bits; /* 8-15 */
     bool send_no_context_takeover;

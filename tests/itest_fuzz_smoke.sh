@@ -62,6 +62,8 @@ reference/ws_frame.c 97
 reference/ws_utf8.c 97
 reference/ws_close.c 97
 reference/ws_ext.c 95
+reference/ws_pmd.c 90
+reference/ws_deflate.c 84
 reference/ws_conn.c 90
 reference/ws_handshake.c 90
 harness/config.c 87

@@ -25,6 +25,7 @@
 #include "case.h"
 #include "case_lint.h"
 #include "case_vocab.h"
+#include "testdata.h"
 
 /* ---------------------------------------------------------------------------------
  * Helpers.
@@ -382,6 +383,63 @@ static void test_wait_roundtrip_size(void **state)
     assert_int_equal(c->size_len, 65536);
     assert_int_equal(c->size_count, 1);
     case_catalogue_free(&cat);
+}
+
+static void expect_one_error(const char *text, int line, const char *want);
+
+/* Compression: deflate-offer, roundtrip data= slice= fragment=, expect echo - and each
+ * of their errors at its line. */
+static void test_compression_vocabulary(void **state)
+{
+    (void)state;
+    struct case_catalogue cat;
+    const struct case_def *c =
+        one_case(&cat, "  deflate-offer \"permessage-deflate; client_max_window_bits\"\n"
+                       "  roundtrip text data=json slice=16 count=1000 fragment=256\n"
+                       "  roundtrip binary data=packed slice=4096 count=2 fragment=0\n"
+                       "  expect echo count=1002\n");
+    assert_string_equal(c->deflate_offer, "permessage-deflate; client_max_window_bits");
+    assert_int_equal(c->n_steps, 2);
+    assert_int_equal(c->steps[0].type, STEP_ROUNDTRIP);
+    assert_int_equal(c->steps[0].data, TESTDATA_JSON + 1);
+    assert_int_equal(c->steps[0].slice, 16);
+    assert_int_equal(c->steps[0].fragment, 256);
+    assert_int_equal(c->steps[0].payload.len, 0);
+    assert_int_equal(c->steps[1].data, TESTDATA_PACKED + 1);
+    assert_int_equal(c->steps[1].fragment, 0);
+    assert_int_equal(c->judge, JUDGE_SIZE);
+    assert_true(c->size_content);
+    assert_false(c->size_binary); /* the first roundtrip's type */
+    assert_int_equal(c->size_count, 1002);
+    case_catalogue_free(&cat);
+
+    /* a payload roundtrip judged by content */
+    c = one_case(&cat, "  roundtrip binary \"abc\" count=3\n  expect echo count=3\n");
+    assert_true(c->size_content);
+    assert_true(c->size_binary);
+    assert_int_equal(c->steps[0].data, 0);
+    case_catalogue_free(&cat);
+
+#define COMP_CASE(body) "case 1.1\n" BASE "  roundtrip text \"x\" count=1\n" body "end\n"
+    expect_one_error(COMP_CASE("  roundtrip text data=nope slice=1 count=1\n  expect echo\n"), 7,
+                     "bad value 'nope' for data=");
+    expect_one_error(COMP_CASE("  roundtrip text data=json count=1\n  expect echo\n"), 7,
+                     "data= and slice= go together");
+    expect_one_error(COMP_CASE("  roundtrip text data=bitmap slice=4 count=1\n  expect echo\n"), 7,
+                     "data=bitmap is not UTF-8 text");
+    expect_one_error(COMP_CASE("  roundtrip text count=1\n  expect echo\n"), 7, "needs a payload");
+    expect_one_error(COMP_CASE("  roundtrip text data=json slice=0 count=1\n  expect echo\n"), 7,
+                     "bad value '0' for slice=");
+    expect_one_error(COMP_CASE("  expect echo\n  expect size text 1\n"), 8,
+                     "duplicate 'expect size");
+    expect_one_error(COMP_CASE("  deflate-offer \"\"\n  expect echo\n"), 7,
+                     "'deflate-offer' needs");
+    expect_one_error(COMP_CASE("  deflate-offer \"a\\r\\nb\"\n  expect echo\n"), 7,
+                     "must be one line of text");
+    expect_one_error(COMP_CASE("  deflate-offer \"a\" b\n  expect echo\n"), 7, "");
+    expect_one_error("case 1.1\n" BASE "  expect echo\n  send frame text \"x\"\nend\n", 1,
+                     "has 'expect echo' but no 'roundtrip'");
+#undef COMP_CASE
 }
 
 /* ---------------------------------------------------------------------------------
@@ -1004,7 +1062,7 @@ static const struct lint_case lint_cases[] = {
     {"  send frame text chop=4294967296 \"x\"\n", 6, "for chop=", false},
     {"  send frame text len=-1 \"x\"\n", 6, "bad value '-1' for len=", false},
     {"  send frame text len=18446744073709551616 \"x\"\n", 6, "for len=", false},
-    {"  send message text fragment=0 \"x\"\n", 6, "bad value '0' for fragment=", false},
+    {"  send message text fragment=x \"x\"\n", 6, "bad value 'x' for fragment=", false},
     {"  send close code=65536\n", 6, "bad value '65536' for code=", false},
     {"  send close code=+1\n", 6, "for code=", false},
     {"  roundtrip text \"x\" count=0\n  expect size text 1\n", 6,
@@ -1059,7 +1117,7 @@ static const struct lint_case lint_cases[] = {
     {"  expect OK message txt \"a\"\n", 6, "expected 'text' or 'binary'", false},
     {"  expect OK ping \"a\"\n", 6, "bad event 'ping'", false},
     {"  expect OK timeout A\n", 1, "expects 'timeout A' but no 'wait ... tag=A' step", false},
-    {"  expect FINE\n", 6, "'expect' needs OK, NON-STRICT or size, not 'FINE'", false},
+    {"  expect FINE\n", 6, "'expect' needs OK, NON-STRICT, size or echo, not 'FINE'", false},
     {"  expect OK\n  expect OK\n", 7, "duplicate 'expect OK'", false},
     {"  expect NON-STRICT\n", 1, "'expect NON-STRICT' but no 'expect OK'", false},
     {"  expect size text 10\n  expect OK\n", 7, "judges by size", false},
@@ -1541,7 +1599,7 @@ static void test_lint_vocabulary(void **state)
                  case_vocab_options[i].arg == CV_VALUE ? "=" : "", case_vocab_options[i].text);
         assert_non_null(strstr(out, want));
     }
-    assert_non_null(strstr(out, "taken by roundtrip, expect size\n"));
+    assert_non_null(strstr(out, "taken by roundtrip, expect size, expect echo\n"));
     free(out);
 
     char dir[] = "/tmp/wsspec-vocab-XXXXXX";
@@ -1828,6 +1886,7 @@ int main(void)
         cmocka_unit_test(test_send_message_begin_payload_raw),
         cmocka_unit_test(test_send_close),
         cmocka_unit_test(test_wait_roundtrip_size),
+        cmocka_unit_test(test_compression_vocabulary),
         cmocka_unit_test(test_expect_lists),
         cmocka_unit_test(test_informational),
         cmocka_unit_test(test_close_rules),

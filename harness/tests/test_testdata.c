@@ -75,17 +75,19 @@ static void test_info_table(void **state)
     (void)state;
     static const struct {
         const char *name;
-        bool text;
+        bool text, utf8;
         size_t len;
     } want[TESTDATA_N] = {
-        {"json", true, 194056}, {"bitmap", false, 263222},  {"prose", false, 222218},
-        {"html", true, 263647}, {"packed", false, 1042328},
+        {"json", true, true, 194056},      {"bitmap", false, false, 263222},
+        {"prose", false, true, 222218},    {"html", true, true, 263647},
+        {"packed", false, false, 1042328},
     };
     for (unsigned k = 0; k < TESTDATA_N; k++) {
         const struct testdata_info *in = testdata_info((enum testdata_kind)k);
         assert_non_null(in);
         assert_string_equal(in->name, want[k].name);
         assert_int_equal(in->text, want[k].text);
+        assert_int_equal(in->utf8, want[k].utf8);
         assert_int_equal(in->len, want[k].len);
         char n[32];
         snprintf(n, sizeof n, "%zu bytes)", in->len); /* the title states the size */

@@ -169,6 +169,18 @@ void echo_cli_usage(FILE *f)
             "                            repeat for up to %u); any other Origin gets 403\n"
             "                            Forbidden (RFC 6455 10.2); a request without Origin\n"
             "                            (no browser) is accepted (default: any origin)\n"
+            "  --no-deflate              decline permessage-deflate (RFC 7692); by default the\n"
+            "                            first valid offer is accepted and every message is\n"
+            "                            echoed compressed\n"
+            "  --deflate-window BITS     with permessage-deflate, compress with a window of at\n"
+            "                            most 2^BITS bytes and ask the client for the same when\n"
+            "                            its offer allows (8-15; default 15, what the offer asks)\n"
+            "  --deflate-context-takeover  keep each direction's LZ77 window from one message\n"
+            "                            to the next (RFC 7692 7.1.1). By default no zlib state\n"
+            "                            outlives a message: the echo answers\n"
+            "                            client_no_context_takeover and compresses each message\n"
+            "                            on its own, so an idle connection holds none (about\n"
+            "                            300 KiB with this option at window 15)\n"
             "  --tls-cert FILE           serve wss:// (TLS 1.2 and 1.3, OpenSSL) with this PEM\n"
             "                            certificate (then its chain); needs --tls-key\n"
             "  --tls-key FILE            the certificate's PEM private key (not encrypted)\n"
@@ -270,6 +282,17 @@ int echo_cli_main(int argc, char **argv)
                 return cli_error("--allowed-origin", v,
                                  "is empty or one too many (at most 8 origins)");
             o.origins[o.n_origins++] = v;
+        } else if (strcmp(a, "--no-deflate") == 0) {
+            o.pmd.disabled = true;
+        } else if (strcmp(a, "--deflate-context-takeover") == 0) {
+            o.deflate_context_takeover = true;
+        } else if ((v = option_value(argc, argv, &i, "--deflate-window", &missing))) {
+            char *end;
+            unsigned long bits = strtoul(v, &end, 10);
+            if (!v[0] || *end || bits < 8 || bits > 15)
+                return cli_error("--deflate-window", v, "is not a number of window bits, 8-15");
+            o.pmd.server_max_window_bits = (uint8_t)bits;
+            o.pmd.client_max_window_bits = (uint8_t)bits;
         } else if ((v = option_value(argc, argv, &i, "--tls-cert", &missing))) {
             tls_cfg.cert_file = v;
         } else if ((v = option_value(argc, argv, &i, "--tls-key", &missing))) {

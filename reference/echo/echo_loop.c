@@ -855,6 +855,11 @@ static void loop_init_config(struct echo_loop *l, const struct echo_options *o)
     l->wscfg.max_message = o->max_message;
     l->wscfg.origins = o->origins;
     l->wscfg.n_origins = o->n_origins;
+    l->wscfg.pmd = o->pmd;
+    if (!o->deflate_context_takeover) {
+        l->wscfg.pmd.client_no_context_takeover = true;
+        l->wscfg.deflate_each_message = true;
+    }
     /* The most output the backpressure rule lets queue up: up to ECHO_BACKPRESSURE
      * before reading stops, then one read's worth of echoes (never more bytes than
      * they came in with), one whole echoed message and a Close. Twice the read buffer

@@ -34,6 +34,8 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "ws_pmd.h"
+
 /* One read() per readiness event into a buffer shared by all connections: 64 KiB is
  * the size of a loopback TCP segment batch, big enough that a 16 MiB message takes
  * 256 reads, small enough that one busy connection cannot starve the others. */
@@ -67,6 +69,12 @@ struct echo_options {
      * (RFC 6455 10.2). n_origins 0 = any. The strings are argv's. */
     const char *origins[ECHO_ORIGINS_MAX];
     size_t n_origins;
+    /* permessage-deflate (RFC 7692): accepted when offered unless --no-deflate;
+     * --deflate-window asks for at most that window both ways (smaller zlib state).
+     * Unless --deflate-context-takeover, no zlib state outlives a message: the echo
+     * answers client_no_context_takeover and compresses each message on its own. */
+    struct ws_pmd_server_prefs pmd;
+    bool deflate_context_takeover;
     struct echo_tls *tls; /* NULL: ws://; else wss:// with it (echo_tls.h; the
                              caller's, shared by every connection) */
 };
