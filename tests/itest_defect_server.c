@@ -68,7 +68,8 @@
  * One thread, level-triggered epoll, non-blocking sockets; many connections at once
  * (wsspec runs several cases in parallel). Every buffer is bounded: the handshake
  * block, a message (MSG_MAX), control payloads (CTL_MAX), output (OUT_MAX), held
- * echoes (HELD_MAX) and the number of connections (MAX_CONNS).
+ * echoes (HELD_MAX), a compressed echo (OUT_MAX), an inflated message (--max-message)
+ * and the number of connections (MAX_CONNS).
  */
 #define _GNU_SOURCE
 #include "ws_frame.h"
@@ -509,11 +510,11 @@ struct conn {
     size_t pong_len;
     /* permessage-deflate: the agreement; the inflater and the compressor (set up when
      * it is on); the message being received is compressed (RSV1 on its first frame),
-     * its deflate stream ended (a block with BFINAL), it was cut (pmd-no-bomb-guard);
+     * it was cut (pmd-no-bomb-guard);
      * one compressed echo; compressed echoes sent (pmd-corrupt-echo) */
     struct pmd pmd;
     z_stream zin, zout;
-    bool msg_z, zin_ended, msg_cut;
+    bool msg_z, msg_cut;
     uint64_t msg_wire; /* compressed bytes of the message: what the frame headers count */
     uint8_t *zbuf;
     size_t zbuf_cap;
@@ -813,18 +814,30 @@ static int inflated(struct conn *c, size_t got)
     return 0;
 }
 
+/* A block with BFINAL ended the deflate stream, but the message goes on: RFC 7692
+ * 7.2.3.3 has such a block followed by the header of an empty stored block, "necessary
+ * to allow the payload to be decompressed in the same manner as messages compressed
+ * using the flush method" - the appended 00 00 ff ff completes it. The inflater starts a
+ * new stream on the same window (context takeover still holds). */
+static bool inflate_restart(z_stream *z)
+{
+    static uint8_t window[32768]; /* one thread; copied out and straight back in */
+    uInt n = sizeof window;
+    return inflateGetDictionary(z, window, &n) == Z_OK && inflateReset(z) == Z_OK &&
+           (n == 0 || inflateSetDictionary(z, window, n) == Z_OK);
+}
+
 /* Inflate n bytes of a compressed message into c->msg (RFC 7692 7.2.2: "Decompress the
  * resulting data using DEFLATE."). 0, or the close code to fail with: 1007 for bytes
  * that are no DEFLATE data (nothing else says what they are), 1009, 1011. Every round
- * consumes input or fills INFLATE_CHUNK bytes of the message, which is bounded. */
+ * consumes input (a stream that ends has consumed its blocks) or fills INFLATE_CHUNK
+ * bytes of the message, which is bounded. */
 static int inflate_bytes(struct conn *c, const uint8_t *p, size_t n)
 {
     z_stream *z = &c->zin;
     z->next_in = p;
     z->avail_in = (uInt)n; /* n <= READ_BUF */
     while (!c->msg_cut) {
-        if (c->zin_ended) /* after a block with BFINAL the stream is over */
-            return z->avail_in ? 1007 : 0;
         if (!msg_reserve(c, INFLATE_CHUNK))
             return 1011;
         z->next_out = c->msg + c->msg_len;
@@ -832,11 +845,12 @@ static int inflate_bytes(struct conn *c, const uint8_t *p, size_t n)
         int r = inflate(z, Z_SYNC_FLUSH);
         if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
             return 1007;
-        c->zin_ended = r == Z_STREAM_END;
         int code = inflated(c, INFLATE_CHUNK - z->avail_out);
         if (code)
             return code;
-        if (z->avail_out > 0 && !c->zin_ended) /* the input is used up */
+        if (r == Z_STREAM_END && !inflate_restart(z))
+            return 1011;
+        if (r != Z_STREAM_END && z->avail_out > 0) /* the input is used up */
             return 0;
     }
     return 0;
@@ -845,15 +859,14 @@ static int inflate_bytes(struct conn *c, const uint8_t *p, size_t n)
 /* The end of a compressed message (pmd-frame-inflate: of each of its frames): RFC 7692
  * 7.2.2 "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the payload of the
  * message." before inflating the rest. The inflater starts afresh for the next message
- * when the client resets its compressor too (client_no_context_takeover), or the stream
- * ended, or the message was cut. 0, or the close code. */
+ * when the client resets its compressor too (client_no_context_takeover), or the
+ * message was cut. 0, or the close code. */
 static int inflate_finish(struct conn *c)
 {
     static const uint8_t tail[4] = {0x00, 0x00, 0xff, 0xff};
-    int code = c->zin_ended || c->msg_cut ? 0 : inflate_bytes(c, tail, sizeof tail);
-    if (c->pmd.client_nct || c->zin_ended || c->msg_cut || has(D_PMD_FRAME_INFLATE))
+    int code = c->msg_cut ? 0 : inflate_bytes(c, tail, sizeof tail);
+    if (c->pmd.client_nct || c->msg_cut || has(D_PMD_FRAME_INFLATE))
         inflateReset(&c->zin);
-    c->zin_ended = false;
     return code;
 }
 
