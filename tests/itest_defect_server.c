@@ -11,6 +11,7 @@
  *                             [--require-header 'Name: value']... [--require-subprotocol P]
  *                             [--max-message BYTES] [--idle-timeout-ms N]
  *                             [--handshake-timeout-ms N] [--allowed-origin ORIGIN]
+ *                             [--no-deflate]
  *   build/itest_defect_server --list            the defects, one per line
  *
  * --max-message and --idle-timeout-ms are the policies the hardening probes (section
@@ -37,6 +38,21 @@
  * right after it answered a request it refuses (4xx). busy-503 refuses chosen handshakes
  * with 503 (a busy server: the liveness check asks once more).
  *
+ * It speaks permessage-deflate (RFC 7692; sections 12, 13 and 18), negotiated and run
+ * here with zlib, not with the core's ws_pmd/ws_deflate, so that the two are independent
+ * implementations and a fault in one is not hidden by the same fault in the other. It
+ * accepts the first permessage-deflate offer it must not decline (unknown, repeated or
+ * ill-valued parameters decline an offer), answers server_no_context_takeover,
+ * client_no_context_takeover and server_max_window_bits=N when offered, and
+ * client_max_window_bits only when offered with a value (then that value); it honours
+ * N, also 8 (zlib refuses a raw window of 2^8: a 2^9 window with Z_RLE, whose matches
+ * reach back one byte, keeps within 2^8). Compressed messages (RSV1 on the first frame)
+ * are inflated as they arrive, bounded by --max-message (1009 beyond), UTF-8 checked as
+ * they inflate (1007), 1007 for bytes that are no DEFLATE data, 1002 for RSV1 on a
+ * control frame or a continuation frame; every echo is compressed (one sync-flushed
+ * segment, 00 00 ff ff removed, RSV1), with context takeover unless
+ * server_no_context_takeover was offered. --no-deflate declines every offer.
+ *
  * Without --defect it is a correct RFC 6455 echo server (the way Autobahn's own echo
  * server behaves: a client's Close is answered with 1000 whatever its code). When
  * ready it prints one line, "listening on HOST:PORT", and it exits on SIGTERM/SIGINT
@@ -47,12 +63,13 @@
  * collected, then the payload unmasked slice by slice as it arrives, so UTF-8 can fail
  * fast inside a frame), a message assembler, and one function per decision, each
  * asking has(DEFECT) where a defect changes it. The core is used only for the opening
- * handshake (parsing, accept key) and to write frame headers.
+ * handshake (parsing, accept key, building the 101) and to write frame headers.
  *
  * One thread, level-triggered epoll, non-blocking sockets; many connections at once
  * (wsspec runs several cases in parallel). Every buffer is bounded: the handshake
  * block, a message (MSG_MAX), control payloads (CTL_MAX), output (OUT_MAX), held
- * echoes (HELD_MAX) and the number of connections (MAX_CONNS).
+ * echoes (HELD_MAX), a compressed echo (OUT_MAX), an inflated message (--max-message)
+ * and the number of connections (MAX_CONNS).
  */
 #define _GNU_SOURCE
 #include "ws_frame.h"
@@ -72,6 +89,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#define ZLIB_CONST /* next_in points to const bytes */
+#include <zlib.h>
 
 /* ------------------------------------------------------------ defects */
 
@@ -181,7 +200,39 @@
     X(HANDSHAKE_FOREVER, "handshake-forever",                                                      \
       "an opening handshake dripped byte by byte is waited for without end, whatever "             \
       "--handshake-timeout-ms says (until --max-seconds)")                                         \
-    X(ORIGIN_ANY, "origin-any", "any Origin is served, whatever --allowed-origin says (10.2)")
+    X(ORIGIN_ANY, "origin-any", "any Origin is served, whatever --allowed-origin says (10.2)")     \
+    /* --- permessage-deflate (RFC 7692; sections 12, 13 and 18) ----------------------------- */  \
+    X(PMD_ACCEPT_INVALID, "pmd-accept-invalid",                                                    \
+      "an offer's unknown, repeated or ill-valued parameters are skipped and the rest accepted "   \
+      "(RFC 7692 7: such offers are declined)")                                                    \
+    X(PMD_CLIENT_BITS_UNOFFERED, "pmd-client-bits-unoffered",                                      \
+      "the answer carries client_max_window_bits=15 unless the offer had it without a value "      \
+      "(RFC 7692 7.1.2.2)")                                                                        \
+    X(PMD_WINDOW_UNANSWERED, "pmd-window-unanswered",                                              \
+      "an offered server_max_window_bits is honoured but left out of the answer (RFC 7692 "        \
+      "7.1.2.1)")                                                                                  \
+    X(PMD_IGNORE_WINDOW, "pmd-ignore-window",                                                      \
+      "server_max_window_bits=N is answered but echoes are compressed with a 32 KiB window "       \
+      "(RFC 7692 7.1.2.1)")                                                                        \
+    X(PMD_NO_SERVER_NCT, "pmd-no-server-nct",                                                      \
+      "an offered server_no_context_takeover is left out of the answer, though the compressor "    \
+      "is reset after every message (RFC 7692 7.1.1.1)")                                           \
+    X(PMD_RSV1_CONTINUATION, "pmd-rsv1-continuation",                                              \
+      "compressed echoes go out in two frames with RSV1 on both (RFC 7692 6)")                     \
+    X(PMD_RSV1_ACCEPTED, "pmd-rsv1-accepted",                                                      \
+      "RSV1 on control frames and continuation frames is ignored (RFC 7692 6)")                    \
+    X(PMD_CORRUPT_ECHO, "pmd-corrupt-echo",                                                        \
+      "every 10th compressed echo of a connection has one byte of its data changed before it is "  \
+      "compressed")                                                                                \
+    X(PMD_NO_BOMB_GUARD, "pmd-no-bomb-guard",                                                      \
+      "a compressed message that inflates past --max-message is cut there and echoed instead of "  \
+      "failing the connection with 1009 (RFC 6455 10.4)")                                          \
+    X(PMD_RSV1_PLAIN, "pmd-rsv1-plain", "echoes go out uncompressed with RSV1 set (RFC 7692 6)")   \
+    X(PMD_FRAME_INFLATE, "pmd-frame-inflate",                                                      \
+      "each frame of a compressed message is inflated as a stream of its own, not the "            \
+      "concatenation of the frames (RFC 7692 6)")                                                  \
+    X(PMD_INFLATE_PLAIN, "pmd-inflate-plain",                                                      \
+      "once permessage-deflate is agreed every message is inflated, RSV1 or not (RFC 7692 6)")
 
 enum defect {
 #define X(id, name, text) D_##id,
@@ -202,13 +253,12 @@ static const char *const g_defect_text[] = {
 #undef X
 };
 
-_Static_assert(D_COUNT <= 64, "the defect set is a 64-bit mask");
-
-static uint64_t g_defects;
+/* The defects switched on, one bit each. */
+static uint64_t g_defects[(D_COUNT + 63) / 64];
 
 static bool has(enum defect d)
 {
-    return (g_defects >> d) & 1u;
+    return (g_defects[d / 64] >> (d % 64)) & 1u;
 }
 
 /* ------------------------------------------------------------ limits and timers */
@@ -269,6 +319,8 @@ static uint64_t g_idle_ms;
 /* --handshake-timeout-ms (handshake-forever: none); --allowed-origin: NULL = any */
 static uint64_t g_handshake_ms = HANDSHAKE_MS;
 static const char *g_origin;
+/* --no-deflate: permessage-deflate offers are declined */
+static bool g_no_deflate;
 
 /* die-after-frame, hang-after-frame, mute-after-frame: the length of the data message
  * that ends the server (default: 1.1.3's 126-byte text), and whether it came. */
@@ -413,6 +465,15 @@ struct frame_in {
     enum disposition disp;
 };
 
+/* What the opening handshake agreed on for permessage-deflate (RFC 7692 7.1). */
+struct pmd {
+    bool on;
+    bool server_nct;     /* our compressor starts afresh for every message (7.1.1.1) */
+    bool client_nct;     /* client_no_context_takeover answered: so does the client's, and
+                            our inflater is reset after every message (7.1.1.2) */
+    uint8_t server_bits; /* how far back our messages may refer: 2^bits bytes (7.1.2.1) */
+};
+
 struct conn {
     int fd;
     bool dead;
@@ -447,6 +508,17 @@ struct conn {
     uint64_t pong_due;
     uint8_t pong[CTL_MAX];
     size_t pong_len;
+    /* permessage-deflate: the agreement; the inflater and the compressor (set up when
+     * it is on); the message being received is compressed (RSV1 on its first frame),
+     * it was cut (pmd-no-bomb-guard);
+     * one compressed echo; compressed echoes sent (pmd-corrupt-echo) */
+    struct pmd pmd;
+    z_stream zin, zout;
+    bool msg_z, msg_cut;
+    uint64_t msg_wire; /* compressed bytes of the message: what the frame headers count */
+    uint8_t *zbuf;
+    size_t zbuf_cap;
+    uint64_t z_echoes;
 };
 
 struct server {
@@ -506,15 +578,22 @@ static void out_put(struct conn *c, const void *p, size_t n)
         memcpy(dst, p, n);
 }
 
-/* The frame header the server writes for opcode op and n payload bytes, with the
+/* What a frame the server writes looks like: opcode, RSV bits (RSV1 on a compressed
+ * message's first frame), FIN. */
+struct out_frame {
+    uint8_t op, rsv;
+    bool fin;
+};
+
+/* The frame header the server writes for frame o with n payload bytes, with the
  * defects that change how the server writes frames. */
-static size_t frame_spec(uint8_t op, size_t n, struct ws_frame_spec *spec,
+static size_t frame_spec(struct out_frame o, size_t n, struct ws_frame_spec *spec,
                          uint8_t hdr[WS_FRAME_HEADER_MAX])
 {
-    bool data = !ws_opcode_is_control(op);
-    *spec = (struct ws_frame_spec){.fin = true, .opcode = op};
+    bool data = !ws_opcode_is_control(o.op);
+    *spec = (struct ws_frame_spec){.fin = o.fin, .opcode = o.op, .rsv = o.rsv};
     if (data && has(D_RSV_OUT))
-        spec->rsv = WS_RSV1;
+        spec->rsv |= WS_RSV1;
     if (data && has(D_NONMINIMAL_LENGTH))
         spec->len_form = WS_LEN_64;
     if (has(D_MASKED_FRAMES)) {
@@ -524,11 +603,11 @@ static size_t frame_spec(uint8_t op, size_t n, struct ws_frame_spec *spec,
     return ws_frame_write_header(spec, n, hdr);
 }
 
-static size_t frame_write(uint8_t *dst, uint8_t op, const uint8_t *p, size_t n)
+static size_t frame_write(uint8_t *dst, struct out_frame o, const uint8_t *p, size_t n)
 {
     struct ws_frame_spec spec;
     uint8_t hdr[WS_FRAME_HEADER_MAX];
-    size_t hl = frame_spec(op, n, &spec, hdr);
+    size_t hl = frame_spec(o, n, &spec, hdr);
     memcpy(dst, hdr, hl);
     if (n)
         memcpy(dst + hl, p, n);
@@ -537,13 +616,19 @@ static size_t frame_write(uint8_t *dst, uint8_t op, const uint8_t *p, size_t n)
     return hl + n;
 }
 
-static void send_frame(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
+static void send_frame_as(struct conn *c, struct out_frame o, const uint8_t *p, size_t n)
 {
     uint8_t *dst = out_reserve(c, WS_FRAME_HEADER_MAX + n);
     if (!dst)
         return;
-    size_t len = frame_write(dst, op, p, n);
+    size_t len = frame_write(dst, o, p, n);
     c->out_len -= WS_FRAME_HEADER_MAX + n - len; /* give back the unused header room */
+}
+
+/* A whole message or control frame in one frame, no RSV bit. */
+static void send_frame(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
+{
+    send_frame_as(c, (struct out_frame){.op = op, .fin = true}, p, n);
 }
 
 static void send_close(struct conn *c, uint16_t code)
@@ -554,7 +639,7 @@ static void send_close(struct conn *c, uint16_t code)
 
 /* ------------------------------------------------------------ held echoes */
 
-static void held_add(struct conn *c, uint8_t op, const uint8_t *p, size_t n, uint64_t due)
+static void held_add(struct conn *c, struct out_frame o, const uint8_t *p, size_t n, uint64_t due)
 {
     if (n + WS_FRAME_HEADER_MAX > HELD_MAX - c->held_bytes) {
         fail(c, 1009); /* 7.4.1: too big to process - here: to hold */
@@ -567,7 +652,7 @@ static void held_add(struct conn *c, uint8_t op, const uint8_t *p, size_t n, uin
     }
     h->next = NULL;
     h->due = due;
-    h->len = frame_write(h->bytes, op, p, n);
+    h->len = frame_write(h->bytes, o, p, n);
     c->held_bytes += h->len;
     if (c->held_tail)
         c->held_tail->next = h;
@@ -599,6 +684,199 @@ static void held_discard(struct conn *c)
     }
     c->held_tail = NULL;
     c->held_bytes = 0;
+}
+
+/* ------------------------------------------------------------ permessage-deflate: zlib */
+
+/* Set up the inflater and the compressor for what was agreed (*a). zlib's raw deflate
+ * refuses a window of 2^8 (deflateInit2 with -8), so server_max_window_bits=8 is
+ * honoured with a 2^9 window and the Z_RLE strategy, whose matches all reach back
+ * exactly one byte: within any window. */
+static bool pmd_streams_init(struct conn *c, const struct pmd *a)
+{
+    int bits = a->server_bits, strategy = Z_DEFAULT_STRATEGY;
+    if (has(D_PMD_IGNORE_WINDOW)) {
+        bits = 15;
+    } else if (bits < 9) {
+        bits = 9;
+        strategy = Z_RLE;
+    }
+    /* 15: the inflater takes any window a client may use (RFC 7692 7.1.2.2) */
+    if (inflateInit2(&c->zin, -15) != Z_OK)
+        return false;
+    if (deflateInit2(&c->zout, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -bits, 8, strategy) != Z_OK) {
+        inflateEnd(&c->zin);
+        return false;
+    }
+    return true;
+}
+
+/* Room for n bytes in the compressed-echo buffer (at most OUT_MAX). */
+static bool zbuf_reserve(struct conn *c, size_t n)
+{
+    if (n <= c->zbuf_cap)
+        return true;
+    if (n > OUT_MAX)
+        return false;
+    uint8_t *z = realloc(c->zbuf, n);
+    if (!z)
+        return false;
+    c->zbuf = z;
+    c->zbuf_cap = n;
+    return true;
+}
+
+/* pmd-corrupt-echo: one byte of the message changed - for text an ASCII byte into
+ * another, so the text stays UTF-8 and only its content is wrong (a text without an
+ * ASCII byte is left as it is). */
+static void corrupt_byte(uint8_t op, uint8_t *p, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (n / 2 + k) % n;
+        if (op != WS_OP_TEXT || p[i] < 0x80) {
+            p[i] ^= 0x01;
+            return;
+        }
+    }
+}
+
+/* Compress the echo p[0..n) into c->zbuf, *len bytes (RFC 7692 7.2.1: "Compress all the
+ * octets of the payload of the message using DEFLATE.", and a sync flush ends it with
+ * an empty stored block, of which "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from
+ * the tail end."). Each round of the loop doubles the buffer, which is bounded. */
+static bool pmd_compress(struct conn *c, uint8_t op, uint8_t *p, size_t n, size_t *len)
+{
+    if (has(D_PMD_CORRUPT_ECHO) && ++c->z_echoes % 10 == 0)
+        corrupt_byte(op, p, n);
+    z_stream *z = &c->zout;
+    if (!zbuf_reserve(c, deflateBound(z, n) + 64)) /* + the flush markers */
+        return false;
+    z->next_in = p;
+    z->avail_in = (uInt)n; /* n <= MSG_MAX */
+    size_t have = 0;
+    do {
+        if (have == c->zbuf_cap && !zbuf_reserve(c, 2 * c->zbuf_cap))
+            return false;
+        z->next_out = c->zbuf + have;
+        z->avail_out = (uInt)(c->zbuf_cap - have);
+        if (deflate(z, Z_SYNC_FLUSH) == Z_STREAM_ERROR)
+            return false;
+        have = c->zbuf_cap - z->avail_out;
+    } while (z->avail_out == 0);
+    static const uint8_t tail[4] = {0x00, 0x00, 0xff, 0xff};
+    if (have < 4 || memcmp(c->zbuf + have - 4, tail, 4) != 0)
+        return false;
+    *len = have - 4;
+    /* 7.1.1.1: with server_no_context_takeover agreed (pmd-no-server-nct: offered), each
+     * message is compressed on its own */
+    if (c->pmd.server_nct)
+        deflateReset(z);
+    return true;
+}
+
+/* Output of one inflate() call at most: the message buffer grows by this much. */
+#define INFLATE_CHUNK (64u * 1024)
+
+/* Room for n more bytes in the message buffer. */
+static bool msg_reserve(struct conn *c, size_t n)
+{
+    if (n <= c->msg_cap - c->msg_len)
+        return true;
+    size_t cap = c->msg_cap ? c->msg_cap : 4096;
+    while (cap - c->msg_len < n)
+        cap *= 2;
+    uint8_t *m = realloc(c->msg, cap);
+    if (!m)
+        return false;
+    c->msg = m;
+    c->msg_cap = cap;
+    return true;
+}
+
+/* got bytes were inflated at the end of the message: the rules every message meets -
+ * its limit (RFC 6455 10.4: "Implementations that have implementation- and/or
+ * platform-specific limitations regarding the frame size or total message size after
+ * reassembly from multiple frames MUST protect themselves against exceeding those
+ * limits.") and UTF-8 for text, failing fast (8.1). 0, or the close code. */
+static int inflated(struct conn *c, size_t got)
+{
+    const uint8_t *p = c->msg + c->msg_len;
+    if (got > g_max_message - c->msg_len) {
+        if (!has(D_PMD_NO_BOMB_GUARD))
+            return 1009;
+        got = (size_t)(g_max_message - c->msg_len); /* pmd-no-bomb-guard: cut here */
+        c->msg_cut = true;
+    }
+    c->msg_len += got;
+    bool fail_fast = !has(D_UTF8_LATE) && !has(D_UTF8_NONE);
+    if (c->msg_op == WS_OP_TEXT && fail_fast && !utf8_feed(&c->utf8, p, got))
+        return 1007;
+    return 0;
+}
+
+/* A block with BFINAL ended the deflate stream, but the message goes on: RFC 7692
+ * 7.2.3.3 has such a block followed by the header of an empty stored block, "necessary
+ * to allow the payload to be decompressed in the same manner as messages compressed
+ * using the flush method" - the appended 00 00 ff ff completes it. The inflater starts a
+ * new stream on the same window (context takeover still holds). */
+static bool inflate_restart(z_stream *z)
+{
+    static uint8_t window[32768]; /* one thread; copied out and straight back in */
+    uInt n = sizeof window;
+    return inflateGetDictionary(z, window, &n) == Z_OK && inflateReset(z) == Z_OK &&
+           (n == 0 || inflateSetDictionary(z, window, n) == Z_OK);
+}
+
+/* Inflate n bytes of a compressed message into c->msg (RFC 7692 7.2.2: "Decompress the
+ * resulting data using DEFLATE."). 0, or the close code to fail with: 1007 for bytes
+ * that are no DEFLATE data (nothing else says what they are), 1009, 1011. Every round
+ * consumes input (a stream that ends has consumed its blocks) or fills INFLATE_CHUNK
+ * bytes of the message, which is bounded. */
+static int inflate_bytes(struct conn *c, const uint8_t *p, size_t n)
+{
+    z_stream *z = &c->zin;
+    z->next_in = p;
+    z->avail_in = (uInt)n; /* n <= READ_BUF */
+    while (!c->msg_cut) {
+        if (!msg_reserve(c, INFLATE_CHUNK))
+            return 1011;
+        z->next_out = c->msg + c->msg_len;
+        z->avail_out = INFLATE_CHUNK;
+        int r = inflate(z, Z_SYNC_FLUSH);
+        if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR)
+            return 1007;
+        int code = inflated(c, INFLATE_CHUNK - z->avail_out);
+        if (code)
+            return code;
+        if (r == Z_STREAM_END && !inflate_restart(z))
+            return 1011;
+        if (r != Z_STREAM_END && z->avail_out > 0) /* the input is used up */
+            return 0;
+    }
+    return 0;
+}
+
+/* The end of a compressed message (pmd-frame-inflate: of each of its frames): RFC 7692
+ * 7.2.2 "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the payload of the
+ * message." before inflating the rest. The inflater starts afresh for the next message
+ * when the client resets its compressor too (client_no_context_takeover), or the
+ * message was cut. 0, or the close code. */
+static int inflate_finish(struct conn *c)
+{
+    static const uint8_t tail[4] = {0x00, 0x00, 0xff, 0xff};
+    int code = c->msg_cut ? 0 : inflate_bytes(c, tail, sizeof tail);
+    if (c->pmd.client_nct || c->msg_cut || has(D_PMD_FRAME_INFLATE))
+        inflateReset(&c->zin);
+    return code;
+}
+
+/* pmd-rsv1-continuation: a compressed message in two frames, RSV1 on both. */
+static void send_split(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
+{
+    size_t half = n / 2;
+    send_frame_as(c, (struct out_frame){.op = op, .rsv = WS_RSV1, .fin = false}, p, half);
+    send_frame_as(c, (struct out_frame){.op = WS_OP_CONT, .rsv = WS_RSV1, .fin = true}, p + half,
+                  n - half);
 }
 
 /* ------------------------------------------------------------ answering */
@@ -638,7 +916,10 @@ static void on_ping(struct conn *c)
     send_pong(c, c->ctl, c->ctl_len);
 }
 
-static void echo(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
+/* Echo the message p[0..n) (ours: a defect may change it). With permessage-deflate
+ * every echo is compressed, RSV1 on its first frame (RFC 7692 6: the "Per-Message
+ * Compressed" bit). */
+static void echo(struct conn *c, uint8_t op, uint8_t *p, size_t n)
 {
     if (g_muted)
         return;
@@ -646,6 +927,18 @@ static void echo(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
         op = WS_OP_BINARY;
     if (has(D_TRUNCATED_ECHO) && n > 0)
         n--;
+    struct out_frame o = {.op = op, .fin = true};
+    const uint8_t *wire = p;
+    if (c->pmd.on) {
+        o.rsv = WS_RSV1;
+        if (!has(D_PMD_RSV1_PLAIN)) { /* pmd-rsv1-plain: the bit without the compression */
+            if (!pmd_compress(c, op, p, n, &n)) {
+                fail(c, 1011);
+                return;
+            }
+            wire = c->zbuf;
+        }
+    }
     uint64_t due = 0;
     if (has(D_LATE_ECHO))
         due = UINT64_MAX;
@@ -654,9 +947,11 @@ static void echo(struct conn *c, uint8_t op, const uint8_t *p, size_t n)
     else if (has(D_ECHO_AFTER_CLOSE))
         due = now_ms() + HOLD_MS;
     if (due)
-        held_add(c, op, p, n, due);
+        held_add(c, o, wire, n, due);
+    else if (c->pmd.on && has(D_PMD_RSV1_CONTINUATION))
+        send_split(c, op, wire, n);
     else
-        send_frame(c, op, p, n);
+        send_frame_as(c, o, wire, n);
 }
 
 /* 7.4.1 and the IANA registry of 7.4.2/11.7: the codes a Close may carry. 1004-1006
@@ -772,6 +1067,11 @@ static bool fate(const struct conn *c)
 static void on_message(struct conn *c)
 {
     c->msg_active = false;
+    int code = c->msg_z ? inflate_finish(c) : 0;
+    if (code) {
+        fail(c, (uint16_t)code);
+        return;
+    }
     if (c->msg_dropped) { /* no-message-limit: too long to hold, so nothing to echo */
         c->msg_dropped = 0;
         c->msg_len = 0;
@@ -791,6 +1091,11 @@ static void on_message(struct conn *c)
         free(c->msg);
         c->msg = NULL;
         c->msg_cap = 0;
+    }
+    if (c->zbuf_cap > 1024u * 1024) {
+        free(c->zbuf);
+        c->zbuf = NULL;
+        c->zbuf_cap = 0;
     }
     c->msg_len = 0;
 }
@@ -868,18 +1173,32 @@ static int data_rule(const struct conn *c)
         return has(D_CONT_ORPHAN) ? SKIP : 1002;
     if (f->opcode != WS_OP_CONT && c->msg_active && !has(D_DATA_IN_FRAGMENT))
         return 1002;
-    uint64_t have = f->opcode == WS_OP_CONT ? c->msg_len + c->msg_dropped : 0;
+    uint64_t have = f->opcode != WS_OP_CONT ? 0
+                    : c->msg_z              ? c->msg_wire
+                                            : c->msg_len + c->msg_dropped;
     if (has(D_NO_MESSAGE_LIMIT))
         return ACCEPT;
     /* 7.4.1 1009: too big to process - known at the header, so refused there (10.4) */
     return have > g_max_message || f->len > g_max_message - have ? 1009 : ACCEPT;
 }
 
+/* RSV bits: 5.2, RSV1-3 "MUST be 0 unless an extension is negotiated that defines
+ * meanings for non-zero values"; permessage-deflate defines RSV1 on the first frame of
+ * a data message, and RFC 7692 6: "An endpoint MUST NOT set the "Per-Message
+ * Compressed" bit of control frames and non-first fragments of a data message. An
+ * endpoint receiving such a frame MUST _Fail the WebSocket Connection_." */
+static int rsv_rule(const struct conn *c)
+{
+    const struct frame_in *f = &c->f;
+    bool first = f->opcode != WS_OP_CONT && !ws_opcode_is_control(f->opcode);
+    uint8_t allowed = c->pmd.on && (first || has(D_PMD_RSV1_ACCEPTED)) ? WS_RSV1 : 0;
+    return (f->rsv & ~allowed) && !has(D_RSV_IGNORED) ? 1002 : ACCEPT;
+}
+
 static int header_rule(const struct conn *c)
 {
     const struct frame_in *f = &c->f;
-    /* 5.2: RSV1-3 "MUST be 0 unless an extension is negotiated" (none is here) */
-    if (f->rsv && !has(D_RSV_IGNORED))
+    if (rsv_rule(c))
         return 1002;
     /* 5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail the
      * WebSocket Connection_." */
@@ -915,6 +1234,11 @@ static void accept_frame(struct conn *c)
         c->msg_len = 0;
         c->msg_dropped = 0;
         c->utf8 = (struct utf8){0};
+        /* RFC 7692 6: "A message with the "Per-Message Compressed" bit unset on the first
+         * fragment of the message is called an "uncompressed message"." */
+        c->msg_z = c->pmd.on && ((f->rsv & WS_RSV1) || has(D_PMD_INFLATE_PLAIN));
+        c->msg_cut = false;
+        c->msg_wire = 0;
     }
     f->disp = F_DATA;
 }
@@ -955,6 +1279,13 @@ static void on_payload(struct conn *c, const uint8_t *p, size_t n)
     }
     if (c->f.disp != F_DATA)
         return;
+    if (c->msg_z) {
+        c->msg_wire += n;
+        int code = inflate_bytes(c, p, n);
+        if (code)
+            fail(c, (uint16_t)code);
+        return;
+    }
     /* 8.1: invalid UTF-8 fails the connection as soon as it is seen (fail fast), not
      * at the end of the message */
     bool fail_fast = !has(D_UTF8_LATE) && !has(D_UTF8_NONE);
@@ -966,20 +1297,20 @@ static void on_payload(struct conn *c, const uint8_t *p, size_t n)
         c->msg_dropped += n;
         return;
     }
-    if (c->msg_len + n > c->msg_cap) {
-        size_t cap = c->msg_cap ? c->msg_cap : 4096;
-        while (cap < c->msg_len + n)
-            cap *= 2;
-        uint8_t *m = realloc(c->msg, cap);
-        if (!m) {
-            fail(c, 1011);
-            return;
-        }
-        c->msg = m;
-        c->msg_cap = cap;
+    if (!msg_reserve(c, n)) {
+        fail(c, 1011);
+        return;
     }
     memcpy(c->msg + c->msg_len, p, n);
     c->msg_len += n;
+}
+
+/* pmd-frame-inflate: the frame of a compressed message ends its stream. */
+static void frame_inflated(struct conn *c)
+{
+    int code = inflate_finish(c);
+    if (code)
+        fail(c, (uint16_t)code);
 }
 
 static void frame_end(struct conn *c)
@@ -992,6 +1323,8 @@ static void frame_end(struct conn *c)
         on_control(c);
     else if (f->disp == F_DATA && f->fin)
         on_message(c);
+    else if (f->disp == F_DATA && c->msg_z && has(D_PMD_FRAME_INFLATE))
+        frame_inflated(c);
 }
 
 /* ------------------------------------------------------------ frame reader */
@@ -1269,20 +1602,270 @@ static const char *extensions_defect(const struct ws_http_request *req, char *bu
     return any && has(D_EXTENSION_ACCEPT_ANY) ? buf : NULL;
 }
 
+/* ------------------------------------------------------------ permessage-deflate: negotiation */
+
+/* Sec-WebSocket-Extensions values read here, not by the core (ws_ext, ws_pmd), so a
+ * fault in one is not hidden by the same fault in the other. The core's request check
+ * has refused values that break the grammar of RFC 6455 9.1; this reader only needs to
+ * be right on the ones that keep it, and to stay bounded on any. */
+
+/* A parameter's value, unquoted (9.1: a quoted-string is read as the token inside): a
+ * longer one is no valid value of any parameter RFC 7692 defines. */
+#define PARAM_VALUE_MAX 8
+/* Parameters of one element kept; more are a reason to decline (RFC 7692 defines four). */
+#define ELEM_PARAMS_MAX 16
+
+struct ext_param {
+    struct ws_slice name;
+    bool has_value, value_fits;
+    char value[PARAM_VALUE_MAX + 1];
+};
+
+struct ext_elem {
+    struct ws_slice name;
+    struct ext_param params[ELEM_PARAMS_MAX];
+    size_t n;
+    bool too_many;
+};
+
+struct scan {
+    const char *p, *end;
+};
+
+static void scan_blanks(struct scan *s)
+{
+    while (s->p < s->end && (*s->p == ' ' || *s->p == '\t'))
+        s->p++;
+}
+
+/* After blanks: ch, taken. */
+static bool scan_is(struct scan *s, char ch)
+{
+    scan_blanks(s);
+    if (s->p == s->end || *s->p != ch)
+        return false;
+    s->p++;
+    return true;
+}
+
+static struct ws_slice scan_token(struct scan *s)
+{
+    scan_blanks(s);
+    const char *b = s->p;
+    while (s->p < s->end && !strchr(",;= \t\"", *s->p))
+        s->p++;
+    return (struct ws_slice){b, (size_t)(s->p - b)};
+}
+
+static void scan_value(struct scan *s, struct ext_param *pa)
+{
+    size_t n = 0;
+    pa->has_value = pa->value_fits = true;
+    if (!scan_is(s, '"')) {
+        struct ws_slice t = scan_token(s);
+        pa->value_fits = t.len <= PARAM_VALUE_MAX;
+        n = pa->value_fits ? t.len : 0;
+        memcpy(pa->value, t.ptr, n);
+    } else {
+        for (; s->p < s->end && *s->p != '"'; s->p++) {
+            if (*s->p == '\\' && s->p + 1 < s->end) /* quoted-pair */
+                s->p++;
+            if (n == PARAM_VALUE_MAX)
+                pa->value_fits = false;
+            else
+                pa->value[n++] = *s->p;
+        }
+        scan_is(s, '"');
+    }
+    pa->value[n] = '\0';
+}
+
+/* The next element of a header value into *e; false at the end. Each call that returns
+ * true consumes at least one byte. */
+static bool scan_element(struct scan *s, struct ext_elem *e)
+{
+    while (scan_is(s, ',')) /* empty elements */
+        ;
+    if (s->p == s->end)
+        return false;
+    e->name = scan_token(s);
+    e->n = 0;
+    e->too_many = false;
+    while (scan_is(s, ';')) {
+        struct ext_param pa = {.name = scan_token(s)};
+        if (scan_is(s, '='))
+            scan_value(s, &pa);
+        if (e->n < ELEM_PARAMS_MAX)
+            e->params[e->n++] = pa;
+        else
+            e->too_many = true;
+    }
+    while (s->p < s->end && *s->p != ',') /* not the grammar: the rest of the element */
+        s->p++;
+    return true;
+}
+
+static bool slice_is_nocase(struct ws_slice s, const char *lit)
+{
+    return s.len == strlen(lit) && strncasecmp(s.ptr, lit, s.len) == 0;
+}
+
+/* A permessage-deflate offer: the parameters it gives. */
+struct pmd_offer {
+    bool snct, cnct, sbits_given, cbits_given;
+    uint8_t sbits, cbits; /* cbits 0: client_max_window_bits without a value */
+};
+
+enum { P_SNCT, P_CNCT, P_SBITS, P_CBITS, P_COUNT };
+static const char *const g_pmd_param[P_COUNT] = {
+    "server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits",
+    "client_max_window_bits"};
+
+/* RFC 7692 7.1.2.1 and 7.1.2.2: "a decimal integer value without leading zeroes between
+ * 8 to 15, inclusive"; 0 when the value is not one. */
+static uint8_t window_bits(const struct ext_param *pa)
+{
+    const char *v = pa->value;
+    if (!pa->has_value || !pa->value_fits || v[0] < '1' || v[0] > '9')
+        return 0;
+    unsigned bits = (unsigned)(v[0] - '0');
+    if (v[1] >= '0' && v[1] <= '9' && v[2] == '\0')
+        bits = bits * 10 + (unsigned)(v[1] - '0');
+    else if (v[1] != '\0')
+        return 0;
+    return bits >= 8 && bits <= 15 ? (uint8_t)bits : 0;
+}
+
+/* One parameter into *o; false when it is a reason to decline the offer (RFC 7692 7:
+ * "The negotiation offer contains an extension parameter not defined for use in an
+ * offer.", "... an extension parameter with an invalid value.", "... multiple extension
+ * parameters with the same name."). */
+static bool offer_param(struct pmd_offer *o, const struct ext_param *pa, unsigned *seen)
+{
+    unsigned k = 0;
+    while (k < P_COUNT && !slice_is_nocase(pa->name, g_pmd_param[k]))
+        k++;
+    if (k == P_COUNT || (*seen >> k & 1u))
+        return false;
+    *seen |= 1u << k;
+    if (k == P_SNCT || k == P_CNCT) { /* these two have no value */
+        if (pa->has_value)
+            return false;
+        *(k == P_SNCT ? &o->snct : &o->cnct) = true;
+        return true;
+    }
+    uint8_t bits = window_bits(pa);
+    if (k == P_CBITS && !pa->has_value) { /* 7.1.2.2: "This parameter has no value or ..." */
+        o->cbits_given = true;
+        return true;
+    }
+    if (!bits)
+        return false;
+    *(k == P_SBITS ? &o->sbits_given : &o->cbits_given) = true;
+    *(k == P_SBITS ? &o->sbits : &o->cbits) = bits;
+    return true;
+}
+
+/* An element read as an offer into *o; false when it is one to decline (RFC 7692 7: "A
+ * server MUST decline an extension negotiation offer for this extension if any of the
+ * following conditions are met:"). pmd-accept-invalid: the bad parameters are skipped. */
+static bool offer_read(const struct ext_elem *e, struct pmd_offer *o)
+{
+    *o = (struct pmd_offer){0};
+    unsigned seen = 0;
+    if (e->too_many && !has(D_PMD_ACCEPT_INVALID))
+        return false;
+    for (size_t i = 0; i < e->n; i++)
+        if (!offer_param(o, &e->params[i], &seen) && !has(D_PMD_ACCEPT_INVALID))
+            return false;
+    return true;
+}
+
+/* The first permessage-deflate offer of the request not to be declined, into *o (RFC
+ * 7692 5: "The order of elements is important as it specifies the client's
+ * preference."); false when there is none. */
+static bool offer_pick(const struct ws_http_request *req, struct pmd_offer *o)
+{
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const struct ws_http_header *h = &req->headers[i];
+        if (!slice_is_nocase(h->name, "Sec-WebSocket-Extensions"))
+            continue;
+        struct scan s = {h->value.ptr, h->value.ptr + h->value.len};
+        struct ext_elem e;
+        while (scan_element(&s, &e))
+            if (slice_is_nocase(e.name, "permessage-deflate") && offer_read(&e, o))
+                return true;
+    }
+    return false;
+}
+
+/* The answer to offer o into buf (false: it does not fit), and what it agrees to into
+ * *a (RFC 7692 7.1). */
+static bool pmd_answer(const struct pmd_offer *o, struct pmd *a, char *buf, size_t cap)
+{
+    *a = (struct pmd){.on = true,
+                      .server_nct = o->snct,
+                      .client_nct = o->cnct,
+                      .server_bits = o->sbits_given ? o->sbits : 15};
+    char sbits[32] = "", cbits[32] = "";
+    /* 7.1.2.1: "A server accepts an extension negotiation offer with this parameter by
+     * including the "server_max_window_bits" extension parameter in the extension
+     * negotiation response to send back to the client with the same or smaller value as
+     * the offer." */
+    if (o->sbits_given && !has(D_PMD_WINDOW_UNANSWERED))
+        snprintf(sbits, sizeof sbits, "; server_max_window_bits=%u", o->sbits);
+    /* 7.1.2.2: "If a received extension negotiation offer doesn't have the
+     * "client_max_window_bits" extension parameter, the corresponding extension
+     * negotiation response to the offer MUST NOT include the "client_max_window_bits"
+     * extension parameter." A value given is answered as it is ("equal to or smaller
+     * than the received value"); none given, none answered: 32 KiB. */
+    if (has(D_PMD_CLIENT_BITS_UNOFFERED) && !(o->cbits_given && !o->cbits))
+        snprintf(cbits, sizeof cbits, "; client_max_window_bits=15");
+    else if (o->cbits)
+        snprintf(cbits, sizeof cbits, "; client_max_window_bits=%u", o->cbits);
+    /* 7.1.1.1: "A server accepts an extension negotiation offer that includes the
+     * "server_no_context_takeover" extension parameter by including the
+     * "server_no_context_takeover" extension parameter in the corresponding extension
+     * negotiation response to send back to the client." 7.1.1.2: a server may answer
+     * client_no_context_takeover "to avoid taking over the LZ77 sliding window
+     * unnecessarily" - it does when offered. */
+    bool snct = o->snct && !has(D_PMD_NO_SERVER_NCT);
+    int n =
+        snprintf(buf, cap, "permessage-deflate%s%s%s%s", snct ? "; server_no_context_takeover" : "",
+                 o->cnct ? "; client_no_context_takeover" : "", sbits, cbits);
+    return n > 0 && (size_t)n < cap;
+}
+
+/* permessage-deflate for this request: the answer in buf and the agreement in *a, or
+ * false (--no-deflate, no offer to accept). */
+static bool pmd_negotiate(const struct ws_http_request *req, struct pmd *a, char *buf, size_t cap)
+{
+    struct pmd_offer o;
+    return !g_no_deflate && offer_pick(req, &o) && pmd_answer(&o, a, buf, cap);
+}
+
 static void accept_ws(struct conn *c, const struct ws_http_request *req, struct ws_slice key,
                       struct ws_slice protocol)
 {
-    char resp[2048], ext[1024];
+    char resp[2048], ext[1024], pmd[256];
     size_t len = 0;
     if (has(D_ACCEPT_UNTRIMMED))
         key = key_untrimmed(c, key);
     protocol = protocol_defect(req, protocol);
     const char *extensions = extensions_defect(req, ext, sizeof ext);
+    struct pmd agreed = {0};
+    if (!extensions && pmd_negotiate(req, &agreed, pmd, sizeof pmd))
+        extensions = pmd;
     if (ws_handshake_build_response(key, protocol, extensions, resp, sizeof resp, &len) !=
         WS_E_OK) {
         conn_abort(c);
         return;
     }
+    if (agreed.on && !pmd_streams_init(c, &agreed)) {
+        conn_abort(c);
+        return;
+    }
+    c->pmd = agreed;
     if (has(D_BAD_ACCEPT))
         corrupt_accept(resp, len);
     out_put(c, resp, len);
@@ -1482,6 +2065,11 @@ static void conn_free(struct server *s, size_t i)
     epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     held_discard(c);
+    if (c->pmd.on) {
+        inflateEnd(&c->zin);
+        deflateEnd(&c->zout);
+    }
+    free(c->zbuf);
     free(c->msg);
     free(c->out);
     free(c);
@@ -1669,7 +2257,7 @@ static int parse_defects(const char *list)
             fprintf(stderr, "itest_defect_server: unknown defect '%s' (--list names them)\n", name);
             return -1;
         }
-        g_defects |= 1ull << d;
+        g_defects[d / 64] |= 1ull << (d % 64);
     }
     return 0;
 }
@@ -1705,6 +2293,7 @@ static int usage(void)
             "                           [--require-subprotocol P]\n"
             "                           [--max-message BYTES] [--idle-timeout-ms N]\n"
             "                           [--handshake-timeout-ms N] [--allowed-origin O]\n"
+            "                           [--no-deflate]\n"
             "       itest_defect_server --list\n");
     return 2;
 }
@@ -1746,6 +2335,10 @@ int main(int argc, char **argv)
             for (size_t d = 0; d < D_COUNT; d++)
                 printf("%-20s %s\n", g_defect_name[d], g_defect_text[d]);
             return 0;
+        }
+        if (strcmp(a, "--no-deflate") == 0) {
+            g_no_deflate = true;
+            continue;
         }
         if (i + 1 >= argc)
             return usage();
