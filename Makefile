@@ -6,7 +6,10 @@
 #                   with CI=true a skipped test fails the run
 #   make run        build, start `wsspec echo` on loopback, run the suite against it,
 #                   reports in reports/out/
-#   make interop    the suite against real third-party servers (python3-websockets)
+#   make interop    the suite against real third-party servers (python3-websockets,
+#                   tornado, aiohttp, libwebsockets), and permessage-deflate's sections
+#                   12, 13 and 18 whole against python3-websockets, npm's ws and
+#                   websocket (`make test` runs a subset of 12 and 13)
 #   make bench      the figures of README.md (not pass/fail): bench_* binaries,
 #                   tests/bench-echo, tests/bench-run, fuzz throughput and coverage
 #   make deps       install missing Debian packages (as root) or print the apt-get line
@@ -161,6 +164,7 @@ interop: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@WSSPEC=$(CURDIR)/$(B)/wsspec bash tests/itest_interop_websockets.sh
 	@WSSPEC=$(CURDIR)/$(B)/wsspec bash tests/itest_interop_mask.sh
+	@WSSPEC=$(CURDIR)/$(B)/wsspec bash tests/itest_interop_deflate.sh --full
 
 bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
