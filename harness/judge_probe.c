@@ -167,6 +167,8 @@ void judge_probe(struct case_result *r)
     const struct case_def *d = r->def;
     if (!d || !(d->has_policy || d->judge == JUDGE_INFORMATIONAL) || d->policy >= CP_N)
         return;
+    if (r->pmd_unimplemented)
+        return; /* nothing was probed: the server declined permessage-deflate */
     observe(r);
     if (!d->has_policy)
         return;

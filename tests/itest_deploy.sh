@@ -108,8 +108,10 @@ echo "no credentials: exit 2, $(cat "$T/err")"
 "$WSSPEC" run "$SURL" -H 'Authorization: Bearer s3cret' --report-dir "$T/noorigin" \
     >"$T/out" 2>"$T/err"
 [ $? = 2 ] && grep -q "got 403 Forbidden" "$T/err" || fail "no origin: $(cat "$T/err")"
+# (the compression sections 12 and 13 - 11 GB of messages, minutes under the sanitizers -
+# are left out: authentication is per connection, and section 18 has the same offers)
 "$WSSPEC" run "$SURL" -H 'Authorization: Bearer s3cret' --origin https://app.example \
-    --report-dir "$T/auth" --seed 21 -q >"$T/auth.out" 2>&1
+    --exclude '12.*,13.*' --report-dir "$T/auth" --seed 21 -q >"$T/auth.out" 2>&1
 rc=$?
 [ $rc = 0 ] || { tail -20 "$T/auth.out"; fail "with -H and --origin: exit $rc, want 0"; }
 # the server only answers 101 when the header came; the report keeps its name, not its value
