@@ -69,7 +69,8 @@ check_report() { # dir, response line or "", request lines...
     $PY - "$WSSPEC" "$@" <<'PY'
 import glob, json, os, subprocess, sys
 wsspec, d, resp_has, want = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-total = len(subprocess.run([wsspec, "list"], capture_output=True, text=True).stdout.splitlines())
+total = len(subprocess.run([wsspec, "list", "--exclude", "12.*,13.*"], capture_output=True,
+                           text=True).stdout.splitlines())
 run = json.load(open(os.path.join(d, "wsspec.json")))
 assert run["summary"]["total"] == total and run["summary"]["failed"] == 0, run["summary"]
 keys, autobahn = set(), 0
