@@ -142,7 +142,7 @@ rc=$?
     fail "no subprotocol: exit $rc: $(cat "$T/err")"
 echo "no subprotocol: exit 2, $(cat "$T/err")"
 "$WSSPEC" run "$SURL" --subprotocol chat.v1 --subprotocol chat.v2 --report-dir "$T/proto" \
-    --seed 22 -q >"$T/proto.out" 2>&1
+    --exclude '12.*,13.*' --seed 22 -q >"$T/proto.out" 2>&1
 rc=$?
 [ $rc = 0 ] || { tail -20 "$T/proto.out"; fail "with --subprotocol: exit $rc, want 0"; }
 check_report "$T/proto" "Sec-WebSocket-Protocol: chat.v2" \
