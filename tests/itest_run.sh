@@ -20,8 +20,8 @@ echo_start "$WSSPEC" --listen 127.0.0.1:0 || fail "echo did not start"
 URL=$ECHO_URL
 
 # 1. the whole catalogue
-N=$("$WSSPEC" list | grep -c .)
-"$WSSPEC" run "$URL" --report-dir "$T/all" --seed 42 -q >"$T/all.out" 2>&1
+N=$("$WSSPEC" list --exclude '12.*,13.*' | grep -c .)
+"$WSSPEC" run "$URL" --exclude '12.*,13.*' --report-dir "$T/all" --seed 42 -q >"$T/all.out" 2>&1
 rc=$?
 tail -1 "$T/all.out"
 [ $rc = 0 ] || { cat "$T/all.out"; fail "run against wsspec echo exited $rc, want 0"; }

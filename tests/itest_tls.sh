@@ -88,13 +88,13 @@ case $ECHO_URL in wss://127.0.0.1:*) ;; *) fail "echo printed '$ECHO_URL', want 
 URL=$ECHO_URL
 PORT=${URL##*:}
 PORT=${PORT%/}
-"$WSSPEC" run "$URL" --cacert "$C/ca.crt" --report-dir "$T/all" --seed 42 -q >"$T/all.out" 2>&1
+"$WSSPEC" run "$URL" --cacert "$C/ca.crt" --exclude '12.*,13.*' --report-dir "$T/all" --seed 42 -q >"$T/all.out" 2>&1
 rc=$?
 tail -1 "$T/all.out"
 [ $rc = 0 ] || { cat "$T/all.out"; fail "wss:// run against the TLS echo exited $rc, want 0"; }
 $PY tests/interop/check_verdicts.py "$T/all/wsspec.json" tests/interop/echo.expect ||
     fail "wss:// verdicts differ from the ws:// ones (tests/interop/echo.expect)"
-$PY - "$T/all" "$("$WSSPEC" list | grep -c .)" <<'PY' || fail "report of the wss:// run"
+$PY - "$T/all" "$("$WSSPEC" list --exclude '12.*,13.*' | grep -c .)" <<'PY' || fail "report of the wss:// run"
 import json, sys, os, glob
 run, n = json.load(open(os.path.join(sys.argv[1], "wsspec.json"))), int(sys.argv[2])
 assert run["summary"]["total"] == n and run["summary"]["failed"] == 0, (run["summary"], n)
