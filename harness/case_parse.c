@@ -413,20 +413,43 @@ static void expect_list(struct parser *p, struct lx *l, bool ok)
     *(ok ? &p->c.ok : &p->c.non_strict) = el;
 }
 
+/* What `expect size` and `expect echo` share: one of them per case (seen as `what`),
+ * neither with event lists nor with `informational`. */
+static bool expect_echoes_allowed(struct parser *p, const char *what, const char *seen_as,
+                                  const char *judges)
+{
+    if (!seen_once(p, SEEN_EXPECT_SIZE, seen_as))
+        return false;
+    if (p->c_seen & (SEEN_EXPECT_OK | SEEN_EXPECT_NS)) {
+        perr(p, "'%s' %s: no event lists with it", what, judges);
+        return false;
+    }
+    if (p->c_seen & SEEN_DIRECTIVE(CD_INFORMATIONAL)) {
+        perr(p, "'%s' and 'informational' exclude each other", what);
+        return false;
+    }
+    return true;
+}
+
+/* The [count=N] of `expect size` and `expect echo` (default 1) into *count. */
+static bool expect_echoes_count(struct parser *p, struct lx *l, enum case_ctx ctx, uint32_t *count)
+{
+    struct step st;
+    case_step_init(p, &st, STEP_WAIT);
+    st.count = 1;
+    unsigned given = 0;
+    if (!case_step_options(p, l, ctx, false, &st, &given))
+        return false;
+    *count = st.count;
+    return true;
+}
+
 /* expect size text|binary LENGTH [count=N] */
 static void expect_size(struct parser *p, struct lx *l)
 {
     char b[48];
-    if (!seen_once(p, SEEN_EXPECT_SIZE, "expect size"))
+    if (!expect_echoes_allowed(p, "expect size", "expect size", "judges by size"))
         return;
-    if (p->c_seen & (SEEN_EXPECT_OK | SEEN_EXPECT_NS)) {
-        perr(p, "'expect size' judges by size: no event lists with it");
-        return;
-    }
-    if (p->c_seen & SEEN_DIRECTIVE(CD_INFORMATIONAL)) {
-        perr(p, "'expect size' and 'informational' exclude each other");
-        return;
-    }
     bool binary;
     if (!case_step_data_type(p, lx_word(l), &binary))
         return;
@@ -436,41 +459,26 @@ static void expect_size(struct parser *p, struct lx *l)
         perr(p, "'expect size' needs a decimal length, not '%s'", span_show(b, n));
         return;
     }
-    struct step st;
-    case_step_init(p, &st, STEP_WAIT);
-    st.count = 1;
-    unsigned given = 0;
-    if (!case_step_options(p, l, CTX_EXPECT_SIZE, false, &st, &given))
+    uint32_t count;
+    if (!expect_echoes_count(p, l, CTX_EXPECT_SIZE, &count))
         return;
     p->c.judge = JUDGE_SIZE;
     p->c.size_binary = binary;
     p->c.size_len = len;
-    p->c.size_count = st.count;
+    p->c.size_count = count;
 }
 
 /* `expect echo [count=N]`: each echo equals the message its roundtrip sent - type,
  * length and bytes (sections 12 and 13). The type is the roundtrip's (check_complete). */
 static void expect_echo(struct parser *p, struct lx *l)
 {
-    if (!seen_once(p, SEEN_EXPECT_SIZE, "expect size/echo"))
-        return;
-    if (p->c_seen & (SEEN_EXPECT_OK | SEEN_EXPECT_NS)) {
-        perr(p, "'expect echo' judges the echoes: no event lists with it");
-        return;
-    }
-    if (p->c_seen & SEEN_DIRECTIVE(CD_INFORMATIONAL)) {
-        perr(p, "'expect echo' and 'informational' exclude each other");
-        return;
-    }
-    struct step st;
-    case_step_init(p, &st, STEP_WAIT);
-    st.count = 1;
-    unsigned given = 0;
-    if (!case_step_options(p, l, CTX_EXPECT_ECHO, false, &st, &given))
+    uint32_t count;
+    if (!expect_echoes_allowed(p, "expect echo", "expect size/echo", "judges the echoes") ||
+        !expect_echoes_count(p, l, CTX_EXPECT_ECHO, &count))
         return;
     p->c.judge = JUDGE_SIZE;
     p->c.size_content = true;
-    p->c.size_count = st.count;
+    p->c.size_count = count;
 }
 
 static void dir_expect(struct parser *p, struct lx *l)
