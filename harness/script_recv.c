@@ -73,7 +73,9 @@ static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, 
     sc->t_open = sc->now;
     r->started = sc->cfg.wall0 + (sc->now - sc->t0);
     if (sc->def->ends_at_response) {
-        /* a case that wants a refusal is judged by this response alone */
+        /* a case that wants a refusal is judged by this response alone (its pace is
+         * recorded all the same: every opened connection has one) */
+        script_set_pace(sc, sc->now);
         script_drop(sc, sc->now);
         return;
     }
