@@ -251,7 +251,7 @@ NIGHTLY_SECONDS ?= 3600
 FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_*.c harness/script*.c harness/judge*.c \
                                        harness/payload.c harness/config.c harness/baseline.c \
                                        harness/errmsg.c harness/sendq.c harness/result.c \
-                                       harness/datastore.c harness/testdata.c)
+                                       harness/datastore.c harness/testdata.c harness/zcache.c)
 
 FUZZ_BIN   := $(patsubst %,$(B)/fuzz/%_fuzzer,$(FUZZ_NAMES))
 AFL_BIN    := $(patsubst %,$(B)/fuzz-afl/%_fuzzer,$(FUZZ_NAMES))

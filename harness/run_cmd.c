@@ -32,6 +32,7 @@
 #include "loop.h"
 #include "preflight.h"
 #include "tester.h"
+#include "zcache.h"
 #include "report_ci.h"
 #include "report_json.h"
 #include "report_render.h"
@@ -1107,7 +1108,9 @@ static void record_unreached(struct run *R, size_t u)
 
 /* The hardening probes (cases with a declared policy, section 17) start first: they
  * mostly wait - a trickle, an idle connection - so they run beside the rest of the
- * catalogue instead of after it. The others keep id order; results stay in id order. */
+ * catalogue instead of after it. The others keep id order, except that cases sending
+ * the same compressed messages then run together (zcache_order); results stay in id
+ * order. */
 static void probes_first(const struct run *R, size_t n_t)
 {
     size_t m = 0;
@@ -1212,6 +1215,7 @@ static int run_target(struct run *R, size_t u)
     o.agent = agent;
     o.ud = &st;
     probes_first(R, n_t);
+    zcache_order(&R->cat, R->tidx, R->order, n_t); /* false: out of memory, order kept */
     o.order = R->order;
     if (!a->quiet)
         printf("target %s (agent \"%s\")\n", a->urls[u], agent);

@@ -31,6 +31,7 @@
 
 #include "case.h"
 #include "datastore.h"
+#include "zcache.h"
 #include "result.h"
 #include "sendq.h"
 #include "ws_conn.h"
@@ -62,6 +63,9 @@ struct script_config {
     double pace_floor;      /* measured pass: at least this (the run's longest recent one) */
     struct datastore *data; /* the run's generated files for `roundtrip data=` (not owned;
                                NULL: such a roundtrip cannot run) */
+    struct zcache *zcache;  /* the run's compressed roundtrip messages (not owned; NULL:
+                               every message is compressed here); the tester holds the
+                               case's group while it runs */
 };
 
 /* What the opening request offered, read back from its bytes (script_request.c): the

@@ -183,6 +183,32 @@ static bool rt_reserve(uint8_t **buf, size_t *cap, uint64_t n)
     return true;
 }
 
+/* The roundtrip's message rt_msg compressed by the core's compressor (the agreed window
+ * and context takeover) into rt_wire - or, when that compressor keeps no context, taken
+ * from the run's cache, where it is stored for the next case that sends it (zcache.h).
+ * *wire and *len get the bytes to send. False: out of memory. */
+static bool rt_compress(struct script *sc, const uint8_t **wire, size_t *len)
+{
+    const struct step *st = sc->rt;
+    struct ws_deflate_config dc;
+    bool cached = sc->cfg.zcache && st->data && ws_conn_deflate_config(&sc->conn, &dc) &&
+                  dc.no_context_takeover;
+    if (cached) {
+        *wire = zcache_get(sc->cfg.zcache, st, dc.window_bits, dc.level, sc->rt_index, len);
+        if (*wire)
+            return true;
+    }
+    if (!rt_reserve(&sc->rt_wire, &sc->rt_wire_cap,
+                    ws_conn_deflate_bound(&sc->conn, sc->rt_msg_len)) ||
+        ws_conn_deflate(&sc->conn, sc->rt_msg, sc->rt_msg_len, sc->rt_wire, sc->rt_wire_cap, len) !=
+            WS_E_OK)
+        return false;
+    *wire = sc->rt_wire;
+    if (cached)
+        zcache_put(sc->cfg.zcache, st, dc.window_bits, dc.level, sc->rt_index, *wire, *len);
+    return true;
+}
+
 /* The roundtrip's message number rt_index, built: its plain bytes in rt_msg (the k-th
  * slice of a generated file, or the step's payload), and what goes on the wire in
  * rt_pl - compressed when permessage-deflate is on. False: out of memory. */
@@ -208,15 +234,8 @@ static bool rt_build(struct script *sc, bool *rsv1)
     const uint8_t *wire = sc->rt_msg;
     size_t wire_len = sc->rt_msg_len;
     *rsv1 = ws_conn_pmd(&sc->conn, NULL);
-    if (*rsv1) {
-        /* the core's compressor: the agreed window and context takeover */
-        if (!rt_reserve(&sc->rt_wire, &sc->rt_wire_cap,
-                        ws_conn_deflate_bound(&sc->conn, wire_len)) ||
-            ws_conn_deflate(&sc->conn, sc->rt_msg, sc->rt_msg_len, sc->rt_wire, sc->rt_wire_cap,
-                            &wire_len) != WS_E_OK)
-            return false;
-        wire = sc->rt_wire;
-    }
+    if (*rsv1 && !rt_compress(sc, &wire, &wire_len))
+        return false;
     sc->rt_seg = (struct payload_seg){.pat = (uint8_t *)wire, .pat_len = wire_len, .len = wire_len};
     sc->rt_pl = (struct payload){.segs = &sc->rt_seg, .n_segs = wire_len ? 1 : 0, .len = wire_len};
     sc->echo_differs = false;

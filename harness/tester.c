@@ -25,6 +25,7 @@ struct tester {
     struct loop loop;
     struct session_bufs bufs;
     struct datastore *data; /* the generated files of `roundtrip data=`, made on first use */
+    struct zcache *zc;      /* their compressed forms, made once (zcache.h) */
     char *err;
     size_t err_len;
 };
@@ -67,6 +68,7 @@ static void script_config_for(const struct tester *T, const struct case_def *def
     cfg->agent = o->agent ? o->agent : T->t->host_header;
     cfg->wall0 = loop_wall();
     cfg->data = T->data;
+    cfg->zcache = T->zc;
     cfg->request = (struct ws_request_params){.host = T->t->host_header,
                                               .target = T->t->resource,
                                               .origin = o->origin,
@@ -90,10 +92,12 @@ static int tester_open(struct tester *T, const struct target *t, const struct te
     T->bufs.rbuf = malloc(SESSION_READ_BUF);
     T->bufs.wbuf = malloc(SESSION_WRITE_BUF);
     T->data = calloc(1, sizeof *T->data);
-    if (!T->bufs.rbuf || !T->bufs.wbuf || !T->data) {
+    T->zc = calloc(1, sizeof *T->zc);
+    if (!T->bufs.rbuf || !T->bufs.wbuf || !T->data || !T->zc) {
         snprintf(err, err_len, "out of memory");
         return -1;
     }
+    zcache_init(T->zc, ZCACHE_DEFAULT_BUDGET);
     return 0;
 }
 
@@ -105,6 +109,9 @@ static void tester_close(struct tester *T)
     if (T->data)
         datastore_free(T->data);
     free(T->data);
+    if (T->zc)
+        zcache_free(T->zc);
+    free(T->zc);
 }
 
 /* One loop pass over the sessions ss[0..n): wait for I/O or the nearest deadline (or
@@ -591,6 +598,7 @@ static void cases_reap(struct runner *R)
             continue;
         size_t i = (size_t)(s->sc.r - R->results);
         session_finish(s, now);
+        zcache_release(R->T.zc, &R->cat->cases[R->idx[i]]); /* its messages may go */
         rtt_add(&R->T, s->sc.r->handshake_rtt);
         R->sl.busy[j] = false;
         struct case_result *r = &R->results[i];
@@ -674,8 +682,10 @@ static int runner_open(struct runner *R, const struct target *t, const struct ca
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         R->ids[i] = cat->cases[idx[i]].id;
+        zcache_hold(R->T.zc, &cat->cases[idx[i]]); /* false: that case compresses alone */
+    }
     return 0;
 }
 

@@ -1119,6 +1119,13 @@ enum ws_error ws_conn_deflate(struct ws_conn *c, const uint8_t *in, size_t len, 
     return ws_deflate_message(&c->defl, in, len, out, cap, out_len);
 }
 
+bool ws_conn_deflate_config(const struct ws_conn *c, struct ws_deflate_config *out)
+{
+    if (c->pmd_on)
+        *out = c->defl.cfg;
+    return c->pmd_on;
+}
+
 bool ws_conn_pmd(const struct ws_conn *c, struct ws_pmd_params *agreed)
 {
     if (agreed)

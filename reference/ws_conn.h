@@ -308,4 +308,11 @@ size_t ws_conn_deflate_bound(const struct ws_conn *c, size_t len);
 enum ws_error ws_conn_deflate(struct ws_conn *c, const uint8_t *in, size_t len, uint8_t *out,
                               size_t cap, size_t *out_len);
 
+/* permessage-deflate negotiated: how this connection's compressor works (window, level,
+ * context reset after every message or carried on), with the defaults filled in. A
+ * compressor with no_context_takeover turns the same message into the same bytes
+ * every time, whatever came before: a tester may reuse them (harness/zcache.h).
+ * False without permessage-deflate. */
+bool ws_conn_deflate_config(const struct ws_conn *c, struct ws_deflate_config *out);
+
 #endif

@@ -31,6 +31,7 @@ struct sim {
     size_t held_len[4];
     int n_held;
     bool srv_open;
+    uint64_t moved; /* bytes moved either way */
 };
 
 static void srv_message(struct ws_conn *c, enum ws_opcode op, const uint8_t *d, size_t len, void *u)
@@ -55,8 +56,20 @@ static void srv_close(struct ws_conn *c, uint16_t code, const uint8_t *r, size_t
     s->n_held = 0;
 }
 
-static void sim_init(struct sim *s, const char *case_text, enum target_mode mode)
+/* What a compression case needs beside the case: the run's files and cache, what the
+ * target accepts. */
+struct sim_opts {
+    struct datastore *data;
+    struct zcache *zc;
+    struct ws_pmd_server_prefs pmd;
+};
+
+static void sim_init_with(struct sim *s, const char *case_text, enum target_mode mode,
+                          const struct sim_opts *o)
 {
+    static const struct sim_opts none;
+    if (!o)
+        o = &none;
     memset(s, 0, sizeof *s);
     s->mode = mode;
     s->now = 100.0;
@@ -65,14 +78,22 @@ static void sim_init(struct sim *s, const char *case_text, enum target_mode mode
     assert_int_equal(s->cat.n_cases, 1);
     struct ws_conn_config sc = {.role = WS_ROLE_SERVER,
                                 .cb = {.on_message = srv_message, .on_close = srv_close},
-                                .user = s};
+                                .user = s,
+                                .pmd = o->pmd};
     assert_int_equal(ws_conn_init(&s->srv, &sc), WS_E_OK);
     struct script_config cfg = {.def = &s->cat.cases[0],
                                 .r = &s->r,
                                 .run_seed = 42,
                                 .timeout_scale = 1,
-                                .request = {.host = "127.0.0.1:9001", .target = "/"}};
+                                .request = {.host = "127.0.0.1:9001", .target = "/"},
+                                .data = o->data,
+                                .zcache = o->zc};
     assert_true(script_init(&s->sc, &cfg, s->now));
+}
+
+static void sim_init(struct sim *s, const char *case_text, enum target_mode mode)
+{
+    sim_init_with(s, case_text, mode, NULL);
 }
 
 /* Bytes from the script to the target, as the session would write them; returns when
@@ -86,6 +107,7 @@ static double to_target(struct sim *s)
         static uint8_t copy[65536];
         memcpy(copy, buf, n);
         script_wrote(&s->sc, buf, n, s->now);
+        s->moved += n;
         if (ws_conn_state(&s->srv) != WS_CLOSED)
             ws_conn_recv(&s->srv, copy, n);
     }
@@ -102,6 +124,7 @@ static void to_script(struct sim *s)
         static uint8_t copy[65536];
         memcpy(copy, p, k);
         ws_conn_sent(&s->srv, k);
+        s->moved += k;
         script_recv(&s->sc, copy, k, s->now);
     }
     if (ws_conn_state(&s->srv) == WS_CLOSED && !script_done(&s->sc))
@@ -112,6 +135,7 @@ static void to_script(struct sim *s)
 static void sim_run(struct sim *s)
 {
     for (int i = 0; i < 1000000 && !script_done(&s->sc); i++) {
+        uint64_t moved = s->moved;
         double wake = to_target(s);
         if (ws_conn_state(&s->srv) == WS_OPEN && !s->srv_open) {
             s->srv_open = true;
@@ -124,6 +148,9 @@ static void sim_run(struct sim *s)
         script_tick(&s->sc, s->now);
         wake = to_target(s); /* what the read and the timers queued */
         to_script(s);
+        if (s->moved != moved)
+            continue; /* time moves on when the bytes stopped (a roundtrip's next
+                         message goes out as the echo comes in) */
         double d = script_deadline(&s->sc);
         double next = wake && (!d || wake < d) ? wake : d;
         if (next > s->now)
@@ -420,14 +447,131 @@ static void test_request_edits(void **state)
     sim_free(&s);
 }
 
+/* ------------------------------------------------------------ the compression cache */
+
+/* A section-12-like case: 50 compressed messages of 256 code points, each echoed. */
+#define ZC_CASE(offer)                                                                             \
+    "case 12.1.3\n  title t\n  expectation e\n  rfc 5.6 MUST \"x\"\n"                              \
+    "  deflate-offer \"" offer "\"\n  close-after 60\n"                                            \
+    "  roundtrip text data=json slice=256 count=50\n  expect echo count=50\n"                      \
+    "  close-rule tester 1000 clean\nend\n"
+#define ZC_NCT "permessage-deflate; client_no_context_takeover; client_max_window_bits"
+
+/* One run of text against an echo with these options; the case's group is held for
+ * it as the tester does (zcache_hold before, zcache_release after). */
+static enum behavior zc_run(const char *text, const struct sim_opts *o)
+{
+    static struct sim s;
+    sim_init_with(&s, text, ECHO, o);
+    zcache_hold(o->zc, &s.cat.cases[0]);
+    sim_run(&s);
+    assert_non_null(strstr(s.r.http_response, "permessage-deflate")); /* accepted */
+    enum behavior b = s.r.behavior;
+    zcache_release(o->zc, &s.cat.cases[0]);
+    sim_free(&s);
+    return b;
+}
+
+/* The first case compresses and stores its 50 messages, the second sends them from the
+ * cache, and the echo (the core's server inflating them) gives back every message: the
+ * cached bytes are the right ones. Released by its last case, the group is gone. */
+static void test_zcache_reused(void **state)
+{
+    (void)state;
+    struct datastore ds = {0};
+    struct zcache zc;
+    zcache_init(&zc, ZCACHE_DEFAULT_BUDGET);
+    struct sim_opts o = {.data = &ds, .zc = &zc};
+    static struct sim keep; /* a third case of the group, holding it across both runs */
+    sim_init_with(&keep, ZC_CASE(ZC_NCT), ECHO, &o);
+    assert_true(zcache_hold(&zc, &keep.cat.cases[0]));
+
+    assert_int_equal(zc_run(ZC_CASE(ZC_NCT), &o), B_OK);
+    assert_int_equal(zc.misses, 50);
+    assert_int_equal(zc.hits, 0);
+    assert_true(zc.used > 50 * 10);
+    assert_int_equal(zc_run(ZC_CASE(ZC_NCT), &o), B_OK);
+    assert_int_equal(zc.hits, 50);
+    assert_int_equal(zc.misses, 50);
+
+    /* the target asks for a 9-bit window: another form, compressed anew */
+    o.pmd.client_max_window_bits = 9;
+    assert_int_equal(zc_run(ZC_CASE(ZC_NCT), &o), B_OK);
+    assert_int_equal(zc.misses, 100);
+    assert_int_equal(zc.groups[0].n_form, 2);
+
+    zcache_release(&zc, &keep.cat.cases[0]);
+    assert_int_equal(zc.used, 0);
+    sim_free(&keep);
+    zcache_free(&zc);
+    datastore_free(&ds);
+}
+
+/* With context takeover on wsspec's side (the offer lacks client_no_context_takeover
+ * and the target does not ask for it) a message's bytes depend on the ones before: the
+ * cache is not used at all. */
+static void test_zcache_not_with_takeover(void **state)
+{
+    (void)state;
+    struct datastore ds = {0};
+    struct zcache zc;
+    zcache_init(&zc, ZCACHE_DEFAULT_BUDGET);
+    struct sim_opts o = {.data = &ds, .zc = &zc};
+    assert_int_equal(zc_run(ZC_CASE("permessage-deflate"), &o), B_OK);
+    assert_int_equal(zc.hits + zc.misses, 0);
+    assert_int_equal(zc.used, 0);
+    zcache_free(&zc);
+    datastore_free(&ds);
+}
+
+/* The echo check is what judges the cache: a stored message that is not the case's
+ * message 7 (message 8's bytes put in its place) fails the case. */
+static void test_zcache_wrong_bytes_fail(void **state)
+{
+    (void)state;
+    struct datastore ds = {0};
+    struct zcache zc;
+    zcache_init(&zc, ZCACHE_DEFAULT_BUDGET);
+    struct sim_opts o = {.data = &ds, .zc = &zc};
+    static struct sim keep;
+    sim_init_with(&keep, ZC_CASE(ZC_NCT), ECHO, &o);
+    assert_true(zcache_hold(&zc, &keep.cat.cases[0]));
+    assert_int_equal(zc_run(ZC_CASE(ZC_NCT), &o), B_OK);
+
+    const struct step *st = zcache_step(&keep.cat.cases[0]);
+    struct zcache_form *f = &zc.groups[0].form[0];
+    size_t n8;
+    const uint8_t *m8 = zcache_get(&zc, st, f->window_bits, f->level, 8, &n8);
+    assert_non_null(m8);
+    uint8_t copy[2048];
+    assert_true(n8 <= sizeof copy);
+    memcpy(copy, m8, n8);
+    free(f->msg[7]);
+    f->msg[7] = NULL;
+    zcache_put(&zc, st, f->window_bits, f->level, 7, copy, n8);
+    assert_int_equal(zc_run(ZC_CASE(ZC_NCT), &o), B_FAILED);
+
+    zcache_release(&zc, &keep.cat.cases[0]);
+    sim_free(&keep);
+    zcache_free(&zc);
+    datastore_free(&ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_echo_passes),        cmocka_unit_test(test_kill_then_late_echoes),
-        cmocka_unit_test(test_streamed_compare),   cmocka_unit_test(test_pace_from_handshake),
-        cmocka_unit_test(test_ping_flood_bounded), cmocka_unit_test(test_request_refused),
-        cmocka_unit_test(test_request_chopped),    cmocka_unit_test(test_request_pipelined),
+        cmocka_unit_test(test_echo_passes),
+        cmocka_unit_test(test_kill_then_late_echoes),
+        cmocka_unit_test(test_streamed_compare),
+        cmocka_unit_test(test_pace_from_handshake),
+        cmocka_unit_test(test_ping_flood_bounded),
+        cmocka_unit_test(test_request_refused),
+        cmocka_unit_test(test_request_chopped),
+        cmocka_unit_test(test_request_pipelined),
         cmocka_unit_test(test_request_edits),
+        cmocka_unit_test(test_zcache_reused),
+        cmocka_unit_test(test_zcache_not_with_takeover),
+        cmocka_unit_test(test_zcache_wrong_bytes_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
