@@ -264,11 +264,13 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
         .random_ud = &sc->rng,
         .user = sc,
         /* Autobahn's client: reply 1000 to a Close, read on after a violation and until
-         * TCP closes, refuse 1012-1014 (see ws_conn.h) */
+         * TCP closes, refuse 1012-1014, take a permessage-deflate answer that fits no
+         * offer (the RFC verdict fails it) (see ws_conn.h) */
         .tester = {.stream_messages = true,
                    .close_reply_code = 1000,
                    .read_on = true,
-                   .autobahn_close_codes = true},
+                   .autobahn_close_codes = true,
+                   .pmd_take_answer = true},
     };
     script_recv_callbacks(&wc.cb);
     if (cfg->def->deflate_offer && !cfg->probe)

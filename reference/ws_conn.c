@@ -397,6 +397,18 @@ static size_t own_pmd_offers(const struct ws_ext_offer *elems, size_t n,
     return k;
 }
 
+/* tester.pmd_take_answer: elems[bad] is a well-formed answer that fits no offer; its
+ * parameters, unless another permessage-deflate element follows (RESPONSE_TWICE, which
+ * stays an error: both would mean RSV1). */
+static bool take_answer(const struct ws_ext_offer *elems, size_t n, size_t bad,
+                        struct ws_pmd_params *agreed)
+{
+    for (size_t i = bad + 1; i < n; i++)
+        if (ws_pmd_is(&elems[i]))
+            return false;
+    return bad < n && ws_pmd_parse(&elems[bad], WS_PMD_RESPONSE, agreed, NULL) == WS_E_OK;
+}
+
 /* Client: a 101 that passed RFC 6455's checks; RFC 7692 section 7's on its
  * permessage-deflate answer. sent[0..n_sent): the elements of the request's offer. */
 static enum ws_error client_pmd_check(struct ws_conn *c, const struct ws_http_response *resp,
@@ -410,6 +422,12 @@ static enum ws_error client_pmd_check(struct ws_conn *c, const struct ws_http_re
                                   WS_EXT_MAX_OFFERS);
     bool accepted = false;
     enum ws_error e = ws_pmd_client_check(elems, n, offers, n_offers, &accepted, &agreed, &bad);
+    if ((e == WS_E_PMD_UNSUPPORTED || e == WS_E_PMD_CLIENT_BITS_NOT_OFFERED) &&
+        c->cfg.tester.pmd_take_answer && take_answer(elems, n, bad, &agreed)) {
+        c->pmd_taken = e;
+        e = WS_E_OK;
+        accepted = true;
+    }
     if (e || !accepted)
         return e;
     /* What an offer says of the client holds whatever the answer: client_max_window_bits=N
@@ -482,6 +500,8 @@ static enum ws_error client_handshake_done(struct ws_conn *c, enum ws_error e, c
     }
     if (c->cfg.cb.on_handshake)
         c->cfg.cb.on_handshake(c, e, raw, raw_len, c->cfg.user);
+    if (!e && c->pmd_taken && c->cfg.cb.on_violation)
+        c->cfg.cb.on_violation(c, c->pmd_taken, 0, true, c->cfg.user);
     return e;
 }
 

@@ -140,6 +140,14 @@ struct ws_conn_tester_options {
      * none: then no Sec-WebSocket-Accept can be valid. The offer and its strings must
      * outlive the connection. NULL: build and check the request as an endpoint does. */
     const struct ws_offer *own_request;
+    /* Client role: take a well-formed permessage-deflate answer that no offer of the
+     * request allows (WS_E_PMD_UNSUPPORTED: an offered server_no_context_takeover or
+     * server_max_window_bits missing, a window above the offered one;
+     * WS_E_PMD_CLIENT_BITS_NOT_OFFERED) as Autobahn's client does, which checks an
+     * answer's form but not its fit to the offers: the connection opens with the
+     * answer's parameters (what the client's own offers promised still holds) and the
+     * rule goes to on_violation (rfc = true, offset 0) right after on_handshake. */
+    bool pmd_take_answer;
 };
 
 struct ws_conn_config {
@@ -222,6 +230,7 @@ struct ws_conn {
     /* permessage-deflate, once negotiated (pmd_on) */
     bool pmd_on;
     struct ws_pmd_params pmd;       /* the agreed parameters (the response's) */
+    enum ws_error pmd_taken;        /* tester.pmd_take_answer: the rule the answer broke */
     struct ws_deflater defl;        /* messages sent */
     struct ws_inflater infl;        /* messages received */
     bool msg_compressed;            /* the message in progress had RSV1 on its first frame */

@@ -24,6 +24,8 @@ struct prec {
     size_t last_len;
     bool echo;
     int sent_rsv1, sent_data; /* data frames queued, and how many with RSV1 */
+    enum ws_error violation;  /* the last on_violation */
+    int violations, handshakes_before; /* how many; handshakes seen at the last one */
 };
 
 static void p_handshake(struct ws_conn *c, enum ws_error r, const char *raw, size_t len, void *u)
@@ -60,8 +62,20 @@ static void p_sent(struct ws_conn *c, const struct ws_frame_spec *s, const uint8
     p->sent_rsv1 += (s->rsv & WS_RSV1) != 0;
 }
 
-static const struct ws_conn_callbacks p_cb = {
-    .on_handshake = p_handshake, .on_message = p_message, .on_frame_sent = p_sent};
+static void p_violation(struct ws_conn *c, enum ws_error e, uint64_t offset, bool rfc, void *u)
+{
+    (void)c, (void)offset;
+    struct prec *p = u;
+    assert_true(rfc);
+    p->violation = e;
+    p->violations++;
+    p->handshakes_before = p->handshakes;
+}
+
+static const struct ws_conn_callbacks p_cb = {.on_handshake = p_handshake,
+                                              .on_message = p_message,
+                                              .on_frame_sent = p_sent,
+                                              .on_violation = p_violation};
 
 static struct th_rng rng = {11};
 
@@ -77,7 +91,8 @@ static void server_new(struct ws_conn *c, struct prec *p, uint64_t max_message,
     assert_int_equal(ws_conn_init(c, &cfg), WS_E_OK);
 }
 
-static void client_new(struct ws_conn *c, struct prec *p, const char *offer)
+static void client_new_with(struct ws_conn *c, struct prec *p, const char *offer,
+                            bool take_answer)
 {
     memset(p, 0, sizeof *p);
     struct ws_conn_config cfg = {
@@ -86,8 +101,14 @@ static void client_new(struct ws_conn *c, struct prec *p, const char *offer)
         .random = th_rng_bytes,
         .random_ud = &rng,
         .cb = p_cb,
-        .user = p};
+        .user = p,
+        .tester = {.pmd_take_answer = take_answer}};
     assert_int_equal(ws_conn_init(c, &cfg), WS_E_OK);
+}
+
+static void client_new(struct ws_conn *c, struct prec *p, const char *offer)
+{
+    client_new_with(c, p, offer, false);
 }
 
 static void prec_free(struct prec *p)
@@ -382,7 +403,10 @@ static void test_fragments_and_plain_between(void **state)
     prec_free(&ps);
 }
 
-/* 101s RFC 7692 makes a client fail, each with its rule, and one it accepts. */
+/* 101s RFC 7692 makes a client fail, each with its rule, and one it accepts. With
+ * tester.pmd_take_answer (Autobahn's client) the answers that are well formed but fit
+ * no offer open the connection with the answer's parameters, the rule reported to
+ * on_violation after on_handshake; the others fail as before. */
 static void test_client_fails_bad_answer(void **state)
 {
     (void)state;
@@ -402,11 +426,21 @@ static void test_client_fails_bad_answer(void **state)
         {"permessage-deflate; server_max_window_bits=10",
          "permessage-deflate; server_max_window_bits=12", WS_E_PMD_UNSUPPORTED},
         {"permessage-deflate", "permessage-deflate", WS_E_OK},
+        /* the first element fits no offer and a second follows: never taken (both
+         * would mean RSV1) */
+        {"permessage-deflate; server_no_context_takeover",
+         "permessage-deflate, permessage-deflate; server_no_context_takeover",
+         WS_E_PMD_UNSUPPORTED},
     };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    for (size_t i = 0; i < 2 * sizeof rows / sizeof rows[0]; i++) {
+        bool take = i >= sizeof rows / sizeof rows[0];
+        size_t row = take ? i - sizeof rows / sizeof rows[0] : i;
+        enum ws_error want = rows[row].want;
+        bool taken = take && !strchr(rows[row].answer, ',') &&
+                     (want == WS_E_PMD_UNSUPPORTED || want == WS_E_PMD_CLIENT_BITS_NOT_OFFERED);
         struct ws_conn cl;
         struct prec pc;
-        client_new(&cl, &pc, rows[i].offer);
+        client_new_with(&cl, &pc, rows[row].offer, take);
         /* the key of the request it queued */
         const uint8_t *d;
         size_t n = ws_conn_pending(&cl, &d);
@@ -422,12 +456,29 @@ static void test_client_fails_bad_answer(void **state)
         char resp[1024];
         size_t rn;
         assert_int_equal(
-            ws_handshake_build_response(key, proto, rows[i].answer, resp, sizeof resp, &rn),
+            ws_handshake_build_response(key, proto, rows[row].answer, resp, sizeof resp, &rn),
             WS_E_OK);
         ws_conn_recv(&cl, (uint8_t *)resp, rn);
-        assert_int_equal(pc.hs_result, rows[i].want);
-        assert_int_equal(ws_conn_state(&cl), rows[i].want ? WS_CLOSED : WS_OPEN);
-        assert_int_equal(ws_conn_pmd(&cl, NULL), rows[i].want == WS_E_OK);
+        if (taken) {
+            assert_int_equal(pc.hs_result, WS_E_OK);
+            assert_int_equal(ws_conn_state(&cl), WS_OPEN);
+            assert_int_equal(pc.violations, 1);
+            assert_int_equal(pc.violation, want);
+            assert_int_equal(pc.handshakes_before, 1);
+            struct ws_pmd_params agreed, answer;
+            assert_true(ws_conn_pmd(&cl, &agreed));
+            size_t nt = 0, at;
+            struct ws_ext_offer el[2];
+            const char *a = rows[row].answer;
+            assert_int_equal(ws_ext_parse(a, strlen(a), el, 2, &nt, &at), WS_E_OK);
+            assert_int_equal(ws_pmd_parse(&el[0], WS_PMD_RESPONSE, &answer, NULL), WS_E_OK);
+            assert_memory_equal(&agreed, &answer, sizeof agreed);
+        } else {
+            assert_int_equal(pc.hs_result, want);
+            assert_int_equal(ws_conn_state(&cl), want ? WS_CLOSED : WS_OPEN);
+            assert_int_equal(ws_conn_pmd(&cl, NULL), want == WS_E_OK);
+            assert_int_equal(pc.violations, 0);
+        }
         ws_conn_free(&cl);
         prec_free(&pc);
     }
