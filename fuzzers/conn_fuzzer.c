@@ -13,26 +13,59 @@
  *            bits 3-4 max_handshake (default, 64, 512, 4096); bit 5 the application
  *            pings once OPEN; bit 6 it closes after the first message; bit 7 the peer
  *            ends TCP after the data
- *   byte 2   the allocation to fail (0 = none): every NOMEM path is reachable
+ *   byte 2   bits 0-6 the allocation to fail (0 = none): every NOMEM path is reachable;
+ *            bit 7 permessage-deflate knobs follow the chop schedule (bytes 7-8). Bit 7
+ *            was the allocation number's high bit before permessage-deflate: an older
+ *            input with it set now fails allocation (byte 2 & 127) and reads two of its
+ *            data bytes as the knobs (the corpus's coverage was re-checked, see
+ *            tests/itest_fuzz_smoke.sh)
  *   3-6      chop schedule of the received bytes (fuzz_input.h)
+ *   7-8      only with byte 2 bit 7, permessage-deflate (RFC 7692):
+ *            byte 7  bits 0-3 server_max_window_bits, bits 4-7 client_max_window_bits
+ *                    (0-7 none, 8-15 that window), bits of the server's preferences
+ *                    (struct ws_pmd_server_prefs): the endpoint's cfg.pmd in the server
+ *                    role; in the client role what the synthesized 101 answers with,
+ *                    built by ws_pmd_server_answer from the client's own offer
+ *            byte 8  bit 0 server_no_context_takeover, bit 1 client_no_context_takeover
+ *                    (the same preferences); bit 2 the endpoint's deflate_each_message;
+ *                    bit 3 the rich offer (OFFER_RICH, a client promising a window of 12
+ *                    and no context takeover) instead of OFFER_PLAIN, in the synthesized
+ *                    request (server role) or the client's own request; bits 4-7 the
+ *                    endpoint's deflate_level (0-9; 10-15 = 0, the default)
+ *            With bit 1 of byte 0 the synthesized handshake then negotiates the
+ *            extension: the server's request carries the offer, the client's 101 the
+ *            answer.
  *   the rest the bytes the endpoint receives
  *
  * Invariants checked, beyond "no crash, no leak, no UB":
  *   - everything the endpoint sends is a valid handshake message followed by frames
  *     that a strict decoder of the receiving role accepts (masked iff the sender is
- *     a client, control frames short and unfragmented, no RSV bit, minimal lengths);
- *     a refusal is one HTTP response with its body and nothing after it;
+ *     a client, control frames short and unfragmented, no RSV bit but RSV1 once
+ *     permessage-deflate is agreed, minimal lengths); a refusal is one HTTP response
+ *     with its body and nothing after it;
+ *   - permessage-deflate: a server's 101 announces exactly the parameters the
+ *     connection then uses (ws_conn_pmd); RSV1 only on the first frame of a data
+ *     message, never on control frames or continuations (RFC 7692 6.1); every
+ *     compressed message inflates, as the receiving side would inflate it (the window
+ *     and context takeover agreed, narrowed by what a client's own offer promised), to
+ *     a valid message within max_message;
+ *   - the data messages the receiving side reads back (inflated when compressed) are
+ *     exactly the messages ws_conn_send accepted, in order and byte for byte: a message
+ *     refused (output full, no memory) leaves no trace in the stream that follows, not
+ *     even in the compressor's context;
  *   - no data frame after its Close, at most one Close, and that Close's payload is
  *     valid (a code allowed on the wire, a UTF-8 reason); text it sends is UTF-8;
  *   - memory stays within max_handshake + max_message + max_output (a counting
- *     allocator, checked at every allocation) and ws_conn_memory() tells the truth;
- *     after ws_conn_free nothing is left;
+ *     allocator, checked at every allocation), with permessage-deflate plus the zlib
+ *     state of both directions (fuzz_pmd.h) and the compressed copy of a message being
+ *     sent; ws_conn_memory() tells the truth; after ws_conn_free nothing is left;
  *   - what it delivers obeys the rules: text messages are UTF-8 and at most
  *     max_message, control payloads at most 125, close codes valid, on_close once;
  *   - the state only moves forward; once CLOSED, received bytes produce no output and
  *     no callbacks; ws_conn_recv returns the error ws_conn_error reports.
  */
 #include "fuzz_input.h"
+#include "fuzz_pmd.h"
 
 #include "ws_close.h"
 #include "ws_conn.h"
@@ -46,11 +79,19 @@ FUZZ_NOCOV_BEGIN
 static const char synth_request[] = "GET /chat HTTP/1.1\r\nHost: fuzz\r\nUpgrade: websocket\r\n"
                                     "Connection: Upgrade\r\nSec-WebSocket-Key: " FUZZ_KEY "\r\n"
                                     "Sec-WebSocket-Version: 13\r\n\r\n";
+/* The permessage-deflate offers (byte 8 bit 3): the client role's own (the one it has
+ * always made), and one where the client narrows what it will do (7.1.2.2, 7.1.1.2)
+ * and asks the server for a window. */
+#define OFFER_PLAIN "permessage-deflate; client_max_window_bits"
+#define OFFER_RICH                                                                                 \
+    "permessage-deflate; client_no_context_takeover; client_max_window_bits=12; "                  \
+    "server_max_window_bits=14"
 
 /* ------------------------------------------------------------ counting allocator */
 
 struct counter {
     size_t live, bound, calls, fail_at;
+    size_t pmd_extra; /* added to bound once permessage-deflate is agreed */
 };
 
 /* Each block carries its size in front, so frees and reallocs can be counted. */
@@ -66,7 +107,8 @@ static void *count_realloc(void *ud, void *ptr, size_t size)
         base = (uint8_t *)ptr - 16;
         memcpy(&old, base, sizeof old);
     }
-    FUZZ_CHECK(size <= k->bound && k->live - old + size <= k->bound);
+    size_t bound = k->bound + k->pmd_extra;
+    FUZZ_CHECK(size <= bound && k->live - old + size <= bound);
     uint8_t *p = realloc(base, size + 16);
     if (!p)
         return NULL;
@@ -122,8 +164,54 @@ struct out_check {
     uint8_t ctl[WS_CONTROL_MAX];
     size_t ctl_len;
     uint8_t opcode; /* of the frame being read */
+    uint8_t msg_op; /* of the data message being read (0 = none) */
     struct ws_utf8 text;
+    /* permessage-deflate, from the endpoint's on_handshake: what it agreed, and the
+     * receiving side's inflater for what it sends */
+    bool pmd;
+    struct ws_pmd_params agreed;
+    struct ws_inflater infl;
+    bool compressed;            /* the message being read had RSV1 */
+    uint64_t msg_hash, msg_len; /* its plain bytes so far */
+    uint64_t messages, chain;   /* data messages read back, and their hash chain */
 };
+
+/* A message's plain bytes (inflated, or as they were on the wire). */
+static enum ws_error out_plain(void *ud, const uint8_t *data, size_t len)
+{
+    struct out_check *o = ud;
+    if (o->msg_op == WS_OP_TEXT) /* 8.1 */
+        FUZZ_CHECK(ws_utf8_feed(&o->text, data, len, NULL) == WS_E_OK);
+    o->msg_hash = fuzz_hash(o->msg_hash, data, len);
+    o->msg_len += len;
+    return WS_E_OK;
+}
+
+/* One more data message into a hash chain: its length, then its bytes' hash. */
+static uint64_t chain_add(uint64_t chain, uint64_t len, uint64_t hash)
+{
+    chain = fuzz_hash(chain, &len, sizeof len);
+    return fuzz_hash(chain, &hash, sizeof hash);
+}
+
+/* The server's 101 announces what the connection agreed: one permessage-deflate
+ * element with exactly those parameters, or none. */
+static void check_announced(const struct out_check *o, const struct ws_http_response *r)
+{
+    const struct ws_http_header *h =
+        ws_http_find(r->headers, r->n_headers, "Sec-WebSocket-Extensions", NULL);
+    FUZZ_CHECK((h != NULL) == o->pmd);
+    if (!h)
+        return;
+    struct ws_ext_offer elems[WS_EXT_MAX_OFFERS];
+    size_t n = 0, at;
+    FUZZ_CHECK(ws_ext_parse(h->value.ptr, h->value.len, elems, WS_EXT_MAX_OFFERS, &n, &at) ==
+                   WS_E_OK &&
+               n == 1 && ws_pmd_is(&elems[0]));
+    struct ws_pmd_params p;
+    FUZZ_CHECK(ws_pmd_parse(&elems[0], WS_PMD_RESPONSE, &p, NULL) == WS_E_OK);
+    FUZZ_CHECK(memcmp(&p, &o->agreed, sizeof p) == 0);
+}
 
 static uint64_t content_length(const struct ws_http_response *r)
 {
@@ -137,6 +225,60 @@ static uint64_t content_length(const struct ws_http_response *r)
     return v;
 }
 
+static void out_header(struct out_check *o, const struct ws_frame_header *h)
+{
+    o->opcode = h->opcode;
+    /* 5.5.1: "The application MUST NOT send any more data frames after sending a Close
+     * frame." - and a second Close would be a second answer. */
+    FUZZ_CHECK(!o->close_seen || ws_opcode_is_control(h->opcode));
+    FUZZ_CHECK(!(o->close_seen && h->opcode == WS_OP_CLOSE));
+    /* RFC 7692 6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of control
+     * frames and non-first fragments of a data message." (The decoder lets RSV1 through
+     * only once the extension was agreed.) */
+    bool rsv1 = h->rsv & WS_RSV1;
+    FUZZ_CHECK(!rsv1 || (o->pmd && (h->opcode == WS_OP_TEXT || h->opcode == WS_OP_BINARY)));
+    o->ctl_len = 0;
+    if (h->opcode == WS_OP_TEXT || h->opcode == WS_OP_BINARY) {
+        o->msg_op = h->opcode;
+        o->compressed = rsv1;
+        o->msg_hash = FUZZ_HASH_INIT;
+        o->msg_len = 0;
+        ws_utf8_init(&o->text);
+    }
+}
+
+static void out_payload(struct out_check *o, const uint8_t *data, size_t len)
+{
+    if (ws_opcode_is_control(o->opcode)) {
+        memcpy(o->ctl + o->ctl_len, data, len);
+        o->ctl_len += len;
+    } else if (o->compressed) {
+        FUZZ_CHECK(ws_inflate_feed(&o->infl, data, len, out_plain, o) == WS_E_OK);
+    } else {
+        out_plain(o, data, len);
+    }
+}
+
+static void out_end(struct out_check *o, const struct ws_frame_header *h)
+{
+    if (o->opcode == WS_OP_CLOSE) {
+        o->close_seen = true;
+        FUZZ_CHECK(ws_close_parse(o->ctl, o->ctl_len, &o->close_code, NULL, NULL, NULL) == WS_E_OK);
+    }
+    if (ws_opcode_is_control(o->opcode) || !h->fin)
+        return;
+    /* RFC 7692 7.2.2: the receiver appends 00 00 ff ff and inflates - the message must
+     * end there, within max_message */
+    if (o->compressed)
+        FUZZ_CHECK(ws_inflate_finish(&o->infl, out_plain, o) == WS_E_OK);
+    if (o->msg_op == WS_OP_TEXT)
+        FUZZ_CHECK(ws_utf8_finish(&o->text) == WS_E_OK);
+    o->chain = chain_add(o->chain, o->msg_len, o->msg_hash);
+    o->messages++;
+    o->msg_op = 0;
+    o->compressed = false;
+}
+
 static void out_frames(struct out_check *o, uint8_t *p, size_t n)
 {
     size_t off = 0;
@@ -148,32 +290,12 @@ static void out_frames(struct out_check *o, uint8_t *p, size_t n)
         off += used;
         if (ev.type == WS_FRAME_NONE)
             return;
-        const struct ws_frame_header *h = ev.hdr;
-        if (ev.type == WS_FRAME_HEADER) {
-            o->opcode = h->opcode;
-            /* 5.5.1: "The application MUST NOT send any more data frames after
-             * sending a Close frame." - and a second Close would be a second answer. */
-            FUZZ_CHECK(!o->close_seen || ws_opcode_is_control(h->opcode));
-            FUZZ_CHECK(!(o->close_seen && h->opcode == WS_OP_CLOSE));
-            o->ctl_len = 0;
-            if (h->opcode == WS_OP_TEXT)
-                ws_utf8_init(&o->text);
-        } else if (ev.type == WS_FRAME_PAYLOAD) {
-            if (ws_opcode_is_control(o->opcode)) {
-                memcpy(o->ctl + o->ctl_len, ev.data, ev.len);
-                o->ctl_len += ev.len;
-            } else if (o->opcode == WS_OP_TEXT) {
-                FUZZ_CHECK(ws_utf8_feed(&o->text, ev.data, ev.len, NULL) == WS_E_OK);
-            }
-        } else {
-            if (o->opcode == WS_OP_TEXT && h->fin)
-                FUZZ_CHECK(ws_utf8_finish(&o->text) == WS_E_OK);
-            if (o->opcode == WS_OP_CLOSE) {
-                o->close_seen = true;
-                FUZZ_CHECK(ws_close_parse(o->ctl, o->ctl_len, &o->close_code, NULL, NULL, NULL) ==
-                           WS_E_OK);
-            }
-        }
+        if (ev.type == WS_FRAME_HEADER)
+            out_header(o, ev.hdr);
+        else if (ev.type == WS_FRAME_PAYLOAD)
+            out_payload(o, ev.data, ev.len);
+        else
+            out_end(o, ev.hdr);
     }
 }
 
@@ -201,6 +323,7 @@ static void out_feed(struct out_check *o, const uint8_t *p, size_t n)
             e = ws_http_parse_response(o->block, o->block_len, sizeof o->block, &resp, &used, NULL);
             if (e == WS_E_OK && resp.status == 101) {
                 o->phase = OUT_FRAMES;
+                check_announced(o, &resp);
             } else if (e == WS_E_OK) {
                 FUZZ_CHECK(resp.status >= 400 && resp.status <= 499);
                 o->phase = OUT_REFUSED;
@@ -237,10 +360,14 @@ struct app {
     uint64_t max_message;
     bool echo, close_after_first, in_recv_closed;
     bool handshake_seen, close_cb_seen;
+    bool msg_rsv1; /* the message being received had RSV1 on its first frame */
     size_t messages;
     uint64_t received, drained;        /* bytes fed in, bytes taken out */
     uint64_t frame_offset, frame_data; /* the frame being received, its payload so far */
     uint64_t msg_hash, msg_len, ctl_hash, ctl_len; /* payload seen for the message/control */
+    uint64_t sent, sent_chain; /* data messages ws_conn_send accepted, their hash chain */
+    uint64_t plain;            /* bytes of the messages delivered (inflated ones count) */
+    const struct ws_pmd_params *own_offer; /* client role: what its offer promised */
 };
 
 static void on_handshake(struct ws_conn *c, enum ws_error result, const char *raw, size_t len,
@@ -251,6 +378,30 @@ static void on_handshake(struct ws_conn *c, enum ws_error result, const char *ra
     a->handshake_seen = true;
     FUZZ_CHECK(raw != NULL || len == 0);
     FUZZ_CHECK(ws_conn_state(c) == (result == WS_E_OK ? WS_OPEN : WS_CLOSED));
+    struct out_check *o = &a->out;
+    if (result != WS_E_OK || !ws_conn_pmd(c, &o->agreed))
+        return;
+    /* The side that reads this endpoint's messages inflates them with the window and
+     * context takeover the endpoint agreed to send with (ws_pmd_side_config from the
+     * reader's side) - narrowed, for a client, by what its own offer said of it: 7.1.2.2
+     * (client_max_window_bits with a value) and 7.1.1.2 (client_no_context_takeover). */
+    o->pmd = true;
+    struct ws_pmd_side_config rd;
+    ws_pmd_side_config(&o->agreed, o->receiver, &rd);
+    const struct ws_pmd_params *own = a->own_offer;
+    if (own && own->client_max_window_bits && own->client_max_window_bits < rd.recv_window_bits)
+        rd.recv_window_bits = own->client_max_window_bits;
+    bool nct = rd.recv_no_context_takeover || (own && own->client_no_context_takeover);
+    struct ws_inflate_config ic = {.window_bits = rd.recv_window_bits,
+                                   .no_context_takeover = nct,
+                                   .max_message = a->max_message};
+    FUZZ_CHECK(ws_inflater_init(&o->infl, &ic) == WS_E_OK);
+    o->dec.rules.rsv_allowed = WS_RSV1;
+    /* from now on: the zlib state of both directions and the compressed copy of the
+     * largest message the application may echo (ws_conn.c queue_message: reserved with
+     * buf_reserve's doubling, so up to twice its bound) */
+    a->mem.pmd_extra = fuzz_pmd_state_bound(&o->agreed, c->cfg.role) +
+                       2 * ws_conn_deflate_bound(c, (size_t)a->max_message);
 }
 
 static void on_frame(struct ws_conn *c, const struct ws_frame_header *h, void *user)
@@ -263,6 +414,7 @@ static void on_frame(struct ws_conn *c, const struct ws_frame_header *h, void *u
     if (h->opcode == WS_OP_TEXT || h->opcode == WS_OP_BINARY) {
         a->msg_hash = FUZZ_HASH_INIT; /* a new message starts */
         a->msg_len = 0;
+        a->msg_rsv1 = h->rsv & WS_RSV1;
     } else if (ws_opcode_is_control(h->opcode)) {
         a->ctl_hash = FUZZ_HASH_INIT;
         a->ctl_len = 0;
@@ -299,12 +451,19 @@ static void on_message(struct ws_conn *c, enum ws_opcode op, const uint8_t *data
     if (op == WS_OP_TEXT)
         FUZZ_CHECK(ws_utf8_valid(data, len)); /* 8.1 */
     /* the message is exactly its frames' payloads, control frames left out */
-    FUZZ_CHECK(len == a->msg_len && fuzz_hash(FUZZ_HASH_INIT, data, len) == a->msg_hash);
+    uint64_t hash = fuzz_hash(FUZZ_HASH_INIT, data, len);
+    if (!a->msg_rsv1) /* compressed, the payloads are what inflated to data */
+        FUZZ_CHECK(len == a->msg_len && hash == a->msg_hash);
     a->messages++;
+    a->plain += len;
     if (a->echo) {
         enum ws_error e = ws_conn_send(c, op, data, len);
         FUZZ_CHECK(e == WS_E_OK || e == WS_E_WRONG_STATE || e == WS_E_OUTPUT_FULL ||
                    e == WS_E_NOMEM);
+        if (e == WS_E_OK) {
+            a->sent++;
+            a->sent_chain = chain_add(a->sent_chain, len, hash);
+        }
         if (e == WS_E_WRONG_STATE)
             FUZZ_CHECK(ws_conn_state(c) != WS_OPEN || c->close.sent);
     }
@@ -354,13 +513,97 @@ static void drain(struct app *a, bool half)
  * and went, never a length field: each buffer grows geometrically (at most twice its
  * contents, at least 256 bytes) and an emptied one keeps at most 1 KiB. So what is
  * held is at most twice the bytes received plus twice the bytes queued for output,
- * plus three small buffers. A frame declaring 2^62 bytes costs nothing. */
+ * plus four small buffers. A frame declaring 2^62 bytes costs nothing. With
+ * permessage-deflate, what came is also what inflated: the messages delivered and the
+ * one being reassembled (c->msg, private, read here only for this bound); and the zlib
+ * state (fuzz_pmd.h). */
 static void check_memory(struct app *a)
 {
     FUZZ_CHECK(ws_conn_memory(&a->c) == a->mem.live);
     const uint8_t *p;
     uint64_t output = a->drained + ws_conn_pending(&a->c, &p);
-    FUZZ_CHECK(a->mem.live <= 2 * (a->received + output) + 3 * 1024);
+    uint64_t bound = 2 * (a->received + output) + 3 * 1024;
+    if (a->out.pmd) /* the compressed copy of a message sent is a fourth buffer */
+        bound += 1024 + 2 * (a->plain + a->c.msg.len) +
+                 fuzz_pmd_state_bound(&a->out.agreed, a->c.cfg.role);
+    FUZZ_CHECK(a->mem.live <= bound);
+}
+
+/* ------------------------------------------------------------ the input */
+
+/* The permessage-deflate knobs (bytes 7-8, with bit 7 of byte 2). Zero: the server
+ * accepts any valid offer and asks for nothing, the client offers OFFER_PLAIN, the
+ * synthesized handshake leaves the extension out. */
+struct pmd_knobs {
+    bool on;
+    struct ws_pmd_server_prefs prefs;
+    bool rich, each_message;
+    int level;
+};
+
+static uint8_t window_of(unsigned v)
+{
+    return v >= 8 ? (uint8_t)v : 0;
+}
+
+static void read_knobs(struct pmd_knobs *k, struct fuzz_in *in)
+{
+    uint8_t w = fuzz_u8(in), f = fuzz_u8(in);
+    k->on = true;
+    k->prefs.server_max_window_bits = window_of(w & 15u);
+    k->prefs.client_max_window_bits = window_of(w >> 4);
+    k->prefs.server_no_context_takeover = f & 1u;
+    k->prefs.client_no_context_takeover = f & 2u;
+    k->each_message = f & 4u;
+    k->rich = f & 8u;
+    k->level = (f >> 4) <= 9 ? f >> 4 : 0;
+}
+
+/* The permessage-deflate offer in an extensions value (the first element), false if
+ * there is none. */
+static bool own_offer(const char *ext, struct ws_pmd_params *out)
+{
+    struct ws_ext_offer elems[WS_EXT_MAX_OFFERS];
+    size_t n = 0, at;
+    return ws_ext_parse(ext, strlen(ext), elems, WS_EXT_MAX_OFFERS, &n, &at) == WS_E_OK && n > 0 &&
+           ws_pmd_is(&elems[0]) && ws_pmd_parse(&elems[0], WS_PMD_OFFER, out, NULL) == WS_E_OK;
+}
+
+/* The handshake the endpoint receives first (bit 1 of byte 0), into out: a server gets
+ * a client's request, with the offer the knobs choose when they are on; a client gets
+ * the 101 for its own request, with the answer a server with the knobs' preferences
+ * makes to its offer (the core's own ws_pmd_server_answer). Returns its length. */
+static size_t synth_handshake(const struct ws_conn_config *cfg, const struct pmd_knobs *k,
+                              char *out, size_t cap)
+{
+    int n;
+    if (cfg->role == WS_ROLE_SERVER && !k->on) {
+        n = snprintf(out, cap, "%s", synth_request);
+    } else if (cfg->role == WS_ROLE_SERVER) {
+        n = snprintf(out, cap,
+                     "GET /chat HTTP/1.1\r\nHost: fuzz\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Key: " FUZZ_KEY "\r\n"
+                     "Sec-WebSocket-Extensions: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+                     k->rich ? OFFER_RICH : OFFER_PLAIN);
+    } else {
+        char accept[WS_ACCEPT_LEN + 1], ext[WS_PMD_FORMAT_MAX + 32] = "";
+        ws_handshake_accept(FUZZ_KEY, strlen(FUZZ_KEY), accept);
+        struct ws_ext_offer elems[WS_EXT_MAX_OFFERS];
+        size_t ne = 0, at;
+        const char *offer = cfg->request.extensions;
+        char answer[WS_PMD_FORMAT_MAX];
+        struct ws_pmd_params agreed;
+        if (k->on &&
+            ws_ext_parse(offer, strlen(offer), elems, WS_EXT_MAX_OFFERS, &ne, &at) == WS_E_OK &&
+            ws_pmd_server_answer(elems, ne, &k->prefs, &agreed, answer, sizeof answer))
+            snprintf(ext, sizeof ext, "Sec-WebSocket-Extensions: %s\r\n", answer);
+        n = snprintf(out, cap,
+                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n",
+                     accept, ext);
+    }
+    FUZZ_CHECK(n > 0 && (size_t)n < cap);
+    return (size_t)n;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -370,9 +613,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const size_t max_handshakes[4] = {0, 64, 512, 4096};
     static const char *const protocols[] = {"chat"};
     struct fuzz_in in = {data, size};
-    uint8_t b0 = fuzz_u8(&in), b1 = fuzz_u8(&in), fail_at = fuzz_u8(&in);
+    uint8_t b0 = fuzz_u8(&in), b1 = fuzz_u8(&in), b2 = fuzz_u8(&in);
     struct fuzz_chop chop;
     fuzz_chop_init(&chop, &in);
+    struct pmd_knobs knobs = {0};
+    if (b2 & 128u)
+        read_knobs(&knobs, &in);
     bool client = b0 & 1u, synth = b0 & 2u, drain_often = b0 & 16u;
 
     struct app *a = calloc(1, sizeof *a);
@@ -380,7 +626,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     a->echo = b0 & 8u;
     a->close_after_first = b1 & 64u;
-    a->mem.fail_at = fail_at;
+    a->mem.fail_at = b2 & 127u;
     struct ws_conn_config cfg = {
         .role = client ? WS_ROLE_CLIENT : WS_ROLE_SERVER,
         .max_message = max_messages[b0 >> 5],
@@ -393,7 +639,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     .target = "/chat",
                     .protocols = protocols,
                     .n_protocols = 1,
-                    .extensions = "permessage-deflate; client_max_window_bits"},
+                    .extensions = knobs.rich ? OFFER_RICH : OFFER_PLAIN},
+        .pmd = knobs.prefs,
+        .deflate_level = knobs.level,
+        .deflate_each_message = knobs.each_message,
         .random = fuzz_random,
         .random_ud = &a->rng,
         .cb = {.on_handshake = on_handshake,
@@ -414,6 +663,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     a->max_message = mm;
     a->mem.bound = mh + (size_t)mm + (mo > 4096 ? mo : 4096);
     a->out.receiver = client ? WS_ROLE_SERVER : WS_ROLE_CLIENT;
+    struct ws_pmd_params own;
+    if (client && own_offer(cfg.request.extensions, &own))
+        a->own_offer = &own;
     struct ws_frame_rules rules = {.role = a->out.receiver};
     ws_frame_decoder_init(&a->out.dec, &rules);
 
@@ -425,23 +677,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_memory(a);
 
     /* The received stream: the synthesized handshake, if asked for, then the data. */
-    char synth_response[256];
-    const char *pre = "";
-    size_t pre_len = 0;
-    if (synth && client) {
-        char accept[WS_ACCEPT_LEN + 1];
-        ws_handshake_accept(FUZZ_KEY, strlen(FUZZ_KEY), accept);
-        int k = snprintf(synth_response, sizeof synth_response,
-                         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                         "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n",
-                         accept);
-        FUZZ_CHECK(k > 0 && (size_t)k < sizeof synth_response);
-        pre = synth_response;
-        pre_len = (size_t)k;
-    } else if (synth) {
-        pre = synth_request;
-        pre_len = sizeof synth_request - 1;
-    }
+    char pre[512];
+    size_t pre_len = synth ? synth_handshake(&cfg, &knobs, pre, sizeof pre) : 0;
     size_t n = pre_len + in.n;
     uint8_t *stream = fuzz_dup(NULL, n);
     memcpy(stream, pre, pre_len);
@@ -494,8 +731,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (a->close_cb_seen)
         FUZZ_CHECK(cs.received);
 
+    /* what the receiving side read back is what the application sent */
+    FUZZ_CHECK(a->out.messages == a->sent && a->out.chain == a->sent_chain);
+
     ws_conn_free(&a->c);
     FUZZ_CHECK(a->mem.live == 0);
+    ws_inflater_free(&a->out.infl);
     free(stream);
     free(a);
     return 0;

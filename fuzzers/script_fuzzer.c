@@ -19,7 +19,16 @@
  *            bit 7     a fixed pace (script_config.pace) instead of the measured one
  *   [3]      bits 0-1  timeout_scale 1, 0.01, 0.25 or 4
  *            bit 2     the run's longest recent handshake (pace_floor) was 2 ms
- *            bits 3-7  the run seed (masks, the request's key)
+ *            bits 3-6  the run seed (masks, the request's key)
+ *            bit 7     the synthesized 101 accepts the case's permessage-deflate offer
+ *                      (deflate-offer; not the probe): the answer ws_pmd_server_answer
+ *                      makes to the request's offer with a server's default
+ *                      preferences, so the roundtrips compress, the echoes the target
+ *                      sends may be compressed frames, and RSV1 is allowed. Before
+ *                      permessage-deflate bit 7 was the seed's high bit (seeds 16-31):
+ *                      those inputs now run with seed - 16 (their 101 is synthesized
+ *                      from the key, so they still open) and, on a deflate-offer case,
+ *                      negotiate the extension
  *   [4..7]   the time schedule: how long passes before each piece (cycled, see dt_of)
  *   [8..11]  the chop schedule (fuzz_input.h)
  *   [12..]   the bytes the target sends
@@ -53,7 +62,8 @@
  *     tick does not consume is a busy loop); a write the send queue says is due later
  *     (wake) is later;
  *   - memory the script holds: the core's buffers (ws_conn_memory) within the
- *     handshake bound plus the output bound the script configures; the send queue's
+ *     handshake bound plus the output bound the script configures, plus the zlib state
+ *     once permessage-deflate is agreed (fuzz_pmd.h); the send queue's
  *     units (see sendq_check) within a bound derived from the case's steps, each
  *     holding at most one frame header; the result within result.h's bounds;
  *   - the result: n_events <= RESULT_EVENTS_MAX, kept payload heads <=
@@ -67,6 +77,7 @@
  *     requests) is a valid RFC 6455 request.
  */
 #include "fuzz_input.h"
+#include "fuzz_pmd.h"
 
 #include "script.h"
 
@@ -140,6 +151,11 @@ static const struct case_catalogue *load_catalogue(void)
     }
     return &catalogue;
 }
+
+/* The generated files of `roundtrip data=` (sections 12, 13 and 18), one store per
+ * process as the tester keeps one per run: a file is generated the first time a case
+ * needs it. */
+static struct datastore store;
 
 /* ------------------------------------------------------------ bounds of a case */
 
@@ -228,11 +244,31 @@ struct drive {
     uint64_t fed;     /* bytes the script was given before TCP closed */
     uint64_t splits;  /* writes that ended inside a unit of the core's output */
     uint64_t max_units;
+    bool deflate; /* the synthesized 101 accepts permessage-deflate */
     uint8_t synth[512];
     size_t synth_len;
 };
 
 static uint8_t out_buf[WRITE_CAP];
+
+/* A server's answer to the request's permessage-deflate offers (every element of its
+ * Sec-WebSocket-Extensions fields, in order), with the core's own negotiation and a
+ * server's default preferences, into out (WS_PMD_FORMAT_MAX). A case's offer is
+ * accepted unless none of its elements is a valid offer (18.2.6 has an unknown one
+ * first). */
+static bool deflate_answer(const struct ws_http_request *req, const struct ws_request_info *info,
+                           char *out)
+{
+    struct ws_ext_offer elems[WS_EXT_MAX_OFFERS];
+    size_t n = 0, at;
+    for (size_t i = 0; i < info->n_extension; i++) {
+        const struct ws_http_header *h = &req->headers[info->extension_idx[i]];
+        if (ws_ext_parse(h->value.ptr, h->value.len, elems, WS_EXT_MAX_OFFERS, &n, &at))
+            return false;
+    }
+    struct ws_pmd_params agreed;
+    return ws_pmd_server_answer(elems, n, NULL, &agreed, out, WS_PMD_FORMAT_MAX);
+}
 
 /* The response the target sends first when the input says so (bit 0 of [2]). */
 static void synth_response(struct drive *d, const struct ws_http_request *req, bool parsed)
@@ -240,8 +276,11 @@ static void synth_response(struct drive *d, const struct ws_http_request *req, b
     struct ws_request_info info;
     if (parsed && ws_handshake_check_request(req, &info) == WS_E_OK) {
         struct ws_slice none = {NULL, 0};
-        FUZZ_CHECK(ws_handshake_build_response(info.key, none, NULL, (char *)d->synth,
-                                               sizeof d->synth, &d->synth_len) == WS_E_OK);
+        char pmd[WS_PMD_FORMAT_MAX];
+        bool accept = d->deflate && d->def->deflate_offer && deflate_answer(req, &info, pmd);
+        FUZZ_CHECK(ws_handshake_build_response(info.key, none, accept ? pmd : NULL,
+                                               (char *)d->synth, sizeof d->synth,
+                                               &d->synth_len) == WS_E_OK);
         return;
     }
     static const char refusal[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
@@ -353,8 +392,12 @@ static void check_running(struct drive *d, bool ticked)
     FUZZ_CHECK(r->n_events <= RESULT_EVENTS_MAX && r->cap_events <= RESULT_EVENTS_MAX);
     FUZZ_CHECK(r->n_wirelog <= RESULT_WIRELOG_MAX && r->cap_wirelog <= RESULT_WIRELOG_MAX);
     FUZZ_CHECK(r->http_response_len <= RESPONSE_KEPT_MAX);
+    struct ws_pmd_params agreed;
     if (d->sc.conn_ready)
-        FUZZ_CHECK(ws_conn_memory(&d->sc.conn) <= CONN_MEMORY_MAX);
+        FUZZ_CHECK(ws_conn_memory(&d->sc.conn) <=
+                   CONN_MEMORY_MAX + (ws_conn_pmd(&d->sc.conn, &agreed)
+                                          ? fuzz_pmd_state_bound(&agreed, WS_ROLE_CLIENT)
+                                          : 0));
     sendq_check(d);
     double dl = script_deadline(&d->sc);
     FUZZ_CHECK(dl == 0 || isfinite(dl));
@@ -530,13 +573,15 @@ static void setup(struct drive *d, struct fuzz_in *in)
         d->def = &d->probe_def;
     }
     d->short_writes = f & 8u;
+    d->deflate = g & 128u;
     d->budget = budgets[(f >> 4) & 3u];
     d->scale = scales[g & 3u];
     d->max_units = step_units(d->def);
     d->now = 1000.0;
     struct script_config cfg = {.def = d->def,
                                 .r = &d->r,
-                                .run_seed = g >> 3,
+                                .run_seed = (g >> 3) & 15u,
+                                .data = &store,
                                 .timeout_scale = d->scale,
                                 .request = {.host = "127.0.0.1:9001", .target = "/"},
                                 .agent = "fuzz",

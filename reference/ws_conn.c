@@ -134,8 +134,15 @@ static enum ws_error queue_message(struct ws_conn *c, uint8_t opcode, const uint
     enum ws_error e = buf_reserve(&c->cfg.alloc, &c->zout, bound, SIZE_MAX);
     if (!e)
         e = ws_deflate_message(&c->defl, data, len, c->zout.data, c->zout.cap, &n);
-    if (!e)
+    if (!e) {
         e = queue_rsv_frame(c, opcode, WS_RSV1, c->zout.data, n);
+        /* Compressed but not sent (output full): the message is in the compressor's
+         * window, never in the peer's, which with context takeover inflates the next
+         * message on the window of the messages it received (RFC 7692 7.2.2). So the
+         * next message must not refer back to this one: it starts a fresh stream. */
+        if (e)
+            ws_deflater_reset(&c->defl);
+    }
     buf_clear(&c->cfg.alloc, &c->zout);
     return e;
 }

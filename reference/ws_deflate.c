@@ -114,6 +114,11 @@ void ws_deflater_free(struct ws_deflater *d)
     ws_deflater_stop(d);
 }
 
+void ws_deflater_reset(struct ws_deflater *d)
+{
+    ws_deflater_stop(d);
+}
+
 /* The zlib state for the first message (or every message without context takeover). */
 static enum ws_error ws_deflater_start(struct ws_deflater *d)
 {

@@ -80,6 +80,13 @@ size_t ws_deflate_bound(const struct ws_deflater *d, size_t len);
 enum ws_error ws_deflate_message(struct ws_deflater *d, const uint8_t *in, size_t len, uint8_t *out,
                                  size_t cap, size_t *out_len);
 
+/* Forget the context carried from earlier messages: the next message starts a fresh
+ * deflate stream with an empty window (and the zlib state is released until then). For
+ * a message compressed and then never sent: with context takeover its bytes would stay
+ * in the window, and a later message could refer to bytes the peer never received. A
+ * fresh stream is valid on any window the peer keeps. */
+void ws_deflater_reset(struct ws_deflater *d);
+
 /* Bytes the deflater holds now (zlib state included). */
 size_t ws_deflater_memory(const struct ws_deflater *d);
 

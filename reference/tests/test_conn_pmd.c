@@ -519,6 +519,36 @@ static void test_idle_memory(void **state)
     }
 }
 
+/* A message compressed and then refused (output full) leaves no trace: with context
+ * takeover the next message must not refer back to bytes the peer never received. The
+ * server's output holds 1 KiB: the echo of 1100 random bytes does not fit, that of
+ * their first 300 does - and inflates at the client to exactly those 300 (before the
+ * fix it was a back-reference into the refused message: 1007 at the client). */
+static void test_refused_message_not_in_context(void **state)
+{
+    (void)state;
+    struct ws_conn cl, sv;
+    struct prec pc, ps;
+    connect_pair(&cl, &pc, &sv, &ps, "permessage-deflate", 0, NULL);
+    assert_true(ws_conn_pmd(&sv, NULL) && ws_conn_pmd(&cl, NULL));
+    sv.cfg.max_output = 1024; /* the limit as ws_conn_init keeps it, lowered once OPEN */
+    uint8_t msg[1100];
+    struct th_rng r = {5};
+    for (size_t i = 0; i < sizeof msg; i++)
+        msg[i] = (uint8_t)th_rng_next(&r);
+    assert_int_equal(ws_conn_send(&sv, WS_OP_BINARY, msg, sizeof msg), WS_E_OUTPUT_FULL);
+    assert_int_equal(ws_conn_send(&sv, WS_OP_BINARY, msg, 300), WS_E_OK);
+    pump(&sv, &cl, 0);
+    assert_int_equal(ws_conn_error(&cl, NULL), WS_E_OK);
+    assert_int_equal(pc.messages, 1);
+    assert_int_equal(pc.last_len, 300);
+    assert_memory_equal(pc.last, msg, 300);
+    ws_conn_free(&cl);
+    ws_conn_free(&sv);
+    prec_free(&pc);
+    prec_free(&ps);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_fragments_and_plain_between),
         cmocka_unit_test(test_client_fails_bad_answer),
         cmocka_unit_test(test_idle_memory),
+        cmocka_unit_test(test_refused_message_not_in_context),
     };
     return cmocka_run_group_tests_name("conn_pmd", tests, NULL, NULL);
 }
