@@ -205,6 +205,9 @@
     X(PMD_ACCEPT_INVALID, "pmd-accept-invalid",                                                    \
       "an offer's unknown, repeated or ill-valued parameters are skipped and the rest accepted "   \
       "(RFC 7692 7: such offers are declined)")                                                    \
+    X(PMD_REFUSE_INVALID, "pmd-refuse-invalid",                                                    \
+      "a request with an offer to decline (unknown, repeated or ill-valued parameters) is "        \
+      "refused with 400, as ws 8 does, instead of the offer being declined (RFC 7692 7)")          \
     X(PMD_CLIENT_BITS_UNOFFERED, "pmd-client-bits-unoffered",                                      \
       "the answer carries client_max_window_bits=15 unless the offer had it without a value "      \
       "(RFC 7692 7.1.2.2)")                                                                        \
@@ -1799,6 +1802,24 @@ static bool offer_pick(const struct ws_http_request *req, struct pmd_offer *o)
     return false;
 }
 
+/* Whether a permessage-deflate offer of the request is one to decline
+ * (pmd-refuse-invalid refuses the request for it). */
+static bool offer_to_decline(const struct ws_http_request *req)
+{
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const struct ws_http_header *h = &req->headers[i];
+        if (!slice_is_nocase(h->name, "Sec-WebSocket-Extensions"))
+            continue;
+        struct scan s = {h->value.ptr, h->value.ptr + h->value.len};
+        struct ext_elem e;
+        struct pmd_offer o;
+        while (scan_element(&s, &e))
+            if (slice_is_nocase(e.name, "permessage-deflate") && !offer_read(&e, &o))
+                return true;
+    }
+    return false;
+}
+
 /* The answer to offer o into buf (false: it does not fit), and what it agrees to into
  * *a (RFC 7692 7.1). */
 static bool pmd_answer(const struct pmd_offer *o, struct pmd *a, char *buf, size_t cap)
@@ -1849,6 +1870,10 @@ static void accept_ws(struct conn *c, const struct ws_http_request *req, struct 
 {
     char resp[2048], ext[1024], pmd[256];
     size_t len = 0;
+    if (has(D_PMD_REFUSE_INVALID) && !g_no_deflate && offer_to_decline(req)) {
+        refuse_with(c, "400 Bad Request", "invalid Sec-WebSocket-Extensions header\n");
+        return;
+    }
     if (has(D_ACCEPT_UNTRIMMED))
         key = key_untrimmed(c, key);
     protocol = protocol_defect(req, protocol);
