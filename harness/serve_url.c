@@ -164,7 +164,7 @@ static size_t pct_decode(const char *s, size_t n, char *out, size_t cap, size_t 
             c = (unsigned char)(hi << 4 | lo);
             i += 2;
         }
-        if (c == 0 || c < 0x20 || c == 0x7F) {
+        if (c < 0x20 || c == 0x7F) {
             *bad = at;
             *e = c == 0 ? SERVE_E_NUL : SERVE_E_CONTROL;
             return SIZE_MAX;
@@ -325,6 +325,8 @@ static const char *written(const char *t, const struct param *p, size_t *n)
     return t + p->key;
 }
 
+/* case=N: decimal digits. A value of more than 15 characters is refused as too large
+ * without a look at the rest (leading zeros that long are no driver's). */
 static enum serve_error read_case_number(const char *t, const struct param *p,
                                          struct serve_url_request *req)
 {
