@@ -35,25 +35,24 @@ FUZZ_NOCOV_BEGIN
 
 /* Ids whose numeric and string orders differ, a title with markup and JSON's
  * specials. */
-static const char catalogue_text[] =
-    "section 1 One\n"
-    "template t title\n"
-    "  title {title}\n"
-    "  expectation Nothing.\n"
-    "  rfc 5.2 MUST \"x\"\n"
-    "  kill-after 1\n"
-    "  send frame ping \"\"\n"
-    "  expect OK pong \"\"\n"
-    "  close-rule tester 1000 clean\n"
-    "end\n"
-    "table t\n"
-    "  10.1   \"ten \\\"one\\\" \\\\ <b>x</b>\"\n"
-    "  1.10   \"one ten\"\n"
-    "  1.9    \"  one   nine  \"\n"
-    "  9.1    \"nine one\"\n"
-    "  1.1.2  \"one one two<br>hidden\"\n"
-    "  1.1.1  \"one one one \xc3\xa4\"\n"
-    "end\n";
+static const char catalogue_text[] = "section 1 One\n"
+                                     "template t title\n"
+                                     "  title {title}\n"
+                                     "  expectation Nothing.\n"
+                                     "  rfc 5.2 MUST \"x\"\n"
+                                     "  kill-after 1\n"
+                                     "  send frame ping \"\"\n"
+                                     "  expect OK pong \"\"\n"
+                                     "  close-rule tester 1000 clean\n"
+                                     "end\n"
+                                     "table t\n"
+                                     "  10.1   \"ten \\\"one\\\" \\\\ <b>x</b>\"\n"
+                                     "  1.10   \"one ten\"\n"
+                                     "  1.9    \"  one   nine  \"\n"
+                                     "  9.1    \"nine one\"\n"
+                                     "  1.1.2  \"one one two<br>hidden\"\n"
+                                     "  1.1.1  \"one one one \xc3\xa4\"\n"
+                                     "end\n";
 
 static struct case_catalogue cat;
 static size_t sel_idx[4][8], sel_n[4];
@@ -78,7 +77,7 @@ static void load_catalogue(void)
 
 static int hexv(uint8_t c)
 {
-    return c >= '0' && c <= '9' ? c - '0'
+    return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10
            : c >= 'A' && c <= 'F' ? c - 'A' + 10
                                   : -1;
@@ -253,8 +252,8 @@ static void check_resolve(struct serve_url_request *r, int sel, char *full, char
         FUZZ_CHECK(e == SERVE_E_CASE_UNKNOWN || e == SERVE_E_CASE_NOT_SELECTED);
 }
 
-static void check_strings(const struct serve_url_request *r, const uint8_t *t, size_t n,
-                          char *full, char *cut, size_t cap)
+static void check_strings(const struct serve_url_request *r, const uint8_t *t, size_t n, char *full,
+                          char *cut, size_t cap)
 {
     size_t an = strlen(r->agent);
     size_t len = serve_url_json_string(r->agent, an, full, 4096);
@@ -265,8 +264,8 @@ static void check_strings(const struct serve_url_request *r, const uint8_t *t, s
     size_t tn = n < 600 ? n : 600;
     len = serve_url_json_string((const char *)t, tn, full, 4096);
     FUZZ_CHECK(len < 4096);
-    json_decref(check_rendered(full, len, cut,
-                               serve_url_json_string((const char *)t, tn, cut, cap), cap));
+    json_decref(
+        check_rendered(full, len, cut, serve_url_json_string((const char *)t, tn, cut, cap), cap));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
