@@ -46,6 +46,7 @@ under_test() { # target -> the source files it is there to exercise
     case_parse) echo harness/case_parse.c ;;
     config) echo harness/config.c ;;
     baseline) echo harness/baseline.c ;;
+    serve_url) echo harness/serve_url.c ;;
     script) echo harness/script.c harness/script_recv.c harness/script_steps.c harness/sendq.c ;;
     *) echo "coverage: no file under test known for target $1 (fuzzers/coverage.sh)" >&2; return 1 ;;
     esac

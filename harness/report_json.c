@@ -750,27 +750,37 @@ static const char *text_or_empty(const char *s)
     return s ? s : "";
 }
 
-size_t report_json_case_filename(const char *agent, const char *id, char *out, size_t cap)
+static bool stem_char(char c)
+{
+    return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9');
+}
+
+size_t report_json_agent_stem(const char *agent, char *out, size_t cap)
 {
     /* Autobahn's cleanForFilename: lower-case, [a-z0-9] kept, everything else a blank,
      * blanks trimmed at both ends, the rest replaced by '_' (runs are not merged). */
     size_t alen = strlen(agent), start = 0, end = alen, n = 0;
-    while (start < end && !(((agent[start] | 0x20) >= 'a' && (agent[start] | 0x20) <= 'z') ||
-                            (agent[start] >= '0' && agent[start] <= '9')))
+    while (start < end && !stem_char(agent[start]))
         start++;
-    while (end > start && !(((agent[end - 1] | 0x20) >= 'a' && (agent[end - 1] | 0x20) <= 'z') ||
-                            (agent[end - 1] >= '0' && agent[end - 1] <= '9')))
+    while (end > start && !stem_char(agent[end - 1]))
         end--;
-    for (size_t i = start; i < end; i++) {
+    for (size_t i = start; i < end; i++, n++) {
         char c = agent[i];
         if (c >= 'A' && c <= 'Z')
             c = (char)(c - 'A' + 'a');
-        else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+        else if (!stem_char(c))
             c = '_';
         if (n + 1 < cap)
             out[n] = c;
-        n++;
     }
+    if (cap)
+        out[n < cap ? n : cap - 1] = '\0';
+    return n;
+}
+
+size_t report_json_case_filename(const char *agent, const char *id, char *out, size_t cap)
+{
+    size_t n = report_json_agent_stem(agent, out, cap);
     const char *mid = "_case_";
     for (const char *p = mid; *p; p++, n++)
         if (n + 1 < cap)

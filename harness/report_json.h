@@ -88,10 +88,16 @@ struct report_run {
 int report_json_write(const char *dir, const struct case_result *results, size_t n,
                       const struct report_run *run, char *err, size_t err_cap);
 
-/* The per-case file name, "<agent>_case_<id>.json" with the agent normalised the way
- * Autobahn does it (lower-cased; every character outside [a-z0-9] becomes a blank;
- * trimmed; blanks become '_') and the id's dots replaced by '_'. Returns the length it
- * needs (like snprintf); the name is complete only when that is < cap. */
+/* The agent's part of report file names, normalised the way Autobahn does it
+ * (cleanForFilename: lower-cased; every character outside [a-z0-9] becomes a blank;
+ * trimmed; blanks become '_', runs not merged): "Python/3.11 websockets" ->
+ * "python_3_11_websockets"; "" when the name has no letter or digit. Returns the length
+ * it needs (like snprintf); the stem is complete only when that is < cap. */
+size_t report_json_agent_stem(const char *agent, char *out, size_t cap);
+
+/* The per-case file name, "<stem>_case_<id>.json": the agent's stem as above and the
+ * id's dots replaced by '_'. Returns the length it needs (like snprintf); the name is
+ * complete only when that is < cap. */
 size_t report_json_case_filename(const char *agent, const char *id, char *out, size_t cap);
 
 #endif

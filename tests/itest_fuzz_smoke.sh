@@ -75,6 +75,7 @@ reference/ws_handshake.c 90
 harness/config.c 87
 harness/case_parse.c 80
 harness/baseline.c 60
+harness/serve_url.c 95
 harness/script.c 92
 harness/script_recv.c 94
 harness/script_steps.c 89

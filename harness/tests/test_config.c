@@ -1,5 +1,6 @@
 /*
- * test_config.c - unit tests for config.c: Autobahn's fuzzingclient.json read as is.
+ * test_config.c - unit tests for config.c: Autobahn's fuzzingclient.json and
+ * fuzzingserver.json read as is.
  * A file with every key Autobahn documents (and a key only its examples carry) must
  * give the servers, selection, exclusions and report directory it says, with the
  * protocol timeouts turned into a timeout scale and everything else named in one
@@ -8,6 +9,11 @@
  * and what was wrong. The exclude-agent-cases patterns are checked against Autobahn's
  * semantics (anchored at both ends, '.' literal, '*' any run), and every input is read
  * from a guard-page buffer that is not NUL-terminated, so an over-read faults.
+ *
+ * The fuzzingserver form: every key of catalogue 4.3 (webport named as ignored), the
+ * template wstest writes, listen URLs of every shape (default ports, IPv6, a path), TLS
+ * keys required by wss:// and ignored for ws://, the server-side option names, and a
+ * file of either form given to the other command refused with a message naming both.
  */
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
 
@@ -19,13 +25,26 @@
 #include "config.h"
 
 /* Parse text from a guard-page copy without its NUL. */
-static int parse(const char *text, struct run_config *c, char *err, size_t cap)
+static int parse_form(enum config_form form, const char *text, struct run_config *c, char *err,
+                      size_t cap)
 {
     size_t n = strlen(text);
     uint8_t *g = th_guard_copy(text, n);
-    int rc = config_parse((const char *)g, n, c, err, cap);
+    memset(c, 0xA5, sizeof *c); /* the parser must not rely on a zeroed struct */
+    int rc = form == CONFIG_FUZZINGCLIENT ? config_parse((const char *)g, n, c, err, cap)
+                                          : config_parse_as(form, (const char *)g, n, c, err, cap);
     th_guard_free(g, n);
     return rc;
+}
+
+static int parse(const char *text, struct run_config *c, char *err, size_t cap)
+{
+    return parse_form(CONFIG_FUZZINGCLIENT, text, c, err, cap);
+}
+
+static int parse_server(const char *text, struct run_config *c, char *err, size_t cap)
+{
+    return parse_form(CONFIG_FUZZINGSERVER, text, c, err, cap);
 }
 
 /* Every key of catalogue 4.2, as the Autobahn docs and real projects write them. */
@@ -371,14 +390,290 @@ static void test_load(void **state)
     unlink(path);
 }
 
+/* ------------------------------------------------------------ fuzzingserver.json */
+
+/* Every key of catalogue 4.3, as Autobahn's docs and real projects write them. */
+static const char server_config[] =
+    "{\n"
+    "   \"url\": \"wss://127.0.0.1:9443\",\n"
+    "   \"key\": \"server.key\", \"cert\": \"server.crt\",\n"
+    "   \"options\": {\"failByDrop\": false, \"versions\": [13], \"webStatus\": false,\n"
+    "               \"requireMaskedClientFrames\": true, \"maskServerFrames\": false,\n"
+    "               \"openHandshakeTimeout\": 10, \"autoPingSize\": 4,\n"
+    "               \"serverConnectionDropTimeout\": 5},\n"
+    "   \"protocols\": [\"chat\"],\n"
+    "   \"outdir\": \"./reports/clients\",\n"
+    "   \"webport\": 8080,\n"
+    "   \"cases\": [\"*\"],\n"
+    "   \"exclude-cases\": [\"9.*\", \"12.*\", \"13.*\"],\n"
+    "   \"exclude-agent-cases\": {\"Chrome*\": [\"7.9.*\"]}\n"
+    "}\n";
+
+static void test_server_full(void **state)
+{
+    (void)state;
+    struct run_config c;
+    char err[256];
+    assert_int_equal(parse_server(server_config, &c, err, sizeof err), 0);
+    assert_int_equal(c.form, CONFIG_FUZZINGSERVER);
+    assert_int_equal(c.n_servers, 0);
+    assert_null(c.servers);
+    const struct config_listen *l = &c.listen;
+    assert_string_equal(l->url, "wss://127.0.0.1:9443");
+    assert_string_equal(l->host, "127.0.0.1");
+    assert_int_equal(l->port, 9443);
+    assert_true(l->tls);
+    assert_string_equal(l->key, "server.key");
+    assert_string_equal(l->cert, "server.crt");
+    assert_int_equal(l->n_protocols, 1);
+    assert_string_equal(l->protocols[0], "chat");
+    /* openHandshakeTimeout 10 s = 2 x 5 s; serverConnectionDropTimeout is a client's
+     * option and changes nothing here */
+    assert_true(l->timeout_scale > 1.999 && l->timeout_scale < 2.001);
+    assert_string_equal(c.outdir, "./reports/clients");
+    assert_string_equal(c.cases, "*");
+    assert_string_equal(c.exclude, "9.*,12.*,13.*");
+    assert_true(config_agent_excludes(&c, "Chrome/120", "7.9.1"));
+    assert_false(config_agent_excludes(&c, "Firefox/120", "7.9.1"));
+    assert_string_equal(c.warning, "ignored (wsspec has no equivalent): options webStatus, "
+                                   "autoPingSize, serverConnectionDropTimeout; keys webport");
+    config_free(&c);
+    assert_null(c.listen.host);
+}
+
+/* Autobahn's template (spectemplate.py) and the Docker image's config. */
+static void test_server_template(void **state)
+{
+    (void)state;
+    struct run_config c;
+    char err[256];
+    assert_int_equal(parse_server("{\"url\": \"ws://127.0.0.1:9001\", \"outdir\": "
+                                  "\"./reports/clients\", \"cases\": [\"*\"], \"exclude-cases\": "
+                                  "[], \"exclude-agent-cases\": {}}",
+                                  &c, err, sizeof err),
+                     0);
+    assert_string_equal(c.listen.host, "127.0.0.1");
+    assert_int_equal(c.listen.port, 9001);
+    assert_false(c.listen.tls);
+    assert_null(c.listen.key);
+    assert_int_equal(c.listen.n_protocols, 0);
+    assert_true(c.listen.timeout_scale == 1.0);
+    assert_null(c.exclude);
+    assert_string_equal(c.warning, "");
+    config_free(&c);
+
+    /* only the url: everything selected, Autobahn's report directory */
+    assert_int_equal(parse_server("{\"url\": \"ws://localhost\"}", &c, err, sizeof err), 0);
+    assert_null(c.cases);
+    assert_string_equal(c.outdir, CONFIG_SERVER_OUTDIR);
+    assert_int_equal(c.listen.port, 80); /* RFC 6455 3: the default for ws */
+    config_free(&c);
+}
+
+static void test_server_urls(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *url;
+        const char *host;
+        unsigned port;
+        bool tls;
+        const char *warning;
+    } ok[] = {
+        {"ws://h:1", "h", 1, false, ""},
+        {"WS://Example.Test:65535/", "Example.Test", 65535, false, ""},
+        {"wss://h", "h", 443, true, ""},
+        {"ws://[::1]:9001", "::1", 9001, false, ""},
+        {"ws://[fe80::1]", "fe80::1", 80, false, ""},
+        {"ws://0.0.0.0:0", "0.0.0.0", 0, false, ""}, /* port 0: the system chooses */
+        {"ws://h:1/chat", "h", 1, false, "ignored (wsspec has no equivalent): keys url path"},
+        {"ws://h:1?x=1", "h", 1, false, "ignored (wsspec has no equivalent): keys url path"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char text[256], err[256];
+        snprintf(text, sizeof text, "{\"url\": \"%s\"%s}", ok[i].url,
+                 ok[i].tls ? ", \"key\": \"k\", \"cert\": \"c\"" : "");
+        struct run_config c;
+        if (parse_server(text, &c, err, sizeof err) != 0)
+            fail_msg("%s: %s", ok[i].url, err);
+        assert_string_equal(c.listen.host, ok[i].host);
+        assert_int_equal(c.listen.port, ok[i].port);
+        assert_int_equal(c.listen.tls, ok[i].tls);
+        assert_string_equal(c.warning, ok[i].warning);
+        config_free(&c);
+    }
+
+    /* key and cert with ws://: Autobahn listens without TLS; so does wsspec, and says so */
+    struct run_config c;
+    char err[256];
+    assert_int_equal(parse_server("{\"url\": \"ws://h:1\", \"key\": \"k\", \"cert\": \"c\"}", &c,
+                                  err, sizeof err),
+                     0);
+    assert_null(c.listen.key);
+    assert_null(c.listen.cert);
+    assert_string_equal(c.warning, "ignored (wsspec has no equivalent): keys key, cert");
+    config_free(&c);
+}
+
+static void test_server_errors(void **state)
+{
+    (void)state;
+    static const struct bad bad[] = {
+        {"{}", "no \"url\" (where to listen"},
+        {"[]", "expected an object (Autobahn's fuzzingserver.json), got an array"},
+        {"{\"url\": 9001}", "config.url: expected a string, got a number"},
+        {"{\"url\": \"http://h:1\"}", "url: 'http://h:1' is not a ws:// or wss:// URL"},
+        {"{\"url\": \"127.0.0.1:9001\"}", "is not a ws:// or wss:// URL"},
+        {"{\"url\": \"ws://:9001\"}", "no host to listen on"},
+        {"{\"url\": \"ws://\"}", "no host to listen on"},
+        {"{\"url\": \"ws://[]:1\"}", "no host to listen on"},
+        {"{\"url\": \"ws://h:\"}", "the port is not a number 0..65535"},
+        {"{\"url\": \"ws://h:65536\"}", "the port is not a number"},
+        {"{\"url\": \"ws://h:1a\"}", "the port is not a number"},
+        {"{\"url\": \"ws://h:0000001\"}", "the port is not a number"},
+        {"{\"url\": \"ws://[::1]x\"}", "the port is not a number"},
+        {"{\"url\": \"ws://[::1\"}", "'[' without ']'"},
+        {"{\"url\": \"ws://u:p@h:1\"}", "a listen URL has no user name"},
+        {"{\"url\": \"ws://h h:1\"}", "' ' cannot be in a host"},
+        {"{\"url\": \"ws://h:1:2\"}", "the port is not a number"},
+        {"{\"url\": \"ws://a:b:c\"}", "the port is not a number"},
+        {"{\"url\": \"wss://h:1\"}", "url is wss:// but \"key\" is missing"},
+        {"{\"url\": \"wss://h:1\", \"key\": \"k\"}", "\"cert\" is missing (the TLS certificate"},
+        {"{\"url\": \"wss://h:1\", \"key\": 1, \"cert\": \"c\"}",
+         "config.key: expected a string, got a number"},
+        {"{\"url\": \"ws://h:1\", \"protocols\": \"chat\"}",
+         "config.protocols: expected a list of strings, got a string"},
+        {"{\"url\": \"ws://h:1\", \"protocols\": [\"a,b\"]}", "'a,b' is not a token"},
+        {"{\"url\": \"ws://h:1\", \"options\": [1]}", "options: expected an object, got an array"},
+        {"{\"url\": \"ws://h:1\", \"options\": {\"closeHandshakeTimeout\": 0}}",
+         "options.closeHandshakeTimeout: expected a number of seconds > 0"},
+        {"{\"url\": \"ws://h:1\", \"cases\": []}", "cases: the list is empty"},
+        {"{\"url\": \"ws://h:1\", \"outdir\": \"\"}", "outdir: empty"},
+        {"{\"url\": \"ws://h:1\", \"exclude-agent-cases\": {\"a\": [2]}}",
+         "exclude-agent-cases[\"a\"][0]: expected a string"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct run_config c;
+        char err[256] = "";
+        int rc = parse_server(bad[i].text, &c, err, sizeof err);
+        if (rc != -1 || !strstr(err, bad[i].msg))
+            fail_msg("input %zu %s: rc %d, message '%s', want '%s'", i, bad[i].text, rc, err,
+                     bad[i].msg);
+        assert_null(c.listen.url);
+        assert_null(c.listen.host);
+        assert_null(c.outdir);
+        config_free(&c);
+    }
+    /* a long host */
+    char text[600];
+    int n = snprintf(text, sizeof text, "{\"url\": \"ws://");
+    for (int i = 0; i < CONFIG_MAX_HOST + 1; i++)
+        text[n++] = 'h';
+    snprintf(text + n, sizeof text - (size_t)n, ":1\"}");
+    struct run_config c;
+    char err[256];
+    assert_int_equal(parse_server(text, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "a host of more than 253 characters"));
+    /* 253 characters: fine */
+    n = snprintf(text, sizeof text, "{\"url\": \"ws://");
+    for (int i = 0; i < CONFIG_MAX_HOST; i++)
+        text[n++] = 'h';
+    snprintf(text + n, sizeof text - (size_t)n, ":1\"}");
+    assert_int_equal(parse_server(text, &c, err, sizeof err), 0);
+    assert_int_equal(strlen(c.listen.host), CONFIG_MAX_HOST);
+    config_free(&c);
+}
+
+/* A file of one form given to the command that reads the other: refused, naming both. */
+static void test_wrong_form(void **state)
+{
+    (void)state;
+    struct run_config c;
+    char err[384];
+    assert_int_equal(parse(server_config, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "this is a fuzzingserver.json"));
+    assert_non_null(strstr(err, "`wsspec serve --config` reads it"));
+    assert_non_null(strstr(err, "`wsspec run --config` needs a fuzzingclient.json"));
+    assert_int_equal(c.form, CONFIG_FUZZINGCLIENT);
+    config_free(&c);
+
+    assert_int_equal(parse_server(full_config, &c, err, sizeof err), -1);
+    assert_non_null(strstr(err, "this is a fuzzingclient.json"));
+    assert_non_null(strstr(err, "`wsspec run --config` reads it"));
+    assert_non_null(strstr(err, "`wsspec serve --config` needs a fuzzingserver.json"));
+    assert_int_equal(c.form, CONFIG_FUZZINGSERVER);
+    assert_null(c.listen.url);
+    config_free(&c);
+
+    /* a file with both: each command reads its own part and names the other's */
+    const char *both = "{\"url\": \"ws://h:1\", \"servers\": [{\"url\": \"ws://h:2\"}]}";
+    assert_int_equal(parse(both, &c, err, sizeof err), 0);
+    assert_int_equal(c.n_servers, 1);
+    assert_string_equal(c.warning, "ignored (wsspec has no equivalent): keys url");
+    config_free(&c);
+    assert_int_equal(parse_server(both, &c, err, sizeof err), 0);
+    assert_int_equal(c.listen.port, 1);
+    assert_string_equal(c.warning, "ignored (wsspec has no equivalent): keys servers");
+    config_free(&c);
+
+    /* each form's own option names are unknown to the other */
+    assert_int_equal(
+        parse("{\"servers\": [{\"url\": \"ws://h/\"}], \"options\": {\"versions\": [13], "
+              "\"maskServerFrames\": false}}",
+              &c, err, sizeof err),
+        0);
+    assert_string_equal(c.warning,
+                        "ignored (wsspec has no equivalent): options versions, maskServerFrames");
+    config_free(&c);
+    assert_int_equal(parse_server("{\"url\": \"ws://h:1\", \"options\": {\"version\": 18, "
+                                  "\"maskClientFrames\": true}}",
+                                  &c, err, sizeof err),
+                     0);
+    assert_string_equal(c.warning,
+                        "ignored (wsspec has no equivalent): options version, maskClientFrames");
+    config_free(&c);
+    /* a server-side option with another value than wsspec's */
+    assert_int_equal(parse_server("{\"url\": \"ws://h:1\", \"options\": {\"versions\": [8, 13], "
+                                  "\"requireMaskedClientFrames\": false}}",
+                                  &c, err, sizeof err),
+                     0);
+    assert_string_equal(c.warning, "ignored (wsspec has no equivalent): options versions, "
+                                   "requireMaskedClientFrames");
+    config_free(&c);
+}
+
+static void test_server_load(void **state)
+{
+    (void)state;
+    struct run_config c;
+    char err[512];
+    char path[] = "/tmp/wsspec-config-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(server_config, f);
+    fclose(f);
+    assert_int_equal(config_load_as(CONFIG_FUZZINGSERVER, path, &c, err, sizeof err), 0);
+    assert_int_equal(c.listen.port, 9443);
+    config_free(&c);
+    assert_int_equal(config_load(path, &c, err, sizeof err), -1);
+    assert_int_equal(strncmp(err, path, strlen(path)), 0);
+    assert_non_null(strstr(err, "this is a fuzzingserver.json"));
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_full_file),   cmocka_unit_test(test_template),
-        cmocka_unit_test(test_errors),      cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_one_line),    cmocka_unit_test(test_glob),
-        cmocka_unit_test(test_agent_rules), cmocka_unit_test(test_load),
-        cmocka_unit_test(test_empty_key),
+        cmocka_unit_test(test_full_file),       cmocka_unit_test(test_template),
+        cmocka_unit_test(test_errors),          cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_one_line),        cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_agent_rules),     cmocka_unit_test(test_load),
+        cmocka_unit_test(test_empty_key),       cmocka_unit_test(test_server_full),
+        cmocka_unit_test(test_server_template), cmocka_unit_test(test_server_urls),
+        cmocka_unit_test(test_server_errors),   cmocka_unit_test(test_wrong_form),
+        cmocka_unit_test(test_server_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
