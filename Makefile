@@ -170,6 +170,7 @@ bench: all $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do $$b || exit 1; done
 	@bash tests/bench-echo
 	@bash tests/bench-run
+	@bash tests/bench-compression
 	@if command -v $(FUZZ_CC) >/dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory fuzz-throughput fuzz-coverage; \
 	else echo "bench: $(FUZZ_CC) not found: no fuzz throughput or coverage figures (make deps)"; fi

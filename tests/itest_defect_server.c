@@ -1784,10 +1784,9 @@ static bool offer_read(const struct ext_elem *e, struct pmd_offer *o)
     return true;
 }
 
-/* The first permessage-deflate offer of the request not to be declined, into *o (RFC
- * 7692 5: "The order of elements is important as it specifies the client's
- * preference."); false when there is none. */
-static bool offer_pick(const struct ws_http_request *req, struct pmd_offer *o)
+/* The first permessage-deflate offer of the request that reads as valid (or, with
+ * invalid, as one to decline) into *o; false when there is none. */
+static bool offer_find(const struct ws_http_request *req, struct pmd_offer *o, bool invalid)
 {
     for (size_t i = 0; i < req->n_headers; i++) {
         const struct ws_http_header *h = &req->headers[i];
@@ -1796,28 +1795,25 @@ static bool offer_pick(const struct ws_http_request *req, struct pmd_offer *o)
         struct scan s = {h->value.ptr, h->value.ptr + h->value.len};
         struct ext_elem e;
         while (scan_element(&s, &e))
-            if (slice_is_nocase(e.name, "permessage-deflate") && offer_read(&e, o))
+            if (slice_is_nocase(e.name, "permessage-deflate") && offer_read(&e, o) != invalid)
                 return true;
     }
     return false;
 }
 
-/* Whether a permessage-deflate offer of the request is one to decline
- * (pmd-refuse-invalid refuses the request for it). */
+/* The offer to accept: the first one not to be declined (RFC 7692 5: "The order of
+ * elements is important as it specifies the client's preference."). */
+static bool offer_pick(const struct ws_http_request *req, struct pmd_offer *o)
+{
+    return offer_find(req, o, false);
+}
+
+/* Whether an offer of the request is one to decline (pmd-refuse-invalid refuses the
+ * request for it). */
 static bool offer_to_decline(const struct ws_http_request *req)
 {
-    for (size_t i = 0; i < req->n_headers; i++) {
-        const struct ws_http_header *h = &req->headers[i];
-        if (!slice_is_nocase(h->name, "Sec-WebSocket-Extensions"))
-            continue;
-        struct scan s = {h->value.ptr, h->value.ptr + h->value.len};
-        struct ext_elem e;
-        struct pmd_offer o;
-        while (scan_element(&s, &e))
-            if (slice_is_nocase(e.name, "permessage-deflate") && !offer_read(&e, &o))
-                return true;
-    }
-    return false;
+    struct pmd_offer o;
+    return offer_find(req, &o, true);
 }
 
 /* The answer to offer o into buf (false: it does not fit), and what it agrees to into
