@@ -158,7 +158,7 @@ test: deps
 
 run: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
-	@bash tests/run-echo
+	@bash tests/run-echo $(RUN_ARGS)
 
 interop: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) all
