@@ -34,6 +34,8 @@ CORE_SRC    := $(sort $(wildcard reference/ws_*.c))
 ECHO_SRC    := $(sort $(wildcard reference/echo/*.c))
 HARNESS_SRC := $(sort $(wildcard harness/*.c))
 TH_SRC      := reference/tests/th.c
+# the script's simulated target, shared by the harness tests that drive a script
+HTH_SRC     := harness/tests/script_sim.c
 UNIT_SRC    := $(sort $(wildcard reference/tests/test_*.c))
 # the harness without main(), for its unit tests; transport.c shares echo's OpenSSL chores
 HLIB_SRC    := $(filter-out harness/main.c,$(HARNESS_SRC)) reference/echo/tls_util.c
@@ -106,12 +108,16 @@ $(B)/tests/%: $(B)/obj/reference/tests/%.o $(B)/obj/$(TH_SRC:.c=.o) $(B)/libwsco
 $(B)/san-tests/%: $(B)/san/reference/tests/%.o $(B)/san/$(TH_SRC:.c=.o) $(B)/san/libwscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
-# Harness unit tests (harness/tests/test_*.c): the harness library, the core, jansson
-# to read back the JSON the harness writes.
-$(B)/tests/%: $(B)/obj/harness/tests/%.o $(B)/obj/$(TH_SRC:.c=.o) $(B)/libharness.a $(B)/libwscore.a
+# Harness unit tests (harness/tests/test_*.c): the harness library, the core, the
+# script's simulated target (harness/tests/script_sim.c, for the tests that drive a
+# script; linked into each, which costs nothing), jansson to read back the JSON the
+# harness writes.
+$(B)/tests/%: $(B)/obj/harness/tests/%.o $(B)/obj/$(TH_SRC:.c=.o) $(B)/obj/$(HTH_SRC:.c=.o) \
+              $(B)/libharness.a $(B)/libwscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka -ljansson
-$(B)/san-tests/%: $(B)/san/harness/tests/%.o $(B)/san/$(TH_SRC:.c=.o) $(B)/san/libharness.a $(B)/san/libwscore.a
+$(B)/san-tests/%: $(B)/san/harness/tests/%.o $(B)/san/$(TH_SRC:.c=.o) $(B)/san/$(HTH_SRC:.c=.o) \
+                  $(B)/san/libharness.a $(B)/san/libwscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka -ljansson
 

@@ -53,7 +53,10 @@ enum step_type {
     STEP_ROUNDTRIP, /* roundtrip text|binary P count=N */
 };
 
-enum mask_mode { MASK_RANDOM = 0, MASK_NONE, MASK_FIXED };
+/* MASK_DEFAULT: no mask= given - as the tester's role requires (RFC 6455 5.1: a client
+ * masks every frame with a fresh key, a server masks none), the key from the seeded
+ * generator. The others are what mask= says, whatever the role. */
+enum mask_mode { MASK_DEFAULT = 0, MASK_RANDOM, MASK_NONE, MASK_FIXED };
 
 struct step {
     enum step_type type;

@@ -404,7 +404,7 @@ void case_step_init(struct parser *p, struct step *st, enum step_type t)
     st->type = t;
     st->line = p->line;
     st->fin = true;
-    st->mask = MASK_RANDOM;
+    st->mask = MASK_DEFAULT;
     st->len_form = WS_LEN_MINIMAL;
 }
 

@@ -287,12 +287,19 @@ static void broken_non_strict(struct case_result *r, const struct case_def *d)
     line_received(&l, r);
 }
 
+/* The target, as the texts name it: the server under test, or the client when wsspec
+ * played the server. */
+static const char *target_noun(const struct case_result *r)
+{
+    return r->is_server ? "client" : "server";
+}
+
 static void broken_target_error(struct case_result *r)
 {
     const char *section = ws_error_section(r->target_error);
     struct line l;
     line_init(&l, r->broken, sizeof r->broken);
-    line_add(&l, "server broke a rule: %s", ws_error_text(r->target_error));
+    line_add(&l, "%s broke a rule: %s", target_noun(r), ws_error_text(r->target_error));
     if (section[0])
         line_add(&l, " (%s %s)", ws_error_rfc(r->target_error), section);
     line_add(&l, ": %s at byte %llu", ws_error_name(r->target_error),
@@ -307,7 +314,7 @@ static void broken_handshake(struct case_result *r)
         line_add(&l, "could not connect: %s",
                  r->connect_error[0] ? r->connect_error : "no TCP connection");
     } else if (r->was_open_handshake_timeout) {
-        line_add(&l, "server did not finish the opening handshake in time");
+        line_add(&l, "%s did not finish the opening handshake in time", target_noun(r));
     } else if (r->handshake_error != WS_E_OK) {
         const char *section = ws_error_section(r->handshake_error);
         line_add(&l, "opening handshake failed: %s", ws_error_text(r->handshake_error));
@@ -360,15 +367,17 @@ static enum close_rule_hit judge_close(struct case_result *r, const struct case_
         snprintf(r->result_close, sizeof r->result_close,
                  "The connection was failed by the wrong endpoint");
         if (!c->closed_by_me && r->failed_by_me && d->kill_after > 0)
-            line_add(&l, "server did not fail the connection: wsspec had to close (killAfter %gs)",
-                     d->kill_after);
+            line_add(&l, "%s did not fail the connection: wsspec had to close (killAfter %gs)",
+                     target_noun(r), d->kill_after);
         else if (!c->closed_by_me)
-            line_add(&l, "server did not fail the connection: wsspec sent the first Close");
+            line_add(&l, "%s did not fail the connection: wsspec sent the first Close",
+                     target_noun(r));
         else if (r->remote_close_code >= 0)
-            line_add(&l, "server sent the first Close (code %d) where wsspec was to close",
-                     r->remote_close_code);
+            line_add(&l, "%s sent the first Close (code %d) where wsspec was to close",
+                     target_noun(r), r->remote_close_code);
         else
-            line_add(&l, "server closed the connection first where wsspec was to close");
+            line_add(&l, "%s closed the connection first where wsspec was to close",
+                     target_noun(r));
         return CLOSE_WRONG_CLOSER;
     }
     if (c->require_clean && !r->was_clean) {
@@ -391,13 +400,14 @@ static enum close_rule_hit judge_close(struct case_result *r, const struct case_
         } else {
             line_add(&t, "The close code should have been empty");
         }
-        line_add(&l, "server sent close code %d, allowed: ", r->remote_close_code);
+        line_add(&l, "%s sent close code %d, allowed: ", target_noun(r), r->remote_close_code);
         line_codes(&l, c, ", ");
         line_add(&l, "%s", c->n_codes ? " or none" : "none");
         return CLOSE_WRONG_CODE;
     }
-    if (r->dropped_by_me) {
-        /* Rule 4 applies because wsspec is always the client (fuzzingclient mode). */
+    if (r->dropped_by_me && !r->is_server) {
+        /* Rule 4 applies only when wsspec is the client (fuzzingclient mode): as the
+         * server it closes TCP itself (RFC 6455 5.5.1, catalogue 2.3). */
         r->behavior_close = BC_FAILED_BY_CLIENT;
         snprintf(r->result_close, sizeof r->result_close,
                  "It is preferred that the server close the TCP connection");
@@ -635,8 +645,10 @@ static void judge_view_events(struct case_result *r, bool rfc)
          * lack; the close is judged as usual */
         r->behavior = B_UNIMPLEMENTED;
         snprintf(r->result, sizeof r->result,
-                 "The server did not accept permessage-deflate (RFC 7692): the case does not "
-                 "apply.");
+                 r->is_server ? "The client did not offer permessage-deflate (RFC 7692) as the "
+                                "case needs: the case does not apply."
+                              : "The server did not accept permessage-deflate (RFC 7692): the "
+                                "case does not apply.");
         char why[sizeof r->broken];
         struct case_def as_run = *d; /* wsspec closed with 1000 instead of running it */
         as_run.close = (struct close_rule){
@@ -685,12 +697,12 @@ static void judge_view_events(struct case_result *r, bool rfc)
         if (r->behavior != B_FAILED) {
             const char *section = ws_error_section(r->target_error);
             if (section[0])
-                snprintf(r->result, sizeof r->result,
-                         "The server broke a protocol rule: %s (%s %s).",
-                         ws_error_text(r->target_error), ws_error_rfc(r->target_error), section);
+                snprintf(r->result, sizeof r->result, "The %s broke a protocol rule: %s (%s %s).",
+                         target_noun(r), ws_error_text(r->target_error),
+                         ws_error_rfc(r->target_error), section);
             else
-                snprintf(r->result, sizeof r->result, "The server broke a protocol rule: %s.",
-                         ws_error_text(r->target_error));
+                snprintf(r->result, sizeof r->result, "The %s broke a protocol rule: %s.",
+                         target_noun(r), ws_error_text(r->target_error));
         }
         r->behavior = B_FAILED;
         broken_target_error(r);
@@ -708,8 +720,9 @@ static void judge_view_events(struct case_result *r, bool rfc)
     if (rfc && r->behavior == B_OK && no_close_on_fail(r, d)) {
         r->behavior = B_NON_STRICT;
         snprintf(r->broken, sizeof r->broken,
-                 "server failed the connection without a Close frame (RFC 6455 7.1.7 SHOULD "
-                 "send one)");
+                 "%s failed the connection without a Close frame (RFC 6455 7.1.7 SHOULD "
+                 "send one)",
+                 target_noun(r));
     }
 }
 

@@ -897,7 +897,7 @@ static void write_case(struct jw *w, const struct case_result *r, size_t case_no
     else
         jw_str(w, "?");
     jw_kstr(w, "id", case_id(r));
-    jw_kbool(w, "isServer", false);
+    jw_kbool(w, "isServer", r->is_server);
     jw_kuint(w, "lateMessages", r->late_messages);
 
     jw_key(w, "latin1Fields");

@@ -111,11 +111,16 @@ struct case_result {
     double started;     /* wall clock, seconds since the epoch */
     double duration_ms; /* from the open handshake completing to TCP closed (Autobahn) */
 
+    /* wsspec played the server, the target is a client (Autobahn's isServer): the
+     * opening request is the target's, the response wsspec's, and close rule 4
+     * ("FAILED BY CLIENT") does not apply */
+    bool is_server;
+
     /* opening handshake */
     bool connected;      /* TCP connected */
-    bool handshake_done; /* 101 accepted */
-    char *http_request;  /* as sent, NUL-terminated, owned */
-    char *http_response; /* as received (may hold any bytes), owned */
+    bool handshake_done; /* 101 accepted (server role: queued) */
+    char *http_request;  /* as sent (server role: as received), NUL-terminated, owned */
+    char *http_response; /* as received (server role: as sent; may hold any bytes), owned */
     size_t http_response_len;
     enum ws_error handshake_error; /* why the handshake failed (WS_E_OK if it did not) */
     char connect_error[128];       /* "connection refused", "timed out" ... */

@@ -24,6 +24,11 @@
  * chopped and sync frames - a few per case - so erring long is cheap. Inside a frame, where the
  * target has nothing to act on, chops follow each other after Autobahn's 10 us. The pass is
  * recorded per case (result.pace_s, a PACE row of the wire log); script_config.pace fixes it.
+ *
+ * As the server wsspec has no round trip to measure before its first frame: the client
+ * wrote its request unasked, and the 101 is answered by nothing. So the pass is
+ * SCRIPT_PACE_MAX (unless script_config.pace fixes it): erring long costs a few
+ * milliseconds per case, erring short turns a slow client's OK into NON-STRICT.
  */
 #define _GNU_SOURCE
 #include "script.h"
@@ -104,6 +109,11 @@ static void core_read(void *ud, size_t off, uint8_t *out, size_t n)
 
 /* ------------------------------------------------------------ phases */
 
+static bool serving(const struct script *sc)
+{
+    return sc->cfg.role == SCRIPT_SERVER;
+}
+
 static void enter(struct script *sc, enum script_phase to, double now)
 {
     if (sc->phase == to)
@@ -111,7 +121,12 @@ static void enter(struct script *sc, enum script_phase to, double now)
     sc->phase = to;
     if (to == SCRIPT_CLOSING)
         sc->dl_close_hs = now + script_scaled(sc, SCRIPT_CLOSE_HANDSHAKE_TIMEOUT);
-    if (to == SCRIPT_CLOSED) {
+    if (to == SCRIPT_CLOSED && serving(sc)) {
+        /* As the server wsspec closes TCP itself once its last bytes are out (catalogue
+         * 2.3: "As server, the fuzzer then drops TCP immediately"); a client that does
+         * not read them holds the drop up this long at most. */
+        sc->dl_drop = now + script_scaled(sc, SCRIPT_SERVER_DROP_TIMEOUT);
+    } else if (to == SCRIPT_CLOSED) {
         /* RFC 6455 5.5.1 (after the closing handshake) "The server MUST close the
          * underlying TCP connection immediately": wait for it, bounded. Autobahn waits
          * for killAfter when the server closed first. */
@@ -139,16 +154,24 @@ void script_advance(struct script *sc, double now)
     enum ws_conn_state state = ws_conn_state(&sc->conn);
     struct ws_close_status st;
     ws_conn_close_status(&sc->conn, &st);
-    if (sc->phase == SCRIPT_OPENING && state == WS_CLOSED) {
+    if (sc->phase == SCRIPT_OPENING && state == WS_CLOSED && !serving(sc)) {
         script_drop(sc, now); /* the 101 was refused or broken: nothing more to do */
         return;
     }
     if (state == WS_CLOSED)
-        enter(sc, SCRIPT_CLOSED, now);
+        enter(sc, SCRIPT_CLOSED, now); /* server role: a refused request too */
     else if (st.sent && !st.received)
         enter(sc, SCRIPT_CLOSING, now);
     else if (state == WS_OPEN)
         enter(sc, SCRIPT_OPEN, now);
+    script_drop_when_written(sc, now);
+}
+
+/* Server role, CLOSED: wsspec closes TCP as soon as nothing is left to write. */
+void script_drop_when_written(struct script *sc, double now)
+{
+    if (serving(sc) && sc->phase == SCRIPT_CLOSED && sendq_empty(&sc->q))
+        script_drop(sc, now);
 }
 
 /* wsspec closes TCP now (droppedByMe). */
@@ -233,6 +256,36 @@ void result_set_offer(struct case_result *r, const struct script_offer *o)
     join_names(r->offer_extensions, sizeof r->offer_extensions, o->extensions, o->n_extensions);
 }
 
+/* What the core is given in both roles. The tester options (ws_conn.h) make it behave
+ * as Autobahn's protocol does, which is one implementation for both of its roles:
+ *  - stream_messages: messages are compared as they arrive and never held, so memory
+ *    stays bounded whatever the target sends - in either role;
+ *  - close_reply_code 1000: Autobahn answers a Close with 1000 as client and as server
+ *    (catalogue 2.3, echoCloseCodeReason=false);
+ *  - read_on: after a violation Autobahn sends its failing Close and goes on with the
+ *    closing handshake (failByDrop=false), in either role; what the option adds after
+ *    the handshake (reading until the target closes TCP) hardly matters as the server,
+ *    which closes TCP itself as soon as its last bytes are out;
+ *  - autobahn_close_codes: the same autobahn 0.10.9 refuses 1012-1014 in both roles.
+ * The client role adds pmd_take_answer (script_init); a server makes the answer, so it
+ * has nothing to take. */
+void script_conn_config(struct script *sc, struct ws_conn_config *wc)
+{
+    *wc = (struct ws_conn_config){
+        .max_message = keep_limit(sc->def),
+        .max_output = 4 * WS_CONN_PONG_BACKLOG, /* our own frames only: small */
+        .deflate_level = WS_DEFLATE_DEFAULT_LEVEL,
+        .random = script_random,
+        .random_ud = &sc->rng,
+        .user = sc,
+        .tester = {.stream_messages = true,
+                   .close_reply_code = 1000,
+                   .read_on = true,
+                   .autobahn_close_codes = true},
+    };
+    script_recv_callbacks(&wc->cb);
+}
+
 bool script_init(struct script *sc, const struct script_config *cfg, double now)
 {
     memset(sc, 0, sizeof *sc);
@@ -249,30 +302,21 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
     r->seed = cfg->run_seed;
     r->local_close_code = r->remote_close_code = -1;
     r->started = cfg->wall0;
-    snprintf(r->agent, sizeof r->agent, "%.127s", cfg->agent ? cfg->agent : cfg->request.host);
+    const char *agent = cfg->agent ? cfg->agent : cfg->request.host;
+    snprintf(r->agent, sizeof r->agent, "%.127s", agent ? agent : "?");
     double open_s =
         cfg->def->response_timeout > 0 ? cfg->def->response_timeout : SCRIPT_OPEN_HANDSHAKE_TIMEOUT;
     sc->dl_open = now + script_scaled(sc, open_s);
+    if (serving(sc))
+        return script_server_init(sc);
 
-    struct ws_conn_config wc = {
-        .role = WS_ROLE_CLIENT,
-        .max_message = keep_limit(cfg->def),
-        .max_output = 4 * WS_CONN_PONG_BACKLOG, /* our own frames only: small */
-        .request = cfg->request,
-        .deflate_level = WS_DEFLATE_DEFAULT_LEVEL,
-        .random = script_random,
-        .random_ud = &sc->rng,
-        .user = sc,
-        /* Autobahn's client: reply 1000 to a Close, read on after a violation and until
-         * TCP closes, refuse 1012-1014, take a permessage-deflate answer that fits no
-         * offer (the RFC verdict fails it) (see ws_conn.h) */
-        .tester = {.stream_messages = true,
-                   .close_reply_code = 1000,
-                   .read_on = true,
-                   .autobahn_close_codes = true,
-                   .pmd_take_answer = true},
-    };
-    script_recv_callbacks(&wc.cb);
+    struct ws_conn_config wc;
+    script_conn_config(sc, &wc);
+    wc.role = WS_ROLE_CLIENT;
+    wc.request = cfg->request;
+    /* Autobahn's client takes a permessage-deflate answer that fits no offer (the RFC
+     * verdict fails it) */
+    wc.tester.pmd_take_answer = true;
     if (cfg->def->deflate_offer && !cfg->probe)
         wc.request.extensions = cfg->def->deflate_offer;
     bool own = cfg->def->request.own && !cfg->probe;
@@ -302,12 +346,15 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
 
 /* ------------------------------------------------------------ pace */
 
-/* The request's last byte just went out, or the 101 just came in (see "Pace"). */
+/* The request's last byte just went out, or the 101 just came in - server role: was
+ * just queued (see "Pace"). */
 void script_set_pace(struct script *sc, double now)
 {
     double pace = sc->cfg.pace;
-    sc->r->handshake_rtt = sc->t_request > 0 ? now - sc->t_request : 0;
-    if (pace <= 0) {
+    sc->r->handshake_rtt = sc->t_request > 0 && !serving(sc) ? now - sc->t_request : 0;
+    if (pace <= 0 && serving(sc)) {
+        pace = SCRIPT_PACE_MAX;
+    } else if (pace <= 0) {
         pace = sc->r->handshake_rtt;
         if (pace < sc->cfg.pace_floor)
             pace = sc->cfg.pace_floor;
@@ -359,7 +406,7 @@ void script_recv(struct script *sc, uint8_t *in, size_t len, double now)
     sc->now = now;
     bool was_open = sc->r->handshake_done;
     enum ws_error e = ws_conn_recv(&sc->conn, in, len);
-    if (!was_open && sc->r->handshake_error != WS_E_OK)
+    if (!was_open && sc->r->handshake_error != WS_E_OK && !serving(sc))
         keep_body(sc, in, len);
     sc->rx_before += len;
     (void)e; /* what the target broke reaches the record through on_violation */
@@ -397,6 +444,7 @@ void script_wrote(struct script *sc, const uint8_t *out, size_t n, double now)
     result_add_wirelog(r, &row);
     if (sc->phase == SCRIPT_OPENING && sendq_empty(&sc->q) && sc->t_request == 0)
         sc->t_request = now;
+    script_drop_when_written(sc, now);
     if (sc->pacing && !sendq_paced(&sc->q)) {
         /* the paced write's last chop is out: the steps after it run now */
         sc->pacing = false;
@@ -484,7 +532,7 @@ static void tick_drop(struct script *sc, double now)
         return;
     struct ws_close_status st;
     ws_conn_close_status(&sc->conn, &st);
-    if (st.closed_by_me && st.clean) {
+    if (st.closed_by_me && st.clean && !serving(sc)) {
         sc->r->was_server_connection_drop_timeout = true;
         sc->r->was_not_clean_reason = "server did not drop TCP connection (in time)";
     }

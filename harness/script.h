@@ -3,24 +3,35 @@
  * bytes to write, the bytes the target sends become events in a struct case_result,
  * timers are deadlines on a clock the caller passes in (seconds, monotonic). No
  * socket, no clock, no global: harness/tests/test_script.c drives it byte by byte, the
- * session (session.c) drives it from a socket. wsspec plays the client role here; the
- * receive path is the core's (ws_conn, with its tester options), the send path is
- * sendq (Autobahn's write model).
+ * session (session.c) drives it from a socket. The receive path is the core's (ws_conn,
+ * with its tester options), the send path is sendq (Autobahn's write model).
+ *
+ * Two roles (script_config.role). As the client (Autobahn's fuzzingclient, testing a
+ * server) wsspec writes the opening request and the core's client role checks the
+ * 101. As the server (Autobahn's fuzzingserver, testing a client: `wsspec serve`)
+ * wsspec writes no request: the core's server role reads the client's, answers 101 or
+ * refuses it, and the case's steps run once the 101 is queued - frames unmasked unless
+ * a step says otherwise, the client's frames required to be masked (RFC 6455 5.1). Not
+ * every case means the same with the roles swapped: script_case_serves says which do.
  *
  * A case's life, one phase at a time (script_advance in script.c is the only place
  * that changes it, and each phase owns its deadline):
  *
- *   OPENING  the opening request is queued; waiting for the 101    open handshake (5 s)
+ *   OPENING  client: the opening request is queued; waiting for    open handshake (5 s)
+ *            the 101. server: waiting for the client's request
  *   OPEN     steps run, events are recorded                        wait, kill-after,
  *                                                                  close-after
  *   CLOSING  wsspec sent its Close; waiting for the target's       close handshake (1 s)
- *   CLOSED   the closing handshake is over (or the connection      the target's TCP
- *            failed): the target is to close TCP                   close (1 s)
+ *   CLOSED   the closing handshake is over (or the connection      client: the target's
+ *            failed): client: the server is to close TCP;          TCP close (1 s);
+ *            server: wsspec closes TCP once its last bytes (the    server: its last
+ *            Close, a refusal of the request) are written          write (1 s)
  *   DONE     TCP is closed, or is to be closed by wsspec now
  *
  * Everything is scaled by timeout_scale. Autobahn's flags (closedByMe, failedByMe,
  * droppedByMe, wasClean and the reasons) are kept as Autobahn keeps them (catalogue
- * section 2.3) and judged by judge.c when the case ends (script_finish).
+ * section 2.3: "As server, the fuzzer then drops TCP immediately; as client it waits for
+ * the server to drop TCP") and judged by judge.c when the case ends (script_finish).
  *
  * Memory: the struct, the core's bounded buffers (no message is reassembled: messages
  * are compared with what the case expects as they stream in), the send queue (one
@@ -49,18 +60,31 @@
 
 enum script_phase { SCRIPT_OPENING = 0, SCRIPT_OPEN, SCRIPT_CLOSING, SCRIPT_CLOSED, SCRIPT_DONE };
 
+/* wsspec's side of the connection; the target plays the other. */
+enum script_role { SCRIPT_CLIENT = 0, SCRIPT_SERVER };
+
 struct script_config {
     const struct case_def *def;       /* not owned; outlives the script */
     struct case_result *r;            /* filled in; zeroed by the caller */
+    enum script_role role;            /* zero: the client, as `wsspec run` */
     uint64_t run_seed;                /* the case's generator is derived from it and the id */
     double timeout_scale;             /* > 0 */
-    struct ws_request_params request; /* what the opening request carries (strings not
-                                         owned; they outlive the script) */
-    const char *agent;                /* name for reports */
-    double wall0;           /* the wall clock (seconds since the epoch) at script_init's now */
-    bool probe;             /* only the opening handshake: when OPEN, say goodbye and end */
-    double pace;            /* > 0: the writer's pass, fixed; 0 = from the handshake round trip */
-    double pace_floor;      /* measured pass: at least this (the run's longest recent one) */
+    struct ws_request_params request; /* client role: what the opening request carries
+                                         (strings not owned; they outlive the script) */
+    const char *agent;                /* name for reports (client role: NULL = the host) */
+    double wall0;      /* the wall clock (seconds since the epoch) at script_init's now */
+    bool probe;        /* only the opening handshake: when OPEN, say goodbye and end */
+    double pace;       /* > 0: the writer's pass, fixed; 0 = client role: from the handshake
+                          round trip, server role: SCRIPT_PACE_MAX (see script.c, "Pace") */
+    double pace_floor; /* measured pass: at least this (the run's longest recent one) */
+    /* server role: which permessage-deflate offers of the client a case with
+     * deflate-offer accepts (zero = the first valid offer; ws_pmd.h). Other cases
+     * decline every offer, as wsspec offers none in the client role. */
+    struct ws_pmd_server_prefs pmd;
+    /* server role: the subprotocols accepted, in preference order (not owned; NULL =
+     * none: a 101 without Sec-WebSocket-Protocol) */
+    const char *const *protocols;
+    size_t n_protocols;
     struct datastore *data; /* the run's generated files for `roundtrip data=` (not owned;
                                NULL: such a roundtrip cannot run) */
     struct zcache *zcache;  /* the run's compressed roundtrip messages (not owned; NULL:
@@ -145,9 +169,21 @@ struct script {
     struct payload req_pl;
 };
 
-/* Set up for one case, starting at time now (the TCP connect begins). Returns false
- * when the opening request cannot be built or memory is out (r->connect_error says). */
+/* Set up for one case, starting at time now (client role: the TCP connect begins;
+ * server role: the client's connection was accepted). Returns false when the opening
+ * request cannot be built, memory is out, or - server role - the case does not serve
+ * (script_case_serves); r->connect_error says which. */
 bool script_init(struct script *sc, const struct script_config *cfg, double now);
+
+/* Whether the case runs with wsspec as the server (script_config.role SCRIPT_SERVER):
+ * its steps and expectations mean the same with the roles swapped. Not: a case that
+ * writes its own opening request or pipelines frames behind it (request.own), judges
+ * the target's response to it (response checks, ends_at_response), whose verdict
+ * depends on a declared policy (section 17's hardening probes of a server), or that
+ * sets a step's mask= (section 15: a server's masking rules; a mask from wsspec as the
+ * server is a different rule, 5.1's second MUST). *why (may be NULL) gets the reason,
+ * a static string, when false. */
+bool script_case_serves(const struct case_def *def, const char **why);
 
 /* Bytes the target sent. in[] is modified (unmasked in place). */
 void script_recv(struct script *sc, uint8_t *in, size_t len, double now);

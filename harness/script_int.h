@@ -14,7 +14,9 @@ double script_ms(const struct script *sc, double now);
 void script_sync_core(struct script *sc);
 void script_advance(struct script *sc, double now);
 void script_drop(struct script *sc, double now);
+void script_drop_when_written(struct script *sc, double now);
 void script_set_pace(struct script *sc, double now);
+void script_conn_config(struct script *sc, struct ws_conn_config *wc);
 void result_set_offer(struct case_result *r, const struct script_offer *o);
 
 /* script_steps.c */
@@ -32,6 +34,15 @@ void script_run_pipelined(struct script *sc, double now);
 void script_recv_callbacks(struct ws_conn_callbacks *cb);
 /* The target closed TCP (before wsspec did): the observed line's end. */
 void script_recv_target_closed(struct script *sc);
+
+/* script_server.c */
+/* script_init's part for the server role: the core's server role, waiting for the
+ * client's request. False (r->connect_error says why) when the case does not serve or
+ * memory is out. */
+bool script_server_init(struct script *sc);
+/* The client's request block raw[0..len) was answered (result: WS_E_OK = 101, else the
+ * rule it broke and a refusal): record both as the reports show a handshake. */
+void script_server_handshake(struct script *sc, enum ws_error result, const char *raw, size_t len);
 
 /* script_request.c */
 /* The case's own request (its edits on the default one) into sc->req / sc->req_pl; a

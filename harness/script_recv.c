@@ -1,7 +1,8 @@
 /*
- * script_recv.c - what the target sends, as the core (ws_conn, client role, strict,
- * with the tester options) hands it over: the 101, frames for the wire log, messages
- * and pongs as events, Close frames, the rule the target broke.
+ * script_recv.c - what the target sends, as the core (ws_conn in wsspec's role, strict,
+ * with the tester options) hands it over: the 101 (server role: the client's request),
+ * frames for the wire log, messages and pongs as events, Close frames, the rule the
+ * target broke.
  *
  * Messages stream in (ws_conn's stream_messages): each slice is compared at once with
  * the payload the case expects at that position of its OK and NON-STRICT lists, and
@@ -57,17 +58,22 @@ static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, 
 {
     struct script *sc = of(user);
     struct case_result *r = sc->r;
-    free(r->http_response);
-    r->http_response = malloc(len + 1);
-    if (r->http_response) {
-        memcpy(r->http_response, raw, len);
-        r->http_response[len] = '\0';
-        r->http_response_len = len;
+    if (sc->cfg.role == SCRIPT_SERVER) {
+        script_server_handshake(sc, res, raw, len); /* raw is the client's request */
+    } else {
+        free(r->http_response);
+        r->http_response = malloc(len + 1);
+        r->http_response_len = 0;
+        if (r->http_response) {
+            memcpy(r->http_response, raw, len);
+            r->http_response[len] = '\0';
+            r->http_response_len = len;
+        }
+        if (res != WS_E_OK)
+            r->handshake_error = res;
     }
-    if (res != WS_E_OK) {
-        r->handshake_error = res;
+    if (res != WS_E_OK)
         return;
-    }
     r->handshake_done = true;
     r->tx_at_open = r->tx_octets;
     sc->t_open = sc->now;
@@ -80,8 +86,9 @@ static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, 
         return;
     }
     if (sc->def->deflate_offer && !sc->cfg.probe && !ws_conn_pmd(c, NULL)) {
-        /* the case needs permessage-deflate and the server declined it: UNIMPLEMENTED,
-         * and wsspec closes with 1000 (Autobahn's 12.x/13.x) */
+        /* the case needs permessage-deflate and the server declined it (server role: the
+         * client offered none wsspec accepts): UNIMPLEMENTED, and wsspec closes with 1000
+         * (Autobahn's 12.x/13.x) */
         r->pmd_unimplemented = true;
         script_set_pace(sc, sc->now);
         script_advance(sc, sc->now);

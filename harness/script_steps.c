@@ -77,7 +77,10 @@ static void spec_from_step(struct script *sc, const struct step *st, struct ws_f
     spec->len_form = st->len_form;
     spec->len_override = st->len_override;
     spec->declared_len = st->declared_len;
-    if (st->mask == MASK_RANDOM) {
+    /* RFC 6455 5.1: "a client MUST mask all frames that it sends to the server"; "A
+     * server MUST NOT mask any frames that it sends to the client." */
+    bool role_masks = sc->cfg.role == SCRIPT_CLIENT;
+    if (st->mask == MASK_RANDOM || (st->mask == MASK_DEFAULT && role_masks)) {
         spec->masked = true;
         script_random(&sc->rng, spec->mask_key, 4);
     } else if (st->mask == MASK_FIXED) {
@@ -293,7 +296,7 @@ void script_echo_data(struct script *sc, const uint8_t *data, size_t len, uint64
 
 /* `send close`: the Close payload as the step says (no validation: invalid codes go out
  * as written). The first Close is the core's (it changes the connection's state); a
- * second one (7.1.2) goes out as a raw frame, masked like any other. */
+ * second one (7.1.2) goes out as a raw frame, masked as the role requires. */
 static void send_close_step(struct script *sc, const struct step *st)
 {
     uint8_t buf[WS_FRAME_HEADER_MAX + 1024] = {0};
@@ -312,8 +315,10 @@ static void send_close_step(struct script *sc, const struct step *st)
     struct ws_close_status cs;
     ws_conn_close_status(&sc->conn, &cs);
     if (cs.sent) {
-        struct ws_frame_spec spec = {.fin = true, .opcode = WS_OP_CLOSE, .masked = true};
-        script_random(&sc->rng, spec.mask_key, 4);
+        struct ws_frame_spec spec = {
+            .fin = true, .opcode = WS_OP_CLOSE, .masked = sc->cfg.role == SCRIPT_CLIENT};
+        if (spec.masked)
+            script_random(&sc->rng, spec.mask_key, 4);
         ws_conn_send_frame(&sc->conn, &spec, buf, n);
     } else if (ws_conn_close_payload(&sc->conn, buf, n) == WS_E_OK) {
         struct case_result *r = sc->r;

@@ -53,9 +53,8 @@ const struct step *zcache_step(const struct case_def *def)
 
 static struct zcache_key key_of(const struct step *st)
 {
-    return (struct zcache_key){.data = st->data,
-                               .text = st->opcode == WS_OP_TEXT,
-                               .slice = st->slice};
+    return (struct zcache_key){
+        .data = st->data, .text = st->opcode == WS_OP_TEXT, .slice = st->slice};
 }
 
 static bool key_eq(const struct zcache_key *a, const struct zcache_key *b)
@@ -115,8 +114,8 @@ static struct zcache_form *form_of(struct zcache_group *g, uint8_t window_bits, 
     return NULL;
 }
 
-const uint8_t *zcache_get(struct zcache *zc, const struct step *st, uint8_t window_bits,
-                          int level, uint64_t index, size_t *len)
+const uint8_t *zcache_get(struct zcache *zc, const struct step *st, uint8_t window_bits, int level,
+                          uint64_t index, size_t *len)
 {
     struct zcache_group *g = group_of(zc, st);
     struct zcache_form *f = g && g->holds ? form_of(g, window_bits, level) : NULL;
@@ -132,8 +131,8 @@ const uint8_t *zcache_get(struct zcache *zc, const struct step *st, uint8_t wind
 }
 
 /* The form to store into, made with its index array (counted in the budget). */
-static struct zcache_form *form_make(struct zcache *zc, struct zcache_group *g,
-                                     uint8_t window_bits, int level)
+static struct zcache_form *form_make(struct zcache *zc, struct zcache_group *g, uint8_t window_bits,
+                                     int level)
 {
     struct zcache_form *f = form_of(g, window_bits, level);
     if (f)

@@ -86,8 +86,8 @@ void zcache_release(struct zcache *zc, const struct case_def *def);
 
 /* Message `index` of st's group in the form (window_bits, level): its bytes and length,
  * or NULL when not stored (or st's group is not held). */
-const uint8_t *zcache_get(struct zcache *zc, const struct step *st, uint8_t window_bits,
-                          int level, uint64_t index, size_t *len);
+const uint8_t *zcache_get(struct zcache *zc, const struct step *st, uint8_t window_bits, int level,
+                          uint64_t index, size_t *len);
 
 /* Store message `index` (len bytes at z) of st's group in that form, when the group is
  * held, index < its count and the budget allows; else nothing happens. */

@@ -205,7 +205,7 @@ static void test_send_frame_defaults_and_opcodes(void **state)
         assert_int_equal(s->opcode, ops[i].op);
         assert_true(s->fin);
         assert_int_equal(s->rsv, 0);
-        assert_int_equal(s->mask, MASK_RANDOM);
+        assert_int_equal(s->mask, MASK_DEFAULT);
         assert_int_equal(s->len_form, WS_LEN_MINIMAL);
         assert_false(s->len_override);
         assert_int_equal(s->chop, 0);

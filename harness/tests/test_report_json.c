@@ -228,6 +228,7 @@ static void fixture_build(struct fixture *f)
     /* 2.1 again, agent 1: a re-run of the same case; the last one is reported */
     r = &f->r[4];
     res_init(r, &f->d21, "Test Agent/1.0");
+    r->is_server = true; /* wsspec played the server (wsspec serve) */
     result_add_event(r, EV_PONG, false, ping, 4, NULL, 1);
     judge_case(r);
     assert_int_equal(r->behavior, B_OK);
@@ -676,9 +677,10 @@ static void test_case_file_values(void **state)
     json_decref(exp);
     json_decref(c);
 
-    /* 2.1: the later result; non-UTF-8 payloads as 0x hex */
+    /* 2.1: the later result (wsspec as the server); non-UTF-8 payloads as 0x hex */
     c = load(f->dir, "test_agent_1_0_case_2_1.json");
     assert_int_equal(jint(c, "case"), 5);
+    assert_true(json_is_true(json_object_get(c, "isServer")));
     exp = json_pack("[[s,s]]", "pong", "0x00fffefd");
     assert_true(json_equal(json_object_get(c, "received"), exp));
     json_decref(exp);

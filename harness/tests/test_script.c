@@ -1,172 +1,16 @@
 /*
- * test_script.c - one case's script without a socket: the target is the core's own
- * server role (ws_conn) in memory, echoing - or holding its echoes back, or flooding
- * pings - and time is a number this test moves. Checked: the verdict of a conformant
- * echo; Autobahn's kill semantics (an echo held until wsspec's Close comes after the
- * kill timer and does not count); streamed comparison of a 64 KiB echo, to its last
- * byte; the pace measured from the opening handshake; a Ping flood that never reads
- * costs bounded memory.
+ * test_script.c - one case's script without a socket, wsspec the client: the target is
+ * the core's own server role (ws_conn) in memory (script_sim.h), echoing - or holding
+ * its echoes back, or flooding pings - and time is a number this test moves. Checked: the verdict
+ * of a conformant echo; Autobahn's kill semantics (an echo held until wsspec's Close comes after
+ * the kill timer and does not count); streamed comparison of a 64 KiB echo, to its last byte; the
+ * pace measured from the opening handshake; a Ping flood that never reads costs bounded memory.
  */
-#include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
-
-#include "script.h"
+#include "script_sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ------------------------------------------------------------ the simulated target */
-
-enum target_mode { ECHO = 0, HOLD_UNTIL_CLOSE, PING_FLOOD };
-
-struct sim {
-    struct script sc;
-    struct case_result r;
-    struct case_catalogue cat;
-    struct ws_conn srv;
-    enum target_mode mode;
-    double now;
-    double latency; /* the target answers the request this long after it arrives */
-    uint8_t held[4][1 << 17];
-    size_t held_len[4];
-    int n_held;
-    bool srv_open;
-    uint64_t moved; /* bytes moved either way */
-};
-
-static void srv_message(struct ws_conn *c, enum ws_opcode op, const uint8_t *d, size_t len, void *u)
-{
-    struct sim *s = u;
-    if (s->mode == HOLD_UNTIL_CLOSE && s->n_held < 4 && len <= sizeof s->held[0]) {
-        memcpy(s->held[s->n_held], d, len);
-        s->held_len[s->n_held++] = len;
-        return;
-    }
-    ws_conn_send(c, op, d, len);
-}
-
-/* The late echoer sends what it held when wsspec's Close arrives - before its reply
- * (the core queues the reply after this callback). */
-static void srv_close(struct ws_conn *c, uint16_t code, const uint8_t *r, size_t len, void *u)
-{
-    (void)code, (void)r, (void)len;
-    struct sim *s = u;
-    for (int i = 0; i < s->n_held; i++)
-        ws_conn_send(c, WS_OP_TEXT, s->held[i], s->held_len[i]);
-    s->n_held = 0;
-}
-
-/* What a compression case needs beside the case: the run's files and cache, what the
- * target accepts. */
-struct sim_opts {
-    struct datastore *data;
-    struct zcache *zc;
-    struct ws_pmd_server_prefs pmd;
-};
-
-static void sim_init_with(struct sim *s, const char *case_text, enum target_mode mode,
-                          const struct sim_opts *o)
-{
-    static const struct sim_opts none;
-    if (!o)
-        o = &none;
-    memset(s, 0, sizeof *s);
-    s->mode = mode;
-    s->now = 100.0;
-    assert_int_equal(
-        case_parse_buffer(&s->cat, "test.wsc", case_text, strlen(case_text), NULL, NULL), 0);
-    assert_int_equal(s->cat.n_cases, 1);
-    struct ws_conn_config sc = {.role = WS_ROLE_SERVER,
-                                .cb = {.on_message = srv_message, .on_close = srv_close},
-                                .user = s,
-                                .pmd = o->pmd};
-    assert_int_equal(ws_conn_init(&s->srv, &sc), WS_E_OK);
-    struct script_config cfg = {.def = &s->cat.cases[0],
-                                .r = &s->r,
-                                .run_seed = 42,
-                                .timeout_scale = 1,
-                                .request = {.host = "127.0.0.1:9001", .target = "/"},
-                                .data = o->data,
-                                .zcache = o->zc};
-    assert_true(script_init(&s->sc, &cfg, s->now));
-}
-
-static void sim_init(struct sim *s, const char *case_text, enum target_mode mode)
-{
-    sim_init_with(s, case_text, mode, NULL);
-}
-
-/* Bytes from the script to the target, as the session would write them; returns when
- * the script has the next bytes due (0 = not before something happens). */
-static double to_target(struct sim *s)
-{
-    static uint8_t buf[65536];
-    double wake = 0;
-    size_t n;
-    while ((n = script_output(&s->sc, s->now, buf, sizeof buf, &wake)) > 0) {
-        static uint8_t copy[65536];
-        memcpy(copy, buf, n);
-        script_wrote(&s->sc, buf, n, s->now);
-        s->moved += n;
-        if (ws_conn_state(&s->srv) != WS_CLOSED)
-            ws_conn_recv(&s->srv, copy, n);
-    }
-    return wake;
-}
-
-/* Bytes from the target to the script; TCP closes once the target is CLOSED. */
-static void to_script(struct sim *s)
-{
-    const uint8_t *p;
-    size_t n;
-    while ((n = ws_conn_pending(&s->srv, &p)) > 0) {
-        size_t k = n < 65536 ? n : 65536;
-        static uint8_t copy[65536];
-        memcpy(copy, p, k);
-        ws_conn_sent(&s->srv, k);
-        s->moved += k;
-        script_recv(&s->sc, copy, k, s->now);
-    }
-    if (ws_conn_state(&s->srv) == WS_CLOSED && !script_done(&s->sc))
-        script_tcp_closed(&s->sc, NULL, s->now);
-}
-
-/* Run the case to its end (bounded: 100 simulated seconds). */
-static void sim_run(struct sim *s)
-{
-    for (int i = 0; i < 1000000 && !script_done(&s->sc); i++) {
-        uint64_t moved = s->moved;
-        double wake = to_target(s);
-        if (ws_conn_state(&s->srv) == WS_OPEN && !s->srv_open) {
-            s->srv_open = true;
-            s->now += s->latency; /* the 101 is this late */
-        }
-        if (s->mode == PING_FLOOD && s->srv_open && ws_conn_state(&s->srv) == WS_OPEN)
-            for (int k = 0; k < 100; k++)
-                ws_conn_send(&s->srv, WS_OP_PING, (const uint8_t *)"flood", 5);
-        to_script(s);
-        script_tick(&s->sc, s->now);
-        wake = to_target(s); /* what the read and the timers queued */
-        to_script(s);
-        if (s->moved != moved)
-            continue; /* time moves on when the bytes stopped (a roundtrip's next
-                         message goes out as the echo comes in) */
-        double d = script_deadline(&s->sc);
-        double next = wake && (!d || wake < d) ? wake : d;
-        if (next > s->now)
-            s->now = next;
-        assert_true(s->now < 200.0);
-    }
-    assert_true(script_done(&s->sc));
-    script_finish(&s->sc, s->now);
-}
-
-static void sim_free(struct sim *s)
-{
-    ws_conn_free(&s->srv);
-    result_free(&s->r);
-    case_catalogue_free(&s->cat);
-}
 
 static const char echo_case[] = "case 1.1.2\n"
                                 "  title t\n"
@@ -185,7 +29,7 @@ static void test_echo_passes(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init(&s, echo_case, ECHO);
+    sim_init(&s, echo_case, SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     assert_int_equal(s.r.behavior_close, BC_OK);
@@ -201,7 +45,7 @@ static void test_kill_then_late_echoes(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init(&s, echo_case, HOLD_UNTIL_CLOSE);
+    sim_init(&s, echo_case, SIM_HOLD_UNTIL_CLOSE);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_FAILED);
     assert_int_equal(s.r.n_events, 0);
@@ -221,7 +65,7 @@ static void test_streamed_compare(void **state)
                        "  expect OK message text repeat(65536, \"*\")\n"
                        "  close-rule tester 1000 clean\nend\n";
     static struct sim s;
-    sim_init(&s, text, ECHO);
+    sim_init(&s, text, SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     assert_int_equal(s.r.events[0].len, 65536);
@@ -232,7 +76,7 @@ static void test_streamed_compare(void **state)
            "  kill-after 10\n  send frame text repeat(65535, \"*\") + \"+\"\n"
            "  expect OK message text repeat(65536, \"*\")\n"
            "  close-rule tester 1000 clean\nend\n";
-    sim_init(&s, text, ECHO);
+    sim_init(&s, text, SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_FAILED);
     assert_int_equal(s.r.events[0].matches, 0);
@@ -244,14 +88,14 @@ static void test_pace_from_handshake(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init(&s, echo_case, ECHO);
+    sim_init(&s, echo_case, SIM_ECHO);
     s.latency = 3e-3;
     sim_run(&s);
     assert_true(s.r.pace_s > 2.9e-3 && s.r.pace_s < 3.1e-3);
     assert_int_equal(s.r.behavior, B_OK);
     sim_free(&s);
 
-    sim_init(&s, echo_case, ECHO);
+    sim_init(&s, echo_case, SIM_ECHO);
     s.latency = 1.0; /* capped */
     sim_run(&s);
     assert_true(s.r.pace_s == SCRIPT_PACE_MAX);
@@ -264,16 +108,16 @@ static void test_ping_flood_bounded(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init(&s, echo_case, PING_FLOOD);
+    sim_init(&s, echo_case, SIM_PING_FLOOD);
     for (int i = 0; i < 200 && !script_done(&s.sc); i++) {
-        if (!s.srv_open)
-            to_target(&s); /* the request, then nothing is read any more */
-        if (ws_conn_state(&s.srv) == WS_OPEN)
-            s.srv_open = true;
-        if (s.srv_open)
+        if (!s.target_open)
+            sim_to_target(&s); /* the request, then nothing is read any more */
+        if (ws_conn_state(&s.target) == WS_OPEN)
+            s.target_open = true;
+        if (s.target_open)
             for (int k = 0; k < 1000; k++)
-                ws_conn_send(&s.srv, WS_OP_PING, (const uint8_t *)"flood", 5);
-        to_script(&s);
+                ws_conn_send(&s.target, WS_OP_PING, (const uint8_t *)"flood", 5);
+        sim_to_script(&s);
         /* the script's writes are not taken: the target does not read */
         assert_true(ws_conn_memory(&s.sc.conn) <= 4 * WS_CONN_PONG_BACKLOG);
     }
@@ -282,20 +126,6 @@ static void test_ping_flood_bounded(void **state)
 }
 
 /* ------------------------------------------------------------ the opening handshake */
-
-static size_t wire_rows(const struct case_result *r, enum wirelog_type t, size_t *bytes)
-{
-    size_t n = 0;
-    if (bytes)
-        *bytes = 0;
-    for (size_t i = 0; i < r->n_wirelog; i++)
-        if (r->wirelog[i].type == t) {
-            n++;
-            if (bytes)
-                *bytes += (size_t)r->wirelog[i].len;
-        }
-    return n;
-}
 
 #define HS_CASE(id, body)                                                                          \
     "case " id "\n  title t\n  expectation e\n  rfc 4.2.1 MUST \"x\"\n" body "end\n"
@@ -309,7 +139,7 @@ static void test_request_refused(void **state)
     sim_init(&s,
              HS_CASE("14.5.1", "  header-drop Sec-WebSocket-Key\n"
                                "  response 4.2.1 MUST status 4xx\n"),
-             ECHO);
+             SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     assert_int_equal(s.r.behavior_close, BC_OK);
@@ -324,7 +154,7 @@ static void test_request_refused(void **state)
     /* the same case against a request the target accepts: the 101 breaks the MUST, and
      * wsspec closes at once (no steps, no closing handshake) */
     sim_init(&s, HS_CASE("14.5.2", "  header-set X-Harmless 1\n  response 4.2.1 MUST status 4xx\n"),
-             ECHO);
+             SIM_ECHO);
     sim_run(&s);
     assert_true(s.r.handshake_done);
     assert_int_equal(s.r.behavior, B_FAILED);
@@ -347,13 +177,13 @@ static void test_request_chopped(void **state)
                                "  send message text \"Hello\"\n"
                                "  expect OK message text \"Hello\"\n"
                                "  close-rule tester 1000 clean\n"),
-             ECHO);
+             SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     assert_int_equal(s.r.behavior_close, BC_OK);
     size_t req_len = strlen(s.r.http_request), bytes;
     /* one write per request byte, then the frame and the Close */
-    assert_int_equal(wire_rows(&s.r, WL_TX_OCTETS, &bytes), req_len + 2);
+    assert_int_equal(sim_wire_rows(&s.r, WL_TX_OCTETS, &bytes), req_len + 2);
     assert_int_equal(bytes, req_len + 11 + 8);
     sim_free(&s);
 
@@ -361,7 +191,7 @@ static void test_request_chopped(void **state)
              HS_CASE("14.8.2", "  request-write chop=64 gap=0.5\n"
                                "  response 4.2.1 MUST status 101\n  kill-after 1\n"
                                "  expect OK\n  close-rule tester 1000 clean\n"),
-             ECHO);
+             SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     double first = -1, last = -1;
@@ -391,7 +221,7 @@ static void test_request_pipelined(void **state)
                                "  response 4.2.1 MUST status 101\n  kill-after 1\n"
                                "  expect OK message text \"Hello\"\n"
                                "  close-rule tester 1000 clean\n"),
-             ECHO);
+             SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     const struct wirelog_row *w = NULL;
@@ -420,7 +250,7 @@ static void test_request_edits(void **state)
                                "  response 4.2.1 MUST accept\n"
                                "  response 4.2.1 MUST protocol-offered\n  kill-after 1\n"
                                "  expect OK\n  close-rule tester 1000 clean\n"),
-             ECHO);
+             SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     const char *q = s.r.http_request;
@@ -440,7 +270,7 @@ static void test_request_edits(void **state)
     sim_init(&s,
              HS_CASE("14.7.2", "  request-raw \"GET / HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n\"\n"
                                "  response 4.2.1 MUST status 4xx\n"),
-             ECHO);
+             SIM_ECHO);
     sim_run(&s);
     assert_string_equal(s.r.http_request, "GET / HTTP/1.0\r\nHost: 127.0.0.1:9001\r\n\r\n");
     assert_int_equal(s.r.behavior, B_OK); /* HTTP/1.0: refused */
@@ -462,7 +292,7 @@ static void test_request_edits(void **state)
 static enum behavior zc_run(const char *text, const struct sim_opts *o)
 {
     static struct sim s;
-    sim_init_with(&s, text, ECHO, o);
+    sim_init_with(&s, text, SIM_ECHO, o);
     zcache_hold(o->zc, &s.cat.cases[0]);
     sim_run(&s);
     assert_non_null(strstr(s.r.http_response, "permessage-deflate")); /* accepted */
@@ -483,7 +313,7 @@ static void test_zcache_reused(void **state)
     zcache_init(&zc, ZCACHE_DEFAULT_BUDGET);
     struct sim_opts o = {.data = &ds, .zc = &zc};
     static struct sim keep; /* a third case of the group, holding it across both runs */
-    sim_init_with(&keep, ZC_CASE(ZC_NCT), ECHO, &o);
+    sim_init_with(&keep, ZC_CASE(ZC_NCT), SIM_ECHO, &o);
     assert_true(zcache_hold(&zc, &keep.cat.cases[0]));
 
     assert_int_equal(zc_run(ZC_CASE(ZC_NCT), &o), B_OK);
@@ -534,7 +364,7 @@ static void test_zcache_wrong_bytes_fail(void **state)
     zcache_init(&zc, ZCACHE_DEFAULT_BUDGET);
     struct sim_opts o = {.data = &ds, .zc = &zc};
     static struct sim keep;
-    sim_init_with(&keep, ZC_CASE(ZC_NCT), ECHO, &o);
+    sim_init_with(&keep, ZC_CASE(ZC_NCT), SIM_ECHO, &o);
     assert_true(zcache_hold(&zc, &keep.cat.cases[0]));
     assert_int_equal(zc_run(ZC_CASE(ZC_NCT), &o), B_OK);
 

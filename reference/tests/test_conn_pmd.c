@@ -23,8 +23,8 @@ struct prec {
     uint8_t *last; /* the last message, malloc'ed */
     size_t last_len;
     bool echo;
-    int sent_rsv1, sent_data; /* data frames queued, and how many with RSV1 */
-    enum ws_error violation;  /* the last on_violation */
+    int sent_rsv1, sent_data;          /* data frames queued, and how many with RSV1 */
+    enum ws_error violation;           /* the last on_violation */
     int violations, handshakes_before; /* how many; handshakes seen at the last one */
 };
 
@@ -91,8 +91,7 @@ static void server_new(struct ws_conn *c, struct prec *p, uint64_t max_message,
     assert_int_equal(ws_conn_init(c, &cfg), WS_E_OK);
 }
 
-static void client_new_with(struct ws_conn *c, struct prec *p, const char *offer,
-                            bool take_answer)
+static void client_new_with(struct ws_conn *c, struct prec *p, const char *offer, bool take_answer)
 {
     memset(p, 0, sizeof *p);
     struct ws_conn_config cfg = {

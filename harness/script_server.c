@@ -1,0 +1,111 @@
+/*
+ * script_server.c - the script with wsspec as the server (script_config.role
+ * SCRIPT_SERVER; Autobahn's fuzzingserver, for `wsspec serve`): which cases mean the
+ * same with the roles swapped, the core's server role set up to wait for the client's
+ * opening request, and that request and wsspec's answer recorded as the reports show a
+ * handshake. Everything after the 101 - steps, events, timers, the judge - is the
+ * client role's code, made role-aware where RFC 6455 makes the roles differ: masks
+ * (5.1), who closes TCP (5.5.1, catalogue 2.3), close rule 4 (judge.c).
+ */
+#include "script_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ which cases serve */
+
+static bool sets_a_mask(const struct case_def *def)
+{
+    for (size_t i = 0; i < def->n_steps; i++)
+        if (def->steps[i].mask != MASK_DEFAULT)
+            return true;
+    return false;
+}
+
+static bool pipelines(const struct case_def *def)
+{
+    for (size_t i = 0; i < def->n_steps; i++)
+        if (def->steps[i].pipelined)
+            return true;
+    return false;
+}
+
+bool script_case_serves(const struct case_def *def, const char **why)
+{
+    const char *no = NULL;
+    if (def->request.own || pipelines(def))
+        no = "the case writes its own opening request: only a client can";
+    else if (def->n_checks || def->ends_at_response)
+        no = "the case checks the server's response to the opening request";
+    else if (def->has_policy)
+        no = "the case probes a server's declared policy";
+    else if (sets_a_mask(def))
+        no = "the case sets a frame's mask: a server's masking rules (RFC 6455 5.1)";
+    if (why)
+        *why = no;
+    return no == NULL;
+}
+
+/* ------------------------------------------------------------ setting up */
+
+bool script_server_init(struct script *sc)
+{
+    struct case_result *r = sc->r;
+    const char *why = NULL;
+    if (!sc->cfg.probe && !script_case_serves(sc->def, &why)) {
+        snprintf(r->connect_error, sizeof r->connect_error, "not run as the server: %s", why);
+        return false;
+    }
+    r->is_server = true;
+    r->connected = true; /* the client's connection was accepted: the script starts there */
+    struct ws_conn_config wc;
+    script_conn_config(sc, &wc);
+    wc.role = WS_ROLE_SERVER;
+    wc.protocols = sc->cfg.protocols;
+    wc.n_protocols = sc->cfg.n_protocols;
+    /* A case that needs permessage-deflate takes the client's offer as the run says;
+     * every other case declines it, as wsspec offers it only for those in the client
+     * role - so RSV1 stays a violation there (section 3) and the echoes stay plain. */
+    if (sc->def->deflate_offer && !sc->cfg.probe)
+        wc.pmd = sc->cfg.pmd;
+    else
+        wc.pmd.disabled = true;
+    if (ws_conn_init(&sc->conn, &wc) != WS_E_OK) {
+        snprintf(r->connect_error, sizeof r->connect_error, "out of memory");
+        return false;
+    }
+    sc->conn_ready = true;
+    return true;
+}
+
+/* ------------------------------------------------------------ the handshake's record */
+
+/* What wsspec answered: the core's output so far, which is exactly the response (the
+ * core queues it before it calls on_handshake, and nothing before it). */
+static void record_response(struct script *sc)
+{
+    struct case_result *r = sc->r;
+    const uint8_t *p;
+    size_t n = ws_conn_pending(&sc->conn, &p);
+    free(r->http_response);
+    r->http_response = malloc(n + 1);
+    r->http_response_len = 0;
+    if (!r->http_response)
+        return;
+    memcpy(r->http_response, p, n);
+    r->http_response[n] = '\0';
+    r->http_response_len = n;
+}
+
+void script_server_handshake(struct script *sc, enum ws_error result, const char *raw, size_t len)
+{
+    struct case_result *r = sc->r;
+    free(r->http_request);
+    r->http_request = script_request_record((const uint8_t *)raw, len);
+    script_offer_read(&sc->offer, (const uint8_t *)raw, len);
+    result_set_offer(r, &sc->offer);
+    record_response(sc);
+    if (result != WS_E_OK)
+        r->handshake_error = result;
+}
