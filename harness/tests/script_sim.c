@@ -203,3 +203,14 @@ double sim_row_ms(const struct case_result *r, enum wirelog_type t, const char *
             return r->wirelog[i].at_ms;
     return -1;
 }
+
+const char sim_echo_case[] = "case 1.1.2\n"
+                             "  title t\n"
+                             "  expectation e\n"
+                             "  rfc 5.6 MUST \"x\"\n"
+                             "  kill-after 1\n"
+                             "  send frame text chop=1 \"Hello\"\n"
+                             "  send frame text \"World\"\n"
+                             "  expect OK message text \"Hello\", message text \"World\"\n"
+                             "  close-rule tester 1000 clean\n"
+                             "end\n";

@@ -78,6 +78,9 @@ void sim_run(struct sim *s);
 
 void sim_free(struct sim *s);
 
+/* Case 1.1.2 as a test writes it: two text frames (the first chopped), both echoed. */
+extern const char sim_echo_case[];
+
 /* Rows of the wire log of type t, and their bytes (may be NULL). */
 size_t sim_wire_rows(const struct case_result *r, enum wirelog_type t, size_t *bytes);
 

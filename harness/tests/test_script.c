@@ -12,24 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char echo_case[] = "case 1.1.2\n"
-                                "  title t\n"
-                                "  expectation e\n"
-                                "  rfc 5.6 MUST \"x\"\n"
-                                "  kill-after 1\n"
-                                "  send frame text chop=1 \"Hello\"\n"
-                                "  send frame text \"World\"\n"
-                                "  expect OK message text \"Hello\", message text \"World\"\n"
-                                "  close-rule tester 1000 clean\n"
-                                "end\n";
-
 /* ------------------------------------------------------------ tests */
 
 static void test_echo_passes(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init(&s, echo_case, SIM_ECHO);
+    sim_init(&s, sim_echo_case, SIM_ECHO);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     assert_int_equal(s.r.behavior_close, BC_OK);
@@ -45,7 +34,7 @@ static void test_kill_then_late_echoes(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init(&s, echo_case, SIM_HOLD_UNTIL_CLOSE);
+    sim_init(&s, sim_echo_case, SIM_HOLD_UNTIL_CLOSE);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_FAILED);
     assert_int_equal(s.r.n_events, 0);
@@ -88,14 +77,14 @@ static void test_pace_from_handshake(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init(&s, echo_case, SIM_ECHO);
+    sim_init(&s, sim_echo_case, SIM_ECHO);
     s.latency = 3e-3;
     sim_run(&s);
     assert_true(s.r.pace_s > 2.9e-3 && s.r.pace_s < 3.1e-3);
     assert_int_equal(s.r.behavior, B_OK);
     sim_free(&s);
 
-    sim_init(&s, echo_case, SIM_ECHO);
+    sim_init(&s, sim_echo_case, SIM_ECHO);
     s.latency = 1.0; /* capped */
     sim_run(&s);
     assert_true(s.r.pace_s == SCRIPT_PACE_MAX);
@@ -108,7 +97,7 @@ static void test_ping_flood_bounded(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init(&s, echo_case, SIM_PING_FLOOD);
+    sim_init(&s, sim_echo_case, SIM_PING_FLOOD);
     for (int i = 0; i < 200 && !script_done(&s.sc); i++) {
         if (!s.target_open)
             sim_to_target(&s); /* the request, then nothing is read any more */

@@ -17,17 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char echo_case[] = "case 1.1.2\n"
-                                "  title t\n"
-                                "  expectation e\n"
-                                "  rfc 5.6 MUST \"x\"\n"
-                                "  kill-after 1\n"
-                                "  send frame text chop=1 \"Hello\"\n"
-                                "  send frame text \"World\"\n"
-                                "  expect OK message text \"Hello\", message text \"World\"\n"
-                                "  close-rule tester 1000 clean\n"
-                                "end\n";
-
 static const struct sim_opts serve = {.role = SCRIPT_SERVER};
 
 /* Frames of the wire log of type t (WL_RX_FRAME / WL_TX_FRAME) with the MASK bit. */
@@ -63,7 +52,7 @@ static void test_echo_passes(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init_with(&s, echo_case, SIM_ECHO, &serve);
+    sim_init_with(&s, sim_echo_case, SIM_ECHO, &serve);
     sim_run(&s);
     assert_true(s.r.is_server && s.r.connected && s.r.handshake_done);
     assert_int_equal(s.r.behavior, B_OK);
@@ -99,7 +88,7 @@ static void test_late_or_no_echo_fails(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init_with(&s, echo_case, SIM_HOLD_UNTIL_CLOSE, &serve);
+    sim_init_with(&s, sim_echo_case, SIM_HOLD_UNTIL_CLOSE, &serve);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_FAILED);
     assert_int_equal(s.r.n_events, 0);
@@ -108,7 +97,7 @@ static void test_late_or_no_echo_fails(void **state)
     assert_int_equal(s.r.local_close_code, 1001);
     sim_free(&s);
 
-    sim_init_with(&s, echo_case, SIM_SILENT, &serve);
+    sim_init_with(&s, sim_echo_case, SIM_SILENT, &serve);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_FAILED);
     assert_int_equal(s.r.n_events, 0);
@@ -125,7 +114,7 @@ static void test_unmasked_client_fails(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init_with(&s, echo_case, SIM_ECHO_UNMASKED, &serve);
+    sim_init_with(&s, sim_echo_case, SIM_ECHO_UNMASKED, &serve);
     sim_run(&s);
     assert_int_equal(s.r.target_error, WS_E_MASK_MISSING);
     assert_int_equal(s.r.behavior, B_FAILED);
@@ -181,7 +170,7 @@ static void test_deaf_client_bounded(void **state)
 {
     (void)state;
     static struct sim s;
-    sim_init_with(&s, echo_case, SIM_ECHO, &serve);
+    sim_init_with(&s, sim_echo_case, SIM_ECHO, &serve);
     sim_to_script(&s); /* the request */
     sim_to_target(&s); /* the 101 and the frames */
     assert_true(s.r.handshake_done);
@@ -226,7 +215,7 @@ static void test_bad_request_refused(void **state)
     static struct sim s;
     struct sim_opts o = {.role = SCRIPT_SERVER,
                          .raw_request = "GET /runCase?case=1 HTTP/1.1\r\nHost: x\r\n\r\n"};
-    sim_init_with(&s, echo_case, SIM_ECHO, &o);
+    sim_init_with(&s, sim_echo_case, SIM_ECHO, &o);
     sim_run(&s);
     assert_false(s.r.handshake_done);
     assert_int_not_equal(s.r.handshake_error, WS_E_OK);
@@ -249,7 +238,7 @@ static void test_unfinished_request_times_out(void **state)
     static struct sim s;
     struct sim_opts o = {.role = SCRIPT_SERVER,
                          .raw_request = "GET /runCase?case=1 HTTP/1.1\r\nHost: x\r\n"};
-    sim_init_with(&s, echo_case, SIM_ECHO, &o);
+    sim_init_with(&s, sim_echo_case, SIM_ECHO, &o);
     sim_run(&s);
     assert_false(s.r.handshake_done);
     assert_true(s.r.was_open_handshake_timeout && s.r.dropped_by_me);
@@ -327,7 +316,7 @@ static void test_other_cases_decline(void **state)
     (void)state;
     static struct sim s;
     struct sim_opts o = {.role = SCRIPT_SERVER, .offer = CLIENT_OFFER};
-    sim_init_with(&s, echo_case, SIM_ECHO, &o);
+    sim_init_with(&s, sim_echo_case, SIM_ECHO, &o);
     sim_run(&s);
     assert_int_equal(s.r.behavior, B_OK);
     assert_null(strstr(s.r.http_response, "permessage-deflate"));
@@ -391,7 +380,7 @@ static void test_case_serves(void **state)
 {
     (void)state;
     const char *why = "unset";
-    assert_true(serves(echo_case, &why));
+    assert_true(serves(sim_echo_case, &why));
     assert_null(why);
     assert_true(serves(ZC_CASE, NULL));
     assert_false(serves(SERVE_CASE("  header-set X-A 1\n  response 4.2.1 MUST status 101\n"
