@@ -13,10 +13,13 @@
 #   make bench      the figures of README.md (not pass/fail): bench_* binaries,
 #                   tests/bench-echo, tests/bench-run, fuzz throughput and coverage
 #   make deps       install missing Debian packages (as root) or print the apt-get line
+#   make man        the man pages, generated from the option tables: build/man/
 #   make install    build/wsspec to $(DESTDIR)$(PREFIX)/bin, the catalogue to
-#                   $(DESTDIR)$(PREFIX)/share/wsspec/cases (PREFIX=/usr/local)
+#                   $(DESTDIR)$(PREFIX)/share/wsspec/cases (PREFIX=/usr/local), man pages,
+#                   bash and zsh completions, docs; make uninstall removes them
+#   make deb        the Debian package, built in build/deb/: build/deb/wsspec_*.deb
 #
-# Honours CC, CFLAGS, LDFLAGS. Our own flags (language level, warnings as errors) are
+# Honours CC, CFLAGS, CPPFLAGS, LDFLAGS. Our own flags (language level, warnings as errors) are
 # always added: a build that warns is a build that fails.
 
 CC      ?= cc
@@ -38,7 +41,8 @@ TH_SRC      := reference/tests/th.c
 HTH_SRC     := harness/tests/script_sim.c
 UNIT_SRC    := $(sort $(wildcard reference/tests/test_*.c))
 # the harness without main(), for its unit tests; transport.c shares echo's OpenSSL chores
-HLIB_SRC    := $(filter-out harness/main.c,$(HARNESS_SRC)) reference/echo/tls_util.c
+HLIB_SRC    := $(filter-out harness/main.c,$(HARNESS_SRC)) reference/echo/tls_util.c \
+               reference/echo/cli_doc.c
 HTEST_SRC   := $(sort $(wildcard harness/tests/test_*.c))
 BENCH_SRC   := $(sort $(wildcard tests/bench_*.c))
 
@@ -57,7 +61,8 @@ UNIT_SAN_BIN := $(patsubst reference/tests/%.c,$(B)/san-tests/%,$(UNIT_SRC)) \
                 $(patsubst harness/tests/%.c,$(B)/san-tests/%,$(HTEST_SRC))
 BENCH_BIN    := $(patsubst tests/%.c,$(B)/%,$(BENCH_SRC))
 
-.PHONY: all deps test unit unit-san itest run interop bench clean format install FORCE
+.PHONY: all deps test unit unit-san itest run interop bench clean format install uninstall \
+        man deb FORCE
 all: $(B)/wsspec
 
 # Where the binary finds the built-in catalogue when it is neither installed
@@ -73,15 +78,73 @@ $(B)/gen/cases_dir.h: FORCE
 $(B)/obj/harness/case_lint.o $(B)/san/harness/case_lint.o: $(B)/gen/cases_dir.h
 $(B)/obj/harness/case_lint.o $(B)/san/harness/case_lint.o: WS_CFLAGS += -include $(B)/gen/cases_dir.h
 
-PREFIX ?= /usr/local
-install: $(B)/wsspec
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/wsspec/cases
-	install -m 755 $(B)/wsspec $(DESTDIR)$(PREFIX)/bin/wsspec
-	install -m 644 cases/*.wsc cases/README.md $(DESTDIR)$(PREFIX)/share/wsspec/cases/
+# ------------------------------------------------------------ man pages, install, .deb
+#
+# Man pages are generated at build time by the binary itself (`wsspec man`, harness/
+# main.c) from the tables that print --help: wsspec(1) from main.c's subcommand table,
+# wsspec-CMD(1) from each subcommand's option table (run_opts.def, echo_opts.def, ...),
+# wsspec-cases(5) from case_vocab.def. `wsspec man --list` names them, so a new
+# subcommand with a doc gets its page without a change here. Never committed.
+# The date on them: SOURCE_DATE_EPOCH (dpkg sets it), else the last commit's, else today.
+MAN_DATE ?= $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct 2>/dev/null || date +%s)}" +%Y-%m-%d)
+$(B)/man/.stamp: $(B)/wsspec
+	@rm -rf $(B)/man && mkdir -p $(B)/man
+	@set -e; for p in $$($(B)/wsspec man --list); do n=$${p%.*}; \
+	    $(B)/wsspec man --date '$(MAN_DATE)' $${n#wsspec-} >$(B)/man/$$p; done
+	@touch $@
+man: $(B)/man/.stamp
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary, the catalogue where the
+# binary looks for it (<bindir>/../share/wsspec/cases, harness/case_lint.c: so bindir is
+# always PREFIX/bin), the man pages, bash and zsh completions, the docs. make uninstall
+# with the same PREFIX and DESTDIR removes exactly these files (and the folders that
+# only held them). The HTML report's assets are compiled into the binary: none to install.
+PREFIX      ?= /usr/local
+BINDIR      := $(PREFIX)/bin
+DATADIR     := $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+DOCDIR      ?= $(DATADIR)/doc/wsspec
+CASESDIR    := $(DATADIR)/wsspec/cases
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+INST_CASES  := $(wildcard cases/*.wsc) cases/README.md
+INST_DOCS   := README.md $(wildcard docs/*.md) reports/README.md
+install: $(B)/wsspec $(B)/man/.stamp
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(CASESDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	    $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/reports
+	install -m 755 $(B)/wsspec $(DESTDIR)$(BINDIR)/wsspec
+	install -m 644 $(INST_CASES) $(DESTDIR)$(CASESDIR)/
+	install -m 644 $(B)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(B)/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 completions/wsspec.bash $(DESTDIR)$(BASHCOMPDIR)/wsspec
+	install -m 644 completions/_wsspec $(DESTDIR)$(ZSHCOMPDIR)/_wsspec
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 $(wildcard docs/*.md) $(DESTDIR)$(DOCDIR)/docs/
+	install -m 644 reports/README.md $(DESTDIR)$(DOCDIR)/reports/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wsspec $(addprefix $(DESTDIR)$(CASESDIR)/,$(notdir $(INST_CASES)))
+	rm -f $(DESTDIR)$(MANDIR)/man1/wsspec.1 $(DESTDIR)$(MANDIR)/man1/wsspec-*.1 \
+	    $(DESTDIR)$(MANDIR)/man5/wsspec-cases.5
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/wsspec $(DESTDIR)$(ZSHCOMPDIR)/_wsspec
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(INST_DOCS))
+	rmdir $(DESTDIR)$(CASESDIR) $(DESTDIR)$(DATADIR)/wsspec $(DESTDIR)$(DOCDIR)/docs \
+	    $(DESTDIR)$(DOCDIR)/reports $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# make deb: the Debian package (debian/), built by dpkg-buildpackage in a copy of the
+# tree under build/deb/ so the source tree stays clean: build/deb/wsspec_*.deb.
+DEB_DIR := $(B)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/src
+	tar -cf - --exclude=./build --exclude=./.git --exclude=./reports/out \
+	    --exclude=./wsspec-report --exclude=./tests/interop/node_modules . | tar -xf - -C $(DEB_DIR)/src
+	cd $(DEB_DIR)/src && dpkg-buildpackage -us -uc -b -j$(NPROC)
+	@ls $(DEB_DIR)/wsspec_*.deb
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
 
 $(B)/san/%.o: %.c
 	@mkdir -p $(dir $@)

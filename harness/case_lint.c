@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "case_vocab.h"
+#include "echo/cli_doc.h"
 #include "ws_utf8.h"
 
 /* Paths in diagnostics and from /proc/self/exe; longer ones are refused, not cut. */
@@ -285,22 +286,67 @@ static void print_vocabulary(FILE *f)
     }
 }
 
-static void lint_usage(FILE *f)
+/* ------------------------------------------------------------ --help, man pages */
+
+/* lint's and list's --help, and their man pages: cli_doc rows (echo/cli_doc.h). Their
+ * parsers (case_cmd_lint, case_cmd_list) take exactly these options - itest_man checks
+ * that each is accepted; max > 1 marks a repeatable one (the parsers bound none). */
+static const char *const one_group[] = {""};
+
+static const struct cli_opt lint_opts[] = {
+    {"help", 'h', NULL, 1, 0, "this text, and the vocabulary of the format"},
+};
+
+static const char *const lint_description[] = {
+    "Check case files (cases/README.md, wsspec-cases(5)) and print every error as "
+    "FILE:LINE: message, then a summary. Directories contribute their *.wsc files; all files "
+    "together form one catalogue, so case ids must be unique over all of them. Default: the "
+    "built-in catalogue.",
+    NULL,
+};
+
+static const struct cli_operand lint_operands[] = {
+    {"FILES|DIRS", "case files, or directories whose *.wsc files are read"},
+};
+
+static const char *const lint_examples[] = {
+    "wsspec lint",
+    "check the built-in catalogue",
+    "wsspec lint my-cases/",
+    "check your own case files",
+    NULL,
+};
+
+static void lint_help_extra(FILE *f)
 {
     char home[sizeof g_home.tried + 64];
     case_default_dir_describe(home, sizeof home);
-    fprintf(f,
-            "usage: wsspec lint [FILES|DIRS...]\n"
-            "\n"
-            "Check case files (cases/README.md) and print every error as FILE:LINE: message,\n"
-            "then a summary. Directories contribute their *.wsc files; all files together\n"
-            "form one catalogue, so case ids must be unique over all of them.\n"
-            "Default: the built-in catalogue, %s.\n"
-            "\n"
-            "Exit status: 0 no errors, 1 errors, 2 usage error or nothing to check (no case\n"
-            "file in what was given).\n",
-            home);
+    char line[sizeof home + 128];
+    snprintf(line, sizeof line, "The built-in catalogue: %s.", home);
+    fputc('\n', f);
+    cli_doc_wrap(f, line, 0, 0);
     print_vocabulary(f);
+}
+
+const struct cli_doc lint_doc = {
+    .name = "lint",
+    .synopsis = "[FILES|DIRS...]",
+    .description = lint_description,
+    .operands = lint_operands,
+    .n_operands = 1,
+    .group_intro = one_group,
+    .n_groups = 1,
+    .opts = lint_opts,
+    .n_opts = sizeof lint_opts / sizeof lint_opts[0],
+    .help_extra = lint_help_extra,
+    .exit_status = "Exit status: 0 no errors, 1 errors, 2 usage error or nothing to check (no "
+                   "case file in what was given).",
+    .examples = lint_examples,
+};
+
+static void lint_usage(FILE *f)
+{
+    cli_doc_help(f, &lint_doc);
 }
 
 int case_cmd_lint(int argc, char **argv)
@@ -464,27 +510,57 @@ int case_list_json(FILE *out, const struct case_catalogue *cat, const size_t *id
     return ferror(out) ? -1 : 0;
 }
 
-static void list_usage(FILE *f)
+static const struct cli_opt list_opts[] = {
+    {"cases", 0, "PATTERNS", 2, 0,
+     "only these cases: comma-separated ids or patterns with '*' matched from the start of "
+     "the id (\"1.*,6.4.*\", \"9.1.1\")"},
+    {"exclude", 0, "PATTERNS", 2, 0, "leave these out (same syntax)"},
+    {"cases-dir", 0, "DIR", 2, 0, "add the *.wsc files of DIR to the catalogue"},
+    {"json", 0, NULL, 1, 0,
+     "a JSON array of {id, title, expectation, rfc, judge, file, line} instead of text"},
+    {"help", 'h', NULL, 1, 0, "this text"},
+};
+
+static const char *const list_description[] = {
+    "List the cases of the catalogue: one line per case, its id and title.",
+    NULL,
+};
+
+static const char *const list_examples[] = {
+    "wsspec list --cases '7.*'",
+    "the cases of section 7",
+    "wsspec list --json",
+    "every case with its requirement, as JSON",
+    NULL,
+};
+
+static void list_help_extra(FILE *f)
 {
     char home[sizeof g_home.tried + 64];
     case_default_dir_describe(home, sizeof home);
-    fprintf(f,
-            "usage: wsspec list [--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... "
-            "[--json]\n"
-            "\n"
-            "List the cases of the catalogue: one line per case, its id and title.\n"
-            "\n"
-            "  --cases PATTERNS    only these cases: comma-separated ids or patterns with '*'\n"
-            "                      matched from the start of the id (\"1.*,6.4.*\", \"9.1.1\")\n"
-            "  --exclude PATTERNS  leave these out (same syntax)\n"
-            "  --cases-dir DIR     add the *.wsc files of DIR to the catalogue (repeatable)\n"
-            "  --json              a JSON array of {id, title, expectation, rfc, judge, file,\n"
-            "                      line} instead of text\n"
-            "\n"
-            "The built-in catalogue: %s ($WSSPEC_CASES overrides it).\n"
-            "Exit status: 0 listed, 1 errors in the catalogue (the valid cases are still\n"
-            "listed), 2 usage error or no case matches.\n",
-            home);
+    char line[sizeof home + 128];
+    snprintf(line, sizeof line, "The built-in catalogue: %s ($WSSPEC_CASES overrides it).", home);
+    fputc('\n', f);
+    cli_doc_wrap(f, line, 0, 0);
+}
+
+const struct cli_doc list_doc = {
+    .name = "list",
+    .synopsis = "[--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... [--json]",
+    .description = list_description,
+    .group_intro = one_group,
+    .n_groups = 1,
+    .opts = list_opts,
+    .n_opts = sizeof list_opts / sizeof list_opts[0],
+    .help_extra = list_help_extra,
+    .exit_status = "Exit status: 0 listed, 1 errors in the catalogue (the valid cases are still "
+                   "listed), 2 usage error or no case matches.",
+    .examples = list_examples,
+};
+
+static void list_usage(FILE *f)
+{
+    cli_doc_help(f, &list_doc);
 }
 
 /* "--name VALUE" or "--name=VALUE": the value, advancing *i past it; NULL if argv[*i] is

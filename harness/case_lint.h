@@ -12,11 +12,15 @@
 
 #include "case.h"
 
+struct cli_doc;
+
 /* `wsspec lint [FILES|DIRS...]`: parse the given files and every *.wsc of the given
  * directories (default: case_default_dir()) as one catalogue, so ids must be unique
  * over all of them. Prints each error as "FILE:LINE: message" on stdout, then
  * "N files, M cases, K errors" (M counts the cases without errors). */
 int case_cmd_lint(int argc, char **argv);
+/* Its --help and man page (echo/cli_doc.h). */
+extern const struct cli_doc lint_doc;
 
 /* `wsspec list [--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... [--json]`:
  * the built-in catalogue plus each --cases-dir (a directory already read is not read
@@ -24,6 +28,8 @@ int case_cmd_lint(int argc, char **argv);
  * --json a JSON array (case_list_json). Catalogue errors go to stderr and make the
  * exit status 1; the cases without errors are still listed. */
 int case_cmd_list(int argc, char **argv);
+/* Its --help and man page (echo/cli_doc.h). */
+extern const struct cli_doc list_doc;
 
 /* The built-in catalogue directory (case_lint.c says where it is looked for: never
  * the working directory), or NULL when none of those places holds one. The string is

@@ -8,24 +8,61 @@
  */
 #include "report_cmd.h"
 
+#include "echo/cli_doc.h"
 #include "report_render.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char report_usage[] =
-    "usage: wsspec report DIR [--format LIST]\n"
-    "\n"
-    "Render the reports of a `wsspec run` again from the JSON in DIR (DIR/wsspec.json and\n"
-    "the per-case files), e.g. after an upgrade of wsspec or for a format the run left out.\n"
-    "\n"
-    "  --format LIST   comma list of html, junit, md (default: html,junit,md); json is\n"
-    "                  accepted and changes nothing: the JSON is the input, never rewritten\n"
-    "\n"
+/* --help and wsspec-report(1) (echo/cli_doc.h); report_main takes exactly these options */
+static const char *const report_group[] = {""};
+
+static const struct cli_opt report_opts[] = {
+    {"format", 0, "LIST", 1, 0,
+     "comma list of html, junit, md (default: html,junit,md); json is accepted and changes "
+     "nothing: the JSON is the input, never rewritten"},
+    {"help", 'h', NULL, 1, 0, "this text"},
+};
+
+static const char *const report_description[] = {
+    "Render the reports of a `wsspec run` again from the JSON in DIR (DIR/wsspec.json and the "
+    "per-case files), e.g. after an upgrade of wsspec or for a format the run left out.",
+    NULL,
+};
+
+static const struct cli_operand report_operands[] = {
+    {"DIR", "a report directory written by `wsspec run` (its --report-dir)"},
+};
+
+static const char *const report_notes[] = {
     "Files: DIR/" REPORT_HTML_FILE " (open it in a browser; self-contained), DIR/" REPORT_JUNIT_FILE
-    ", DIR/" REPORT_MD_FILE ".\n"
-    "Exit status: 0 rendered, 2 usage error, DIR missing or not a wsspec report, or a file\n"
-    "that cannot be written.\n";
+    ", DIR/" REPORT_MD_FILE ".",
+    NULL,
+};
+
+static const char *const report_examples[] = {
+    "wsspec report wsspec-report",
+    "render the HTML, JUnit and Markdown reports again",
+    "wsspec report old-run --format html",
+    "only index.html",
+    NULL,
+};
+
+const struct cli_doc report_doc = {
+    .name = "report",
+    .synopsis = "DIR [--format LIST]",
+    .description = report_description,
+    .operands = report_operands,
+    .n_operands = 1,
+    .group_intro = report_group,
+    .n_groups = 1,
+    .opts = report_opts,
+    .n_opts = sizeof report_opts / sizeof report_opts[0],
+    .notes = report_notes,
+    .exit_status = "Exit status: 0 rendered, 2 usage error, DIR missing or not a wsspec report, "
+                   "or a file that cannot be written.",
+    .examples = report_examples,
+};
 
 static int usage_error(const char *msg, const char *arg)
 {
@@ -41,7 +78,7 @@ int report_main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(report_usage, stdout);
+            cli_doc_help(stdout, &report_doc);
             return 0;
         } else if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
             const char *v = a[8] == '=' ? a + 9 : i + 1 < argc ? argv[++i] : NULL;

@@ -8,4 +8,8 @@
 /* argv[0] is "report". Returns the process exit status (0 or 2; see --help). */
 int report_main(int argc, char **argv);
 
+struct cli_doc;
+/* Its --help and man page (echo/cli_doc.h). */
+extern const struct cli_doc report_doc;
+
 #endif

@@ -19,10 +19,13 @@
  *
  * The options are one table, run_opts.def: the parser (run_args_parse) looks every
  * option up there, counts it against the table's bound and hands its value to
- * run_opt_set; `wsspec run --help` (run_help) is printed from the same rows.
+ * run_opt_set; `wsspec run --help` and wsspec-run(1) are printed from the same rows
+ * (run_doc, rendered by cli_doc.c).
  */
 #define _GNU_SOURCE
 #include "run_cmd.h"
+
+#include "echo/cli_doc.h"
 
 #include "baseline.h"
 #include "case.h"
@@ -98,16 +101,10 @@ enum run_opt {
     RUN_OPT_COUNT
 };
 
-struct run_opt_row {
-    const char *lng; /* after "--" */
-    char shrt;       /* after "-", or 0 */
-    const char *arg; /* the argument's name in --help; NULL: a switch */
-    unsigned max;    /* times it may be given */
-    enum run_group group;
-    const char *help; /* one paragraph, wrapped by run_help */
-};
-
-static const struct run_opt_row run_opt_rows[RUN_OPT_COUNT] = {
+/* The rows as cli_doc prints them (--help and wsspec-run(1)) and the parser reads them:
+ * lng after "--", shrt after "-" (or 0), arg NULL for a switch, max the times it may be
+ * given, group a RUN_GROUP. */
+static const struct cli_opt run_opt_rows[RUN_OPT_COUNT] = {
 #define RUN_OPT(name, lng, shrt, arg, max, group, help)                                            \
     [RUN_OPT_##name] = {lng, shrt, arg, max, RUN_GROUP_##group, help},
 #include "run_opts.def"
@@ -135,80 +132,50 @@ struct run_args {
     const char *policies[CASE_POLICIES_MAX]; /* declared policies by CP_x, NULL = not */
 };
 
-/* ------------------------------------------------------------ --help */
+/* ------------------------------------------------------------ --help, wsspec-run(1) */
 
-#define HELP_WIDTH 80 /* a terminal's width */
-#define HELP_COL 25   /* where an option's help text starts */
+static const char *const run_description[] = {
+    "Run the conformance catalogue against WebSocket servers and judge every case.",
+    NULL,
+};
 
-/* Words of text from column `at`, wrapped at HELP_WIDTH with continuation lines
- * indented to `indent`; ends the line. */
-static void put_wrapped(FILE *f, const char *text, size_t at, size_t indent)
-{
-    size_t line_start = at;
-    for (const char *p = text + strspn(text, " "); *p; p += strspn(p, " ")) {
-        size_t w = strcspn(p, " ");
-        if (at > line_start && at + 1 + w > HELP_WIDTH) {
-            fprintf(f, "\n%*s", (int)indent, "");
-            at = line_start = indent;
-        } else if (at > line_start) {
-            fputc(' ', f);
-            at++;
-        }
-        fwrite(p, 1, w, f);
-        at += w;
-        p += w;
-    }
-    fputc('\n', f);
-}
+static const struct cli_operand run_operands[] = {
+    {"URL", "ws://host[:port][/path][?query]; IPv6 as ws://[::1]:9001/; wss://... for TLS "
+            "(default port 443)"},
+};
 
-/* "  -j, --jobs N" and its help from column HELP_COL (or two blanks after a long label) */
-static void put_option(FILE *f, const struct run_opt_row *o)
-{
-    char label[64], help[1024];
-    if (o->shrt)
-        snprintf(label, sizeof label, "  -%c, --%s%s%s", o->shrt, o->lng, o->arg ? " " : "",
-                 o->arg ? o->arg : "");
-    else
-        snprintf(label, sizeof label, "  --%s%s%s", o->lng, o->arg ? " " : "",
-                 o->arg ? o->arg : "");
-    snprintf(help, sizeof help, "%s%s", o->help, o->max > 1 ? " (repeatable)" : "");
-    size_t n = strlen(label);
-    size_t pad = n + 2 > HELP_COL ? 2 : HELP_COL - n;
-    fprintf(f, "%s%*s", label, (int)pad, "");
-    put_wrapped(f, help, n + pad, HELP_COL);
-}
+static const char *const run_examples[] = {
+    "wsspec run ws://127.0.0.1:9001/",
+    "the whole catalogue against a server on loopback",
+    "wsspec run ws://[::1]:9001/chat --cases '1.*,6.4.*' --exclude '9.*' -j 8",
+    "sections 1 and 6.4 but not 9, eight cases at once",
+    "wsspec run URL --cases 6.4.3 --seed 1234",
+    "replay one case byte for byte",
+    "wsspec run wss://example.test/ws --cacert ca.pem",
+    "TLS, the certificate verified against ca.pem",
+    NULL,
+};
 
-/* `wsspec run --help`: the options come from run_opts.def, group by group. */
-static void run_help(FILE *f)
-{
-    fputs("usage: wsspec run URL [URL...] [options]\n"
-          "\n"
-          "Run the conformance catalogue against WebSocket servers and judge every case.\n"
-          "\n"
-          "  URL                    ws://host[:port][/path][?query]; IPv6 as ws://[::1]:9001/;\n"
-          "                         wss://... for TLS (default port 443)\n",
-          f);
-    for (size_t g = 0; g < sizeof run_group_intro / sizeof run_group_intro[0]; g++) {
-        if (run_group_intro[g][0]) {
-            fputc('\n', f);
-            put_wrapped(f, run_group_intro[g], 0, 0);
-        }
-        for (size_t i = 0; i < RUN_OPT_COUNT; i++)
-            if (run_opt_rows[i].group == g)
-                put_option(f, &run_opt_rows[i]);
-    }
-    fputs("\n", f);
-    put_wrapped(f,
-                "Exit status: 0 every selected case passed (--fail-on regression: no "
-                "regression), 1 a case failed (a regression; cases --max-time cut short "
-                "count as failed), or a target stopped answering after a case, 2 usage error, a "
-                "target that cannot be reached or refuses "
-                "the handshake, case files with errors, a config or baseline that cannot be "
-                "read, a report directory that cannot be written, an interrupted run, or "
-                "wsspec's own trouble (file descriptors, its event loop): never the target's "
-                "fault.",
-                0, 0);
-}
+const struct cli_doc run_doc = {
+    .name = "run",
+    .synopsis = "URL [URL...] [options]",
+    .description = run_description,
+    .operands = run_operands,
+    .n_operands = sizeof run_operands / sizeof run_operands[0],
+    .group_intro = run_group_intro,
+    .n_groups = sizeof run_group_intro / sizeof run_group_intro[0],
+    .opts = run_opt_rows,
+    .n_opts = RUN_OPT_COUNT,
+    .exit_status = "Exit status: 0 every selected case passed (--fail-on regression: no "
+                   "regression), 1 a case failed (a regression; cases --max-time cut short "
+                   "count as failed), or a target stopped answering after a case, 2 usage error, a "
+                   "target that cannot be reached or refuses "
+                   "the handshake, case files with errors, a config or baseline that cannot be "
+                   "read, a report directory that cannot be written, an interrupted run, or "
+                   "wsspec's own trouble (file descriptors, its event loop): never the target's "
+                   "fault.",
+    .examples = run_examples,
+};
 
 /* ------------------------------------------------------------ parsing */
 
@@ -635,7 +602,7 @@ static int run_opt_set(struct run_args *a, enum run_opt o, const char *v)
 static enum run_opt run_opt_find(const char *s)
 {
     for (int i = 0; i < RUN_OPT_COUNT; i++) {
-        const struct run_opt_row *o = &run_opt_rows[i];
+        const struct cli_opt *o = &run_opt_rows[i];
         if ((s[1] == '-' && !strcmp(s + 2, o->lng)) || (o->shrt && s[1] == o->shrt && !s[2]))
             return (enum run_opt)i;
     }
@@ -660,7 +627,7 @@ static int run_args_parse(int argc, char **argv, struct run_args *a)
         enum run_opt o = run_opt_find(s);
         if (o == RUN_OPT_COUNT)
             return usage_error("unknown option '%s'", s);
-        const struct run_opt_row *row = &run_opt_rows[o];
+        const struct cli_opt *row = &run_opt_rows[o];
         if (row->arg && i + 1 == argc)
             return usage_error("option %s needs a value (%s)", s, row->arg);
         if (row->arg)
@@ -1460,7 +1427,7 @@ int run_main(int argc, char **argv)
     if (rc)
         return rc;
     if (R.a.help) {
-        run_help(stdout);
+        cli_doc_help(stdout, &run_doc);
         return 0;
     }
     rc = run_prepare(&R);

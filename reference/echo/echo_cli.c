@@ -4,10 +4,14 @@
  * Every value is parsed with strtoull/strtod and checked for an empty string, a sign,
  * trailing junk, overflow and its range; a bad one gives one line on stderr naming the
  * option and the accepted form, and exit status 2. Both "--opt VALUE" and
- * "--opt=VALUE" are accepted. TLS files (--tls-cert, --tls-key, --tls-client-ca) are
+ * "--opt=VALUE" are accepted. The options are one table, echo_opts.def: the parser
+ * looks them up there, and --help and wsspec-echo(1) are printed from the same rows
+ * (echo_doc, cli_doc.c). TLS files (--tls-cert, --tls-key, --tls-client-ca) are
  * loaded here too, so a bad one is the same one line and exit 2, before listening.
  */
 #include "echo_cli.h"
+
+#include "cli_doc.h"
 
 #include "echo_loop.h"
 #include "echo_tls.h"
@@ -138,61 +142,79 @@ static bool parse_seconds(const char *s, bool zero_ok, uint64_t *ms)
     return true;
 }
 
-void echo_cli_usage(FILE *f)
+/* ------------------------------------------------------------ the option table */
+
+#define ECHO_STR_(x) #x
+#define ECHO_STR(x) ECHO_STR_(x)
+
+enum echo_opt {
+#define ECHO_OPT(name, lng, shrt, arg, max, help) ECHO_OPT_##name,
+#include "echo_opts.def"
+#undef ECHO_OPT
+    ECHO_OPT_COUNT
+};
+
+static const struct cli_opt echo_opt_rows[ECHO_OPT_COUNT] = {
+#define ECHO_OPT(name, lng, shrt, arg, max, help)                                                  \
+    [ECHO_OPT_##name] = {lng, shrt, arg, max, 0, help},
+#include "echo_opts.def"
+#undef ECHO_OPT
+};
+
+static const char *const echo_description[] = {
+    "The reference endpoint: a strict RFC 6455 echo server. Every text message is sent back "
+    "as text and every binary message as binary, whole. Violations are answered as the RFC "
+    "says (Close 1002/1007/1009, HTTP 400/426/431) and the connection is closed. Runs until "
+    "SIGINT or SIGTERM, then sends Close 1001 to every connection, waits for their answers "
+    "(at most --close-timeout) and exits 0.",
+    NULL,
+};
+
+static const char *const echo_group_intro[] = {""};
+
+static const char *const echo_notes[] = {
+    "On start it prints \"wsspec echo: listening on ws://HOST:PORT/\" to stdout (wss:// with "
+    "--tls-cert).",
+    "`wsspec echo --help` ends with what the machine it runs on allows: concurrent "
+    "connections (its descriptor limit) and memory per connection.",
+    NULL,
+};
+
+static const char *const echo_examples[] = {
+    "wsspec echo --listen 127.0.0.1:9001",
+    "the endpoint `wsspec run ws://127.0.0.1:9001/` tests against",
+    "wsspec echo --listen [::1]:0 --no-deflate",
+    "IPv6, any free port, without permessage-deflate",
+    "wsspec echo --tls-cert srv.crt --tls-key srv.key",
+    "wss:// on the default address",
+    NULL,
+};
+
+static void echo_help_capacity(FILE *f);
+
+const struct cli_doc echo_doc = {
+    .name = "echo",
+    .synopsis = "[options]",
+    .description = echo_description,
+    .group_intro = echo_group_intro,
+    .n_groups = 1,
+    .opts = echo_opt_rows,
+    .n_opts = ECHO_OPT_COUNT,
+    .notes = echo_notes,
+    .help_extra = echo_help_capacity,
+    .exit_status = "Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot listen, 2 for a bad "
+                   "option or a TLS file that cannot be used.",
+    .examples = echo_examples,
+};
+
+/* The figures of this machine: descriptors, and what a connection costs. */
+static void echo_help_capacity(FILE *f)
 {
     uint64_t soft = echo_loop_raise_nofile();
     uint64_t conns = soft > ECHO_FD_RESERVE ? soft - ECHO_FD_RESERVE : 0;
     uint64_t busy = WS_HTTP_DEFAULT_MAX_BLOCK + 2 * (uint64_t)WS_CONN_DEFAULT_MAX_MESSAGE +
                     ECHO_BACKPRESSURE + 2 * ECHO_READ_BUF;
     fprintf(f,
-            "usage: wsspec echo [options]\n"
-            "\n"
-            "The reference endpoint: a strict RFC 6455 echo server. Every text message is sent\n"
-            "back as text and every binary message as binary, whole. Violations are answered\n"
-            "as the RFC says (Close 1002/1007/1009, HTTP 400/426/431) and the connection is\n"
-            "closed. Runs until SIGINT or SIGTERM, then sends Close 1001 to every connection,\n"
-            "waits for their answers (at most --close-timeout) and exits 0.\n"
-            "\n"
-            "options:\n"
-            "  --listen ADDR:PORT        where to listen (default " ECHO_DEFAULT_LISTEN ");\n"
-            "                            [::1]:9001 for IPv6, 0.0.0.0:9001 for every interface,\n"
-            "                            port 0 for any free port (the line printed says which)\n"
-            "  --max-message BYTES       largest message echoed; a larger one gets Close 1009\n"
-            "                            (default 64M; suffixes K M G = 2^10 2^20 2^30; 1 .. 1G)\n"
-            "  --handshake-timeout SECS  drop a client whose opening handshake is not complete\n"
-            "                            by then (default %u)\n"
-            "  --idle-timeout SECS       Close 1001 after this long without a byte either way\n"
-            "                            (default %u; 0 = never)\n"
-            "  --close-timeout SECS      drop a client that does not answer our Close by then\n"
-            "                            (default %u)\n"
-            "  --allowed-origin ORIGIN   accept only requests whose Origin is ORIGIN (any case;\n"
-            "                            repeat for up to %u); any other Origin gets 403\n"
-            "                            Forbidden (RFC 6455 10.2); a request without Origin\n"
-            "                            (no browser) is accepted (default: any origin)\n"
-            "  --no-deflate              decline permessage-deflate (RFC 7692); by default the\n"
-            "                            first valid offer is accepted and every message is\n"
-            "                            echoed compressed\n"
-            "  --deflate-window BITS     with permessage-deflate, compress with a window of at\n"
-            "                            most 2^BITS bytes and ask the client for the same when\n"
-            "                            its offer allows (8-15; default 15, what the offer asks)\n"
-            "  --deflate-context-takeover  keep each direction's LZ77 window from one message\n"
-            "                            to the next (RFC 7692 7.1.1). By default no zlib state\n"
-            "                            outlives a message: the echo answers\n"
-            "                            client_no_context_takeover and compresses each message\n"
-            "                            on its own, so an idle connection holds none (about\n"
-            "                            300 KiB with this option at window 15)\n"
-            "  --tls-cert FILE           serve wss:// (TLS 1.2 and 1.3, OpenSSL) with this PEM\n"
-            "                            certificate (then its chain); needs --tls-key\n"
-            "  --tls-key FILE            the certificate's PEM private key (not encrypted)\n"
-            "  --tls-client-ca FILE      with TLS: require a client certificate issued by a\n"
-            "                            CA in this PEM file\n"
-            "  -v, --verbose             one line on stderr per rejected or failed connection:\n"
-            "                            the client's address, the rule, its RFC section and\n"
-            "                            the byte offset\n"
-            "  -h, --help                this text\n"
-            "\n"
-            "On start it prints \"wsspec echo: listening on ws://HOST:PORT/\" to stdout\n"
-            "(wss:// with --tls-cert). The TLS handshake counts against --handshake-timeout.\n"
             "\n"
             "Capacity: up to %llu concurrent connections here (RLIMIT_NOFILE raised to its\n"
             "hard limit at start, as root to %u where the kernel allows; %u descriptors kept\n"
@@ -205,34 +227,159 @@ void echo_cli_usage(FILE *f)
             "%llu MiB with the default --max-message.\n"
             "A TLS connection costs about %u bytes in all when idle (its OpenSSL session;\n"
             "record buffers are released when empty), and two record buffers of about\n"
-            "17 KB each more while busy.\n"
-            "\n"
-            "Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot listen, 2 for a bad option\n"
-            "or a TLS file that cannot be used.\n",
-            ECHO_DEFAULT_HANDSHAKE_MS / 1000, ECHO_DEFAULT_IDLE_MS / 1000,
-            ECHO_DEFAULT_CLOSE_MS / 1000, ECHO_ORIGINS_MAX, (unsigned long long)conns,
-            ECHO_NOFILE_WANTED, ECHO_FD_RESERVE, echo_loop_conn_size(), ECHO_MEASURED_IDLE_BYTES,
-            (unsigned long long)(busy >> 20), ECHO_MEASURED_IDLE_TLS_BYTES);
+            "17 KB each more while busy.\n",
+            (unsigned long long)conns, ECHO_NOFILE_WANTED, ECHO_FD_RESERVE, echo_loop_conn_size(),
+            ECHO_MEASURED_IDLE_BYTES, (unsigned long long)(busy >> 20),
+            ECHO_MEASURED_IDLE_TLS_BYTES);
 }
 
-/* "--name=value" or "--name value": the value, or NULL (and *i unchanged) if argv[*i]
- * is not this option. *missing is set when the option came without a value. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+void echo_cli_usage(FILE *f)
 {
-    const char *a = argv[*i];
-    size_t n = strlen(name);
-    if (strncmp(a, name, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = true;
-        return NULL;
+    cli_doc_help(f, &echo_doc);
+}
+
+/* ------------------------------------------------------------ parsing */
+
+/* What option o with value v (NULL for a switch) does to o/tls; 0, or 2 after one line
+ * on stderr. */
+static int echo_opt_set(enum echo_opt opt, const char *v, struct echo_options *o,
+                        struct echo_tls_config *tls)
+{
+    switch (opt) {
+    case ECHO_OPT_LISTEN:
+        if (!parse_listen(v, o))
+            return cli_error("--listen", v,
+                             "is not ADDR:PORT (e.g. 127.0.0.1:9001, [::1]:9001, "
+                             "0.0.0.0:0; numeric address, port 0-65535)");
+        return 0;
+    case ECHO_OPT_MAX_MESSAGE:
+        if (!parse_size(v, &o->max_message) || o->max_message == 0 ||
+            o->max_message > ECHO_MAX_MESSAGE_LIMIT)
+            return cli_error("--max-message", v,
+                             "is not a size from 1 to 1G (e.g. 65536, 64K, 16M, 1G)");
+        return 0;
+    case ECHO_OPT_HANDSHAKE_TIMEOUT:
+        if (!parse_seconds(v, false, &o->handshake_timeout_ms))
+            return cli_error("--handshake-timeout", v,
+                             "is not a number of seconds from 0.001 to 86400");
+        return 0;
+    case ECHO_OPT_IDLE_TIMEOUT:
+        if (!parse_seconds(v, true, &o->idle_timeout_ms))
+            return cli_error("--idle-timeout", v,
+                             "is not a number of seconds from 0 (never) to 86400");
+        return 0;
+    case ECHO_OPT_CLOSE_TIMEOUT:
+        if (!parse_seconds(v, false, &o->close_timeout_ms))
+            return cli_error("--close-timeout", v,
+                             "is not a number of seconds from 0.001 to 86400");
+        return 0;
+    case ECHO_OPT_ALLOWED_ORIGIN:
+        if (!v[0])
+            return cli_error("--allowed-origin", v, "is empty");
+        o->origins[o->n_origins++] = v; /* bounded: the table's max is ECHO_ORIGINS_MAX */
+        return 0;
+    case ECHO_OPT_NO_DEFLATE:
+        o->pmd.disabled = true;
+        return 0;
+    case ECHO_OPT_DEFLATE_CONTEXT_TAKEOVER:
+        o->deflate_context_takeover = true;
+        return 0;
+    case ECHO_OPT_DEFLATE_WINDOW: {
+        char *end;
+        unsigned long bits = strtoul(v, &end, 10);
+        if (!isdigit((unsigned char)v[0]) || *end || bits < 8 || bits > 15)
+            return cli_error("--deflate-window", v, "is not a number of window bits, 8-15");
+        o->pmd.server_max_window_bits = (uint8_t)bits;
+        o->pmd.client_max_window_bits = (uint8_t)bits;
+        return 0;
     }
-    *i += 1;
-    return argv[*i];
+    case ECHO_OPT_TLS_CERT:
+        tls->cert_file = v;
+        return 0;
+    case ECHO_OPT_TLS_KEY:
+        tls->key_file = v;
+        return 0;
+    case ECHO_OPT_TLS_CLIENT_CA:
+        tls->client_ca_file = v;
+        return 0;
+    case ECHO_OPT_VERBOSE:
+        o->verbose = true;
+        return 0;
+    case ECHO_OPT_HELP:
+    case ECHO_OPT_COUNT:
+        break;
+    }
+    return 0;
+}
+
+/* The row argv[*i] names ("--long", "--long=VALUE", "-c"), its value in *v (advancing
+ * *i past a separate one); ECHO_OPT_COUNT and 2 in *rc after one line on stderr. */
+static enum echo_opt echo_opt_find(int argc, char **argv, int *i, const char **v, int *rc)
+{
+    const char *a = argv[*i], *eq = NULL;
+    enum echo_opt o = ECHO_OPT_COUNT;
+    if (a[0] == '-' && a[1] == '-') {
+        eq = strchr(a, '=');
+        size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        for (int r = 0; r < ECHO_OPT_COUNT && o == ECHO_OPT_COUNT; r++)
+            if (strlen(echo_opt_rows[r].lng) == n && strncmp(echo_opt_rows[r].lng, a + 2, n) == 0)
+                o = (enum echo_opt)r;
+    } else if (a[0] == '-' && a[1] && !a[2]) {
+        for (int r = 0; r < ECHO_OPT_COUNT && o == ECHO_OPT_COUNT; r++)
+            if (echo_opt_rows[r].shrt == a[1])
+                o = (enum echo_opt)r;
+    }
+    *rc = 2;
+    if (o == ECHO_OPT_COUNT) {
+        fprintf(stderr, "wsspec echo: unknown option '%s' (see wsspec echo --help)\n", a);
+        return o;
+    }
+    *v = NULL;
+    if (!echo_opt_rows[o].arg) {
+        if (eq) {
+            fprintf(stderr, "wsspec echo: --%s takes no value (see wsspec echo --help)\n",
+                    echo_opt_rows[o].lng);
+            return ECHO_OPT_COUNT;
+        }
+    } else if (eq) {
+        *v = eq + 1;
+    } else if (*i + 1 < argc) {
+        *v = argv[++*i];
+    } else {
+        fprintf(stderr, "wsspec echo: %s needs a value (see wsspec echo --help)\n", a);
+        return ECHO_OPT_COUNT;
+    }
+    *rc = 0;
+    return o;
+}
+
+/* Every option through the table; 0, 1 after --help (printed), or 2 after a usage
+ * error. */
+static int echo_args_parse(int argc, char **argv, struct echo_options *o,
+                           struct echo_tls_config *tls)
+{
+    unsigned seen[ECHO_OPT_COUNT] = {0};
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        int rc;
+        enum echo_opt opt = echo_opt_find(argc, argv, &i, &v, &rc);
+        if (opt == ECHO_OPT_COUNT)
+            return rc;
+        if (opt == ECHO_OPT_HELP) {
+            echo_cli_usage(stdout);
+            return 1;
+        }
+        if (++seen[opt] > echo_opt_rows[opt].max) {
+            fprintf(stderr,
+                    "wsspec echo: --%s given more than %u time%s (see wsspec echo --help)\n",
+                    echo_opt_rows[opt].lng, echo_opt_rows[opt].max,
+                    echo_opt_rows[opt].max == 1 ? "" : "s");
+            return 2;
+        }
+        if ((rc = echo_opt_set(opt, v, o, tls)) != 0)
+            return rc;
+    }
+    return 0;
 }
 
 int echo_cli_main(int argc, char **argv)
@@ -245,68 +392,9 @@ int echo_cli_main(int argc, char **argv)
     o.close_timeout_ms = ECHO_DEFAULT_CLOSE_MS;
     parse_listen(ECHO_DEFAULT_LISTEN, &o);
     struct echo_tls_config tls_cfg = {0};
-
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        bool missing = false;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            echo_cli_usage(stdout);
-            return 0;
-        }
-        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-            o.verbose = true;
-        } else if ((v = option_value(argc, argv, &i, "--listen", &missing))) {
-            if (!parse_listen(v, &o))
-                return cli_error("--listen", v,
-                                 "is not ADDR:PORT (e.g. 127.0.0.1:9001, [::1]:9001, "
-                                 "0.0.0.0:0; numeric address, port 0-65535)");
-        } else if ((v = option_value(argc, argv, &i, "--max-message", &missing))) {
-            if (!parse_size(v, &o.max_message) || o.max_message == 0 ||
-                o.max_message > ECHO_MAX_MESSAGE_LIMIT)
-                return cli_error("--max-message", v,
-                                 "is not a size from 1 to 1G (e.g. 65536, 64K, 16M, 1G)");
-        } else if ((v = option_value(argc, argv, &i, "--handshake-timeout", &missing))) {
-            if (!parse_seconds(v, false, &o.handshake_timeout_ms))
-                return cli_error("--handshake-timeout", v,
-                                 "is not a number of seconds from 0.001 to 86400");
-        } else if ((v = option_value(argc, argv, &i, "--idle-timeout", &missing))) {
-            if (!parse_seconds(v, true, &o.idle_timeout_ms))
-                return cli_error("--idle-timeout", v,
-                                 "is not a number of seconds from 0 (never) to 86400");
-        } else if ((v = option_value(argc, argv, &i, "--close-timeout", &missing))) {
-            if (!parse_seconds(v, false, &o.close_timeout_ms))
-                return cli_error("--close-timeout", v,
-                                 "is not a number of seconds from 0.001 to 86400");
-        } else if ((v = option_value(argc, argv, &i, "--allowed-origin", &missing))) {
-            if (!v[0] || o.n_origins >= ECHO_ORIGINS_MAX)
-                return cli_error("--allowed-origin", v,
-                                 "is empty or one too many (at most 8 origins)");
-            o.origins[o.n_origins++] = v;
-        } else if (strcmp(a, "--no-deflate") == 0) {
-            o.pmd.disabled = true;
-        } else if (strcmp(a, "--deflate-context-takeover") == 0) {
-            o.deflate_context_takeover = true;
-        } else if ((v = option_value(argc, argv, &i, "--deflate-window", &missing))) {
-            char *end;
-            unsigned long bits = strtoul(v, &end, 10);
-            if (!v[0] || *end || bits < 8 || bits > 15)
-                return cli_error("--deflate-window", v, "is not a number of window bits, 8-15");
-            o.pmd.server_max_window_bits = (uint8_t)bits;
-            o.pmd.client_max_window_bits = (uint8_t)bits;
-        } else if ((v = option_value(argc, argv, &i, "--tls-cert", &missing))) {
-            tls_cfg.cert_file = v;
-        } else if ((v = option_value(argc, argv, &i, "--tls-key", &missing))) {
-            tls_cfg.key_file = v;
-        } else if ((v = option_value(argc, argv, &i, "--tls-client-ca", &missing))) {
-            tls_cfg.client_ca_file = v;
-        } else if (missing) {
-            fprintf(stderr, "wsspec echo: %s needs a value (see wsspec echo --help)\n", a);
-            return 2;
-        } else {
-            fprintf(stderr, "wsspec echo: unknown option '%s' (see wsspec echo --help)\n", a);
-            return 2;
-        }
-    }
+    int rc = echo_args_parse(argc, argv, &o, &tls_cfg);
+    if (rc)
+        return rc == 1 ? 0 : rc;
     if (!tls_cfg.cert_file != !tls_cfg.key_file) {
         fprintf(stderr, "wsspec echo: --tls-cert and --tls-key go together (see wsspec echo "
                         "--help)\n");
@@ -324,7 +412,7 @@ int echo_cli_main(int argc, char **argv)
             return 2;
         }
     }
-    int rc = echo_loop_run(&o, stdout, stderr);
+    rc = echo_loop_run(&o, stdout, stderr);
     echo_tls_free(o.tls);
     return rc;
 }

@@ -46,10 +46,14 @@
 /* How long a refused client may keep sending after our refusal was written. */
 #define ECHO_LINGER_MS 2000u
 
-/* Defaults of the command line (echo_cli.c). */
-#define ECHO_DEFAULT_HANDSHAKE_MS 5000u
-#define ECHO_DEFAULT_IDLE_MS 300000u
-#define ECHO_DEFAULT_CLOSE_MS 5000u
+/* Defaults of the command line (echo_cli.c), in whole seconds and plain numbers:
+ * echo_opts.def puts them into --help and wsspec-echo(1) as text. */
+#define ECHO_DEFAULT_HANDSHAKE_S 5
+#define ECHO_DEFAULT_IDLE_S 300
+#define ECHO_DEFAULT_CLOSE_S 5
+#define ECHO_DEFAULT_HANDSHAKE_MS (ECHO_DEFAULT_HANDSHAKE_S * 1000u)
+#define ECHO_DEFAULT_IDLE_MS (ECHO_DEFAULT_IDLE_S * 1000u)
+#define ECHO_DEFAULT_CLOSE_MS (ECHO_DEFAULT_CLOSE_S * 1000u)
 
 struct echo_tls;
 
