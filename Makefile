@@ -316,14 +316,15 @@ NIGHTLY_SECONDS ?= 3600
 # (case files, JSON configs and baselines, the request-targets of `wsspec serve`'s
 # clients: serve_url.c) or bytes from the target (the tester's
 # sans-IO script: script*.c, its send queue, its result recorders and the judge*.c), as
-# one archive each target pulls from (with the generated files of `roundtrip data=`). Not the whole harness: the fuzz build should not
-# depend on code it does not test, and has no sockets or TLS (transport.c, session.c,
+# one archive each target pulls from (with the generated files of `roundtrip data=`;
+# cli_doc.c because case_lint.c prints its --help with it). Not the whole harness: the
+# fuzz build should not depend on code it does not test, and has no sockets or TLS (transport.c, session.c,
 # loop.c and tester.c stay out).
 FUZZ_LIB_SRC := $(CORE_SRC) $(wildcard harness/case_*.c harness/script*.c harness/judge*.c \
                                        harness/payload.c harness/config.c harness/baseline.c \
                                        harness/errmsg.c harness/sendq.c harness/result.c \
                                        harness/datastore.c harness/testdata.c harness/zcache.c \
-                                       harness/serve_url.c)
+                                       harness/serve_url.c) reference/echo/cli_doc.c
 
 FUZZ_BIN   := $(patsubst %,$(B)/fuzz/%_fuzzer,$(FUZZ_NAMES))
 AFL_BIN    := $(patsubst %,$(B)/fuzz-afl/%_fuzzer,$(FUZZ_NAMES))
