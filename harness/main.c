@@ -214,6 +214,12 @@ static int cmd_man(int argc, char **argv)
             puts("wsspec-cases.5");
             return fflush(stdout) ? 2 : 0;
         }
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            puts("usage: wsspec man [--date YYYY-MM-DD] PAGE | --list\n\nPrints a man page in "
+                 "roff (PAGE: wsspec, a subcommand, or cases); --list names them.\n`make man` "
+                 "writes them all to build/man/.");
+            return 0;
+        }
         if (strcmp(argv[i], "--date") == 0 && i + 1 < argc)
             date = argv[++i];
         else if (!page && argv[i][0] != '-')

@@ -6,7 +6,8 @@
 #   - for each subcommand page: the options of `wsspec CMD --help` are exactly the
 #     options of wsspec-CMD(1), and exactly what `wsspec complete CMD` offers
 #   - every option of the list, lint, report and version tables is taken by the parser
-#     (their parsers are hand-written; run's and echo's look options up in the table)
+#     (their parsers are hand-written; run's and echo's look options up in the table,
+#     and echo's refuses misuse: a value for a switch, an option twice, ...)
 #   - wsspec-cases(5) lists every directive `wsspec lint --help` lists
 #   - groff -ww -man renders every page without a warning, and so does `man -l`
 # Exit 77 (skip) without groff - an error under CI=true (tests/run); .ci/deps installs
@@ -90,6 +91,17 @@ done
 "$WSSPEC" list --nosuch >/dev/null 2>"$T/err"; grep -qi "unknown option" "$T/err" ||
     fail "list --nosuch is not an unknown option: $(cat "$T/err")"
 echo "list, lint, report, version take every option their tables list"
+# echo's parser is its table: "--opt=VALUE" or "--opt VALUE", a switch takes no value, a
+# non-repeatable option once; each mistake is exit 2 with one line, before listening
+for bad in "--listen=nonsense" "--no-deflate=1" "--listen 127.0.0.1:0 --listen 127.0.0.1:0" \
+    "--nosuch" "--tls-key"; do
+    # shellcheck disable=SC2086
+    timeout 10 "$WSSPEC" echo $bad >"$T/out" 2>"$T/err"
+    rc=$?
+    [ $rc = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && [ ! -s "$T/out" ] ||
+        fail "wsspec echo $bad: exit $rc, want 2 and one line: $(cat "$T/out" "$T/err")"
+done
+echo "echo: --opt=VALUE misuse, a switch with a value, an option twice, unknown, no value: exit 2"
 
 # 5. wsspec(1) names every subcommand; wsspec-cases(5) every directive lint knows
 starts_line() { # FILE TEXT: a line of FILE begins with TEXT
