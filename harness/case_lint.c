@@ -366,10 +366,18 @@ static const char *judge_name(enum judge_kind j)
         return "size";
     case JUDGE_INFORMATIONAL:
         return "informational";
+    case JUDGE_REFUSAL:
+        return "refusal";
     case JUDGE_EVENTS:
     default:
         return "events";
     }
+}
+
+/* "any", "client" or "server": the role wsspec plays (`role`). */
+static const char *case_role_name(enum case_role r)
+{
+    return r == CASE_ROLE_SERVER ? "server" : r == CASE_ROLE_CLIENT ? "client" : "any";
 }
 
 static const char *level_name(enum rfc_level l)
@@ -456,6 +464,8 @@ int case_list_json(FILE *out, const struct case_catalogue *cat, const size_t *id
         }
         fputs("], \"judge\": ", out);
         json_str(out, judge_name(c->judge));
+        fputs(", \"role\": ", out);
+        json_str(out, case_role_name(c->role));
         fputs(", \"file\": ", out);
         json_str(out, c->file);
         fprintf(out, ", \"line\": %d}", c->line);
@@ -595,8 +605,11 @@ int case_cmd_list(int argc, char **argv)
         } else if (json) {
             case_list_json(stdout, &cat, idx, n);
         } else {
-            for (size_t k = 0; k < n; k++)
-                printf("%-8s  %s\n", cat.cases[idx[k]].id, cat.cases[idx[k]].title);
+            for (size_t k = 0; k < n; k++) {
+                const struct case_def *c = &cat.cases[idx[k]];
+                printf("%-8s  %s%s\n", c->id, c->role == CASE_ROLE_SERVER ? "[client test] " : "",
+                       c->title);
+            }
         }
         status = n == 0 ? 2 : errors ? 1 : 0;
         if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -29,7 +29,7 @@
 
 /* ------------------------------------------------------------ placeholders */
 
-static const char *const placeholders[] = {"key", "host", "path"};
+static const char *const placeholders[] = {"key", "host", "path", "accept"};
 
 bool case_request_placeholder(const char *name, size_t n)
 {
@@ -56,7 +56,8 @@ static bool check_placeholders(struct parser *p, const struct payload *pl)
                 continue;
             struct span name = {(const char *)g->pat + i + 1, j - i - 1};
             if (!case_request_placeholder(name.p, name.n)) {
-                perr(p, "unknown placeholder {%s} (the request fills in {key}, {host}, {path})",
+                perr(p,
+                     "unknown placeholder {%s} (wsspec fills in {key}, {host}, {path}, {accept})",
                      span_show(b, name));
                 return false;
             }
@@ -194,8 +195,13 @@ void case_request_write(struct parser *p, struct lx *l)
         perr(p, "gap= is the pause between chops: it needs chop=");
         return;
     }
+    if ((given & (1u << CO_NEVER)) && (given & ~(1u << CO_NEVER))) {
+        perr(p, "'never' writes nothing: no chop= or gap= with it");
+        return;
+    }
     p->c.request.chop = st.chop;
     p->c.request.gap = st.seconds;
+    p->c.request.never = given & (1u << CO_NEVER);
 }
 
 /* ------------------------------------------------------------ status lists */
@@ -512,12 +518,73 @@ static void check_ends_at_response(struct parser *p)
                     case_vocab_directives[after[i]].name);
 }
 
+/* The words of the side wsspec writes: request-* as the client, status-line and
+ * response-* as the server (header-* edit either); what only a server's case has. */
+static void check_role(struct parser *p)
+{
+    static const enum case_directive_id client_only[] = {
+        CD_REQUEST_LINE, CD_REQUEST_RAW, CD_REQUEST_WRITE, CD_RESPONSE, CD_RESPONSE_TIMEOUT};
+    static const enum case_directive_id server_only[] = {CD_STATUS_LINE, CD_RESPONSE_RAW,
+                                                         CD_RESPONSE_WRITE};
+    const struct case_def *c = &p->c;
+    bool server = c->role == CASE_ROLE_SERVER;
+    const char *id = c->id[0] ? c->id : "?";
+    const enum case_directive_id *no = server ? client_only : server_only;
+    size_t n = server ? sizeof client_only / sizeof client_only[0]
+                      : sizeof server_only / sizeof server_only[0];
+    for (size_t i = 0; i < n; i++)
+        if (p->c_seen & SEEN_DIRECTIVE(no[i]))
+            perr_at(p, c->line,
+                    server ? "case %s has 'role server': wsspec writes the response, not a "
+                             "request ('%s' is for the client role)"
+                           : "case %s: '%s' writes wsspec's response: it needs 'role server'",
+                    id, case_vocab_directives[no[i]].name);
+    if (c->judge == JUDGE_REFUSAL && !server)
+        perr_at(p, c->line, "case %s: 'expect refusal' judges a client: it needs 'role server'",
+                id);
+    if (c->request.never && !(p->c_seen & SEEN_DIRECTIVE(CD_RESPONSE_WRITE)))
+        perr_at(p, c->line, "case %s: 'never' is for response-write only", id);
+    if (c->request.never && c->n_steps)
+        perr_at(p, c->line, "case %s: a response never written has no steps behind it", id);
+    if (c->request.never && c->judge != JUDGE_REFUSAL)
+        perr_at(p, c->line,
+                "case %s: a response never written opens nothing: it needs "
+                "'expect refusal'",
+                id);
+}
+
+/* A case judged by the client's refusal runs nothing after the response: only
+ * pipelined steps (written with it), kill-after as its deadline, no close rule. */
+static void check_refusal(struct parser *p)
+{
+    static const enum case_directive_id after[] = {CD_CLOSE_RULE, CD_CLOSE_AFTER, CD_SUPPRESS_CLOSE,
+                                                   CD_PONGS_MAY_COALESCE};
+    const char *id = p->c.id[0] ? p->c.id : "?";
+    for (size_t i = 0; i < p->c.n_steps; i++)
+        if (!p->c.steps[i].pipelined) {
+            perr_at(p, p->c.steps[i].line,
+                    "case %s expects the client's refusal: a step after the response never "
+                    "runs (pipelined steps go with it)",
+                    id);
+            break;
+        }
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++)
+        if (p->c_seen & SEEN_DIRECTIVE(after[i]))
+            perr_at(p, p->c.line, "case %s expects the client's refusal: no '%s'", id,
+                    case_vocab_directives[after[i]].name);
+}
+
 void case_request_finish(struct parser *p)
 {
     struct case_def *c = &p->c;
     bool pipelined = c->n_steps && c->steps[0].pipelined;
     c->request.own =
-        c->request.n_edits || (p->c_seen & SEEN_DIRECTIVE(CD_REQUEST_WRITE)) || pipelined;
+        c->request.n_edits ||
+        (p->c_seen & (SEEN_DIRECTIVE(CD_REQUEST_WRITE) | SEEN_DIRECTIVE(CD_RESPONSE_WRITE))) ||
+        pipelined || c->role == CASE_ROLE_SERVER;
+    check_role(p);
+    if (c->judge == JUDGE_REFUSAL)
+        check_refusal(p);
     check_edits(p);
     check_levels(p);
     if (c->n_checks && !has_must_status(c))

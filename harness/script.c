@@ -193,6 +193,8 @@ void script_tcp_closed(struct script *sc, const char *why, double now)
     if (why)
         script_note(sc, WL_NOTE, why, now);
     script_note(sc, WL_NOTE, "TCP DROPPED BY PEER", now);
+    if (sc->refusing)
+        sc->r->refusal_closed_ms = (now - sc->t_open) * 1000;
     sc->now = now;
     script_recv_target_closed(sc);
     if (sc->conn_ready)
@@ -227,7 +229,7 @@ static uint64_t keep_limit(const struct case_def *d)
 
 /* A case's own request goes on the send queue like any chopped write, and the steps
  * marked pipelined right behind it, before the 101. */
-static void write_own_request(struct script *sc, double now)
+void script_write_own(struct script *sc, double now)
 {
     const struct case_request *rq = &sc->def->request;
     sc->now = now;
@@ -340,7 +342,7 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
     r->http_request = script_request_record(req, n);
     script_sync_core(sc);
     if (own)
-        write_own_request(sc, now);
+        script_write_own(sc, now);
     return true;
 }
 
@@ -405,9 +407,17 @@ void script_recv(struct script *sc, uint8_t *in, size_t len, double now)
     sc->reading = true;
     sc->now = now;
     bool was_open = sc->r->handshake_done;
+    if (sc->refusing) {
+        script_server_refused_bytes(sc, in, len);
+        sc->rx_before += len;
+        sc->reading = false;
+        return;
+    }
     enum ws_error e = ws_conn_recv(&sc->conn, in, len);
     if (!was_open && sc->r->handshake_error != WS_E_OK && !serving(sc))
         keep_body(sc, in, len);
+    if (!was_open && sc->refusing)
+        script_server_refused_bytes(sc, in, len); /* what came behind the request */
     sc->rx_before += len;
     (void)e; /* what the target broke reaches the record through on_violation */
     script_advance(sc, now);
@@ -492,6 +502,10 @@ static void tick_kill(struct script *sc, double now)
         return;
     sc->dl_kill = 0;
     script_note(sc, WL_TIMER, "KLE", now);
+    if (sc->refusing) {
+        script_drop(sc, now); /* no WebSocket connection to close: the deadline ends it */
+        return;
+    }
     struct ws_close_status st;
     ws_conn_close_status(&sc->conn, &st);
     if (ws_conn_state(&sc->conn) == WS_OPEN && !st.sent) {

@@ -165,6 +165,9 @@ struct script {
     /* a case that writes its own request (case_request.own): its bytes, as a payload
      * for the send queue */
     uint8_t *req;
+    size_t req_block; /* server role: the client's request block's length */
+    bool refusing;    /* server role, `expect refusal`: the response is out (or never
+                         will be); the client's bytes are counted, not read as frames */
     struct payload_seg req_seg;
     struct payload req_pl;
 };
@@ -181,9 +184,15 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
  * the target's response to it (response checks, ends_at_response), whose verdict
  * depends on a declared policy (section 17's hardening probes of a server), or that
  * sets a step's mask= (section 15: a server's masking rules; a mask from wsspec as the
- * server is a different rule, 5.1's second MUST). *why (may be NULL) gets the reason,
- * a static string, when false. */
+ * server is a different rule, 5.1's second MUST) - unless the case says `role server`:
+ * then it is written for this role (its own response, mask= from the server). A case
+ * with `role client` never serves. *why (may be NULL) gets the reason, a static string,
+ * when false. */
 bool script_case_serves(const struct case_def *def, const char **why);
+
+/* Whether the case runs with wsspec as the client (`wsspec run`): every case but one
+ * with `role server` (a case that tests a client). *why as above. */
+bool script_case_runs_as_client(const struct case_def *def, const char **why);
 
 /* Bytes the target sent. in[] is modified (unmasked in place). */
 void script_recv(struct script *sc, uint8_t *in, size_t len, double now);
