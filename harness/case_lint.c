@@ -14,6 +14,7 @@
 #define _DEFAULT_SOURCE
 
 #include "case_lint.h"
+#include "script.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -480,7 +481,7 @@ static void list_usage(FILE *f)
     case_default_dir_describe(home, sizeof home);
     fprintf(f,
             "usage: wsspec list [--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... "
-            "[--json]\n"
+            "[--role client|server] [--json]\n"
             "\n"
             "List the cases of the catalogue: one line per case, its id and title.\n"
             "\n"
@@ -488,8 +489,12 @@ static void list_usage(FILE *f)
             "                      matched from the start of the id (\"1.*,6.4.*\", \"9.1.1\")\n"
             "  --exclude PATTERNS  leave these out (same syntax)\n"
             "  --cases-dir DIR     add the *.wsc files of DIR to the catalogue (repeatable)\n"
-            "  --json              a JSON array of {id, title, expectation, rfc, judge, file,\n"
-            "                      line} instead of text\n"
+            "  --role client|server  the cases wsspec runs in that role: client (default) =\n"
+            "                      wsspec run's, server = wsspec serve's (cases that test a\n"
+            "                      client, marked [client test], and those that mean the\n"
+            "                      same with the roles swapped)\n"
+            "  --json              a JSON array of {id, title, expectation, rfc, judge, role,\n"
+            "                      file, line} instead of text\n"
             "\n"
             "The built-in catalogue: %s ($WSSPEC_CASES overrides it).\n"
             "Exit status: 0 listed, 1 errors in the catalogue (the valid cases are still\n"
@@ -530,10 +535,22 @@ static bool append_list(char **list, const char *v)
     return true;
 }
 
+/* Keep the selected cases that run in the role: wsspec serve's (serving) or wsspec run's. */
+static size_t keep_role(const struct case_catalogue *cat, size_t *idx, size_t n, bool serving)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct case_def *c = &cat->cases[idx[k]];
+        if (serving ? script_case_serves(c, NULL) : script_case_runs_as_client(c, NULL))
+            idx[kept++] = idx[k];
+    }
+    return kept;
+}
+
 int case_cmd_list(int argc, char **argv)
 {
     char *include = NULL, *exclude = NULL;
-    bool json = false;
+    bool json = false, serving = false;
     int status = 2;
     const char **dirs = calloc((size_t)(argc > 0 ? argc : 1), sizeof *dirs);
     size_t n_dirs = 0;
@@ -550,6 +567,12 @@ int case_cmd_list(int argc, char **argv)
             goto out;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if ((v = opt_value(argc, argv, &i, "--role", &missing))) {
+            if (strcmp(v, "client") != 0 && strcmp(v, "server") != 0) {
+                fprintf(stderr, "wsspec list: --role needs client or server, not '%s'\n", v);
+                goto out;
+            }
+            serving = v[0] == 's';
         } else if ((v = opt_value(argc, argv, &i, "--cases-dir", &missing))) {
             dirs[n_dirs++] = v;
         } else if (!missing && (v = opt_value(argc, argv, &i, "--cases", &missing))) {
@@ -598,7 +621,15 @@ int case_cmd_list(int argc, char **argv)
         status = 1;
     } else {
         size_t n = case_select(&cat, include, exclude, idx);
-        if (n == 0) { /* as `wsspec run` says it: nothing would run */
+        size_t any = n;
+        n = keep_role(&cat, idx, n, serving);
+        if (n == 0 && any) {
+            fprintf(stderr,
+                    "wsspec list: the cases matching --cases '%s' run only as the %s "
+                    "(--role %s)\n",
+                    include ? include : "*", serving ? "client" : "server",
+                    serving ? "client" : "server");
+        } else if (n == 0) { /* as `wsspec run` says it: nothing would run */
             fprintf(stderr, "wsspec list: no case matches --cases '%s'%s%s\n",
                     include ? include : "*", exclude ? " minus --exclude " : "",
                     exclude ? exclude : "");

@@ -39,10 +39,10 @@ static const char *const must_fail[] = {"19.1.1", "19.1.2", "19.1.3", "19.1.4", 
                                         "19.5.2", "19.5.3", "19.5.4", "19.5.5"};
 /* the rule the core's client refused each for: the case tests what it says */
 static const enum ws_error refused_for[] = {
-    WS_E_RESPONSE_ACCEPT,     WS_E_RESPONSE_ACCEPT,     WS_E_RESPONSE_ACCEPT,
-    WS_E_RESPONSE_UPGRADE,    WS_E_RESPONSE_UPGRADE,    WS_E_RESPONSE_CONNECTION,
-    WS_E_RESPONSE_CONNECTION, WS_E_RESPONSE_PROTOCOL,   WS_E_RESPONSE_EXTENSION,
-    WS_E_RESPONSE_EXTENSION,  WS_E_RESPONSE_EXTENSION,  WS_E_RESPONSE_EXTENSION,
+    WS_E_RESPONSE_ACCEPT,     WS_E_RESPONSE_ACCEPT,    WS_E_RESPONSE_ACCEPT,
+    WS_E_RESPONSE_UPGRADE,    WS_E_RESPONSE_UPGRADE,   WS_E_RESPONSE_CONNECTION,
+    WS_E_RESPONSE_CONNECTION, WS_E_RESPONSE_PROTOCOL,  WS_E_RESPONSE_EXTENSION,
+    WS_E_RESPONSE_EXTENSION,  WS_E_RESPONSE_EXTENSION, WS_E_RESPONSE_EXTENSION,
     WS_E_RESPONSE_EXTENSION,  WS_E_RESPONSE_EXTENSION};
 
 /* A conformant client fails the connection: it closes TCP, sends nothing: OK/OK. */
@@ -76,7 +76,8 @@ static void test_bad_101_bytes(void **state)
     sim_free(&s);
 
     run19(&s, "19.1.2", SIM_ECHO, NULL);
-    assert_non_null(strstr(s.r.http_response, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+    assert_non_null(
+        strstr(s.r.http_response, "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
     assert_int_equal(s.r.handshake_error, WS_E_OK); /* the client's request was fine */
     sim_free(&s);
 
@@ -89,7 +90,8 @@ static void test_bad_101_bytes(void **state)
     sim_free(&s);
 
     run19(&s, "19.1.8", SIM_ECHO, NULL);
-    assert_non_null(strstr(s.r.http_response, "\r\nSec-WebSocket-Protocol: wsspec.not-offered\r\n\r\n"));
+    assert_non_null(
+        strstr(s.r.http_response, "\r\nSec-WebSocket-Protocol: wsspec.not-offered\r\n\r\n"));
     sim_free(&s);
 }
 
@@ -101,8 +103,8 @@ static void test_bad_101_taken(void **state)
     static struct sim s;
     for (size_t i = 0; i < sizeof must_fail / sizeof must_fail[0]; i++) {
         run19(&s, must_fail[i], SIM_TAKES_ANY_101, NULL);
-        assert_verdicts(&s.r, B_FAILED, BC_OK); /* it did close TCP afterwards */
-        assert_int_equal(s.r.refusal_rx, 2 + 4 + 5);  /* one masked "Hello" frame */
+        assert_verdicts(&s.r, B_FAILED, BC_OK);      /* it did close TCP afterwards */
+        assert_int_equal(s.r.refusal_rx, 2 + 4 + 5); /* one masked "Hello" frame */
         assert_non_null(strstr(s.r.broken, "RFC 6455 4.1 MUST: expected _Fail the WebSocket"));
         assert_non_null(strstr(s.r.broken, "got 0x81"));
         sim_free(&s);
@@ -356,8 +358,7 @@ static void test_format_rules(void **state)
          "needs 'expect refusal'"},
         {"  role server\n  expect refusal fail\n  send frame text \"x\"\n",
          "a step after the response never runs"},
-        {"  role server\n  expect refusal http\n  close-rule tester 1000\n",
-         "no 'close-rule'"},
+        {"  role server\n  expect refusal http\n  close-rule tester 1000\n", "no 'close-rule'"},
         {"  role server\n  request-write never\n  expect refusal http\n",
          "'never' is for response-write only"},
         {"  role server\n  expect refusal maybe\n", "needs fail or http"},
