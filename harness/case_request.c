@@ -149,11 +149,23 @@ static void edit_value(struct parser *p, struct lx *l, struct request_edit *e, c
         check_placeholders(p, &e->value);
 }
 
+/* An edit of one kind whose line ends with its value (`dir` and `what` name them). */
+static void edit_line(struct parser *p, struct lx *l, enum request_edit_kind kind, const char *dir,
+                      const char *what)
+{
+    struct request_edit *e = add_edit(p, kind);
+    if (e)
+        edit_value(p, l, e, dir, what);
+}
+
 void case_request_line(struct parser *p, struct lx *l)
 {
-    struct request_edit *e = add_edit(p, EDIT_LINE);
-    if (e)
-        edit_value(p, l, e, "request-line", "the request line");
+    edit_line(p, l, EDIT_LINE, "request-line", "the request line");
+}
+
+void case_response_status_line(struct parser *p, struct lx *l)
+{
+    edit_line(p, l, EDIT_LINE, "status-line", "the status line");
 }
 
 void case_request_drop(struct parser *p, struct lx *l)
@@ -179,9 +191,12 @@ void case_request_add(struct parser *p, struct lx *l)
 
 void case_request_raw(struct parser *p, struct lx *l)
 {
-    struct request_edit *e = add_edit(p, EDIT_RAW);
-    if (e)
-        edit_value(p, l, e, "request-raw", "the request's bytes");
+    edit_line(p, l, EDIT_RAW, "request-raw", "the request's bytes");
+}
+
+void case_response_raw(struct parser *p, struct lx *l)
+{
+    edit_line(p, l, EDIT_RAW, "response-raw", "the response's bytes");
 }
 
 void case_request_write(struct parser *p, struct lx *l)
@@ -488,8 +503,11 @@ static void check_edits(struct parser *p)
     }
     if (raw && other)
         perr_at(p, p->c.line,
-                "case %s: request-raw is the whole request: no request-line or "
-                "header-* with it",
+                p->c.role == CASE_ROLE_SERVER
+                    ? "case %s: response-raw is the whole response: no status-line or "
+                      "header-* with it"
+                    : "case %s: request-raw is the whole request: no request-line or "
+                      "header-* with it",
                 p->c.id);
     if (total > REQUEST_BYTES_MAX)
         perr_at(p, p->c.line, "case %s: the opening request would be larger than %u bytes", p->c.id,

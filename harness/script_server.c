@@ -3,9 +3,14 @@
  * SCRIPT_SERVER; Autobahn's fuzzingserver, for `wsspec serve`): which cases mean the
  * same with the roles swapped, the core's server role set up to wait for the client's
  * opening request, and that request and wsspec's answer recorded as the reports show a
- * handshake. Everything after the 101 - steps, events, timers, the judge - is the
- * client role's code, made role-aware where RFC 6455 makes the roles differ: masks
- * (5.1), who closes TCP (5.5.1, catalogue 2.3), close rule 4 (judge.c).
+ * handshake. A case that tests a client (`role server`, section 19) writes its own
+ * response instead of the core's - built like the client role's own request
+ * (script_request.c), queued on the send queue with its chops and pipelined steps, or
+ * never - and one judged by `expect refusal` then only counts what the client sends
+ * and waits for it to close TCP, until the case's kill-after. Everything after the 101
+ * - steps, events, timers, the judge - is the client role's code, made role-aware where RFC 6455
+ * makes the roles differ: masks (5.1), who closes TCP (5.5.1, catalogue 2.3), close rule 4
+ * (judge.c).
  */
 #include "script_int.h"
 

@@ -307,6 +307,34 @@ static void test_invalid_close_codes_serve(void **state)
     }
 }
 
+/* ------------------------------------------------------------ response-raw */
+
+/* response-raw: exactly the bytes written, placeholders filled in - here a valid 101
+ * with an odd header order and case, which a conformant client takes. */
+static void test_response_raw(void **state)
+{
+    (void)state;
+    static struct sim s;
+    static const struct sim_opts serve = {.role = SCRIPT_SERVER};
+    static const char text[] =
+        "case 1.1\n  title t\n  expectation e\n  rfc 4.1 MUST \"x\"\n  role server\n"
+        "  response-raw \"HTTP/1.1 101 OK\\r\\nsec-websocket-accept: {accept}\\r\\n"
+        "CONNECTION: upgrade\\r\\nUpgrade: WebSocket\\r\\n\\r\\n\"\n"
+        "  kill-after 1\n  send message text \"Hi\"\n  expect OK message text \"Hi\"\n"
+        "  close-rule tester 1000 clean\nend\n";
+    sim_init_with(&s, text, SIM_ECHO, &serve);
+    sim_run(&s);
+    assert_verdicts(&s.r, B_OK, BC_OK);
+    char accept[WS_ACCEPT_LEN + 1], want[256];
+    ws_handshake_accept(s.r.offer_key, strlen(s.r.offer_key), accept);
+    snprintf(want, sizeof want,
+             "HTTP/1.1 101 OK\r\nsec-websocket-accept: %s\r\nCONNECTION: upgrade\r\n"
+             "Upgrade: WebSocket\r\n\r\n",
+             accept);
+    assert_string_equal(s.r.http_response, want);
+    sim_free(&s);
+}
+
 /* ------------------------------------------------------------ roles and the format */
 
 static void test_catalogue_roles(void **state)
@@ -363,6 +391,11 @@ static void test_format_rules(void **state)
          "'never' is for response-write only"},
         {"  role server\n  expect refusal maybe\n", "needs fail or http"},
         {"  role nobody\n  expect OK\n  close-rule tester 1000\n", "client or server"},
+        {"  role server\n  response-raw \"x\"\n  status-line \"HTTP/1.1 200 OK\"\n"
+         "  expect refusal http\n",
+         "response-raw is the whole response"},
+        {"  role server\n  status-line\n  expect refusal http\n",
+         "'status-line' needs the status line"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[512], got[1024] = "";
@@ -391,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_never_answered),
         cmocka_unit_test(test_masked_frame),
         cmocka_unit_test(test_invalid_close_codes_serve),
+        cmocka_unit_test(test_response_raw),
         cmocka_unit_test(test_catalogue_roles),
         cmocka_unit_test(test_format_rules),
     };
