@@ -311,6 +311,11 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
     sc->dl_open = now + script_scaled(sc, open_s);
     if (serving(sc))
         return script_server_init(sc);
+    const char *why = NULL;
+    if (!cfg->probe && !script_case_runs_as_client(cfg->def, &why)) {
+        snprintf(r->connect_error, sizeof r->connect_error, "not run as the client: %s", why);
+        return false;
+    }
 
     struct ws_conn_config wc;
     script_conn_config(sc, &wc);

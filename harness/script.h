@@ -174,8 +174,8 @@ struct script {
 
 /* Set up for one case, starting at time now (client role: the TCP connect begins;
  * server role: the client's connection was accepted). Returns false when the opening
- * request cannot be built, memory is out, or - server role - the case does not serve
- * (script_case_serves); r->connect_error says which. */
+ * request cannot be built, memory is out, or the case is not for the role
+ * (script_case_serves, script_case_runs_as_client); r->connect_error says which. */
 bool script_init(struct script *sc, const struct script_config *cfg, double now);
 
 /* Whether the case runs with wsspec as the server (script_config.role SCRIPT_SERVER):

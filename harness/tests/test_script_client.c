@@ -359,6 +359,21 @@ static void test_catalogue_roles(void **state)
             fail_msg("%s: judged as %d", d->id, (int)d->judge);
     }
     assert_int_equal(n19, 25);
+
+    /* script_init refuses a client test with wsspec as the client, and says why */
+    static struct case_result r;
+    static struct script sc;
+    const struct case_def *d = NULL;
+    for (size_t i = 0; i < cat.n_cases && !d; i++)
+        if (strcmp(cat.cases[i].id, "19.1.1") == 0)
+            d = &cat.cases[i];
+    struct script_config cfg = {.def = d,
+                                .r = &r,
+                                .timeout_scale = 1,
+                                .request = {.host = "127.0.0.1:9001", .target = "/"}};
+    assert_false(script_init(&sc, &cfg, 1.0));
+    assert_non_null(strstr(r.connect_error, "not run as the client: the case tests a client"));
+    result_free(&r);
     case_catalogue_free(&cat);
 }
 
