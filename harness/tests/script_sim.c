@@ -64,8 +64,10 @@ static void deaf_answer(struct sim *s)
     s->deaf_answered = true;
     if (s->mode == SIM_DEAF_ECHO)
         ws_conn_send(&s->target, WS_OP_TEXT, (const uint8_t *)"Hello", 5);
-    else
+    else if (s->mode == SIM_DEAF_CLOSE)
         ws_conn_close(&s->target, 1000, NULL, 0);
+    else
+        s->dropped = true;
 }
 
 /* ------------------------------------------------------------ setting up */
@@ -178,7 +180,8 @@ double sim_to_target(struct sim *s)
         memcpy(copy, buf, n);
         script_wrote(&s->sc, buf, n, s->now);
         s->moved += n;
-        bool deaf = s->mode == SIM_DEAF_ECHO || s->mode == SIM_DEAF_CLOSE;
+        bool deaf =
+            s->mode == SIM_DEAF_ECHO || s->mode == SIM_DEAF_CLOSE || s->mode == SIM_DEAF_DROP;
         size_t take = n;
         if (deaf && ws_conn_state(&s->target) == WS_CONNECTING) {
             /* the response is read (these tests write it whole); what follows is not */
@@ -207,7 +210,8 @@ void sim_to_script(struct sim *s)
         s->moved += k;
         script_recv(&s->sc, copy, k, s->now);
     }
-    if (ws_conn_state(&s->target) == WS_CLOSED && !script_done(&s->sc) && !s->keep_tcp)
+    if ((s->dropped || ws_conn_state(&s->target) == WS_CLOSED) && !script_done(&s->sc) &&
+        !s->keep_tcp)
         script_tcp_closed(&s->sc, NULL, s->now);
 }
 

@@ -31,6 +31,7 @@ enum sim_mode {
                           bytes with a text message "Hello" */
     SIM_DEAF_CLOSE,    /* once open, reads no frame (no close-code check): answers wsspec's
                           first bytes with Close 1000 */
+    SIM_DEAF_DROP,     /* once open, answers wsspec's first bytes by closing TCP */
 };
 
 /* What a run needs beside the case. */
@@ -65,6 +66,7 @@ struct sim {
     int n_held;
     bool target_open;
     bool deaf_answered; /* SIM_DEAF_*: the one answer went out */
+    bool dropped;       /* SIM_DEAF_DROP: TCP is closed */
     uint64_t moved;     /* bytes moved either way */
 };
 

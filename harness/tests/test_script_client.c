@@ -276,6 +276,12 @@ static void test_masked_frame(void **state)
     assert_int_equal(all, 1);
     sim_free(&s);
 
+    run19(&s, "19.4.1", SIM_DEAF_DROP, NULL); /* closes TCP without a Close */
+    assert_int_equal(s.r.behavior, B_OK);
+    assert_int_equal(s.r.rfc.behavior, B_NON_STRICT); /* 7.1.7 SHOULD send a Close */
+    assert_int_equal(s.r.n_events, 0);
+    sim_free(&s);
+
     run19(&s, "19.4.1", SIM_DEAF_ECHO, NULL); /* echoes it */
     assert_int_equal(s.r.behavior, B_FAILED);
     assert_int_equal(s.r.rfc.behavior, B_FAILED);
@@ -284,7 +290,8 @@ static void test_masked_frame(void **state)
 }
 
 /* 7.9 (invalid close codes) serves as it stands: the same file in both roles. A client
- * that takes Close 1005 (and answers 1000) fails. */
+ * that takes Close 1005 (and answers 1000) fails; one that drops TCP passes Autobahn's
+ * verdict and is NON-STRICT by the RFC's, as a server is in the client role. */
 static void test_invalid_close_codes_serve(void **state)
 {
     (void)state;
@@ -303,6 +310,15 @@ static void test_invalid_close_codes_serve(void **state)
         assert_int_equal(s.r.behavior, B_FAILED);
         assert_int_equal(s.r.behavior_close, BC_WRONG_CODE);
         assert_int_equal(s.r.remote_close_code, 1000);
+        sim_free(&s);
+
+        sim_init_file(&s, "07-close.wsc", ids[i], SIM_DEAF_DROP, &serve); /* drops TCP */
+        sim_run(&s);
+        /* Autobahn: OK ("or drop TCP"); the RFC: NON-STRICT (7.1.7 SHOULD send a Close) */
+        assert_int_equal(s.r.behavior, B_OK);
+        assert_int_equal(s.r.behavior_close, BC_OK);
+        assert_int_equal(s.r.rfc.behavior, B_NON_STRICT);
+        assert_non_null(strstr(s.r.rfc.broken, "7.1.7"));
         sim_free(&s);
     }
 }
