@@ -418,11 +418,20 @@ void script_recv(struct script *sc, uint8_t *in, size_t len, double now)
         sc->reading = false;
         return;
     }
-    enum ws_error e = ws_conn_recv(&sc->conn, in, len);
+    /* A case that writes its own response gives the core the client's request alone:
+     * what follows it in the same read is read after the response is queued - or, when
+     * the client is to refuse that response, only counted (no frame is read, so wsspec
+     * answers none with a Close). */
+    size_t feed = len;
+    if (!was_open && serving(sc) && sc->conn.cfg.tester.own_response)
+        feed = script_server_request_end(sc, in, len);
+    enum ws_error e = ws_conn_recv(&sc->conn, in, feed);
     if (!was_open && sc->r->handshake_error != WS_E_OK && !serving(sc))
         keep_body(sc, in, len);
     if (!was_open && sc->refusing)
         script_server_refused_bytes(sc, in, len); /* what came behind the request */
+    else if (feed < len && ws_conn_state(&sc->conn) == WS_OPEN)
+        e = ws_conn_recv(&sc->conn, in + feed, len - feed);
     sc->rx_before += len;
     (void)e; /* what the target broke reaches the record through on_violation */
     script_advance(sc, now);

@@ -166,6 +166,7 @@ struct script {
      * for the send queue */
     uint8_t *req;
     size_t req_block; /* server role: the client's request block's length */
+    uint8_t eoh;      /* own response: 1 after a LF, 2 after LF CR (script_server.c) */
     bool refusing;    /* server role, `expect refusal`: the response is out (or never
                          will be); the client's bytes are counted, not read as frames */
     struct payload_seg req_seg;

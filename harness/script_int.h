@@ -46,6 +46,10 @@ bool script_server_init(struct script *sc);
 /* The client's request block raw[0..len) was answered (result: WS_E_OK = 101, else the
  * rule it broke and a refusal): record both as the reports show a handshake. */
 void script_server_handshake(struct script *sc, enum ws_error result, const char *raw, size_t len);
+/* A case that writes its own response: where in in[0..len) the client's request block
+ * ends (after its empty line; RFC 9112 2.2 lets a line end in a bare LF), len when it
+ * does not end there. Resumes across reads (sc->eoh). */
+size_t script_server_request_end(struct script *sc, const uint8_t *in, size_t len);
 /* `expect refusal`: from now on the case waits for the client to close TCP, until its
  * kill-after (default SCRIPT_DEFAULT_KILL_AFTER); nothing more is written but what is
  * queued. */

@@ -147,6 +147,18 @@ void script_server_refusing(struct script *sc, double now)
     sc->dl_kill = now + script_scaled(sc, after);
 }
 
+size_t script_server_request_end(struct script *sc, const uint8_t *in, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (in[i] == '\n' && sc->eoh) {
+            sc->eoh = 0;
+            return i + 1; /* LF, then LF or CR LF: the empty line */
+        }
+        sc->eoh = in[i] == '\n' ? 1 : in[i] == '\r' && sc->eoh == 1 ? 2 : 0;
+    }
+    return len;
+}
+
 /* A read while refusing: the bytes after the client's request are counted and their
  * first ones kept (the core does not read them as frames: there is no connection). */
 void script_server_refused_bytes(struct script *sc, const uint8_t *in, size_t len)

@@ -252,6 +252,16 @@ static void test_never_answered(void **state)
     assert_verdicts(&s.r, B_FAILED, BC_OK);
     assert_int_equal(s.r.tx_octets, 0);
     assert_int_equal(s.r.refusal_rx, 2 + 4 + 5);
+    /* the frame behind the request, in the same read, was counted, not read */
+    assert_int_equal(sim_wire_rows(&s.r, WL_RX_FRAME, NULL), 0);
+    assert_int_equal(s.r.n_events, 0);
+    sim_free(&s);
+
+    /* the same with a response: wsspec writes the response and nothing else */
+    run19(&s, "19.2.6", SIM_EAGER, NULL);
+    assert_verdicts(&s.r, B_FAILED, BC_OK);
+    assert_int_equal(s.r.tx_octets, s.r.http_response_len);
+    assert_int_equal(sim_wire_rows(&s.r, WL_RX_FRAME, NULL), 0);
     sim_free(&s);
 }
 
