@@ -33,7 +33,8 @@
  *   [8..11]  the chop schedule (fuzz_input.h)
  *   [12..]   the bytes the target sends
  *
- * The catalogue. The target picks a case of the catalogue the tester runs, read from
+ * The catalogue. The target picks a case of the catalogue the tester runs (as the
+ * client: not section 19's client tests), read from
  * the case files once per process (case_parse_dir) - not an embedded copy, which would
  * need a generated source and would go stale as cases/ changes. Where it is, first
  * found wins: $WSSPEC_CASES (as for `wsspec`); cases/ beside the binary (OSS-Fuzz's
@@ -132,6 +133,12 @@ static const char *cases_dir(char *buf, size_t cap)
     return is_dir("cases") ? "cases" : NULL;
 }
 
+/* The cases `wsspec run` runs (not those that test a client: script_case_runs_as_client),
+ * by catalogue index: the inputs pick among these, so the corpus keeps its cases when
+ * client tests are added. */
+static size_t *runs;
+static size_t n_runs;
+
 static const struct case_catalogue *load_catalogue(void)
 {
     if (catalogue.n_cases)
@@ -149,6 +156,14 @@ static const struct case_catalogue *load_catalogue(void)
                 catalogue.n_cases);
         abort();
     }
+    runs = malloc(catalogue.n_cases * sizeof *runs);
+    if (!runs)
+        abort();
+    for (size_t i = 0; i < catalogue.n_cases; i++)
+        if (script_case_runs_as_client(&catalogue.cases[i], NULL))
+            runs[n_runs++] = i;
+    if (n_runs == 0)
+        abort();
     return &catalogue;
 }
 
@@ -565,7 +580,7 @@ static void setup(struct drive *d, struct fuzz_in *in)
     const struct case_catalogue *cat = load_catalogue();
     uint16_t pick = (uint16_t)fuzz_uint(in, 2);
     uint8_t f = fuzz_u8(in), g = fuzz_u8(in);
-    d->def = &cat->cases[pick % cat->n_cases];
+    d->def = &cat->cases[runs[pick % n_runs]];
     d->probe = f & 64u;
     if (d->probe) { /* as tester.c's probe_one builds it */
         snprintf(d->probe_def.id, sizeof d->probe_def.id, "probe");

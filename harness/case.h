@@ -114,6 +114,9 @@ enum judge_kind {
     JUDGE_EVENTS = 0,    /* compare recorded events with the OK / NON-STRICT lists */
     JUDGE_SIZE,          /* expect size: type and exact length of `size_count` echoes */
     JUDGE_INFORMATIONAL, /* record, never judge */
+    JUDGE_REFUSAL,       /* expect refusal: wsspec (the server) wrote a response a client
+                            must not take as a WebSocket connection; judged by what the
+                            client sends after it and whether it closes */
 };
 
 struct close_rule {
@@ -168,8 +171,16 @@ struct case_request {
     uint32_t chop; /* request-write chop=N: N bytes per write; 0 = one write */
     double gap;    /* request-write gap=S: seconds between two chops; 0 = the writer's pace */
     bool own;      /* wsspec writes this case's request itself (an edit, request-write or a
-                      pipelined step); else the core builds it as for every connection */
+                      pipelined step); else the core builds it as for every connection.
+                      In a `role server` case the same edits and writing make wsspec's
+                      own RESPONSE (status-line, response-raw, response-write) */
+    bool never;    /* response-write never: wsspec never answers the client's request */
 };
+
+/* `role client|server`: the one role wsspec (the tester) plays in a case; ANY = the
+ * client, and the server too where script_case_serves finds that the case means the
+ * same with the roles swapped. */
+enum case_role { CASE_ROLE_ANY = 0, CASE_ROLE_CLIENT, CASE_ROLE_SERVER };
 
 /* The statuses a check allows: codes, classes (bit k = kxx), or no response at all. */
 struct status_set {
@@ -248,7 +259,11 @@ struct case_def {
     /* deflate-offer: the Sec-WebSocket-Extensions value the opening request carries; the
      * case needs permessage-deflate and is UNIMPLEMENTED when the 101 does not accept it */
     char *deflate_offer;
+    enum case_role role;
     enum judge_kind judge;
+    bool refusal_http; /* JUDGE_REFUSAL: `expect refusal http` (the response is no 101: the
+                          client handles it by HTTP's rules and may keep the connection);
+                          false: `expect refusal fail` (it must fail the connection) */
     struct event_list ok, non_strict;
     bool size_content; /* JUDGE_SIZE by `expect echo`: each echo equals the message sent
                           (type, length and bytes) */

@@ -14,6 +14,7 @@
 #define _DEFAULT_SOURCE
 
 #include "case_lint.h"
+#include "script.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -412,10 +413,18 @@ static const char *judge_name(enum judge_kind j)
         return "size";
     case JUDGE_INFORMATIONAL:
         return "informational";
+    case JUDGE_REFUSAL:
+        return "refusal";
     case JUDGE_EVENTS:
     default:
         return "events";
     }
+}
+
+/* "any", "client" or "server": the role wsspec plays (`role`). */
+static const char *case_role_name(enum case_role r)
+{
+    return r == CASE_ROLE_SERVER ? "server" : r == CASE_ROLE_CLIENT ? "client" : "any";
 }
 
 static const char *level_name(enum rfc_level l)
@@ -502,6 +511,8 @@ int case_list_json(FILE *out, const struct case_catalogue *cat, const size_t *id
         }
         fputs("], \"judge\": ", out);
         json_str(out, judge_name(c->judge));
+        fputs(", \"role\": ", out);
+        json_str(out, case_role_name(c->role));
         fputs(", \"file\": ", out);
         json_str(out, c->file);
         fprintf(out, ", \"line\": %d}", c->line);
@@ -516,8 +527,12 @@ static const struct cli_opt list_opts[] = {
      "the id (\"1.*,6.4.*\", \"9.1.1\")"},
     {"exclude", 0, "PATTERNS", 2, 0, "leave these out (same syntax)"},
     {"cases-dir", 0, "DIR", 2, 0, "add the *.wsc files of DIR to the catalogue"},
+    {"role", 0, "client|server", 1, 0,
+     "the cases wsspec runs in that role: client (default) = wsspec run's, server = wsspec "
+     "serve's (cases that test a client, marked [client test], and those that mean the same "
+     "with the roles swapped)"},
     {"json", 0, NULL, 1, 0,
-     "a JSON array of {id, title, expectation, rfc, judge, file, line} instead of text"},
+     "a JSON array of {id, title, expectation, rfc, judge, role, file, line} instead of text"},
     {"help", 'h', NULL, 1, 0, "this text"},
 };
 
@@ -546,7 +561,7 @@ static void list_help_extra(FILE *f)
 
 const struct cli_doc list_doc = {
     .name = "list",
-    .synopsis = "[--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... [--json]",
+    .synopsis = "[--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... [--role client|server] [--json]",
     .description = list_description,
     .group_intro = one_group,
     .n_groups = 1,
@@ -596,10 +611,22 @@ static bool append_list(char **list, const char *v)
     return true;
 }
 
+/* Keep the selected cases that run in the role: wsspec serve's (serving) or wsspec run's. */
+static size_t keep_role(const struct case_catalogue *cat, size_t *idx, size_t n, bool serving)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct case_def *c = &cat->cases[idx[k]];
+        if (serving ? script_case_serves(c, NULL) : script_case_runs_as_client(c, NULL))
+            idx[kept++] = idx[k];
+    }
+    return kept;
+}
+
 int case_cmd_list(int argc, char **argv)
 {
     char *include = NULL, *exclude = NULL;
-    bool json = false;
+    bool json = false, serving = false;
     int status = 2;
     const char **dirs = calloc((size_t)(argc > 0 ? argc : 1), sizeof *dirs);
     size_t n_dirs = 0;
@@ -616,6 +643,12 @@ int case_cmd_list(int argc, char **argv)
             goto out;
         } else if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if ((v = opt_value(argc, argv, &i, "--role", &missing))) {
+            if (strcmp(v, "client") != 0 && strcmp(v, "server") != 0) {
+                fprintf(stderr, "wsspec list: --role needs client or server, not '%s'\n", v);
+                goto out;
+            }
+            serving = v[0] == 's';
         } else if ((v = opt_value(argc, argv, &i, "--cases-dir", &missing))) {
             dirs[n_dirs++] = v;
         } else if (!missing && (v = opt_value(argc, argv, &i, "--cases", &missing))) {
@@ -664,15 +697,26 @@ int case_cmd_list(int argc, char **argv)
         status = 1;
     } else {
         size_t n = case_select(&cat, include, exclude, idx);
-        if (n == 0) { /* as `wsspec run` says it: nothing would run */
+        size_t any = n;
+        n = keep_role(&cat, idx, n, serving);
+        if (n == 0 && any) {
+            fprintf(stderr,
+                    "wsspec list: the cases matching --cases '%s' run only as the %s "
+                    "(--role %s)\n",
+                    include ? include : "*", serving ? "client" : "server",
+                    serving ? "client" : "server");
+        } else if (n == 0) { /* as `wsspec run` says it: nothing would run */
             fprintf(stderr, "wsspec list: no case matches --cases '%s'%s%s\n",
                     include ? include : "*", exclude ? " minus --exclude " : "",
                     exclude ? exclude : "");
         } else if (json) {
             case_list_json(stdout, &cat, idx, n);
         } else {
-            for (size_t k = 0; k < n; k++)
-                printf("%-8s  %s\n", cat.cases[idx[k]].id, cat.cases[idx[k]].title);
+            for (size_t k = 0; k < n; k++) {
+                const struct case_def *c = &cat.cases[idx[k]];
+                printf("%-8s  %s%s\n", c->id, c->role == CASE_ROLE_SERVER ? "[client test] " : "",
+                       c->title);
+            }
         }
         status = n == 0 ? 2 : errors ? 1 : 0;
         if (fflush(stdout) != 0 || ferror(stdout)) {

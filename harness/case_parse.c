@@ -481,6 +481,29 @@ static void expect_echo(struct parser *p, struct lx *l)
     p->c.size_count = count;
 }
 
+/* `expect refusal fail|http`: wsspec's response is one a client must not take as a
+ * WebSocket connection (role server; case_request.c checks the rest). */
+static void expect_refusal(struct parser *p, struct lx *l)
+{
+    struct span w = lx_word(l);
+    char b[48];
+    if (!seen_once(p, SEEN_EXPECT_SIZE, "expect size/echo/refusal"))
+        return;
+    if (p->c_seen & (SEEN_EXPECT_OK | SEEN_EXPECT_NS | SEEN_DIRECTIVE(CD_INFORMATIONAL))) {
+        perr(p, "'expect refusal' judges the client's refusal: no event lists or "
+                "'informational' with it");
+        return;
+    }
+    if (!span_is(w, "fail") && !span_is(w, "http")) {
+        perr(p, "'expect refusal' needs fail or http, not '%s'", span_show(b, w));
+        return;
+    }
+    if (!perr_unless_end(p, l))
+        return;
+    p->c.judge = JUDGE_REFUSAL;
+    p->c.refusal_http = w.p[0] == 'h';
+}
+
 static void dir_expect(struct parser *p, struct lx *l)
 {
     struct span w = lx_word(l);
@@ -491,10 +514,26 @@ static void dir_expect(struct parser *p, struct lx *l)
         expect_size(p, l);
     else if (span_is(w, "echo"))
         expect_echo(p, l);
+    else if (span_is(w, "refusal"))
+        expect_refusal(p, l);
     else if (w.n == 0)
-        perr(p, "'expect' needs OK, NON-STRICT, size or echo");
+        perr(p, "'expect' needs OK, NON-STRICT, size, echo or refusal");
     else
-        perr(p, "'expect' needs OK, NON-STRICT, size or echo, not '%s'", span_show(b, w));
+        perr(p, "'expect' needs OK, NON-STRICT, size, echo or refusal, not '%s'", span_show(b, w));
+}
+
+/* `role client|server`: the one role wsspec plays in the case. */
+static void dir_role(struct parser *p, struct lx *l)
+{
+    struct span w = lx_word(l);
+    char b[48];
+    if (span_is(w, "client"))
+        p->c.role = CASE_ROLE_CLIENT;
+    else if (span_is(w, "server"))
+        p->c.role = CASE_ROLE_SERVER;
+    else
+        perr(p, "'role' needs client or server, not '%s'", span_show(b, w));
+    perr_unless_end(p, l);
 }
 
 /* The longest deflate-offer: real offers are well under 200 bytes (Autobahn's 13.7,
@@ -763,7 +802,8 @@ static void check_complete(struct parser *p)
     for (int d = 0; d < CD_N; d++) {
         const struct case_directive_row *row = &case_vocab_directives[d];
         bool needed =
-            row->need == CV_REQUIRED || (row->need == CV_OPENED && !p->c.ends_at_response);
+            row->need == CV_REQUIRED ||
+            (row->need == CV_OPENED && !p->c.ends_at_response && p->c.judge != JUDGE_REFUSAL);
         if (row->need == CV_JUDGING)
             judging |= SEEN_DIRECTIVE(d);
         if (needed && !(p->c_seen & SEEN_DIRECTIVE(d)))

@@ -246,6 +246,8 @@ bool case_step_data_type(struct parser *p, struct span w, bool *binary);
 /* ------------------------------------------------------------ case_request.c */
 
 void case_request_line(struct parser *p, struct lx *l);
+void case_response_status_line(struct parser *p, struct lx *l);
+void case_response_raw(struct parser *p, struct lx *l);
 void case_request_drop(struct parser *p, struct lx *l);
 void case_request_set(struct parser *p, struct lx *l);
 void case_request_add(struct parser *p, struct lx *l);

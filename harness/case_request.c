@@ -29,7 +29,7 @@
 
 /* ------------------------------------------------------------ placeholders */
 
-static const char *const placeholders[] = {"key", "host", "path"};
+static const char *const placeholders[] = {"key", "host", "path", "accept"};
 
 bool case_request_placeholder(const char *name, size_t n)
 {
@@ -56,7 +56,8 @@ static bool check_placeholders(struct parser *p, const struct payload *pl)
                 continue;
             struct span name = {(const char *)g->pat + i + 1, j - i - 1};
             if (!case_request_placeholder(name.p, name.n)) {
-                perr(p, "unknown placeholder {%s} (the request fills in {key}, {host}, {path})",
+                perr(p,
+                     "unknown placeholder {%s} (wsspec fills in {key}, {host}, {path}, {accept})",
                      span_show(b, name));
                 return false;
             }
@@ -148,11 +149,23 @@ static void edit_value(struct parser *p, struct lx *l, struct request_edit *e, c
         check_placeholders(p, &e->value);
 }
 
+/* An edit of one kind whose line ends with its value (`dir` and `what` name them). */
+static void edit_line(struct parser *p, struct lx *l, enum request_edit_kind kind, const char *dir,
+                      const char *what)
+{
+    struct request_edit *e = add_edit(p, kind);
+    if (e)
+        edit_value(p, l, e, dir, what);
+}
+
 void case_request_line(struct parser *p, struct lx *l)
 {
-    struct request_edit *e = add_edit(p, EDIT_LINE);
-    if (e)
-        edit_value(p, l, e, "request-line", "the request line");
+    edit_line(p, l, EDIT_LINE, "request-line", "the request line");
+}
+
+void case_response_status_line(struct parser *p, struct lx *l)
+{
+    edit_line(p, l, EDIT_LINE, "status-line", "the status line");
 }
 
 void case_request_drop(struct parser *p, struct lx *l)
@@ -178,9 +191,12 @@ void case_request_add(struct parser *p, struct lx *l)
 
 void case_request_raw(struct parser *p, struct lx *l)
 {
-    struct request_edit *e = add_edit(p, EDIT_RAW);
-    if (e)
-        edit_value(p, l, e, "request-raw", "the request's bytes");
+    edit_line(p, l, EDIT_RAW, "request-raw", "the request's bytes");
+}
+
+void case_response_raw(struct parser *p, struct lx *l)
+{
+    edit_line(p, l, EDIT_RAW, "response-raw", "the response's bytes");
 }
 
 void case_request_write(struct parser *p, struct lx *l)
@@ -194,8 +210,13 @@ void case_request_write(struct parser *p, struct lx *l)
         perr(p, "gap= is the pause between chops: it needs chop=");
         return;
     }
+    if ((given & (1u << CO_NEVER)) && (given & ~(1u << CO_NEVER))) {
+        perr(p, "'never' writes nothing: no chop= or gap= with it");
+        return;
+    }
     p->c.request.chop = st.chop;
     p->c.request.gap = st.seconds;
+    p->c.request.never = given & (1u << CO_NEVER);
 }
 
 /* ------------------------------------------------------------ status lists */
@@ -482,8 +503,11 @@ static void check_edits(struct parser *p)
     }
     if (raw && other)
         perr_at(p, p->c.line,
-                "case %s: request-raw is the whole request: no request-line or "
-                "header-* with it",
+                p->c.role == CASE_ROLE_SERVER
+                    ? "case %s: response-raw is the whole response: no status-line or "
+                      "header-* with it"
+                    : "case %s: request-raw is the whole request: no request-line or "
+                      "header-* with it",
                 p->c.id);
     if (total > REQUEST_BYTES_MAX)
         perr_at(p, p->c.line, "case %s: the opening request would be larger than %u bytes", p->c.id,
@@ -512,12 +536,73 @@ static void check_ends_at_response(struct parser *p)
                     case_vocab_directives[after[i]].name);
 }
 
+/* The words of the side wsspec writes: request-* as the client, status-line and
+ * response-* as the server (header-* edit either); what only a server's case has. */
+static void check_role(struct parser *p)
+{
+    static const enum case_directive_id client_only[] = {
+        CD_REQUEST_LINE, CD_REQUEST_RAW, CD_REQUEST_WRITE, CD_RESPONSE, CD_RESPONSE_TIMEOUT};
+    static const enum case_directive_id server_only[] = {CD_STATUS_LINE, CD_RESPONSE_RAW,
+                                                         CD_RESPONSE_WRITE};
+    const struct case_def *c = &p->c;
+    bool server = c->role == CASE_ROLE_SERVER;
+    const char *id = c->id[0] ? c->id : "?";
+    const enum case_directive_id *no = server ? client_only : server_only;
+    size_t n = server ? sizeof client_only / sizeof client_only[0]
+                      : sizeof server_only / sizeof server_only[0];
+    for (size_t i = 0; i < n; i++)
+        if (p->c_seen & SEEN_DIRECTIVE(no[i]))
+            perr_at(p, c->line,
+                    server ? "case %s has 'role server': wsspec writes the response, not a "
+                             "request ('%s' is for the client role)"
+                           : "case %s: '%s' writes wsspec's response: it needs 'role server'",
+                    id, case_vocab_directives[no[i]].name);
+    if (c->judge == JUDGE_REFUSAL && !server)
+        perr_at(p, c->line, "case %s: 'expect refusal' judges a client: it needs 'role server'",
+                id);
+    if (c->request.never && !(p->c_seen & SEEN_DIRECTIVE(CD_RESPONSE_WRITE)))
+        perr_at(p, c->line, "case %s: 'never' is for response-write only", id);
+    if (c->request.never && c->n_steps)
+        perr_at(p, c->line, "case %s: a response never written has no steps behind it", id);
+    if (c->request.never && c->judge != JUDGE_REFUSAL)
+        perr_at(p, c->line,
+                "case %s: a response never written opens nothing: it needs "
+                "'expect refusal'",
+                id);
+}
+
+/* A case judged by the client's refusal runs nothing after the response: only
+ * pipelined steps (written with it), kill-after as its deadline, no close rule. */
+static void check_refusal(struct parser *p)
+{
+    static const enum case_directive_id after[] = {CD_CLOSE_RULE, CD_CLOSE_AFTER, CD_SUPPRESS_CLOSE,
+                                                   CD_PONGS_MAY_COALESCE};
+    const char *id = p->c.id[0] ? p->c.id : "?";
+    for (size_t i = 0; i < p->c.n_steps; i++)
+        if (!p->c.steps[i].pipelined) {
+            perr_at(p, p->c.steps[i].line,
+                    "case %s expects the client's refusal: a step after the response never "
+                    "runs (pipelined steps go with it)",
+                    id);
+            break;
+        }
+    for (size_t i = 0; i < sizeof after / sizeof after[0]; i++)
+        if (p->c_seen & SEEN_DIRECTIVE(after[i]))
+            perr_at(p, p->c.line, "case %s expects the client's refusal: no '%s'", id,
+                    case_vocab_directives[after[i]].name);
+}
+
 void case_request_finish(struct parser *p)
 {
     struct case_def *c = &p->c;
     bool pipelined = c->n_steps && c->steps[0].pipelined;
     c->request.own =
-        c->request.n_edits || (p->c_seen & SEEN_DIRECTIVE(CD_REQUEST_WRITE)) || pipelined;
+        c->request.n_edits ||
+        (p->c_seen & (SEEN_DIRECTIVE(CD_REQUEST_WRITE) | SEEN_DIRECTIVE(CD_RESPONSE_WRITE))) ||
+        pipelined || c->role == CASE_ROLE_SERVER;
+    check_role(p);
+    if (c->judge == JUDGE_REFUSAL)
+        check_refusal(p);
     check_edits(p);
     check_levels(p);
     if (c->n_checks && !has_must_status(c))

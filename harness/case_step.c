@@ -222,6 +222,13 @@ static bool opt_gap(struct parser *p, struct lx *l, struct step *st)
     return true;
 }
 
+/* never of response-write: read from the given bits by case_request_write. */
+static bool opt_never(struct parser *p, struct lx *l, struct step *st)
+{
+    (void)p, (void)l, (void)st;
+    return true;
+}
+
 typedef bool (*option_fn)(struct parser *p, struct lx *l, struct step *st);
 
 static const option_fn option_handlers[CO_N] = {

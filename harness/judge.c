@@ -600,6 +600,68 @@ static void judge_response_after(struct case_result *r)
     memcpy(r->broken, broken, sizeof r->broken);
 }
 
+/* The bytes begin with an HTTP request line's method and its blank (RFC 9112 3: method
+ * SP; methods in use are upper-case tokens): a client asking again on the same
+ * connection, as HTTP lets it after a 401 or a redirect to the same place. */
+static bool starts_request(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && i < 16 && p[i] >= 'A' && p[i] <= 'Z')
+        i++;
+    return i >= 3 && i < n && p[i] == ' ';
+}
+
+/* `expect refusal fail|http` (wsspec the server): the response was one the client must
+ * not take as a WebSocket connection. RFC 6455 4.1: a 101 that breaks the handshake's
+ * rules - the client MUST _Fail the WebSocket Connection_: close TCP, send nothing
+ * (fail); any other status - the client handles it by HTTP's rules: no frame, and
+ * closing, keeping the connection or asking again are all its choice (http). Both
+ * verdicts are the same: Autobahn has no client-side handshake rules. */
+static void judge_refusal(struct case_result *r)
+{
+    const struct case_def *d = r->def;
+    bool closed = r->refusal_closed_ms >= 0 && !r->dropped_by_me;
+    bool again = d->refusal_http && starts_request(r->refusal_head, r->refusal_head_len);
+    struct line l;
+    r->broken[0] = '\0';
+    r->behavior = B_OK;
+    if (r->refusal_rx && !again) {
+        r->behavior = B_FAILED;
+        snprintf(r->result, sizeof r->result,
+                 "The client sent %llu bytes after a response that opens no WebSocket "
+                 "connection.",
+                 (unsigned long long)r->refusal_rx);
+        line_init(&l, r->broken, sizeof r->broken);
+        line_add(&l, "RFC 6455 4.1 MUST: expected %s; got ",
+                 d->refusal_http ? "no WebSocket frame (HTTP's rules: close, keep or ask again)"
+                                 : "_Fail the WebSocket Connection_ (close it, send nothing)");
+        line_payload(&l, r->refusal_head, r->refusal_head_len, r->refusal_rx);
+    } else if (again) {
+        snprintf(r->result, sizeof r->result,
+                 "The client sent a new HTTP request on the connection (HTTP allows it; wsspec "
+                 "does not answer it).");
+    } else if (closed) {
+        snprintf(r->result, sizeof r->result,
+                 "The client closed the connection %.0f ms after the response, sending nothing.",
+                 r->refusal_closed_ms);
+    } else if (d->refusal_http) {
+        snprintf(r->result, sizeof r->result,
+                 "The client kept the connection open, sending nothing, until wsspec's deadline "
+                 "(HTTP allows it).");
+    } else {
+        r->behavior = B_FAILED;
+        snprintf(r->result, sizeof r->result,
+                 "The client kept the connection open until wsspec's deadline.");
+        snprintf(r->broken, sizeof r->broken,
+                 "RFC 6455 4.1 MUST: expected _Fail the WebSocket Connection_ (the client "
+                 "closes it); got the connection still open at the case's deadline");
+    }
+    r->behavior_close = closed || d->refusal_http ? BC_OK : BC_FAILED;
+    snprintf(r->result_close, sizeof r->result_close, "%s",
+             closed ? "No WebSocket connection to close: the client closed TCP."
+                    : "No WebSocket connection to close: wsspec dropped TCP at the deadline.");
+}
+
 static void judge_view_events(struct case_result *r, bool rfc);
 
 /* One verdict: Autobahn's (rfc false) or the RFC's (rfc true, on the RFC's view of the
@@ -609,6 +671,10 @@ static void judge_view(struct case_result *r, bool rfc)
     const struct case_def *d = r->def;
     if (d && d->n_checks && (d->ends_at_response || !r->handshake_done)) {
         judge_response_only(r);
+        return;
+    }
+    if (d && d->judge == JUDGE_REFUSAL && r->handshake_done) {
+        judge_refusal(r);
         return;
     }
     judge_view_events(r, rfc);
@@ -670,6 +736,7 @@ static void judge_view_events(struct case_result *r, bool rfc)
         judge_size(r, d);
         break;
     case JUDGE_INFORMATIONAL:
+    case JUDGE_REFUSAL: /* judge_refusal, once the request was read */
         break;
     }
 

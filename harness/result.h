@@ -130,6 +130,13 @@ struct case_result {
     char offer_key[128];        /* the Sec-WebSocket-Key sent, "" when none */
     char offer_protocols[256];  /* the subprotocols offered, ", "-joined */
     char offer_extensions[256]; /* the extension names offered, ", "-joined */
+    /* `expect refusal` (server role): what the client sent after its request - bytes,
+     * and the first of them - and when it closed TCP (ms after the request; -1 = it did
+     * not: wsspec dropped it at the case's deadline) */
+    uint64_t refusal_rx;
+    uint8_t refusal_head[32];
+    size_t refusal_head_len;
+    double refusal_closed_ms;
 
     /* events, in order */
     struct recorded_event *events;

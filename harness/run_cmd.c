@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "run_cmd.h"
+#include "script.h"
 
 #include "echo/cli_doc.h"
 
@@ -818,6 +819,16 @@ static int run_load_cases(struct run *R)
     if (!R->idx || !R->tidx || !R->order)
         return say("out of memory");
     R->n = case_select(&R->cat, R->a.include, R->a.exclude, R->idx);
+    /* cases that test a client (role server) are wsspec serve's: not selected here */
+    size_t kept = 0;
+    for (size_t i = 0; i < R->n; i++)
+        if (script_case_runs_as_client(&R->cat.cases[R->idx[i]], NULL))
+            R->idx[kept++] = R->idx[i];
+    if (kept == 0 && R->n)
+        return say("the cases matching --cases '%s' test a client (role server): wsspec serve "
+                   "runs them",
+                   R->a.include ? R->a.include : "*");
+    R->n = kept;
     if (R->n == 0)
         return say("no case matches --cases '%s'%s%s", R->a.include ? R->a.include : "*",
                    R->a.exclude ? " minus --exclude " : "", R->a.exclude ? R->a.exclude : "");

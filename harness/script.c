@@ -193,6 +193,8 @@ void script_tcp_closed(struct script *sc, const char *why, double now)
     if (why)
         script_note(sc, WL_NOTE, why, now);
     script_note(sc, WL_NOTE, "TCP DROPPED BY PEER", now);
+    if (sc->refusing)
+        sc->r->refusal_closed_ms = (now - sc->t_open) * 1000;
     sc->now = now;
     script_recv_target_closed(sc);
     if (sc->conn_ready)
@@ -227,7 +229,7 @@ static uint64_t keep_limit(const struct case_def *d)
 
 /* A case's own request goes on the send queue like any chopped write, and the steps
  * marked pipelined right behind it, before the 101. */
-static void write_own_request(struct script *sc, double now)
+void script_write_own(struct script *sc, double now)
 {
     const struct case_request *rq = &sc->def->request;
     sc->now = now;
@@ -309,6 +311,11 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
     sc->dl_open = now + script_scaled(sc, open_s);
     if (serving(sc))
         return script_server_init(sc);
+    const char *why = NULL;
+    if (!cfg->probe && !script_case_runs_as_client(cfg->def, &why)) {
+        snprintf(r->connect_error, sizeof r->connect_error, "not run as the client: %s", why);
+        return false;
+    }
 
     struct ws_conn_config wc;
     script_conn_config(sc, &wc);
@@ -340,7 +347,7 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
     r->http_request = script_request_record(req, n);
     script_sync_core(sc);
     if (own)
-        write_own_request(sc, now);
+        script_write_own(sc, now);
     return true;
 }
 
@@ -405,9 +412,26 @@ void script_recv(struct script *sc, uint8_t *in, size_t len, double now)
     sc->reading = true;
     sc->now = now;
     bool was_open = sc->r->handshake_done;
-    enum ws_error e = ws_conn_recv(&sc->conn, in, len);
+    if (sc->refusing) {
+        script_server_refused_bytes(sc, in, len);
+        sc->rx_before += len;
+        sc->reading = false;
+        return;
+    }
+    /* A case that writes its own response gives the core the client's request alone:
+     * what follows it in the same read is read after the response is queued - or, when
+     * the client is to refuse that response, only counted (no frame is read, so wsspec
+     * answers none with a Close). */
+    size_t feed = len;
+    if (!was_open && serving(sc) && sc->conn.cfg.tester.own_response)
+        feed = script_server_request_end(sc, in, len);
+    enum ws_error e = ws_conn_recv(&sc->conn, in, feed);
     if (!was_open && sc->r->handshake_error != WS_E_OK && !serving(sc))
         keep_body(sc, in, len);
+    if (!was_open && sc->refusing)
+        script_server_refused_bytes(sc, in, len); /* what came behind the request */
+    else if (feed < len && ws_conn_state(&sc->conn) == WS_OPEN)
+        e = ws_conn_recv(&sc->conn, in + feed, len - feed);
     sc->rx_before += len;
     (void)e; /* what the target broke reaches the record through on_violation */
     script_advance(sc, now);
@@ -492,6 +516,10 @@ static void tick_kill(struct script *sc, double now)
         return;
     sc->dl_kill = 0;
     script_note(sc, WL_TIMER, "KLE", now);
+    if (sc->refusing) {
+        script_drop(sc, now); /* no WebSocket connection to close: the deadline ends it */
+        return;
+    }
     struct ws_close_status st;
     ws_conn_close_status(&sc->conn, &st);
     if (ws_conn_state(&sc->conn) == WS_OPEN && !st.sent) {

@@ -165,14 +165,18 @@ struct script {
     /* a case that writes its own request (case_request.own): its bytes, as a payload
      * for the send queue */
     uint8_t *req;
+    size_t req_block; /* server role: the client's request block's length */
+    uint8_t eoh;      /* own response: 1 after a LF, 2 after LF CR (script_server.c) */
+    bool refusing;    /* server role, `expect refusal`: the response is out (or never
+                         will be); the client's bytes are counted, not read as frames */
     struct payload_seg req_seg;
     struct payload req_pl;
 };
 
 /* Set up for one case, starting at time now (client role: the TCP connect begins;
  * server role: the client's connection was accepted). Returns false when the opening
- * request cannot be built, memory is out, or - server role - the case does not serve
- * (script_case_serves); r->connect_error says which. */
+ * request cannot be built, memory is out, or the case is not for the role
+ * (script_case_serves, script_case_runs_as_client); r->connect_error says which. */
 bool script_init(struct script *sc, const struct script_config *cfg, double now);
 
 /* Whether the case runs with wsspec as the server (script_config.role SCRIPT_SERVER):
@@ -181,9 +185,15 @@ bool script_init(struct script *sc, const struct script_config *cfg, double now)
  * the target's response to it (response checks, ends_at_response), whose verdict
  * depends on a declared policy (section 17's hardening probes of a server), or that
  * sets a step's mask= (section 15: a server's masking rules; a mask from wsspec as the
- * server is a different rule, 5.1's second MUST). *why (may be NULL) gets the reason,
- * a static string, when false. */
+ * server is a different rule, 5.1's second MUST) - unless the case says `role server`:
+ * then it is written for this role (its own response, mask= from the server). A case
+ * with `role client` never serves. *why (may be NULL) gets the reason, a static string,
+ * when false. */
 bool script_case_serves(const struct case_def *def, const char **why);
+
+/* Whether the case runs with wsspec as the client (`wsspec run`): every case but one
+ * with `role server` (a case that tests a client). *why as above. */
+bool script_case_runs_as_client(const struct case_def *def, const char **why);
 
 /* Bytes the target sent. in[] is modified (unmasked in place). */
 void script_recv(struct script *sc, uint8_t *in, size_t len, double now);

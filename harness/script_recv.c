@@ -78,6 +78,12 @@ static void on_handshake(struct ws_conn *c, enum ws_error res, const char *raw, 
     r->tx_at_open = r->tx_octets;
     sc->t_open = sc->now;
     r->started = sc->cfg.wall0 + (sc->now - sc->t0);
+    if (sc->def->judge == JUDGE_REFUSAL && sc->cfg.role == SCRIPT_SERVER && !sc->cfg.probe) {
+        /* wsspec's response is one the client must refuse: what it does next is judged */
+        script_set_pace(sc, sc->now);
+        script_server_refusing(sc, sc->now);
+        return;
+    }
     if (sc->def->ends_at_response) {
         /* a case that wants a refusal is judged by this response alone (its pace is
          * recorded all the same: every opened connection has one) */

@@ -58,7 +58,7 @@ static void put_str(struct rbuf *b, const char *s)
 
 /* The values of the placeholders for this connection. */
 struct fill {
-    const char *key, *host, *path;
+    const char *key, *host, *path, *accept;
 };
 
 static const char *fill_value(const struct fill *f, const uint8_t *name, size_t n)
@@ -69,6 +69,8 @@ static const char *fill_value(const struct fill *f, const uint8_t *name, size_t 
         return f->host;
     if (n == 4 && memcmp(name, "path", 4) == 0)
         return f->path;
+    if (n == 6 && memcmp(name, "accept", 6) == 0)
+        return f->accept;
     return NULL;
 }
 
@@ -422,6 +424,8 @@ char *script_request_record(const uint8_t *req, size_t n)
 
 /* ------------------------------------------------------------ building */
 
+static void own_bytes(struct script *sc, struct rbuf *out);
+
 bool script_request_build(struct script *sc, const struct ws_request_params *params)
 {
     char key[WS_KEY_LEN + 1];
@@ -430,7 +434,9 @@ bool script_request_build(struct script *sc, const struct ws_request_params *par
     char *dflt = default_request(params, key, &dlen);
     if (!dflt)
         return false;
-    struct fill f = {key, params->host, params->target ? params->target : "/"};
+    char accept[WS_ACCEPT_LEN + 1];
+    ws_handshake_accept(key, strlen(key), accept);
+    struct fill f = {key, params->host, params->target ? params->target : "/", accept};
     struct rbuf out = {0};
     bool ok = request_bytes(sc->def, dflt, dlen, &f, &out);
     free(dflt);
@@ -438,10 +444,63 @@ bool script_request_build(struct script *sc, const struct ws_request_params *par
         free(out.p);
         return false;
     }
-    sc->req = out.p;
-    sc->req_seg = (struct payload_seg){.pat = out.p, .pat_len = out.n, .len = out.n};
-    sc->req_pl = (struct payload){.segs = &sc->req_seg, .n_segs = 1, .len = out.n};
+    own_bytes(sc, &out);
     return true;
+}
+
+/* ------------------------------------------------------------ the server's own response */
+
+/* The request line's target (the second word) and the Host value of the client's
+ * request block raw[0..n), into the buffers (cut to fit, NUL-terminated). */
+static void request_names(const char *raw, size_t n, char *path, size_t pcap, char *host,
+                          size_t hcap)
+{
+    snprintf(path, pcap, "/");
+    host[0] = '\0';
+    const char *sp = memchr(raw, ' ', n);
+    const char *eol = memchr(raw, '\r', n);
+    if (sp && eol && sp < eol) {
+        const char *end = memchr(sp + 1, ' ', (size_t)(eol - sp - 1));
+        size_t k = (size_t)((end ? end : eol) - sp - 1);
+        snprintf(path, pcap, "%.*s", (int)(k < pcap ? k : pcap - 1), sp + 1);
+    }
+    for (size_t i = 0; i + 6 < n; i++) {
+        if ((i == 0 || raw[i - 1] != '\n') || strncasecmp(raw + i, "host:", 5) != 0)
+            continue;
+        const char *v = raw + i + 5, *e = memchr(v, '\r', n - i - 5);
+        size_t vn = e ? (size_t)(e - v) : n - i - 5;
+        trim(&v, &vn);
+        snprintf(host, hcap, "%.*s", (int)(vn < hcap ? vn : hcap - 1), v);
+        return;
+    }
+}
+
+bool script_response_build(struct script *sc, const char *raw, size_t n)
+{
+    const char *key = sc->offer.has_key ? sc->offer.key : "";
+    char dflt[1024], accept[WS_ACCEPT_LEN + 1], path[1024], host[256];
+    size_t dlen = 0;
+    struct ws_slice k = {key, strlen(key)}, none = {0};
+    if (ws_handshake_build_response(k, none, NULL, dflt, sizeof dflt, &dlen) != WS_E_OK)
+        return false;
+    ws_handshake_accept(key, strlen(key), accept);
+    request_names(raw, n, path, sizeof path, host, sizeof host);
+    struct fill f = {key, host, path, accept};
+    struct rbuf out = {0};
+    if (!request_bytes(sc->def, dflt, dlen, &f, &out)) {
+        free(out.p);
+        return false;
+    }
+    own_bytes(sc, &out);
+    return true;
+}
+
+/* out's bytes become the payload the send queue writes (sc->req). */
+static void own_bytes(struct script *sc, struct rbuf *out)
+{
+    sc->req = out->p;
+    sc->req_seg = (struct payload_seg){.pat = out->p, .pat_len = out->n, .len = out->n};
+    sc->req_pl = (struct payload){.segs = &sc->req_seg, .n_segs = 1, .len = out->n};
 }
 
 void script_request_free(struct script *sc)

@@ -3,9 +3,14 @@
  * SCRIPT_SERVER; Autobahn's fuzzingserver, for `wsspec serve`): which cases mean the
  * same with the roles swapped, the core's server role set up to wait for the client's
  * opening request, and that request and wsspec's answer recorded as the reports show a
- * handshake. Everything after the 101 - steps, events, timers, the judge - is the
- * client role's code, made role-aware where RFC 6455 makes the roles differ: masks
- * (5.1), who closes TCP (5.5.1, catalogue 2.3), close rule 4 (judge.c).
+ * handshake. A case that tests a client (`role server`, section 19) writes its own
+ * response instead of the core's - built like the client role's own request
+ * (script_request.c), queued on the send queue with its chops and pipelined steps, or
+ * never - and one judged by `expect refusal` then only counts what the client sends
+ * and waits for it to close TCP, until the case's kill-after. Everything after the 101
+ * - steps, events, timers, the judge - is the client role's code, made role-aware where RFC 6455
+ * makes the roles differ: masks (5.1), who closes TCP (5.5.1, catalogue 2.3), close rule 4
+ * (judge.c).
  */
 #include "script_int.h"
 
@@ -34,7 +39,11 @@ static bool pipelines(const struct case_def *def)
 bool script_case_serves(const struct case_def *def, const char **why)
 {
     const char *no = NULL;
-    if (def->request.own || pipelines(def))
+    if (def->role == CASE_ROLE_SERVER)
+        no = NULL; /* written for this role */
+    else if (def->role == CASE_ROLE_CLIENT)
+        no = "the case is for wsspec as the client only (role client)";
+    else if (def->request.own || pipelines(def))
         no = "the case writes its own opening request: only a client can";
     else if (def->n_checks || def->ends_at_response)
         no = "the case checks the server's response to the opening request";
@@ -45,6 +54,14 @@ bool script_case_serves(const struct case_def *def, const char **why)
     if (why)
         *why = no;
     return no == NULL;
+}
+
+bool script_case_runs_as_client(const struct case_def *def, const char **why)
+{
+    bool client = def->role != CASE_ROLE_SERVER;
+    if (why)
+        *why = client ? NULL : "the case tests a client (role server): wsspec serve runs it";
+    return client;
 }
 
 /* ------------------------------------------------------------ setting up */
@@ -64,6 +81,8 @@ bool script_server_init(struct script *sc)
     wc.role = WS_ROLE_SERVER;
     wc.protocols = sc->cfg.protocols;
     wc.n_protocols = sc->cfg.n_protocols;
+    /* a case that writes its own response: the core answers nothing (ws_conn.h) */
+    wc.tester.own_response = sc->def->role == CASE_ROLE_SERVER && !sc->cfg.probe;
     /* A case that needs permessage-deflate takes the client's offer as the run says;
      * every other case declines it, as wsspec offers it only for those in the client
      * role - so RSV1 stays a violation there (section 3) and the echoes stay plain. */
@@ -98,6 +117,63 @@ static void record_response(struct script *sc)
     r->http_response_len = n;
 }
 
+/* The case's own response (role server): built from the client's request, recorded as
+ * sent, and queued as the case writes it - or never - with the pipelined steps. */
+static void own_response(struct script *sc, const char *raw, size_t len)
+{
+    struct case_result *r = sc->r;
+    if (!script_response_build(sc, raw, len)) {
+        snprintf(r->connect_error, sizeof r->connect_error, "cannot build the response");
+        return; /* nothing is written: judged as a response never sent */
+    }
+    free(r->http_response);
+    r->http_response_len = 0;
+    r->http_response = malloc((size_t)sc->req_pl.len + 1);
+    if (r->http_response) {
+        memcpy(r->http_response, sc->req, (size_t)sc->req_pl.len);
+        r->http_response[sc->req_pl.len] = '\0';
+        r->http_response_len = (size_t)sc->req_pl.len;
+    }
+    if (!sc->def->request.never)
+        script_write_own(sc, sc->now);
+}
+
+void script_server_refusing(struct script *sc, double now)
+{
+    double after = sc->def->kill_after > 0 ? sc->def->kill_after : SCRIPT_DEFAULT_KILL_AFTER;
+    sc->refusing = true;
+    sc->steps_done = true;
+    sc->r->refusal_closed_ms = -1;
+    sc->dl_kill = now + script_scaled(sc, after);
+}
+
+size_t script_server_request_end(struct script *sc, const uint8_t *in, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (in[i] == '\n' && sc->eoh) {
+            sc->eoh = 0;
+            return i + 1; /* LF, then LF or CR LF: the empty line */
+        }
+        sc->eoh = in[i] == '\n' ? 1 : in[i] == '\r' && sc->eoh == 1 ? 2 : 0;
+    }
+    return len;
+}
+
+/* A read while refusing: the bytes after the client's request are counted and their
+ * first ones kept (the core does not read them as frames: there is no connection). */
+void script_server_refused_bytes(struct script *sc, const uint8_t *in, size_t len)
+{
+    struct case_result *r = sc->r;
+    uint64_t end = sc->rx_before + len;
+    if (end <= sc->req_block)
+        return;
+    size_t from = sc->rx_before >= sc->req_block ? 0 : (size_t)(sc->req_block - sc->rx_before);
+    size_t n = len - from, room = sizeof r->refusal_head - r->refusal_head_len;
+    memcpy(r->refusal_head + r->refusal_head_len, in + from, n < room ? n : room);
+    r->refusal_head_len += n < room ? n : room;
+    r->refusal_rx += n;
+}
+
 void script_server_handshake(struct script *sc, enum ws_error result, const char *raw, size_t len)
 {
     struct case_result *r = sc->r;
@@ -105,6 +181,11 @@ void script_server_handshake(struct script *sc, enum ws_error result, const char
     r->http_request = script_request_record((const uint8_t *)raw, len);
     script_offer_read(&sc->offer, (const uint8_t *)raw, len);
     result_set_offer(r, &sc->offer);
+    sc->req_block = len;
+    if (result == WS_E_OK && sc->conn.cfg.tester.own_response) {
+        own_response(sc, raw, len);
+        return;
+    }
     record_response(sc);
     if (result != WS_E_OK)
         r->handshake_error = result;

@@ -140,6 +140,11 @@ struct ws_conn_tester_options {
      * none: then no Sec-WebSocket-Accept can be valid. The offer and its strings must
      * outlive the connection. NULL: build and check the request as an endpoint does. */
     const struct ws_offer *own_request;
+    /* Server role: the tester writes the response itself (a case's own status line and
+     * headers, chopped, with frames behind it, or never): a request that passes the
+     * rules opens the connection with no response queued, no subprotocol and no
+     * extension; a request that breaks one is refused as usual. */
+    bool own_response;
     /* Client role: take a well-formed permessage-deflate answer that no offer of the
      * request allows (WS_E_PMD_UNSUPPORTED: an offered server_no_context_takeover or
      * server_max_window_bits missing, a window above the offered one;

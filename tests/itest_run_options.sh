@@ -185,6 +185,18 @@ echo "--seed 010 is seed 10; --insecure with a ws:// target prints no TLS warnin
 "$WSSPEC" list --cases '99.*' >"$T/out" 2>"$T/err"
 [ $? = 2 ] && [ ! -s "$T/out" ] && grep -q "^wsspec list: no case matches --cases '99.\*'" "$T/err" ||
     fail "list of nothing: $(cat "$T/err")"
+# the cases that test a client (role server, section 19) are wsspec serve's
+"$WSSPEC" list --cases '19.*' >"$T/out" 2>"$T/err"
+[ $? = 2 ] && [ ! -s "$T/out" ] && grep -q "^wsspec list: the cases matching --cases '19.\*' run only as the server" "$T/err" ||
+    fail "list of client tests as wsspec run's: $(cat "$T/err")"
+"$WSSPEC" list --role server --cases '19.1.1,7.9.4,14.1.1' >"$T/out" 2>"$T/err" ||
+    fail "list --role server: $(cat "$T/err")"
+[ "$(awk '{ print $1 }' "$T/out" | tr '\n' ' ')" = "7.9.4 19.1.1 " ] &&
+    grep -q "^19.1.1 *\[client test\] " "$T/out" || fail "list --role server: $(cat "$T/out")"
+"$WSSPEC" run "$URL" --cases '19.*' --report-dir "$T/r" >"$T/out" 2>"$T/err"
+[ $? = 2 ] && grep -q "test a client (role server): wsspec serve runs them" "$T/err" ||
+    fail "run of client tests: $(cat "$T/err")"
+echo "section 19 is listed with --role server only, and wsspec run refuses it: $(cat "$T/err")"
 mkdir "$T/empty"
 "$WSSPEC" lint "$T/empty" >"$T/out" 2>"$T/err"
 [ $? = 2 ] && grep -q "nothing was checked" "$T/err" || fail "lint of an empty folder: $(cat "$T/err")"

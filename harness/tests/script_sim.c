@@ -1,6 +1,7 @@
 /*
  * script_sim.c - the simulated target of the script's tests (see script_sim.h).
  */
+#define _GNU_SOURCE /* memmem */
 #include "script_sim.h"
 
 #include <stdio.h>
@@ -46,6 +47,27 @@ static void target_handshake(struct ws_conn *c, enum ws_error res, const char *r
     struct sim *s = u;
     if (res == WS_E_OK && s->mode == SIM_CLOSE_FIRST)
         ws_conn_close(c, 1000, NULL, 0);
+    struct ws_frame_spec text = {.fin = true, .opcode = WS_OP_TEXT, .masked = true};
+    if (res != WS_E_OK && s->mode == SIM_TAKES_ANY_101)
+        ws_conn_send_frame(c, &text, (const uint8_t *)"Hello", 5); /* no state check */
+    if (res != WS_E_OK && s->mode == SIM_ASKS_AGAIN) {
+        static const char again[] = "GET /again HTTP/1.1\r\nHost: 127.0.0.1:9001\r\n\r\n";
+        ws_conn_send_raw(c, (const uint8_t *)again, sizeof again - 1);
+    }
+}
+
+/* SIM_DEAF_*: the one answer of a client that reads no frame once it is open. */
+static void deaf_answer(struct sim *s)
+{
+    if (s->deaf_answered)
+        return;
+    s->deaf_answered = true;
+    if (s->mode == SIM_DEAF_ECHO)
+        ws_conn_send(&s->target, WS_OP_TEXT, (const uint8_t *)"Hello", 5);
+    else if (s->mode == SIM_DEAF_CLOSE)
+        ws_conn_close(&s->target, 1000, NULL, 0);
+    else
+        s->dropped = true;
 }
 
 /* ------------------------------------------------------------ setting up */
@@ -76,23 +98,17 @@ static void target_init(struct sim *s, const struct sim_opts *o)
         assert_int_equal(
             ws_conn_send_raw(&s->target, (const uint8_t *)o->raw_request, strlen(o->raw_request)),
             WS_E_OK);
+    if (s->mode == SIM_EAGER) {
+        struct ws_frame_spec text = {.fin = true, .opcode = WS_OP_TEXT, .masked = true};
+        ws_conn_send_frame(&s->target, &text, (const uint8_t *)"early", 5);
+    }
 }
 
-void sim_init_with(struct sim *s, const char *case_text, enum sim_mode mode,
-                   const struct sim_opts *o)
+/* The target and the script for the case def (in s->cat). */
+static void sim_start(struct sim *s, const struct case_def *def, const struct sim_opts *o)
 {
-    static const struct sim_opts none;
-    if (!o)
-        o = &none;
-    memset(s, 0, sizeof *s);
-    s->mode = mode;
-    s->keep_tcp = o->keep_tcp;
-    s->now = 100.0;
-    assert_int_equal(
-        case_parse_buffer(&s->cat, "test.wsc", case_text, strlen(case_text), NULL, NULL), 0);
-    assert_int_equal(s->cat.n_cases, 1);
     target_init(s, o);
-    struct script_config cfg = {.def = &s->cat.cases[0],
+    struct script_config cfg = {.def = def,
                                 .r = &s->r,
                                 .role = o->role,
                                 .run_seed = 42,
@@ -104,6 +120,48 @@ void sim_init_with(struct sim *s, const char *case_text, enum sim_mode mode,
     else
         cfg.pmd = o->pmd;
     assert_true(script_init(&s->sc, &cfg, s->now));
+}
+
+static void sim_reset(struct sim *s, enum sim_mode mode, const struct sim_opts *o)
+{
+    memset(s, 0, sizeof *s);
+    s->mode = mode;
+    s->keep_tcp = o->keep_tcp;
+    s->now = 100.0;
+}
+
+void sim_init_with(struct sim *s, const char *case_text, enum sim_mode mode,
+                   const struct sim_opts *o)
+{
+    static const struct sim_opts none;
+    if (!o)
+        o = &none;
+    sim_reset(s, mode, o);
+    assert_int_equal(
+        case_parse_buffer(&s->cat, "test.wsc", case_text, strlen(case_text), NULL, NULL), 0);
+    assert_int_equal(s->cat.n_cases, 1);
+    sim_start(s, &s->cat.cases[0], o);
+}
+
+void sim_init_file(struct sim *s, const char *file, const char *id, enum sim_mode mode,
+                   const struct sim_opts *o)
+{
+    static const struct sim_opts none;
+    if (!o)
+        o = &none;
+    sim_reset(s, mode, o);
+    const char *dir = getenv("WSSPEC_CASES") ? getenv("WSSPEC_CASES") : "cases";
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    const char *paths[] = {path};
+    assert_int_equal(case_parse_files(&s->cat, paths, 1, NULL, NULL), 0);
+    const struct case_def *def = NULL;
+    for (size_t i = 0; i < s->cat.n_cases && !def; i++)
+        if (strcmp(s->cat.cases[i].id, id) == 0)
+            def = &s->cat.cases[i];
+    if (!def)
+        fail_msg("no case %s in %s", id, path);
+    sim_start(s, def, o);
 }
 
 void sim_init(struct sim *s, const char *case_text, enum sim_mode mode)
@@ -122,8 +180,20 @@ double sim_to_target(struct sim *s)
         memcpy(copy, buf, n);
         script_wrote(&s->sc, buf, n, s->now);
         s->moved += n;
-        if (ws_conn_state(&s->target) != WS_CLOSED)
-            ws_conn_recv(&s->target, copy, n);
+        bool deaf =
+            s->mode == SIM_DEAF_ECHO || s->mode == SIM_DEAF_CLOSE || s->mode == SIM_DEAF_DROP;
+        size_t take = n;
+        if (deaf && ws_conn_state(&s->target) == WS_CONNECTING) {
+            /* the response is read (these tests write it whole); what follows is not */
+            const uint8_t *end = memmem(copy, n, "\r\n\r\n", 4);
+            take = end ? (size_t)(end - copy) + 4 : n;
+        }
+        if (deaf && ws_conn_state(&s->target) == WS_OPEN)
+            deaf_answer(s);
+        else if (ws_conn_state(&s->target) != WS_CLOSED)
+            ws_conn_recv(&s->target, copy, take);
+        if (deaf && take < n && ws_conn_state(&s->target) == WS_OPEN)
+            deaf_answer(s);
     }
     return wake;
 }
@@ -140,7 +210,8 @@ void sim_to_script(struct sim *s)
         s->moved += k;
         script_recv(&s->sc, copy, k, s->now);
     }
-    if (ws_conn_state(&s->target) == WS_CLOSED && !script_done(&s->sc) && !s->keep_tcp)
+    if ((s->dropped || ws_conn_state(&s->target) == WS_CLOSED) && !script_done(&s->sc) &&
+        !s->keep_tcp)
         script_tcp_closed(&s->sc, NULL, s->now);
 }
 

@@ -23,6 +23,15 @@ enum sim_mode {
     SIM_SILENT,           /* never echo */
     SIM_ECHO_UNMASKED,    /* echo in frames without a mask (the tester API) */
     SIM_CLOSE_FIRST,      /* send Close 1000 as soon as the connection is open */
+    /* broken clients (wsspec the server; section 19) */
+    SIM_TAKES_ANY_101, /* a response its core refused: it sends a text frame all the same */
+    SIM_ASKS_AGAIN,    /* a response its core refused: it sends a new request line */
+    SIM_EAGER,         /* sends a text frame right behind its request, before any response */
+    SIM_DEAF_ECHO,     /* once open, reads no frame (no mask check): answers wsspec's first
+                          bytes with a text message "Hello" */
+    SIM_DEAF_CLOSE,    /* once open, reads no frame (no close-code check): answers wsspec's
+                          first bytes with Close 1000 */
+    SIM_DEAF_DROP,     /* once open, answers wsspec's first bytes by closing TCP */
 };
 
 /* What a run needs beside the case. */
@@ -56,7 +65,9 @@ struct sim {
     size_t held_len[4];
     int n_held;
     bool target_open;
-    uint64_t moved; /* bytes moved either way */
+    bool deaf_answered; /* SIM_DEAF_*: the one answer went out */
+    bool dropped;       /* SIM_DEAF_DROP: TCP is closed */
+    uint64_t moved;     /* bytes moved either way */
 };
 
 /* Parse case_text (one case), set up the target and the script (run seed 42, time
@@ -64,6 +75,10 @@ struct sim {
 void sim_init_with(struct sim *s, const char *case_text, enum sim_mode mode,
                    const struct sim_opts *o);
 void sim_init(struct sim *s, const char *case_text, enum sim_mode mode);
+/* The same with case `id` of the case file at path (relative to the catalogue folder:
+ * $WSSPEC_CASES, else cases/), so a test judges the catalogue's own case. */
+void sim_init_file(struct sim *s, const char *file, const char *id, enum sim_mode mode,
+                   const struct sim_opts *o);
 
 /* Bytes from the script to the target, as the session would write them; returns when
  * the script has the next bytes due (0 = not before something happens). */
