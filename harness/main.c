@@ -10,6 +10,7 @@
 #include "echo/echo_cli.h"
 #include "report_cmd.h"
 #include "run_cmd.h"
+#include "serve_cmd.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -32,6 +33,10 @@ static int cmd_help(int argc, char **argv);
 
 static const struct wsspec_command wsspec_commands[] = {
     {"run", "run the conformance catalogue against WebSocket servers: wsspec run URL", run_main},
+    {"serve",
+     "play the server for a WebSocket client under test (Autobahn's fuzzingserver): "
+     "wsspec serve --listen HOST:PORT",
+     serve_main},
     {"list", "list the cases (selected with --cases/--exclude), one per line", case_cmd_list},
     {"lint", "check case files: unique ids, known directives, well-formed payloads", case_cmd_lint},
     {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main},
