@@ -684,8 +684,7 @@ static int finish(struct serve *S, int loop_rc)
 {
     size_t not_run = S->timed_out ? mark_timeouts(S) : 0;
     if (S->timed_out)
-        say("--timeout %g s reached: %zu case(s) not run, reported FAILED", S->a.timeout,
-            not_run);
+        say("--timeout %g s reached: %zu case(s) not run, reported FAILED", S->a.timeout, not_run);
     int wrc = S->reports_failed ? -1 : 0;
     if (wrc == 0 && (S->dirty || S->n_agents))
         wrc = serve_write_reports(S);

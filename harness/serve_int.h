@@ -41,6 +41,9 @@
 /* The longest JSON answer: getCaseInfo with a long description. */
 #define SERVE_ANSWER_MAX 2048
 #define SERVE_MAX_CASE_DIRS 16
+/* After an HTTP refusal, what wsspec still reads (and drops) before it closes: the rest
+ * of a request it refused, so that closing does not reset the connection. */
+#define SERVE_DRAIN_MAX (64 * 1024)
 
 enum serve_phase {
     SERVE_FREE = 0,
@@ -68,6 +71,7 @@ struct serve_conn {
     size_t answer_len; /* 0: no message, just the Close */
     char http[1024];   /* HTTP: the refusal */
     size_t http_len, http_off;
+    size_t drained; /* HTTP: bytes read and dropped after the refusal */
 };
 
 struct serve_agent {
@@ -96,26 +100,26 @@ struct serve {
     char **argv;
     struct run_config cfg;
     struct case_catalogue cat;
-    size_t *idx, n; /* the selection: cases that serve, in id order */
+    size_t *idx, n;    /* the selection: cases that serve, in id order */
     size_t n_left_out; /* selected cases that do not serve (script_case_serves) */
     const char *const *protocols;
     size_t n_protocols;
     struct loop loop;
     bool loop_ready;
-    int lfd;                /* the listener */
-    char url[320];          /* "ws://127.0.0.1:9001/" as bound */
+    int lfd;       /* the listener */
+    char url[320]; /* "ws://127.0.0.1:9001/" as bound */
     struct session_bufs bufs;
     struct datastore *data;
     struct serve_conn *conns; /* SERVE_MAX_CONNS */
     struct serve_agent agents[SERVE_MAX_AGENTS];
     size_t n_agents;
-    bool ending;        /* stopServer, shutdownOnComplete, --once: end when answers are out */
-    bool timed_out;     /* --timeout ended it */
-    double t_end;       /* --timeout: monotonic deadline, 0 = none */
-    size_t once_agent;  /* --once: the agent that completed (SIZE_MAX = none yet) */
-    bool dirty;         /* results since the last full report */
+    bool ending;       /* stopServer, shutdownOnComplete, --once: end when answers are out */
+    bool timed_out;    /* --timeout ended it */
+    double t_end;      /* --timeout: monotonic deadline, 0 = none */
+    size_t once_agent; /* --once: the agent that completed (SIZE_MAX = none yet) */
+    bool dirty;        /* results since the last full report */
     bool reports_failed;
-    char trouble[600];  /* wsspec's own trouble that ended it ("" = none) */
+    char trouble[600]; /* wsspec's own trouble that ended it ("" = none) */
     size_t passed, failed;
     double wall0;
     struct preflight_dirs made;

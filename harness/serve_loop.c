@@ -234,20 +234,41 @@ static void refuse(struct serve *S, struct serve_conn *c, int status, const char
                      status, reason_phrase(status), bn, body);
     c->http_len = n > 0 && (size_t)n < sizeof c->http ? (size_t)n : 0;
     c->http_off = 0;
+    c->drained = 0;
     enter(S, c, SERVE_HTTP);
 }
 
+/* A refusal is written, then wsspec stops sending and reads what the client still
+ * sends until it closes - at most SERVE_DRAIN_MAX bytes, within the answer's deadline:
+ * closing with unread bytes would reset the connection, and a client could lose the
+ * refusal before it read it. */
 static void http_io(struct serve *S, struct serve_conn *c)
 {
     while (c->http_off < c->http_len) {
         ssize_t w = send(c->fd, c->http + c->http_off, c->http_len - c->http_off, MSG_NOSIGNAL);
         if (w < 0 && (errno == EAGAIN || errno == EINTR))
             return;
-        if (w <= 0)
-            break;
+        if (w <= 0) {
+            enter(S, c, SERVE_FREE);
+            return;
+        }
         c->http_off += (size_t)w;
+        if (c->http_off == c->http_len) {
+            shutdown(c->fd, SHUT_WR);
+            loop_watch(&S->loop, c->fd, EPOLLIN, c);
+        }
     }
-    enter(S, c, SERVE_FREE);
+    uint8_t buf[4096];
+    for (int i = 0; i < SERVE_READS_PER_PASS; i++) {
+        ssize_t got = recv(c->fd, buf, sizeof buf, 0);
+        if (got < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        c->drained += got > 0 ? (size_t)got : 0;
+        if (got <= 0 || c->drained > SERVE_DRAIN_MAX) {
+            enter(S, c, SERVE_FREE);
+            return;
+        }
+    }
 }
 
 /* ------------------------------------------------------------ WebSocket answers */
@@ -416,8 +437,7 @@ static void command(struct serve *S, struct serve_conn *c)
             S->ending = true;
             break;
         }
-        c->then_end = q->shutdown_on_complete ||
-                      (S->a.once && S->once_agent == (size_t)a);
+        c->then_end = q->shutdown_on_complete || (S->a.once && S->once_agent == (size_t)a);
         start_answer(S, c, "", 0);
         break;
     case SERVE_CMD_STOP_SERVER:
@@ -460,9 +480,8 @@ static void head_io(struct serve *S, struct serve_conn *c)
     }
     struct ws_http_request rq;
     size_t used = 0, err_at = 0;
-    enum ws_error e =
-        ws_http_parse_request((const char *)c->head, c->head_len, sizeof c->head, &rq, &used,
-                              &err_at);
+    enum ws_error e = ws_http_parse_request((const char *)c->head, c->head_len, sizeof c->head, &rq,
+                                            &used, &err_at);
     if (e == WS_E_OK)
         head_complete(S, c, &rq);
     else if (e == WS_E_HEADERS_TOO_LARGE || (e == WS_E_INCOMPLETE && c->head_len == sizeof c->head))
@@ -564,7 +583,7 @@ static double next_wake(const struct serve *S, double now)
         d = S->t_end;
     for (size_t i = 0; i < SERVE_MAX_CONNS; i++) {
         const struct serve_conn *c = &S->conns[i];
-        double w = c->phase == SERVE_CASE ? session_wake(&c->s, now)
+        double w = c->phase == SERVE_CASE   ? session_wake(&c->s, now)
                    : c->phase != SERVE_FREE ? c->deadline
                                             : 0;
         if (w > 0 && w < d)
