@@ -578,11 +578,10 @@ static int write_all(struct serve *S, const struct case_result *all, size_t n)
         return -1;
     }
     int rc = 0;
-    FILE *out = S->a.quiet ? NULL : stdout;
+    FILE *out = stdout;
     if (report_json_write(S->a.report_dir, all, n, &meta, err, sizeof err) != 0 ||
         report_prune(S->a.report_dir, &prior, S->a.formats, false, out, err, sizeof err) != 0 ||
-        report_render_print(S->a.report_dir, S->a.formats, out ? out : stderr, err, sizeof err) !=
-            0) {
+        report_render_print(S->a.report_dir, S->a.formats, out, err, sizeof err) != 0) {
         snprintf(S->trouble, sizeof S->trouble, "cannot write reports: %.500s", err);
         S->reports_failed = true;
         rc = -1;
@@ -601,8 +600,10 @@ int serve_write_reports(struct serve *S)
     }
     int rc = write_all(S, all, n);
     free(all);
-    if (rc == 0)
+    if (rc == 0) {
         S->dirty = false;
+        S->written = true;
+    }
     return rc;
 }
 
@@ -686,7 +687,7 @@ static int finish(struct serve *S, int loop_rc)
     if (S->timed_out)
         say("--timeout %g s reached: %zu case(s) not run, reported FAILED", S->a.timeout, not_run);
     int wrc = S->reports_failed ? -1 : 0;
-    if (wrc == 0 && (S->dirty || S->n_agents))
+    if (wrc == 0 && (S->dirty || (S->n_agents && !S->written)))
         wrc = serve_write_reports(S);
     count(S);
     printf("%zu passed, %zu failed (%zu cases, %zu agent(s), seed %llu)\n", S->passed, S->failed,

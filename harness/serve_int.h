@@ -118,6 +118,7 @@ struct serve {
     double t_end;      /* --timeout: monotonic deadline, 0 = none */
     size_t once_agent; /* --once: the agent that completed (SIZE_MAX = none yet) */
     bool dirty;        /* results since the last full report */
+    bool written;      /* a full report was written */
     bool reports_failed;
     char trouble[600]; /* wsspec's own trouble that ended it ("" = none) */
     size_t passed, failed;

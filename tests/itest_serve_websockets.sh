@@ -37,7 +37,7 @@ start_serve() {
     local name=$1
     shift
     mkfifo "$T/$name.fifo"
-    "$WSSPEC" serve --listen 127.0.0.1:0 "$@" >"$T/$name.fifo" 2>"$T/$name.err" &
+    "$WSSPEC" serve --listen "${LISTEN:-127.0.0.1:0}" "$@" >"$T/$name.fifo" 2>"$T/$name.err" &
     spid=$!
     exec {fd}<"$T/$name.fifo"
     IFS= read -r -t 60 line <&$fd || { cat "$T/$name.err"; fail "$name: serve did not start"; }
@@ -128,6 +128,62 @@ for cid in ("1.1.2", "1.1.3"):
     assert cases[cid]["behavior"] == "FAILED", cases[cid]
 PY
 echo "--timeout: 2 cases not run are FAILED, exit 1; getCaseStatus of one: 404"
+
+# ---- two agents at once over IPv6; getCaseStatus of a running case waits for its end
+LISTEN='[::1]:0' start_serve two --cases '1.1.1,1.1.2,1.2.1' --timeout-scale 0.5 --report-dir "$T/two"
+case $url in "ws://[::1]:"*) ;; *) fail "IPv6: listening on $url" ;; esac
+timeout 60 $PY $DRIVER "$url" "agent one" >"$T/two.c1" 2>&1 &
+c1=$!
+timeout 60 $PY $DRIVER "$url" "agent two" >"$T/two.c2" 2>&1 || fail "driver two failed"
+wait $c1 || fail "driver one failed"
+$PY - "$url" <<'PY' >"$T/two.wait" || fail "getCaseStatus of a running case"
+import asyncio, sys, websockets
+async def silent_case(url):
+    # the case's messages are never echoed: it runs until its timer fails it
+    async with websockets.connect(url + "/runCase?case=1&agent=deaf", open_timeout=60) as ws:
+        try:
+            await asyncio.wait_for(ws.wait_closed(), 60)
+        except asyncio.TimeoutError:
+            pass
+async def status(url):
+    async with websockets.connect(url + "/getCaseStatus?case=1&agent=deaf", open_timeout=60) as ws:
+        return await ws.recv()
+async def main(url):
+    case = asyncio.ensure_future(silent_case(url))
+    # the status request must wait for the case: ask once the case is running
+    for _ in range(600):
+        await asyncio.sleep(0.01)
+        if case.done():
+            break
+        try:
+            answer = await status(url)
+            break
+        except websockets.exceptions.InvalidStatusCode as e:
+            if e.status_code != 404:  # 404: the case has not started yet
+                raise
+    await case
+    print(answer)
+asyncio.run(main(sys.argv[1]))
+PY
+grep -q '^{"behavior": "FAILED"}$' "$T/two.wait" || { cat "$T/two.wait"; fail "getCaseStatus of a running case: not FAILED"; }
+$PY - "$url" <<'PY' || fail "stopServer"
+import asyncio, sys, websockets
+async def main():
+    async with websockets.connect(sys.argv[1] + "/stopServer") as ws:
+        await ws.wait_closed()
+asyncio.run(main())
+PY
+wait_serve
+[ $rc = 1 ] || { cat "$T/two.out"; fail "two agents and a deaf one: exit $rc, want 1"; }
+$PY - "$T/two/index.json" <<'PY' || fail "two agents' report"
+import json, sys
+index = json.load(open(sys.argv[1]))
+assert sorted(index) == ["agent one", "agent two", "deaf"], sorted(index)
+for a in ("agent one", "agent two"):
+    assert len(index[a]) == 3 and all(c["behavior"] == "OK" for c in index[a].values()), index[a]
+assert index["deaf"]["1.1.1"]["behavior"] == "FAILED", index["deaf"]
+PY
+echo "IPv6, two agents at once (two report columns), getCaseStatus waits for a running case"
 
 # ---- wsspec's own trouble: exit 2, one line
 "$WSSPEC" serve --listen nonsense --report-dir "$T/x" >/dev/null 2>"$T/e1"
