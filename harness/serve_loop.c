@@ -314,12 +314,16 @@ static void answer_io(struct serve *S, struct serve_conn *c)
         }
         ws_conn_recv(&c->wc, buf, (size_t)got);
     }
-    if (flush_answer(c) != 0 || (ws_conn_state(&c->wc) == WS_CLOSED &&
-                                 ws_conn_pending(&c->wc, &(const uint8_t *){NULL}) == 0)) {
+    const uint8_t *p;
+    if (flush_answer(c) != 0 ||
+        (ws_conn_state(&c->wc) == WS_CLOSED && ws_conn_pending(&c->wc, &p) == 0)) {
         if (c->then_end)
             S->ending = true;
         enter(S, c, SERVE_FREE);
+        return;
     }
+    /* writable is waited for only while bytes wait: epoll would report it at once */
+    loop_watch(&S->loop, c->fd, EPOLLIN | (ws_conn_pending(&c->wc, &p) ? EPOLLOUT : 0), c);
 }
 
 /* Answer with the core's server role: 101, answer[0..len) as one text message (len 0:

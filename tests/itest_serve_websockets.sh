@@ -14,7 +14,10 @@
 #   - --listen that cannot be used (not HOST:PORT, a port in use) and an unwritable
 #     report directory: exit 2 with one line;
 #   - hostile connections: an endless request head is refused (431) after 8 KiB, a
-#     head that never ends is dropped (408) - bounded - and an unknown path is 404.
+#     head that never ends is dropped (408) - bounded - and an unknown path is 404;
+#     a raw client that sends an unmasked frame in case 1.1.1 gets FAILED;
+#   - two agents at once over IPv6 (two report columns), getCaseStatus waiting for a
+#     case that is still running.
 # Synchronisation is on the server's first line ("listening on ws://..."), never on a
 # sleep. Exit 77 (skip) when python3-websockets is not installed.
 set -uo pipefail
@@ -244,6 +247,20 @@ s = connect()
 s.sendall(b"GET /getCaseCount HTTP/1.1\r\n")
 answer = read_all(s)
 assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+# a client that sends an unmasked frame (RFC 6455 5.1: a client MUST mask): case 1.1.1
+# runs, and its verdict is FAILED (checked in the report below)
+s = connect()
+s.sendall(b"GET /runCase?casetuple=1.1.1&agent=raw HTTP/1.1\r\nHost: x\r\n"
+          b"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+got = b""
+while b"\r\n\r\n" not in got:
+    chunk = s.recv(4096)
+    assert chunk, got
+    got += chunk
+assert got.startswith(b"HTTP/1.1 101 "), got[:80]
+s.sendall(b"\x81\x00")  # the empty text message echoed - unmasked
+read_all(s)
 # an unknown path (Autobahn's direct command mode): 404
 s = connect()
 s.sendall(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -253,5 +270,10 @@ PY
 kill -TERM $spid
 wait_serve
 [ $rc = 2 ] || { cat "$T/busy.err"; fail "SIGTERM: exit $rc, want 2 (interrupted)"; }
-echo "hostile: an endless head 431, a silent one 408, an unknown path 404; SIGTERM exit 2"
+$PY - "$T/busy/index.json" <<'PY' || fail "an unmasked frame from the client"
+import json, sys
+case = json.load(open(sys.argv[1]))["raw"]["1.1.1"]
+assert case["behavior"] == "FAILED", case
+PY
+echo "hostile: an endless head 431, a silent one 408, an unknown path 404, an unmasked frame FAILED; SIGTERM exit 2"
 exit 0
