@@ -16,6 +16,7 @@
 #include "serve_url.h"
 #include "session.h"
 #include "ws_conn.h"
+#include "ws_handshake.h"
 
 #include <signal.h>
 
@@ -69,7 +70,8 @@ struct serve_conn {
     bool then_end; /* ANSWER: the server ends once this answer is done (stopServer) */
     char answer[SERVE_ANSWER_MAX];
     size_t answer_len; /* 0: no message, just the Close */
-    char http[1024];   /* HTTP: the refusal */
+    char http[1024];   /* HTTP: a refusal */
+    const char *out;   /* HTTP: what is written: http, or the page (serve_page.c) */
     size_t http_len, http_off;
     size_t drained; /* HTTP: bytes read and dropped after the refusal */
 };
@@ -132,6 +134,12 @@ int serve_listen(struct serve *S);
 /* Runs until stopped; returns 0, or -1 with S->trouble set (wsspec's own trouble). */
 int serve_loop_run(struct serve *S, volatile sig_atomic_t *stop);
 void serve_loop_free(struct serve *S);
+
+/* serve_page.c */
+/* The whole HTTP response that carries the browser page (static storage). */
+size_t serve_page_response(const char **out);
+/* Whether a request asks for the page: GET of "/" without Upgrade: websocket. */
+bool serve_page_wanted(const struct ws_http_request *rq);
 
 /* serve_cmd.c, for the loop */
 /* The agent named name, added when new. Returns its index, or -1 with a refusal line in

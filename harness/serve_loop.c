@@ -14,7 +14,8 @@
  *           the JSON as one text message (none for the last three) and Close 1000, and
  *           wsspec closes TCP when the client's Close came or SERVE_ANSWER_TIMEOUT passed
  *   HTTP    a request the URL protocol refuses, or one connection too many: an HTTP
- *           error status with a one-line text body, then TCP closes
+ *           error status with a one-line text body, then TCP closes; or a plain GET
+ *           of "/": the page that runs the cases in a browser (serve_page.c)
  *
  * epoll's data pointer is either the listener's marker or a pointer into the
  * connection array (the connection, or the session inside it): which connection is
@@ -233,6 +234,7 @@ static void refuse(struct serve *S, struct serve_conn *c, int status, const char
                      "charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
                      status, reason_phrase(status), bn, body);
     c->http_len = n > 0 && (size_t)n < sizeof c->http ? (size_t)n : 0;
+    c->out = c->http;
     c->http_off = 0;
     c->drained = 0;
     enter(S, c, SERVE_HTTP);
@@ -245,7 +247,7 @@ static void refuse(struct serve *S, struct serve_conn *c, int status, const char
 static void http_io(struct serve *S, struct serve_conn *c)
 {
     while (c->http_off < c->http_len) {
-        ssize_t w = send(c->fd, c->http + c->http_off, c->http_len - c->http_off, MSG_NOSIGNAL);
+        ssize_t w = send(c->fd, c->out + c->http_off, c->http_len - c->http_off, MSG_NOSIGNAL);
         if (w < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (w <= 0) {
@@ -461,6 +463,13 @@ static void head_complete(struct serve *S, struct serve_conn *c, const struct ws
 {
     if (S->ending) {
         refuse(S, c, 503, "wsspec serve is ending");
+        return;
+    }
+    if (serve_page_wanted(rq)) {
+        c->http_len = serve_page_response(&c->out);
+        c->http_off = 0;
+        c->drained = 0;
+        enter(S, c, SERVE_HTTP);
         return;
     }
     if (serve_url_parse(rq->target.ptr, rq->target.len, &c->req) != SERVE_E_OK) {
