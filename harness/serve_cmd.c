@@ -493,9 +493,10 @@ static void print_failure(const struct serve *S, const struct case_result *r)
         printf("  observed     %s\n", r->observed);
     if (r->connect_error[0])
         printf("  connection   %s\n", r->connect_error);
-    printf("  replay       the client's runCase?casetuple=%s against wsspec serve --cases %s "
-           "--seed %llu\n\n",
-           d->id, d->id, (unsigned long long)S->a.seed);
+    /* the same bytes again: this seed, and the client asking for this case alone */
+    printf("  replay       wsspec serve --cases %s --seed %llu, then the client's "
+           "/runCase?casetuple=%s&agent=...\n\n",
+           d->id, (unsigned long long)S->a.seed, d->id);
 }
 
 void serve_case_done(struct serve *S, size_t agent, size_t pos, struct case_result *r)

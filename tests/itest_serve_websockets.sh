@@ -7,6 +7,7 @@
 #     with every served case, and known verdicts (1.1.1 OK, 2.10 OK, 5.1 OK);
 #   - a client that breaks a rule (--bad-echo: text echoed with a byte more) FAILS the
 #     text cases, passes the binary ones, exit 1;
+#   - --baseline with --fail-on regression: the same agent fixed is two fixes, exit 0;
 #   - getCaseStatus answers {"behavior": "OK"} for a case the agent ran, and refuses
 #     (404) one it never ran; stopServer ends the server (exit 0);
 #   - --timeout: the cases a client never ran are FAILED "not run before --timeout",
@@ -97,6 +98,20 @@ assert cases["1.1.2"]["behavior"] == "FAILED", cases["1.1.2"]
 assert cases["1.2.1"]["behavior"] == "OK", cases["1.2.1"]
 PY
 echo "--bad-echo: text cases FAILED, binary OK, exit 1"
+
+# ---- --baseline: the same agent fixed (a right echo) - fixes, no regression, exit 0
+start_serve base --once --cases '1.1.1,1.1.2,1.2.1' --report-dir "$T/base" --baseline "$T/bad" \
+    --fail-on regression
+timeout 60 $PY $DRIVER "$url" "bad-echo" >"$T/base.client" 2>&1 || fail "driver failed"
+wait_serve
+[ $rc = 0 ] || { cat "$T/base.out" "$T/base.err"; fail "--baseline: exit $rc, want 0"; }
+$PY - "$T/base/baseline.json" <<'PY' || fail "baseline.json"
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["counts"]["fixes"] == 2 and b["counts"]["regressions"] == 0, b["counts"]
+assert sorted(f["id"] for f in b["fixes"]) == ["1.1.1", "1.1.2"], b["fixes"]
+PY
+echo "--baseline: the fixed cases are recorded, --fail-on regression exit 0"
 
 # ---- stopServer; getCaseStatus of a case never run is refused
 start_serve stop --cases '1.1.1,1.1.2' --report-dir "$T/stop"
