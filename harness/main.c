@@ -26,6 +26,7 @@
 #include "echo/echo_cli.h"
 #include "report_cmd.h"
 #include "run_cmd.h"
+#include "serve_cmd.h"
 
 #include <openssl/crypto.h>
 #include <stdbool.h>
@@ -55,6 +56,10 @@ static int cmd_complete(int argc, char **argv);
 static const struct wsspec_command wsspec_commands[] = {
     {"run", "run the conformance catalogue against WebSocket servers: wsspec run URL", run_main,
      &run_doc, false},
+    {"serve",
+     "play the server for a WebSocket client under test (Autobahn's fuzzingserver): "
+     "wsspec serve --listen HOST:PORT",
+     serve_main, NULL, false},
     {"list", "list the cases (selected with --cases/--exclude), one per line", case_cmd_list,
      &list_doc, false},
     {"lint", "check case files: unique ids, known directives, well-formed payloads", case_cmd_lint,

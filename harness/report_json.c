@@ -1389,3 +1389,19 @@ out:
     free(case_no);
     return rc;
 }
+
+int report_json_write_case(const char *dir, const struct case_result *r, size_t case_no, char *err,
+                           size_t err_cap)
+{
+    char name[256];
+    if (err && err_cap)
+        err[0] = '\0';
+    if (report_json_case_filename(r->agent, case_id(r), name, sizeof name) >= sizeof name)
+        return fail_msg(err, err_cap, "case file name too long for agent '%.100s' case '%.30s'",
+                        r->agent, case_id(r));
+    struct jw w = {0};
+    write_case(&w, r, case_no);
+    int rc = write_atomic(dir, name, &w, false, err, err_cap);
+    free(w.buf);
+    return rc;
+}

@@ -88,6 +88,12 @@ struct report_run {
 int report_json_write(const char *dir, const struct case_result *results, size_t n,
                       const struct report_run *run, char *err, size_t err_cap);
 
+/* Only the per-case file of one result (case_no: its Autobahn "case" number), into dir
+ * (which must exist): what `wsspec serve` writes as each case ends, before the next
+ * report_json_write of the whole run. Returns 0, or -1 with a message in err. */
+int report_json_write_case(const char *dir, const struct case_result *r, size_t case_no, char *err,
+                           size_t err_cap);
+
 /* The agent's part of report file names, normalised the way Autobahn does it
  * (cleanForFilename: lower-cased; every character outside [a-z0-9] becomes a blank;
  * trimmed; blanks become '_', runs not merged): "Python/3.11 websockets" ->

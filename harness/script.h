@@ -195,6 +195,17 @@ bool script_case_serves(const struct case_def *def, const char **why);
  * with `role server` (a case that tests a client). *why as above. */
 bool script_case_runs_as_client(const struct case_def *def, const char **why);
 
+/* Server role: the permessage-deflate answer a case with deflate-offer wants from
+ * wsspec. In the client role the case's deflate-offer is what wsspec offers and the
+ * target chooses; in the server role the client under test offers, so the case's
+ * offer becomes what wsspec asks for in its answer (ws_pmd_server_prefs): each
+ * server_no_context_takeover, client_no_context_takeover and *_max_window_bits=N of
+ * the case's first permessage-deflate element. Autobahn's fuzzingserver does the same
+ * with its per-case accept functions (section 13: "server accept: ..."). A case
+ * without deflate-offer gets zero prefs (and declines every offer: script_server.c).
+ * Returns false only when deflate-offer cannot be read (then *prefs is zero). */
+bool script_server_pmd_prefs(const struct case_def *def, struct ws_pmd_server_prefs *prefs);
+
 /* Bytes the target sent. in[] is modified (unmasked in place). */
 void script_recv(struct script *sc, uint8_t *in, size_t len, double now);
 

@@ -13,6 +13,7 @@
  * (judge.c).
  */
 #include "script_int.h"
+#include "ws_ext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,57 @@ bool script_case_runs_as_client(const struct case_def *def, const char **why)
     if (why)
         *why = client ? NULL : "the case tests a client (role server): wsspec serve runs it";
     return client;
+}
+
+/* ------------------------------------------------------------ the answer a case wants */
+
+static bool param_is(const struct ws_ext_param *p, const char *name)
+{
+    return p->name.len == strlen(name) && !memcmp(p->name.ptr, name, p->name.len);
+}
+
+/* A window size 8..15 from a parameter's value; 0 when absent or not one. */
+static uint8_t window_bits(const struct ws_ext_param *p)
+{
+    if (!p->value.ptr || p->value.len < 1 || p->value.len > 2)
+        return 0;
+    unsigned v = 0;
+    for (size_t i = 0; i < p->value.len; i++) {
+        if (p->value.ptr[i] < '0' || p->value.ptr[i] > '9')
+            return 0;
+        v = v * 10 + (unsigned)(p->value.ptr[i] - '0');
+    }
+    return v >= 8 && v <= 15 ? (uint8_t)v : 0;
+}
+
+bool script_server_pmd_prefs(const struct case_def *def, struct ws_pmd_server_prefs *prefs)
+{
+    memset(prefs, 0, sizeof *prefs);
+    if (!def->deflate_offer)
+        return true;
+    struct ws_ext_offer offers[8];
+    size_t n = 0, err_at = 0;
+    if (ws_ext_parse(def->deflate_offer, strlen(def->deflate_offer), offers, 8, &n, &err_at) !=
+        WS_E_OK)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const struct ws_ext_offer *o = &offers[i];
+        if (o->name.len != 18 || memcmp(o->name.ptr, "permessage-deflate", 18) != 0)
+            continue;
+        for (size_t k = 0; k < o->n_params; k++) {
+            const struct ws_ext_param *p = &o->params[k];
+            if (param_is(p, "server_no_context_takeover"))
+                prefs->server_no_context_takeover = true;
+            else if (param_is(p, "client_no_context_takeover"))
+                prefs->client_no_context_takeover = true;
+            else if (param_is(p, "server_max_window_bits"))
+                prefs->server_max_window_bits = window_bits(p);
+            else if (param_is(p, "client_max_window_bits"))
+                prefs->client_max_window_bits = window_bits(p);
+        }
+        return true;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------ setting up */

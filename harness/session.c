@@ -136,6 +136,33 @@ int session_start(struct session *s, struct loop *l, struct session_bufs *b, con
     return 0;
 }
 
+int session_adopt(struct session *s, struct loop *l, struct session_bufs *b, int fd, uint8_t *head,
+                  size_t len, const struct script_config *cfg, double now, char *err,
+                  size_t err_len)
+{
+    memset(s, 0, sizeof *s);
+    s->loop = l;
+    s->bufs = b;
+    transport_init(&s->io, fd);
+    s->phase = SESSION_RUNNING;
+    if (!script_init(&s->sc, cfg, now)) {
+        transport_close(&s->io);
+        s->phase = SESSION_DONE;
+        snprintf(err, err_len, "cannot run case %s: %s", cfg->def->id, cfg->r->connect_error);
+        return -1;
+    }
+    s->script_ready = true;
+    if (loop_watch(l, fd, EPOLLIN, s) != 0) {
+        snprintf(err, err_len, "epoll_ctl: %s", strerror(errno));
+        session_abandon(s);
+        return -1;
+    }
+    if (len)
+        script_recv(&s->sc, head, len, now);
+    check_script(s);
+    return session_done(s) ? 1 : 0;
+}
+
 /* ------------------------------------------------------------ connect and TLS */
 
 static void tls_step(struct session *s, double now)

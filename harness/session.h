@@ -3,6 +3,8 @@
  * script (script.h). The session owns the socket and moves bytes; the script decides
  * everything else. Phases, each entered in one place (session.c, enter()):
  *
+ * (session_adopt, for `wsspec serve`, starts in RUNNING on an accepted connection.)
+ *
  *   CONNECTING  non-blocking connect in progress          waits for: writable
  *   TLS         TLS handshake (wss:// only)                waits for: what OpenSSL asks
  *   RUNNING     bytes both ways between socket and script  waits for: readable, and
@@ -55,6 +57,16 @@ struct session {
  * descriptors, memory): err says why, and the run stops with exit 2. */
 int session_start(struct session *s, struct loop *l, struct session_bufs *b, const struct target *t,
                   const struct script_config *cfg, double now, char *err, size_t err_len);
+
+/* `wsspec serve`: run one case on a connection wsspec accepted (fd, non-blocking; the
+ * session owns it from here, also on error). cfg->role is SCRIPT_SERVER. head[0..len)
+ * are the bytes already read from it (the client's opening request, and anything
+ * after it): they are fed to the script first (modified in place). The session starts
+ * RUNNING. Returns 0, 1 when the case ended at once, or -1 when wsspec itself cannot
+ * go on (memory, epoll): err says why. */
+int session_adopt(struct session *s, struct loop *l, struct session_bufs *b, int fd, uint8_t *head,
+                  size_t len, const struct script_config *cfg, double now, char *err,
+                  size_t err_len);
 
 /* epoll reported `events` on this session's socket. */
 void session_on_io(struct session *s, uint32_t events, double now);

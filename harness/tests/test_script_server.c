@@ -442,6 +442,39 @@ static void test_catalogue_serves(void **state)
     case_catalogue_free(&cat);
 }
 
+/* The answer a case's deflate-offer asks of wsspec as the server: each parameter of
+ * its first permessage-deflate element, windows only when 8-15; none for a case
+ * without deflate-offer; a malformed offer is refused. */
+static void test_pmd_prefs(void **state)
+{
+    (void)state;
+    struct case_def d = {0};
+    struct ws_pmd_server_prefs p;
+    assert_true(script_server_pmd_prefs(&d, &p));
+    assert_false(p.disabled || p.server_no_context_takeover || p.client_no_context_takeover);
+    assert_int_equal(p.server_max_window_bits, 0);
+
+    char offer1[] = "permessage-deflate; client_no_context_takeover; client_max_window_bits; "
+                    "server_no_context_takeover; server_max_window_bits=9, permessage-deflate";
+    d.deflate_offer = offer1;
+    assert_true(script_server_pmd_prefs(&d, &p));
+    assert_true(p.server_no_context_takeover && p.client_no_context_takeover);
+    assert_int_equal(p.server_max_window_bits, 9);
+    assert_int_equal(p.client_max_window_bits, 0); /* no value: the client chooses */
+
+    char offer2[] = "x-other; server_no_context_takeover, permessage-deflate; "
+                    "client_max_window_bits=8; server_max_window_bits=16";
+    d.deflate_offer = offer2;
+    assert_true(script_server_pmd_prefs(&d, &p));
+    assert_false(p.server_no_context_takeover); /* another extension's parameter */
+    assert_int_equal(p.client_max_window_bits, 8);
+    assert_int_equal(p.server_max_window_bits, 0); /* 16 is no window */
+
+    char offer3[] = "permessage-deflate; =";
+    d.deflate_offer = offer3;
+    assert_false(script_server_pmd_prefs(&d, &p));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_zcache_both_roles),
         cmocka_unit_test(test_case_serves),
         cmocka_unit_test(test_catalogue_serves),
+        cmocka_unit_test(test_pmd_prefs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
