@@ -7,6 +7,7 @@
  * trouble everywhere (unknown subcommand, bad option, a file it cannot write).
  */
 #include "case_lint.h"
+#include "client_cmd.h"
 #include "echo/echo_cli.h"
 #include "report_cmd.h"
 #include "run_cmd.h"
@@ -35,6 +36,8 @@ static const struct wsspec_command wsspec_commands[] = {
     {"list", "list the cases (selected with --cases/--exclude), one per line", case_cmd_list},
     {"lint", "check case files: unique ids, known directives, well-formed payloads", case_cmd_lint},
     {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main},
+    {"client", "run the reference client: a strict RFC 6455 echo client: wsspec client URL",
+     client_main},
     {"report", "render HTML, JUnit and Markdown again from a report's JSON: wsspec report DIR",
      report_main},
     {"version",
