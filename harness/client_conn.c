@@ -72,6 +72,16 @@ static void on_message(struct ws_conn *ws, enum ws_opcode op, const uint8_t *dat
     }
 }
 
+/* The 101 passed every check of section 4.1 (the connection may fail at once after
+ * it, for a frame that came with it: still opened). */
+static void on_handshake(struct ws_conn *ws, enum ws_error result, const char *raw, size_t len,
+                         void *user)
+{
+    (void)ws, (void)raw, (void)len;
+    struct client_conn *c = user;
+    c->opened = result == WS_E_OK;
+}
+
 /* ------------------------------------------------------------ start */
 
 static int start_fail(struct client_conn *c, enum client_outcome out, const char *what, int e)
@@ -97,7 +107,7 @@ int client_conn_start(struct client_conn *c, const struct target *t, const char 
                     .target = resource,
                     .extensions = o->no_deflate ? NULL : client_deflate_offer},
         .random = client_random,
-        .cb = {.on_message = on_message},
+        .cb = {.on_handshake = on_handshake, .on_message = on_message},
         .user = c,
     };
     if (ws_conn_init(&c->ws, &cfg) != WS_E_OK) {
@@ -213,8 +223,7 @@ static void advance(struct client_conn *c, uint64_t now)
     enum ws_conn_state st = ws_conn_state(&c->ws);
     if (!c->error)
         c->error = ws_conn_error(&c->ws, &c->error_at);
-    if (!c->opened && st != WS_CONNECTING) {
-        c->opened = st != WS_CLOSED || !c->error;
+    if (c->timer == CT_HANDSHAKE && st != WS_CONNECTING) {
         if (!c->opened) { /* RFC 6455 4.1: a bad 101 fails the connection: close TCP */
             finish(c, CLIENT_REFUSED);
             return;

@@ -10,8 +10,8 @@ echo        a python3-websockets (Debian's package) server that sends the client
             client offers is accepted (websockets' default).
 bad-accept  a raw server answering 101 with a wrong Sec-WebSocket-Accept: the client must
             close TCP without sending a byte (RFC 6455 4.1).
-masked      a raw server sending a masked frame: the client must send Close 1002 and
-            nothing else (5.1).
+masked      a raw server sending a masked frame, in the same write as its 101: the client
+            must send Close 1002 and nothing else (5.1).
 bad-utf8    a raw server sending a valid text message (to be echoed), then a text
             message that is not UTF-8: the echo, then Close 1007 and nothing else (8.1).
 too-big     a raw server sending a 2000-byte binary message to a client run with
@@ -191,8 +191,11 @@ def run_raw(mode):
     conn.settimeout(DEADLINE)
     key = read_request(conn)
     accept = base64.b64encode(hashlib.sha1((b"x" if mode == "bad-accept" else key) + GUID).digest())
-    conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                 b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    response = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+    if mode == "masked":  # the frame pipelined right behind the 101, in one write
+        response += frame(1, b"masked!", mask=b"\x11\x22\x33\x44")
+    conn.sendall(response)
     if mode == "bad-accept":
         rest = b""
         while True:
@@ -202,7 +205,6 @@ def run_raw(mode):
             rest += chunk
         check(rest == b"", f"client closed TCP without sending a byte (sent {rest[:40]!r})")
     elif mode == "masked":
-        conn.sendall(frame(1, b"masked!", mask=b"\x11\x22\x33\x44"))
         expect_close(*frames_until_close(conn), 1002)
     elif mode == "bad-utf8":
         conn.sendall(frame(1, "ok \u00e9".encode()))
