@@ -488,7 +488,8 @@ static int driver_command(struct driver *d, enum client_url_cmd cmd, enum client
         return c->outcome == CLIENT_CLEAN ? 0 : 2;
     char line[512];
     client_conn_describe(c, line, sizeof line);
-    fprintf(stderr, "wsspec client: %s%s: %s\n", d->t->url, d->resource[0], line);
+    fprintf(stderr, "wsspec client: %s://%s%s: %s\n", d->t->secure ? "wss" : "ws",
+            d->t->host_header, d->resource[0], line);
     return 1;
 }
 
