@@ -408,8 +408,10 @@ static int run_single(const struct client_args *a, const struct target *t)
     char line[512];
     client_conn_describe(c, line, sizeof line);
     if (rc == 0) {
-        printf("wsspec client: %s: %s\n", t->url, line);
-        rc = c->outcome == CLIENT_CLEAN ? 0 : c->outcome == CLIENT_OWN_TROUBLE ? 2 : 1;
+        /* wsspec's own trouble goes to stderr, the target's doing to stdout */
+        bool own = c->outcome == CLIENT_OWN_TROUBLE;
+        fprintf(own ? stderr : stdout, "wsspec client: %s: %s\n", t->url, line);
+        rc = c->outcome == CLIENT_CLEAN ? 0 : own ? 2 : 1;
     }
     client_conn_free(c);
     free(c);
