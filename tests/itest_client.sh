@@ -8,8 +8,10 @@
 #    the client exits 0;
 #  - failure proofs, each server breaking one rule, the client must fail the connection
 #    (exit 1) with the right answer and echo nothing: a wrong Sec-WebSocket-Accept (TCP
-#    closed, not a byte sent), a masked frame (Close 1002), invalid UTF-8 after a valid
-#    message (its echo, then Close 1007), a message over --max-message-size (Close 1009);
+#    closed, not a byte sent; the same for permessage-deflate answered to --no-deflate
+#    and a subprotocol never offered), a masked frame pipelined behind the 101 (Close
+#    1002), invalid UTF-8 after a valid message (its echo, then Close 1007), a message
+#    over --max-message-size (Close 1009);
 #  - wss:// against `wsspec echo --tls-cert` (the TLS handshake, the certificate checked
 #    against --cacert; the idle deadline closes it with Close 1001: exit 1), and a
 #    certificate it cannot verify (exit 1, OpenSSL's reason);
@@ -63,6 +65,8 @@ export WANT_DEFLATE=1
 against echo "/echo/path?x=1" 0 'closed cleanly \(Close 4001 received, 4001 sent\), 7 messages echoed'
 WANT_DEFLATE=0 against echo "/echo/path?x=1" 0 'closed cleanly \(Close 4001 received, 4001 sent\)' --no-deflate
 against bad-accept / 1 'opening handshake failed: RESPONSE_ACCEPT'
+against bad-extension / 1 'opening handshake failed: RESPONSE_EXTENSION' --no-deflate
+against bad-protocol / 1 'opening handshake failed: RESPONSE_PROTOCOL'
 against masked / 1 'failed the connection: MASK_UNEXPECTED .* -> Close 1002'
 against bad-utf8 / 1 'failed the connection: TEXT_INVALID_UTF8 .* -> Close 1007'
 against too-big / 1 'failed the connection: FRAME_TOO_BIG .* -> Close 1009' --max-message-size 1000

@@ -10,6 +10,10 @@ echo        a python3-websockets (Debian's package) server that sends the client
             client offers is accepted (websockets' default).
 bad-accept  a raw server answering 101 with a wrong Sec-WebSocket-Accept: the client must
             close TCP without sending a byte (RFC 6455 4.1).
+bad-extension  a raw server answering permessage-deflate to a client that offered none
+            (run with --no-deflate): closed without a byte (4.1, RFC 7692 5).
+bad-protocol   a raw server selecting a subprotocol the client never offered: closed
+            without a byte (4.1).
 masked      a raw server sending a masked frame, in the same write as its 101: the client
             must send Close 1002 and nothing else (5.1).
 bad-utf8    a raw server sending a valid text message (to be echoed), then a text
@@ -191,12 +195,15 @@ def run_raw(mode):
     conn.settimeout(DEADLINE)
     key = read_request(conn)
     accept = base64.b64encode(hashlib.sha1((b"x" if mode == "bad-accept" else key) + GUID).digest())
+    extra = {"bad-extension": b"Sec-WebSocket-Extensions: permessage-deflate\r\n",
+             "bad-protocol": b"Sec-WebSocket-Protocol: chat\r\n"}.get(mode, b"")
     response = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+                b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n" + extra +
+                b"\r\n")
     if mode == "masked":  # the frame pipelined right behind the 101, in one write
         response += frame(1, b"masked!", mask=b"\x11\x22\x33\x44")
     conn.sendall(response)
-    if mode == "bad-accept":
+    if mode in ("bad-accept", "bad-extension", "bad-protocol"):
         rest = b""
         while True:
             chunk = conn.recv(4096)
