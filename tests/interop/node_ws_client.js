@@ -7,7 +7,8 @@
 // "ws-<version>"). ws's client defaults: permessage-deflate offered, Pings answered,
 // the server's Close code echoed. Prints one line: "node ws client: N cases run as
 // agent A; reports updated" and exits 0, or a line saying what failed and exits 1.
-// Every connection has a deadline (60 s).
+// Every connection has a deadline (60 s). A case connection that ws fails (the server
+// broke a rule on purpose) is not the driver's failure: the server judges it.
 'use strict';
 const WebSocket = require('ws');
 
@@ -24,8 +25,17 @@ function visit(path, onMessage) {
     const ws = new WebSocket(base + path);
     const timer = setTimeout(() => { ws.terminate(); reject(new Error(`${path}: no end within 60 s`)); }, 60000);
     ws.on('message', (data, isBinary) => onMessage(ws, data, isBinary));
-    ws.on('error', (e) => { clearTimeout(timer); reject(new Error(`${path}: ${e.message}`)); });
-    ws.on('close', (code) => { clearTimeout(timer); resolve(code); });
+    // a case that breaks a rule makes ws fail the connection: an 'error', then 'close';
+    // the case goes on to its end, judged by the server. A connection that never opened
+    // is the driver's failure.
+    let opened = false, why = null;
+    ws.on('open', () => { opened = true; });
+    ws.on('error', (e) => { why = e.message; });
+    ws.on('close', (code) => {
+      clearTimeout(timer);
+      if (opened) resolve(code);
+      else reject(new Error(`${path}: ${why || 'closed before the handshake'}`));
+    });
   });
 }
 
