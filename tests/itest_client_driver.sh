@@ -2,8 +2,9 @@
 # itest_client_driver.sh - the two fuzzing-server drivers, `wsspec client --fuzzingserver`
 # and tests/interop/node_ws_client.js (npm's ws client), against a stand-in fuzzing
 # server on npm's ws that speaks the URL protocol's subset a driver needs
-# (tests/interop/node_url_server.js: 4 cases, every echo, Pong and Close code checked,
-# every case run once before updateReports, the agent read back as given). The agent
+# (tests/interop/node_url_server.js: 5 cases, every echo, Pong and Close code checked,
+# a masked frame in the last answered with Close 1002 and the driver going on, every
+# case run once before updateReports, the agent read back as given). The agent
 # name holds '&', '=', '%', a blank and UTF-8, so its percent-encoding is proven too.
 # wsspec client runs one case at a time and with -j 3; the server accepts
 # permessage-deflate, which both clients offer. Then getCaseCount answered with no
@@ -55,10 +56,10 @@ drive() { # name want_summary_pattern command... (@URL@ stands for the server's 
     echo "  $(grep -c '^PASS' <<<"$checks") checks of the server passed"
 }
 
-summary="^wsspec client: 4 cases from ws://127.0.0.1:[0-9]+ as agent '$AGENT': 4 closed cleanly, 0 failed"
+summary="^wsspec client: 5 cases from ws://127.0.0.1:[0-9]+ as agent '$AGENT': 4 closed cleanly, 1 failed by us "
 drive "wsspec client" "$summary" "$WSSPEC" client --fuzzingserver @URL@ --agent "$AGENT"
 drive "wsspec client -j 3" "$summary" "$WSSPEC" client --fuzzingserver @URL@ --agent "$AGENT" -j 3
-drive "node ws client" '^node ws client: 4 cases run as agent "driver a&b=c %41 é"; reports updated$' \
+drive "node ws client" '^node ws client: 5 cases run as agent "driver a&b=c %41 é"; reports updated$' \
     node tests/interop/node_ws_client.js @URL@ "$AGENT"
 
 # a server whose getCaseCount is no number: exit 1, one line saying so, nothing run

@@ -2,9 +2,11 @@
 // npm's `ws`, speaking the subset of the URL protocol a driver needs, to test the
 // drivers (`wsspec client --fuzzingserver`, node_ws_client.js) before they meet the
 // real thing:
-//   /getCaseCount                    one text message: "4", then Close 1000
+//   /getCaseCount                    one text message: "5", then Close 1000
 //   /runCase?case=N&agent=A          case N's script (below), every echo checked, then
-//                                    Close 4000+N, whose echo is checked too
+//                                    Close 4000+N, whose echo is checked too; case 5
+//                                    sends a masked frame: the client's Close 1002 is
+//                                    checked
 //   /updateReports?agent=A           Close 1000; then the checks are printed and the
 //                                    process exits
 //   anything else                    refused (HTTP 404)
@@ -20,7 +22,7 @@
 const { WebSocketServer } = require('ws');
 
 const expectAgent = process.argv[2];
-const COUNT = 4;
+const COUNT = 5;
 let failures = 0;
 const ran = [];
 
@@ -35,6 +37,9 @@ const scripts = {
   2: [{ data: Buffer.from([0, 1, 2, 250, 255]), binary: true }, { data: '', binary: false }],
   3: [{ data: Buffer.alloc(70000, 0x61), binary: true }],
   4: [{ frag: ['frag', 'mented'], binary: false }, { ping: true }],
+  // a rule broken on purpose: a masked frame from the server (RFC 6455 5.1); the client
+  // must fail the connection with 1002, echo nothing, and its driver go on
+  5: [{ data: 'masked', binary: false, mask: true }],
 };
 
 function same(got, isBinary, want) {
@@ -47,7 +52,7 @@ function send(ws, step) {
     step.frag.forEach((part, i) =>
       ws.send(part, { binary: step.binary, fin: i === step.frag.length - 1 }));
   } else {
-    ws.send(step.data, { binary: step.binary });
+    ws.send(step.data, { binary: step.binary, mask: !!step.mask });
   }
 }
 
@@ -82,7 +87,8 @@ function runCase(ws, n) {
     i++;
     next();
   });
-  ws.on('close', (code) => check(code === 4000 + n, `case ${n}: Close ${4000 + n} echoed (${code})`));
+  const want = steps.some((step) => step.mask) ? 1002 : 4000 + n;
+  ws.on('close', (code) => check(code === want, `case ${n}: Close ${want} ${want === 1002 ? 'sent' : 'echoed'} (${code})`));
   next();
 }
 
@@ -116,7 +122,7 @@ wss.on('connection', (ws, req) => {
     ws.close(1000);
     ws.on('close', () => {
       ran.sort((a, b) => a - b);
-      check(ran.join(',') === '1,2,3,4', `every case ran once before updateReports (${ran})`);
+      check(ran.join(',') === '1,2,3,4,5', `every case ran once before updateReports (${ran})`);
       wss.close();
       process.exit(failures ? 1 : 0);
     });
