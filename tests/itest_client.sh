@@ -12,6 +12,9 @@
 #    and a subprotocol never offered), a masked frame pipelined behind the 101 (Close
 #    1002), invalid UTF-8 after a valid message (its echo, then Close 1007), a message
 #    over --max-message-size (Close 1009);
+#  - deadlines: a server that never answers the request (--handshake-timeout: exit 1,
+#    TCP closed), one that keeps TCP open after the closing handshake (--close-timeout:
+#    the client closes it, exit 0);
 #  - wss:// against `wsspec echo --tls-cert` (the TLS handshake, the certificate checked
 #    against --cacert; the idle deadline closes it with Close 1001: exit 1), and a
 #    certificate it cannot verify (exit 1, OpenSSL's reason);
@@ -67,6 +70,10 @@ WANT_DEFLATE=0 against echo "/echo/path?x=1" 0 'closed cleanly \(Close 4001 rece
 against bad-accept / 1 'opening handshake failed: RESPONSE_ACCEPT'
 against bad-extension / 1 'opening handshake failed: RESPONSE_EXTENSION' --no-deflate
 against bad-protocol / 1 'opening handshake failed: RESPONSE_PROTOCOL'
+against silent / 1 'TIMEOUT: no opening handshake within the handshake timeout' \
+    --handshake-timeout 0.3
+against lingering / 0 'closed cleanly \(Close 1000 received, 1000 sent\), 0 messages echoed; the server did not close TCP, we did' \
+    --close-timeout 0.3
 against masked / 1 'failed the connection: MASK_UNEXPECTED .* -> Close 1002'
 against bad-utf8 / 1 'failed the connection: TEXT_INVALID_UTF8 .* -> Close 1007'
 against too-big / 1 'failed the connection: FRAME_TOO_BIG .* -> Close 1009' --max-message-size 1000

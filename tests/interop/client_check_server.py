@@ -14,6 +14,11 @@ bad-extension  a raw server answering permessage-deflate to a client that offere
             (run with --no-deflate): closed without a byte (4.1, RFC 7692 5).
 bad-protocol   a raw server selecting a subprotocol the client never offered: closed
             without a byte (4.1).
+silent      a raw server that reads the request and never answers: the client must give
+            up at its --handshake-timeout and close TCP, not a byte more sent.
+lingering   a raw server that sends Close 1000, reads the client's answer and keeps TCP
+            open: the client must echo 1000, then close TCP itself at its
+            --close-timeout (RFC 6455 7.1.1) and nothing else.
 masked      a raw server sending a masked frame, in the same write as its 101: the client
             must send Close 1002 and nothing else (5.1).
 bad-utf8    a raw server sending a valid text message (to be echoed), then a text
@@ -132,6 +137,18 @@ def frame(opcode, payload, mask=None):
     return head + payload
 
 
+def read_to_eof(conn):
+    """Everything the client sends until it closes TCP (bounded by the socket timeout
+    and 1 MiB)."""
+    rest = b""
+    while len(rest) < 1 << 20:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        rest += chunk
+    return rest
+
+
 def read_exact(conn, n):
     data = b""
     while len(data) < n:
@@ -194,6 +211,11 @@ def run_raw(mode):
     conn, _ = srv.accept()
     conn.settimeout(DEADLINE)
     key = read_request(conn)
+    if mode == "silent":
+        check(read_to_eof(conn) == b"", "client closed TCP without a byte more")
+        conn.close()
+        srv.close()
+        return
     accept = base64.b64encode(hashlib.sha1((b"x" if mode == "bad-accept" else key) + GUID).digest())
     extra = {"bad-extension": b"Sec-WebSocket-Extensions: permessage-deflate\r\n",
              "bad-protocol": b"Sec-WebSocket-Protocol: chat\r\n"}.get(mode, b"")
@@ -204,13 +226,13 @@ def run_raw(mode):
         response += frame(1, b"masked!", mask=b"\x11\x22\x33\x44")
     conn.sendall(response)
     if mode in ("bad-accept", "bad-extension", "bad-protocol"):
-        rest = b""
-        while True:
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            rest += chunk
+        rest = read_to_eof(conn)
         check(rest == b"", f"client closed TCP without sending a byte (sent {rest[:40]!r})")
+    elif mode == "lingering":
+        conn.sendall(frame(8, struct.pack("!H", 1000)))
+        expect_close(*frames_until_close(conn), 1000)
+        rest = read_to_eof(conn)
+        check(rest == b"", f"client closed TCP, nothing after its Close (sent {rest[:40]!r})")
     elif mode == "masked":
         expect_close(*frames_until_close(conn), 1002)
     elif mode == "bad-utf8":
