@@ -31,8 +31,6 @@
 #define CLIENT_MAX_SECONDS 86400.0
 #define CLIENT_MAX_MESSAGE_LIMIT (1ull << 30)
 #define CLIENT_DEFAULT_AGENT "wsspec-client"
-/* One read per ready connection: the size of a loopback segment batch. */
-#define CLIENT_READ_BUF (64u * 1024)
 /* Longest request-target built: the URL's own path plus an agent of 127 bytes, each
  * encoded as three. */
 #define CLIENT_RESOURCE_MAX (TARGET_URL_MAX + 512)
@@ -327,7 +325,7 @@ struct client_loop {
     size_t n;
     bool (*done)(void *ud, size_t slot);
     void *ud;
-    uint8_t rbuf[CLIENT_READ_BUF];
+    uint8_t rbuf[CLIENT_READ_MAX];
 };
 
 static int loop_wait(struct client_loop *l, struct pollfd *pfd, size_t *map, size_t *np)

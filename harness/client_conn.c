@@ -103,6 +103,14 @@ int client_conn_start(struct client_conn *c, const struct target *t, const char 
     struct ws_conn_config cfg = {
         .role = WS_ROLE_CLIENT,
         .max_message = o->max_message,
+        /* Reading stops at CLIENT_BACKPRESSURE of output; one read more can then add
+         * its echoes (an empty frame of 2 bytes comes back as 6, masked: 3x, and a
+         * compressed one a little more) or one largest message and its echo. Room for
+         * that, so a server that does not read never makes the queue refuse an echo. */
+        .max_output = 2 * (size_t)o->max_message + CLIENT_BACKPRESSURE + 4 * CLIENT_READ_MAX,
+        /* a Close with a code and reason, a Ping: control frames up to 125 bytes are
+         * read whatever the message limit (max_frame would default to it) */
+        .max_frame = o->max_message < WS_CONTROL_MAX ? WS_CONTROL_MAX : 0,
         .request = {.host = t->host_header,
                     .target = resource,
                     .extensions = o->no_deflate ? NULL : client_deflate_offer},

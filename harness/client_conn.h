@@ -41,6 +41,8 @@
 /* Stop reading while this much output waits: a server that sends and never reads
  * cannot grow our output without bound. */
 #define CLIENT_BACKPRESSURE (1024u * 1024)
+/* The most one read hands the core (client_cmd.c reads into a buffer this big). */
+#define CLIENT_READ_MAX (64u * 1024)
 /* The getCaseCount answer kept (a number of a few digits). */
 #define CLIENT_REPLY_MAX 64
 

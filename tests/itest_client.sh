@@ -12,6 +12,8 @@
 #    and a subprotocol never offered), a masked frame pipelined behind the 101 (Close
 #    1002), invalid UTF-8 after a valid message (its echo, then Close 1007), a message
 #    over --max-message-size (Close 1009);
+#  - 200,000 empty messages, every one echoed, then Close 1000 echoed, with the smallest
+#    --max-message-size (1: control frames are still read);
 #  - deadlines: a server that never answers the request (--handshake-timeout: exit 1,
 #    TCP closed), one that keeps TCP open after the closing handshake (--close-timeout:
 #    the client closes it, exit 0);
@@ -70,6 +72,8 @@ WANT_DEFLATE=0 against echo "/echo/path?x=1" 0 'closed cleanly \(Close 4001 rece
 against bad-accept / 1 'opening handshake failed: RESPONSE_ACCEPT'
 against bad-extension / 1 'opening handshake failed: RESPONSE_EXTENSION' --no-deflate
 against bad-protocol / 1 'opening handshake failed: RESPONSE_PROTOCOL'
+against many / 0 'closed cleanly \(Close 1000 received, 1000 sent\), 200000 messages echoed$' \
+    --max-message-size 1
 against silent / 1 'TIMEOUT: no opening handshake within the handshake timeout' \
     --handshake-timeout 0.3
 against lingering / 0 'closed cleanly \(Close 1000 received, 1000 sent\), 0 messages echoed; the server did not close TCP, we did' \

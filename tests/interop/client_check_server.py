@@ -19,6 +19,10 @@ silent      a raw server that reads the request and never answers: the client mu
 lingering   a raw server that sends Close 1000, reads the client's answer and keeps TCP
             open: the client must echo 1000, then close TCP itself at its
             --close-timeout (RFC 6455 7.1.1) and nothing else.
+many        a raw server that sends 200,000 empty binary messages (from a second thread,
+            reading the echoes meanwhile), then Close 1000: every echo must arrive, then
+            the Close 1000 (run with --max-message-size 1: the smallest message limit
+            still lets control frames of up to 125 bytes through).
 masked      a raw server sending a masked frame, in the same write as its 101: the client
             must send Close 1002 and nothing else (5.1).
 bad-utf8    a raw server sending a valid text message (to be echoed), then a text
@@ -36,6 +40,7 @@ import os
 import socket
 import struct
 import sys
+import threading
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 DEADLINE = 30
@@ -137,12 +142,12 @@ def frame(opcode, payload, mask=None):
     return head + payload
 
 
-def read_to_eof(conn):
+def read_to_eof(conn, limit=1 << 20):
     """Everything the client sends until it closes TCP (bounded by the socket timeout
-    and 1 MiB)."""
+    and limit bytes)."""
     rest = b""
-    while len(rest) < 1 << 20:
-        chunk = conn.recv(4096)
+    while len(rest) < limit:
+        chunk = conn.recv(65536)
         if not chunk:
             break
         rest += chunk
@@ -228,6 +233,16 @@ def run_raw(mode):
     if mode in ("bad-accept", "bad-extension", "bad-protocol"):
         rest = read_to_eof(conn)
         check(rest == b"", f"client closed TCP without sending a byte (sent {rest[:40]!r})")
+    elif mode == "many":
+        n = 200000
+        sender = threading.Thread(target=lambda: conn.sendall(b"\x82\x00" * n + frame(8, struct.pack("!H", 1000))))
+        sender.start()
+        rest = read_to_eof(conn, limit=6 * n + 8)  # then close, as a server should
+        sender.join(DEADLINE)
+        echoes = rest[:6 * n]
+        check(len(rest) == 6 * n + 8 and all(echoes[i:i + 2] == b"\x82\x80" for i in range(0, 6 * n, 6)),
+              f"{n} empty binary echoes, masked ({len(rest)} bytes, want {6 * n + 8})")
+        check(rest[6 * n:6 * n + 2] == b"\x88\x82", "then the client's Close")
     elif mode == "lingering":
         conn.sendall(frame(8, struct.pack("!H", 1000)))
         expect_close(*frames_until_close(conn), 1000)
