@@ -317,17 +317,19 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Run the connections c[0..n) (started, or DONE) until all are DONE, calling done(i)
- * as each ends so it can start another in that slot (returning true when it did).
- * Returns 0, or 2 after poll() failed or a signal stopped it. */
+/* The connections one poll() loop runs: c[0..n), each started or DONE. done (may be
+ * NULL) is told when slot's connection ends, and may start another in it. */
 struct client_loop {
     struct client_conn *c;
     size_t n;
-    bool (*done)(void *ud, size_t slot);
+    void (*done)(void *ud, size_t slot);
     void *ud;
     uint8_t rbuf[CLIENT_READ_MAX];
 };
 
+/* Poll every live connection for what it waits for, until its nearest deadline (at
+ * once while TLS holds decrypted bytes). Returns 1 (pfd[0..*np) filled, map[] their
+ * slots), 0 when every connection is DONE, 2 when poll() failed. */
 static int loop_wait(struct client_loop *l, struct pollfd *pfd, size_t *map, size_t *np)
 {
     uint64_t now = now_ms(), next = UINT64_MAX;
@@ -362,6 +364,8 @@ static int loop_wait(struct client_loop *l, struct pollfd *pfd, size_t *map, siz
     return 1;
 }
 
+/* Run l until every connection is DONE. Returns 0, or 2 after poll() failed or a
+ * signal stopped it. */
 static int loop_run(struct client_loop *l)
 {
     struct pollfd pfd[CLIENT_MAX_JOBS];
@@ -462,7 +466,7 @@ static bool driver_start(struct driver *d, size_t slot)
     return true;
 }
 
-static bool driver_done(void *ud, size_t slot)
+static void driver_done(void *ud, size_t slot)
 {
     struct driver *d = ud;
     driver_note(d, slot);
@@ -470,7 +474,6 @@ static bool driver_done(void *ud, size_t slot)
     /* a slot that fails at once is started again, boundedly: each try uses a case */
     while (driver_start(d, slot) && d->c[slot].phase == CP_DONE)
         client_conn_free(&d->c[slot]);
-    return true;
 }
 
 /* One connection of the protocol itself (getCaseCount, updateReports). Returns 0, 1
@@ -512,7 +515,6 @@ static int driver_cases(struct driver *d, struct client_loop *l)
 {
     *l = (struct client_loop){.c = d->c, .n = d->a->jobs, .done = driver_done, .ud = d};
     for (size_t i = 0; i < d->a->jobs; i++) {
-        d->c[i].phase = CP_DONE;
         while (driver_start(d, i) && d->c[i].phase == CP_DONE)
             client_conn_free(&d->c[i]);
     }
@@ -550,6 +552,10 @@ static int run_driver(const struct client_args *a, const struct target *t)
     if (!d.c || !d.resource || !d.case_of || !l) {
         fprintf(stderr, "wsspec client: out of memory\n");
         goto out;
+    }
+    for (size_t i = 0; i < a->jobs; i++) { /* slots without a connection: no descriptor */
+        transport_init(&d.c[i].io, -1);
+        d.c[i].phase = CP_DONE;
     }
     rc = driver_count(&d, &d.c[0], l);
     if (rc == 0)

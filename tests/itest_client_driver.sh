@@ -6,7 +6,7 @@
 # a masked frame in the last answered with Close 1002 and the driver going on, every
 # case run once before updateReports, the agent read back as given). The agent
 # name holds '&', '=', '%', a blank and UTF-8, so its percent-encoding is proven too.
-# wsspec client runs one case at a time and with -j 3; the server accepts
+# wsspec client runs one case at a time, with -j 3 and with -j 8 (more slots than cases); the server accepts
 # permessage-deflate, which both clients offer. Then getCaseCount answered with no
 # number, and a port where nothing listens: exit 1. The end-to-end against `wsspec
 # serve` and its whole catalogue is another test's.
@@ -59,6 +59,7 @@ drive() { # name want_summary_pattern command... (@URL@ stands for the server's 
 summary="^wsspec client: 5 cases from ws://127.0.0.1:[0-9]+ as agent '$AGENT': 4 closed cleanly, 1 failed by us "
 drive "wsspec client" "$summary" "$WSSPEC" client --fuzzingserver @URL@ --agent "$AGENT"
 drive "wsspec client -j 3" "$summary" "$WSSPEC" client --fuzzingserver @URL@ --agent "$AGENT" -j 3
+drive "wsspec client -j 8" "$summary" "$WSSPEC" client --fuzzingserver @URL@ --agent "$AGENT" -j 8
 drive "node ws client" '^node ws client: 5 cases run as agent "driver a&b=c %41 é"; reports updated$' \
     node tests/interop/node_ws_client.js @URL@ "$AGENT"
 
