@@ -23,6 +23,7 @@
 #include "case_lint.h"
 #include "case_man.h"
 #include "echo/cli_doc.h"
+#include "client_cmd.h"
 #include "echo/echo_cli.h"
 #include "report_cmd.h"
 #include "run_cmd.h"
@@ -66,6 +67,8 @@ static const struct wsspec_command wsspec_commands[] = {
      &lint_doc, false},
     {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main, &echo_doc,
      false},
+    {"client", "run the reference client: a strict RFC 6455 echo client: wsspec client URL",
+     client_main, NULL, false},
     {"report", "render HTML, JUnit and Markdown again from a report's JSON: wsspec report DIR",
      report_main, &report_doc, false},
     {"version",
