@@ -8,6 +8,7 @@
  */
 #include "case_lint.h"
 #include "echo/echo_cli.h"
+#include "load_cmd.h"
 #include "report_cmd.h"
 #include "run_cmd.h"
 
@@ -35,6 +36,7 @@ static const struct wsspec_command wsspec_commands[] = {
     {"list", "list the cases (selected with --cases/--exclude), one per line", case_cmd_list},
     {"lint", "check case files: unique ids, known directives, well-formed payloads", case_cmd_lint},
     {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main},
+    {"load", "put an echo load on a server, time and check every echo: wsspec load URL", load_main},
     {"report", "render HTML, JUnit and Markdown again from a report's JSON: wsspec report DIR",
      report_main},
     {"version",
