@@ -30,19 +30,19 @@ enum load_mode { LOAD_CLOSED = 0, LOAD_OPEN, LOAD_SOAK };
 
 #define LOAD_MAX_CONNS 1000000u
 #define LOAD_MAX_HEADERS 16
-#define LOAD_MAX_SIZE (64u * 1024 * 1024)  /* a message: the core's default max_message */
-#define LOAD_MAX_PIPELINE 1024u            /* messages in flight per connection, closed loop */
-#define LOAD_OPEN_INFLIGHT 4096u           /* open loop: beyond this, sends wait (late) */
-#define LOAD_SERIES_MAX 3600u              /* points of the latency-over-time series */
+#define LOAD_MAX_SIZE (64u * 1024 * 1024) /* a message: the core's default max_message */
+#define LOAD_MAX_PIPELINE 1024u           /* messages in flight per connection, closed loop */
+#define LOAD_OPEN_INFLIGHT 4096u          /* open loop: beyond this, sends wait (late) */
+#define LOAD_SERIES_MAX 3600u             /* points of the latency-over-time series */
 
 struct load_config {
     const char *url;
     struct target target; /* parsed url */
     enum load_mode mode;
     uint32_t connections;
-    double ramp_rate; /* connections opened per second */
-    size_t size;      /* message payload bytes */
-    bool text;        /* TEXT messages (printable ASCII), else BINARY */
+    double ramp_rate;  /* connections opened per second */
+    size_t size;       /* message payload bytes */
+    bool text;         /* TEXT messages (printable ASCII), else BINARY */
     uint32_t pipeline; /* closed loop: messages in flight per connection */
     double rate;       /* open loop: messages per second, all connections together */
     double duration;   /* seconds of sending (soak: holding); 0 = until messages */
@@ -74,8 +74,8 @@ struct load_result {
     double rate, duration, interval, timeout, ramp_rate;
     uint64_t messages_wanted;
     /* what happened */
-    uint64_t opened;   /* connections whose opening handshake completed */
-    uint64_t lost;     /* of them, ended by the target (closed, stalled, failed) */
+    uint64_t opened;       /* connections whose opening handshake completed */
+    uint64_t lost;         /* of them, ended by the target (closed, stalled, failed) */
     uint64_t sent, echoed; /* messages (soak: pings, pongs) */
     uint64_t bytes_echoed; /* payload bytes */
     double elapsed;        /* seconds from the first connect to the last echo */

@@ -98,7 +98,8 @@ static void put_option(FILE *f, const struct load_opt_row *o)
         snprintf(label, sizeof label, "  -%c, --%s%s%s", o->shrt, o->lng, o->arg ? " " : "",
                  o->arg ? o->arg : "");
     else
-        snprintf(label, sizeof label, "  --%s%s%s", o->lng, o->arg ? " " : "", o->arg ? o->arg : "");
+        snprintf(label, sizeof label, "  --%s%s%s", o->lng, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
     snprintf(help, sizeof help, "%s%s", o->help, o->max > 1 ? " (repeatable)" : "");
     size_t n = strlen(label);
     size_t pad = n + 2 > HELP_COL ? 2 : HELP_COL - n;
@@ -371,7 +372,8 @@ static int load_args_check(struct load_args *a)
         c->mode = LOAD_SOAK;
     } else if (c->rate > 0) {
         if (a->given[LOAD_OPT_PIPELINE])
-            return usage_error("--rate (open loop) and --pipeline (closed loop) exclude each other");
+            return usage_error(
+                "--rate (open loop) and --pipeline (closed loop) exclude each other");
         c->mode = LOAD_OPEN;
     }
     if (c->mode != LOAD_SOAK && !(c->duration > 0) && !c->messages)
@@ -549,7 +551,8 @@ int load_main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     a->cfg.stop = &load_stop;
     a->cfg.progress = !a->quiet && isatty(2);
-    struct load_result *runs[2] = {calloc(1, sizeof **runs), a->compare ? calloc(1, sizeof **runs) : NULL};
+    struct load_result *runs[2] = {calloc(1, sizeof **runs),
+                                   a->compare ? calloc(1, sizeof **runs) : NULL};
     const char *urls[2] = {a->positional[0], a->compare};
     size_t n = a->compare ? 2 : 1;
     struct transport_tls *tls = NULL;

@@ -88,7 +88,8 @@ uint64_t load_hist_percentile(const struct load_hist *h, double p)
         p = 100;
     double want = p / 100.0 * (double)h->total;
     uint64_t rank = (uint64_t)want;
-    if ((double)rank < want) /* ceil, without libm */
+    /* ceil, without libm, and without taking 99.9% of 1000 (999.0000000001) for 1000 */
+    if ((double)rank < want - want * 1e-12)
         rank++;
     if (rank < 1)
         rank = 1;

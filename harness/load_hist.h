@@ -30,8 +30,8 @@
 
 struct load_hist {
     uint64_t counts[LOAD_HIST_N];
-    uint64_t total;   /* samples */
-    uint64_t clamped; /* samples above LOAD_HIST_MAX_US, recorded as it */
+    uint64_t total;    /* samples */
+    uint64_t clamped;  /* samples above LOAD_HIST_MAX_US, recorded as it */
     uint64_t min, max; /* of the values recorded (after clamping); min valid if total > 0 */
     double sum;        /* for the mean */
 };

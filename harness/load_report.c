@@ -43,8 +43,9 @@ void load_print(FILE *f, const struct load_result *r)
     char server[sizeof r->server];
     printable(r->server, server, sizeof server);
     if (r->merged)
-        fprintf(f, "load: %zu reports merged (taken as concurrent: throughput = all answers over the "
-                   "longest run)\n",
+        fprintf(f,
+                "load: %zu reports merged (taken as concurrent: throughput = all answers over the "
+                "longest run)\n",
                 r->merged);
     fprintf(f, "load: %s%s%s%s\n", r->url, server[0] ? " (" : "", server, server[0] ? ")" : "");
     if (r->mode == LOAD_SOAK)
@@ -81,7 +82,8 @@ static double ratio(double b, double a)
 void load_print_ratios(FILE *f, const struct load_result *a, const struct load_result *b)
 {
     fprintf(f, "load: compare B/A (B = %s, A = %s):\n", b->url, a->url);
-    fprintf(f, "load:   throughput %.3fx (msgs/s)\n", ratio(load_msgs_per_s(b), load_msgs_per_s(a)));
+    fprintf(f, "load:   throughput %.3fx (msgs/s)\n",
+            ratio(load_msgs_per_s(b), load_msgs_per_s(a)));
     for (size_t i = 0; i < N_PCT; i++)
         fprintf(f, "load:   latency %-6s %.3fx\n", load_percentile_keys[i],
                 ratio((double)load_hist_percentile(&b->hist, load_percentiles[i]),
@@ -103,13 +105,13 @@ json_t *load_to_json(const struct load_result *r)
     json_object_set_new(j, "server", json_string(r->server));
     json_object_set_new(j, "mode", json_string(mode_name(r->mode)));
     json_object_set_new(j, "merged", json_integer((json_int_t)r->merged));
-    json_object_set_new(
-        j, "settings",
-        json_pack("{s:i, s:i, s:I, s:b, s:f, s:f, s:f, s:f, s:f, s:I}", "connections",
-                  (int)r->connections, "pipeline", (int)r->pipeline, "size", (json_int_t)r->size,
-                  "text", r->text, "rate", r->rate, "duration", r->duration, "interval",
-                  r->interval, "timeout", r->timeout, "ramp", r->ramp_rate, "messages",
-                  (json_int_t)r->messages_wanted));
+    json_object_set_new(j, "settings",
+                        json_pack("{s:i, s:i, s:I, s:b, s:f, s:f, s:f, s:f, s:f, s:I}",
+                                  "connections", (int)r->connections, "pipeline", (int)r->pipeline,
+                                  "size", (json_int_t)r->size, "text", r->text, "rate", r->rate,
+                                  "duration", r->duration, "interval", r->interval, "timeout",
+                                  r->timeout, "ramp", r->ramp_rate, "messages",
+                                  (json_int_t)r->messages_wanted));
     json_object_set_new(j, "started", json_real(r->started_wall));
     json_object_set_new(j, "elapsed", json_real(r->elapsed));
     json_object_set_new(j, "opened", json_integer((json_int_t)r->opened));
@@ -121,9 +123,9 @@ json_t *load_to_json(const struct load_result *r)
     json_object_set_new(j, "mbPerS", json_real(load_mb_per_s(r)));
     json_t *lat = json_object();
     for (size_t i = 0; i < N_PCT; i++)
-        json_object_set_new(lat, load_percentile_keys[i],
-                            json_integer((json_int_t)load_hist_percentile(&r->hist,
-                                                                          load_percentiles[i])));
+        json_object_set_new(
+            lat, load_percentile_keys[i],
+            json_integer((json_int_t)load_hist_percentile(&r->hist, load_percentiles[i])));
     json_object_set_new(lat, "min", json_integer((json_int_t)r->hist.min));
     json_object_set_new(lat, "max", json_integer((json_int_t)r->hist.max));
     json_object_set_new(lat, "mean", json_real(load_hist_mean(&r->hist)));
@@ -138,13 +140,13 @@ json_t *load_to_json(const struct load_result *r)
     json_t *buckets = json_array();
     for (size_t i = 0; i < LOAD_HIST_N; i++)
         if (r->hist.counts[i])
-            json_array_append_new(buckets, json_pack("[I,I]", (json_int_t)i,
-                                                     (json_int_t)r->hist.counts[i]));
-    json_object_set_new(
-        j, "histogram",
-        json_pack("{s:s, s:i, s:i, s:I, s:I, s:o}", "unit", "us", "linear", (int)LOAD_HIST_LINEAR,
-                  "sub", (int)LOAD_HIST_SUB, "clamped", (json_int_t)r->hist.clamped, "maxUs",
-                  (json_int_t)LOAD_HIST_MAX_US, "buckets", buckets));
+            json_array_append_new(buckets,
+                                  json_pack("[I,I]", (json_int_t)i, (json_int_t)r->hist.counts[i]));
+    json_object_set_new(j, "histogram",
+                        json_pack("{s:s, s:i, s:i, s:I, s:I, s:o}", "unit", "us", "linear",
+                                  (int)LOAD_HIST_LINEAR, "sub", (int)LOAD_HIST_SUB, "clamped",
+                                  (json_int_t)r->hist.clamped, "maxUs",
+                                  (json_int_t)LOAD_HIST_MAX_US, "buckets", buckets));
     json_t *pts = json_array();
     for (size_t i = 0; i < r->n_points; i++) {
         const struct load_point *p = &r->points[i];
@@ -191,8 +193,7 @@ static int read_histogram(const json_t *h, struct load_hist *hist, char *err, si
             snprintf(err, err_len, "histogram bucket %zu is not [index, count]", i);
             return -1;
         }
-        load_hist_add_bucket(hist, (size_t)json_integer_value(ix),
-                             (uint64_t)json_integer_value(n));
+        load_hist_add_bucket(hist, (size_t)json_integer_value(ix), (uint64_t)json_integer_value(n));
     }
     hist->clamped = get_u64(h, "clamped");
     return 0;
@@ -210,12 +211,17 @@ static void read_series(const json_t *s, struct load_result *r)
         if (i >= LOAD_SERIES_MAX)
             break;
         struct load_point *q = &r->points[i];
-        json_t *c = json_array_get(p, 0), *sum = json_array_get(p, 1),
-               *mx = json_array_get(p, 2), *er = json_array_get(p, 3);
-        q->count = json_is_integer(c) && json_integer_value(c) > 0 ? (uint64_t)json_integer_value(c) : 0;
+        json_t *c = json_array_get(p, 0), *sum = json_array_get(p, 1), *mx = json_array_get(p, 2),
+               *er = json_array_get(p, 3);
+        q->count =
+            json_is_integer(c) && json_integer_value(c) > 0 ? (uint64_t)json_integer_value(c) : 0;
         q->sum_us = json_is_number(sum) ? json_number_value(sum) : 0;
-        q->max_us = json_is_integer(mx) && json_integer_value(mx) > 0 ? (uint64_t)json_integer_value(mx) : 0;
-        q->errors = json_is_integer(er) && json_integer_value(er) > 0 ? (uint64_t)json_integer_value(er) : 0;
+        q->max_us = json_is_integer(mx) && json_integer_value(mx) > 0
+                        ? (uint64_t)json_integer_value(mx)
+                        : 0;
+        q->errors = json_is_integer(er) && json_integer_value(er) > 0
+                        ? (uint64_t)json_integer_value(er)
+                        : 0;
         r->n_points = i + 1;
     }
 }
@@ -388,8 +394,10 @@ static void svg_frame(FILE *f, const char *title, double ymax, const char *xlabe
 {
     fprintf(f, "<h3>%s</h3>\n<svg width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", title,
             SVG_W, SVG_H, SVG_W, SVG_H);
-    fprintf(f, "<rect x=\"%d\" y=\"10\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#999\"/>\n",
-            SVG_L, SVG_W - SVG_L - 10, SVG_H - SVG_B - 10);
+    fprintf(
+        f,
+        "<rect x=\"%d\" y=\"10\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#999\"/>\n",
+        SVG_L, SVG_W - SVG_L - 10, SVG_H - SVG_B - 10);
     for (int k = 0; k <= 4; k++) {
         double y = (SVG_H - SVG_B) - k * (SVG_H - SVG_B - 10) / 4.0;
         fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.3g</text>\n",
@@ -438,7 +446,7 @@ static void html_percentiles(FILE *f, const struct load_result *r)
     const double xmax = 5; /* 99.999 */
     /* 10^(-xmax / (PTS - 1)): the step of 1 - p from one point to the next (no libm) */
     const double step = 0.822724; /* 10^(-5/59) */
-    double tail = 1;            /* 1 - p/100 */
+    double tail = 1;              /* 1 - p/100 */
     for (int i = 0; i < PTS; i++, tail *= step) {
         double p = 100 * (1 - tail);
         x[i] = (double)i / (PTS - 1);

@@ -147,12 +147,12 @@ static struct load_point *series_point(struct load_result *r, double t)
     while (i >= LOAD_SERIES_MAX) { /* halve the resolution: pairs of points become one */
         for (size_t k = 0; k < LOAD_SERIES_MAX / 2; k++) {
             struct load_point *a = &r->points[2 * k], *b = &r->points[2 * k + 1];
-            struct load_point m = {a->count + b->count, a->max_us > b->max_us ? a->max_us : b->max_us,
+            struct load_point m = {a->count + b->count,
+                                   a->max_us > b->max_us ? a->max_us : b->max_us,
                                    a->errors + b->errors, a->sum_us + b->sum_us};
             r->points[k] = m;
         }
-        memset(&r->points[LOAD_SERIES_MAX / 2], 0,
-               (LOAD_SERIES_MAX / 2) * sizeof r->points[0]);
+        memset(&r->points[LOAD_SERIES_MAX / 2], 0, (LOAD_SERIES_MAX / 2) * sizeof r->points[0]);
         r->point_interval *= 2;
         r->n_points = (r->n_points + 1) / 2;
         i = (size_t)(t / r->point_interval);
@@ -237,8 +237,8 @@ static bool send_one(struct load_conn *c, double now)
     uint8_t tag[LOAD_TAG];
     make_tag(c->id, c->sent, tag);
     memcpy(e->scratch, tag, tag_len(e));
-    enum ws_error rc = ws_conn_send(&c->ws, e->cfg->text ? WS_OP_TEXT : WS_OP_BINARY, e->scratch,
-                                    e->cfg->size);
+    enum ws_error rc =
+        ws_conn_send(&c->ws, e->cfg->text ? WS_OP_TEXT : WS_OP_BINARY, e->scratch, e->cfg->size);
     if (rc != WS_E_OK)
         return false; /* output full: retried on the next tick or echo */
     if (in_flight(c) == 0)
@@ -349,9 +349,10 @@ static void flush(struct load_conn *c, double now)
             continue;
         }
         if (st == TRANSPORT_ERROR || st == TRANSPORT_EOF) {
-            conn_fail(c, c->phase == LP_CLOSING ? LOAD_ERR_CLOSED_BY_PEER
-                         : c->phase == LP_OPEN  ? LOAD_ERR_CLOSED_BY_PEER
-                                                : LOAD_ERR_CONNECT_ERROR,
+            conn_fail(c,
+                      c->phase == LP_CLOSING ? LOAD_ERR_CLOSED_BY_PEER
+                      : c->phase == LP_OPEN  ? LOAD_ERR_CLOSED_BY_PEER
+                                             : LOAD_ERR_CONNECT_ERROR,
                       now);
             return;
         }
@@ -390,7 +391,8 @@ static void on_handshake(struct ws_conn *ws, enum ws_error result, const char *r
         struct ws_http_response resp;
         size_t used = 0, at = 0;
         if (ws_http_parse_response(raw, len, len, &resp, &used, &at) == WS_E_OK) {
-            const struct ws_http_header *h = ws_http_find(resp.headers, resp.n_headers, "Server", NULL);
+            const struct ws_http_header *h =
+                ws_http_find(resp.headers, resp.n_headers, "Server", NULL);
             if (h)
                 snprintf(e->r->server, sizeof e->r->server, "%.*s", (int)h->value.len,
                          h->value.ptr);
@@ -615,7 +617,8 @@ static void maybe_close(struct load_conn *c, double now)
     struct load_engine *e = c->e;
     if (c->phase != LP_OPEN)
         return;
-    bool finished = c->sent >= c->quota || now >= e->stop_sending || (e->cfg->stop && *e->cfg->stop);
+    bool finished =
+        c->sent >= c->quota || now >= e->stop_sending || (e->cfg->stop && *e->cfg->stop);
     if (!finished || in_flight(c) > 0)
         return;
     c->phase = LP_CLOSING;
@@ -706,9 +709,8 @@ static void progress_line(const struct load_engine *e, double now)
 {
     const struct load_result *r = e->r;
     double t = now - e->start;
-    fprintf(stderr,
-            "\rload: %6.1fs  open %llu/%u  %s %llu (%.0f/s)  p99 %.3f ms  errors %llu   ", t,
-            (unsigned long long)(r->opened - r->lost), e->cfg->connections,
+    fprintf(stderr, "\rload: %6.1fs  open %llu/%u  %s %llu (%.0f/s)  p99 %.3f ms  errors %llu   ",
+            t, (unsigned long long)(r->opened - r->lost), e->cfg->connections,
             e->cfg->mode == LOAD_SOAK ? "pongs" : "echoes", (unsigned long long)r->echoed,
             t > 0 ? (double)r->echoed / t : 0, (double)load_hist_percentile(&r->hist, 99) / 1000,
             (unsigned long long)load_errors_total(r));
@@ -746,8 +748,7 @@ static int start_due(struct load_engine *e, double now)
 {
     const struct load_config *cfg = e->cfg;
     while (e->next_start < cfg->connections && e->connecting < LOAD_CONNECTS_IN_FLIGHT &&
-           now >= e->start + (double)e->next_start / cfg->ramp_rate &&
-           !(cfg->stop && *cfg->stop)) {
+           now >= e->start + (double)e->next_start / cfg->ramp_rate && !(cfg->stop && *cfg->stop)) {
         struct load_conn *c = &e->conns[e->next_start++];
         if (conn_start(c, now) != 0)
             return -1;
