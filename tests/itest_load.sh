@@ -12,7 +12,8 @@
 #    (loose: the machine is shared), closed and open loop;
 #  - --merge of two half runs against one run of the total: counts exact (the
 #    histogram merge itself is exact in harness/tests/test_load_hist.c);
-#  - usage errors and a descriptor limit too low for --connections: exit 2, one line.
+#  - usage errors and a descriptor limit too low for --connections: exit 2, one line;
+#  - every option of harness/load_opts.def and every error kind is in README.md.
 # Counts are asserted, never speed. Every server is stopped with a deadline.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -162,6 +163,17 @@ done
     rc=$?
     [ $rc = 2 ] && grep -q "hard limit" "$T/fd.out"
 ) || fail "descriptor limit: not exit 2 with a line naming the hard limit: $(cat "$T/fd.out")"
+
+echo "== every option of harness/load_opts.def in --help and in README.md's Load section"
+readme=$(sed -n '/^### Load:/,/^## /p' README.md)
+help=$("$WSSPEC" load --help)
+for opt in $(sed -n 's/^LOAD_OPT([A-Z_]*, "\([a-z-]*\)".*/\1/p' harness/load_opts.def); do
+    grep -q -- "--$opt" <<<"$help" || fail "--$opt missing from wsspec load --help"
+    [ "$opt" = help ] || grep -q -- "--$opt" <<<"$readme" || fail "--$opt missing from README.md"
+done
+for kind in $(sed -n 's/^LOAD_ERROR([A-Z_]*, "\([a-z_]*\)".*/\1/p' harness/load_errors.def); do
+    grep -q -- "$kind" <<<"$readme" || fail "error kind $kind missing from README.md"
+done
 
 if [ $failures -gt 0 ]; then
     echo "$failures failure(s)"

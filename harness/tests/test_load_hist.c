@@ -5,7 +5,7 @@
  * clamped and counted; the exact merge (the same samples split in two and recorded in
  * other orders give identical counts and percentiles); JSON written and read back
  * keeps every bucket; load_merge adds counts and errors; a report with another bucket
- * layout is refused.
+ * layout is refused; the HTML page escapes what the target sent.
  */
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
 
@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static uint64_t next_rand(uint64_t *s)
 {
@@ -220,6 +221,38 @@ static void test_json_refused(void **state)
     free(r);
 }
 
+/* What the target sent (its Server header) is escaped in the HTML page and the text. */
+static void test_html_escapes(void **state)
+{
+    (void)state;
+    struct load_result *a = result_with(3, 100), *b = result_with(4, 100);
+    snprintf(a->server, sizeof a->server, "evil</pre><script>alert(1)</script>&\x01");
+    char path[] = "/tmp/test_load_html.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[256];
+    struct load_result *runs[2] = {a, b};
+    assert_int_equal(load_write_html(path, runs, 2, err, sizeof err), 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    static char page[1 << 20];
+    size_t n = fread(page, 1, sizeof page - 1, f);
+    page[n] = '\0';
+    fclose(f);
+    unlink(path);
+    assert_null(strstr(page, "<script"));
+    assert_null(strstr(page, "\x01"));
+    assert_non_null(strstr(page, "evil&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;"));
+    assert_non_null(strstr(page, "<svg"));
+    assert_non_null(strstr(page, "compare B/A"));
+    /* a file that cannot be written: wsspec's trouble, said */
+    assert_int_equal(load_write_html("/nonexistent-dir/x.html", runs, 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/nonexistent-dir/x.html"));
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_merge_exact),
         cmocka_unit_test(test_json_round_trip_and_merge),
         cmocka_unit_test(test_json_refused),
+        cmocka_unit_test(test_html_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
