@@ -81,6 +81,7 @@ struct load_result {
     double elapsed;        /* seconds from the first connect to the last echo */
     double started_wall;   /* Unix time of the start */
     uint64_t errors[LOAD_ERR_COUNT];
+    char first_error[256]; /* the first error, its connection and detail (escape it) */
     struct load_hist hist; /* latency (soak: pong latency), microseconds */
     double point_interval; /* seconds per series point (doubles past LOAD_SERIES_MAX) */
     size_t n_points;

@@ -72,6 +72,11 @@ void load_print(FILE *f, const struct load_result *r)
             fprintf(f, ", %s %llu", load_error_key((enum load_error)i),
                     (unsigned long long)r->errors[i]);
     fputc('\n', f);
+    if (r->first_error[0]) {
+        char first[sizeof r->first_error];
+        printable(r->first_error, first, sizeof first);
+        fprintf(f, "load: first error: %s\n", first);
+    }
 }
 
 static double ratio(double b, double a)
@@ -136,6 +141,7 @@ json_t *load_to_json(const struct load_result *r)
         json_object_set_new(errs, load_error_key((enum load_error)i),
                             json_integer((json_int_t)r->errors[i]));
     json_object_set_new(j, "errors", errs);
+    json_object_set_new(j, "firstError", json_string(r->first_error));
     /* the histogram as [index, count] pairs of its non-empty buckets */
     json_t *buckets = json_array();
     for (size_t i = 0; i < LOAD_HIST_N; i++)
@@ -236,6 +242,8 @@ int load_from_json(const json_t *j, struct load_result *r, char *err, size_t err
     const char *url = json_string_value(json_object_get(j, "url"));
     const char *server = json_string_value(json_object_get(j, "server"));
     const char *mode = json_string_value(json_object_get(j, "mode"));
+    const char *first = json_string_value(json_object_get(j, "firstError"));
+    snprintf(r->first_error, sizeof r->first_error, "%s", first ? first : "");
     snprintf(r->url, sizeof r->url, "%s", url ? url : "");
     snprintf(r->server, sizeof r->server, "%s", server ? server : "");
     r->mode = mode && strcmp(mode, "open") == 0   ? LOAD_OPEN
@@ -284,6 +292,8 @@ void load_merge(struct load_result *r, const struct load_result *from)
         snprintf(r->url, sizeof r->url, "%s", from->url);
     if (!r->server[0])
         snprintf(r->server, sizeof r->server, "%s", from->server);
+    if (!r->first_error[0])
+        snprintf(r->first_error, sizeof r->first_error, "%s", from->first_error);
     r->connections += from->connections;
     r->opened += from->opened;
     r->lost += from->lost;

@@ -90,6 +90,7 @@ struct load_engine {
     char *err;
     size_t err_len;
     bool own_trouble;
+    char why[160]; /* detail of the error about to be counted, "" = none */
 };
 
 const char *load_error_key(enum load_error e)
@@ -179,6 +180,10 @@ static void record_latency(struct load_engine *e, double now, double since)
 static void count_error(struct load_conn *c, enum load_error k, double now)
 {
     struct load_engine *e = c->e;
+    if (!e->r->first_error[0])
+        snprintf(e->r->first_error, sizeof e->r->first_error, "%s on connection %u%s%s",
+                 load_error_key(k), c->id + 1, e->why[0] ? ": " : "", e->why);
+    e->why[0] = '\0';
     e->r->errors[k]++;
     series_point(e->r, now - e->start)->errors++;
 }
@@ -378,6 +383,7 @@ static void on_handshake(struct ws_conn *ws, enum ws_error result, const char *r
     double now = now_of();
     if (result != WS_E_OK) { /* the core is CLOSED now: conn_read ends c */
         c->failed = true;
+        snprintf(e->why, sizeof e->why, "%s", ws_error_text(result));
         count_error(c, LOAD_ERR_HANDSHAKE, now);
         return;
     }
@@ -396,6 +402,10 @@ static void on_handshake(struct ws_conn *ws, enum ws_error result, const char *r
             if (h)
                 snprintf(e->r->server, sizeof e->r->server, "%.*s", (int)h->value.len,
                          h->value.ptr);
+            /* ASCII only: the reports are UTF-8 (JSON) and the header could be anything */
+            for (char *p = e->r->server; *p; p++)
+                if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+                    *p = '?';
         }
     }
 }
@@ -411,8 +421,11 @@ static void on_message(struct ws_conn *ws, enum ws_opcode op, const uint8_t *dat
         count_error(c, LOAD_ERR_ECHO_MISMATCH, now); /* a message nobody asked for */
         return;
     }
-    if (!echo_matches(c, op, data, len))
+    if (!echo_matches(c, op, data, len)) {
+        snprintf(e->why, sizeof e->why, "message %llu (%s, %zu bytes)",
+                 (unsigned long long)c->received + 1, op == WS_OP_TEXT ? "text" : "binary", len);
         count_error(c, LOAD_ERR_ECHO_MISMATCH, now);
+    }
     double since = open_loop(e) ? c->opened_at + (double)c->received * e->per_conn_gap
                                 : c->sent_at[c->received % e->cfg->pipeline];
     record_latency(e, now, since);
@@ -445,12 +458,12 @@ static void on_control(struct ws_conn *ws, enum ws_opcode op, const uint8_t *dat
 static void on_close(struct ws_conn *ws, uint16_t code, const uint8_t *reason, size_t len,
                      void *user)
 {
-    (void)code;
     (void)reason;
     (void)len;
     struct load_conn *c = user;
     if (!ws->close.sent && !c->failed) { /* the target closed first */
         c->failed = true;
+        snprintf(c->e->why, sizeof c->e->why, "Close %u", code);
         count_error(c, LOAD_ERR_CLOSED_BY_PEER, now_of());
         c->e->r->lost++;
     }
@@ -460,12 +473,12 @@ static void on_violation(struct ws_conn *ws, enum ws_error err, uint64_t offset,
                          void *user)
 {
     (void)ws;
-    (void)err;
-    (void)offset;
     (void)rfc;
     struct load_conn *c = user;
     if (!c->failed && c->phase >= LP_OPEN) {
         c->failed = true;
+        snprintf(c->e->why, sizeof c->e->why, "%s (at byte %llu)", ws_error_text(err),
+                 (unsigned long long)offset);
         count_error(c, LOAD_ERR_PROTOCOL, now_of());
         c->e->r->lost++;
     }
@@ -499,6 +512,7 @@ static int conn_start(struct load_conn *c, double now)
             snprintf(e->err, e->err_len, "connect: %s (connection %u)", strerror(er), c->id + 1);
             return -1;
         }
+        snprintf(e->why, sizeof e->why, "%s", strerror(er));
         conn_fail(c, er == ECONNREFUSED ? LOAD_ERR_CONNECT_REFUSED : LOAD_ERR_CONNECT_ERROR, now);
         return 0;
     }
@@ -547,6 +561,7 @@ static int on_connected(struct load_conn *c, double now)
     socklen_t el = sizeof er;
     getsockopt(c->io.fd, SOL_SOCKET, SO_ERROR, &er, &el);
     if (er) {
+        snprintf(c->e->why, sizeof c->e->why, "%s", strerror(er));
         conn_fail(c,
                   er == ECONNREFUSED ? LOAD_ERR_CONNECT_REFUSED
                   : er == ETIMEDOUT  ? LOAD_ERR_CONNECT_TIMEOUT
@@ -573,6 +588,7 @@ static int tls_step(struct load_conn *c, double now)
         return start_upgrade(c, now);
     if (st == TRANSPORT_WANT_READ || st == TRANSPORT_WANT_WRITE)
         return watch(c, st == TRANSPORT_WANT_READ ? EPOLLIN : EPOLLOUT);
+    transport_error(&c->io, c->e->why, sizeof c->e->why);
     conn_fail(c, LOAD_ERR_TLS, now);
     return 0;
 }
@@ -601,6 +617,10 @@ static void conn_read(struct load_conn *c, double now)
         if (st == TRANSPORT_WANT_READ || st == TRANSPORT_WANT_WRITE)
             return;
         /* EOF or reset */
+        if (st == TRANSPORT_ERROR)
+            transport_error(&c->io, e->why, sizeof e->why);
+        else
+            snprintf(e->why, sizeof e->why, "TCP closed without a Close frame");
         ws_conn_eof(&c->ws);
         if (c->phase == LP_CLOSING && c->ws.close.sent)
             conn_finish(c); /* the target closed TCP after our Close: as it should */
@@ -682,6 +702,8 @@ static void conn_tick(struct load_conn *c, double now)
             return;
         }
         if (in_flight(c) > 0 && now >= c->progress + e->cfg->timeout) {
+            snprintf(e->why, sizeof e->why, "nothing back for %.3g s, %llu outstanding",
+                     e->cfg->timeout, (unsigned long long)in_flight(c));
             conn_fail(c, LOAD_ERR_STALL, now);
             return;
         }

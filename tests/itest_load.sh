@@ -3,7 +3,9 @@
 # against `wsspec echo` and against build/itest_load_target, a server with one fault
 # switched on, each fault reported with the right kind and count:
 #  - wsspec echo: closed loop, pipelined text, open loop, soak, --compare, JSON and
-#    HTML: exit 0, every message answered, counts exact;
+#    HTML: exit 0, every message answered, counts exact, no progress line when stderr
+#    is not a terminal;
+#  - wss:// against wsspec echo with a test CA (--cacert), and without it: tls errors;
 #  - --corrupt 1000: 5000 echoes, exactly 5 echo_mismatch, exit 1;
 #  - --stall-after 10: 3 connections, 3 stalls, 30 echoes, exit 1;
 #  - --drop-after 10: 3 connections closed_by_peer, 30 echoes, exit 1;
@@ -68,6 +70,7 @@ no_other_errors() { # the error kinds other than $1 are all 0
 echo "== against wsspec echo"
 echo_start "$WSSPEC" --listen 127.0.0.1:0 || exit 1
 load closed 0 "$ECHO_URL" -c 8 -n 4000 -q
+[ ! -s "$T/closed.err" ] || fail "closed: stderr is not a terminal, yet: $(cat "$T/closed.err")"
 check closed 'r["sent"] == 4000' 'r["echoed"] == 4000' 'r["opened"] == 8' 'r["lost"] == 0' \
     'sum(e.values()) == 0' 'r["latencyUs"]["count"] == 4000' \
     'sum(c for i, c in r["histogram"]["buckets"]) == 4000'
@@ -106,10 +109,27 @@ PY
 echo_stop || fail "wsspec echo: exit $ECHO_RC"
 echo_sanitizer_report && fail "wsspec echo: sanitizer report"
 
+echo "== wss://: verified against the test CA; without --cacert every connection is a tls error"
+. tests/lib-tls-certs.sh
+mkdir -p "$T/certs"
+if ! command -v openssl >/dev/null || ! tls_make_certs "$T/certs"; then
+    fail "cannot make test certificates (openssl)"
+else
+    echo_start "$WSSPEC" --listen 127.0.0.1:0 --tls-cert "$T/certs/srv.crt" \
+        --tls-key "$T/certs/srv.key" || exit 1
+    load tls 0 "$ECHO_URL" -c 4 -n 400 -s 2000 --cacert "$T/certs/ca.crt"
+    check tls 'r["echoed"] == 400' 'sum(e.values()) == 0' 'r["url"].startswith("wss://")'
+    load tls_untrusted 1 "$ECHO_URL" -c 2 -n 10
+    check tls_untrusted 'e["tls"] == 2' "$(no_other_errors tls)" 'r["opened"] == 0' \
+        '"certificate verify failed" in r["firstError"]'
+    echo_stop || fail "wsspec echo (TLS): exit $ECHO_RC"
+fi
+
 echo "== a target that corrupts one echo in a thousand"
 echo_start "$TARGET" --corrupt 1000 || exit 1
 load corrupt 1 "$ECHO_URL" -c 2 -n 5000 --text -s 64
-check corrupt 'e["echo_mismatch"] == 5' "$(no_other_errors echo_mismatch)" 'r["echoed"] == 5000'
+check corrupt 'e["echo_mismatch"] == 5' "$(no_other_errors echo_mismatch)" 'r["echoed"] == 5000' \
+    'r["firstError"].startswith("echo_mismatch on connection")'
 echo_stop || fail "target: exit $ECHO_RC"
 # merging reports adds the errors and keeps exit 1
 timeout 60 "$WSSPEC" load --merge "$T/corrupt.json" "$T/corrupt.json" --json "$T/m2.json" >/dev/null 2>&1
@@ -121,7 +141,8 @@ $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["errors"]["ech
 echo "== a target that stalls after 10 echoes"
 echo_start "$TARGET" --stall-after 10 || exit 1
 load stall 1 "$ECHO_URL" -c 3 -n 300 --timeout 1
-check stall 'e["stall"] == 3' "$(no_other_errors stall)" 'r["echoed"] == 30' 'r["lost"] == 3'
+check stall 'e["stall"] == 3' "$(no_other_errors stall)" 'r["echoed"] == 30' 'r["lost"] == 3' \
+    '"outstanding" in r["firstError"]'
 echo_stop || fail "target: exit $ECHO_RC"
 
 echo "== a target that drops connections after 10 echoes"
