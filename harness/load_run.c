@@ -21,7 +21,8 @@
  *
  * Every echo is compared with what was sent: type, length and every byte. A message
  * carries its connection and sequence number in its first 16 bytes (hex) and a fixed
- * seeded pattern after them, so the comparison needs no copy of what was sent.
+ * seeded pattern after them, so the comparison needs no copy of what was sent; echoes
+ * are compared as they stream in (the core's stream_messages), never collected whole.
  *
  * Bounds: descriptors are counted before the run (load_cmd.c); output per connection
  * is the core's max_output; the whole run ends by a deadline computed from the ramp,
@@ -63,6 +64,7 @@ struct load_conn {
     struct ws_conn ws;
     bool ws_live;     /* ws initialised */
     bool failed;      /* an error was counted: do not count another */
+    bool echo_bad;    /* the echo being received differs already */
     uint32_t watched; /* current epoll interest, 0 = not watched */
     double deadline;  /* of the phase (not OPEN) */
     double opened_at; /* OPEN since */
@@ -204,16 +206,23 @@ static size_t tag_len(const struct load_engine *e)
     return e->cfg->size < LOAD_TAG ? e->cfg->size : LOAD_TAG;
 }
 
-static bool echo_matches(const struct load_conn *c, enum ws_opcode op, const uint8_t *data,
-                         size_t len)
+/* Whether the slice data[0..len) at offset `at` of the echo being received is what was
+ * sent there. Echoes stream in (the core's stream_messages): no message is collected,
+ * a 64 MiB echo costs no 64 MiB buffer and no copy. */
+static bool slice_matches(const struct load_conn *c, const uint8_t *data, size_t len, uint64_t at)
 {
     const struct load_engine *e = c->e;
-    if (op != (e->cfg->text ? WS_OP_TEXT : WS_OP_BINARY) || len != e->cfg->size)
+    if (at > e->cfg->size || len > e->cfg->size - at)
         return false;
-    uint8_t tag[LOAD_TAG];
-    make_tag(c->id, c->received, tag);
-    size_t t = tag_len(e);
-    return memcmp(data, tag, t) == 0 && memcmp(data + t, e->pattern + t, len - t) == 0;
+    size_t t = tag_len(e), i = 0;
+    if (at < t) {
+        uint8_t tag[LOAD_TAG];
+        make_tag(c->id, c->received, tag);
+        for (; i < len && at + i < t; i++)
+            if (data[i] != tag[at + i])
+                return false;
+    }
+    return memcmp(data + i, e->pattern + at + i, len - i) == 0;
 }
 
 static bool open_loop(const struct load_engine *e)
@@ -417,11 +426,15 @@ static void on_message(struct ws_conn *ws, enum ws_opcode op, const uint8_t *dat
     struct load_conn *c = user;
     struct load_engine *e = c->e;
     double now = now_of();
+    (void)data; /* NULL: the message streamed in through on_message_data */
+    bool bad = c->echo_bad;
+    c->echo_bad = false;
     if (e->cfg->mode == LOAD_SOAK || c->received >= c->sent) {
-        count_error(c, LOAD_ERR_ECHO_MISMATCH, now); /* a message nobody asked for */
+        snprintf(e->why, sizeof e->why, "a message nothing was sent for");
+        count_error(c, LOAD_ERR_ECHO_MISMATCH, now);
         return;
     }
-    if (!echo_matches(c, op, data, len)) {
+    if (bad || op != (e->cfg->text ? WS_OP_TEXT : WS_OP_BINARY) || len != e->cfg->size) {
         snprintf(e->why, sizeof e->why, "message %llu (%s, %zu bytes)",
                  (unsigned long long)c->received + 1, op == WS_OP_TEXT ? "text" : "binary", len);
         count_error(c, LOAD_ERR_ECHO_MISMATCH, now);
@@ -433,6 +446,16 @@ static void on_message(struct ws_conn *ws, enum ws_opcode op, const uint8_t *dat
     c->progress = now;
     e->r->echoed++;
     e->r->bytes_echoed += len;
+}
+
+static void on_message_data(struct ws_conn *ws, enum ws_opcode op, const uint8_t *data, size_t len,
+                            uint64_t offset, void *user)
+{
+    (void)ws;
+    (void)op;
+    struct load_conn *c = user;
+    if (!c->echo_bad && !slice_matches(c, data, len, offset))
+        c->echo_bad = true;
 }
 
 static void on_control(struct ws_conn *ws, enum ws_opcode op, const uint8_t *data, size_t len,
@@ -535,10 +558,12 @@ static int start_upgrade(struct load_conn *c, double now)
         .random_ud = &e->rng,
         .cb = {.on_handshake = on_handshake,
                .on_message = on_message,
+               .on_message_data = on_message_data,
                .on_control = on_control,
                .on_close = on_close,
                .on_violation = on_violation},
         .user = c,
+        .tester = {.stream_messages = true},
     };
     if (ws_conn_init(&c->ws, &wc) != WS_E_OK) {
         snprintf(e->err, e->err_len, "out of memory (connection %u)", c->id + 1);
