@@ -377,7 +377,7 @@ static void html_put(FILE *f, const char *s)
             fputs("&quot;", f);
         else if (c == '\'')
             fputs("&#39;", f);
-        else if (c < 0x20 || c == 0x7f)
+        else if ((c < 0x20 && c != '\n') || c == 0x7f)
             fputc('?', f);
         else
             fputc(c, f);
@@ -414,7 +414,7 @@ static void svg_frame(FILE *f, const char *title, double ymax, const char *xlabe
                 SVG_L - 4, y + 3, ymax * k / 4);
     }
     fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
-            (SVG_W + SVG_L) / 2, SVG_H - 6, xlabel);
+            (SVG_W + SVG_L) / 2, SVG_H - 4, xlabel);
 }
 
 static void html_over_time(FILE *f, const struct load_result *r)
@@ -464,12 +464,15 @@ static void html_percentiles(FILE *f, const struct load_result *r)
         if (y[i] > ymax)
             ymax = y[i];
     }
-    svg_frame(f, "Latency by percentile (ms)", ymax,
-              "percentile: 0, 90, 99, 99.9, 99.99, 99.999 (log scale)");
-    for (int k = 0; k <= 5; k++)
-        fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"10\" y2=\"%d\" stroke=\"#ddd\"/>\n",
-                SVG_L + k / xmax * (SVG_W - SVG_L - 10), SVG_L + k / xmax * (SVG_W - SVG_L - 10),
+    svg_frame(f, "Latency by percentile (ms)", ymax, "percentile (log scale of 1 - p)");
+    static const char *const ticks[] = {"0", "90", "99", "99.9", "99.99", "99.999"};
+    for (int k = 0; k <= 5; k++) {
+        double x0 = SVG_L + k / xmax * (SVG_W - SVG_L - 10);
+        fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"10\" y2=\"%d\" stroke=\"#ddd\"/>\n", x0, x0,
                 SVG_H - SVG_B);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"%s\">%s</text>\n", x0,
+                SVG_H - SVG_B + 12, k == 5 ? "end" : "middle", ticks[k]);
+    }
     svg_line(f, x, y, PTS, ymax, "#36c");
     fputs("</svg>\n", f);
 }
