@@ -9,6 +9,8 @@
 #  - --corrupt 1000: 5000 echoes, exactly 5 echo_mismatch, exit 1;
 #  - --stall-after 10: 3 connections, 3 stalls, 30 echoes, exit 1;
 #  - --drop-after 10: 3 connections closed_by_peer, 30 echoes, exit 1;
+#  - --rsv-after 10: a frame with RSV2 is a protocol error on each connection, exit 1;
+#  - --refuse: a 403 to the opening handshake is a handshake error, exit 1;
 #  - a closed port: connect_refused for every connection, exit 1;
 #  - --delay-ms 20: p50 at least 20 ms (strict: the delay is a floor) and below 2 s
 #    (loose: the machine is shared), closed and open loop;
@@ -150,6 +152,19 @@ echo_start "$TARGET" --drop-after 10 || exit 1
 load drop 1 "$ECHO_URL" -c 3 -n 300
 check drop 'e["closed_by_peer"] == 3' "$(no_other_errors closed_by_peer)" 'r["echoed"] == 30' \
     'r["lost"] == 3'
+echo_stop || fail "target: exit $ECHO_RC"
+
+echo "== a target that sets RSV2 on its 11th echo"
+echo_start "$TARGET" --rsv-after 10 || exit 1
+load rsv 1 "$ECHO_URL" -c 3 -n 300
+check rsv 'e["protocol"] == 3' "$(no_other_errors protocol)" 'r["echoed"] == 30' 'r["lost"] == 3' \
+    '"RSV" in r["firstError"] or "reserved" in r["firstError"].lower()'
+echo_stop || fail "target: exit $ECHO_RC"
+
+echo "== a target that refuses every opening handshake (403)"
+echo_start "$TARGET" --refuse 1 || exit 1
+load refuse 1 "$ECHO_URL" -c 3 -n 30
+check refuse 'e["handshake"] == 3' "$(no_other_errors handshake)" 'r["opened"] == 0'
 port=${ECHO_URL##*:}
 port=${port%/}
 echo_stop || fail "target: exit $ECHO_RC"

@@ -12,6 +12,9 @@
  *   --stall-after N  each connection echoes N messages, then reads and answers nothing
  *   --drop-after N   each connection echoes N messages, then its TCP connection is
  *                    closed without a Close frame
+ *   --rsv-after N    each connection echoes N messages, then sends the next echo with
+ *                    RSV2 set (no extension defines it: RFC 6455 5.2 violated)
+ *   --refuse N       answer every opening handshake with "403 Forbidden" (N is ignored)
  *   --delay-ms D     every echo is sent D ms after its message arrived (in order)
  *   --seconds S      exit after S seconds (default 120): the test target always ends
  *
@@ -54,7 +57,7 @@ struct tconn {
 };
 
 static struct tconn conns[MAX_CONNS];
-static uint64_t opt_corrupt, opt_stall, opt_drop, opt_delay_ms, total_messages;
+static uint64_t opt_corrupt, opt_stall, opt_drop, opt_rsv, opt_refuse, opt_delay_ms, total_messages;
 static volatile sig_atomic_t stop;
 
 static double now_s(void)
@@ -75,7 +78,12 @@ static void echo_now(struct tconn *c, enum ws_opcode op, uint8_t *data, size_t l
     total_messages++;
     if (opt_corrupt && total_messages % opt_corrupt == 0 && len > 0)
         data[len / 2] ^= 1;
-    ws_conn_send(&c->ws, op, data, len);
+    if (opt_rsv && c->echoed >= opt_rsv) {
+        struct ws_frame_spec bad = {.fin = true, .rsv = WS_RSV2, .opcode = (uint8_t)op};
+        ws_conn_send_frame(&c->ws, &bad, data, len);
+    } else {
+        ws_conn_send(&c->ws, op, data, len);
+    }
     c->echoed++;
     if (opt_drop && c->echoed >= opt_drop)
         c->drop = true;
@@ -128,6 +136,14 @@ static void conn_accept(int lfd)
         if (c->fd >= 0)
             continue;
         memset(c, 0, sizeof *c);
+        if (opt_refuse) { /* a fresh socket takes these bytes at once */
+            static const char no[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                                     "Connection: close\r\n\r\n";
+            if (send(fd, no, sizeof no - 1, MSG_NOSIGNAL) < 0)
+                perror("itest_load_target: send");
+            close(fd);
+            return;
+        }
         c->fd = fd;
         struct ws_conn_config cfg = {.role = WS_ROLE_SERVER,
                                      .pmd = {.disabled = true},
@@ -208,6 +224,8 @@ int main(int argc, char **argv)
         uint64_t *o = strcmp(argv[i], "--corrupt") == 0       ? &opt_corrupt
                       : strcmp(argv[i], "--stall-after") == 0 ? &opt_stall
                       : strcmp(argv[i], "--drop-after") == 0  ? &opt_drop
+                      : strcmp(argv[i], "--rsv-after") == 0   ? &opt_rsv
+                      : strcmp(argv[i], "--refuse") == 0      ? &opt_refuse
                       : strcmp(argv[i], "--delay-ms") == 0    ? &opt_delay_ms
                       : strcmp(argv[i], "--seconds") == 0     ? &seconds
                                                               : NULL;
@@ -216,7 +234,8 @@ int main(int argc, char **argv)
     }
     if (argc % 2 == 0) {
         fprintf(stderr, "usage: itest_load_target [--corrupt N] [--stall-after N] "
-                        "[--drop-after N] [--delay-ms D] [--seconds S]\n");
+                        "[--drop-after N] [--rsv-after N] [--refuse 1] [--delay-ms D] "
+                        "[--seconds S]\n");
         return 2;
     }
     signal(SIGTERM, on_term);
