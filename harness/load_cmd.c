@@ -561,6 +561,19 @@ int load_main(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    for (size_t i = 0; i < n; i++) { /* both URLs, before any load is sent */
+        char err[512];
+        struct target *t = calloc(1, sizeof *t);
+        if (!t)
+            snprintf(err, sizeof err, "out of memory");
+        int bad = !t ? -1 : target_parse(urls[i], t, err, sizeof err);
+        free(t);
+        if (bad) {
+            fprintf(stderr, "wsspec load: %s: %s\n", urls[i], err);
+            rc = 2;
+            goto out;
+        }
+    }
     rc = fd_budget(a->cfg.connections);
     if (rc == 0)
         tls = make_tls(a, urls, n, &rc);

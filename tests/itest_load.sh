@@ -186,7 +186,8 @@ echo_stop || fail "target: exit $ECHO_RC"
 echo "== wsspec's own trouble: exit 2, one line"
 for args in "--connections 0 ws://127.0.0.1:1/" "--rate 10 --pipeline 2 ws://127.0.0.1:1/" \
     "--bogus ws://127.0.0.1:1/" "--soak ws://127.0.0.1:1/" "http://127.0.0.1:1/" \
-    "--merge $T/nonexistent.json" "--merge $T/closed.out"; do
+    "--merge $T/nonexistent.json" "--merge $T/closed.out" \
+    "ws://127.0.0.1:1/ --compare ws://127.0.0.1:/"; do
     # shellcheck disable=SC2086
     timeout 30 "$WSSPEC" load $args >"$T/usage.out" 2>&1
     rc=$?
