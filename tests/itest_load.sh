@@ -7,8 +7,10 @@
 #    is not a terminal;
 #  - wss:// against wsspec echo with a test CA (--cacert), and without it: tls errors;
 #  - --corrupt 1000: 5000 echoes, exactly 5 echo_mismatch, exit 1;
-#  - --stall-after 10: 3 connections, 3 stalls, 30 echoes, exit 1;
-#  - --drop-after 10: 3 connections closed_by_peer, 30 echoes, exit 1;
+#  - --stall-after 10: 3 connections, 3 stalls, 30 echoes, exit 1; in soak mode, after
+#    10 Pongs, 3 stalls;
+#  - --drop-after 10: 3 connections closed_by_peer, 30 echoes, exit 1; in soak mode the
+#    same after 10 Pongs;
 #  - --rsv-after 10: a frame with RSV2 is a protocol error on each connection, exit 1;
 #  - --refuse: a 403 to the opening handshake is a handshake error, exit 1;
 #  - a closed port: connect_refused for every connection, exit 1;
@@ -80,7 +82,7 @@ load text 0 "$ECHO_URL" -c 2 -n 200 -k 4 --text -s 70000 --ramp 2s
 check text 'r["echoed"] == 200' 'r["bytesEchoed"] == 200 * 70000' 'sum(e.values()) == 0'
 load open 0 "$ECHO_URL" -c 4 -r 400 -d 1
 check open 'r["mode"] == "open"' 'r["echoed"] == r["sent"] > 0' 'sum(e.values()) == 0'
-load soak 0 "$ECHO_URL" -c 20 --soak -d 1 -i 0.2
+load soak 0 "$ECHO_URL" -c 20 --soak -d 2 -i 0.2
 check soak 'r["mode"] == "soak"' 'r["opened"] == 20' 'r["lost"] == 0' 'r["echoed"] == r["sent"] >= 20' \
     'sum(e.values()) == 0'
 load compare 0 "$ECHO_URL" -c 2 -n 300 --compare "$ECHO_URL" --html "$T/compare.html"
@@ -145,12 +147,19 @@ echo_start "$TARGET" --stall-after 10 || exit 1
 load stall 1 "$ECHO_URL" -c 3 -n 300 --timeout 1
 check stall 'e["stall"] == 3' "$(no_other_errors stall)" 'r["echoed"] == 30' 'r["lost"] == 3' \
     '"outstanding" in r["firstError"]'
+
+echo "== soak: a target that stops answering Pings after 10"
+load soak_stall 1 "$ECHO_URL" -c 3 --soak -d 30 -i 0.2 --timeout 1
+check soak_stall 'e["stall"] == 3' "$(no_other_errors stall)" 'r["echoed"] == 30' 'r["lost"] == 3'
 echo_stop || fail "target: exit $ECHO_RC"
 
 echo "== a target that drops connections after 10 echoes"
 echo_start "$TARGET" --drop-after 10 || exit 1
 load drop 1 "$ECHO_URL" -c 3 -n 300
 check drop 'e["closed_by_peer"] == 3' "$(no_other_errors closed_by_peer)" 'r["echoed"] == 30' \
+    'r["lost"] == 3'
+load soak_drop 1 "$ECHO_URL" -c 3 --soak -d 30 -i 0.2
+check soak_drop 'e["closed_by_peer"] == 3' "$(no_other_errors closed_by_peer)" 'r["echoed"] == 30' \
     'r["lost"] == 3'
 echo_stop || fail "target: exit $ECHO_RC"
 

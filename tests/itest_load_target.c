@@ -9,9 +9,10 @@
  *   --corrupt N      every N-th echo (counted over all connections) has one byte
  *                    flipped (XOR 1: ASCII stays ASCII, so a text echo is still valid
  *                    UTF-8 and the fault is the bytes, not the protocol)
- *   --stall-after N  each connection echoes N messages, then reads and answers nothing
- *   --drop-after N   each connection echoes N messages, then its TCP connection is
- *                    closed without a Close frame
+ *   --stall-after N  each connection echoes N messages (or answers N Pings), then reads
+ *                    and answers nothing
+ *   --drop-after N   each connection echoes N messages (or answers N Pings), then its
+ *                    TCP connection is closed without a Close frame
  *   --rsv-after N    each connection echoes N messages, then sends the next echo with
  *                    RSV2 set (no extension defines it: RFC 6455 5.2 violated)
  *   --refuse N       answer every opening handshake with "403 Forbidden" (N is ignored)
@@ -50,7 +51,7 @@ struct delayed {
 struct tconn {
     int fd;
     struct ws_conn ws;
-    uint64_t echoed;
+    uint64_t echoed, pings;
     bool stalled, drop;
     struct delayed q[MAX_DELAYED];
     size_t q_head, q_len;
@@ -117,6 +118,23 @@ static void on_message(struct ws_conn *ws, enum ws_opcode op, const uint8_t *dat
     *d = (struct delayed){now_s() + (double)opt_delay_ms / 1000.0, op, copy, len};
 }
 
+/* A Ping: the core has queued its Pong already; soak runs count Pings as messages. */
+static void on_control(struct ws_conn *ws, enum ws_opcode op, const uint8_t *data, size_t len,
+                       void *user)
+{
+    (void)ws;
+    (void)data;
+    (void)len;
+    struct tconn *c = user;
+    if (op != WS_OP_PING)
+        return;
+    c->pings++;
+    if (opt_stall && c->pings >= opt_stall)
+        c->stalled = true;
+    if (opt_drop && c->pings >= opt_drop)
+        c->drop = true;
+}
+
 static void conn_close(struct tconn *c)
 {
     close(c->fd);
@@ -147,7 +165,7 @@ static void conn_accept(int lfd)
         c->fd = fd;
         struct ws_conn_config cfg = {.role = WS_ROLE_SERVER,
                                      .pmd = {.disabled = true},
-                                     .cb = {.on_message = on_message},
+                                     .cb = {.on_message = on_message, .on_control = on_control},
                                      .user = c};
         if (ws_conn_init(&c->ws, &cfg) != WS_E_OK) {
             close(fd);
