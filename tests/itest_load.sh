@@ -144,12 +144,12 @@ $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["errors"]["ech
 
 echo "== a target that stalls after 10 echoes"
 echo_start "$TARGET" --stall-after 10 || exit 1
-load stall 1 "$ECHO_URL" -c 3 -n 300 --timeout 1
+load stall 1 "$ECHO_URL" -c 3 -n 300 --timeout 2
 check stall 'e["stall"] == 3' "$(no_other_errors stall)" 'r["echoed"] == 30' 'r["lost"] == 3' \
     '"outstanding" in r["firstError"]'
 
 echo "== soak: a target that stops answering Pings after 10"
-load soak_stall 1 "$ECHO_URL" -c 3 --soak -d 30 -i 0.2 --timeout 1
+load soak_stall 1 "$ECHO_URL" -c 3 --soak -d 30 -i 0.2 --timeout 2
 check soak_stall 'e["stall"] == 3' "$(no_other_errors stall)" 'r["echoed"] == 30' 'r["lost"] == 3'
 echo_stop || fail "target: exit $ECHO_RC"
 
