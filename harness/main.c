@@ -25,6 +25,7 @@
 #include "echo/cli_doc.h"
 #include "client_cmd.h"
 #include "echo/echo_cli.h"
+#include "load_cmd.h"
 #include "report_cmd.h"
 #include "run_cmd.h"
 #include "serve_cmd.h"
@@ -69,6 +70,8 @@ static const struct wsspec_command wsspec_commands[] = {
      false},
     {"client", "run the reference client: a strict RFC 6455 echo client: wsspec client URL",
      client_main, NULL, false},
+    {"load", "put an echo load on a server, time and check every echo: wsspec load URL", load_main,
+     NULL, false},
     {"report", "render HTML, JUnit and Markdown again from a report's JSON: wsspec report DIR",
      report_main, &report_doc, false},
     {"version",

@@ -1,0 +1,116 @@
+/*
+ * load_hist.c - log-linear latency histogram (load_hist.h).
+ */
+#include "load_hist.h"
+
+#include <string.h>
+
+void load_hist_reset(struct load_hist *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+size_t load_hist_index(uint64_t us)
+{
+    if (us > LOAD_HIST_MAX_US)
+        us = LOAD_HIST_MAX_US;
+    if (us < LOAD_HIST_LINEAR)
+        return (size_t)us;
+    /* us >> shift lands in [1024, 2048): 1024 sub-buckets of width 2^shift */
+    unsigned msb = 63u - (unsigned)__builtin_clzll(us);
+    unsigned shift = msb - 10u; /* >= 1, since us >= 2048 */
+    return LOAD_HIST_LINEAR + (size_t)(shift - 1u) * LOAD_HIST_SUB +
+           (size_t)((us >> shift) - LOAD_HIST_SUB);
+}
+
+uint64_t load_hist_low(size_t index)
+{
+    if (index < LOAD_HIST_LINEAR)
+        return index;
+    size_t k = index - LOAD_HIST_LINEAR;
+    unsigned shift = (unsigned)(k / LOAD_HIST_SUB) + 1u;
+    return ((uint64_t)(k % LOAD_HIST_SUB) + LOAD_HIST_SUB) << shift;
+}
+
+uint64_t load_hist_high(size_t index)
+{
+    if (index < LOAD_HIST_LINEAR)
+        return index;
+    unsigned shift = (unsigned)((index - LOAD_HIST_LINEAR) / LOAD_HIST_SUB) + 1u;
+    return load_hist_low(index) + (1ull << shift) - 1u;
+}
+
+void load_hist_record(struct load_hist *h, uint64_t us)
+{
+    if (us > LOAD_HIST_MAX_US) {
+        us = LOAD_HIST_MAX_US;
+        h->clamped++;
+    }
+    h->counts[load_hist_index(us)]++;
+    if (h->total == 0 || us < h->min)
+        h->min = us;
+    if (us > h->max)
+        h->max = us;
+    h->total++;
+    h->sum += (double)us;
+}
+
+void load_hist_add_bucket(struct load_hist *h, size_t index, uint64_t count)
+{
+    h->counts[index] += count;
+    h->total += count;
+    /* the bucket's middle: the mean of merged reports is as exact as the buckets */
+    h->sum += (double)count * ((double)load_hist_low(index) + (double)load_hist_high(index)) / 2;
+}
+
+void load_hist_merge(struct load_hist *to, const struct load_hist *from)
+{
+    if (from->total == 0)
+        return;
+    for (size_t i = 0; i < LOAD_HIST_N; i++)
+        to->counts[i] += from->counts[i];
+    if (to->total == 0 || from->min < to->min)
+        to->min = from->min;
+    if (from->max > to->max)
+        to->max = from->max;
+    to->total += from->total;
+    to->clamped += from->clamped;
+    to->sum += from->sum;
+}
+
+uint64_t load_hist_percentile(const struct load_hist *h, double p)
+{
+    if (h->total == 0)
+        return 0;
+    if (p < 0)
+        p = 0;
+    if (p > 100)
+        p = 100;
+    double want = p / 100.0 * (double)h->total;
+    uint64_t rank = (uint64_t)want;
+    /* ceil, without libm, and without taking 99.9% of 1000 (999.0000000001) for 1000 */
+    if ((double)rank < want - want * 1e-12)
+        rank++;
+    if (rank < 1)
+        rank = 1;
+    uint64_t seen = 0;
+    for (size_t i = 0; i < LOAD_HIST_N; i++) {
+        seen += h->counts[i];
+        if (seen >= rank) {
+            uint64_t v = load_hist_high(i);
+            return v > h->max ? h->max : v;
+        }
+    }
+    return h->max;
+}
+
+double load_hist_mean(const struct load_hist *h)
+{
+    return h->total ? h->sum / (double)h->total : 0;
+}
+
+bool load_hist_equal(const struct load_hist *a, const struct load_hist *b)
+{
+    return a->total == b->total && a->clamped == b->clamped && a->min == b->min &&
+           a->max == b->max && memcmp(a->counts, b->counts, sizeof a->counts) == 0;
+}
