@@ -62,6 +62,11 @@
 /* Pause before accepting again after running out of descriptors or memory: the
  * listening socket stays readable, so without a pause the loop would spin. */
 #define ECHO_ACCEPT_PAUSE_MS 100u
+/* A connection keeps its message and output buffers at their size while it moves
+ * bytes (ws_conn keep_buffers: no allocation, no page faults per message) and gives
+ * them back once it has been quiet this long, so an idle connection holds only its
+ * struct. Long enough to span a client's think time between messages. */
+#define ECHO_TRIM_MS 1000u
 
 /* ------------------------------------------------------------ intrusive lists */
 
@@ -114,7 +119,9 @@ struct echo_conn {
     struct echo_link all;      /* loop->conns; loop->graveyard once DEAD */
     struct echo_link timer;    /* loop->timers[tkind] */
     struct echo_link ready;    /* loop->ready: the transport holds bytes epoll cannot see */
+    struct echo_link warm;     /* loop->warm: holds buffers, trimmed ECHO_TRIM_MS after */
     uint64_t deadline;         /* monotonic ms */
+    uint64_t warm_at;          /* last bytes moved (monotonic ms), while on loop->warm */
     uint32_t events;           /* epoll interest currently registered */
     uint8_t phase;             /* enum echo_phase */
     uint8_t tkind;             /* enum echo_timer, T_NONE = no deadline */
@@ -138,6 +145,7 @@ struct echo_loop {
     uint64_t now;
     uint64_t duration[T_COUNT];
     struct echo_link conns, timers[T_COUNT], ready, graveyard;
+    struct echo_link warm; /* ordered by warm_at: appended at the tail when bytes move */
     size_t n_conns;
     bool stopping, accept_paused;
     uint64_t stop_deadline, accept_resume;
@@ -265,11 +273,26 @@ static void timer_arm(struct echo_conn *c, enum echo_timer kind)
     link_append(&l->timers[kind], &c->timer);
 }
 
-/* Bytes moved: an OPEN connection is not idle. */
+/* Bytes moved: an OPEN connection is not idle, and its buffers are kept a while. */
 static void conn_progress(struct echo_conn *c)
 {
     if (c->tkind == T_IDLE)
         timer_arm(c, T_IDLE);
+    link_remove(&c->warm);
+    c->warm_at = c->loop->now;
+    link_append(&c->loop->warm, &c->warm);
+}
+
+/* Give back the buffers of the connections quiet for ECHO_TRIM_MS (oldest first). */
+static void trim_quiet(struct echo_loop *l)
+{
+    while (!link_empty(&l->warm)) {
+        struct echo_conn *c = ECHO_CONTAINER(l->warm.next, struct echo_conn, warm);
+        if (c->warm_at + ECHO_TRIM_MS > l->now)
+            break;
+        link_remove(&c->warm);
+        ws_conn_trim(&c->ws);
+    }
 }
 
 /* ------------------------------------------------------------ connections */
@@ -282,6 +305,7 @@ static void conn_destroy(struct echo_conn *c)
     c->phase = P_DEAD;
     timer_disarm(c);
     link_remove(&c->ready);
+    link_remove(&c->warm);
     link_remove(&c->all);
     l->n_conns--;
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->tr.fd, NULL);
@@ -414,21 +438,32 @@ static void conn_advance(struct echo_conn *c)
     conn_update_events(c);
 }
 
-/* One read, handed to ws_conn (or discarded while lingering). */
+/* One read, handed to ws_conn (or discarded while lingering). Inside a data frame's
+ * payload the bytes are read straight into the message being reassembled
+ * (ws_conn_recv_space): a large message is then copied by nobody but the kernel. */
 static void conn_read(struct echo_conn *c)
 {
     struct echo_loop *l = c->loop;
-    size_t n = 0;
-    enum echo_io r = c->tr.ops->read(&c->tr, l->rbuf, sizeof l->rbuf, &n);
+    uint8_t *buf = l->rbuf;
+    size_t cap = sizeof l->rbuf, n = 0;
+    if (c->phase == P_OPEN || c->phase == P_CLOSING) {
+        uint8_t *direct = NULL;
+        size_t room = ws_conn_recv_space(&c->ws, &direct);
+        if (room > 0) {
+            buf = direct;
+            cap = room;
+        }
+    }
+    enum echo_io r = c->tr.ops->read(&c->tr, buf, cap, &n);
     switch (r) {
     case ECHO_IO_DONE:
         c->read_wait = 0;
         if (c->phase == P_LINGER)
             break;
         conn_progress(c);
-        wire_record("server", NULL, c->rec_id, l->rbuf, n, &c->rec_done);
+        wire_record("server", NULL, c->rec_id, buf, n, &c->rec_done);
         {
-            enum ws_error e = ws_conn_recv(&c->ws, l->rbuf, n);
+            enum ws_error e = ws_conn_recv(&c->ws, buf, n);
             if (e != WS_E_OK) {
                 conn_log_failure(c, e);
                 if (e == WS_E_NOMEM && ws_conn_state(&c->ws) == WS_OPEN)
@@ -740,6 +775,11 @@ static int next_timeout(const struct echo_loop *l)
         next = l->stop_deadline;
     if (l->accept_paused && l->accept_resume < next)
         next = l->accept_resume;
+    if (!link_empty(&l->warm)) {
+        const struct echo_conn *c = ECHO_CONTAINER(l->warm.next, struct echo_conn, warm);
+        if (c->warm_at + ECHO_TRIM_MS < next)
+            next = c->warm_at + ECHO_TRIM_MS;
+    }
     if (next == UINT64_MAX)
         return -1;
     if (next <= l->now)
@@ -849,6 +889,7 @@ static void loop_init_config(struct echo_loop *l, const struct echo_options *o)
     link_head_init(&l->conns);
     link_head_init(&l->ready);
     link_head_init(&l->graveyard);
+    link_head_init(&l->warm);
     for (int k = 0; k < T_COUNT; k++)
         link_head_init(&l->timers[k]);
     l->wscfg.role = WS_ROLE_SERVER;
@@ -865,6 +906,7 @@ static void loop_init_config(struct echo_loop *l, const struct echo_options *o)
      * they came in with), one whole echoed message and a Close. Twice the read buffer
      * covers the frame headers. */
     l->wscfg.max_output = (size_t)o->max_message + ECHO_BACKPRESSURE + 2 * ECHO_READ_BUF;
+    l->wscfg.keep_buffers = true; /* given back by trim_quiet */
     l->wscfg.random = echo_random;
     l->wscfg.cb.on_handshake = on_handshake;
     l->wscfg.cb.on_message = on_message;
@@ -942,6 +984,7 @@ int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
             loop_dispatch(l, &evs[i]);
         run_ready(l);
         expire_timers(l);
+        trim_quiet(l);
         if (l->accept_paused && !l->stopping && l->now >= l->accept_resume)
             accept_pause(l, false);
         free_graveyard(l);

@@ -95,7 +95,7 @@ size_t echo_loop_conn_size(void);
 
 /* Raise RLIMIT_NOFILE's soft limit to the hard one (as root, first try raising the
  * hard limit to ECHO_NOFILE_WANTED). Returns the resulting soft limit. */
-#define ECHO_NOFILE_WANTED 65536u
+#define ECHO_NOFILE_WANTED 262144u
 uint64_t echo_loop_raise_nofile(void);
 
 #endif
