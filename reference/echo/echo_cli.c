@@ -30,10 +30,11 @@
 /* Longest timeout: a deadline of more than a day is no deadline. */
 #define ECHO_MAX_TIMEOUT_S 86400.0
 /* What `make bench` measured for one idle, open connection right after its handshake
- * (server VmRSS delta over 10,000 connections / 10,000; x86-64, glibc malloc, plain
- * -O2 build): the 784-byte struct plus ws_conn's 256-byte output buffer and malloc
- * overhead. Kernel socket buffers are not part of the process and not counted. */
-#define ECHO_MEASURED_IDLE_BYTES 1300u
+ * (server VmRSS delta over 10,000 and 18,000 connections / their number, 1,465-1,608;
+ * x86-64, glibc malloc, plain -O2 build): the struct (echo_loop_conn_size) plus
+ * ws_conn's 256-byte output buffer until it is trimmed, and malloc overhead. Kernel
+ * socket buffers are not part of the process and not counted. */
+#define ECHO_MEASURED_IDLE_BYTES 1500u
 /* The same for a wss:// connection (make bench: server VmRSS delta over 2,000 idle TLS
  * 1.3 connections, after 50 for warm-up; same build): about 14 KB of it is the OpenSSL
  * session (SSL object, socket BIO, cipher contexts, the session). Without
@@ -198,9 +199,10 @@ void echo_cli_usage(FILE *f)
             "hard limit at start, as root to %u where the kernel allows; %u descriptors kept\n"
             "for itself).\n"
             "Memory per connection: %zu bytes of state, about %u bytes in all when idle after\n"
-            "its handshake (measured by make bench; kernel socket buffers not included); the\n"
-            "core keeps emptied buffers of up to 16 KiB each, so an idle connection that once\n"
-            "echoed larger messages holds up to 33 KiB. A busy connection holds at most its\n"
+            "its handshake (measured by make bench; kernel socket buffers not included). A\n"
+            "connection keeps its message and output buffers while it moves bytes (no\n"
+            "allocation per message; a whole message is read into and echoed from one\n"
+            "buffer) and gives them back 1 s after its last byte. A busy one holds at most its\n"
             "handshake (8 KiB), the message being reassembled, its echo and 1 MiB of backlog:\n"
             "%llu MiB with the default --max-message.\n"
             "A TLS connection costs about %u bytes in all when idle (its OpenSSL session;\n"

@@ -57,8 +57,9 @@
  * thousands of connects (make bench) is queued rather than answered with SYN drops. */
 #define ECHO_LISTEN_BACKLOG 4096
 /* Bytes written to one connection per round: a client that reads as fast as we write
- * must not keep the loop on its 64 MiB echo while the others wait. */
-#define ECHO_WRITE_BUDGET (1024u * 1024)
+ * must not keep the loop on its 64 MiB echo while the others wait. Above 1 MiB plus a
+ * header, so that a 1 MiB echo goes out in one round (not a last 10 bytes in another). */
+#define ECHO_WRITE_BUDGET (4u * 1024 * 1024)
 /* Pause before accepting again after running out of descriptors or memory: the
  * listening socket stays readable, so without a pause the loop would spin. */
 #define ECHO_ACCEPT_PAUSE_MS 100u

@@ -17,8 +17,10 @@
  *
  * Memory per connection: struct echo_conn (which embeds struct ws_conn, see
  * echo_loop_conn_size()) plus what ws_conn allocates, and nothing for an idle
- * connection - received bytes go through one shared 64 KiB buffer, and ws_conn frees
- * its buffers when they empty. Bounded at any moment by
+ * connection - received bytes go through one shared 64 KiB buffer (or straight into the
+ * message being reassembled: ws_conn_recv_space), and ws_conn keeps its buffers only
+ * while the connection moves bytes (keep_buffers; trimmed ECHO_TRIM_MS after the last
+ * one). Bounded at any moment by
  *   max_handshake + max_message (reassembly) + ECHO_BACKPRESSURE + one read +
  *   max_message + 14 (the echo being written)
  * because reading stops while more than ECHO_BACKPRESSURE bytes wait to be written.

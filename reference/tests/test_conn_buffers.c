@@ -24,11 +24,11 @@ static const char request[] = "GET /echo HTTP/1.1\r\n"
 
 struct echo_rec {
     int messages;
-    int echoes;                   /* how often each message is sent back */
-    const uint8_t *last_data;     /* on_message's data pointer */
-    const uint8_t *out_after;     /* the output queue's start right after the echo */
-    size_t out_len_before;        /* bytes queued before the echo */
-    bool zero_copy_seen;          /* an echo went out from the message buffer itself */
+    int echoes;               /* how often each message is sent back */
+    const uint8_t *last_data; /* on_message's data pointer */
+    const uint8_t *out_after; /* the output queue's start right after the echo */
+    size_t out_len_before;    /* bytes queued before the echo */
+    bool zero_copy_seen;      /* an echo went out from the message buffer itself */
     int send_errors;
 };
 
@@ -53,10 +53,8 @@ static void server_init(struct ws_conn *c, struct echo_rec *r, bool keep, int ec
 {
     memset(r, 0, sizeof *r);
     r->echoes = echoes;
-    struct ws_conn_config cfg = {.role = WS_ROLE_SERVER,
-                                 .keep_buffers = keep,
-                                 .cb = {.on_message = on_msg},
-                                 .user = r};
+    struct ws_conn_config cfg = {
+        .role = WS_ROLE_SERVER, .keep_buffers = keep, .cb = {.on_message = on_msg}, .user = r};
     assert_int_equal(ws_conn_init(c, &cfg), WS_E_OK);
 }
 
@@ -64,7 +62,8 @@ static void server_init(struct ws_conn *c, struct echo_rec *r, bool keep, int ec
 static size_t cframe(uint8_t *buf, size_t cap, bool fin, uint8_t op, const uint8_t *payload,
                      size_t len, uint8_t key0)
 {
-    struct ws_frame_spec s = {.fin = fin, .opcode = op, .masked = true, .mask_key = {key0, 2, 3, 4}};
+    struct ws_frame_spec s = {
+        .fin = fin, .opcode = op, .masked = true, .mask_key = {key0, 2, 3, 4}};
     size_t n = 0;
     assert_int_equal(ws_frame_encode(&s, payload, len, buf, cap, &n), WS_E_OK);
     return n;
@@ -305,9 +304,8 @@ static void test_space_bounds(void **state)
     ws_conn_free(&s);
 
     struct ws_conn t;
-    struct ws_conn_config cfg = {.role = WS_ROLE_SERVER,
-                                 .keep_buffers = true,
-                                 .tester = {.stream_messages = true}};
+    struct ws_conn_config cfg = {
+        .role = WS_ROLE_SERVER, .keep_buffers = true, .tester = {.stream_messages = true}};
     assert_int_equal(ws_conn_init(&t, &cfg), WS_E_OK);
     memcpy(buf, request, sizeof request - 1);
     assert_int_equal(ws_conn_recv(&t, buf, sizeof request - 1), WS_E_OK);
