@@ -13,7 +13,9 @@
  * 3. echo throughput: small messages pipelined on 4 connections (messages/s) and
  *    1 MiB messages on one (MB/s), S seconds each (default 2);
  * 4. closes them all with Close 1000 and counts the clean closes.
- * --idle-only leaves out 3; --max-idle-bytes B makes it exit 1 when one idle connection
+ * --idle-only leaves out 3, and then more connections than RLIMIT_NOFILE allows one
+ * process are opened by several (forked) processes holding them at once;
+ * --max-idle-bytes B makes it exit 1 when one idle connection
  * costs the server more than B bytes (VmRSS growth / connections: kernel socket buffers
  * are not in it).
  * Past 10,000 connections to an IPv4 loopback address they come from 127.0.0.2, .3, ...
@@ -45,6 +47,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -68,6 +71,12 @@
 #define BIG_WINDOW 2
 /* --shape: most connections of one closed-loop run, largest message */
 #define PUMP_CONNS 256
+/* most server processes whose memory and CPU are added up (wsspec echo --workers) */
+#define SERVER_PROCS 65
+/* descriptors a client process keeps for itself besides its connections */
+#define FD_SPARE 64
+/* how long a client process waits for the word to go on, connections held */
+#define HOLD_MS 120000
 /* connections per loopback source address (well below the 28,232 ephemeral ports: the kernel finds
  * a free one faster when most are free) */
 #define PORTS_PER_SOURCE 10000u
@@ -86,7 +95,10 @@ struct lconn {
 static struct sockaddr_storage g_addr;
 static socklen_t g_addr_len;
 static char g_hostport[300];
+static char g_target[256] = "/"; /* the URL's path: servers route on it */
 static int g_pid;
+
+static size_t g_base; /* index of this process's first connection (source addresses) */
 
 static uint64_t now_ms(void)
 {
@@ -102,31 +114,52 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* VmRSS and VmHWM of the server, in KiB (0 if unreadable). */
-static void server_memory(unsigned long *rss, unsigned long *hwm)
+/* The server's processes: PID and its children (wsspec echo --workers). */
+static size_t server_pids(int *out, size_t max)
 {
-    char path[64], line[256];
-    *rss = *hwm = 0;
-    snprintf(path, sizeof path, "/proc/%d/status", g_pid);
+    char path[64];
+    out[0] = g_pid;
+    size_t n = 1;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", g_pid, g_pid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            *rss = strtoul(line + 6, NULL, 10);
-        else if (strncmp(line, "VmHWM:", 6) == 0)
-            *hwm = strtoul(line + 6, NULL, 10);
-    }
+        return n;
+    int p;
+    while (n < max && fscanf(f, "%d", &p) == 1)
+        out[n++] = p;
     fclose(f);
+    return n;
 }
 
-/* CPU time the server used so far (user + system, all its threads), in seconds; -1
+/* VmRSS and VmHWM of the server (all its processes added), in KiB (0 if unreadable). */
+static void server_memory(unsigned long *rss, unsigned long *hwm)
+{
+    int pids[SERVER_PROCS];
+    size_t np = server_pids(pids, SERVER_PROCS);
+    *rss = *hwm = 0;
+    for (size_t i = 0; i < np; i++) {
+        char path[64], line[256];
+        snprintf(path, sizeof path, "/proc/%d/status", pids[i]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "VmRSS:", 6) == 0)
+                *rss += strtoul(line + 6, NULL, 10);
+            else if (strncmp(line, "VmHWM:", 6) == 0)
+                *hwm += strtoul(line + 6, NULL, 10);
+        }
+        fclose(f);
+    }
+}
+
+/* CPU time one process used so far (user + system, all its threads), in seconds; -1
  * if unreadable. Fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends
  * the command name (which may itself hold spaces). */
-static double server_cpu(void)
+static double process_cpu(int pid)
 {
     char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", g_pid);
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
@@ -140,6 +173,21 @@ static double server_cpu(void)
         return -1;
     long hz = sysconf(_SC_CLK_TCK);
     return hz > 0 ? (double)(ut + st) / (double)hz : -1;
+}
+
+/* The server's CPU seconds so far, all its processes added; -1 if unreadable. */
+static double server_cpu(void)
+{
+    int pids[SERVER_PROCS];
+    size_t np = server_pids(pids, SERVER_PROCS);
+    double sum = 0;
+    for (size_t i = 0; i < np; i++) {
+        double c = process_cpu(pids[i]);
+        if (c < 0)
+            return -1;
+        sum += c;
+    }
+    return sum;
 }
 
 static void seeded_random(void *ud, uint8_t *out, size_t n)
@@ -170,7 +218,7 @@ static void conn_fail(struct lconn *c)
 
 static bool send_request(struct lconn *c)
 {
-    struct ws_request_params rp = {.host = g_hostport, .target = "/bench", .key = c->key};
+    struct ws_request_params rp = {.host = g_hostport, .target = g_target, .key = c->key};
     char req[512];
     size_t n = 0;
     if (ws_handshake_build_request(&rp, req, sizeof req, &n) != WS_E_OK)
@@ -219,12 +267,12 @@ static bool bind_source(int fd, size_t i)
 {
     const struct sockaddr_in *dst = (const struct sockaddr_in *)&g_addr;
     if (g_addr.ss_family != AF_INET || (ntohl(dst->sin_addr.s_addr) >> 24) != 127 ||
-        i < PORTS_PER_SOURCE)
+        g_base + i < PORTS_PER_SOURCE)
         return true;
     int one = 1;
     setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     struct sockaddr_in src = {.sin_family = AF_INET};
-    src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)(i / PORTS_PER_SOURCE));
+    src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)((g_base + i) / PORTS_PER_SOURCE));
     return bind(fd, (struct sockaddr *)&src, sizeof src) == 0;
 }
 
@@ -576,6 +624,132 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------ idle, several processes */
+
+/* More connections than one process may hold descriptors for (RLIMIT_NOFILE's hard
+ * limit, which only CAP_SYS_RESOURCE raises): each of several processes opens a share
+ * of them; all hold theirs until the server's memory is read, then each checks a
+ * sample and closes its share. Reports go through one pipe (a report is one atomic
+ * write, smaller than PIPE_BUF). */
+struct share_report {
+    uint64_t open, sampled, echoed, clean;
+};
+
+static void share_run(size_t base, size_t count, size_t samples, int wfd, int go_fd)
+{
+    g_base = base;
+    struct lconn *cs = calloc(count, sizeof *cs);
+    struct share_report r = {0};
+    if (!cs) {
+        (void)!write(wfd, &r, sizeof r);
+        _exit(1);
+    }
+    for (size_t i = 0; i < count; i++)
+        cs[i].fd = -1;
+    double secs = 0;
+    r.open = open_all(cs, count, &secs);
+    if (write(wfd, &r, sizeof r) != (ssize_t)sizeof r)
+        _exit(1);
+    struct pollfd p = {.fd = go_fd, .events = POLLIN};
+    char go;
+    if (poll(&p, 1, HOLD_MS) <= 0 || read(go_fd, &go, 1) != 1)
+        _exit(1);
+    for (size_t k = 0; k < samples; k++) {
+        struct lconn *c = &cs[k * count / samples];
+        if (c->state != L_OPEN)
+            continue;
+        r.sampled++;
+        r.echoed += sample_echo(c, base + k);
+    }
+    r.clean = close_all(cs, count, &secs);
+    (void)!write(wfd, &r, sizeof r);
+    _exit(0);
+}
+
+/* Read one report from each of n processes within ms; false if they did not come. */
+static bool share_reports(int fd, size_t n, uint64_t ms, struct share_report *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    uint64_t deadline = now_ms() + ms;
+    for (size_t got = 0; got < n;) {
+        uint64_t now = now_ms();
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
+            return false;
+        struct share_report r;
+        if (read(fd, &r, sizeof r) != (ssize_t)sizeof r)
+            return false;
+        sum->open += r.open;
+        sum->sampled += r.sampled;
+        sum->echoed += r.echoed;
+        sum->clean += r.clean;
+        got++;
+    }
+    return true;
+}
+
+static int run_idle_procs(size_t n, size_t per, unsigned long long max_idle)
+{
+    size_t procs = (n + per - 1) / per;
+    int rep[2], go[2];
+    if (pipe(rep) != 0 || pipe(go) != 0)
+        return 1;
+    unsigned long rss0, hwm0, rss1, hwm1;
+    server_memory(&rss0, &hwm0);
+    fflush(stdout);
+    double t0 = now_s();
+    size_t started = 0;
+    for (; started < procs; started++) {
+        size_t base = started * per, count = n - base < per ? n - base : per;
+        pid_t pid = fork();
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            close(rep[0]);
+            close(go[1]);
+            share_run(base, count, (SAMPLE + procs - 1) / procs, rep[1], go[0]);
+        }
+    }
+    close(rep[1]);
+    close(go[0]);
+    struct share_report opened, done;
+    bool ok = started == procs && share_reports(rep[0], procs, OPEN_MS + 10000, &opened);
+    double open_s = now_s() - t0;
+    server_memory(&rss1, &hwm1);
+    double per_conn =
+        opened.open ? ((double)rss1 - (double)rss0) * 1024.0 / (double)opened.open : 0;
+    printf("bench echo: %llu/%zu connections opened (handshake complete) in %.2f s "
+           "(%.0f handshakes/s; %zu client processes, RLIMIT_NOFILE)\n",
+           (unsigned long long)opened.open, n, open_s,
+           open_s > 0 ? (double)opened.open / open_s : 0, procs);
+    printf("bench echo: server VmRSS %.1f MiB -> %.1f MiB with %llu idle connections: "
+           "%.0f bytes per idle connection; VmHWM %.1f MiB\n",
+           rss0 / 1024.0, rss1 / 1024.0, (unsigned long long)opened.open, per_conn, hwm1 / 1024.0);
+    int rc = ok && opened.open == n ? 0 : 1;
+    if (max_idle && per_conn > (double)max_idle) {
+        printf("bench echo: %.0f bytes per idle connection, more than the %llu allowed\n", per_conn,
+               max_idle);
+        rc = 1;
+    }
+    for (size_t i = 0; i < started; i++)
+        (void)!write(go[1], "g", 1);
+    close(go[1]);
+    if (!share_reports(rep[0], started, CLOSE_MS + 10000 + IO_MS * SAMPLE, &done))
+        rc = 1;
+    printf("bench echo: sample of %llu held connections still echo: %llu/%llu\n",
+           (unsigned long long)done.sampled, (unsigned long long)done.echoed,
+           (unsigned long long)done.sampled);
+    printf("bench echo: %llu/%llu connections closed cleanly (Close 1000 answered, then TCP "
+           "closed by the server)\n",
+           (unsigned long long)done.clean, (unsigned long long)opened.open);
+    if (done.sampled == 0 || done.echoed != done.sampled)
+        rc = 1;
+    close(rep[0]);
+    while (started-- > 0)
+        wait(NULL);
+    return rc;
+}
+
 /* ------------------------------------------------------------ main */
 
 static bool parse_url(const char *url)
@@ -603,6 +777,11 @@ static bool parse_url(const char *url)
     size_t pl = strcspn(s, "/");
     if (pl == 0 || pl >= sizeof port)
         return false;
+    if (s[pl] == '/') {
+        if (strlen(s + pl) >= sizeof g_target || strpbrk(s + pl, " \r\n"))
+            return false;
+        memcpy(g_target, s + pl, strlen(s + pl) + 1);
+    }
     memcpy(port, s, pl);
     port[pl] = '\0';
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
@@ -691,6 +870,8 @@ int main(int argc, char **argv)
         return run_shape((size_t)conns, (size_t)shape_len, (double)secs_arg);
 
     size_t n = (size_t)conns, allowed = raise_nofile(n);
+    if (allowed < n && idle_only && allowed > SAMPLE + FD_SPARE)
+        return run_idle_procs(n, allowed - FD_SPARE, max_idle);
     if (allowed < n) {
         printf("bench echo: RLIMIT_NOFILE allows only %zu connections here (wanted %zu)\n", allowed,
                n);

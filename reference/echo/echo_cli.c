@@ -187,6 +187,10 @@ void echo_cli_usage(FILE *f)
             "  --tls-key FILE            the certificate's PEM private key (not encrypted)\n"
             "  --tls-client-ca FILE      with TLS: require a client certificate issued by a\n"
             "                            CA in this PEM file\n"
+            "  --workers N               N processes (1-64), each its own event loop, on the\n"
+            "                            same port (SO_REUSEPORT: the kernel spreads the\n"
+            "                            connections); more cores, and RLIMIT_NOFILE per\n"
+            "                            process. Default 1\n"
             "  -v, --verbose             one line on stderr per rejected or failed connection:\n"
             "                            the client's address, the rule, its RFC section and\n"
             "                            the byte offset\n"
@@ -295,6 +299,13 @@ int echo_cli_main(int argc, char **argv)
                 return cli_error("--deflate-window", v, "is not a number of window bits, 8-15");
             o.pmd.server_max_window_bits = (uint8_t)bits;
             o.pmd.client_max_window_bits = (uint8_t)bits;
+        } else if ((v = option_value(argc, argv, &i, "--workers", &missing))) {
+            char *end;
+            errno = 0;
+            unsigned long n = strtoul(v, &end, 10);
+            if (!isdigit((unsigned char)v[0]) || *end || errno || n < 1 || n > ECHO_WORKERS_MAX)
+                return cli_error("--workers", v, "is not a number of processes from 1 to 64");
+            o.workers = (unsigned)n;
         } else if ((v = option_value(argc, argv, &i, "--tls-cert", &missing))) {
             tls_cfg.cert_file = v;
         } else if ((v = option_value(argc, argv, &i, "--tls-key", &missing))) {

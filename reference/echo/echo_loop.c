@@ -40,10 +40,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -818,7 +821,9 @@ static void run_ready(struct echo_loop *l)
     }
 }
 
-static int listen_socket(const struct echo_options *o, FILE *log)
+/* The listening socket; with reuseport (--workers) one of a group on the same port,
+ * among which the kernel spreads the connections. */
+static int listen_socket(const struct echo_options *o, bool reuseport, FILE *log)
 {
     int fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -827,6 +832,11 @@ static int listen_socket(const struct echo_options *o, FILE *log)
     }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        fprintf(log, "wsspec echo: SO_REUSEPORT: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
     char where[INET6_ADDRSTRLEN + 16];
     format_addr(&o->addr, where, sizeof where);
     if (bind(fd, (const struct sockaddr *)&o->addr, o->addr_len) != 0) {
@@ -837,6 +847,24 @@ static int listen_socket(const struct echo_options *o, FILE *log)
     if (listen(fd, ECHO_LISTEN_BACKLOG) != 0) {
         fprintf(log, "wsspec echo: listen on %s: %s\n", where, strerror(errno));
         close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* --workers: the port bound (SO_REUSEPORT, not listening) so that port 0 becomes one
+ * number the workers' listening sockets then share. */
+static int listen_socket_bound(const struct echo_options *o, FILE *log)
+{
+    int fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, (const struct sockaddr *)&o->addr, o->addr_len) != 0) {
+        char where[INET6_ADDRSTRLEN + 16];
+        format_addr(&o->addr, where, sizeof where);
+        fprintf(log, "wsspec echo: cannot listen on %s: %s\n", where, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
     return fd;
@@ -927,7 +955,9 @@ static void loop_dispatch(struct echo_loop *l, const struct epoll_event *ev)
     }
 }
 
-int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
+/* One event loop. ready_fd < 0: print the "listening on" line to out; else (a worker)
+ * write one byte to ready_fd once listening, and listen with SO_REUSEPORT. */
+static int loop_run(const struct echo_options *o, FILE *out, FILE *log, int ready_fd)
 {
     int rc = 1;
     struct echo_loop *l = calloc(1, sizeof *l);
@@ -958,7 +988,7 @@ int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
         fprintf(log, "wsspec echo: signalfd/epoll: %s\n", strerror(errno));
         goto out;
     }
-    l->lfd = listen_socket(o, log);
+    l->lfd = listen_socket(o, ready_fd >= 0, log);
     if (l->lfd < 0)
         goto out;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->tag_signal};
@@ -968,7 +998,14 @@ int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
         fprintf(log, "wsspec echo: epoll_ctl: %s\n", strerror(errno));
         goto out;
     }
-    print_listening(l->lfd, o->tls != NULL, out);
+    if (ready_fd < 0) {
+        print_listening(l->lfd, o->tls != NULL, out);
+    } else {
+        bool told = write(ready_fd, "r", 1) == 1;
+        close(ready_fd);
+        if (!told)
+            goto out;
+    }
 
     l->now = now_ms();
     struct epoll_event evs[ECHO_EVENTS];
@@ -1007,4 +1044,142 @@ out:
      * status, and the caller exits right after this anyway. */
     free(l);
     return rc;
+}
+
+/* ------------------------------------------------------------ --workers */
+
+/* How long the workers may take to listen before the start counts as failed. */
+#define ECHO_WORKERS_START_MS 10000
+
+/* Wait until n bytes came on fd (each worker writes one once it listens) or the
+ * deadline passed. */
+static bool workers_ready(int fd, unsigned n)
+{
+    uint64_t deadline = now_ms() + ECHO_WORKERS_START_MS;
+    unsigned got = 0;
+    while (got < n) {
+        uint64_t now = now_ms();
+        if (now >= deadline)
+            return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+            return false;
+        char b[64];
+        ssize_t r = read(fd, b, sizeof b);
+        if (r == 0)
+            return false; /* every worker is gone */
+        if (r > 0)
+            got += (unsigned)r;
+    }
+    return true;
+}
+
+static void workers_signal(const pid_t *pids, unsigned n, int sig)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (pids[i] > 0)
+            kill(pids[i], sig);
+}
+
+/* Until every worker has exited: SIGINT/SIGTERM are passed on to them (their own
+ * shutdown has its deadline, --close-timeout; a second signal stops them at once), a
+ * worker that exits unasked stops the others. 0 if all exited 0 after being asked. */
+static int workers_wait(pid_t *pids, unsigned n, int sfd)
+{
+    unsigned alive = n;
+    bool asked = false, bad = false;
+    while (alive > 0) {
+        struct signalfd_siginfo si;
+        struct pollfd p = {.fd = sfd, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return 1;
+        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+            if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+                asked = true;
+                workers_signal(pids, n, SIGTERM);
+            }
+        }
+        int st;
+        pid_t pid;
+        while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+            for (unsigned i = 0; i < n; i++)
+                if (pids[i] == pid)
+                    pids[i] = 0, alive--;
+            if (!asked || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                bad = true;
+            if (!asked) {
+                asked = true;
+                workers_signal(pids, n, SIGTERM);
+            }
+        }
+    }
+    return bad ? 1 : 0;
+}
+
+/* --workers N: N processes, each its own event loop and descriptor table (so each its
+ * own RLIMIT_NOFILE), all listening on the same port with SO_REUSEPORT; the kernel
+ * spreads the connections among them. This process binds the port first (so port 0
+ * gets one number for all), starts the workers, prints the line once they all listen,
+ * and then only passes signals on and waits. */
+static int workers_run(const struct echo_options *o, FILE *out, FILE *log)
+{
+    pid_t pids[ECHO_WORKERS_MAX] = {0};
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    int bfd = listen_socket_bound(o, log);
+    int ready[2] = {-1, -1};
+    if (sfd < 0 || bfd < 0 || pipe2(ready, O_CLOEXEC) != 0) {
+        if (sfd < 0 || bfd >= 0)
+            fprintf(log, "wsspec echo: signalfd/pipe: %s\n", strerror(errno));
+        if (sfd >= 0)
+            close(sfd);
+        if (bfd >= 0)
+            close(bfd);
+        return 1;
+    }
+    struct echo_options wo = *o;
+    socklen_t al = sizeof wo.addr;
+    getsockname(bfd, (struct sockaddr *)&wo.addr, &al);
+    wo.workers = 1;
+    fflush(out);
+    fflush(log);
+    unsigned started = 0;
+    for (; started < o->workers; started++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            close(ready[0]);
+            close(bfd);
+            close(sfd);
+            _exit(loop_run(&wo, out, log, ready[1]));
+        }
+        pids[started] = pid;
+    }
+    close(ready[1]);
+    bool ok = started == o->workers && workers_ready(ready[0], started);
+    close(ready[0]);
+    if (ok)
+        print_listening(bfd, o->tls != NULL, out);
+    else
+        fprintf(log, "wsspec echo: %u of %u workers did not start\n", o->workers - started,
+                o->workers);
+    close(bfd); /* the workers' sockets hold the port now */
+    if (!ok)
+        workers_signal(pids, started, SIGKILL);
+    int rc = workers_wait(pids, started, sfd);
+    close(sfd);
+    return ok ? rc : 1;
+}
+
+int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
+{
+    if (o->workers > 1)
+        return workers_run(o, out, log);
+    return loop_run(o, out, log, -1);
 }

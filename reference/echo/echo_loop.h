@@ -58,6 +58,8 @@ struct echo_tls;
 /* --allowed-origin given more often than this is a usage error: a deployment lists its
  * own sites, a few. */
 #define ECHO_ORIGINS_MAX 8
+/* Largest --workers: a process per core is the point; 64 covers big machines. */
+#define ECHO_WORKERS_MAX 64u
 
 struct echo_options {
     struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
@@ -79,6 +81,10 @@ struct echo_options {
     bool deflate_context_takeover;
     struct echo_tls *tls; /* NULL: ws://; else wss:// with it (echo_tls.h; the
                              caller's, shared by every connection) */
+    /* --workers: event loops in as many processes, on one port (SO_REUSEPORT): more
+     * cores, and more descriptors where RLIMIT_NOFILE cannot be raised. 0 or 1 = this
+     * process alone. */
+    unsigned workers;
 };
 
 /* Run the echo endpoint until SIGINT or SIGTERM, then close every connection (Close

@@ -28,6 +28,7 @@ class session : public std::enable_shared_from_this<session> {
     void start()
     {
         ws_.read_message_max(64u << 20);
+        ws_.auto_fragment(false); /* one frame per message, as the other servers send */
         ws_.next_layer().socket().set_option(tcp::no_delay(true));
         ws_.async_accept([self = shared_from_this()](beast::error_code ec) {
             if (!ec)
