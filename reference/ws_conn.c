@@ -158,10 +158,6 @@ static enum ws_error queue_own_frame(struct ws_conn *c, uint8_t opcode, const ui
     return queue_rsv_frame(c, opcode, 0, payload, len);
 }
 
-/* A data message: one frame, compressed when permessage-deflate is on. RFC 7692 6.1:
- * "An endpoint MUST NOT set the "Per-Message Compressed" bit of control frames and
- * non-first fragments of a data message." - a message is one frame here, so its only
- * frame carries the bit. */
 /* The echo's fast path: data is the whole message being delivered (on_message), the
  * output queue is empty and the frame is sent plain and unmasked (server role). Its
  * header goes into the message buffer's headroom and the two buffers swap: the message
@@ -189,6 +185,10 @@ static bool queue_message_buffer(struct ws_conn *c, uint8_t opcode, const uint8_
     return true;
 }
 
+/* A data message: one frame, compressed when permessage-deflate is on. RFC 7692 6.1:
+ * "An endpoint MUST NOT set the "Per-Message Compressed" bit of control frames and
+ * non-first fragments of a data message." - a message is one frame here, so its only
+ * frame carries the bit. */
 static enum ws_error queue_message(struct ws_conn *c, uint8_t opcode, const uint8_t *data,
                                    size_t len)
 {
