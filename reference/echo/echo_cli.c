@@ -201,7 +201,7 @@ void echo_cli_usage(FILE *f)
             "\n"
             "Capacity: up to %llu concurrent connections here (RLIMIT_NOFILE raised to its\n"
             "hard limit at start, as root to %u where the kernel allows; %u descriptors kept\n"
-            "for itself).\n"
+            "for itself), per process: --workers N holds N times as many.\n"
             "Memory per connection: %zu bytes of state, about %u bytes in all when idle after\n"
             "its handshake (measured by make bench; kernel socket buffers not included). A\n"
             "connection keeps its message and output buffers while it moves bytes (no\n"
