@@ -275,6 +275,8 @@ itest: $(SHIM_LIB)
 $(B)/echo_load: $(B)/obj/tests/echo_load.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 bench: $(B)/echo_load
+# ... and tests/itest_echo_memory.sh holds 2,000 idle connections with it
+itest: $(B)/echo_load
 # tests/bench-echo also measures idle wss:// connections with the TLS probe
 bench: $(B)/itest_tls_probe
 

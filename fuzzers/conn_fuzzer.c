@@ -19,7 +19,9 @@
  *            input with it set now fails allocation (byte 2 & 127) and reads two of its
  *            data bytes as the knobs (the corpus's coverage was re-checked, see
  *            tests/itest_fuzz_smoke.sh)
- *   3-6      chop schedule of the received bytes (fuzz_input.h)
+ *   3-6      chop schedule of the received bytes (fuzz_input.h); every other read is
+ *            made into the room ws_conn_recv_space offers, when it offers some (and
+ *            then no longer than that room)
  *   7-8      only with byte 2 bit 7, permessage-deflate (RFC 7692):
  *            byte 7  bits 0-3 server_max_window_bits, bits 4-7 client_max_window_bits
  *                    (0-7 none, 8-15 that window), bits of the server's preferences
@@ -513,7 +515,9 @@ static void drain(struct app *a, bool half)
  * and went, never a length field: each buffer grows geometrically (at most twice its
  * contents, at least 256 bytes) and an emptied one keeps at most 1 KiB. So what is
  * held is at most twice the bytes received plus twice the bytes queued for output,
- * plus four small buffers. A frame declaring 2^62 bytes costs nothing. With
+ * plus four small buffers, plus the one read of at most 8 KiB that
+ * ws_conn_recv_space may make room for once a frame's header came. A frame declaring
+ * 2^62 bytes costs nothing beyond that. With
  * permessage-deflate, what came is also what inflated: the messages delivered and the
  * one being reassembled (c->msg, private, read here only for this bound); and the zlib
  * state (fuzz_pmd.h). */
@@ -522,7 +526,9 @@ static void check_memory(struct app *a)
     FUZZ_CHECK(ws_conn_memory(&a->c) == a->mem.live);
     const uint8_t *p;
     uint64_t output = a->drained + ws_conn_pending(&a->c, &p);
-    uint64_t bound = 2 * (a->received + output) + 3 * 1024;
+    /* + the room ws_conn_recv_space may make before the bytes come: at least 4 KiB
+     * (WS_CONN_RECV_MIN), rounded up by doubling, and the message buffer's headroom */
+    uint64_t bound = 2 * (a->received + output) + 3 * 1024 + 8 * 1024 + 64;
     if (a->out.pmd) /* the compressed copy of a message sent is a fourth buffer */
         bound += 1024 + 2 * (a->plain + a->c.msg.len) +
                  fuzz_pmd_state_bound(&a->out.agreed, a->c.cfg.role);
@@ -661,7 +667,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t mo = cfg.max_output ? cfg.max_output : 2 * (size_t)mm + (1u << 20);
     size_t mh = cfg.max_handshake ? cfg.max_handshake : WS_HTTP_DEFAULT_MAX_BLOCK;
     a->max_message = mm;
-    a->mem.bound = mh + (size_t)mm + (mo > 4096 ? mo : 4096);
+    a->mem.bound = mh + (size_t)mm + (mo > 4096 ? mo : 4096) + 64; /* + msg headroom */
     a->out.receiver = client ? WS_ROLE_SERVER : WS_ROLE_CLIENT;
     struct ws_pmd_params own;
     if (client && own_offer(cfg.request.extensions, &own))
@@ -693,9 +699,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *p0;
         size_t pending_before = ws_conn_pending(&a->c, &p0);
         a->in_recv_closed = last == WS_CLOSED;
-        fuzz_fence(stream, n, pos + k, true); /* the rest is not this read's */
-        enum ws_error e = ws_conn_recv(&a->c, stream + pos, k);
-        fuzz_fence(stream, n, pos + k, false);
+        /* every other read goes where ws_conn_recv_space offers, when it does: straight
+         * into the message being reassembled, as wsspec echo reads */
+        uint8_t *room = NULL;
+        size_t space = round & 1u ? 0 : ws_conn_recv_space(&a->c, &room);
+        check_memory(a);
+        enum ws_error e;
+        if (space > 0) {
+            FUZZ_CHECK(room != NULL);
+            k = k < space ? k : space;
+            memcpy(room, stream + pos, k);
+            e = ws_conn_recv(&a->c, room, k);
+        } else {
+            FUZZ_CHECK(room == NULL);
+            fuzz_fence(stream, n, pos + k, true); /* the rest is not this read's */
+            e = ws_conn_recv(&a->c, stream + pos, k);
+            fuzz_fence(stream, n, pos + k, false);
+        }
         pos += k;
         a->received += k;
         enum ws_conn_state st = ws_conn_state(&a->c);
@@ -713,7 +733,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check_memory(a);
         if (drain_often)
-            drain(a, round++ & 1u);
+            drain(a, round & 1u);
+        round++;
         check_memory(a);
     }
     if (b1 & 128u) {

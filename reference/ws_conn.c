@@ -51,17 +51,46 @@ static enum ws_error buf_reserve(const struct ws_allocator *a, struct ws_buf *b,
     return WS_E_OK;
 }
 
+/* The message buffer never compacts: its first MSG_HEADROOM bytes stay free, so that
+ * the echo of a whole message can put its frame header there and hand the buffer to
+ * the output queue (queue_message_buffer) instead of copying the payload. Grows
+ * geometrically like buf_reserve, never beyond limit live bytes. */
+#define MSG_HEADROOM WS_FRAME_HEADER_MAX
+
+static enum ws_error msg_reserve(const struct ws_allocator *a, struct ws_buf *b, size_t extra,
+                                 size_t limit)
+{
+    if (extra > limit || b->len > limit - extra)
+        return WS_E_OUTPUT_FULL;
+    b->off = MSG_HEADROOM;
+    size_t need = MSG_HEADROOM + b->len + extra;
+    if (need <= b->cap)
+        return WS_E_OK;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    if (cap > limit + MSG_HEADROOM)
+        cap = limit + MSG_HEADROOM;
+    uint8_t *p = ws_realloc(a, b->data, cap);
+    if (!p)
+        return WS_E_NOMEM;
+    b->data = p;
+    b->cap = cap;
+    return WS_E_OK;
+}
+
 static void buf_release(const struct ws_allocator *a, struct ws_buf *b)
 {
     ws_free(a, b->data);
     memset(b, 0, sizeof *b);
 }
 
-/* Forget the contents; give the memory back if the buffer had grown large. */
-static void buf_clear(const struct ws_allocator *a, struct ws_buf *b)
+/* Forget the contents; give the memory back if the buffer had grown large, unless the
+ * owner keeps buffers (cfg.keep_buffers: then ws_conn_trim gives it back). */
+static void buf_clear(const struct ws_conn *c, struct ws_buf *b)
 {
-    if (b->cap > WS_CONN_KEEP_BUF)
-        buf_release(a, b);
+    if (b->cap > WS_CONN_KEEP_BUF && !c->cfg.keep_buffers)
+        buf_release(&c->cfg.alloc, b);
     b->off = b->len = 0;
 }
 
@@ -86,9 +115,17 @@ static enum ws_error queue_frame(struct ws_conn *c, const struct ws_frame_spec *
         return WS_E_INVALID_ARGUMENT;
     if (len > SIZE_MAX - hlen)
         return WS_E_OUTPUT_FULL;
+    /* the payload may be bytes of the output queue itself (a message handed over by
+     * queue_message_buffer and sent again from the same callback): growing the queue
+     * moves them, so they are found again by their offset */
+    bool inside = len && c->out.data && payload >= c->out.data + c->out.off &&
+                  payload < c->out.data + c->out.off + c->out.len;
+    size_t at = inside ? (size_t)(payload - (c->out.data + c->out.off)) : 0;
     enum ws_error e = buf_reserve(&c->cfg.alloc, &c->out, hlen + len, out_limit(c));
     if (e)
         return e;
+    if (inside)
+        payload = c->out.data + c->out.off + at;
     uint8_t *p = buf_tail(&c->out);
     memcpy(p, hdr, hlen);
     if (len) {
@@ -121,6 +158,33 @@ static enum ws_error queue_own_frame(struct ws_conn *c, uint8_t opcode, const ui
     return queue_rsv_frame(c, opcode, 0, payload, len);
 }
 
+/* The echo's fast path: data is the whole message being delivered (on_message), the
+ * output queue is empty and the frame is sent plain and unmasked (server role). Its
+ * header goes into the message buffer's headroom and the two buffers swap: the message
+ * becomes the output without its payload being copied, and the emptied output buffer
+ * takes the next message. False if this does not apply. */
+static bool queue_message_buffer(struct ws_conn *c, uint8_t opcode, const uint8_t *data, size_t len)
+{
+    if (c->pmd_on || c->cfg.role != WS_ROLE_SERVER || c->out.len || !c->msg.data ||
+        data != c->msg.data + c->msg.off || len != c->msg.len || len > out_limit(c))
+        return false;
+    struct ws_frame_spec s = {.fin = true, .opcode = opcode};
+    uint8_t hdr[WS_FRAME_HEADER_MAX];
+    size_t hlen = ws_frame_write_header(&s, len, hdr);
+    if (hlen == 0 || hlen > c->msg.off || len > out_limit(c) - hlen)
+        return false;
+    struct ws_buf out = c->out;
+    c->out = c->msg;
+    c->out.off -= hlen;
+    c->out.len += hlen;
+    memcpy(c->out.data + c->out.off, hdr, hlen);
+    c->msg = out;
+    c->msg.off = c->msg.len = 0;
+    if (c->cfg.cb.on_frame_sent)
+        c->cfg.cb.on_frame_sent(c, &s, c->out.data + c->out.off + hlen, len, c->cfg.user);
+    return true;
+}
+
 /* A data message: one frame, compressed when permessage-deflate is on. RFC 7692 6.1:
  * "An endpoint MUST NOT set the "Per-Message Compressed" bit of control frames and
  * non-first fragments of a data message." - a message is one frame here, so its only
@@ -128,6 +192,8 @@ static enum ws_error queue_own_frame(struct ws_conn *c, uint8_t opcode, const ui
 static enum ws_error queue_message(struct ws_conn *c, uint8_t opcode, const uint8_t *data,
                                    size_t len)
 {
+    if (queue_message_buffer(c, opcode, data, len))
+        return WS_E_OK;
     if (!c->pmd_on)
         return queue_own_frame(c, opcode, data, len);
     size_t bound = ws_deflate_bound(&c->defl, len), n = 0;
@@ -143,7 +209,7 @@ static enum ws_error queue_message(struct ws_conn *c, uint8_t opcode, const uint
         if (e)
             ws_deflater_reset(&c->defl);
     }
-    buf_clear(&c->cfg.alloc, &c->zout);
+    buf_clear(c, &c->zout);
     return e;
 }
 
@@ -229,7 +295,7 @@ static void fail_for(struct ws_conn *c, enum ws_error e, uint64_t offset, bool s
         ws_inflate_abort(&c->infl);
         c->msg_compressed = false;
     }
-    buf_clear(&c->cfg.alloc, &c->msg);
+    buf_clear(c, &c->msg);
     c->skip_frame = true;
     const char *text = ws_error_text(e);
     send_close(c, ws_error_close_code(e), text, strlen(text));
@@ -815,7 +881,7 @@ static void on_header(struct ws_conn *c, const struct ws_frame_header *h, enum w
             return;
         }
         c->msg_opcode = h->opcode;
-        c->msg.off = c->msg.len = 0;
+        c->msg.len = 0;
         c->msg_total = 0;
         c->msg_wire = 0;
         /* RFC 7692 6: "the "Per-Message Compressed" bit ... is set on the first frame of
@@ -865,7 +931,7 @@ static enum ws_error take_plain(struct ws_conn *c, const uint8_t *data, size_t l
         return WS_E_OK;
     }
     if (!e) {
-        e = buf_reserve(&c->cfg.alloc, &c->msg, len, (size_t)c->cfg.max_message);
+        e = msg_reserve(&c->cfg.alloc, &c->msg, len, (size_t)c->cfg.max_message);
         if (e && e != WS_E_NOMEM)
             e = WS_E_MESSAGE_TOO_BIG;
     }
@@ -874,7 +940,9 @@ static enum ws_error take_plain(struct ws_conn *c, const uint8_t *data, size_t l
         c->plain_error_at = at;
         return e;
     }
-    memcpy(buf_tail(&c->msg), data, len);
+    /* bytes read straight into the buffer (ws_conn_recv_space) are in place already */
+    if (data != buf_tail(&c->msg))
+        memcpy(buf_tail(&c->msg), data, len);
     c->msg.len += len;
     return WS_E_OK;
 }
@@ -961,7 +1029,7 @@ static void on_end(struct ws_conn *c, const struct ws_frame_header *h)
     if (c->cfg.cb.on_message)
         c->cfg.cb.on_message(c, (enum ws_opcode)op, c->msg.data ? c->msg.data + c->msg.off : NULL,
                              c->msg.len, c->cfg.user);
-    buf_clear(&c->cfg.alloc, &c->msg);
+    buf_clear(c, &c->msg);
 }
 
 /* 5.5.1: "The application MUST NOT send any more data frames after sending a Close
@@ -1061,7 +1129,7 @@ void ws_conn_sent(struct ws_conn *c, size_t n)
     c->out.off += n;
     c->out.len -= n;
     if (c->out.len == 0)
-        buf_clear(&c->cfg.alloc, &c->out);
+        buf_clear(c, &c->out);
     /* the Pong owed during a backlog (answer_ping), unless a Close went either way */
     if (c->pong_owed && c->out.len < WS_CONN_PONG_BACKLOG) {
         c->pong_owed = false;
@@ -1110,6 +1178,46 @@ enum ws_error ws_conn_close_payload(struct ws_conn *c, const uint8_t *payload, s
     send_close_payload(c, payload, len);
     update_closed(c);
     return c->state == WS_CLOSED && !c->close.clean ? WS_E_NOMEM : WS_E_OK;
+}
+
+/* ---------------------------------------------------------------- zero-copy receive */
+
+/* The smallest room offered for reading into the message buffer, when it must grow. */
+#define WS_CONN_RECV_MIN 4096u
+
+size_t ws_conn_recv_space(struct ws_conn *c, uint8_t **buf)
+{
+    *buf = NULL;
+    uint64_t left = ws_frame_decoder_payload_left(&c->dec);
+    if (left == 0 || (c->state != WS_OPEN && c->state != WS_CLOSING) || done_reading(c) ||
+        ws_opcode_is_control(c->dec.hdr.opcode) || !c->msg_opcode || c->skip_frame ||
+        c->msg_compressed || c->close.failed || c->cfg.tester.stream_messages)
+        return 0;
+    size_t space =
+        c->msg.cap > MSG_HEADROOM + c->msg.len ? c->msg.cap - MSG_HEADROOM - c->msg.len : 0;
+    if (space < WS_CONN_RECV_MIN && space < left) {
+        /* grow as take_plain would as the bytes arrive: at most doubling what arrived,
+         * never from the length field alone */
+        size_t grow = c->msg.len > WS_CONN_RECV_MIN ? c->msg.len : WS_CONN_RECV_MIN;
+        if (left < grow)
+            grow = (size_t)left;
+        if (msg_reserve(&c->cfg.alloc, &c->msg, grow, (size_t)c->cfg.max_message) != WS_E_OK)
+            return 0;
+        space = c->msg.cap - MSG_HEADROOM - c->msg.len;
+    }
+    if (space == 0 || !c->msg.data)
+        return 0;
+    c->msg.off = MSG_HEADROOM;
+    *buf = buf_tail(&c->msg);
+    return left < space ? (size_t)left : space;
+}
+
+void ws_conn_trim(struct ws_conn *c)
+{
+    if (c->msg.len == 0)
+        buf_release(&c->cfg.alloc, &c->msg);
+    if (c->out.len == 0)
+        buf_release(&c->cfg.alloc, &c->out);
 }
 
 /* ---------------------------------------------------------------- queries */

@@ -29,13 +29,15 @@
  * copied configuration and the 125-byte control-frame buffer), plus, allocated
  * only as bytes arrive and freed when done: the handshake block (<= max_handshake,
  * freed once OPEN), the message being reassembled (<= max_message), and the output
- * queue (<= max_output); an emptied buffer above 1 KiB is released, so an idle
- * connection holds at most 2 KiB beyond its struct. With permessage-deflate, the zlib
- * state of each direction comes and goes with each message when that direction has no
- * context takeover, and stays (about 1 KiB + 2^(window+1) bytes to inflate, 2^(window+2) +
- * 2^(memLevel+9) bytes to deflate) when it has; ws_conn_memory counts it.
- * Nothing is ever allocated from a length field:
- * a frame that declares 2^62 bytes is refused at its header with 1009 and allocates nothing.
+ * queue (<= max_output); an emptied buffer above 1 KiB is released (unless
+ * cfg.keep_buffers: then when the owner calls ws_conn_trim), so an idle connection
+ * holds at most 2 KiB beyond its struct. A server echoing a whole message from
+ * on_message sends it from the message buffer itself (no copy of the payload). With
+ * permessage-deflate, the zlib state of each direction comes and goes with each message when that
+ * direction has no context takeover, and stays (about 1 KiB + 2^(window+1) bytes to inflate,
+ * 2^(window+2) + 2^(memLevel+9) bytes to deflate) when it has; ws_conn_memory counts it. Nothing is
+ * ever allocated from a length field: a frame that declares 2^62 bytes is refused at its header
+ * with 1009 and allocates nothing.
  */
 #ifndef WS_CONN_H
 #define WS_CONN_H
@@ -184,6 +186,10 @@ struct ws_conn_config {
      * messages and never obliges it to (RFC 7692 7.1.1). With pmd.client_no_context_takeover
      * (a server that answers it always) an idle connection holds no zlib state at all. */
     bool deflate_each_message;
+    /* Keep emptied buffers (message, output) at their size for the next message instead
+     * of releasing those above 1 KiB: no allocation and no page faults per message.
+     * The owner then calls ws_conn_trim when the connection goes quiet. */
+    bool keep_buffers;
     ws_random_fn random; /* masks and the client key; required for the client role */
     void *random_ud;
     struct ws_conn_callbacks cb;
@@ -271,6 +277,19 @@ void ws_conn_eof(struct ws_conn *c);
  * After writing n of them call ws_conn_sent(c, n). */
 size_t ws_conn_pending(const struct ws_conn *c, const uint8_t **data);
 void ws_conn_sent(struct ws_conn *c, size_t n);
+
+/* Zero-copy receive. When the next bytes of the stream can only be payload of the data
+ * message being reassembled (inside a frame's payload, message not compressed), this
+ * returns how many of them may be read straight into the message buffer, at *buf;
+ * else 0 (*buf NULL), and the caller reads into its own buffer as usual. Bytes read
+ * there are then passed as ever, ws_conn_recv(c, *buf, n) with n <= the size returned,
+ * before any other call on c. The buffer may grow for it (at most doubling what
+ * arrived, within max_message). */
+size_t ws_conn_recv_space(struct ws_conn *c, uint8_t **buf);
+
+/* Release the emptied message and output buffers (for an owner with keep_buffers, when
+ * the connection has been quiet for a while). Bytes queued or being reassembled stay. */
+void ws_conn_trim(struct ws_conn *c);
 
 /* Queue a message (TEXT, BINARY) or a control frame (PING, PONG) as one frame, masked
  * in the client role; a message is compressed (RSV1 set) when permessage-deflate was

@@ -118,6 +118,13 @@ enum ws_error ws_frame_decoder_error(const struct ws_frame_decoder *d, uint64_t 
     return d->error;
 }
 
+uint64_t ws_frame_decoder_payload_left(const struct ws_frame_decoder *d)
+{
+    if (d->error || d->state != ST_PAYLOAD)
+        return 0;
+    return d->hdr.payload_len - d->payload_done;
+}
+
 static unsigned ext_len_bytes(uint8_t len7)
 {
     return len7 == 126 ? 2 : len7 == 127 ? 8 : 0;

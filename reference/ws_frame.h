@@ -129,4 +129,10 @@ enum ws_error ws_frame_decode(struct ws_frame_decoder *d, uint8_t *in, size_t le
 /* The sticky error (WS_E_OK if none) and the stream offset of the byte that broke it. */
 enum ws_error ws_frame_decoder_error(const struct ws_frame_decoder *d, uint64_t *offset);
 
+/* Payload bytes of the current frame still to come, when the decoder is inside a
+ * frame's payload (its header decoded and reported); 0 otherwise (between frames,
+ * inside a header, at a frame's end event, after an error). The next that many input
+ * bytes are payload and nothing else. */
+uint64_t ws_frame_decoder_payload_left(const struct ws_frame_decoder *d);
+
 #endif

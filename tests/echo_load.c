@@ -2,7 +2,9 @@
  * echo_load.c - the load generator of `make bench` (driven by tests/bench-echo).
  *
  *   build/echo_load ws://127.0.0.1:PORT/ --pid SERVER_PID [--conns N] [--seconds S]
+ *   build/echo_load ws://127.0.0.1:PORT/ --pid SERVER_PID --shape CONNS BYTES [--seconds S]
  *
+ * Without --shape:
  * 1. opens N (default 10,000) WebSocket connections at once to the echo endpoint,
  *    completing every opening handshake (the 101 checked by the core), and holds them
  *    idle; the server's VmRSS/VmHWM (from /proc/PID/status) before and after give the
@@ -11,6 +13,18 @@
  * 3. echo throughput: small messages pipelined on 4 connections (messages/s) and
  *    1 MiB messages on one (MB/s), S seconds each (default 2);
  * 4. closes them all with Close 1000 and counts the clean closes.
+ * --idle-only leaves out 3, and then more connections than RLIMIT_NOFILE allows one
+ * process are opened by several (forked) processes holding them at once;
+ * --max-idle-bytes B makes it exit 1 when one idle connection
+ * costs the server more than B bytes (VmRSS growth / connections: kernel socket buffers
+ * are not in it).
+ * Past 10,000 connections to an IPv4 loopback address they come from 127.0.0.2, .3, ...
+ * as well (one source address has about 28,000 ephemeral ports).
+ *
+ * With --shape: one closed-loop run of CONNS connections and BYTES-byte messages (any
+ * server: tests/bench-echo runs it against wsspec echo and the third-party servers it
+ * can start) - messages/s, MB/s, the server's CPU time from /proc/PID/stat and echoes
+ * per server-CPU-second. Every echo is compared byte for byte.
  *
  * Loopback only, bounded counts, every wait with a deadline; it stops by itself. It
  * raises its own RLIMIT_NOFILE (N descriptors are needed on this side too) and lowers
@@ -20,6 +34,7 @@
 #include "ws_frame.h"
 #include "ws_handshake.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -32,6 +47,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +69,18 @@
 #define SMALL_CONNS 4
 #define BIG_LEN (1024u * 1024)
 #define BIG_WINDOW 2
+/* --shape: most connections of one closed-loop run, largest message */
+#define PUMP_CONNS 256
+/* most server processes whose memory and CPU are added up (wsspec echo --workers) */
+#define SERVER_PROCS 65
+/* descriptors a client process keeps for itself besides its connections */
+#define FD_SPARE 64
+/* how long a client process waits for the word to go on, connections held */
+#define HOLD_MS 120000
+/* connections per loopback source address (well below the 28,232 ephemeral ports: the kernel finds
+ * a free one faster when most are free) */
+#define PORTS_PER_SOURCE 10000u
+#define SHAPE_MAX_LEN (16u * 1024 * 1024)
 
 enum lstate { L_IDLE = 0, L_CONNECTING, L_READING, L_OPEN, L_FAILED, L_CLOSED };
 
@@ -67,7 +95,10 @@ struct lconn {
 static struct sockaddr_storage g_addr;
 static socklen_t g_addr_len;
 static char g_hostport[300];
+static char g_target[256] = "/"; /* the URL's path: servers route on it */
 static int g_pid;
+
+static size_t g_base; /* index of this process's first connection (source addresses) */
 
 static uint64_t now_ms(void)
 {
@@ -83,22 +114,80 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* VmRSS and VmHWM of the server, in KiB (0 if unreadable). */
-static void server_memory(unsigned long *rss, unsigned long *hwm)
+/* The server's processes: PID and its children (wsspec echo --workers). */
+static size_t server_pids(int *out, size_t max)
 {
-    char path[64], line[256];
-    *rss = *hwm = 0;
-    snprintf(path, sizeof path, "/proc/%d/status", g_pid);
+    char path[64];
+    out[0] = g_pid;
+    size_t n = 1;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", g_pid, g_pid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            *rss = strtoul(line + 6, NULL, 10);
-        else if (strncmp(line, "VmHWM:", 6) == 0)
-            *hwm = strtoul(line + 6, NULL, 10);
-    }
+        return n;
+    int p;
+    while (n < max && fscanf(f, "%d", &p) == 1)
+        out[n++] = p;
     fclose(f);
+    return n;
+}
+
+/* VmRSS and VmHWM of the server (all its processes added), in KiB (0 if unreadable). */
+static void server_memory(unsigned long *rss, unsigned long *hwm)
+{
+    int pids[SERVER_PROCS];
+    size_t np = server_pids(pids, SERVER_PROCS);
+    *rss = *hwm = 0;
+    for (size_t i = 0; i < np; i++) {
+        char path[64], line[256];
+        snprintf(path, sizeof path, "/proc/%d/status", pids[i]);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "VmRSS:", 6) == 0)
+                *rss += strtoul(line + 6, NULL, 10);
+            else if (strncmp(line, "VmHWM:", 6) == 0)
+                *hwm += strtoul(line + 6, NULL, 10);
+        }
+        fclose(f);
+    }
+}
+
+/* CPU time one process used so far (user + system, all its threads), in seconds; -1
+ * if unreadable. Fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends
+ * the command name (which may itself hold spaces). */
+static double process_cpu(int pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    unsigned long long ut = 0, st = 0;
+    if (!p ||
+        sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    long hz = sysconf(_SC_CLK_TCK);
+    return hz > 0 ? (double)(ut + st) / (double)hz : -1;
+}
+
+/* The server's CPU seconds so far, all its processes added; -1 if unreadable. */
+static double server_cpu(void)
+{
+    int pids[SERVER_PROCS];
+    size_t np = server_pids(pids, SERVER_PROCS);
+    double sum = 0;
+    for (size_t i = 0; i < np; i++) {
+        double c = process_cpu(pids[i]);
+        if (c < 0)
+            return -1;
+        sum += c;
+    }
+    return sum;
 }
 
 static void seeded_random(void *ud, uint8_t *out, size_t n)
@@ -129,7 +218,7 @@ static void conn_fail(struct lconn *c)
 
 static bool send_request(struct lconn *c)
 {
-    struct ws_request_params rp = {.host = g_hostport, .target = "/bench", .key = c->key};
+    struct ws_request_params rp = {.host = g_hostport, .target = g_target, .key = c->key};
     char req[512];
     size_t n = 0;
     if (ws_handshake_build_request(&rp, req, sizeof req, &n) != WS_E_OK)
@@ -170,10 +259,27 @@ static void read_response(struct lconn *c)
     }
 }
 
-static void start_connect(struct lconn *c)
+/* Connection i's source address: an IPv4 loopback target is reached from 127.0.0.1,
+ * .2, ... - PORTS_PER_SOURCE connections each - so that more connections than one
+ * address's ephemeral ports (about 28,000) can be held; the kernel picks the port
+ * (IP_BIND_ADDRESS_NO_PORT: at connect(), per 4-tuple). */
+static bool bind_source(int fd, size_t i)
+{
+    const struct sockaddr_in *dst = (const struct sockaddr_in *)&g_addr;
+    if (g_addr.ss_family != AF_INET || (ntohl(dst->sin_addr.s_addr) >> 24) != 127 ||
+        g_base + i < PORTS_PER_SOURCE)
+        return true;
+    int one = 1;
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    struct sockaddr_in src = {.sin_family = AF_INET};
+    src.sin_addr.s_addr = htonl(0x7f000001u + (uint32_t)((g_base + i) / PORTS_PER_SOURCE));
+    return bind(fd, (struct sockaddr *)&src, sizeof src) == 0;
+}
+
+static void start_connect(struct lconn *c, size_t i)
 {
     c->fd = socket(g_addr.ss_family, SOCK_STREAM, 0);
-    if (c->fd < 0 || set_nonblock_nodelay(c->fd) != 0) {
+    if (c->fd < 0 || set_nonblock_nodelay(c->fd) != 0 || !bind_source(c->fd, i)) {
         conn_fail(c);
         return;
     }
@@ -204,7 +310,7 @@ static size_t open_all(struct lconn *cs, size_t n, double *secs)
         while (nin < MAX_INFLIGHT && next < n) {
             struct lconn *c = &cs[next];
             ws_handshake_make_key(seeded_random, &seed, c->key);
-            start_connect(c);
+            start_connect(c, next);
             if (c->state == L_FAILED)
                 failed++;
             else
@@ -313,11 +419,13 @@ static bool sample_echo(struct lconn *c, size_t i)
  * window, or -1 on an error or a wrong byte; *elapsed gets the window's length. */
 static double pump(struct lconn **cs, size_t nc, const uint8_t *batch, size_t batch_len,
                    size_t per_batch, const uint8_t *echo, size_t echo_size, size_t window,
-                   double secs, double *elapsed)
+                   double secs, double *elapsed, double *all)
 {
-    size_t sent_msgs[SMALL_CONNS] = {0}, off[SMALL_CONNS] = {0};
-    uint64_t recv_bytes[SMALL_CONNS] = {0};
-    struct pollfd pfd[SMALL_CONNS];
+    size_t sent_msgs[PUMP_CONNS] = {0}, off[PUMP_CONNS] = {0};
+    uint64_t recv_bytes[PUMP_CONNS] = {0};
+    struct pollfd pfd[PUMP_CONNS];
+    if (nc > PUMP_CONNS)
+        return -1;
     static uint8_t scratch[256 * 1024];
     double t0 = now_s(), stop_at = t0 + secs;
     uint64_t counted = 0;
@@ -380,9 +488,12 @@ static double pump(struct lconn **cs, size_t nc, const uint8_t *batch, size_t ba
             }
         }
     }
-    for (size_t i = 0; i < nc; i++)
+    *all = 0;
+    for (size_t i = 0; i < nc; i++) {
         if (recv_bytes[i] != (uint64_t)sent_msgs[i] * echo_size)
             return -1;
+        *all += (double)sent_msgs[i];
+    }
     return (double)counted;
 }
 
@@ -454,6 +565,191 @@ static size_t close_all(struct lconn *cs, size_t n, double *secs)
     return clean;
 }
 
+/* ------------------------------------------------------------ --shape */
+
+/* One closed-loop run: `conns` connections, each sending its next `len`-byte binary
+ * message only after the echo of the previous one came back whole and byte-exact
+ * (window 1), for `secs` seconds. Prints one line with messages/s, MB/s (payload
+ * bytes echoed) and the server's CPU seconds over the run, and the figure the
+ * comparison of `make bench` ranks by: echoes per server-CPU-second. */
+static int run_shape(size_t conns, size_t len, double secs)
+{
+    struct lconn *cs = calloc(conns, sizeof *cs);
+    uint8_t *payload = malloc(len ? len : 1);
+    uint8_t *frame = malloc(len + WS_FRAME_HEADER_MAX);
+    uint8_t *echo = malloc(len + WS_FRAME_HEADER_MAX);
+    int rc = 1;
+    if (!cs || !payload || !frame || !echo)
+        goto out;
+    uint64_t seed = 0x5eed0 + len;
+    seeded_random(&seed, payload, len);
+    for (size_t i = 0; i < conns; i++)
+        cs[i].fd = -1;
+    double open_s = 0;
+    size_t open = open_all(cs, conns, &open_s);
+    if (open != conns) {
+        printf("bench echo shape %zux%zu: only %zu/%zu connections opened\n", conns, len, open,
+               conns);
+        goto out;
+    }
+    struct lconn *tc[PUMP_CONNS];
+    for (size_t i = 0; i < conns; i++)
+        tc[i] = &cs[i];
+    size_t fl = encode(WS_OP_BINARY, payload, len, frame, len + WS_FRAME_HEADER_MAX), el = 0;
+    struct ws_frame_spec plain = {.fin = true, .opcode = WS_OP_BINARY};
+    ws_frame_encode(&plain, payload, len, echo, len + WS_FRAME_HEADER_MAX, &el);
+    double t = 0, all = 0, cpu0 = server_cpu();
+    double msgs = pump(tc, conns, frame, fl, 1, echo, el, 1, secs, &t, &all);
+    double cpu = server_cpu() - cpu0;
+    if (msgs < 0 || t <= 0) {
+        printf("bench echo shape %zux%zu: the run failed (a connection dropped, stalled or "
+               "echoed a wrong byte)\n",
+               conns, len);
+        goto out;
+    }
+    printf("bench echo shape %zux%zu: %.1f s, %.0f messages/s, %.1f MB/s, server CPU %.2f s, "
+           "%.0f echoes per server-CPU-second\n",
+           conns, len, t, msgs / t, msgs * (double)len / t / 1e6, cpu,
+           cpu0 >= 0 && cpu > 0 ? all / cpu : 0);
+    rc = 0;
+out:
+    if (cs) {
+        double close_s = 0;
+        close_all(cs, conns, &close_s);
+    }
+    free(cs);
+    free(payload);
+    free(frame);
+    free(echo);
+    return rc;
+}
+
+/* ------------------------------------------------------------ idle, several processes */
+
+/* More connections than one process may hold descriptors for (RLIMIT_NOFILE's hard
+ * limit, which only CAP_SYS_RESOURCE raises): each of several processes opens a share
+ * of them; all hold theirs until the server's memory is read, then each checks a
+ * sample and closes its share. Reports go through one pipe (a report is one atomic
+ * write, smaller than PIPE_BUF). */
+struct share_report {
+    uint64_t open, sampled, echoed, clean;
+};
+
+static void share_run(size_t base, size_t count, size_t samples, int wfd, int go_fd)
+{
+    g_base = base;
+    struct lconn *cs = calloc(count, sizeof *cs);
+    struct share_report r = {0};
+    if (!cs) {
+        (void)!write(wfd, &r, sizeof r);
+        _exit(1);
+    }
+    for (size_t i = 0; i < count; i++)
+        cs[i].fd = -1;
+    double secs = 0;
+    r.open = open_all(cs, count, &secs);
+    if (write(wfd, &r, sizeof r) != (ssize_t)sizeof r)
+        _exit(1);
+    struct pollfd p = {.fd = go_fd, .events = POLLIN};
+    char go;
+    if (poll(&p, 1, HOLD_MS) <= 0 || read(go_fd, &go, 1) != 1)
+        _exit(1);
+    for (size_t k = 0; k < samples; k++) {
+        struct lconn *c = &cs[k * count / samples];
+        if (c->state != L_OPEN)
+            continue;
+        r.sampled++;
+        r.echoed += sample_echo(c, base + k);
+    }
+    r.clean = close_all(cs, count, &secs);
+    (void)!write(wfd, &r, sizeof r);
+    _exit(0);
+}
+
+/* Read one report from each of n processes within ms; false if they did not come. */
+static bool share_reports(int fd, size_t n, uint64_t ms, struct share_report *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    uint64_t deadline = now_ms() + ms;
+    for (size_t got = 0; got < n;) {
+        uint64_t now = now_ms();
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
+            return false;
+        struct share_report r;
+        if (read(fd, &r, sizeof r) != (ssize_t)sizeof r)
+            return false;
+        sum->open += r.open;
+        sum->sampled += r.sampled;
+        sum->echoed += r.echoed;
+        sum->clean += r.clean;
+        got++;
+    }
+    return true;
+}
+
+static int run_idle_procs(size_t n, size_t per, unsigned long long max_idle)
+{
+    size_t procs = (n + per - 1) / per;
+    int rep[2], go[2];
+    if (pipe(rep) != 0 || pipe(go) != 0)
+        return 1;
+    unsigned long rss0, hwm0, rss1, hwm1;
+    server_memory(&rss0, &hwm0);
+    fflush(stdout);
+    double t0 = now_s();
+    size_t started = 0;
+    for (; started < procs; started++) {
+        size_t base = started * per, count = n - base < per ? n - base : per;
+        pid_t pid = fork();
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            close(rep[0]);
+            close(go[1]);
+            share_run(base, count, (SAMPLE + procs - 1) / procs, rep[1], go[0]);
+        }
+    }
+    close(rep[1]);
+    close(go[0]);
+    struct share_report opened, done;
+    bool ok = started == procs && share_reports(rep[0], procs, OPEN_MS + 10000, &opened);
+    double open_s = now_s() - t0;
+    server_memory(&rss1, &hwm1);
+    double per_conn =
+        opened.open ? ((double)rss1 - (double)rss0) * 1024.0 / (double)opened.open : 0;
+    printf("bench echo: %llu/%zu connections opened (handshake complete) in %.2f s "
+           "(%.0f handshakes/s; %zu client processes, RLIMIT_NOFILE)\n",
+           (unsigned long long)opened.open, n, open_s,
+           open_s > 0 ? (double)opened.open / open_s : 0, procs);
+    printf("bench echo: server VmRSS %.1f MiB -> %.1f MiB with %llu idle connections: "
+           "%.0f bytes per idle connection; VmHWM %.1f MiB\n",
+           rss0 / 1024.0, rss1 / 1024.0, (unsigned long long)opened.open, per_conn, hwm1 / 1024.0);
+    int rc = ok && opened.open == n ? 0 : 1;
+    if (max_idle && per_conn > (double)max_idle) {
+        printf("bench echo: %.0f bytes per idle connection, more than the %llu allowed\n", per_conn,
+               max_idle);
+        rc = 1;
+    }
+    for (size_t i = 0; i < started; i++)
+        (void)!write(go[1], "g", 1);
+    close(go[1]);
+    if (!share_reports(rep[0], started, CLOSE_MS + 10000 + IO_MS * SAMPLE, &done))
+        rc = 1;
+    printf("bench echo: sample of %llu held connections still echo: %llu/%llu\n",
+           (unsigned long long)done.sampled, (unsigned long long)done.echoed,
+           (unsigned long long)done.sampled);
+    printf("bench echo: %llu/%llu connections closed cleanly (Close 1000 answered, then TCP "
+           "closed by the server)\n",
+           (unsigned long long)done.clean, (unsigned long long)opened.open);
+    if (done.sampled == 0 || done.echoed != done.sampled)
+        rc = 1;
+    close(rep[0]);
+    while (started-- > 0)
+        wait(NULL);
+    return rc;
+}
+
 /* ------------------------------------------------------------ main */
 
 static bool parse_url(const char *url)
@@ -481,6 +777,11 @@ static bool parse_url(const char *url)
     size_t pl = strcspn(s, "/");
     if (pl == 0 || pl >= sizeof port)
         return false;
+    if (s[pl] == '/') {
+        if (strlen(s + pl) >= sizeof g_target || strpbrk(s + pl, " \r\n"))
+            return false;
+        memcpy(g_target, s + pl, strlen(s + pl) + 1);
+    }
     memcpy(port, s, pl);
     port[pl] = '\0';
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
@@ -517,6 +818,11 @@ static size_t raise_nofile(size_t want)
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0;
     rlim_t need = (rlim_t)want + 32;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+        struct rlimit up = {need, need}; /* root may raise the hard limit too */
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            return want;
+    }
     if (rl.rlim_cur < need) {
         rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
@@ -528,13 +834,25 @@ static size_t raise_nofile(size_t want)
 int main(int argc, char **argv)
 {
     const char *url = NULL;
-    unsigned long long conns = DEFAULT_CONNS, pid = 0, secs_arg = 2;
+    unsigned long long conns = DEFAULT_CONNS, pid = 0, secs_arg = 2, shape_len = 0;
+    bool shape = false, idle_only = false;
+    unsigned long long max_idle = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pid") == 0 && i + 1 < argc) {
             if (!parse_count(argv[++i], 1, 4194304, &pid))
                 goto usage;
         } else if (strcmp(argv[i], "--conns") == 0 && i + 1 < argc) {
             if (!parse_count(argv[++i], SAMPLE, MAX_CONNS, &conns))
+                goto usage;
+        } else if (strcmp(argv[i], "--idle-only") == 0) {
+            idle_only = true;
+        } else if (strcmp(argv[i], "--max-idle-bytes") == 0 && i + 1 < argc) {
+            if (!parse_count(argv[++i], 1, 1u << 30, &max_idle))
+                goto usage;
+        } else if (strcmp(argv[i], "--shape") == 0 && i + 2 < argc) {
+            shape = true;
+            if (!parse_count(argv[++i], 1, PUMP_CONNS, &conns) ||
+                !parse_count(argv[++i], 1, SHAPE_MAX_LEN, &shape_len))
                 goto usage;
         } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
             if (!parse_count(argv[++i], 1, 30, &secs_arg))
@@ -548,8 +866,12 @@ int main(int argc, char **argv)
     if (!url || !pid || !parse_url(url))
         goto usage;
     g_pid = (int)pid;
+    if (shape)
+        return run_shape((size_t)conns, (size_t)shape_len, (double)secs_arg);
 
     size_t n = (size_t)conns, allowed = raise_nofile(n);
+    if (allowed < n && idle_only && allowed > SAMPLE + FD_SPARE)
+        return run_idle_procs(n, allowed - FD_SPARE, max_idle);
     if (allowed < n) {
         printf("bench echo: RLIMIT_NOFILE allows only %zu connections here (wanted %zu)\n", allowed,
                n);
@@ -578,6 +900,11 @@ int main(int argc, char **argv)
            "%.0f bytes per idle connection; VmHWM %.1f MiB\n",
            rss0 / 1024.0, rss1 / 1024.0, open, per, hwm1 / 1024.0);
     int rc = open == n ? 0 : 1;
+    if (max_idle && per > (double)max_idle) {
+        printf("bench echo: %.0f bytes per idle connection, more than the %llu allowed\n", per,
+               max_idle);
+        rc = 1;
+    }
 
     size_t sampled = 0, echoed = 0;
     for (size_t i = 0; i < SAMPLE; i++) {
@@ -599,7 +926,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n && nt < SMALL_CONNS; i++)
         if (cs[i].state == L_OPEN)
             tc[nt++] = &cs[i];
-    if (nt == SMALL_CONNS) {
+    if (nt == SMALL_CONNS && !idle_only) {
         uint8_t *batch = malloc(SMALL_BATCH * (SMALL_LEN + WS_FRAME_HEADER_MAX));
         uint8_t *big = malloc(BIG_LEN + WS_FRAME_HEADER_MAX);
         uint8_t *payload = malloc(BIG_LEN);
@@ -617,9 +944,9 @@ int main(int argc, char **argv)
             ws_frame_encode(&plain, payload, SMALL_LEN, echo_small, sizeof echo_small, &el_small);
             ws_frame_encode(&plain, payload, BIG_LEN, echo_big, BIG_LEN + WS_FRAME_HEADER_MAX,
                             &el_big);
-            double el = 0;
+            double el = 0, all = 0;
             double msgs = pump(tc, SMALL_CONNS, batch, bl, SMALL_BATCH, echo_small, el_small,
-                               SMALL_WINDOW, (double)secs_arg, &el);
+                               SMALL_WINDOW, (double)secs_arg, &el, &all);
             if (msgs < 0) {
                 printf("bench echo: small-message run failed\n");
                 rc = 1;
@@ -629,7 +956,8 @@ int main(int argc, char **argv)
                        SMALL_LEN, SMALL_CONNS, el, msgs / el);
             }
             size_t gl = encode(WS_OP_BINARY, payload, BIG_LEN, big, BIG_LEN + WS_FRAME_HEADER_MAX);
-            msgs = pump(tc, 1, big, gl, 1, echo_big, el_big, BIG_WINDOW, (double)secs_arg, &el);
+            msgs =
+                pump(tc, 1, big, gl, 1, echo_big, el_big, BIG_WINDOW, (double)secs_arg, &el, &all);
             if (msgs < 0) {
                 printf("bench echo: 1 MiB-message run failed\n");
                 rc = 1;
@@ -657,6 +985,9 @@ int main(int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: echo_load ws://127.0.0.1:PORT/ --pid SERVER_PID [--conns N "
-                    "(100..100000)] [--seconds S (1..30)]\n");
+                    "(100..100000)] [--seconds S (1..30)] [--idle-only]\n"
+                    "       [--max-idle-bytes B]\n"
+                    "       echo_load ws://127.0.0.1:PORT/ --pid SERVER_PID --shape CONNS "
+                    "BYTES [--seconds S]\n");
     return 2;
 }

@@ -34,10 +34,11 @@
 /* Longest timeout: a deadline of more than a day is no deadline. */
 #define ECHO_MAX_TIMEOUT_S 86400.0
 /* What `make bench` measured for one idle, open connection right after its handshake
- * (server VmRSS delta over 10,000 connections / 10,000; x86-64, glibc malloc, plain
- * -O2 build): the 784-byte struct plus ws_conn's 256-byte output buffer and malloc
- * overhead. Kernel socket buffers are not part of the process and not counted. */
-#define ECHO_MEASURED_IDLE_BYTES 1300u
+ * (server VmRSS delta over 10,000 and 18,000 connections / their number, 1,465-1,608;
+ * x86-64, glibc malloc, plain -O2 build): the struct (echo_loop_conn_size) plus
+ * ws_conn's 256-byte output buffer until it is trimmed, and malloc overhead. Kernel
+ * socket buffers are not part of the process and not counted. */
+#define ECHO_MEASURED_IDLE_BYTES 1500u
 /* The same for a wss:// connection (make bench: server VmRSS delta over 2,000 idle TLS
  * 1.3 connections, after 50 for warm-up; same build): about 14 KB of it is the OpenSSL
  * session (SSL object, socket BIO, cipher contexts, the session). Without
@@ -218,11 +219,12 @@ static void echo_help_capacity(FILE *f)
             "\n"
             "Capacity: up to %llu concurrent connections here (RLIMIT_NOFILE raised to its\n"
             "hard limit at start, as root to %u where the kernel allows; %u descriptors kept\n"
-            "for itself).\n"
+            "for itself), per process: --workers N holds N times as many.\n"
             "Memory per connection: %zu bytes of state, about %u bytes in all when idle after\n"
-            "its handshake (measured by make bench; kernel socket buffers not included); the\n"
-            "core keeps emptied buffers of up to 16 KiB each, so an idle connection that once\n"
-            "echoed larger messages holds up to 33 KiB. A busy connection holds at most its\n"
+            "its handshake (measured by make bench; kernel socket buffers not included). A\n"
+            "connection keeps its message and output buffers while it moves bytes (no\n"
+            "allocation per message; a whole message is read into and echoed from one\n"
+            "buffer) and gives them back 1 s after its last byte. A busy one holds at most its\n"
             "handshake (8 KiB), the message being reassembled, its echo and 1 MiB of backlog:\n"
             "%llu MiB with the default --max-message.\n"
             "A TLS connection costs about %u bytes in all when idle (its OpenSSL session;\n"
@@ -302,6 +304,15 @@ static int echo_opt_set(enum echo_opt opt, const char *v, struct echo_options *o
     case ECHO_OPT_TLS_CLIENT_CA:
         tls->client_ca_file = v;
         return 0;
+    case ECHO_OPT_WORKERS: {
+        char *end;
+        errno = 0;
+        unsigned long n = strtoul(v, &end, 10);
+        if (!isdigit((unsigned char)v[0]) || *end || errno || n < 1 || n > ECHO_WORKERS_MAX)
+            return cli_error("--workers", v, "is not a number of processes from 1 to 64");
+        o->workers = (unsigned)n;
+        return 0;
+    }
     case ECHO_OPT_VERBOSE:
         o->verbose = true;
         return 0;

@@ -40,10 +40,13 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,11 +60,17 @@
  * thousands of connects (make bench) is queued rather than answered with SYN drops. */
 #define ECHO_LISTEN_BACKLOG 4096
 /* Bytes written to one connection per round: a client that reads as fast as we write
- * must not keep the loop on its 64 MiB echo while the others wait. */
-#define ECHO_WRITE_BUDGET (1024u * 1024)
+ * must not keep the loop on its 64 MiB echo while the others wait. Above 1 MiB plus a
+ * header, so that a 1 MiB echo goes out in one round (not a last 10 bytes in another). */
+#define ECHO_WRITE_BUDGET (4u * 1024 * 1024)
 /* Pause before accepting again after running out of descriptors or memory: the
  * listening socket stays readable, so without a pause the loop would spin. */
 #define ECHO_ACCEPT_PAUSE_MS 100u
+/* A connection keeps its message and output buffers at their size while it moves
+ * bytes (ws_conn keep_buffers: no allocation, no page faults per message) and gives
+ * them back once it has been quiet this long, so an idle connection holds only its
+ * struct. Long enough to span a client's think time between messages. */
+#define ECHO_TRIM_MS 1000u
 
 /* ------------------------------------------------------------ intrusive lists */
 
@@ -114,7 +123,9 @@ struct echo_conn {
     struct echo_link all;      /* loop->conns; loop->graveyard once DEAD */
     struct echo_link timer;    /* loop->timers[tkind] */
     struct echo_link ready;    /* loop->ready: the transport holds bytes epoll cannot see */
+    struct echo_link warm;     /* loop->warm: holds buffers, trimmed ECHO_TRIM_MS after */
     uint64_t deadline;         /* monotonic ms */
+    uint64_t warm_at;          /* last bytes moved (monotonic ms), while on loop->warm */
     uint32_t events;           /* epoll interest currently registered */
     uint8_t phase;             /* enum echo_phase */
     uint8_t tkind;             /* enum echo_timer, T_NONE = no deadline */
@@ -138,6 +149,7 @@ struct echo_loop {
     uint64_t now;
     uint64_t duration[T_COUNT];
     struct echo_link conns, timers[T_COUNT], ready, graveyard;
+    struct echo_link warm; /* ordered by warm_at: appended at the tail when bytes move */
     size_t n_conns;
     bool stopping, accept_paused;
     uint64_t stop_deadline, accept_resume;
@@ -265,11 +277,26 @@ static void timer_arm(struct echo_conn *c, enum echo_timer kind)
     link_append(&l->timers[kind], &c->timer);
 }
 
-/* Bytes moved: an OPEN connection is not idle. */
+/* Bytes moved: an OPEN connection is not idle, and its buffers are kept a while. */
 static void conn_progress(struct echo_conn *c)
 {
     if (c->tkind == T_IDLE)
         timer_arm(c, T_IDLE);
+    link_remove(&c->warm);
+    c->warm_at = c->loop->now;
+    link_append(&c->loop->warm, &c->warm);
+}
+
+/* Give back the buffers of the connections quiet for ECHO_TRIM_MS (oldest first). */
+static void trim_quiet(struct echo_loop *l)
+{
+    while (!link_empty(&l->warm)) {
+        struct echo_conn *c = ECHO_CONTAINER(l->warm.next, struct echo_conn, warm);
+        if (c->warm_at + ECHO_TRIM_MS > l->now)
+            break;
+        link_remove(&c->warm);
+        ws_conn_trim(&c->ws);
+    }
 }
 
 /* ------------------------------------------------------------ connections */
@@ -282,6 +309,7 @@ static void conn_destroy(struct echo_conn *c)
     c->phase = P_DEAD;
     timer_disarm(c);
     link_remove(&c->ready);
+    link_remove(&c->warm);
     link_remove(&c->all);
     l->n_conns--;
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->tr.fd, NULL);
@@ -414,21 +442,32 @@ static void conn_advance(struct echo_conn *c)
     conn_update_events(c);
 }
 
-/* One read, handed to ws_conn (or discarded while lingering). */
+/* One read, handed to ws_conn (or discarded while lingering). Inside a data frame's
+ * payload the bytes are read straight into the message being reassembled
+ * (ws_conn_recv_space): a large message is then copied by nobody but the kernel. */
 static void conn_read(struct echo_conn *c)
 {
     struct echo_loop *l = c->loop;
-    size_t n = 0;
-    enum echo_io r = c->tr.ops->read(&c->tr, l->rbuf, sizeof l->rbuf, &n);
+    uint8_t *buf = l->rbuf;
+    size_t cap = sizeof l->rbuf, n = 0;
+    if (c->phase == P_OPEN || c->phase == P_CLOSING) {
+        uint8_t *direct = NULL;
+        size_t room = ws_conn_recv_space(&c->ws, &direct);
+        if (room > 0) {
+            buf = direct;
+            cap = room;
+        }
+    }
+    enum echo_io r = c->tr.ops->read(&c->tr, buf, cap, &n);
     switch (r) {
     case ECHO_IO_DONE:
         c->read_wait = 0;
         if (c->phase == P_LINGER)
             break;
         conn_progress(c);
-        wire_record("server", NULL, c->rec_id, l->rbuf, n, &c->rec_done);
+        wire_record("server", NULL, c->rec_id, buf, n, &c->rec_done);
         {
-            enum ws_error e = ws_conn_recv(&c->ws, l->rbuf, n);
+            enum ws_error e = ws_conn_recv(&c->ws, buf, n);
             if (e != WS_E_OK) {
                 conn_log_failure(c, e);
                 if (e == WS_E_NOMEM && ws_conn_state(&c->ws) == WS_OPEN)
@@ -740,6 +779,11 @@ static int next_timeout(const struct echo_loop *l)
         next = l->stop_deadline;
     if (l->accept_paused && l->accept_resume < next)
         next = l->accept_resume;
+    if (!link_empty(&l->warm)) {
+        const struct echo_conn *c = ECHO_CONTAINER(l->warm.next, struct echo_conn, warm);
+        if (c->warm_at + ECHO_TRIM_MS < next)
+            next = c->warm_at + ECHO_TRIM_MS;
+    }
     if (next == UINT64_MAX)
         return -1;
     if (next <= l->now)
@@ -777,7 +821,9 @@ static void run_ready(struct echo_loop *l)
     }
 }
 
-static int listen_socket(const struct echo_options *o, FILE *log)
+/* The listening socket; with reuseport (--workers) one of a group on the same port,
+ * among which the kernel spreads the connections. */
+static int listen_socket(const struct echo_options *o, bool reuseport, FILE *log)
 {
     int fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -786,6 +832,11 @@ static int listen_socket(const struct echo_options *o, FILE *log)
     }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+        fprintf(log, "wsspec echo: SO_REUSEPORT: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
     char where[INET6_ADDRSTRLEN + 16];
     format_addr(&o->addr, where, sizeof where);
     if (bind(fd, (const struct sockaddr *)&o->addr, o->addr_len) != 0) {
@@ -796,6 +847,24 @@ static int listen_socket(const struct echo_options *o, FILE *log)
     if (listen(fd, ECHO_LISTEN_BACKLOG) != 0) {
         fprintf(log, "wsspec echo: listen on %s: %s\n", where, strerror(errno));
         close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* --workers: the port bound (SO_REUSEPORT, not listening) so that port 0 becomes one
+ * number the workers' listening sockets then share. */
+static int listen_socket_bound(const struct echo_options *o, FILE *log)
+{
+    int fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
+        bind(fd, (const struct sockaddr *)&o->addr, o->addr_len) != 0) {
+        char where[INET6_ADDRSTRLEN + 16];
+        format_addr(&o->addr, where, sizeof where);
+        fprintf(log, "wsspec echo: cannot listen on %s: %s\n", where, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
     return fd;
@@ -849,6 +918,7 @@ static void loop_init_config(struct echo_loop *l, const struct echo_options *o)
     link_head_init(&l->conns);
     link_head_init(&l->ready);
     link_head_init(&l->graveyard);
+    link_head_init(&l->warm);
     for (int k = 0; k < T_COUNT; k++)
         link_head_init(&l->timers[k]);
     l->wscfg.role = WS_ROLE_SERVER;
@@ -865,6 +935,7 @@ static void loop_init_config(struct echo_loop *l, const struct echo_options *o)
      * they came in with), one whole echoed message and a Close. Twice the read buffer
      * covers the frame headers. */
     l->wscfg.max_output = (size_t)o->max_message + ECHO_BACKPRESSURE + 2 * ECHO_READ_BUF;
+    l->wscfg.keep_buffers = true; /* given back by trim_quiet */
     l->wscfg.random = echo_random;
     l->wscfg.cb.on_handshake = on_handshake;
     l->wscfg.cb.on_message = on_message;
@@ -884,7 +955,9 @@ static void loop_dispatch(struct echo_loop *l, const struct epoll_event *ev)
     }
 }
 
-int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
+/* One event loop. ready_fd < 0: print the "listening on" line to out; else (a worker)
+ * write one byte to ready_fd once listening, and listen with SO_REUSEPORT. */
+static int loop_run(const struct echo_options *o, FILE *out, FILE *log, int ready_fd)
 {
     int rc = 1;
     struct echo_loop *l = calloc(1, sizeof *l);
@@ -915,7 +988,7 @@ int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
         fprintf(log, "wsspec echo: signalfd/epoll: %s\n", strerror(errno));
         goto out;
     }
-    l->lfd = listen_socket(o, log);
+    l->lfd = listen_socket(o, ready_fd >= 0, log);
     if (l->lfd < 0)
         goto out;
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->tag_signal};
@@ -925,7 +998,14 @@ int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
         fprintf(log, "wsspec echo: epoll_ctl: %s\n", strerror(errno));
         goto out;
     }
-    print_listening(l->lfd, o->tls != NULL, out);
+    if (ready_fd < 0) {
+        print_listening(l->lfd, o->tls != NULL, out);
+    } else {
+        bool told = write(ready_fd, "r", 1) == 1;
+        close(ready_fd);
+        if (!told)
+            goto out;
+    }
 
     l->now = now_ms();
     struct epoll_event evs[ECHO_EVENTS];
@@ -942,6 +1022,7 @@ int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
             loop_dispatch(l, &evs[i]);
         run_ready(l);
         expire_timers(l);
+        trim_quiet(l);
         if (l->accept_paused && !l->stopping && l->now >= l->accept_resume)
             accept_pause(l, false);
         free_graveyard(l);
@@ -963,4 +1044,142 @@ out:
      * status, and the caller exits right after this anyway. */
     free(l);
     return rc;
+}
+
+/* ------------------------------------------------------------ --workers */
+
+/* How long the workers may take to listen before the start counts as failed. */
+#define ECHO_WORKERS_START_MS 10000
+
+/* Wait until n bytes came on fd (each worker writes one once it listens) or the
+ * deadline passed. */
+static bool workers_ready(int fd, unsigned n)
+{
+    uint64_t deadline = now_ms() + ECHO_WORKERS_START_MS;
+    unsigned got = 0;
+    while (got < n) {
+        uint64_t now = now_ms();
+        if (now >= deadline)
+            return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+            return false;
+        char b[64];
+        ssize_t r = read(fd, b, sizeof b);
+        if (r == 0)
+            return false; /* every worker is gone */
+        if (r > 0)
+            got += (unsigned)r;
+    }
+    return true;
+}
+
+static void workers_signal(const pid_t *pids, unsigned n, int sig)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (pids[i] > 0)
+            kill(pids[i], sig);
+}
+
+/* Until every worker has exited: SIGINT/SIGTERM are passed on to them (their own
+ * shutdown has its deadline, --close-timeout; a second signal stops them at once), a
+ * worker that exits unasked stops the others. 0 if all exited 0 after being asked. */
+static int workers_wait(pid_t *pids, unsigned n, int sfd)
+{
+    unsigned alive = n;
+    bool asked = false, bad = false;
+    while (alive > 0) {
+        struct signalfd_siginfo si;
+        struct pollfd p = {.fd = sfd, .events = POLLIN};
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return 1;
+        while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+            if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) {
+                asked = true;
+                workers_signal(pids, n, SIGTERM);
+            }
+        }
+        int st;
+        pid_t pid;
+        while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+            for (unsigned i = 0; i < n; i++)
+                if (pids[i] == pid)
+                    pids[i] = 0, alive--;
+            if (!asked || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                bad = true;
+            if (!asked) {
+                asked = true;
+                workers_signal(pids, n, SIGTERM);
+            }
+        }
+    }
+    return bad ? 1 : 0;
+}
+
+/* --workers N: N processes, each its own event loop and descriptor table (so each its
+ * own RLIMIT_NOFILE), all listening on the same port with SO_REUSEPORT; the kernel
+ * spreads the connections among them. This process binds the port first (so port 0
+ * gets one number for all), starts the workers, prints the line once they all listen,
+ * and then only passes signals on and waits. */
+static int workers_run(const struct echo_options *o, FILE *out, FILE *log)
+{
+    pid_t pids[ECHO_WORKERS_MAX] = {0};
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    int sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    int bfd = listen_socket_bound(o, log);
+    int ready[2] = {-1, -1};
+    if (sfd < 0 || bfd < 0 || pipe2(ready, O_CLOEXEC) != 0) {
+        if (sfd < 0 || bfd >= 0)
+            fprintf(log, "wsspec echo: signalfd/pipe: %s\n", strerror(errno));
+        if (sfd >= 0)
+            close(sfd);
+        if (bfd >= 0)
+            close(bfd);
+        return 1;
+    }
+    struct echo_options wo = *o;
+    socklen_t al = sizeof wo.addr;
+    getsockname(bfd, (struct sockaddr *)&wo.addr, &al);
+    wo.workers = 1;
+    fflush(out);
+    fflush(log);
+    unsigned started = 0;
+    for (; started < o->workers; started++) {
+        pid_t pid = fork();
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            close(ready[0]);
+            close(bfd);
+            close(sfd);
+            _exit(loop_run(&wo, out, log, ready[1]));
+        }
+        pids[started] = pid;
+    }
+    close(ready[1]);
+    bool ok = started == o->workers && workers_ready(ready[0], started);
+    close(ready[0]);
+    if (ok)
+        print_listening(bfd, o->tls != NULL, out);
+    else
+        fprintf(log, "wsspec echo: %u of %u workers did not start\n", o->workers - started,
+                o->workers);
+    close(bfd); /* the workers' sockets hold the port now */
+    if (!ok)
+        workers_signal(pids, started, SIGKILL);
+    int rc = workers_wait(pids, started, sfd);
+    close(sfd);
+    return ok ? rc : 1;
+}
+
+int echo_loop_run(const struct echo_options *o, FILE *out, FILE *log)
+{
+    if (o->workers > 1)
+        return workers_run(o, out, log);
+    return loop_run(o, out, log, -1);
 }

@@ -17,8 +17,10 @@
  *
  * Memory per connection: struct echo_conn (which embeds struct ws_conn, see
  * echo_loop_conn_size()) plus what ws_conn allocates, and nothing for an idle
- * connection - received bytes go through one shared 64 KiB buffer, and ws_conn frees
- * its buffers when they empty. Bounded at any moment by
+ * connection - received bytes go through one shared 64 KiB buffer (or straight into the
+ * message being reassembled: ws_conn_recv_space), and ws_conn keeps its buffers only
+ * while the connection moves bytes (keep_buffers; trimmed ECHO_TRIM_MS after the last
+ * one). Bounded at any moment by
  *   max_handshake + max_message (reassembly) + ECHO_BACKPRESSURE + one read +
  *   max_message + 14 (the echo being written)
  * because reading stops while more than ECHO_BACKPRESSURE bytes wait to be written.
@@ -60,6 +62,8 @@ struct echo_tls;
 /* --allowed-origin given more often than this is a usage error: a deployment lists its
  * own sites, a few. */
 #define ECHO_ORIGINS_MAX 8
+/* Largest --workers: a process per core is the point; 64 covers big machines. */
+#define ECHO_WORKERS_MAX 64u
 
 struct echo_options {
     struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
@@ -81,6 +85,10 @@ struct echo_options {
     bool deflate_context_takeover;
     struct echo_tls *tls; /* NULL: ws://; else wss:// with it (echo_tls.h; the
                              caller's, shared by every connection) */
+    /* --workers: event loops in as many processes, on one port (SO_REUSEPORT): more
+     * cores, and more descriptors where RLIMIT_NOFILE cannot be raised. 0 or 1 = this
+     * process alone. */
+    unsigned workers;
 };
 
 /* Run the echo endpoint until SIGINT or SIGTERM, then close every connection (Close
@@ -99,7 +107,7 @@ size_t echo_loop_conn_size(void);
 
 /* Raise RLIMIT_NOFILE's soft limit to the hard one (as root, first try raising the
  * hard limit to ECHO_NOFILE_WANTED). Returns the resulting soft limit. */
-#define ECHO_NOFILE_WANTED 65536u
+#define ECHO_NOFILE_WANTED 262144u
 uint64_t echo_loop_raise_nofile(void);
 
 #endif
