@@ -198,6 +198,15 @@ $(B)/itest_%: $(B)/obj/tests/itest_%.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 itest: $(ITEST_BIN)
 
+# The test-only echo with planted bugs of tests/itest_fuzz.sh (tests/fuzz_planted.c): the
+# echo endpoint's objects and the core as `wsspec echo` has them, and the file that sees
+# every client byte first (--wrap=ws_conn_recv). Its planted signed overflow needs UBSan.
+PLANTED_WRAP := -Wl,--wrap=ws_conn_recv,--wrap=ws_conn_free
+$(B)/obj/tests/fuzz_planted.o: CFLAGS += -fsanitize=undefined
+$(B)/fuzz_planted: $(B)/obj/tests/fuzz_planted.o $(call objs,$(B)/obj,$(ECHO_SRC)) $(B)/libwscore.a
+	$(CC) $(CFLAGS) -fsanitize=undefined $(LDFLAGS) $(PLANTED_WRAP) -o $@ $^ $(LIBS)
+itest: $(B)/fuzz_planted
+
 # LD_PRELOAD shims of the integration tests (tests/shim_*.c -> build/shim_*.so): system
 # calls failed on purpose, to show what wsspec does when its own machine is the trouble.
 SHIM_SRC := $(sort $(wildcard tests/shim_*.c))

@@ -8,6 +8,7 @@
  */
 #include "case_lint.h"
 #include "echo/echo_cli.h"
+#include "fuzz_cmd.h"
 #include "report_cmd.h"
 #include "run_cmd.h"
 
@@ -34,6 +35,10 @@ static const struct wsspec_command wsspec_commands[] = {
     {"run", "run the conformance catalogue against WebSocket servers: wsspec run URL", run_main},
     {"list", "list the cases (selected with --cases/--exclude), one per line", case_cmd_list},
     {"lint", "check case files: unique ids, known directives, well-formed payloads", case_cmd_lint},
+    {"fuzz",
+     "fuzz a live server with conversations mutated from the catalogue; findings saved as "
+     "case files: wsspec fuzz URL",
+     fuzz_main},
     {"echo", "run the reference endpoint: a strict RFC 6455 echo server", echo_cli_main},
     {"report", "render HTML, JUnit and Markdown again from a report's JSON: wsspec report DIR",
      report_main},
