@@ -665,28 +665,25 @@ static void minimise_request(struct minimiser *m, struct case_catalogue *best)
     }
 }
 
-/* A payload cut to its first n bytes, as one literal (n small) or as it is. */
-static int payload_cut(struct payload *p, uint64_t n)
+/* A payload cut to its first n bytes, segment by segment: a repeat stays a repeat (a
+ * literal of the same size would be a line longer than a case file takes). */
+static void payload_cut(struct payload *p, uint64_t n)
 {
-    uint8_t *b = malloc(n ? (size_t)n : 1);
-    if (!b)
-        return -1;
-    payload_copy(p, 0, b, (size_t)n);
-    payload_free(p);
-    *p = (struct payload){0};
-    if (n == 0) {
-        free(b);
-        return 0;
+    uint64_t left = n;
+    size_t keep = 0;
+    for (; keep < p->n_segs && left > 0; keep++) {
+        struct payload_seg *s = &p->segs[keep];
+        if (s->len > left) {
+            s->len = left;
+            if (s->pat_len > left)
+                s->pat_len = (size_t)left;
+        }
+        left -= s->len;
     }
-    p->segs = calloc(1, sizeof *p->segs);
-    if (!p->segs) {
-        free(b);
-        return -1;
-    }
-    p->segs[0] = (struct payload_seg){.pat = b, .pat_len = (size_t)n, .len = n};
-    p->n_segs = 1;
+    for (size_t i = keep; i < p->n_segs; i++)
+        free(p->segs[i].pat);
+    p->n_segs = keep;
     p->len = n;
-    return 0;
 }
 
 /* Payload bytes: each step's payload halved while the finding stays. */
@@ -695,13 +692,13 @@ static void minimise_payloads(struct minimiser *m, struct case_catalogue *best)
     for (size_t s = 0; s < best->cases[0].n_steps && m->left; s++) {
         for (;;) {
             uint64_t len = best->cases[0].steps[s].payload.len;
-            if (len == 0 || len > FUZZ_PAYLOAD_MAX || !m->left)
+            if (len == 0 || !m->left)
                 break;
             struct case_catalogue cand;
             if (fuzz_case_copy(&best->cases[0], NULL, &cand, NULL) != 0)
                 return;
-            if (payload_cut(&cand.cases[0].steps[s].payload, len / 2) != 0 ||
-                !try_candidate(m, best, &cand))
+            payload_cut(&cand.cases[0].steps[s].payload, len / 2);
+            if (!try_candidate(m, best, &cand))
                 break;
         }
     }
