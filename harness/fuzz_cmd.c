@@ -722,7 +722,7 @@ static char *dup_str(const char *s)
 static int finding_dress(struct case_def *c, const struct verdict *v, const char *seed_id,
                          uint64_t seed, uint64_t run)
 {
-    char title[700], note[900];
+    char title[700], note[1200];
     snprintf(title, sizeof title, "wsspec fuzz finding (%s): %s", kind_names[v->kind], v->what);
     for (char *p = title; *p; p++)
         if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
@@ -741,8 +741,17 @@ static int finding_dress(struct case_def *c, const struct verdict *v, const char
     if (!c->title || !c->expectation || !c->note)
         return -1;
     if (v->kind == FK_PROTOCOL) {
-        c->judge = JUDGE_EVENTS; /* an empty OK list: judged, so the RFC verdict fails */
+        /* judged (an informational case is never FAILED), with an empty OK list: what
+         * the target should send instead is for whoever fixes it to write down */
+        c->judge = JUDGE_EVENTS;
         c->ok.present = true;
+        snprintf(note, sizeof note,
+                 "%s Its OK list is empty: write in the events a fixed "
+                 "target sends before keeping it as a regression case.",
+                 c->note);
+        free(c->note);
+        if (!(c->note = dup_str(note)))
+            return -1;
     }
     return 0;
 }
