@@ -11,7 +11,8 @@
 #                   12, 13 and 18 whole against python3-websockets, npm's ws and
 #                   websocket (`make test` runs a subset of 12 and 13)
 #   make bench      the figures of README.md (not pass/fail): bench_* binaries,
-#                   tests/bench-echo, tests/bench-run, fuzz throughput and coverage
+#                   tests/bench-echo, tests/bench-run, tests/bench-fuzz (time to find
+#                   each planted bug), fuzz throughput and coverage
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #   make install    build/wsspec to $(DESTDIR)$(PREFIX)/bin, the catalogue to
 #                   $(DESTDIR)$(PREFIX)/share/wsspec/cases (PREFIX=/usr/local)
@@ -177,6 +178,7 @@ bench: all $(BENCH_BIN)
 	@bash tests/bench-echo
 	@bash tests/bench-run
 	@bash tests/bench-compression
+	@bash tests/bench-fuzz
 	@if command -v $(FUZZ_CC) >/dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory fuzz-throughput fuzz-coverage; \
 	else echo "bench: $(FUZZ_CC) not found: no fuzz throughput or coverage figures (make deps)"; fi
@@ -206,6 +208,7 @@ $(B)/obj/tests/fuzz_planted.o: CFLAGS += -fsanitize=undefined
 $(B)/fuzz_planted: $(B)/obj/tests/fuzz_planted.o $(call objs,$(B)/obj,$(ECHO_SRC)) $(B)/libwscore.a
 	$(CC) $(CFLAGS) -fsanitize=undefined $(LDFLAGS) $(PLANTED_WRAP) -o $@ $^ $(LIBS)
 itest: $(B)/fuzz_planted
+bench: $(B)/fuzz_planted
 
 # LD_PRELOAD shims of the integration tests (tests/shim_*.c -> build/shim_*.so): system
 # calls failed on purpose, to show what wsspec does when its own machine is the trouble.

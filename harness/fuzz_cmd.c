@@ -80,7 +80,7 @@ static const struct fuzz_opt_row fuzz_opt_rows[FUZZ_OPT_COUNT] = {
 struct fuzz_args {
     const char *url, *cmd, *findings, *include, *exclude, *dirs[FUZZ_MAX_DIRS];
     size_t n_dirs;
-    uint64_t seed, runs, max_rss_mib;
+    uint64_t seed, runs, max_rss_mib, max_findings; /* max_findings 0: no bound */
     double duration, scale;
     unsigned jobs, minimize;
     bool seed_given, runs_given, duration_given, quiet, help;
@@ -277,6 +277,10 @@ static int fuzz_opt_set(struct fuzz_args *a, enum fuzz_opt o, const char *v, con
     case FUZZ_OPT_CASES_DIR:
         a->dirs[a->n_dirs++] = v;
         return 0;
+    case FUZZ_OPT_MAX_FINDINGS:
+        return parse_u64(v, &a->max_findings) && a->max_findings > 0
+                   ? 0
+                   : usage_error("%s needs N >= 1", opt);
     case FUZZ_OPT_MINIMIZE:
         if (!parse_u64(v, &n) || n > 100000)
             return usage_error("%s needs N from 0 to 100000", opt);
@@ -794,7 +798,7 @@ static int write_summary(struct fuzz *F, bool final)
 }
 
 static int save_finding(struct fuzz *F, struct case_def *c, const struct verdict *v,
-                        const char *seed_id, uint64_t run, size_t steps_before)
+                        const char *seed_id, uint64_t run, size_t steps_before, double found_at)
 {
     size_t k = F->first_number + json_array_size(F->found);
     char id[32], path[4096];
@@ -810,11 +814,13 @@ static int save_finding(struct fuzz *F, struct case_def *c, const struct verdict
     int rc = case_print(f, c, id);
     if (fclose(f) != 0 || rc != 0)
         return say("cannot write %s: %s", path, strerror(errno));
-    json_array_append_new(
-        F->found, json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I}", "id", id, "kind",
-                            kind_names[v->kind], "file", path, "what", v->what, "seedCase", seed_id,
-                            "conversation", (json_int_t)run + 1, "stepsFound",
-                            (json_int_t)steps_before, "stepsMinimised", (json_int_t)c->n_steps));
+    json_array_append_new(F->found,
+                          json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:f, s:f}", "id", id,
+                                    "kind", kind_names[v->kind], "file", path, "what", v->what,
+                                    "seedCase", seed_id, "conversation", (json_int_t)run + 1,
+                                    "stepsFound", (json_int_t)steps_before, "stepsMinimised",
+                                    (json_int_t)c->n_steps, "secondsToFind", found_at,
+                                    "secondsMinimising", now_s() - F->t0 - found_at));
     printf("finding %s (%s): %s\n  saved %s (%zu step(s), from %zu)\n", id, kind_names[v->kind],
            v->what, path, c->n_steps, steps_before);
     fflush(stdout);
@@ -852,6 +858,7 @@ static int handle_finding(struct fuzz *F, char **texts, const struct case_def **
         F->duplicates++;
         return 0;
     }
+    double found_at = now_s() - F->t0;
     size_t who = v->culprit_known ? v->culprit : 0;
     if (!v->culprit_known && n > 1 && F->have_proc && !find_culprit(F, texts, n, v, run_seed, &who))
         who = 0; /* only the batch together: the first one is saved, unminimised */
@@ -872,7 +879,8 @@ static int handle_finding(struct fuzz *F, char **texts, const struct case_def **
         minimise_request(&m, &best);
         minimise_payloads(&m, &best);
     }
-    int rc = m.trouble ? 2 : save_finding(F, &best.cases[0], v, from[who]->id, run, before);
+    int rc =
+        m.trouble ? 2 : save_finding(F, &best.cases[0], v, from[who]->id, run, before, found_at);
     case_catalogue_free(&best);
     return rc;
 }
@@ -895,6 +903,8 @@ static bool more_runs(const struct fuzz *F)
     if (fuzz_stop)
         return false;
     if (F->a.runs_given && F->execs >= F->a.runs)
+        return false;
+    if (F->a.max_findings && json_array_size(F->found) >= F->a.max_findings)
         return false;
     return F->a.duration <= 0 || now_s() - F->t0 < F->a.duration;
 }

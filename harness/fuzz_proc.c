@@ -34,8 +34,10 @@ static const char *const san_markers[] = {
 
 static void scan_line(struct fuzz_proc *p, const char *line, size_t n)
 {
-    if (p->log)
+    if (p->log && p->log_bytes + n + 1 <= FUZZ_PROC_LOG_MAX) {
         fprintf(p->log, "%.*s\n", (int)n, line);
+        p->log_bytes += n + 1;
+    }
     if (p->sanitizer)
         return;
     char tmp[512];
@@ -150,7 +152,8 @@ static int spawn(struct fuzz_proc *p, char *err, size_t err_len)
     pid_t pid = fork();
     if (pid == 0) {
         setpgid(0, 0);
-        dup2(fds[1], 1); /* its stdout too: into the log, not between wsspec's lines */
+        signal(SIGPIPE, SIG_DFL); /* wsspec ignores it; an ignored signal survives exec */
+        dup2(fds[1], 1);          /* its stdout too: into the log, not between wsspec's lines */
         dup2(fds[1], 2);
         execl("/bin/sh", "sh", "-c", line, (char *)NULL);
         _exit(127);

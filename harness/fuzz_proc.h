@@ -20,12 +20,15 @@
 #include <sys/types.h>
 
 #define FUZZ_PROC_TAIL 4096
+/* The log keeps this much of a chatty target's stderr; the rest is still scanned. */
+#define FUZZ_PROC_LOG_MAX (64u << 20)
 
 struct fuzz_proc {
-    const char *cmd; /* not owned */
-    pid_t pid;       /* 0: not running */
-    int err_fd;      /* read end of its stderr, -1 when none */
-    FILE *log;       /* its stderr copied here, or NULL; not owned */
+    const char *cmd;  /* not owned */
+    pid_t pid;        /* 0: not running */
+    int err_fd;       /* read end of its stderr, -1 when none */
+    FILE *log;        /* its stderr copied here, or NULL; not owned */
+    size_t log_bytes; /* written to log, at most FUZZ_PROC_LOG_MAX */
     char tail[FUZZ_PROC_TAIL];
     size_t tail_len;
     /* what was seen since fuzz_proc_clear */
