@@ -11,7 +11,8 @@
 #                   12, 13 and 18 whole against python3-websockets, npm's ws and
 #                   websocket (`make test` runs a subset of 12 and 13)
 #   make bench      the figures of README.md (not pass/fail): bench_* binaries,
-#                   tests/bench-echo, tests/bench-run, fuzz throughput and coverage
+#                   tests/bench-echo, tests/bench-run, tests/bench-fuzz (time to find
+#                   each planted bug), fuzz throughput and coverage
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #   make man        the man pages, generated from the option tables: build/man/
 #   make install    build/wsspec to $(DESTDIR)$(PREFIX)/bin, the catalogue to
@@ -240,6 +241,7 @@ bench: all $(BENCH_BIN)
 	@bash tests/bench-echo
 	@bash tests/bench-run
 	@bash tests/bench-compression
+	@bash tests/bench-fuzz
 	@if command -v $(FUZZ_CC) >/dev/null 2>&1; then \
 	    $(MAKE) --no-print-directory fuzz-throughput fuzz-coverage; \
 	else echo "bench: $(FUZZ_CC) not found: no fuzz throughput or coverage figures (make deps)"; fi
@@ -260,6 +262,16 @@ ITEST_BIN := $(patsubst tests/%.c,$(B)/%,$(ITEST_SRC))
 $(B)/itest_%: $(B)/obj/tests/itest_%.o $(B)/libwscore.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 itest: $(ITEST_BIN)
+
+# The test-only echo with planted bugs of tests/itest_fuzz.sh (tests/fuzz_planted.c): the
+# echo endpoint's objects and the core as `wsspec echo` has them, and the file that sees
+# every client byte first (--wrap=ws_conn_recv). Its planted signed overflow needs UBSan.
+PLANTED_WRAP := -Wl,--wrap=ws_conn_recv,--wrap=ws_conn_free
+$(B)/obj/tests/fuzz_planted.o: CFLAGS += -fsanitize=undefined
+$(B)/fuzz_planted: $(B)/obj/tests/fuzz_planted.o $(call objs,$(B)/obj,$(ECHO_SRC)) $(B)/libwscore.a
+	$(CC) $(CFLAGS) -fsanitize=undefined $(LDFLAGS) $(PLANTED_WRAP) -o $@ $^ $(LIBS)
+itest: $(B)/fuzz_planted
+bench: $(B)/fuzz_planted
 
 # LD_PRELOAD shims of the integration tests (tests/shim_*.c -> build/shim_*.so): system
 # calls failed on purpose, to show what wsspec does when its own machine is the trouble.

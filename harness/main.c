@@ -26,6 +26,7 @@
 #include "client_cmd.h"
 #include "echo/echo_cli.h"
 #include "load_cmd.h"
+#include "fuzz_cmd.h"
 #include "report_cmd.h"
 #include "run_cmd.h"
 #include "serve_cmd.h"
@@ -72,6 +73,10 @@ static const struct wsspec_command wsspec_commands[] = {
      client_main, NULL, false},
     {"load", "put an echo load on a server, time and check every echo: wsspec load URL", load_main,
      NULL, false},
+    {"fuzz",
+     "fuzz a live server with conversations mutated from the catalogue; findings saved as "
+     "case files: wsspec fuzz URL",
+     fuzz_main, NULL, false},
     {"report", "render HTML, JUnit and Markdown again from a report's JSON: wsspec report DIR",
      report_main, &report_doc, false},
     {"version",
