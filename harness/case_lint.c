@@ -561,7 +561,8 @@ static void list_help_extra(FILE *f)
 
 const struct cli_doc list_doc = {
     .name = "list",
-    .synopsis = "[--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... [--role client|server] [--json]",
+    .synopsis = "[--cases PATTERNS] [--exclude PATTERNS] [--cases-dir DIR]... [--role "
+                "client|server] [--json]",
     .description = list_description,
     .group_intro = one_group,
     .n_groups = 1,
