@@ -221,11 +221,13 @@ static void put_step(FILE *f, const struct step *st)
 
 /* ------------------------------------------------------------ the opening handshake */
 
-static void put_edit(FILE *f, const struct request_edit *e)
+/* In a `role server` case the same edits make wsspec's own response: the line and raw
+ * edits are spelled status-line and response-raw, the writing response-write. */
+static void put_edit(FILE *f, const struct request_edit *e, bool response)
 {
     switch (e->kind) {
     case EDIT_LINE:
-        fputs("  request-line ", f);
+        fputs(response ? "  status-line " : "  request-line ", f);
         break;
     case EDIT_DROP:
         fprintf(f, "  header-drop %s\n", e->name);
@@ -237,7 +239,7 @@ static void put_edit(FILE *f, const struct request_edit *e)
         fputs("  header-add ", f);
         break;
     case EDIT_RAW:
-        fputs("  request-raw ", f);
+        fputs(response ? "  response-raw " : "  request-raw ", f);
         break;
     }
     put_payload(f, &e->value);
@@ -246,10 +248,15 @@ static void put_edit(FILE *f, const struct request_edit *e)
 
 static void put_request(FILE *f, const struct case_def *c)
 {
+    bool response = c->role == CASE_ROLE_SERVER;
+    if (c->role != CASE_ROLE_ANY)
+        fprintf(f, "  role %s\n", response ? "server" : "client");
     for (size_t i = 0; i < c->request.n_edits; i++)
-        put_edit(f, &c->request.edits[i]);
-    if (c->request.chop || c->request.gap > 0) {
-        fputs("  request-write", f);
+        put_edit(f, &c->request.edits[i], response);
+    if (c->request.never)
+        fputs("  response-write never\n", f);
+    else if (c->request.chop || c->request.gap > 0) {
+        fputs(response ? "  response-write" : "  request-write", f);
         if (c->request.chop)
             fprintf(f, " chop=%u", c->request.chop);
         if (c->request.gap > 0) {
@@ -363,6 +370,8 @@ static void put_judging(FILE *f, const struct case_def *c)
         fputs("  informational\n", f);
     put_events(f, "OK", &c->ok);
     put_events(f, "NON-STRICT", &c->non_strict);
+    if (c->judge == JUDGE_REFUSAL)
+        fprintf(f, "  expect refusal %s\n", c->refusal_http ? "http" : "fail");
     if (c->judge == JUDGE_SIZE && c->size_content)
         fprintf(f, "  expect echo count=%u\n", c->size_count);
     else if (c->judge == JUDGE_SIZE)
@@ -373,11 +382,12 @@ static void put_judging(FILE *f, const struct case_def *c)
 }
 
 /* close-rule is written for a case that opens a connection (one that ends with the
- * response has none: the reader refuses it there). */
+ * response, or is judged by the client's refusal, has none: the reader refuses it
+ * there). */
 static void put_close_rule(FILE *f, const struct case_def *c)
 {
     const struct close_rule *r = &c->close;
-    if (c->ends_at_response)
+    if (c->ends_at_response || c->judge == JUDGE_REFUSAL)
         return;
     fprintf(f, "  close-rule %s ", r->closed_by_me ? "tester" : "target");
     if (r->n_codes == 0)
