@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include "fuzz_cmd.h"
+#include "script.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -379,8 +380,10 @@ static int load_seeds(struct fuzz *F)
     snprintf(excl, sizeof excl, "%s%s%s", F->a.include ? "" : FUZZ_DEFAULT_EXCLUDE,
              F->a.include || !F->a.exclude ? "" : ",", F->a.exclude ? F->a.exclude : "");
     size_t n = case_select(&F->cat, F->a.include, excl[0] ? excl : NULL, idx);
+    /* only cases wsspec runs as the client: section 19's test a client (wsspec serve) */
     for (size_t i = 0; i < n; i++)
-        F->seeds[F->n_seeds++] = &F->cat.cases[idx[i]];
+        if (script_case_runs_as_client(&F->cat.cases[idx[i]], NULL))
+            F->seeds[F->n_seeds++] = &F->cat.cases[idx[i]];
     free(idx);
     if (F->n_seeds == 0)
         return say("no seed case matches --cases '%s'", F->a.include ? F->a.include : "*");
