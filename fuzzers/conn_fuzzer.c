@@ -7,7 +7,9 @@
  *            before the data (so inputs of bare frames reach OPEN); bit 2
  *            no_auto_pong; bit 3 the application echoes every message; bit 4 the
  *            output is drained as it comes (else only at the end, so the output
- *            bound is reached); bits 5-7 max_message (default, 1, 125, 126, 1000,
+ *            bound is reached), and then the application keeps its buffers
+ *            (cfg.keep_buffers) and trims them every fourth read (ws_conn_trim), as
+ *            wsspec echo does; bits 5-7 max_message (default, 1, 125, 126, 1000,
  *            65535, 65536, 1 MiB)
  *   byte 1   bits 0-2 max_output (default, 1, 64, 200, 1024, 4096, 65536, 1 MiB);
  *            bits 3-4 max_handshake (default, 64, 512, 4096); bit 5 the application
@@ -639,6 +641,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .max_output = max_outputs[b1 & 7u],
         .max_handshake = max_handshakes[(b1 >> 3) & 3u],
         .tester.no_auto_pong = b0 & 4u,
+        .keep_buffers = drain_often,
         .protocols = protocols,
         .n_protocols = 1,
         .request = {.host = "fuzz",
@@ -732,8 +735,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        pe == WS_E_WRONG_STATE);
         }
         check_memory(a);
-        if (drain_often)
+        if (drain_often) {
             drain(a, round & 1u);
+            if ((round & 3u) == 2u) /* as wsspec echo does when a connection goes quiet */
+                ws_conn_trim(&a->c);
+        }
         round++;
         check_memory(a);
     }
