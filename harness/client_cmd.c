@@ -5,8 +5,9 @@
  * protocol (client_url.c), one connection per case, -j of them at once. One poll()
  * loop runs every connection either way.
  *
- * The options are one table, client_opts.def: the parser and --help are expanded from
- * it.
+ * The options are one table, client_opts.def: the parser looks every option up there
+ * and counts it against the table's bound; --help and wsspec-client(1) are printed from
+ * the same rows (client_doc, rendered by cli_doc.c).
  */
 #define _GNU_SOURCE
 #include "client_cmd.h"
@@ -14,6 +15,8 @@
 #include "client_conn.h"
 #include "client_url.h"
 #include "serve_url.h"
+
+#include "echo/cli_doc.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -37,22 +40,32 @@
 
 /* ------------------------------------------------------------ the option table */
 
+enum client_group {
+#define CLIENT_GROUP(name, intro) CLIENT_GROUP_##name,
+#include "client_opts.def"
+#undef CLIENT_GROUP
+};
+
 enum client_opt {
-#define CLIENT_OPT(name, lng, shrt, arg, help) CLIENT_OPT_##name,
+#define CLIENT_OPT(name, lng, shrt, arg, max, group, help) CLIENT_OPT_##name,
 #include "client_opts.def"
 #undef CLIENT_OPT
     CLIENT_OPT_COUNT
 };
 
-struct client_opt_row {
-    const char *lng, *arg, *help;
-    char shrt;
-};
-
-static const struct client_opt_row client_opt_rows[CLIENT_OPT_COUNT] = {
-#define CLIENT_OPT(name, lng, shrt, arg, help) [CLIENT_OPT_##name] = {lng, arg, help, shrt},
+/* The rows as cli_doc prints them (--help and wsspec-client(1)) and the parser reads
+ * them. */
+static const struct cli_opt client_opt_rows[CLIENT_OPT_COUNT] = {
+#define CLIENT_OPT(name, lng, shrt, arg, max, group, help)                                         \
+    [CLIENT_OPT_##name] = {lng, shrt, arg, max, CLIENT_GROUP_##group, help},
 #include "client_opts.def"
 #undef CLIENT_OPT
+};
+
+static const char *const client_group_intro[] = {
+#define CLIENT_GROUP(name, intro) [CLIENT_GROUP_##name] = intro,
+#include "client_opts.def"
+#undef CLIENT_GROUP
 };
 
 struct client_args {
@@ -63,71 +76,46 @@ struct client_args {
     struct transport_tls_options tls;
 };
 
-/* ------------------------------------------------------------ --help */
+/* ------------------------------------------------------------ --help, wsspec-client(1) */
 
-#define HELP_WIDTH 80
-#define HELP_COL 26
+static const char *const client_description[] = {
+    "The reference client: a strict RFC 6455 echo client, the mirror of wsspec echo. It "
+    "connects to URL (ws://host[:port][/path] or wss://...), checks the 101 strictly "
+    "(Sec-WebSocket-Accept, Upgrade, Connection; no subprotocol or extension it did not "
+    "offer), then sends every text and binary message back as it came (a fragmented "
+    "message as one), answers Pings, echoes the server's Close code and waits for the "
+    "server to close TCP. A server that breaks a rule gets the rule's Close code (1002, "
+    "1007 for invalid UTF-8, 1009 over --max-message-size) and nothing more is echoed. One "
+    "line on stdout says how the connection ended.",
+    NULL,
+};
 
-/* text from column at, wrapped at HELP_WIDTH, continuation lines indented to indent */
-static void put_wrapped(FILE *f, const char *text, size_t at, size_t indent)
-{
-    size_t line_start = at;
-    for (const char *p = text + strspn(text, " "); *p; p += strspn(p, " ")) {
-        size_t w = strcspn(p, " ");
-        if (at > line_start && at + 1 + w > HELP_WIDTH) {
-            fprintf(f, "\n%*s", (int)indent, "");
-            at = line_start = indent;
-        } else if (at > line_start) {
-            fputc(' ', f);
-            at++;
-        }
-        fwrite(p, 1, w, f);
-        at += w;
-        p += w;
-    }
-    fputc('\n', f);
-}
+static const char *const client_examples[] = {
+    "wsspec client ws://127.0.0.1:9001/",
+    "connect, echo every message until the server closes, print how it ended",
+    "wsspec client --fuzzingserver ws://127.0.0.1:9001/ --agent mine -j 4",
+    "run every case of a fuzzing server (wsspec serve), four at once, reported as agent "
+    "'mine'",
+    "wsspec client wss://example.test/ws --cacert ca.pem",
+    "TLS, the server's certificate verified against ca.pem",
+    NULL,
+};
 
-static void client_help(FILE *f)
-{
-    fputs("usage: wsspec client URL [options]\n"
-          "       wsspec client --fuzzingserver URL [--agent NAME] [-j N] [options]\n"
-          "\n",
-          f);
-    put_wrapped(f,
-                "The reference client: a strict RFC 6455 echo client, the mirror of wsspec "
-                "echo. It connects to URL (ws://host[:port][/path] or wss://...), checks the "
-                "101 strictly (Sec-WebSocket-Accept, Upgrade, Connection; no subprotocol or "
-                "extension it did not offer), then sends every text and binary message "
-                "back as it came (a fragmented message as one), answers Pings, echoes the "
-                "server's Close code and waits for the server to close TCP. A server that "
-                "breaks a rule gets the rule's Close code (1002, 1007 for invalid UTF-8, 1009 "
-                "over --max-message-size) and nothing more is echoed. One line on stdout "
-                "says how the connection ended.",
-                0, 0);
-    fputs("\noptions:\n", f);
-    for (size_t i = 0; i < CLIENT_OPT_COUNT; i++) {
-        const struct client_opt_row *o = &client_opt_rows[i];
-        char label[64];
-        if (o->shrt)
-            snprintf(label, sizeof label, "  -%c, --%s%s%s", o->shrt, o->lng, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        else
-            snprintf(label, sizeof label, "  --%s%s%s", o->lng, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        size_t n = strlen(label), pad = n + 2 > HELP_COL ? 2 : HELP_COL - n;
-        fprintf(f, "%s%*s", label, (int)pad, "");
-        put_wrapped(f, o->help, n + pad, HELP_COL);
-    }
-    fputc('\n', f);
-    put_wrapped(f,
-                "Exit status: 0 the connection ended with a clean closing handshake (with "
-                "--fuzzingserver: every case ran and the reports were updated; how each case "
-                "went is the server's verdict), 1 the server broke a rule, refused or failed "
-                "the connection, or a timeout passed (with --fuzzingserver: getCaseCount or "
-                "updateReports failed), 2 usage error or wsspec's own trouble.",
-                0, 0);
-}
+const struct cli_doc client_doc = {
+    .name = "client",
+    .synopsis = "URL [options]\n--fuzzingserver URL [--agent NAME] [-j N] [options]",
+    .description = client_description,
+    .group_intro = client_group_intro,
+    .n_groups = sizeof client_group_intro / sizeof client_group_intro[0],
+    .opts = client_opt_rows,
+    .n_opts = CLIENT_OPT_COUNT,
+    .exit_status = "Exit status: 0 the connection ended with a clean closing handshake (with "
+                   "--fuzzingserver: every case ran and the reports were updated; how each case "
+                   "went is the server's verdict), 1 the server broke a rule, refused or failed "
+                   "the connection, or a timeout passed (with --fuzzingserver: getCaseCount or "
+                   "updateReports failed), 2 usage error or wsspec's own trouble.",
+    .examples = client_examples,
+};
 
 /* ------------------------------------------------------------ parsing */
 
@@ -249,7 +237,7 @@ static int client_opt_set(struct client_args *a, enum client_opt o, const char *
 static enum client_opt client_opt_find(const char *s)
 {
     for (int i = 0; i < CLIENT_OPT_COUNT; i++) {
-        const struct client_opt_row *o = &client_opt_rows[i];
+        const struct cli_opt *o = &client_opt_rows[i];
         if ((s[1] == '-' && !strcmp(s + 2, o->lng)) || (o->shrt && s[1] == o->shrt && !s[2]))
             return (enum client_opt)i;
     }
@@ -258,7 +246,7 @@ static enum client_opt client_opt_find(const char *s)
 
 static int client_args_parse(int argc, char **argv, struct client_args *a)
 {
-    bool seen[CLIENT_OPT_COUNT] = {false};
+    unsigned seen[CLIENT_OPT_COUNT] = {0};
     *a = (struct client_args){
         .agent = CLIENT_DEFAULT_AGENT,
         .jobs = 1,
@@ -278,9 +266,10 @@ static int client_args_parse(int argc, char **argv, struct client_args *a)
         enum client_opt o = client_opt_find(s);
         if (o == CLIENT_OPT_COUNT)
             return usage_error("unknown option '%s'", s);
-        if (seen[o])
-            return usage_error("option %s given more than once", s);
-        seen[o] = true;
+        if (++seen[o] > client_opt_rows[o].max)
+            return client_opt_rows[o].max == 1 ? usage_error("option %s given more than once", s)
+                                               : usage_error("option %s given more than %u times",
+                                                             s, client_opt_rows[o].max);
         const char *v = NULL;
         if (client_opt_rows[o].arg) {
             if (i + 1 == argc)
@@ -589,7 +578,7 @@ int client_main(int argc, char **argv)
     if (rc)
         return rc;
     if (a.help) {
-        client_help(stdout);
+        cli_doc_help(stdout, &client_doc);
         return 0;
     }
     struct target *t = calloc(1, sizeof *t);

@@ -36,6 +36,7 @@
 
 #include "case_lint.h"
 #include "case_print.h"
+#include "echo/cli_doc.h"
 #include "fuzz_mutate.h"
 #include "fuzz_proc.h"
 #include "tester.h"
@@ -57,25 +58,32 @@
  * each; one is seldom enough against the noise of a fresh heap). */
 #define FUZZ_RSS_REPLAYS 4
 
+enum fuzz_group {
+#define FUZZ_GROUP(name, intro) FUZZ_GROUP_##name,
+#include "fuzz_opts.def"
+#undef FUZZ_GROUP
+};
+
 enum fuzz_opt {
-#define FUZZ_OPT(name, lng, shrt, arg, max, help) FUZZ_OPT_##name,
+#define FUZZ_OPT(name, lng, shrt, arg, max, group, help) FUZZ_OPT_##name,
 #include "fuzz_opts.def"
 #undef FUZZ_OPT
     FUZZ_OPT_COUNT
 };
 
-struct fuzz_opt_row {
-    const char *lng;
-    char shrt;
-    const char *arg;
-    unsigned max;
-    const char *help;
-};
-
-static const struct fuzz_opt_row fuzz_opt_rows[FUZZ_OPT_COUNT] = {
-#define FUZZ_OPT(name, lng, shrt, arg, max, help) [FUZZ_OPT_##name] = {lng, shrt, arg, max, help},
+/* The rows as cli_doc prints them (--help and wsspec-fuzz(1)) and the parser reads
+ * them. */
+static const struct cli_opt fuzz_opt_rows[FUZZ_OPT_COUNT] = {
+#define FUZZ_OPT(name, lng, shrt, arg, max, group, help)                                           \
+    [FUZZ_OPT_##name] = {lng, shrt, arg, max, FUZZ_GROUP_##group, help},
 #include "fuzz_opts.def"
 #undef FUZZ_OPT
+};
+
+static const char *const fuzz_group_intro[] = {
+#define FUZZ_GROUP(name, intro) [FUZZ_GROUP_##name] = intro,
+#include "fuzz_opts.def"
+#undef FUZZ_GROUP
 };
 
 struct fuzz_args {
@@ -148,65 +156,51 @@ __attribute__((format(printf, 1, 2))) static int say(const char *fmt, ...)
 
 /* ------------------------------------------------------------ options */
 
-static void put_wrapped(FILE *f, const char *text, size_t at, size_t indent)
-{
-    size_t line_start = at;
-    for (const char *p = text + strspn(text, " "); *p; p += strspn(p, " ")) {
-        size_t w = strcspn(p, " ");
-        if (at > line_start && at + 1 + w > 80) {
-            fprintf(f, "\n%*s", (int)indent, "");
-            at = line_start = indent;
-        } else if (at > line_start) {
-            fputc(' ', f);
-            at++;
-        }
-        fwrite(p, 1, w, f);
-        at += w;
-        p += w;
-    }
-    fputc('\n', f);
-}
+static const char *const fuzz_description[] = {
+    "Fuzz a live WebSocket server: conversations mutated from the catalogue's cases (the "
+    "opening request's header lines, every frame field, lengths that disagree with the "
+    "bytes, fragmentation, control frames in odd places, invalid UTF-8, chops), everything "
+    "the target sends judged by wsspec's strict RFC 6455 core, a liveness check (handshake "
+    "and one echo) after each conversation. Each finding is minimised and saved as a case "
+    "file.",
+    NULL,
+};
 
-static void fuzz_help(FILE *f)
-{
-    fputs("usage: wsspec fuzz URL [options]\n\n", f);
-    put_wrapped(f,
-                "Fuzz a live WebSocket server: conversations mutated from the catalogue's cases "
-                "(the opening request's header lines, every frame field, lengths that disagree "
-                "with the bytes, fragmentation, control frames in odd places, invalid UTF-8, "
-                "chops), everything the target sends judged by wsspec's strict RFC 6455 core, "
-                "a liveness check (handshake and one echo) after each conversation. Each "
-                "finding is minimised and saved as a case file.",
-                0, 0);
-    fputc('\n', f);
-    for (size_t i = 0; i < FUZZ_OPT_COUNT; i++) {
-        const struct fuzz_opt_row *o = &fuzz_opt_rows[i];
-        char label[64], help[1024];
-        if (o->shrt)
-            snprintf(label, sizeof label, "  -%c, --%s%s%s", o->shrt, o->lng, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        else
-            snprintf(label, sizeof label, "  --%s%s%s", o->lng, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        snprintf(help, sizeof help, "%s%s", o->help, o->max > 1 ? " (repeatable)" : "");
-        size_t n = strlen(label), pad = n + 2 > 25 ? 2 : 25 - n;
-        fprintf(f, "%s%*s", label, (int)pad, "");
-        put_wrapped(f, help, n + pad, 25);
-    }
-    fputc('\n', f);
-    put_wrapped(f,
-                "Oracles: protocol (the target broke a rule of RFC 6455 the strict core "
-                "enforces), hang (no answer to the liveness check, target still there), gone "
-                "(connection refused afterwards), and with --cmd: crash (exit status or "
-                "signal), sanitizer (a report on its stderr), rss (--max-rss).",
-                0, 0);
-    fputc('\n', f);
-    put_wrapped(f,
-                "Exit status: 0 no finding, 1 findings (saved in --findings DIR), 2 usage "
-                "error, an interrupted run, or wsspec's own trouble (a target that cannot be "
-                "reached or started, a directory that cannot be written).",
-                0, 0);
-}
+static const char *const fuzz_notes[] = {
+    "Oracles: protocol (the target broke a rule of RFC 6455 the strict core enforces), hang "
+    "(no answer to the liveness check, target still there), gone (connection refused "
+    "afterwards), and with --cmd: crash (exit status or signal), sanitizer (a report on its "
+    "stderr), rss (--max-rss).",
+    NULL,
+};
+
+static const char *const fuzz_examples[] = {
+    "wsspec fuzz ws://127.0.0.1:9001/ --duration 300",
+    "five minutes of mutated conversations against a running server",
+    "wsspec fuzz ws://127.0.0.1:9001/ --cmd './server --port 9001' --max-rss 64 --runs 10000",
+    "start the server itself, restart it after each finding; crashes, sanitizer reports and "
+    "64 MiB of memory growth are findings too",
+    "wsspec fuzz ws://127.0.0.1:9001/ --seed 42 --runs 500",
+    "the same 500 mutants in the same order as any other run with seed 42",
+    "wsspec run ws://127.0.0.1:9001/ --cases-dir wsspec-findings",
+    "replay the findings saved as case files",
+    NULL,
+};
+
+const struct cli_doc fuzz_doc = {
+    .name = "fuzz",
+    .synopsis = "URL [options]",
+    .description = fuzz_description,
+    .group_intro = fuzz_group_intro,
+    .n_groups = sizeof fuzz_group_intro / sizeof fuzz_group_intro[0],
+    .opts = fuzz_opt_rows,
+    .n_opts = FUZZ_OPT_COUNT,
+    .notes = fuzz_notes,
+    .exit_status = "Exit status: 0 no finding, 1 findings (saved in --findings DIR), 2 usage "
+                   "error, an interrupted run, or wsspec's own trouble (a target that cannot be "
+                   "reached or started, a directory that cannot be written).",
+    .examples = fuzz_examples,
+};
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
@@ -304,7 +298,7 @@ static int fuzz_opt_set(struct fuzz_args *a, enum fuzz_opt o, const char *v, con
 static enum fuzz_opt fuzz_opt_find(const char *s)
 {
     for (int i = 0; i < FUZZ_OPT_COUNT; i++) {
-        const struct fuzz_opt_row *o = &fuzz_opt_rows[i];
+        const struct cli_opt *o = &fuzz_opt_rows[i];
         if ((s[1] == '-' && !strcmp(s + 2, o->lng)) || (o->shrt && s[1] == o->shrt && !s[2]))
             return (enum fuzz_opt)i;
     }
@@ -326,7 +320,7 @@ static int fuzz_args_parse(int argc, char **argv, struct fuzz_args *a)
         enum fuzz_opt o = fuzz_opt_find(s);
         if (o == FUZZ_OPT_COUNT)
             return usage_error("unknown option '%s'", s);
-        const struct fuzz_opt_row *row = &fuzz_opt_rows[o];
+        const struct cli_opt *row = &fuzz_opt_rows[o];
         if (row->arg && i + 1 == argc)
             return usage_error("option %s needs a value (%s)", s, row->arg);
         if (++seen[o] > row->max)
@@ -1024,7 +1018,7 @@ int fuzz_main(int argc, char **argv)
     if (rc)
         return rc;
     if (F.a.help) {
-        fuzz_help(stdout);
+        cli_doc_help(stdout, &fuzz_doc);
         return 0;
     }
     signal(SIGPIPE, SIG_IGN);

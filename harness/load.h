@@ -24,7 +24,6 @@ enum load_error {
 };
 
 const char *load_error_key(enum load_error e);
-const char *load_error_text(enum load_error e);
 
 enum load_mode { LOAD_CLOSED = 0, LOAD_OPEN, LOAD_SOAK };
 

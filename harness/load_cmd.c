@@ -10,6 +10,8 @@
 #include "loop.h"
 #include "transport.h"
 
+#include "echo/cli_doc.h"
+
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -34,16 +36,9 @@ enum load_opt {
     LOAD_OPT_COUNT
 };
 
-struct load_opt_row {
-    const char *lng;
-    char shrt;
-    const char *arg;
-    unsigned max;
-    enum load_group group;
-    const char *help;
-};
-
-static const struct load_opt_row load_opt_rows[LOAD_OPT_COUNT] = {
+/* The rows as cli_doc prints them (--help and wsspec-load(1)) and the parser reads
+ * them. */
+static const struct cli_opt load_opt_rows[LOAD_OPT_COUNT] = {
 #define LOAD_OPT(name, lng, shrt, arg, max, group, help)                                           \
     [LOAD_OPT_##name] = {lng, shrt, arg, max, LOAD_GROUP_##group, help},
 #include "load_opts.def"
@@ -67,80 +62,58 @@ struct load_args {
     unsigned given[LOAD_OPT_COUNT];
 };
 
-/* ------------------------------------------------------------ --help */
+/* ------------------------------------------------------------ --help, wsspec-load(1) */
 
-#define HELP_WIDTH 80
-#define HELP_COL 27
+static const char *const load_description[] = {
+    "Put an echo load on a WebSocket server: many connections, every echo checked byte for "
+    "byte, latency percentiles from an HDR-style histogram (1 us to 1 h, 3 significant "
+    "digits), throughput, errors by kind.",
+    NULL,
+};
 
-static void put_wrapped(FILE *f, const char *text, size_t at, size_t indent)
-{
-    size_t line_start = at;
-    for (const char *p = text + strspn(text, " "); *p; p += strspn(p, " ")) {
-        size_t w = strcspn(p, " ");
-        if (at > line_start && at + 1 + w > HELP_WIDTH) {
-            fprintf(f, "\n%*s", (int)indent, "");
-            at = line_start = indent;
-        } else if (at > line_start) {
-            fputc(' ', f);
-            at++;
-        }
-        fwrite(p, 1, w, f);
-        at += w;
-        p += w;
-    }
-    fputc('\n', f);
-}
+/* The error kinds, from the table the counters are kept by (load_errors.def). */
+static const struct cli_operand load_error_terms[] = {
+#define LOAD_ERROR(name, key, text) {key, text},
+#include "load_errors.def"
+#undef LOAD_ERROR
+};
 
-static void put_option(FILE *f, const struct load_opt_row *o)
-{
-    char label[96], help[1024];
-    if (o->shrt)
-        snprintf(label, sizeof label, "  -%c, --%s%s%s", o->shrt, o->lng, o->arg ? " " : "",
-                 o->arg ? o->arg : "");
-    else
-        snprintf(label, sizeof label, "  --%s%s%s", o->lng, o->arg ? " " : "",
-                 o->arg ? o->arg : "");
-    snprintf(help, sizeof help, "%s%s", o->help, o->max > 1 ? " (repeatable)" : "");
-    size_t n = strlen(label);
-    size_t pad = n + 2 > HELP_COL ? 2 : HELP_COL - n;
-    fprintf(f, "%s%*s", label, (int)pad, "");
-    put_wrapped(f, help, n + pad, HELP_COL);
-}
+static const char *const load_notes[] = {
+    "A connection the target ends is not reopened.",
+    NULL,
+};
 
-static void load_help(FILE *f)
-{
-    fputs("usage: wsspec load URL [options]\n"
-          "       wsspec load URL --compare URL2 [options]\n"
-          "       wsspec load --merge A.json B.json... [--json FILE] [--html FILE]\n"
-          "\n"
-          "Put an echo load on a WebSocket server: many connections, every echo checked byte\n"
-          "for byte, latency percentiles from an HDR-style histogram (1 us to 1 h, 3\n"
-          "significant digits), throughput, errors by kind.\n\n",
-          f);
-    for (size_t g = 0; g < sizeof load_group_intro / sizeof load_group_intro[0]; g++) {
-        if (g > 0)
-            fputc('\n', f);
-        if (load_group_intro[g][0])
-            put_wrapped(f, load_group_intro[g], 0, 0);
-        for (size_t i = 0; i < LOAD_OPT_COUNT; i++)
-            if (load_opt_rows[i].group == g)
-                put_option(f, &load_opt_rows[i]);
-    }
-    fputs("\nErrors counted (each is the target's doing):\n", f);
-    for (size_t i = 0; i < LOAD_ERR_COUNT; i++) {
-        char label[40];
-        snprintf(label, sizeof label, "  %s", load_error_key((enum load_error)i));
-        fprintf(f, "%-*s", HELP_COL, label);
-        put_wrapped(f, load_error_text((enum load_error)i), HELP_COL, HELP_COL);
-    }
-    fputs("\n", f);
-    put_wrapped(f,
-                "A connection the target ends is not reopened. Exit status: 0 no error, 1 the "
-                "target misbehaved (any error above, in either run of --compare), 2 usage "
-                "error or wsspec's own trouble (descriptors, memory, a file it cannot write or "
-                "read).",
-                0, 0);
-}
+static const char *const load_examples[] = {
+    "wsspec load ws://127.0.0.1:9001/ -c 100 -d 30",
+    "100 connections, each with one message in flight, for 30 seconds",
+    "wsspec load ws://127.0.0.1:9001/ -c 1000 --rate 20000/s -s 1024 --json a.json",
+    "open loop: 20000 messages of 1 KiB per second over 1000 connections, the result as "
+    "JSON",
+    "wsspec load ws://127.0.0.1:9001/ --compare ws://127.0.0.1:9002/",
+    "the same load against two servers, and the ratios",
+    "wsspec load --merge a.json b.json --html all.html",
+    "one report from two machines' runs",
+    NULL,
+};
+
+const struct cli_doc load_doc = {
+    .name = "load",
+    .synopsis = "URL [options]\nURL --compare URL2 [options]\n--merge A.json B.json... [--json "
+                "FILE] [--html FILE]",
+    .description = load_description,
+    .group_intro = load_group_intro,
+    .n_groups = sizeof load_group_intro / sizeof load_group_intro[0],
+    .opts = load_opt_rows,
+    .n_opts = LOAD_OPT_COUNT,
+    .terms_intro = "Errors counted (each is the target's doing):",
+    .terms = load_error_terms,
+    .n_terms = sizeof load_error_terms / sizeof load_error_terms[0],
+    .notes = load_notes,
+    .exit_status = "Exit status: 0 no error, 1 the target misbehaved (any error above, in either "
+                   "run of --compare), 2 usage error or wsspec's own trouble (descriptors, "
+                   "memory, a file it cannot write or read).",
+    .examples = load_examples,
+};
 
 /* ------------------------------------------------------------ parsing */
 
@@ -326,7 +299,7 @@ static int load_args_parse(int argc, char **argv, struct load_args *a)
         int o = find_opt(s, &val);
         if (o < 0)
             return usage_error("unknown option '%s'", s);
-        const struct load_opt_row *row = &load_opt_rows[o];
+        const struct cli_opt *row = &load_opt_rows[o];
         if (++a->given[o] > row->max)
             return usage_error("--%s given more than %u time%s", row->lng, row->max,
                                row->max > 1 ? "s" : "");
@@ -531,7 +504,7 @@ int load_main(int argc, char **argv)
     }
     int rc = load_args_parse(argc, argv, a);
     if (rc == 0 && a->help) {
-        load_help(stdout);
+        cli_doc_help(stdout, &load_doc);
         free(a);
         return 0;
     }

@@ -105,16 +105,6 @@ const char *load_error_key(enum load_error e)
     return (unsigned)e < LOAD_ERR_COUNT ? keys[e] : "?";
 }
 
-const char *load_error_text(enum load_error e)
-{
-    static const char *const texts[] = {
-#define LOAD_ERROR(name, key, text) text,
-#include "load_errors.def"
-#undef LOAD_ERROR
-    };
-    return (unsigned)e < LOAD_ERR_COUNT ? texts[e] : "?";
-}
-
 uint64_t load_errors_total(const struct load_result *r)
 {
     uint64_t n = 0;

@@ -28,6 +28,8 @@
 #include "script.h"
 #include "serve_int.h"
 
+#include "echo/cli_doc.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -52,84 +54,75 @@ static void on_signal(int sig)
 
 /* ------------------------------------------------------------ the option table */
 
+enum serve_group {
+#define SERVE_GROUP(name, intro) SERVE_GROUP_##name,
+#include "serve_opts.def"
+#undef SERVE_GROUP
+};
+
 enum serve_opt {
-#define SERVE_OPT(name, lng, shrt, arg, max, help) SERVE_OPT_##name,
+#define SERVE_OPT(name, lng, shrt, arg, max, group, help) SERVE_OPT_##name,
 #include "serve_opts.def"
 #undef SERVE_OPT
     SERVE_OPT_COUNT
 };
 
-struct serve_opt_row {
-    const char *lng;
-    char shrt;
-    const char *arg;
-    unsigned max;
-    const char *help;
-};
-
-static const struct serve_opt_row serve_opt_rows[SERVE_OPT_COUNT] = {
-#define SERVE_OPT(name, lng, shrt, arg, max, help) [SERVE_OPT_##name] = {lng, shrt, arg, max, help},
+/* The rows as cli_doc prints them (--help and wsspec-serve(1)) and the parser reads
+ * them. */
+static const struct cli_opt serve_opt_rows[SERVE_OPT_COUNT] = {
+#define SERVE_OPT(name, lng, shrt, arg, max, group, help)                                          \
+    [SERVE_OPT_##name] = {lng, shrt, arg, max, SERVE_GROUP_##group, help},
 #include "serve_opts.def"
 #undef SERVE_OPT
 };
 
-#define HELP_WIDTH 80
-#define HELP_COL 25
+static const char *const serve_group_intro[] = {
+#define SERVE_GROUP(name, intro) [SERVE_GROUP_##name] = intro,
+#include "serve_opts.def"
+#undef SERVE_GROUP
+};
 
-/* Words of text from column `at`, wrapped at HELP_WIDTH, continuation lines indented. */
-static void put_wrapped(FILE *f, const char *text, size_t at, size_t indent)
-{
-    size_t line_start = at;
-    for (const char *p = text + strspn(text, " "); *p; p += strspn(p, " ")) {
-        size_t w = strcspn(p, " ");
-        if (at > line_start && at + 1 + w > HELP_WIDTH) {
-            fprintf(f, "\n%*s", (int)indent, "");
-            at = line_start = indent;
-        } else if (at > line_start) {
-            fputc(' ', f);
-            at++;
-        }
-        fwrite(p, 1, w, f);
-        at += w;
-        p += w;
-    }
-    fputc('\n', f);
-}
+/* ------------------------------------------------------------ --help, wsspec-serve(1) */
 
-static void serve_help(FILE *f)
-{
-    fputs("usage: wsspec serve [--listen HOST:PORT] [options]\n"
-          "\n"
-          "Play the server for a WebSocket client under test (Autobahn's fuzzingserver): the\n"
-          "client connects and names what it wants in the request path - /getCaseCount,\n"
-          "/runCase?case=N&agent=A, /getCaseInfo, /getCaseStatus, /updateReports?agent=A,\n"
-          "/stopServer - and every case is judged from the server's side. Only the cases\n"
-          "that mean the same with wsspec as the server are served (`wsspec serve` says how\n"
-          "many others were left out).\n\n",
-          f);
-    for (size_t i = 0; i < SERVE_OPT_COUNT; i++) {
-        const struct serve_opt_row *o = &serve_opt_rows[i];
-        char label[64];
-        if (o->shrt)
-            snprintf(label, sizeof label, "  -%c, --%s%s%s", o->shrt, o->lng, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        else
-            snprintf(label, sizeof label, "  --%s%s%s", o->lng, o->arg ? " " : "",
-                     o->arg ? o->arg : "");
-        size_t n = strlen(label), pad = n + 2 > HELP_COL ? 2 : HELP_COL - n;
-        fprintf(f, "%s%*s", label, (int)pad, "");
-        put_wrapped(f, o->help, n + pad, HELP_COL);
-    }
-    fputc('\n', f);
-    put_wrapped(f,
-                "Exit status: 0 every case a client ran passed (--fail-on regression: no "
-                "regression), 1 a case failed, --timeout came before an agent ran every "
-                "selected case, or no client ran any case, 2 usage error, an address that "
-                "cannot be listened on, case files with errors, a config or baseline that "
-                "cannot be read, a report directory that cannot be written, an interrupt, or "
-                "wsspec's own trouble: never the client's fault.",
-                0, 0);
-}
+static const char *const serve_description[] = {
+    "Play the server for a WebSocket client under test (Autobahn's fuzzingserver): the "
+    "client connects and names what it wants in the request path - /getCaseCount, "
+    "/runCase?case=N&agent=A, /getCaseInfo, /getCaseStatus, /updateReports?agent=A, "
+    "/stopServer - and every case is judged from the server's side. Only the cases that "
+    "mean the same with wsspec as the server are served (`wsspec serve` says how many "
+    "others were left out).",
+    NULL,
+};
+
+static const char *const serve_examples[] = {
+    "wsspec serve --listen 127.0.0.1:9001 --once",
+    "serve the catalogue until one client has run every case and asked for updateReports",
+    "wsspec serve --listen '[::1]:0' --cases '1.*,5.*' --timeout 600",
+    "sections 1 and 5 on a free IPv6 loopback port (the first line says which), ten "
+    "minutes at most",
+    "wsspec serve --config fuzzingserver.json --report-dir reports/clients",
+    "Autobahn's fuzzingserver.json as is, reports where Autobahn's would go",
+    "wsspec client --fuzzingserver ws://127.0.0.1:9001/",
+    "drive it with the reference client (another shell)",
+    NULL,
+};
+
+const struct cli_doc serve_doc = {
+    .name = "serve",
+    .synopsis = "[--listen HOST:PORT] [options]",
+    .description = serve_description,
+    .group_intro = serve_group_intro,
+    .n_groups = sizeof serve_group_intro / sizeof serve_group_intro[0],
+    .opts = serve_opt_rows,
+    .n_opts = SERVE_OPT_COUNT,
+    .exit_status = "Exit status: 0 every case a client ran passed (--fail-on regression: no "
+                   "regression), 1 a case failed, --timeout came before an agent ran every "
+                   "selected case, or no client ran any case, 2 usage error, an address that "
+                   "cannot be listened on, case files with errors, a config or baseline that "
+                   "cannot be read, a report directory that cannot be written, an interrupt, or "
+                   "wsspec's own trouble: never the client's fault.",
+    .examples = serve_examples,
+};
 
 /* ------------------------------------------------------------ parsing */
 
@@ -260,7 +253,7 @@ static int serve_opt_set(struct serve_args *a, enum serve_opt o, const char *v)
 static enum serve_opt serve_opt_find(const char *s)
 {
     for (int i = 0; i < SERVE_OPT_COUNT; i++) {
-        const struct serve_opt_row *o = &serve_opt_rows[i];
+        const struct cli_opt *o = &serve_opt_rows[i];
         if ((s[1] == '-' && !strcmp(s + 2, o->lng)) || (o->shrt && s[1] == o->shrt && !s[2]))
             return (enum serve_opt)i;
     }
@@ -278,7 +271,7 @@ static int serve_args_parse(int argc, char **argv, struct serve_args *a)
         enum serve_opt o = serve_opt_find(s);
         if (o == SERVE_OPT_COUNT)
             return usage_error("unknown option '%s'", s);
-        const struct serve_opt_row *row = &serve_opt_rows[o];
+        const struct cli_opt *row = &serve_opt_rows[o];
         if (row->arg && i + 1 == argc)
             return usage_error("option %s needs a value (%s)", s, row->arg);
         if (row->arg)
@@ -756,7 +749,7 @@ int serve_main(int argc, char **argv)
     if (rc)
         return rc;
     if (S.a.help) {
-        serve_help(stdout);
+        cli_doc_help(stdout, &serve_doc);
         return 0;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);

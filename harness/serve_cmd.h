@@ -7,7 +7,12 @@
 #ifndef SERVE_CMD_H
 #define SERVE_CMD_H
 
+struct cli_doc;
+
 /* argv[0] is "serve". Returns the process exit status (0, 1 or 2; see --help). */
 int serve_main(int argc, char **argv);
+
+/* Its --help and man page (echo/cli_doc.h), from serve_opts.def. */
+extern const struct cli_doc serve_doc;
 
 #endif

@@ -2,9 +2,10 @@
  * test_cli_doc.c - a subcommand's description rendered as --help and as roff
  * (reference/echo/cli_doc.c): wrapping at 80 columns with continuation lines under
  * the help column, "(repeatable)", group intros, roff escapes (backslash, a minus at a
- * word's start, a line that would begin with '.'), one .TP per option with its tag, and
- * the real table of `wsspec run` (run_doc): --help and the man page name the same
- * options (tests/itest_man.sh checks every subcommand through the binary).
+ * word's start, a line that would begin with '.'), one .TP per option with its tag, a
+ * synopsis of several forms, a list of terms, and the real tables of `wsspec run`,
+ * serve, client, load and fuzz: --help and the man page name the same options
+ * (tests/itest_man.sh checks every subcommand through the binary).
  */
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
 
@@ -13,7 +14,11 @@
 #include <string.h>
 
 #include "echo/cli_doc.h"
+#include "client_cmd.h"
+#include "fuzz_cmd.h"
+#include "load_cmd.h"
 #include "run_cmd.h"
+#include "serve_cmd.h"
 
 /* What fn wrote to a memory stream, NUL-terminated; the caller frees it. */
 static char *render(void (*fn)(FILE *, const void *), const void *arg)
@@ -95,6 +100,44 @@ static void test_man_layout(void **state)
     free(m);
 }
 
+/* Forms of the synopsis one per line; terms after the options, before the notes. */
+static const struct cli_operand terms[] = {{"kind_a", "the first kind"}, {"b", "the second"}};
+static const char *const notes[] = {"A note.", NULL};
+static const struct cli_doc forms = {
+    .name = "demo",
+    .synopsis = "URL [options]\n--merge FILE...",
+    .description = paras,
+    .group_intro = intros,
+    .n_groups = 1,
+    .opts = opts,
+    .n_opts = 1,
+    .terms_intro = "Kinds:",
+    .terms = terms,
+    .n_terms = 2,
+    .notes = notes,
+    .exit_status = "Exit status: 0.",
+};
+
+static void test_forms_and_terms(void **state)
+{
+    (void)state;
+    char *h = render(help_of, &forms);
+    assert_true(strncmp(h,
+                        "usage: wsspec demo URL [options]\n"
+                        "       wsspec demo --merge FILE...\n\n",
+                        strlen("usage: wsspec demo URL [options]\n"
+                               "       wsspec demo --merge FILE...\n\n")) == 0);
+    assert_non_null(strstr(h, "\nKinds:\n  kind_a                 the first kind\n"
+                              "  b                      the second\n\nA note.\n"));
+    free(h);
+    char *m = render(man_of, &forms);
+    assert_non_null(strstr(m, ".SH SYNOPSIS\n.B wsspec demo\nURL [options]\n.br\n"
+                              ".B wsspec demo\n\\-\\-merge FILE...\n.SH DESCRIPTION\n"));
+    assert_non_null(strstr(m, ".SH NOTES\n.PP\nKinds:\n.TP\n\\fBkind_a\\fR\nthe first kind\n"
+                              ".TP\n\\fBb\\fR\nthe second\n.PP\nA note.\n.SH EXIT STATUS\n"));
+    free(m);
+}
+
 static void test_roff_escapes(void **state)
 {
     (void)state;
@@ -134,14 +177,17 @@ static void test_real_tables(void **state)
 {
     (void)state;
     check_same_options(&run_doc);
+    check_same_options(&serve_doc);
+    check_same_options(&client_doc);
+    check_same_options(&load_doc);
+    check_same_options(&fuzz_doc);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_help_layout),
-        cmocka_unit_test(test_man_layout),
-        cmocka_unit_test(test_roff_escapes),
+        cmocka_unit_test(test_help_layout),     cmocka_unit_test(test_man_layout),
+        cmocka_unit_test(test_forms_and_terms), cmocka_unit_test(test_roff_escapes),
         cmocka_unit_test(test_real_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

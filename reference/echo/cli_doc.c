@@ -59,9 +59,34 @@ static void put_paragraphs(FILE *f, const char *const *p)
     }
 }
 
+/* The synopsis's forms, one line each: "usage: wsspec NAME FORM", the next ones under it. */
+static void put_usage(FILE *f, const struct cli_doc *d)
+{
+    const char *p = d->synopsis;
+    do {
+        int n = (int)strcspn(p, "\n");
+        fprintf(f, "%s%s%s%.*s\n", p == d->synopsis ? "usage: wsspec " : "       wsspec ", d->name,
+                n ? " " : "", n, p);
+        p += n;
+    } while (*p++);
+}
+
+static void put_terms(FILE *f, const struct cli_doc *d)
+{
+    if (!d->n_terms)
+        return;
+    fputc('\n', f);
+    cli_doc_wrap(f, d->terms_intro, 0, 0);
+    for (size_t i = 0; i < d->n_terms; i++) {
+        char label[64];
+        snprintf(label, sizeof label, "  %s", d->terms[i].name);
+        put_row(f, label, d->terms[i].help);
+    }
+}
+
 void cli_doc_help(FILE *f, const struct cli_doc *d)
 {
-    fprintf(f, "usage: wsspec %s%s%s\n", d->name, d->synopsis[0] ? " " : "", d->synopsis);
+    put_usage(f, d);
     put_paragraphs(f, d->description);
     if (d->n_operands)
         fputc('\n', f);
@@ -80,6 +105,7 @@ void cli_doc_help(FILE *f, const struct cli_doc *d)
             if (d->opts[i].group == g)
                 put_option(f, &d->opts[i]);
     }
+    put_terms(f, d);
     put_paragraphs(f, d->notes);
     if (d->help_extra)
         d->help_extra(f);
@@ -140,6 +166,21 @@ static void man_paragraphs(FILE *f, const char *const *p)
     }
 }
 
+/* One ".B wsspec NAME" line and its form for each line of the synopsis, a .br between. */
+static void man_synopsis(FILE *f, const struct cli_doc *d)
+{
+    const char *p = d->synopsis;
+    do {
+        char form[512];
+        size_t n = strcspn(p, "\n");
+        snprintf(form, sizeof form, "%.*s", (int)n, p);
+        fprintf(f, "%s.B wsspec %s\n", p == d->synopsis ? "" : ".br\n", d->name);
+        if (form[0])
+            cli_doc_roff(f, form);
+        p += n;
+    } while (*p++);
+}
+
 void cli_doc_man(FILE *f, const struct cli_doc *d, const char *summary, const char *date,
                  const char *version)
 {
@@ -149,9 +190,8 @@ void cli_doc_man(FILE *f, const struct cli_doc *d, const char *summary, const ch
     fprintf(f, " 1 \"%s\" \"wsspec %s\" \"wsspec manual\"\n", date, version);
     fprintf(f, ".SH NAME\nwsspec\\-%s \\- ", d->name);
     cli_doc_roff(f, summary);
-    fprintf(f, ".SH SYNOPSIS\n.B wsspec %s\n", d->name);
-    if (d->synopsis[0])
-        cli_doc_roff(f, d->synopsis);
+    fputs(".SH SYNOPSIS\n", f);
+    man_synopsis(f, d);
     fputs(".SH DESCRIPTION\n", f);
     man_paragraphs(f, d->description);
     for (size_t i = 0; i < d->n_operands; i++) {
@@ -175,10 +215,19 @@ void cli_doc_man(FILE *f, const struct cli_doc *d, const char *summary, const ch
                 fputs("(repeatable)\n", f);
         }
     }
-    if (d->notes) {
+    if (d->notes || d->n_terms)
         fputs(".SH NOTES\n", f);
-        man_paragraphs(f, d->notes);
+    if (d->n_terms) {
+        fputs(".PP\n", f);
+        cli_doc_roff(f, d->terms_intro);
     }
+    for (size_t i = 0; i < d->n_terms; i++) {
+        fputs(".TP\n\\fB", f);
+        cli_doc_roff_escaped(f, d->terms[i].name, 1);
+        fputs("\\fR\n", f);
+        cli_doc_roff(f, d->terms[i].help);
+    }
+    man_paragraphs(f, d->notes);
     fputs(".SH EXIT STATUS\n", f);
     cli_doc_roff(f, d->exit_status);
     if (d->examples && d->examples[0]) {

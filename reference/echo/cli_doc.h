@@ -31,8 +31,10 @@ struct cli_operand {
 };
 
 struct cli_doc {
-    const char *name;               /* "run": the word after `wsspec` */
-    const char *synopsis;           /* what follows "wsspec run ": "URL [URL...] [options]" */
+    const char *name; /* "run": the word after `wsspec` */
+    /* what follows "wsspec run ": "URL [URL...] [options]"; a command with several forms
+     * gives one per line, separated by '\n' */
+    const char *synopsis;
     const char *const *description; /* paragraphs, NULL-terminated */
     const struct cli_operand *operands;
     size_t n_operands;
@@ -40,6 +42,11 @@ struct cli_doc {
     size_t n_groups;
     const struct cli_opt *opts;
     size_t n_opts;
+    /* after the options: a list of terms (names and what they are, as operands) under
+     * a paragraph saying what they are; n_terms 0 for none */
+    const char *terms_intro;
+    const struct cli_operand *terms;
+    size_t n_terms;
     const char *const *notes; /* paragraphs after the options, NULL-terminated, or NULL */
     /* --help only, after the notes: what depends on this machine (limits measured at
      * run time), which a man page cannot know; NULL for none */
@@ -48,8 +55,8 @@ struct cli_doc {
     const char *const *examples; /* pairs: command line, what it does; NULL-terminated */
 };
 
-/* The `wsspec NAME --help` text: usage line, description, operands, options (grouped,
- * each group after its intro), notes, exit status. */
+/* The `wsspec NAME --help` text: usage line(s), description, operands, options (grouped,
+ * each group after its intro), terms, notes, exit status. */
 void cli_doc_help(FILE *f, const struct cli_doc *d);
 
 /* The man page wsspec-NAME(1) of d; summary is the NAME line's text (main.c's table),
