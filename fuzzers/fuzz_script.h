@@ -211,8 +211,8 @@ struct drive {
     uint64_t fed;    /* bytes the script was given before TCP closed */
     uint64_t splits; /* writes that ended inside a unit of the core's output */
     uint64_t max_units;
-    bool deflate; /* client role: the synthesized 101 accepts permessage-deflate; server
-                     role: the synthesized request offers it */
+    bool deflate;   /* client role: the synthesized 101 accepts permessage-deflate; server
+                       role: the synthesized request offers it */
     bool protocols; /* server role: the synthesized request offers subprotocols */
     /* what the target sends before the input's own bytes when the input says so - client
      * role: a 101 for the script's request; server role: a valid opening request */

@@ -93,8 +93,8 @@ static void synth_request(struct drive *d)
                                   .protocols = d->protocols ? offered_protocols : NULL,
                                   .n_protocols = d->protocols ? 2 : 0,
                                   .extensions = d->deflate ? SYNTH_PMD : NULL};
-    FUZZ_CHECK(ws_handshake_build_request(&p, (char *)d->synth, sizeof d->synth,
-                                          &d->synth_len) == WS_E_OK);
+    FUZZ_CHECK(ws_handshake_build_request(&p, (char *)d->synth, sizeof d->synth, &d->synth_len) ==
+               WS_E_OK);
 }
 
 /* ------------------------------------------------------------ wsspec's response */
