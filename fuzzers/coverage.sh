@@ -48,6 +48,7 @@ under_test() { # target -> the source files it is there to exercise
     baseline) echo harness/baseline.c ;;
     serve_url) echo harness/serve_url.c ;;
     script) echo harness/script.c harness/script_recv.c harness/script_steps.c harness/sendq.c ;;
+    script_server) echo harness/script_server.c harness/script.c harness/script_recv.c harness/script_steps.c harness/sendq.c ;;
     *) echo "coverage: no file under test known for target $1 (fuzzers/coverage.sh)" >&2; return 1 ;;
     esac
 }

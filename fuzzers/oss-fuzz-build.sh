@@ -21,5 +21,6 @@ for src in fuzzers/*_fuzzer.c; do
         (cd "corpus/$t" && zip -q -r "$OUT/${t}_fuzzer_seed_corpus.zip" .)
     fi
 done
-# script_fuzzer reads the case catalogue at start-up from cases/ beside the binary.
+# script_fuzzer and script_server_fuzzer read the case catalogue at start-up from cases/
+# beside the binary.
 rm -rf "$OUT/cases" && cp -r cases "$OUT/"
