@@ -608,12 +608,13 @@ int serve_write_reports(struct serve *S)
     return rc;
 }
 
-/* --timeout: every case an agent has not run is FAILED, saying so in both verdicts. */
-static void mark_not_run(struct serve *S, struct serve_agent *g, size_t pos)
+/* --timeout: every case an agent has not run, or had not finished, is FAILED, saying
+ * which in both verdicts. */
+static bool mark_timed_out(struct serve *S, struct serve_agent *g, size_t pos, const char *why)
 {
     struct case_result *r = &g->res[pos];
-    char why[160];
-    snprintf(why, sizeof why, "not run before --timeout (%g s)", S->a.timeout);
+    if (g->have[pos])
+        return false; /* a run of it ended before: that verdict stands */
     memset(r, 0, sizeof *r);
     r->def = &S->cat.cases[S->idx[pos]];
     snprintf(r->agent, sizeof r->agent, "%s", g->name);
@@ -632,18 +633,29 @@ static void mark_not_run(struct serve *S, struct serve_agent *g, size_t pos)
     g->have[pos] = true;
     g->n_have++;
     S->dirty = true;
+    return true;
 }
 
 static size_t mark_timeouts(struct serve *S)
 {
     size_t m = 0;
+    char why[160];
+    snprintf(why, sizeof why, "not run before --timeout (%g s)", S->a.timeout);
     for (size_t a = 0; a < S->n_agents; a++)
         for (size_t k = 0; k < S->n; k++)
             if (!S->agents[a].have[k] && !S->agents[a].excluded[k]) {
-                mark_not_run(S, &S->agents[a], k);
+                mark_timed_out(S, &S->agents[a], k, why);
                 m++;
             }
     return m;
+}
+
+void serve_case_cut(struct serve *S, size_t agent, size_t pos)
+{
+    char why[160];
+    snprintf(why, sizeof why, "the client did not finish it within --timeout (%g s)", S->a.timeout);
+    if (mark_timed_out(S, &S->agents[agent], pos, why))
+        S->n_cut++;
 }
 
 static void count(struct serve *S)
@@ -686,7 +698,8 @@ static int finish(struct serve *S, int loop_rc)
 {
     size_t not_run = S->timed_out ? mark_timeouts(S) : 0;
     if (S->timed_out)
-        say("--timeout %g s reached: %zu case(s) not run, reported FAILED", S->a.timeout, not_run);
+        say("--timeout %g s reached: %zu case(s) not run, %zu cut short, reported FAILED",
+            S->a.timeout, not_run, S->n_cut);
     int wrc = S->reports_failed ? -1 : 0;
     if (wrc == 0 && (S->dirty || (S->n_agents && !S->written)))
         wrc = serve_write_reports(S);
