@@ -549,6 +549,28 @@ static struct case_result *collect(const struct serve *S, size_t *n)
     return all;
 }
 
+/* --baseline: compare the report just written; returns the regressions, or -1. */
+static long compare_baseline(struct serve *S)
+{
+    struct baseline_run now = {0};
+    struct baseline_diff d = {0};
+    char err[640] = "";
+    long regressions = -1;
+    const char *fail_on = S->a.fail_on_regression ? "regression" : "any";
+    if (baseline_load(S->a.report_dir, &now, err, sizeof err) == 0 &&
+        baseline_compare(&S->old_run, &now, &d) == 0 &&
+        baseline_write(S->a.report_dir, S->a.baseline, &S->old_run, &now, &d, fail_on, err,
+                       sizeof err) == 0) {
+        baseline_print(stdout, &d, S->a.baseline, S->n_agents > 1);
+        regressions = (long)d.count[BASELINE_REGRESSION];
+    } else {
+        say("baseline comparison: %s", err[0] ? err : "out of memory");
+    }
+    baseline_diff_free(&d);
+    baseline_run_free(&now);
+    return regressions;
+}
+
 static int write_all(struct serve *S, const struct case_result *all, size_t n)
 {
     struct report_target targets[SERVE_MAX_AGENTS];
@@ -580,8 +602,16 @@ static int write_all(struct serve *S, const struct case_result *all, size_t n)
     }
     int rc = 0;
     FILE *out = stdout;
-    if (report_json_write(S->a.report_dir, all, n, &meta, err, sizeof err) != 0 ||
-        report_prune(S->a.report_dir, &prior, S->a.formats, false, out, err, sizeof err) != 0 ||
+    /* the last write of a run with --baseline compares before rendering, as wsspec run
+     * does: summary.md and junit.xml show DIR/baseline.json */
+    bool json_ok = report_json_write(S->a.report_dir, all, n, &meta, err, sizeof err) == 0;
+    bool compared = false;
+    if (json_ok && S->compare_now) {
+        S->regressions = compare_baseline(S);
+        compared = S->regressions >= 0;
+    }
+    if (!json_ok ||
+        report_prune(S->a.report_dir, &prior, S->a.formats, compared, out, err, sizeof err) != 0 ||
         report_render_print(S->a.report_dir, S->a.formats, out, err, sizeof err) != 0) {
         snprintf(S->trouble, sizeof S->trouble, "cannot write reports: %.500s", err);
         S->reports_failed = true;
@@ -670,28 +700,6 @@ static void count(struct serve *S)
             }
 }
 
-/* --baseline: compare the report just written; returns the regressions, or -1. */
-static long compare_baseline(struct serve *S)
-{
-    struct baseline_run now = {0};
-    struct baseline_diff d = {0};
-    char err[640] = "";
-    long regressions = -1;
-    const char *fail_on = S->a.fail_on_regression ? "regression" : "any";
-    if (baseline_load(S->a.report_dir, &now, err, sizeof err) == 0 &&
-        baseline_compare(&S->old_run, &now, &d) == 0 &&
-        baseline_write(S->a.report_dir, S->a.baseline, &S->old_run, &now, &d, fail_on, err,
-                       sizeof err) == 0) {
-        baseline_print(stdout, &d, S->a.baseline, S->n_agents > 1);
-        regressions = (long)d.count[BASELINE_REGRESSION];
-    } else {
-        say("baseline comparison: %s", err[0] ? err : "out of memory");
-    }
-    baseline_diff_free(&d);
-    baseline_run_free(&now);
-    return regressions;
-}
-
 /* The end: cases never run (--timeout), the last full report, the summary, the exit
  * status. */
 static int finish(struct serve *S, int loop_rc)
@@ -701,7 +709,11 @@ static int finish(struct serve *S, int loop_rc)
         say("--timeout %g s reached: %zu case(s) not run, %zu cut short, reported FAILED",
             S->a.timeout, not_run, S->n_cut);
     int wrc = S->reports_failed ? -1 : 0;
-    if (wrc == 0 && (S->dirty || (S->n_agents && !S->written)))
+    /* --baseline: compared in the last write, after an end that is not an interrupt or
+     * our own trouble */
+    S->compare_now = S->a.baseline && S->n_agents && loop_rc == 0 && !serve_stop;
+    S->regressions = 0;
+    if (wrc == 0 && (S->compare_now || S->dirty || (S->n_agents && !S->written)))
         wrc = serve_write_reports(S);
     count(S);
     printf("%zu passed, %zu failed (%zu cases, %zu agent(s), seed %llu)\n", S->passed, S->failed,
@@ -710,7 +722,7 @@ static int finish(struct serve *S, int loop_rc)
         return say("%s", S->trouble[0] ? S->trouble : "stopped by its own trouble");
     if (serve_stop)
         return say("interrupted by %s", serve_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    long regressions = S->a.baseline && S->n_agents ? compare_baseline(S) : 0;
+    long regressions = S->compare_now ? S->regressions : 0;
     if (regressions < 0)
         return 2;
     if (S->n_agents == 0 || S->passed + S->failed == 0) {

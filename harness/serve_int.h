@@ -118,6 +118,8 @@ struct serve {
     bool ending;       /* stopServer, shutdownOnComplete, --once: end when answers are out */
     bool timed_out;    /* --timeout ended it */
     size_t n_cut;      /* cases --timeout ended while they ran */
+    bool compare_now;  /* --baseline: the next full report write compares (the last one) */
+    long regressions;  /* what that comparison found, -1 = it failed */
     double t_end;      /* --timeout: monotonic deadline, 0 = none */
     size_t once_agent; /* --once: the agent that completed (SIZE_MAX = none yet) */
     bool dirty;        /* results since the last full report */

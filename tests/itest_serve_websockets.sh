@@ -7,7 +7,8 @@
 #     with every served case, and known verdicts (1.1.1 OK, 2.10 OK, 5.1 OK);
 #   - a client that breaks a rule (--bad-echo: text echoed with a byte more) FAILS the
 #     text cases, passes the binary ones, exit 1;
-#   - --baseline with --fail-on regression: the same agent fixed is two fixes, exit 0;
+#   - --baseline with --fail-on regression: the same agent fixed is two fixes, exit 0,
+#     shown in summary.md and junit.xml too;
 #   - getCaseStatus answers {"behavior": "OK"} for a case the agent ran, and refuses
 #     (404) one it never ran; stopServer ends the server (exit 0);
 #   - --timeout: the cases a client never ran are FAILED "not run before --timeout",
@@ -112,6 +113,9 @@ b = json.load(open(sys.argv[1]))
 assert b["counts"]["fixes"] == 2 and b["counts"]["regressions"] == 0, b["counts"]
 assert sorted(f["id"] for f in b["fixes"]) == ["1.1.1", "1.1.2"], b["fixes"]
 PY
+# the rendered formats are written after the comparison, as wsspec run's: they show it
+grep -q '^### Since the baseline' "$T/base/summary.md" || fail "summary.md has no baseline block"
+grep -q 'baseline: fix, was' "$T/base/junit.xml" || fail "junit.xml does not show the fixes"
 echo "--baseline: the fixed cases are recorded, --fail-on regression exit 0"
 
 # ---- stopServer; getCaseStatus of a case never run is refused
