@@ -542,6 +542,28 @@ static struct case_result *collect(const struct serve *S, size_t *n)
     return all;
 }
 
+/* --baseline: compare the report just written; returns the regressions, or -1. */
+static long compare_baseline(struct serve *S)
+{
+    struct baseline_run now = {0};
+    struct baseline_diff d = {0};
+    char err[640] = "";
+    long regressions = -1;
+    const char *fail_on = S->a.fail_on_regression ? "regression" : "any";
+    if (baseline_load(S->a.report_dir, &now, err, sizeof err) == 0 &&
+        baseline_compare(&S->old_run, &now, &d) == 0 &&
+        baseline_write(S->a.report_dir, S->a.baseline, &S->old_run, &now, &d, fail_on, err,
+                       sizeof err) == 0) {
+        baseline_print(stdout, &d, S->a.baseline, S->n_agents > 1);
+        regressions = (long)d.count[BASELINE_REGRESSION];
+    } else {
+        say("baseline comparison: %s", err[0] ? err : "out of memory");
+    }
+    baseline_diff_free(&d);
+    baseline_run_free(&now);
+    return regressions;
+}
+
 static int write_all(struct serve *S, const struct case_result *all, size_t n)
 {
     struct report_target targets[SERVE_MAX_AGENTS];
@@ -573,8 +595,16 @@ static int write_all(struct serve *S, const struct case_result *all, size_t n)
     }
     int rc = 0;
     FILE *out = stdout;
-    if (report_json_write(S->a.report_dir, all, n, &meta, err, sizeof err) != 0 ||
-        report_prune(S->a.report_dir, &prior, S->a.formats, false, out, err, sizeof err) != 0 ||
+    /* the last write of a run with --baseline compares before rendering, as wsspec run
+     * does: summary.md and junit.xml show DIR/baseline.json */
+    bool json_ok = report_json_write(S->a.report_dir, all, n, &meta, err, sizeof err) == 0;
+    bool compared = false;
+    if (json_ok && S->compare_now) {
+        S->regressions = compare_baseline(S);
+        compared = S->regressions >= 0;
+    }
+    if (!json_ok ||
+        report_prune(S->a.report_dir, &prior, S->a.formats, compared, out, err, sizeof err) != 0 ||
         report_render_print(S->a.report_dir, S->a.formats, out, err, sizeof err) != 0) {
         snprintf(S->trouble, sizeof S->trouble, "cannot write reports: %.500s", err);
         S->reports_failed = true;
@@ -601,12 +631,13 @@ int serve_write_reports(struct serve *S)
     return rc;
 }
 
-/* --timeout: every case an agent has not run is FAILED, saying so in both verdicts. */
-static void mark_not_run(struct serve *S, struct serve_agent *g, size_t pos)
+/* --timeout: every case an agent has not run, or had not finished, is FAILED, saying
+ * which in both verdicts. */
+static bool mark_timed_out(struct serve *S, struct serve_agent *g, size_t pos, const char *why)
 {
     struct case_result *r = &g->res[pos];
-    char why[160];
-    snprintf(why, sizeof why, "not run before --timeout (%g s)", S->a.timeout);
+    if (g->have[pos])
+        return false; /* a run of it ended before: that verdict stands */
     memset(r, 0, sizeof *r);
     r->def = &S->cat.cases[S->idx[pos]];
     snprintf(r->agent, sizeof r->agent, "%s", g->name);
@@ -625,18 +656,29 @@ static void mark_not_run(struct serve *S, struct serve_agent *g, size_t pos)
     g->have[pos] = true;
     g->n_have++;
     S->dirty = true;
+    return true;
 }
 
 static size_t mark_timeouts(struct serve *S)
 {
     size_t m = 0;
+    char why[160];
+    snprintf(why, sizeof why, "not run before --timeout (%g s)", S->a.timeout);
     for (size_t a = 0; a < S->n_agents; a++)
         for (size_t k = 0; k < S->n; k++)
             if (!S->agents[a].have[k] && !S->agents[a].excluded[k]) {
-                mark_not_run(S, &S->agents[a], k);
+                mark_timed_out(S, &S->agents[a], k, why);
                 m++;
             }
     return m;
+}
+
+void serve_case_cut(struct serve *S, size_t agent, size_t pos)
+{
+    char why[160];
+    snprintf(why, sizeof why, "the client did not finish it within --timeout (%g s)", S->a.timeout);
+    if (mark_timed_out(S, &S->agents[agent], pos, why))
+        S->n_cut++;
 }
 
 static void count(struct serve *S)
@@ -651,37 +693,20 @@ static void count(struct serve *S)
             }
 }
 
-/* --baseline: compare the report just written; returns the regressions, or -1. */
-static long compare_baseline(struct serve *S)
-{
-    struct baseline_run now = {0};
-    struct baseline_diff d = {0};
-    char err[640] = "";
-    long regressions = -1;
-    const char *fail_on = S->a.fail_on_regression ? "regression" : "any";
-    if (baseline_load(S->a.report_dir, &now, err, sizeof err) == 0 &&
-        baseline_compare(&S->old_run, &now, &d) == 0 &&
-        baseline_write(S->a.report_dir, S->a.baseline, &S->old_run, &now, &d, fail_on, err,
-                       sizeof err) == 0) {
-        baseline_print(stdout, &d, S->a.baseline, S->n_agents > 1);
-        regressions = (long)d.count[BASELINE_REGRESSION];
-    } else {
-        say("baseline comparison: %s", err[0] ? err : "out of memory");
-    }
-    baseline_diff_free(&d);
-    baseline_run_free(&now);
-    return regressions;
-}
-
 /* The end: cases never run (--timeout), the last full report, the summary, the exit
  * status. */
 static int finish(struct serve *S, int loop_rc)
 {
     size_t not_run = S->timed_out ? mark_timeouts(S) : 0;
     if (S->timed_out)
-        say("--timeout %g s reached: %zu case(s) not run, reported FAILED", S->a.timeout, not_run);
+        say("--timeout %g s reached: %zu case(s) not run, %zu cut short, reported FAILED",
+            S->a.timeout, not_run, S->n_cut);
     int wrc = S->reports_failed ? -1 : 0;
-    if (wrc == 0 && (S->dirty || (S->n_agents && !S->written)))
+    /* --baseline: compared in the last write, after an end that is not an interrupt or
+     * our own trouble */
+    S->compare_now = S->a.baseline && S->n_agents && loop_rc == 0 && !serve_stop;
+    S->regressions = 0;
+    if (wrc == 0 && (S->compare_now || S->dirty || (S->n_agents && !S->written)))
         wrc = serve_write_reports(S);
     count(S);
     printf("%zu passed, %zu failed (%zu cases, %zu agent(s), seed %llu)\n", S->passed, S->failed,
@@ -690,7 +715,7 @@ static int finish(struct serve *S, int loop_rc)
         return say("%s", S->trouble[0] ? S->trouble : "stopped by its own trouble");
     if (serve_stop)
         return say("interrupted by %s", serve_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-    long regressions = S->a.baseline && S->n_agents ? compare_baseline(S) : 0;
+    long regressions = S->compare_now ? S->regressions : 0;
     if (regressions < 0)
         return 2;
     if (S->n_agents == 0 || S->passed + S->failed == 0) {

@@ -117,6 +117,9 @@ struct serve {
     size_t n_agents;
     bool ending;       /* stopServer, shutdownOnComplete, --once: end when answers are out */
     bool timed_out;    /* --timeout ended it */
+    size_t n_cut;      /* cases --timeout ended while they ran */
+    bool compare_now;  /* --baseline: the next full report write compares (the last one) */
+    long regressions;  /* what that comparison found, -1 = it failed */
     double t_end;      /* --timeout: monotonic deadline, 0 = none */
     size_t once_agent; /* --once: the agent that completed (SIZE_MAX = none yet) */
     bool dirty;        /* results since the last full report */
@@ -147,6 +150,10 @@ bool serve_page_wanted(const struct ws_http_request *rq);
 int serve_agent_find(struct serve *S, const char *name, char *why, size_t cap);
 /* A case ended (judged): its result moves into the agent's slot. */
 void serve_case_done(struct serve *S, size_t agent, size_t pos, struct case_result *r);
+/* --timeout ended the server while this case ran: FAILED, "the client did not finish
+ * it within --timeout" (not "not run": it was started; its events are lost with the
+ * connection). */
+void serve_case_cut(struct serve *S, size_t agent, size_t pos);
 /* updateReports: write every format. Returns 0, or -1 (S->trouble set). */
 int serve_write_reports(struct serve *S);
 /* The script configuration for one case of one agent (r zeroed by the caller). */

@@ -683,7 +683,9 @@ int serve_loop_run(struct serve *S, volatile sig_atomic_t *stop)
     return S->trouble[0] ? -1 : 0;
 }
 
-/* Every connection closed; a case still running is abandoned (no verdict). */
+/* Every connection closed. A case still running is abandoned; when --timeout ended the
+ * server it is FAILED as cut short (serve_case_cut), else (stopServer, a signal, our own
+ * trouble) it has no verdict. */
 void serve_loop_free(struct serve *S)
 {
     if (!S->conns)
@@ -691,6 +693,8 @@ void serve_loop_free(struct serve *S)
     for (size_t i = 0; i < SERVE_MAX_CONNS; i++) {
         struct serve_conn *c = &S->conns[i];
         if (c->phase == SERVE_CASE) {
+            if (S->timed_out)
+                serve_case_cut(S, c->agent, c->pos);
             session_abandon(&c->s);
             result_free(&c->r);
             c->phase = SERVE_FREE;

@@ -7,11 +7,13 @@
 #     with every served case, and known verdicts (1.1.1 OK, 2.10 OK, 5.1 OK);
 #   - a client that breaks a rule (--bad-echo: text echoed with a byte more) FAILS the
 #     text cases, passes the binary ones, exit 1;
-#   - --baseline with --fail-on regression: the same agent fixed is two fixes, exit 0;
+#   - --baseline with --fail-on regression: the same agent fixed is two fixes, exit 0,
+#     shown in summary.md and junit.xml too;
 #   - getCaseStatus answers {"behavior": "OK"} for a case the agent ran, and refuses
 #     (404) one it never ran; stopServer ends the server (exit 0);
 #   - --timeout: the cases a client never ran are FAILED "not run before --timeout",
-#     exit 1;
+#     exit 1; a case still running then is FAILED "the client did not finish it within
+#     --timeout";
 #   - --listen that cannot be used (not HOST:PORT, a port in use) and an unwritable
 #     report directory: exit 2 with one line;
 #   - hostile connections: an endless request head is refused (431) after 8 KiB, a
@@ -111,6 +113,9 @@ b = json.load(open(sys.argv[1]))
 assert b["counts"]["fixes"] == 2 and b["counts"]["regressions"] == 0, b["counts"]
 assert sorted(f["id"] for f in b["fixes"]) == ["1.1.1", "1.1.2"], b["fixes"]
 PY
+# the rendered formats are written after the comparison, as wsspec run's: they show it
+grep -q '^### Since the baseline' "$T/base/summary.md" || fail "summary.md has no baseline block"
+grep -q 'baseline: fix, was' "$T/base/junit.xml" || fail "junit.xml does not show the fixes"
 echo "--baseline: the fixed cases are recorded, --fail-on regression exit 0"
 
 # ---- stopServer; getCaseStatus of a case never run is refused
@@ -146,6 +151,28 @@ for cid in ("1.1.2", "1.1.3"):
     assert cases[cid]["behavior"] == "FAILED", cases[cid]
 PY
 echo "--timeout: 2 cases not run are FAILED, exit 1; getCaseStatus of one: 404"
+
+# ---- --timeout while a case runs: a client that never echoes holds case 1.1.2 (its
+# timers stretched 100 times, so only --timeout can end it): FAILED as not finished
+start_serve cut --cases '1.1.2' --timeout 10 --timeout-scale 100 --report-dir "$T/cut"
+timeout 60 $PY - "$url" <<'PY' || fail "a deaf client"
+import asyncio, sys, websockets
+async def main():
+    async with websockets.connect(sys.argv[1] + "/runCase?case=1&agent=deaf", open_timeout=30) as ws:
+        await asyncio.wait_for(ws.wait_closed(), 50)
+asyncio.run(main())
+PY
+wait_serve
+[ $rc = 1 ] || { cat "$T/cut.out" "$T/cut.err"; fail "--timeout during a case: exit $rc, want 1"; }
+grep -q '0 case(s) not run, 1 cut short' "$T/cut.err" || { cat "$T/cut.err"; fail "--timeout: no cut-short line"; }
+$PY - "$T/cut/index.json" "$T/cut/deaf_case_1_1_2.json" <<'PY' || fail "--timeout during a case: verdict"
+import json, sys
+case = json.load(open(sys.argv[1]))["deaf"]["1.1.2"]
+assert case["behavior"] == "FAILED", case
+detail = json.load(open(sys.argv[2]))
+assert detail["result"].startswith("the client did not finish it within --timeout"), detail["result"]
+PY
+echo "--timeout while a case runs: FAILED, 'the client did not finish it within --timeout'"
 
 # ---- two agents at once over IPv6; getCaseStatus of a running case waits for its end
 LISTEN='[::1]:0' start_serve two --cases '1.1.1,1.1.2,1.2.1' --timeout-scale 0.5 --report-dir "$T/two"

@@ -20,7 +20,10 @@ if (!/^wss?:\/\//.test(base)) {
 }
 
 // One connection to path; onMessage(ws, data, isBinary); resolves when it closes.
-function visit(path, onMessage) {
+// A command connection (mustOpen) that never opened is the driver's failure; a case
+// connection that ws refused at the handshake (section 19 answers badly on purpose) is
+// the case's, judged by the server: the driver goes on.
+function visit(path, onMessage, mustOpen = true) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(base + path);
     const timer = setTimeout(() => { ws.terminate(); reject(new Error(`${path}: no end within 60 s`)); }, 60000);
@@ -33,7 +36,7 @@ function visit(path, onMessage) {
     ws.on('error', (e) => { why = e.message; });
     ws.on('close', (code) => {
       clearTimeout(timer);
-      if (opened) resolve(code);
+      if (opened || !mustOpen) resolve(code);
       else reject(new Error(`${path}: ${why || 'closed before the handshake'}`));
     });
   });
@@ -45,7 +48,7 @@ async function main() {
   await visit('/getCaseCount', (ws, data) => { count = Number(data.toString()); });
   if (!Number.isInteger(count) || count < 0) throw new Error(`getCaseCount answered ${count}`);
   for (let n = 1; n <= count; n++)
-    await visit(`/runCase?case=${n}&agent=${q}`, (ws, data, isBinary) => ws.send(data, { binary: isBinary }));
+    await visit(`/runCase?case=${n}&agent=${q}`, (ws, data, isBinary) => ws.send(data, { binary: isBinary }), false);
   await visit(`/updateReports?agent=${q}`, () => {});
   console.log(`node ws client: ${count} cases run as agent ${JSON.stringify(agent)}; reports updated`);
 }
