@@ -60,6 +60,11 @@ void load_print(FILE *f, const struct load_result *r)
     fprintf(f, "load: %s sent %llu, answered %llu in %.2f s: %.0f/s, %.2f MB/s\n",
             r->mode == LOAD_SOAK ? "pings" : "messages", (unsigned long long)r->sent,
             (unsigned long long)r->echoed, r->elapsed, load_msgs_per_s(r), load_mb_per_s(r));
+    if (r->server_pid)
+        fprintf(f,
+                "load: server pid %d: %.2f CPU-seconds in %.2f s, %.0f echoes per "
+                "server-CPU-second\n",
+                r->server_pid, r->server_cpu, r->server_window, load_echoes_per_cpu_s(r));
     fprintf(f, "load: latency ms:");
     for (size_t i = 0; i < N_PCT; i++)
         print_ms(f, load_percentile_keys[i], load_hist_percentile(&r->hist, load_percentiles[i]));
@@ -89,6 +94,9 @@ void load_print_ratios(FILE *f, const struct load_result *a, const struct load_r
     fprintf(f, "load: compare B/A (B = %s, A = %s):\n", b->url, a->url);
     fprintf(f, "load:   throughput %.3fx (msgs/s)\n",
             ratio(load_msgs_per_s(b), load_msgs_per_s(a)));
+    if (a->server_pid && b->server_pid)
+        fprintf(f, "load:   echoes per server-CPU-second %.3fx\n",
+                ratio(load_echoes_per_cpu_s(b), load_echoes_per_cpu_s(a)));
     for (size_t i = 0; i < N_PCT; i++)
         fprintf(f, "load:   latency %-6s %.3fx\n", load_percentile_keys[i],
                 ratio((double)load_hist_percentile(&b->hist, load_percentiles[i]),
@@ -126,6 +134,11 @@ json_t *load_to_json(const struct load_result *r)
     json_object_set_new(j, "bytesEchoed", json_integer((json_int_t)r->bytes_echoed));
     json_object_set_new(j, "msgsPerS", json_real(load_msgs_per_s(r)));
     json_object_set_new(j, "mbPerS", json_real(load_mb_per_s(r)));
+    if (r->server_pid) /* not read back by --merge: concurrent runs may share a server */
+        json_object_set_new(j, "serverCpu",
+                            json_pack("{s:i, s:f, s:f, s:f}", "pid", r->server_pid, "seconds",
+                                      r->server_cpu, "window", r->server_window,
+                                      "echoesPerCpuSecond", load_echoes_per_cpu_s(r)));
     json_t *lat = json_object();
     for (size_t i = 0; i < N_PCT; i++)
         json_object_set_new(

@@ -92,7 +92,8 @@ struct load_engine {
     char *err;
     size_t err_len;
     bool own_trouble;
-    char why[160]; /* detail of the error about to be counted, "" = none */
+    bool announced; /* soak: the all-open line is printed */
+    char why[160];  /* detail of the error about to be counted, "" = none */
 };
 
 const char *load_error_key(enum load_error e)
@@ -131,6 +132,11 @@ double load_msgs_per_s(const struct load_result *r)
 double load_mb_per_s(const struct load_result *r)
 {
     return r->elapsed > 0 ? (double)r->bytes_echoed / r->elapsed / 1e6 : 0;
+}
+
+double load_echoes_per_cpu_s(const struct load_result *r)
+{
+    return r->server_pid && r->server_cpu > 0 ? (double)r->echoed / r->server_cpu : 0;
 }
 
 static void seeded_random(void *ud, uint8_t *out, size_t n)
@@ -529,10 +535,18 @@ static int conn_start(struct load_conn *c, double now)
     transport_init(&c->io, fd);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (e->cfg->sources.count && load_source_bind(fd, &e->cfg->sources, c->id) != 0) {
+        snprintf(e->err, e->err_len, "bind to the --source address of connection %u: %s", c->id + 1,
+                 strerror(errno));
+        return -1;
+    }
     if (connect(fd, (const struct sockaddr *)&t->addr, t->addr_len) < 0 && errno != EINPROGRESS) {
         int er = errno;
         if (own_errno(er)) {
-            snprintf(e->err, e->err_len, "connect: %s (connection %u)", strerror(er), c->id + 1);
+            snprintf(e->err, e->err_len, "connect: %s (connection %u)%s", strerror(er), c->id + 1,
+                     er == EADDRNOTAVAIL ? ": out of local ports for this target; --source "
+                                           "A-B spreads connections over more addresses"
+                                         : "");
             return -1;
         }
         snprintf(e->why, sizeof e->why, "%s", strerror(er));
@@ -829,6 +843,16 @@ static int engine_loop(struct load_engine *e)
                 conn_tick(&e->conns[i], now);
             next_tick = now + period;
         }
+        if (cfg->mode == LOAD_SOAK && !e->announced && e->next_start >= cfg->connections &&
+            e->connecting == 0) {
+            /* every connection has opened or failed: a script holding connections from
+             * several processes reads this line to know they are all held */
+            printf("load: soak: %llu of %u connections open, holding until %.1f s\n",
+                   (unsigned long long)(e->r->opened - e->r->lost), cfg->connections,
+                   cfg->duration);
+            fflush(stdout);
+            e->announced = true;
+        }
         if (cfg->progress && now >= next_progress) {
             progress_line(e, now);
             next_progress = now + 1;
@@ -886,11 +910,22 @@ int load_run(const struct load_config *cfg, struct load_result *r, char *err, si
         for (size_t i = 0; i < psize; i++)
             e.pattern[i] = (uint8_t)(' ' + e.pattern[i] % 95);
     memcpy(e.scratch, e.pattern, psize);
+    double cpu0 = 0, cpu1 = 0;
+    if (cfg->server_pid && load_proc_cpu(cfg->server_pid, &cpu0) != 0) {
+        snprintf(err, err_len, "--server-pid %d: cannot read /proc/%d/stat", cfg->server_pid,
+                 cfg->server_pid);
+        goto out;
+    }
     double now = loop_now();
     engine_plan(&e, now);
     rc = engine_loop(&e);
     double end = e.last_echo > 0 ? e.last_echo : loop_now();
     r->elapsed = end - e.start;
+    if (cfg->server_pid) { /* a server gone by now is the target's doing: no figure */
+        r->server_pid = cfg->server_pid;
+        r->server_window = loop_now() - e.start;
+        r->server_cpu = load_proc_cpu(cfg->server_pid, &cpu1) == 0 ? cpu1 - cpu0 : 0;
+    }
     if (cfg->progress) {
         progress_line(&e, loop_now());
         fputc('\n', stderr);

@@ -4,7 +4,9 @@
 # switched on, each fault reported with the right kind and count:
 #  - wsspec echo: closed loop, pipelined text, open loop, soak, --compare, JSON and
 #    HTML: exit 0, every message answered, counts exact, no progress line when stderr
-#    is not a terminal;
+#    is not a terminal; soak says when every connection is open; --server-pid gives the
+#    server's CPU time (a forking server's children counted) and echoes per CPU-second;
+#    --source binds the connections to 127.0.0.2-.4 in turn (/proc/net/tcp while held);
 #  - wss:// against wsspec echo with a test CA (--cacert), and without it: tls errors;
 #  - --corrupt 1000: 5000 echoes, exactly 5 echo_mismatch, exit 1;
 #  - --stall-after 10: 3 connections, 3 stalls, 30 echoes, exit 1; in soak mode, after
@@ -85,6 +87,48 @@ check open 'r["mode"] == "open"' 'r["echoed"] == r["sent"] > 0' 'sum(e.values())
 load soak 0 "$ECHO_URL" -c 20 --soak -d 2 -i 0.2
 check soak 'r["mode"] == "soak"' 'r["opened"] == 20' 'r["lost"] == 0' 'r["echoed"] == r["sent"] >= 20' \
     'sum(e.values()) == 0'
+grep -q "^load: soak: 20 of 20 connections open, holding" "$T/soak.out" ||
+    fail "soak: no line saying every connection is open"
+# --server-pid: the server's CPU over the run, and echoes per server-CPU-second
+load cpu 0 "$ECHO_URL" -c 8 -d 1 -q --server-pid "$ECHO_PID"
+check cpu 'r["serverCpu"]["pid"] == '"$ECHO_PID" '0 < r["serverCpu"]["seconds"] <= r["serverCpu"]["window"] * 64' \
+    'abs(r["serverCpu"]["echoesPerCpuSecond"] * r["serverCpu"]["seconds"] - r["echoed"]) < 1' \
+    'sum(e.values()) == 0'
+grep -q "^load: server pid $ECHO_PID: .* echoes per server-CPU-second" "$T/cpu.out" ||
+    fail "cpu: no server CPU line"
+# --source: connections bound to 127.0.0.2-.4 in turn, seen in /proc/net/tcp while held
+mkfifo "$T/source.fifo"
+timeout 60 "$WSSPEC" load "$ECHO_URL" -c 6 --soak -d 30 -i 5 --source 127.0.0.2-127.0.0.4 \
+    --json "$T/source.json" >"$T/source.fifo" 2>"$T/source.err" &
+srcpid=$!
+exec {srcfd}<"$T/source.fifo"
+IFS= read -r -t 30 line <&"$srcfd" || line=
+case $line in
+*"6 of 6 connections open"*)
+    port=${ECHO_URL##*:}
+    port=${port%/}
+    $PY - "$port" <<'PY' || fail "--source: the connections' local addresses are not 127.0.0.2-.4, two each"
+import sys
+port = int(sys.argv[1])
+seen = {}
+for line in open("/proc/net/tcp").read().splitlines()[1:]:
+    f = line.split()
+    loc, rem, st = f[1], f[2], f[3]
+    if st != "01" or int(rem.split(":")[1], 16) != port:
+        continue  # established connections towards the server only
+    a = bytes.fromhex(loc.split(":")[0])[::-1]  # little-endian on x86 and arm
+    seen[".".join(map(str, a))] = seen.get(".".join(map(str, a)), 0) + 1
+print("    source: local addresses %s" % sorted(seen.items()))
+assert seen == {"127.0.0.2": 2, "127.0.0.3": 2, "127.0.0.4": 2}, seen
+PY
+    ;;
+*) fail "--source: no all-open line: $line $(cat "$T/source.err")" ;;
+esac
+kill -INT $srcpid 2>/dev/null
+wait $srcpid
+rc=$?
+exec {srcfd}<&-
+[ $rc = 2 ] || fail "--source: interrupted run exit $rc, wanted 2"
 load compare 0 "$ECHO_URL" -c 2 -n 300 --compare "$ECHO_URL" --html "$T/compare.html"
 $PY - "$T/compare.json" <<'PY' || fail "compare: JSON check"
 import json, sys
@@ -94,6 +138,11 @@ PY
 grep -q "compare B/A" "$T/compare.out" || fail "compare: no ratios printed"
 grep -q "<svg" "$T/compare.html" || fail "compare: no SVG in the HTML page"
 ! grep -q -i "<script\|src=\|href=" "$T/compare.html" || fail "compare: the HTML page loads or runs something"
+# --server-pid counts a forking server's children (wsspec echo --workers: the parent only waits)
+echo_stop || fail "wsspec echo: exit $ECHO_RC"
+echo_start "$WSSPEC" --listen 127.0.0.1:0 --workers 2 || exit 1
+load cpu_workers 0 "$ECHO_URL" -c 8 -d 1 -q --server-pid "$ECHO_PID"
+check cpu_workers 'r["serverCpu"]["seconds"] > 0' 'sum(e.values()) == 0'
 # --merge: two halves against one run of the total
 load half1 0 "$ECHO_URL" -c 2 -n 1000 -q
 load half2 0 "$ECHO_URL" -c 2 -n 1000 -q
@@ -193,10 +242,15 @@ check delay_open 'r["latencyUs"]["p50"] >= 20000' 'r["latencyUs"]["p50"] < 20000
 echo_stop || fail "target: exit $ECHO_RC"
 
 echo "== wsspec's own trouble: exit 2, one line"
+sh -c 'exit 0' &
+gone=$! # a process id that was just released: nothing to read in /proc
+wait $gone
 for args in "--connections 0 ws://127.0.0.1:1/" "--rate 10 --pipeline 2 ws://127.0.0.1:1/" \
     "--bogus ws://127.0.0.1:1/" "--soak ws://127.0.0.1:1/" "http://127.0.0.1:1/" \
     "--merge $T/nonexistent.json" "--merge $T/closed.out" \
-    "ws://127.0.0.1:1/ --compare ws://127.0.0.1:/"; do
+    "ws://127.0.0.1:1/ --compare ws://127.0.0.1:/" "--source 127.0.0.5-127.0.0.2 ws://127.0.0.1:1/" \
+    "--source ::1 ws://127.0.0.1:1/" "--source 10.0.0.0-10.1.0.0 ws://127.0.0.1:1/" \
+    "--server-pid $gone ws://127.0.0.1:1/" "--server-pid 1 --server-pid 1 ws://127.0.0.1:1/"; do
     # shellcheck disable=SC2086
     timeout 30 "$WSSPEC" load $args >"$T/usage.out" 2>&1
     rc=$?
