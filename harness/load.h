@@ -69,10 +69,13 @@ struct load_config {
     volatile int *stop;          /* set by a signal: end as --duration would */
 };
 
-/* One point of latency over time: what completed within [t, t + interval). */
+/* One point of latency over time: what completed within [t, t + interval), with a
+ * coarse histogram for its percentiles (960 bytes: LOAD_SERIES_MAX points are 3.4 MiB,
+ * of which only the points a run reaches are touched). */
 struct load_point {
     uint64_t count, max_us, errors;
     double sum_us;
+    struct load_coarse hist;
 };
 
 struct load_result {

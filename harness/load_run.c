@@ -158,7 +158,9 @@ static struct load_point *series_point(struct load_result *r, double t)
             struct load_point *a = &r->points[2 * k], *b = &r->points[2 * k + 1];
             struct load_point m = {a->count + b->count,
                                    a->max_us > b->max_us ? a->max_us : b->max_us,
-                                   a->errors + b->errors, a->sum_us + b->sum_us};
+                                   a->errors + b->errors, a->sum_us + b->sum_us, a->hist};
+            for (size_t h = 0; h < LOAD_COARSE_N; h++)
+                load_coarse_add(&m.hist, h, b->hist.counts[h]);
             r->points[k] = m;
         }
         memset(&r->points[LOAD_SERIES_MAX / 2], 0, (LOAD_SERIES_MAX / 2) * sizeof r->points[0]);
@@ -179,6 +181,7 @@ static void record_latency(struct load_engine *e, double now, double since)
     struct load_point *p = series_point(e->r, now - e->start);
     p->count++;
     p->sum_us += (double)v;
+    load_coarse_add(&p->hist, load_coarse_index(v), 1);
     if (v > p->max_us)
         p->max_us = v;
     e->last_echo = now;

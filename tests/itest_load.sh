@@ -18,6 +18,8 @@
 #  - a closed port: connect_refused for every connection, exit 1;
 #  - --delay-ms 20: p50 at least 20 ms (strict: the delay is a floor) and below 2 s
 #    (loose: the machine is shared), closed and open loop;
+#  - the series' per-point histograms (p50/p99 over time) add up, hold no sample below
+#    the injected delay, and are plotted for each run of --compare;
 #  - --merge of two half runs against one run of the total: counts exact (the
 #    histogram merge itself is exact in harness/tests/test_load_hist.c);
 #  - usage errors and a descriptor limit too low for --connections: exit 2, one line;
@@ -80,6 +82,11 @@ load closed 0 "$ECHO_URL" -c 8 -n 4000 -q
 check closed 'r["sent"] == 4000' 'r["echoed"] == 4000' 'r["opened"] == 8' 'r["lost"] == 0' \
     'sum(e.values()) == 0' 'r["latencyUs"]["count"] == 4000' \
     'sum(c for i, c in r["histogram"]["buckets"]) == 4000'
+# each point of the series carries its own histogram (p50/p99 over time): its counts add
+# up to the point's count, and the points' to the run's
+check closed 'r["series"]["buckets"] == {"linear": 16, "sub": 8}' \
+    'all(sum(c for i, c in p[4]) == p[0] for p in r["series"]["points"])' \
+    'sum(p[0] for p in r["series"]["points"]) == 4000'
 load text 0 "$ECHO_URL" -c 2 -n 200 -k 4 --text -s 70000 --ramp 2s
 check text 'r["echoed"] == 200' 'r["bytesEchoed"] == 200 * 70000' 'sum(e.values()) == 0'
 load open 0 "$ECHO_URL" -c 4 -r 400 -d 1
@@ -137,6 +144,8 @@ assert len(c) == 2 and all(r["echoed"] == 300 for r in c), c
 PY
 grep -q "compare B/A" "$T/compare.out" || fail "compare: no ratios printed"
 grep -q "<svg" "$T/compare.html" || fail "compare: no SVG in the HTML page"
+[ "$(grep -c "Latency percentiles over time" "$T/compare.html")" = 2 ] ||
+    fail "compare: no percentiles-over-time plot for each run"
 ! grep -q -i "<script\|src=\|href=" "$T/compare.html" || fail "compare: the HTML page loads or runs something"
 # --server-pid counts a forking server's children (wsspec echo --workers: the parent only waits)
 echo_stop || fail "wsspec echo: exit $ECHO_RC"
@@ -236,6 +245,10 @@ echo_start "$TARGET" --delay-ms 20 || exit 1
 load delay 0 "$ECHO_URL" -c 2 -n 40
 check delay 'r["latencyUs"]["p50"] >= 20000' 'r["latencyUs"]["min"] >= 20000' \
     'r["latencyUs"]["p50"] < 2000000' 'r["echoed"] == 40'
+# the series' buckets too hold no sample below the 20 ms delay (16 + 8 * (msb - 4) + sub:
+# 20,000 us is in bucket 97, [18432, 20479])
+check delay 'all(i >= 97 for p in r["series"]["points"] for i, c in p[4])' \
+    'sum(c for p in r["series"]["points"] for i, c in p[4]) == 40'
 load delay_open 0 "$ECHO_URL" -c 2 -r 100 -d 1
 check delay_open 'r["latencyUs"]["p50"] >= 20000' 'r["latencyUs"]["p50"] < 2000000' \
     'r["echoed"] == r["sent"] > 0'
