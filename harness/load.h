@@ -13,6 +13,7 @@
 #include "tester.h"
 
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,6 +34,15 @@ enum load_mode { LOAD_CLOSED = 0, LOAD_OPEN, LOAD_SOAK };
 #define LOAD_MAX_PIPELINE 1024u           /* messages in flight per connection, closed loop */
 #define LOAD_OPEN_INFLIGHT 4096u          /* open loop: beyond this, sends wait (late) */
 #define LOAD_SERIES_MAX 3600u             /* points of the latency-over-time series */
+#define LOAD_MAX_SOURCES 65536u           /* --source addresses (an IPv4 /16) */
+
+/* --source: the local addresses connections are bound to, in turn (load_proc.c). */
+struct load_sources {
+    int family;        /* AF_INET, AF_INET6, 0 = none (the kernel chooses) */
+    uint32_t v4_first; /* host order */
+    uint32_t count;    /* addresses: v4_first .. v4_first + count - 1, or the one v6 */
+    struct in6_addr v6;
+};
 
 struct load_config {
     const char *url;
@@ -53,13 +63,18 @@ struct load_config {
     const char *origin;
     const char *const *headers;
     size_t n_headers;
-    volatile int *stop; /* set by a signal: end as --duration would */
+    struct load_sources sources; /* --source */
+    int server_pid;              /* --server-pid: its CPU time is measured, 0 = none */
+    volatile int *stop;          /* set by a signal: end as --duration would */
 };
 
-/* One point of latency over time: what completed within [t, t + interval). */
+/* One point of latency over time: what completed within [t, t + interval), with a
+ * coarse histogram for its percentiles (960 bytes: LOAD_SERIES_MAX points are 3.4 MiB,
+ * of which only the points a run reaches are touched). */
 struct load_point {
     uint64_t count, max_us, errors;
     double sum_us;
+    struct load_coarse hist;
 };
 
 struct load_result {
@@ -86,6 +101,10 @@ struct load_result {
     size_t n_points;
     struct load_point points[LOAD_SERIES_MAX];
     size_t merged; /* number of reports merged into this one (0 = a run) */
+    /* --server-pid: the server's CPU seconds (all its threads and child processes) from
+     * just before the first connect to the end of the run (window seconds) */
+    int server_pid;
+    double server_cpu, server_window;
 };
 
 /* Run the load; r is filled (zero it first). Returns 0, or -1 with one line in err when
@@ -96,6 +115,17 @@ int load_run(const struct load_config *cfg, struct load_result *r, char *err, si
 uint64_t load_errors_total(const struct load_result *r);
 double load_msgs_per_s(const struct load_result *r);
 double load_mb_per_s(const struct load_result *r);
+
+/* load_proc.c. The CPU seconds (user + system) of process pid, its threads and its child
+ * processes, from /proc. Returns 0, or -1 if pid cannot be read. */
+int load_proc_cpu(int pid, double *seconds);
+/* Parse --source's ADDRESS or A.B.C.D-A.B.C.E into s. Returns 0, or -1 with err. */
+int load_source_parse(const char *spec, struct load_sources *s, char *err, size_t err_len);
+/* Bind socket fd to connection i's source address (port chosen at connect). Returns
+ * bind()'s result (errno set). */
+int load_source_bind(int fd, const struct load_sources *s, uint32_t i);
+/* Echoes per second of the server's CPU time, 0 when not measured. */
+double load_echoes_per_cpu_s(const struct load_result *r);
 
 /* load_report.c */
 void load_print(FILE *f, const struct load_result *r);

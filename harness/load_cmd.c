@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 enum load_group {
@@ -57,6 +58,7 @@ struct load_args {
     size_t n_positional;
     const char *headers[LOAD_MAX_HEADERS];
     const char *json, *html, *compare, *cacert;
+    int server_pids[2]; /* --server-pid, for URL and URL2 */
     bool help, merge, quiet, insecure, binary, text, soak, ramp_given;
     double ramp_seconds; /* --ramp Ns: over N seconds */
     unsigned given[LOAD_OPT_COUNT];
@@ -220,6 +222,17 @@ static int load_opt_set(struct load_args *a, enum load_opt o, const char *v)
         if (!parse_u64(v, 0, UINT64_MAX, &c->seed))
             return usage_error("--seed wants a decimal number, not '%s'", v);
         return 0;
+    case LOAD_OPT_SOURCE: {
+        char err[160];
+        if (load_source_parse(v, &c->sources, err, sizeof err) != 0)
+            return usage_error("%s", err);
+        return 0;
+    }
+    case LOAD_OPT_SERVER_PID:
+        if (!parse_u64(v, 1, 4194304, &n)) /* Linux's PID_MAX_LIMIT */
+            return usage_error("--server-pid wants a process id, not '%s'", v);
+        a->server_pids[a->given[LOAD_OPT_SERVER_PID] - 1] = (int)n;
+        return 0;
     case LOAD_OPT_SOAK:
         a->soak = true;
         return 0;
@@ -332,6 +345,8 @@ static int load_args_check(struct load_args *a)
         return usage_error("one URL, not %zu arguments (--compare URL2 for a second target, "
                            "--merge for report files)",
                            a->n_positional);
+    if (a->given[LOAD_OPT_SERVER_PID] > 1 && !a->compare)
+        return usage_error("--server-pid twice is for --compare (URL's server, then URL2's)");
     if (a->binary && a->text)
         return usage_error("--binary and --text exclude each other");
     c->text = a->text;
@@ -393,14 +408,21 @@ static int fd_budget(uint32_t conns)
     return 0;
 }
 
-static int one_run(struct load_args *a, const char *url, struct transport_tls *tls,
+static int one_run(struct load_args *a, const char *url, int server_pid, struct transport_tls *tls,
                    struct load_result *r)
 {
     struct load_config cfg = a->cfg;
     char err[512];
     cfg.url = url;
+    cfg.server_pid = server_pid;
     if (target_parse(url, &cfg.target, err, sizeof err) != 0) {
         fprintf(stderr, "wsspec load: %s: %s\n", url, err);
+        return 2;
+    }
+    if (cfg.sources.count && cfg.sources.family != cfg.target.addr.ss_family) {
+        fprintf(stderr, "wsspec load: --source is IPv%c, %s is reached over IPv%c\n",
+                cfg.sources.family == AF_INET ? '4' : '6', url,
+                cfg.target.addr.ss_family == AF_INET ? '4' : '6');
         return 2;
     }
     cfg.target.tls = tls;
@@ -553,7 +575,7 @@ int load_main(int argc, char **argv)
     for (size_t i = 0; rc == 0 && i < n && !load_stop; i++) {
         if (n == 2)
             printf("load: run %c: %s\n", (int)('A' + i), urls[i]);
-        rc = one_run(a, urls[i], tls, runs[i]);
+        rc = one_run(a, urls[i], a->server_pids[i], tls, runs[i]);
     }
     bool interrupted = rc == 0 && load_stop;
     if (interrupted)

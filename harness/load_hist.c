@@ -114,3 +114,63 @@ bool load_hist_equal(const struct load_hist *a, const struct load_hist *b)
     return a->total == b->total && a->clamped == b->clamped && a->min == b->min &&
            a->max == b->max && memcmp(a->counts, b->counts, sizeof a->counts) == 0;
 }
+
+/* ------------------------------------------------------------ the coarse histogram */
+
+size_t load_coarse_index(uint64_t us)
+{
+    if (us > LOAD_HIST_MAX_US)
+        us = LOAD_HIST_MAX_US;
+    if (us < LOAD_COARSE_LINEAR)
+        return (size_t)us;
+    unsigned msb = 63u - (unsigned)__builtin_clzll(us); /* >= 4 */
+    unsigned shift = msb - 3u;                          /* us >> shift in [8, 16) */
+    return LOAD_COARSE_LINEAR + (size_t)(msb - 4u) * LOAD_COARSE_SUB +
+           (size_t)((us >> shift) - LOAD_COARSE_SUB);
+}
+
+uint64_t load_coarse_low(size_t index)
+{
+    if (index < LOAD_COARSE_LINEAR)
+        return index;
+    size_t k = index - LOAD_COARSE_LINEAR;
+    unsigned shift = (unsigned)(k / LOAD_COARSE_SUB) + 1u;
+    return ((uint64_t)(k % LOAD_COARSE_SUB) + LOAD_COARSE_SUB) << shift;
+}
+
+uint64_t load_coarse_high(size_t index)
+{
+    if (index < LOAD_COARSE_LINEAR)
+        return index;
+    unsigned shift = (unsigned)((index - LOAD_COARSE_LINEAR) / LOAD_COARSE_SUB) + 1u;
+    return load_coarse_low(index) + (1ull << shift) - 1u;
+}
+
+void load_coarse_add(struct load_coarse *c, size_t index, uint64_t count)
+{
+    uint32_t room = UINT32_MAX - c->counts[index];
+    c->counts[index] = count >= room ? UINT32_MAX : c->counts[index] + (uint32_t)count;
+}
+
+uint64_t load_coarse_percentile(const struct load_coarse *c, double p, uint64_t max)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < LOAD_COARSE_N; i++)
+        total += c->counts[i];
+    if (total == 0)
+        return 0;
+    double want = (p < 0 ? 0 : p > 100 ? 100 : p) / 100.0 * (double)total;
+    uint64_t rank = (uint64_t)want, seen = 0;
+    if ((double)rank < want - want * 1e-12)
+        rank++;
+    if (rank < 1)
+        rank = 1;
+    for (size_t i = 0; i < LOAD_COARSE_N; i++) {
+        seen += c->counts[i];
+        if (seen >= rank) {
+            uint64_t v = load_coarse_high(i);
+            return v > max ? max : v;
+        }
+    }
+    return max;
+}

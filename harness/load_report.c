@@ -60,6 +60,11 @@ void load_print(FILE *f, const struct load_result *r)
     fprintf(f, "load: %s sent %llu, answered %llu in %.2f s: %.0f/s, %.2f MB/s\n",
             r->mode == LOAD_SOAK ? "pings" : "messages", (unsigned long long)r->sent,
             (unsigned long long)r->echoed, r->elapsed, load_msgs_per_s(r), load_mb_per_s(r));
+    if (r->server_pid)
+        fprintf(f,
+                "load: server pid %d: %.2f CPU-seconds in %.2f s, %.0f echoes per "
+                "server-CPU-second\n",
+                r->server_pid, r->server_cpu, r->server_window, load_echoes_per_cpu_s(r));
     fprintf(f, "load: latency ms:");
     for (size_t i = 0; i < N_PCT; i++)
         print_ms(f, load_percentile_keys[i], load_hist_percentile(&r->hist, load_percentiles[i]));
@@ -89,6 +94,9 @@ void load_print_ratios(FILE *f, const struct load_result *a, const struct load_r
     fprintf(f, "load: compare B/A (B = %s, A = %s):\n", b->url, a->url);
     fprintf(f, "load:   throughput %.3fx (msgs/s)\n",
             ratio(load_msgs_per_s(b), load_msgs_per_s(a)));
+    if (a->server_pid && b->server_pid)
+        fprintf(f, "load:   echoes per server-CPU-second %.3fx\n",
+                ratio(load_echoes_per_cpu_s(b), load_echoes_per_cpu_s(a)));
     for (size_t i = 0; i < N_PCT; i++)
         fprintf(f, "load:   latency %-6s %.3fx\n", load_percentile_keys[i],
                 ratio((double)load_hist_percentile(&b->hist, load_percentiles[i]),
@@ -126,6 +134,11 @@ json_t *load_to_json(const struct load_result *r)
     json_object_set_new(j, "bytesEchoed", json_integer((json_int_t)r->bytes_echoed));
     json_object_set_new(j, "msgsPerS", json_real(load_msgs_per_s(r)));
     json_object_set_new(j, "mbPerS", json_real(load_mb_per_s(r)));
+    if (r->server_pid) /* not read back by --merge: concurrent runs may share a server */
+        json_object_set_new(j, "serverCpu",
+                            json_pack("{s:i, s:f, s:f, s:f}", "pid", r->server_pid, "seconds",
+                                      r->server_cpu, "window", r->server_window,
+                                      "echoesPerCpuSecond", load_echoes_per_cpu_s(r)));
     json_t *lat = json_object();
     for (size_t i = 0; i < N_PCT; i++)
         json_object_set_new(
@@ -156,12 +169,19 @@ json_t *load_to_json(const struct load_result *r)
     json_t *pts = json_array();
     for (size_t i = 0; i < r->n_points; i++) {
         const struct load_point *p = &r->points[i];
-        json_array_append_new(pts, json_pack("[I,f,I,I]", (json_int_t)p->count, p->sum_us,
-                                             (json_int_t)p->max_us, (json_int_t)p->errors));
+        json_t *hb = json_array(); /* the point's coarse histogram: [index, count] pairs */
+        for (size_t k = 0; k < LOAD_COARSE_N; k++)
+            if (p->hist.counts[k])
+                json_array_append_new(
+                    hb, json_pack("[I,I]", (json_int_t)k, (json_int_t)p->hist.counts[k]));
+        json_array_append_new(pts, json_pack("[I,f,I,I,o]", (json_int_t)p->count, p->sum_us,
+                                             (json_int_t)p->max_us, (json_int_t)p->errors, hb));
     }
     json_object_set_new(j, "series",
-                        json_pack("{s:f, s:s, s:o}", "interval", r->point_interval, "columns",
-                                  "count,sumUs,maxUs,errors", "points", pts));
+                        json_pack("{s:f, s:s, s:{s:i, s:i}, s:o}", "interval", r->point_interval,
+                                  "columns", "count,sumUs,maxUs,errors,buckets", "buckets",
+                                  "linear", (int)LOAD_COARSE_LINEAR, "sub", (int)LOAD_COARSE_SUB,
+                                  "points", pts));
     return j;
 }
 
@@ -205,8 +225,27 @@ static int read_histogram(const json_t *h, struct load_hist *hist, char *err, si
     return 0;
 }
 
+/* A point's coarse histogram, [index, count] pairs; pairs that are not are left out
+ * (the point's count and max still stand). */
+static void read_point_buckets(const json_t *hb, struct load_point *q)
+{
+    size_t i;
+    json_t *pair;
+    json_array_foreach(hb, i, pair)
+    {
+        json_t *ix = json_array_get(pair, 0), *n = json_array_get(pair, 1);
+        if (json_is_integer(ix) && json_is_integer(n) && json_integer_value(ix) >= 0 &&
+            json_integer_value(ix) < (json_int_t)LOAD_COARSE_N && json_integer_value(n) > 0)
+            load_coarse_add(&q->hist, (size_t)json_integer_value(ix),
+                            (uint64_t)json_integer_value(n));
+    }
+}
+
 static void read_series(const json_t *s, struct load_result *r)
 {
+    json_t *layout = json_object_get(s, "buckets");
+    bool coarse_ok = get_u64(layout, "linear") == LOAD_COARSE_LINEAR &&
+                     get_u64(layout, "sub") == LOAD_COARSE_SUB;
     r->point_interval = get_num(s, "interval");
     if (!(r->point_interval > 0))
         r->point_interval = 1;
@@ -228,6 +267,8 @@ static void read_series(const json_t *s, struct load_result *r)
         q->errors = json_is_integer(er) && json_integer_value(er) > 0
                         ? (uint64_t)json_integer_value(er)
                         : 0;
+        if (coarse_ok) /* another layout (or none): no percentiles over time */
+            read_point_buckets(json_array_get(p, 4), q);
         r->n_points = i + 1;
     }
 }
@@ -316,6 +357,8 @@ void load_merge(struct load_result *r, const struct load_result *from)
             p->count += q->count;
             p->sum_us += q->sum_us;
             p->errors += q->errors;
+            for (size_t k = 0; k < LOAD_COARSE_N; k++)
+                load_coarse_add(&p->hist, k, q->hist.counts[k]);
             if (q->max_us > p->max_us)
                 p->max_us = q->max_us;
         }
@@ -424,17 +467,23 @@ static void html_over_time(FILE *f, const struct load_result *r)
         fputs("<p>No latency samples.</p>\n", f);
         return;
     }
-    double *x = calloc(n, sizeof *x), *mean = calloc(n, sizeof *mean), *mx = calloc(n, sizeof *mx);
-    double ymax = 0;
-    for (size_t i = 0; x && mean && mx && i < n; i++) {
+    double *x = calloc(n, sizeof *x), *mean = calloc(n, sizeof *mean), *mx = calloc(n, sizeof *mx),
+           *p50 = calloc(n, sizeof *p50), *p99 = calloc(n, sizeof *p99);
+    bool ok = x && mean && mx && p50 && p99;
+    double ymax = 0, y99max = 0;
+    for (size_t i = 0; ok && i < n; i++) {
         const struct load_point *p = &r->points[i];
         x[i] = n > 1 ? (double)i / (double)(n - 1) : 0.5;
         mean[i] = p->count ? p->sum_us / (double)p->count / 1000 : 0;
         mx[i] = (double)p->max_us / 1000;
+        p50[i] = (double)load_coarse_percentile(&p->hist, 50, p->max_us) / 1000;
+        p99[i] = (double)load_coarse_percentile(&p->hist, 99, p->max_us) / 1000;
         if (mx[i] > ymax)
             ymax = mx[i];
+        if (p99[i] > y99max)
+            y99max = p99[i];
     }
-    if (x && mean && mx) {
+    if (ok) {
         char label[96];
         snprintf(label, sizeof label, "seconds (0 to %.0f, %.3g s per point)",
                  (double)n * r->point_interval, r->point_interval);
@@ -442,10 +491,20 @@ static void html_over_time(FILE *f, const struct load_result *r)
         svg_line(f, x, mx, n, ymax, "#c33");
         svg_line(f, x, mean, n, ymax, "#36c");
         fputs("</svg>\n", f);
+        /* a plot of its own: one slow outlier's max would flatten them */
+        svg_frame(f,
+                  "Latency percentiles over time (ms): p50 (green), p99 (orange), per point, "
+                  "within 12.5 %",
+                  y99max, label);
+        svg_line(f, x, p99, n, y99max, "#e80");
+        svg_line(f, x, p50, n, y99max, "#393");
+        fputs("</svg>\n", f);
     }
     free(x);
     free(mean);
     free(mx);
+    free(p50);
+    free(p99);
 }
 
 /* HdrHistogram's percentile plot: x = log10(1 / (1 - p)), so 90, 99, 99.9 are evenly spaced. */

@@ -92,7 +92,8 @@ struct load_engine {
     char *err;
     size_t err_len;
     bool own_trouble;
-    char why[160]; /* detail of the error about to be counted, "" = none */
+    bool announced; /* soak: the all-open line is printed */
+    char why[160];  /* detail of the error about to be counted, "" = none */
 };
 
 const char *load_error_key(enum load_error e)
@@ -123,6 +124,11 @@ double load_mb_per_s(const struct load_result *r)
     return r->elapsed > 0 ? (double)r->bytes_echoed / r->elapsed / 1e6 : 0;
 }
 
+double load_echoes_per_cpu_s(const struct load_result *r)
+{
+    return r->server_pid && r->server_cpu > 0 ? (double)r->echoed / r->server_cpu : 0;
+}
+
 static void seeded_random(void *ud, uint8_t *out, size_t n)
 {
     uint64_t *s = ud;
@@ -142,7 +148,9 @@ static struct load_point *series_point(struct load_result *r, double t)
             struct load_point *a = &r->points[2 * k], *b = &r->points[2 * k + 1];
             struct load_point m = {a->count + b->count,
                                    a->max_us > b->max_us ? a->max_us : b->max_us,
-                                   a->errors + b->errors, a->sum_us + b->sum_us};
+                                   a->errors + b->errors, a->sum_us + b->sum_us, a->hist};
+            for (size_t h = 0; h < LOAD_COARSE_N; h++)
+                load_coarse_add(&m.hist, h, b->hist.counts[h]);
             r->points[k] = m;
         }
         memset(&r->points[LOAD_SERIES_MAX / 2], 0, (LOAD_SERIES_MAX / 2) * sizeof r->points[0]);
@@ -163,6 +171,7 @@ static void record_latency(struct load_engine *e, double now, double since)
     struct load_point *p = series_point(e->r, now - e->start);
     p->count++;
     p->sum_us += (double)v;
+    load_coarse_add(&p->hist, load_coarse_index(v), 1);
     if (v > p->max_us)
         p->max_us = v;
     e->last_echo = now;
@@ -519,10 +528,18 @@ static int conn_start(struct load_conn *c, double now)
     transport_init(&c->io, fd);
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (e->cfg->sources.count && load_source_bind(fd, &e->cfg->sources, c->id) != 0) {
+        snprintf(e->err, e->err_len, "bind to the --source address of connection %u: %s", c->id + 1,
+                 strerror(errno));
+        return -1;
+    }
     if (connect(fd, (const struct sockaddr *)&t->addr, t->addr_len) < 0 && errno != EINPROGRESS) {
         int er = errno;
         if (own_errno(er)) {
-            snprintf(e->err, e->err_len, "connect: %s (connection %u)", strerror(er), c->id + 1);
+            snprintf(e->err, e->err_len, "connect: %s (connection %u)%s", strerror(er), c->id + 1,
+                     er == EADDRNOTAVAIL ? ": out of local ports for this target; --source "
+                                           "A-B spreads connections over more addresses"
+                                         : "");
             return -1;
         }
         snprintf(e->why, sizeof e->why, "%s", strerror(er));
@@ -627,6 +644,12 @@ static void conn_read(struct load_conn *c, double now)
                 conn_finish(c);
                 return;
             }
+            /* A short read emptied the socket: the epoll interest is level-triggered, so
+             * more bytes wake us again, and reading on would only cost a read() that says
+             * EAGAIN - one more system call per echo in a closed loop. TLS bytes already
+             * decrypted are read by conn_event (transport_pending). */
+            if (n < LOAD_READ_BUF)
+                return;
             continue;
         }
         if (st == TRANSPORT_WANT_READ || st == TRANSPORT_WANT_WRITE)
@@ -737,9 +760,18 @@ static void conn_tick(struct load_conn *c, double now)
 
 /* ------------------------------------------------------------ the run */
 
+/* How often every connection is visited (deadlines, the open loop's schedule, pings).
+ * A visit costs each connection: soak, which holds the most connections and does least,
+ * is visited a twentieth of its ping interval (10 ms to 250 ms), so that 100,000
+ * connections cost 400,000 visits a second and not 10 million. New connections are
+ * started on their own schedule (engine_loop), not at this granularity. */
 static double tick_period(const struct load_config *cfg)
 {
-    return cfg->mode == LOAD_OPEN ? 0.001 : cfg->mode == LOAD_SOAK ? 0.01 : 0.05;
+    if (cfg->mode == LOAD_SOAK) {
+        double t = cfg->interval / 20;
+        return t < 0.01 ? 0.01 : t > 0.25 ? 0.25 : t;
+    }
+    return cfg->mode == LOAD_OPEN ? 0.001 : 0.05;
 }
 
 static void progress_line(const struct load_engine *e, double now)
@@ -812,12 +844,22 @@ static int engine_loop(struct load_engine *e)
                 conn_fail(&e->conns[i], LOAD_ERR_STALL, now);
             return 0;
         }
+        if (start_due(e, now) != 0)
+            return -1;
         if (now >= next_tick) {
-            if (start_due(e, now) != 0)
-                return -1;
             for (uint32_t i = 0; i < e->next_start && !e->own_trouble; i++)
                 conn_tick(&e->conns[i], now);
             next_tick = now + period;
+        }
+        if (cfg->mode == LOAD_SOAK && !e->announced && e->next_start >= cfg->connections &&
+            e->connecting == 0) {
+            /* every connection has opened or failed: a script holding connections from
+             * several processes reads this line to know they are all held */
+            printf("load: soak: %llu of %u connections open, holding until %.1f s\n",
+                   (unsigned long long)(e->r->opened - e->r->lost), cfg->connections,
+                   cfg->duration);
+            fflush(stdout);
+            e->announced = true;
         }
         if (cfg->progress && now >= next_progress) {
             progress_line(e, now);
@@ -825,7 +867,12 @@ static int engine_loop(struct load_engine *e)
         }
         if (e->own_trouble)
             return -1;
-        int n = loop_wait(&e->loop, next_tick - loop_now(), evs, LOAD_EVENTS, e->err, e->err_len);
+        double wake = next_tick;
+        double next_start = e->start + (double)e->next_start / cfg->ramp_rate;
+        if (e->next_start < cfg->connections && e->connecting < LOAD_CONNECTS_IN_FLIGHT &&
+            next_start < wake)
+            wake = next_start;
+        int n = loop_wait(&e->loop, wake - loop_now(), evs, LOAD_EVENTS, e->err, e->err_len);
         if (n < 0)
             return -1;
         now = loop_now();
@@ -876,11 +923,22 @@ int load_run(const struct load_config *cfg, struct load_result *r, char *err, si
         for (size_t i = 0; i < psize; i++)
             e.pattern[i] = (uint8_t)(' ' + e.pattern[i] % 95);
     memcpy(e.scratch, e.pattern, psize);
+    double cpu0 = 0, cpu1 = 0;
+    if (cfg->server_pid && load_proc_cpu(cfg->server_pid, &cpu0) != 0) {
+        snprintf(err, err_len, "--server-pid %d: cannot read /proc/%d/stat", cfg->server_pid,
+                 cfg->server_pid);
+        goto out;
+    }
     double now = loop_now();
     engine_plan(&e, now);
     rc = engine_loop(&e);
     double end = e.last_echo > 0 ? e.last_echo : loop_now();
     r->elapsed = end - e.start;
+    if (cfg->server_pid) { /* a server gone by now is the target's doing: no figure */
+        r->server_pid = cfg->server_pid;
+        r->server_window = loop_now() - e.start;
+        r->server_cpu = load_proc_cpu(cfg->server_pid, &cpu1) == 0 ? cpu1 - cpu0 : 0;
+    }
     if (cfg->progress) {
         progress_line(&e, loop_now());
         fputc('\n', stderr);

@@ -4,7 +4,9 @@
 # switched on, each fault reported with the right kind and count:
 #  - wsspec echo: closed loop, pipelined text, open loop, soak, --compare, JSON and
 #    HTML: exit 0, every message answered, counts exact, no progress line when stderr
-#    is not a terminal;
+#    is not a terminal; soak says when every connection is open; --server-pid gives the
+#    server's CPU time (a forking server's children counted) and echoes per CPU-second;
+#    --source binds the connections to 127.0.0.2-.4 in turn (/proc/net/tcp while held);
 #  - wss:// against wsspec echo with a test CA (--cacert), and without it: tls errors;
 #  - --corrupt 1000: 5000 echoes, exactly 5 echo_mismatch, exit 1;
 #  - --stall-after 10: 3 connections, 3 stalls, 30 echoes, exit 1; in soak mode, after
@@ -16,6 +18,8 @@
 #  - a closed port: connect_refused for every connection, exit 1;
 #  - --delay-ms 20: p50 at least 20 ms (strict: the delay is a floor) and below 2 s
 #    (loose: the machine is shared), closed and open loop;
+#  - the series' per-point histograms (p50/p99 over time) add up, hold no sample below
+#    the injected delay, and are plotted for each run of --compare;
 #  - --merge of two half runs against one run of the total: counts exact (the
 #    histogram merge itself is exact in harness/tests/test_load_hist.c);
 #  - usage errors and a descriptor limit too low for --connections: exit 2, one line;
@@ -78,6 +82,11 @@ load closed 0 "$ECHO_URL" -c 8 -n 4000 -q
 check closed 'r["sent"] == 4000' 'r["echoed"] == 4000' 'r["opened"] == 8' 'r["lost"] == 0' \
     'sum(e.values()) == 0' 'r["latencyUs"]["count"] == 4000' \
     'sum(c for i, c in r["histogram"]["buckets"]) == 4000'
+# each point of the series carries its own histogram (p50/p99 over time): its counts add
+# up to the point's count, and the points' to the run's
+check closed 'r["series"]["buckets"] == {"linear": 16, "sub": 8}' \
+    'all(sum(c for i, c in p[4]) == p[0] for p in r["series"]["points"])' \
+    'sum(p[0] for p in r["series"]["points"]) == 4000'
 load text 0 "$ECHO_URL" -c 2 -n 200 -k 4 --text -s 70000 --ramp 2s
 check text 'r["echoed"] == 200' 'r["bytesEchoed"] == 200 * 70000' 'sum(e.values()) == 0'
 load open 0 "$ECHO_URL" -c 4 -r 400 -d 1
@@ -85,6 +94,48 @@ check open 'r["mode"] == "open"' 'r["echoed"] == r["sent"] > 0' 'sum(e.values())
 load soak 0 "$ECHO_URL" -c 20 --soak -d 2 -i 0.2
 check soak 'r["mode"] == "soak"' 'r["opened"] == 20' 'r["lost"] == 0' 'r["echoed"] == r["sent"] >= 20' \
     'sum(e.values()) == 0'
+grep -q "^load: soak: 20 of 20 connections open, holding" "$T/soak.out" ||
+    fail "soak: no line saying every connection is open"
+# --server-pid: the server's CPU over the run, and echoes per server-CPU-second
+load cpu 0 "$ECHO_URL" -c 8 -d 1 -q --server-pid "$ECHO_PID"
+check cpu 'r["serverCpu"]["pid"] == '"$ECHO_PID" '0 < r["serverCpu"]["seconds"] <= r["serverCpu"]["window"] * 64' \
+    'abs(r["serverCpu"]["echoesPerCpuSecond"] * r["serverCpu"]["seconds"] - r["echoed"]) < 1' \
+    'sum(e.values()) == 0'
+grep -q "^load: server pid $ECHO_PID: .* echoes per server-CPU-second" "$T/cpu.out" ||
+    fail "cpu: no server CPU line"
+# --source: connections bound to 127.0.0.2-.4 in turn, seen in /proc/net/tcp while held
+mkfifo "$T/source.fifo"
+timeout 60 "$WSSPEC" load "$ECHO_URL" -c 6 --soak -d 30 -i 5 --source 127.0.0.2-127.0.0.4 \
+    --json "$T/source.json" >"$T/source.fifo" 2>"$T/source.err" &
+srcpid=$!
+exec {srcfd}<"$T/source.fifo"
+IFS= read -r -t 30 line <&"$srcfd" || line=
+case $line in
+*"6 of 6 connections open"*)
+    port=${ECHO_URL##*:}
+    port=${port%/}
+    $PY - "$port" <<'PY' || fail "--source: the connections' local addresses are not 127.0.0.2-.4, two each"
+import sys
+port = int(sys.argv[1])
+seen = {}
+for line in open("/proc/net/tcp").read().splitlines()[1:]:
+    f = line.split()
+    loc, rem, st = f[1], f[2], f[3]
+    if st != "01" or int(rem.split(":")[1], 16) != port:
+        continue  # established connections towards the server only
+    a = bytes.fromhex(loc.split(":")[0])[::-1]  # little-endian on x86 and arm
+    seen[".".join(map(str, a))] = seen.get(".".join(map(str, a)), 0) + 1
+print("    source: local addresses %s" % sorted(seen.items()))
+assert seen == {"127.0.0.2": 2, "127.0.0.3": 2, "127.0.0.4": 2}, seen
+PY
+    ;;
+*) fail "--source: no all-open line: $line $(cat "$T/source.err")" ;;
+esac
+kill -INT $srcpid 2>/dev/null
+wait $srcpid
+rc=$?
+exec {srcfd}<&-
+[ $rc = 2 ] || fail "--source: interrupted run exit $rc, wanted 2"
 load compare 0 "$ECHO_URL" -c 2 -n 300 --compare "$ECHO_URL" --html "$T/compare.html"
 $PY - "$T/compare.json" <<'PY' || fail "compare: JSON check"
 import json, sys
@@ -93,7 +144,14 @@ assert len(c) == 2 and all(r["echoed"] == 300 for r in c), c
 PY
 grep -q "compare B/A" "$T/compare.out" || fail "compare: no ratios printed"
 grep -q "<svg" "$T/compare.html" || fail "compare: no SVG in the HTML page"
+[ "$(grep -c "Latency percentiles over time" "$T/compare.html")" = 2 ] ||
+    fail "compare: no percentiles-over-time plot for each run"
 ! grep -q -i "<script\|src=\|href=" "$T/compare.html" || fail "compare: the HTML page loads or runs something"
+# --server-pid counts a forking server's children (wsspec echo --workers: the parent only waits)
+echo_stop || fail "wsspec echo: exit $ECHO_RC"
+echo_start "$WSSPEC" --listen 127.0.0.1:0 --workers 2 || exit 1
+load cpu_workers 0 "$ECHO_URL" -c 8 -d 1 -q --server-pid "$ECHO_PID"
+check cpu_workers 'r["serverCpu"]["seconds"] > 0' 'sum(e.values()) == 0'
 # --merge: two halves against one run of the total
 load half1 0 "$ECHO_URL" -c 2 -n 1000 -q
 load half2 0 "$ECHO_URL" -c 2 -n 1000 -q
@@ -187,16 +245,25 @@ echo_start "$TARGET" --delay-ms 20 || exit 1
 load delay 0 "$ECHO_URL" -c 2 -n 40
 check delay 'r["latencyUs"]["p50"] >= 20000' 'r["latencyUs"]["min"] >= 20000' \
     'r["latencyUs"]["p50"] < 2000000' 'r["echoed"] == 40'
+# the series' buckets too hold no sample below the 20 ms delay (16 + 8 * (msb - 4) + sub:
+# 20,000 us is in bucket 97, [18432, 20479])
+check delay 'all(i >= 97 for p in r["series"]["points"] for i, c in p[4])' \
+    'sum(c for p in r["series"]["points"] for i, c in p[4]) == 40'
 load delay_open 0 "$ECHO_URL" -c 2 -r 100 -d 1
 check delay_open 'r["latencyUs"]["p50"] >= 20000' 'r["latencyUs"]["p50"] < 2000000' \
     'r["echoed"] == r["sent"] > 0'
 echo_stop || fail "target: exit $ECHO_RC"
 
 echo "== wsspec's own trouble: exit 2, one line"
+sh -c 'exit 0' &
+gone=$! # a process id that was just released: nothing to read in /proc
+wait $gone
 for args in "--connections 0 ws://127.0.0.1:1/" "--rate 10 --pipeline 2 ws://127.0.0.1:1/" \
     "--bogus ws://127.0.0.1:1/" "--soak ws://127.0.0.1:1/" "http://127.0.0.1:1/" \
     "--merge $T/nonexistent.json" "--merge $T/closed.out" \
-    "ws://127.0.0.1:1/ --compare ws://127.0.0.1:/"; do
+    "ws://127.0.0.1:1/ --compare ws://127.0.0.1:/" "--source 127.0.0.5-127.0.0.2 ws://127.0.0.1:1/" \
+    "--source ::1 ws://127.0.0.1:1/" "--source 10.0.0.0-10.1.0.0 ws://127.0.0.1:1/" \
+    "--server-pid $gone ws://127.0.0.1:1/" "--server-pid 1 --server-pid 1 ws://127.0.0.1:1/"; do
     # shellcheck disable=SC2086
     timeout 30 "$WSSPEC" load $args >"$T/usage.out" 2>&1
     rc=$?

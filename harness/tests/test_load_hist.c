@@ -4,8 +4,9 @@
  * at most 1/1024 of it wide; percentiles of known samples; values past one hour are
  * clamped and counted; the exact merge (the same samples split in two and recorded in
  * other orders give identical counts and percentiles); JSON written and read back
- * keeps every bucket; load_merge adds counts and errors; a report with another bucket
- * layout is refused; the HTML page escapes what the target sent.
+ * keeps every bucket, and the series' per-point coarse histograms (p50/p99 over time)
+ * hold their values within 1/8 and survive JSON and merge; load_merge adds counts and errors; a
+ * report with another bucket layout is refused; the HTML page escapes what the target sent.
  */
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
 
@@ -134,6 +135,40 @@ static void test_merge_exact(void **state)
     free(b);
 }
 
+/* The series' coarse histogram: every value in a bucket that holds it, at most 1/8 of it
+ * wide; percentiles of known samples within that; capped by the point's max. */
+static void test_coarse(void **state)
+{
+    (void)state;
+    uint64_t s = 11;
+    size_t prev = 0;
+    for (uint64_t v = 0; v < 100000; v++) {
+        size_t i = load_coarse_index(v);
+        assert_true(i >= prev && i < LOAD_COARSE_N);
+        prev = i;
+        assert_true(load_coarse_low(i) <= v && v <= load_coarse_high(i));
+    }
+    for (int k = 0; k < 200000; k++) {
+        uint64_t v = next_rand(&s) % (LOAD_HIST_MAX_US + 1);
+        size_t i = load_coarse_index(v);
+        assert_true(i < LOAD_COARSE_N);
+        assert_true(load_coarse_low(i) <= v && v <= load_coarse_high(i));
+        uint64_t width = load_coarse_high(i) - load_coarse_low(i) + 1;
+        assert_true(width == 1 || width * 8 <= load_coarse_low(i));
+    }
+    assert_int_equal(load_coarse_index(UINT64_MAX), load_coarse_index(LOAD_HIST_MAX_US));
+    struct load_coarse c = {{0}};
+    assert_int_equal(load_coarse_percentile(&c, 50, 100), 0);
+    for (uint64_t v = 1; v <= 1000; v++)
+        load_coarse_add(&c, load_coarse_index(v), 1);
+    uint64_t p50 = load_coarse_percentile(&c, 50, 1000), p99 = load_coarse_percentile(&c, 99, 1000);
+    assert_true(p50 >= 500 && p50 <= 500 + 500 / 8);
+    assert_true(p99 >= 990 && p99 <= 1000); /* capped by max */
+    assert_int_equal(load_coarse_percentile(&c, 100, 1000), 1000);
+    load_coarse_add(&c, 3, UINT64_MAX); /* saturates */
+    assert_int_equal(c.counts[3], UINT32_MAX);
+}
+
 static struct load_result *result_with(uint64_t seed, int n)
 {
     struct load_result *r = calloc(1, sizeof *r);
@@ -153,6 +188,9 @@ static struct load_result *result_with(uint64_t seed, int n)
         load_hist_record(&r->hist, sample(&seed));
     r->n_points = 2;
     r->points[0].count = (uint64_t)n;
+    load_coarse_add(&r->points[0].hist, load_coarse_index(20000), (uint64_t)n - 1);
+    load_coarse_add(&r->points[0].hist, load_coarse_index(900000), 1);
+    r->points[0].max_us = 900000;
     return r;
 }
 
@@ -190,6 +228,13 @@ static void test_json_round_trip_and_merge(void **state)
     assert_int_equal(qa->errors[LOAD_ERR_ECHO_MISMATCH], 6);
     assert_int_equal(qa->errors[LOAD_ERR_STALL], 2);
     assert_int_equal(qa->points[0].count, 12000);
+    /* the points' histograms are read back and added: p50 20 ms, the one 900 ms each */
+    assert_memory_equal(qb->points[0].hist.counts, b->points[0].hist.counts,
+                        sizeof b->points[0].hist.counts);
+    assert_int_equal(qa->points[0].hist.counts[load_coarse_index(900000)], 2);
+    assert_int_equal(qa->points[0].hist.counts[load_coarse_index(20000)], 11998);
+    uint64_t p50 = load_coarse_percentile(&qa->points[0].hist, 50, qa->points[0].max_us);
+    assert_true(p50 >= 20000 && p50 <= 20000 + 20000 / 8);
     load_hist_merge(&a->hist, &b->hist);
     assert_true(load_hist_equal(&qa->hist, &a->hist));
     free(a);
@@ -245,6 +290,7 @@ static void test_html_escapes(void **state)
     assert_null(strstr(page, "\x01"));
     assert_non_null(strstr(page, "evil&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;"));
     assert_non_null(strstr(page, "<svg"));
+    assert_non_null(strstr(page, "Latency percentiles over time"));
     assert_non_null(strstr(page, "compare B/A"));
     /* a file that cannot be written: wsspec's trouble, said */
     assert_int_equal(load_write_html("/nonexistent-dir/x.html", runs, 1, err, sizeof err), -1);
@@ -260,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_percentiles_known),
         cmocka_unit_test(test_clamped),
         cmocka_unit_test(test_merge_exact),
+        cmocka_unit_test(test_coarse),
         cmocka_unit_test(test_json_round_trip_and_merge),
         cmocka_unit_test(test_json_refused),
         cmocka_unit_test(test_html_escapes),
