@@ -12,7 +12,9 @@
 #                   websocket (`make test` runs a subset of 12 and 13)
 #   make bench      the figures of README.md (not pass/fail): bench_* binaries,
 #                   tests/bench-echo, tests/bench-run, tests/bench-fuzz (time to find
-#                   each planted bug), fuzz throughput and coverage
+#                   each planted bug, black-box and coverage-guided; a WebSocket++
+#                   server's edges over time), fuzz throughput and coverage
+#   make afl-targets  servers built with afl-clang-fast for `wsspec fuzz --coverage`
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #   make man        the man pages, generated from the option tables: build/man/
 #   make install    build/wsspec to $(DESTDIR)$(PREFIX)/bin, the catalogue to
