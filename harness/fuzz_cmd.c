@@ -119,13 +119,16 @@ struct verdict {
 struct queued {
     struct case_catalogue cat;     /* one case */
     const struct case_def *origin; /* the seed case it descends from */
+    double seconds;                /* how long its batch took */
 };
 
 /* Parents are drawn from the queue half the time; of those, three in four come from the
  * conversations that reached new edges (not only new hit-count buckets): they are few,
  * and each opened code no other conversation reached, while bucket changes (a loop run
  * more often: a longer header, a bigger payload) come every few conversations and would
- * otherwise bury them - AFL favours its entries for the same reason. */
+ * otherwise bury them - AFL favours its entries for the same reason. Of two entries drawn,
+ * the one whose batch ran faster is the parent: a conversation the target left hanging
+ * until wsspec's deadline has mutants that do the same, and AFL prefers fast entries too. */
 #define FUZZ_FAVOURED_IN_4 3
 
 struct fuzz {
@@ -450,14 +453,21 @@ static void mutant_id(char *out, size_t cap, uint64_t k)
     snprintf(out, cap, "90.%llu", (unsigned long long)k + 1);
 }
 
+static size_t queue_draw(struct fuzz *F, bool favoured)
+{
+    return favoured ? F->favoured[fuzz_rng_below(&F->rng, F->n_favoured)]
+                    : fuzz_rng_below(&F->rng, F->n_queue);
+}
+
 /* The case a mutant is made from: a seed case, or half the time (once there is a queue)
  * a conversation that reached new coverage. *origin: the seed case it descends from. */
 static const struct case_def *draw_parent(struct fuzz *F, const struct case_def **origin)
 {
     if (F->n_queue && fuzz_rng_below(&F->rng, 2)) {
-        size_t k = F->n_favoured && fuzz_rng_below(&F->rng, 4) < FUZZ_FAVOURED_IN_4
-                       ? F->favoured[fuzz_rng_below(&F->rng, F->n_favoured)]
-                       : fuzz_rng_below(&F->rng, F->n_queue);
+        bool fav = F->n_favoured && fuzz_rng_below(&F->rng, 4) < FUZZ_FAVOURED_IN_4;
+        size_t k = queue_draw(F, fav), k2 = queue_draw(F, fav);
+        if (F->queue[k2].seconds < F->queue[k].seconds)
+            k = k2; /* the faster of two: a slow parent has slow mutants */
         const struct queued *q = &F->queue[k];
         *origin = q->origin;
         return &q->cat.cases[0];
@@ -1003,7 +1013,8 @@ static bool more_runs(const struct fuzz *F)
 
 /* A batch reached new coverage (new edges: `fresh`): its conversations join the queue.
  * Returns 0, or 2 when memory ran out. */
-static int enqueue(struct fuzz *F, char **texts, const struct case_def **from, size_t n, bool fresh)
+static int enqueue(struct fuzz *F, char **texts, const struct case_def **from, size_t n, bool fresh,
+                   double seconds)
 {
     for (size_t i = 0; i < n; i++) {
         if (F->n_queue == FUZZ_QUEUE_MAX) {
@@ -1029,6 +1040,7 @@ static int enqueue(struct fuzz *F, char **texts, const struct case_def **from, s
             continue; /* cannot happen: every mutant that ran read back */
         }
         q->origin = from[i];
+        q->seconds = seconds;
         if (fresh)
             F->favoured[F->n_favoured++] = F->n_queue;
         F->n_queue++;
@@ -1090,6 +1102,7 @@ static int one_batch(struct fuzz *F)
     struct verdict v;
     char err[1024];
     fuzz_cov_reset(&F->cov);
+    double started = now_s();
     if (exec_text(F, all, run_seed, &v, err, sizeof err) != 0) {
         rc = say("stopped by trouble on this machine, not the target's: %s", err);
         goto out;
@@ -1097,7 +1110,7 @@ static int one_batch(struct fuzz *F)
     F->execs += n - got;
     int news = v.kind == FK_NONE ? fuzz_cov_take(&F->cov) : 0;
     if (news && F->a.coverage != COV_WATCH)
-        rc = enqueue(F, texts, from, got, news == 2);
+        rc = enqueue(F, texts, from, got, news == 2, now_s() - started);
     if (rc == 0 && v.kind != FK_NONE) {
         bool down = target_down(F, &v);
         rc = handle_finding(F, texts, from, got, &v, run, run_seed);

@@ -76,8 +76,9 @@ static bool first_word(const char *cmd, char *word, size_t cap)
         if (n == 0 || n >= cap)
             return false;
         const char *eq = memchr(p, '=', n);
-        bool assignment = eq && eq > p && strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
-                                                    "opqrstuvwxyz0123456789_") == (size_t)(eq - p);
+        bool assignment = eq && eq > p &&
+                          strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                                    "opqrstuvwxyz0123456789_") == (size_t)(eq - p);
         if (!assignment && !(n == 4 && strncmp(p, "exec", 4) == 0)) {
             memcpy(word, p, n);
             word[n] = '\0';

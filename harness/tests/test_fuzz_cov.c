@@ -67,7 +67,7 @@ static void test_merge_new_edges_and_buckets(void **state)
     for (size_t i = 0; i < 8; i++)
         reached += virgin[i] != 0xff;
     assert_int_equal(reached, 3);
-    assert_int_equal(virgin[0], (uint8_t)~(1 | 2 | 4));
+    assert_int_equal(virgin[0], (uint8_t) ~(1 | 2 | 4));
 }
 
 static void test_program_of_cmd(void **state)
