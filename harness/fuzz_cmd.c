@@ -16,7 +16,8 @@
  *   rss        with --cmd --max-rss: its resident memory grew by more than the limit
  * A finding is minimised (minimise_*: delta debugging over the steps, then the request
  * edits, then payload bytes; every replay against a fresh start of --cmd) and saved as
- * a case file the catalogue format reads (case_print.h), with a summary.json beside it.
+ * a case file the catalogue format reads (case_print.h), with a summary.json beside it
+ * and the same as a page, index.html (fuzz_page.h).
  * Findings of the same kind and signature as an earlier one are counted, not saved.
  *
  * Coverage-guided (--coverage, fuzz_cov.h): a batch whose conversations reached edges of
@@ -43,6 +44,7 @@
 #include "case_print.h"
 #include "fuzz_cov.h"
 #include "fuzz_mutate.h"
+#include "fuzz_page.h"
 #include "fuzz_proc.h"
 #include "tester.h"
 
@@ -893,6 +895,10 @@ static int write_summary(struct fuzz *F, bool final)
                                       (json_int_t)F->n_favoured, "queueDropped",
                                       (json_int_t)F->queue_dropped, "edgesOverTime", F->samples));
     int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/index.html", F->a.findings);
+        rc = fuzz_page_write(path, j);
+    }
     json_decref(j);
     return rc == 0 ? 0 : say("cannot write %s: %s", path, strerror(errno));
 }

@@ -7,7 +7,7 @@
 #     summary.json's coverage has edges > 0, a non-empty queue, and edges over time that
 #     never go down and end at the total
 #   - --coverage auto finds the instrumentation itself, and findings still work: the
-#     planted protocol bug is found, minimised and saved
+#     planted protocol bug is found, minimised and saved, and on the findings page
 #   - --coverage watch: the map read, nothing queued
 #   - the WebSocket++ server: its edges are reached (its protocol code is instrumented)
 #   - a target without instrumentation: --coverage afl is exit 2 with one line, auto
@@ -105,6 +105,9 @@ fuzz proto protocol "$AFL_PLANTED --listen 127.0.0.1:@PORT@" --cases '2.*' --see
 grep -q 'coverage-guided' "$T/proto.out" || fail "protocol: auto did not turn coverage on"
 [ -f "$T/proto/finding-1-protocol.wsc" ] && grep -q MASK_UNEXPECTED "$T/proto/finding-1-protocol.wsc" ||
     fail "protocol: no minimised finding: $(ls "$T/proto"; cat "$T/proto.out")"
+grep -q '<a href="finding-1-protocol.wsc">' "$T/proto/index.html" &&
+    grep -q 'edges reached' "$T/proto/index.html" ||
+    fail "protocol: the findings page lacks the finding or the coverage: $(cat "$T/proto/index.html")"
 
 # --- watch: coverage of black-box mutants, nothing queued ----------------------------------
 fuzz watch none "$AFL_PLANTED --listen 127.0.0.1:@PORT@" --coverage watch --seed 2 --runs 20
