@@ -37,15 +37,14 @@ static void test_escaped(void **state)
     json_t *s = json_pack(
         "{s:s, s:s, s:I, s:I, s:I, s:f, s:b, s:[{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, "
         "s:f}], s:{s:s, s:I, s:I, s:I, s:[{s:f, s:I, s:I, s:I}]}}",
-        "url", "ws://127.0.0.1:1/<x>", "cmd", "./srv '<b>'", "seed", (json_int_t)7,
-        "conversations", (json_int_t)12, "replays", (json_int_t)3, "seconds", 4.0, "finished",
-        1, "findings", "id", "90.1", "kind", "protocol", "file", "dir/finding-1-protocol.wsc",
-        "what", "sent <script>alert(\"x\")</script> & \x01 \xc3\xa9", "seedCase", "2.3",
-        "conversation", (json_int_t)9, "stepsFound", (json_int_t)5, "stepsMinimised",
-        (json_int_t)1, "secondsToFind", 1.5, "coverage", "mode", "afl", "edges",
-        (json_int_t)321, "queue", (json_int_t)4, "mapSize", (json_int_t)65536,
-        "edgesOverTime", "seconds", 5.0, "conversations", (json_int_t)12, "edges",
-        (json_int_t)321, "queue", (json_int_t)4);
+        "url", "ws://127.0.0.1:1/<x>", "cmd", "./srv '<b>'", "seed", (json_int_t)7, "conversations",
+        (json_int_t)12, "replays", (json_int_t)3, "seconds", 4.0, "finished", 1, "findings", "id",
+        "90.1", "kind", "protocol", "file", "dir/finding-1-protocol.wsc", "what",
+        "sent <script>alert(\"x\")</script> & \x01 \xc3\xa9", "seedCase", "2.3", "conversation",
+        (json_int_t)9, "stepsFound", (json_int_t)5, "stepsMinimised", (json_int_t)1,
+        "secondsToFind", 1.5, "coverage", "mode", "afl", "edges", (json_int_t)321, "queue",
+        (json_int_t)4, "mapSize", (json_int_t)65536, "edgesOverTime", "seconds", 5.0,
+        "conversations", (json_int_t)12, "edges", (json_int_t)321, "queue", (json_int_t)4);
     assert_non_null(s);
     const char *page = render(s);
     assert_null(strstr(page, "<script"));
@@ -53,7 +52,8 @@ static void test_escaped(void **state)
     assert_null(strstr(page, "<b>"));
     assert_null(strchr(page, '\x01'));
     assert_null(strchr(page, '\xc3'));
-    assert_non_null(strstr(page, "sent &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; ? ??"));
+    assert_non_null(
+        strstr(page, "sent &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; ? ??"));
     assert_non_null(strstr(page, "./srv &#39;&lt;b&gt;&#39;"));
     assert_non_null(strstr(page, "<a href=\"finding-1-protocol.wsc\">"));
     assert_non_null(strstr(page, "321 edges reached, 4 conversations queued"));
@@ -65,8 +65,8 @@ static void test_empty_and_unwritable(void **state)
 {
     (void)state;
     json_t *s = json_pack("{s:s, s:I, s:I, s:I, s:f, s:b, s:[]}", "url", "ws://h/", "seed",
-                          (json_int_t)1, "conversations", (json_int_t)0, "replays",
-                          (json_int_t)0, "seconds", 0.0, "finished", 0, "findings");
+                          (json_int_t)1, "conversations", (json_int_t)0, "replays", (json_int_t)0,
+                          "seconds", 0.0, "finished", 0, "findings");
     assert_non_null(s);
     const char *page = render(s);
     assert_non_null(strstr(page, "No finding."));
