@@ -12,7 +12,9 @@
 #                   websocket (`make test` runs a subset of 12 and 13)
 #   make bench      the figures of README.md (not pass/fail): bench_* binaries,
 #                   tests/bench-echo, tests/bench-run, tests/bench-fuzz (time to find
-#                   each planted bug), fuzz throughput and coverage
+#                   each planted bug, black-box and coverage-guided; a WebSocket++
+#                   server's edges over time), fuzz throughput and coverage
+#   make afl-targets  servers built with afl-clang-fast for `wsspec fuzz --coverage`
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #   make man        the man pages, generated from the option tables: build/man/
 #   make install    build/wsspec to $(DESTDIR)$(PREFIX)/bin, the catalogue to
@@ -272,6 +274,28 @@ $(B)/fuzz_planted: $(B)/obj/tests/fuzz_planted.o $(call objs,$(B)/obj,$(ECHO_SRC
 	$(CC) $(CFLAGS) -fsanitize=undefined $(LDFLAGS) $(PLANTED_WRAP) -o $@ $^ $(LIBS)
 itest: $(B)/fuzz_planted
 bench: $(B)/fuzz_planted
+
+# Coverage-guided `wsspec fuzz` (--coverage, harness/fuzz_cov.h): servers built with AFL++'s
+# afl-clang-fast(++), every object instrumented, run as the servers they are (no fork
+# server). `make afl-targets` (tests/itest_fuzz_coverage.sh and tests/bench-fuzz build
+# them when AFL++ is there):
+#   build/afl/fuzz_planted  tests/fuzz_planted.c with the echo endpoint and the core
+#                           (WSSPEC_PLANT unset: the reference endpoint of `wsspec echo`)
+#   build/afl/wspp_echo     a WebSocket++ echo server (tests/interop/wspp_echo.cpp,
+#                           libwebsocketpp-dev, header-only: all of it instrumented)
+AFL_CXX ?= afl-clang-fast++
+$(B)/afl-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	AFL_QUIET=1 $(AFL_CC) $(CFLAGS) $(WS_CFLAGS) -c -o $@ $<
+$(B)/afl-obj/tests/fuzz_planted.o: CFLAGS += -fsanitize=undefined
+$(B)/afl/fuzz_planted: $(call objs,$(B)/afl-obj,tests/fuzz_planted.c $(ECHO_SRC) $(CORE_SRC))
+	@mkdir -p $(dir $@)
+	AFL_QUIET=1 $(AFL_CC) $(CFLAGS) -fsanitize=undefined $(LDFLAGS) $(PLANTED_WRAP) -o $@ $^ $(LIBS)
+$(B)/afl/wspp_echo: tests/interop/wspp_echo.cpp
+	@mkdir -p $(dir $@)
+	AFL_QUIET=1 $(AFL_CXX) $(CXXFLAGS) -O2 -g -std=c++17 -Wall -Wextra $(LDFLAGS) -o $@ $< -lpthread
+.PHONY: afl-targets
+afl-targets: $(B)/afl/fuzz_planted $(B)/afl/wspp_echo
 
 # LD_PRELOAD shims of the integration tests (tests/shim_*.c -> build/shim_*.so): system
 # calls failed on purpose, to show what wsspec does when its own machine is the trouble.

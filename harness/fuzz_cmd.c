@@ -16,8 +16,14 @@
  *   rss        with --cmd --max-rss: its resident memory grew by more than the limit
  * A finding is minimised (minimise_*: delta debugging over the steps, then the request
  * edits, then payload bytes; every replay against a fresh start of --cmd) and saved as
- * a case file the catalogue format reads (case_print.h), with a summary.json beside it.
+ * a case file the catalogue format reads (case_print.h), with a summary.json beside it
+ * and the same as a page, index.html (fuzz_page.h).
  * Findings of the same kind and signature as an earlier one are counted, not saved.
+ *
+ * Coverage-guided (--coverage, fuzz_cov.h): a batch whose conversations reached edges of
+ * the target's code (or hit-count buckets) no batch reached before joins the queue, and
+ * half the mutants are then drawn from the queue instead of the seed cases. The map is
+ * read per batch: per conversation with -j 1.
  */
 #define _GNU_SOURCE
 #include "fuzz_cmd.h"
@@ -37,7 +43,9 @@
 #include "case_lint.h"
 #include "case_print.h"
 #include "echo/cli_doc.h"
+#include "fuzz_cov.h"
 #include "fuzz_mutate.h"
+#include "fuzz_page.h"
 #include "fuzz_proc.h"
 #include "tester.h"
 
@@ -57,6 +65,13 @@
 /* Conversations an rss replay runs on one fresh start (a leak per connection grows with
  * each; one is seldom enough against the noise of a fresh heap). */
 #define FUZZ_RSS_REPLAYS 4
+/* Conversations kept for new coverage: at most this many (then new ones are counted,
+ * not kept; each is a parsed case, a few KiB). */
+#define FUZZ_QUEUE_MAX 4096
+/* summary.json's edges over time: a sample this often (seconds), at most SAMPLES_MAX
+ * of them (then every other one is dropped and the interval doubled). */
+#define FUZZ_SAMPLE_EVERY 5.0
+#define FUZZ_SAMPLES_MAX 1024
 
 enum fuzz_group {
 #define FUZZ_GROUP(name, intro) FUZZ_GROUP_##name,
@@ -92,6 +107,7 @@ struct fuzz_args {
     uint64_t seed, runs, max_rss_mib, max_findings; /* max_findings 0: no bound */
     double duration, scale;
     unsigned jobs, minimize;
+    enum { COV_AUTO, COV_AFL, COV_WATCH, COV_OFF } coverage;
     bool seed_given, runs_given, duration_given, quiet, help;
 };
 
@@ -109,6 +125,22 @@ struct verdict {
     char what[512];      /* one line */
 };
 
+/* A conversation that reached new coverage: a parent for mutants, like a seed case. */
+struct queued {
+    struct case_catalogue cat;     /* one case */
+    const struct case_def *origin; /* the seed case it descends from */
+    double seconds;                /* how long its batch took */
+};
+
+/* Parents are drawn from the queue half the time; of those, three in four come from the
+ * conversations that reached new edges (not only new hit-count buckets): they are few,
+ * and each opened code no other conversation reached, while bucket changes (a loop run
+ * more often: a longer header, a bigger payload) come every few conversations and would
+ * otherwise bury them - AFL favours its entries for the same reason. Of two entries drawn,
+ * the one whose batch ran faster is the parent: a conversation the target left hanging
+ * until wsspec's deadline has mutants that do the same, and AFL prefers fast entries too. */
+#define FUZZ_FAVOURED_IN_4 3
+
 struct fuzz {
     struct fuzz_args a;
     struct case_catalogue cat;
@@ -123,7 +155,16 @@ struct fuzz {
     uint64_t runs, execs, replays, invalid, duplicates;
     size_t n_found, first_number;
     char sigs[FUZZ_MAX_FINDINGS][160];
-    json_t *found; /* the summary's findings array */
+    json_t *found;       /* the summary's findings array */
+    struct fuzz_cov cov; /* map NULL: black-box */
+    bool cov_checked;    /* the target was seen attaching the map */
+    struct queued *queue;
+    size_t n_queue, queue_cap;
+    size_t *favoured; /* queue indices of the conversations that reached new edges */
+    size_t n_favoured;
+    uint64_t queue_dropped;
+    json_t *samples; /* edges over time */
+    double sample_every, next_sample;
     double t0;
     bool tty;
 };
@@ -283,6 +324,18 @@ static int fuzz_opt_set(struct fuzz_args *a, enum fuzz_opt o, const char *v, con
         return 0;
     case FUZZ_OPT_TIMEOUT_SCALE:
         return parse_seconds(v, &a->scale) ? 0 : usage_error("%s needs X > 0", opt);
+    case FUZZ_OPT_COVERAGE:
+        if (strcmp(v, "auto") == 0)
+            a->coverage = COV_AUTO;
+        else if (strcmp(v, "afl") == 0)
+            a->coverage = COV_AFL;
+        else if (strcmp(v, "watch") == 0)
+            a->coverage = COV_WATCH;
+        else if (strcmp(v, "off") == 0)
+            a->coverage = COV_OFF;
+        else
+            return usage_error("%s needs auto, afl, watch or off", opt);
+        return 0;
     case FUZZ_OPT_QUIET:
         a->quiet = true;
         return 0;
@@ -334,6 +387,10 @@ static int fuzz_args_parse(int argc, char **argv, struct fuzz_args *a)
         return 0;
     if (!a->url)
         return usage_error("no URL (wsspec fuzz ws://host:port/)");
+    if ((a->coverage == COV_AFL || a->coverage == COV_WATCH) && !a->cmd)
+        return usage_error("--coverage %s needs --cmd (the map goes to the process wsspec "
+                           "starts)",
+                           a->coverage == COV_AFL ? "afl" : "watch");
     if (a->max_rss_mib && !a->cmd)
         return usage_error("--max-rss needs --cmd (wsspec watches the process it started)");
     if (!a->runs_given && !a->duration_given)
@@ -392,13 +449,35 @@ static void mutant_id(char *out, size_t cap, uint64_t k)
     snprintf(out, cap, "90.%llu", (unsigned long long)k + 1);
 }
 
+static size_t queue_draw(struct fuzz *F, bool favoured)
+{
+    return favoured ? F->favoured[fuzz_rng_below(&F->rng, F->n_favoured)]
+                    : fuzz_rng_below(&F->rng, F->n_queue);
+}
+
+/* The case a mutant is made from: a seed case, or half the time (once there is a queue)
+ * a conversation that reached new coverage. *origin: the seed case it descends from. */
+static const struct case_def *draw_parent(struct fuzz *F, const struct case_def **origin)
+{
+    if (F->n_queue && fuzz_rng_below(&F->rng, 2)) {
+        bool fav = F->n_favoured && fuzz_rng_below(&F->rng, 4) < FUZZ_FAVOURED_IN_4;
+        size_t k = queue_draw(F, fav), k2 = queue_draw(F, fav);
+        if (F->queue[k2].seconds < F->queue[k].seconds)
+            k = k2; /* the faster of two: a slow parent has slow mutants */
+        const struct queued *q = &F->queue[k];
+        *origin = q->origin;
+        return &q->cat.cases[0];
+    }
+    return *origin = F->seeds[fuzz_rng_below(&F->rng, F->n_seeds)];
+}
+
 /* One mutant as case-file text, or NULL (memory). Drawn until one reads back. */
 static char *draw_mutant(struct fuzz *F, uint64_t k, const struct case_def **from)
 {
     char id[32];
     mutant_id(id, sizeof id, k);
     for (int tries = 0; tries < FUZZ_DRAW_TRIES; tries++) {
-        const struct case_def *seed = F->seeds[fuzz_rng_below(&F->rng, F->n_seeds)];
+        const struct case_def *origin, *seed = draw_parent(F, &origin);
         unsigned n_mut = (unsigned)(1 + fuzz_rng_below(&F->rng, FUZZ_MUTATIONS_MAX));
         struct case_catalogue one, back;
         if (fuzz_case_copy(seed, id, &one, NULL) != 0)
@@ -409,7 +488,7 @@ static char *draw_mutant(struct fuzz *F, uint64_t k, const struct case_def **fro
         if (rc == 0 && fuzz_case_copy(&one.cases[0], id, &back, &text) == 0) {
             case_catalogue_free(&back);
             case_catalogue_free(&one);
-            *from = seed;
+            *from = origin;
             return text;
         }
         F->invalid++;
@@ -449,9 +528,21 @@ static int start_target(struct fuzz *F, char *err, size_t cap)
         return 0;
     fuzz_proc_stop(&F->proc, 2.0);
     fuzz_proc_clear(&F->proc);
+    fuzz_cov_reset(&F->cov);
     if (fuzz_proc_start(&F->proc, (const struct sockaddr *)&F->t.addr, F->t.addr_len,
                         FUZZ_START_SECONDS * F->a.scale, err, cap) != 0)
         return -1;
+    if (F->cov.map && !F->cov_checked) {
+        /* AFL++'s runtime writes to the map as soon as it has attached it */
+        if (!fuzz_cov_touched(&F->cov)) {
+            snprintf(err, cap,
+                     "--coverage: the target did not attach the coverage map (%s wrote "
+                     "nothing to it); --coverage off fuzzes it black-box",
+                     F->a.cmd);
+            return -1;
+        }
+        F->cov_checked = true;
+    }
     F->proc.restarts++;
     F->rss_base_kib = fuzz_proc_rss_kib(&F->proc);
     return 0;
@@ -789,7 +880,19 @@ static int write_summary(struct fuzz *F, bool final)
                           "seconds", now_s() - F->t0, "finished", final, "findings", F->found);
     if (!j)
         return say("out of memory");
+    if (F->cov.map)
+        json_object_set_new(j, "coverage",
+                            json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:O}", "mode",
+                                      F->a.coverage == COV_WATCH ? "watch" : "afl", "mapSize",
+                                      (json_int_t)F->cov.size, "edges", (json_int_t)F->cov.edges,
+                                      "queue", (json_int_t)F->n_queue, "queueNewEdges",
+                                      (json_int_t)F->n_favoured, "queueDropped",
+                                      (json_int_t)F->queue_dropped, "edgesOverTime", F->samples));
     int rc = json_dump_file(j, path, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (rc == 0) {
+        snprintf(path, sizeof path, "%s/index.html", F->a.findings);
+        rc = fuzz_page_write(path, j);
+    }
     json_decref(j);
     return rc == 0 ? 0 : say("cannot write %s: %s", path, strerror(errno));
 }
@@ -892,6 +995,8 @@ static void progress(const struct fuzz *F)
     printf("\r\033[Kconversations %llu  %.1f/s  findings %zu  replays %llu",
            (unsigned long long)F->execs, el > 0 ? (double)F->execs / el : 0.0,
            json_array_size(F->found), (unsigned long long)F->replays);
+    if (F->cov.map)
+        printf("  edges %zu  queue %zu", F->cov.edges, F->n_queue);
     fflush(stdout);
 }
 
@@ -904,6 +1009,69 @@ static bool more_runs(const struct fuzz *F)
     if (F->a.max_findings && json_array_size(F->found) >= F->a.max_findings)
         return false;
     return F->a.duration <= 0 || now_s() - F->t0 < F->a.duration;
+}
+
+/* A batch reached new coverage (new edges: `fresh`): its conversations join the queue.
+ * Returns 0, or 2 when memory ran out. */
+static int enqueue(struct fuzz *F, char **texts, const struct case_def **from, size_t n, bool fresh,
+                   double seconds)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (F->n_queue == FUZZ_QUEUE_MAX) {
+            F->queue_dropped++;
+            continue;
+        }
+        if (F->n_queue == F->queue_cap) {
+            size_t cap = F->queue_cap ? 2 * F->queue_cap : 64;
+            struct queued *q = realloc(F->queue, cap * sizeof *q);
+            if (q)
+                F->queue = q;
+            size_t *fav = q ? realloc(F->favoured, cap * sizeof *fav) : NULL;
+            if (!fav)
+                return say("out of memory");
+            F->favoured = fav;
+            F->queue_cap = cap;
+        }
+        struct queued *q = &F->queue[F->n_queue];
+        memset(q, 0, sizeof *q);
+        if (case_parse_buffer(&q->cat, "queue", texts[i], strlen(texts[i]), NULL, NULL) != 0 ||
+            q->cat.n_cases != 1) {
+            case_catalogue_free(&q->cat);
+            continue; /* cannot happen: every mutant that ran read back */
+        }
+        q->origin = from[i];
+        q->seconds = seconds;
+        if (fresh)
+            F->favoured[F->n_favoured++] = F->n_queue;
+        F->n_queue++;
+    }
+    return 0;
+}
+
+static void queue_free(struct fuzz *F)
+{
+    for (size_t i = 0; i < F->n_queue; i++)
+        case_catalogue_free(&F->queue[i].cat);
+    free(F->queue);
+    free(F->favoured);
+}
+
+/* Edges over time for summary.json: a sample now and then (and one at the end). */
+static void sample_edges(struct fuzz *F, bool force)
+{
+    double el = now_s() - F->t0;
+    if (!F->cov.map || !F->samples || (!force && el < F->next_sample))
+        return;
+    if (json_array_size(F->samples) >= FUZZ_SAMPLES_MAX) {
+        for (size_t i = 1; i < json_array_size(F->samples); i++)
+            json_array_remove(F->samples, i);
+        F->sample_every *= 2;
+    }
+    json_array_append_new(F->samples,
+                          json_pack("{s:f, s:I, s:I, s:I}", "seconds", el, "conversations",
+                                    (json_int_t)F->execs, "edges", (json_int_t)F->cov.edges,
+                                    "queue", (json_int_t)F->n_queue));
+    F->next_sample = el + F->sample_every;
 }
 
 /* One batch of -j mutants. Returns 0 to go on, 1 to stop (target down), 2 trouble. */
@@ -933,12 +1101,17 @@ static int one_batch(struct fuzz *F)
     }
     struct verdict v;
     char err[1024];
+    fuzz_cov_reset(&F->cov);
+    double started = now_s();
     if (exec_text(F, all, run_seed, &v, err, sizeof err) != 0) {
         rc = say("stopped by trouble on this machine, not the target's: %s", err);
         goto out;
     }
     F->execs += n - got;
-    if (v.kind != FK_NONE) {
+    int news = v.kind == FK_NONE ? fuzz_cov_take(&F->cov) : 0;
+    if (news && F->a.coverage != COV_WATCH)
+        rc = enqueue(F, texts, from, got, news == 2, now_s() - started);
+    if (rc == 0 && v.kind != FK_NONE) {
         bool down = target_down(F, &v);
         rc = handle_finding(F, texts, from, got, &v, run, run_seed);
         if (rc == 0 && down) {
@@ -975,6 +1148,43 @@ static int count_earlier(const char *dir)
     return k;
 }
 
+static const char *cov_mode_name(const struct fuzz *F)
+{
+    return F->a.coverage == COV_WATCH ? "watch" : F->a.coverage == COV_AFL ? "afl" : "auto";
+}
+
+/* --coverage: the map, when --cmd's program is instrumented (or must be). */
+static int coverage_setup(struct fuzz *F)
+{
+    if (F->a.coverage == COV_OFF || !F->a.cmd)
+        return 0;
+    char path[4096], err[512];
+    bool found = fuzz_cov_program(F->a.cmd, path, sizeof path);
+    if (!found || !fuzz_cov_marked(path)) {
+        if (F->a.coverage == COV_AUTO)
+            return 0;
+        if (!found)
+            return say("--coverage %s: cannot find the program --cmd runs (its first word)",
+                       cov_mode_name(F));
+        return say("--coverage %s: %s has no AFL++ instrumentation (no __AFL_SHM_ID in it): "
+                   "build it with afl-clang-fast, or fuzz it black-box (--coverage off)",
+                   cov_mode_name(F), path);
+    }
+    size_t size;
+    if (fuzz_cov_ask_size(F->a.cmd, FUZZ_START_SECONDS * F->a.scale, &size, err, sizeof err)) {
+        if (F->a.coverage == COV_AUTO) {
+            printf("note: %s; fuzzing black-box\n", err);
+            return 0;
+        }
+        return say("--coverage %s: %s", cov_mode_name(F), err);
+    }
+    if (fuzz_cov_open(&F->cov, size, err, sizeof err) != 0)
+        return say("--coverage: %s", err);
+    F->samples = json_array();
+    F->sample_every = FUZZ_SAMPLE_EVERY;
+    return F->samples ? 0 : say("out of memory");
+}
+
 static int prepare(struct fuzz *F)
 {
     char err[1024];
@@ -983,6 +1193,8 @@ static int prepare(struct fuzz *F)
     if (F->t.secure)
         return say("wss:// is not fuzzed yet: use ws://");
     int rc = load_seeds(F);
+    if (rc == 0)
+        rc = coverage_setup(F);
     if (rc)
         return rc;
     if (mkdir(F->a.findings, 0777) != 0 && errno != EEXIST)
@@ -1029,14 +1241,19 @@ int fuzz_main(int argc, char **argv)
     F.rng.s = F.a.seed;
     rc = prepare(&F);
     if (rc == 0) {
-        printf("wsspec fuzz %s: seed %llu, %zu seed cases%s%s\n", F.a.url,
+        printf("wsspec fuzz %s: seed %llu, %zu seed cases%s%s%s\n", F.a.url,
                (unsigned long long)F.a.seed, F.n_seeds, F.a.cmd ? ", target started by --cmd" : "",
-               F.a.max_rss_mib ? ", --max-rss" : "");
+               F.a.max_rss_mib ? ", --max-rss" : "",
+               F.cov.map && F.a.coverage != COV_WATCH ? ", coverage-guided (AFL++ map)"
+               : F.cov.map                            ? ", black-box, coverage watched (AFL++ map)"
+                                                      : ", black-box");
         fflush(stdout);
         while (rc == 0 && more_runs(&F)) {
             rc = one_batch(&F);
+            sample_edges(&F, false);
             progress(&F);
         }
+        sample_edges(&F, true);
         if (F.tty && !F.a.quiet)
             printf("\r\033[K");
         if (rc == 1)
@@ -1054,6 +1271,9 @@ int fuzz_main(int argc, char **argv)
         printf("%llu conversations, %llu replays, %zu finding(s)%s, seed %llu\n",
                (unsigned long long)F.execs, (unsigned long long)F.replays, json_array_size(F.found),
                F.duplicates ? " (and duplicates)" : "", (unsigned long long)F.a.seed);
+        if (F.cov.map)
+            printf("coverage: %zu edges reached, %zu conversations queued\n", F.cov.edges,
+                   F.n_queue);
     }
     if (fuzz_stop && rc == 0) {
         say("interrupted");
@@ -1062,6 +1282,9 @@ int fuzz_main(int argc, char **argv)
     if (rc == 0 && json_array_size(F.found))
         rc = 1;
     json_decref(F.found);
+    json_decref(F.samples);
+    fuzz_cov_close(&F.cov);
+    queue_free(&F);
     if (F.log)
         fclose(F.log);
     free(F.seeds);

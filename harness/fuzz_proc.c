@@ -155,6 +155,9 @@ static int spawn(struct fuzz_proc *p, char *err, size_t err_len)
         signal(SIGPIPE, SIG_DFL); /* wsspec ignores it; an ignored signal survives exec */
         dup2(fds[1], 1);          /* its stdout too: into the log, not between wsspec's lines */
         dup2(fds[1], 2);
+        /* AFL++'s fork server pipe: an instrumented target finding these open would wait
+         * for a fork server's orders instead of serving (fuzz_cov.h) */
+        close(198), close(199);
         execl("/bin/sh", "sh", "-c", line, (char *)NULL);
         _exit(127);
     }
