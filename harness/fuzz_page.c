@@ -1,31 +1,11 @@
 /*
  * fuzz_page.c - the findings page of `wsspec fuzz` (fuzz_page.h).
  */
+#include "html_text.h"
 #include "fuzz_page.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static void esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c == '\'')
-            fputs("&#39;", f);
-        else if (c < 0x20 || c >= 0x7f)
-            fputc('?', f);
-        else
-            fputc(c, f);
-    }
-}
 
 static const char *str(const json_t *o, const char *key)
 {
@@ -59,17 +39,17 @@ static void put_findings(FILE *f, const json_t *found)
         const char *file = str(x, "file"), *base = strrchr(file, '/');
         base = base ? base + 1 : file;
         fputs("<tr><td>", f);
-        esc(f, str(x, "id"));
+        html_text(f, str(x, "id"));
         fputs("</td><td>", f);
-        esc(f, str(x, "kind"));
+        html_text(f, str(x, "kind"));
         fputs("</td><td>", f);
-        esc(f, str(x, "what"));
+        html_text(f, str(x, "what"));
         fputs("</td><td><a href=\"", f);
-        esc(f, base);
+        html_text(f, base);
         fputs("\">", f);
-        esc(f, base);
+        html_text(f, base);
         fputs("</a></td><td>", f);
-        esc(f, str(x, "seedCase"));
+        html_text(f, str(x, "seedCase"));
         fprintf(f, "</td><td>%lld</td><td>%.1f s</td><td>%lld (from %lld)</td></tr>\n",
                 num(x, "conversation"), secs(x, "secondsToFind"), num(x, "stepsMinimised"),
                 num(x, "stepsFound"));
@@ -105,11 +85,11 @@ int fuzz_page_write(const char *path, const json_t *summary)
           "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
           "text-align:left;vertical-align:top}</style></head><body>\n<h1>wsspec fuzz: ",
           f);
-    esc(f, str(summary, "url"));
+    html_text(f, str(summary, "url"));
     fputs("</h1>\n<p>", f);
     if (json_object_get(summary, "cmd")) {
         fputs("Target started with <code>", f);
-        esc(f, str(summary, "cmd"));
+        html_text(f, str(summary, "cmd"));
         fputs("</code>. ", f);
     }
     fprintf(f, "Seed %lld, %lld conversations and %lld replays in %.0f s%s.</p>\n",

@@ -4,8 +4,9 @@
  * (inline SVG, no script, no external asset), and JSON read back for --merge.
  *
  * Everything that came from the target (its Server header) or the command line (the
- * URL) is escaped in every format: JSON by jansson, HTML by html_put.
+ * URL) is escaped in every format: JSON by jansson, HTML by html_text.
  */
+#include "html_text.h"
 #include "load.h"
 
 #include <errno.h>
@@ -406,27 +407,6 @@ int load_write_json(const char *path, struct load_result *const *runs, size_t n,
 
 /* ------------------------------------------------------------ HTML */
 
-static void html_put(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c == '\'')
-            fputs("&#39;", f);
-        else if ((c < 0x20 && c != '\n') || c == 0x7f)
-            fputc('?', f);
-        else
-            fputc(c, f);
-    }
-}
-
 #define SVG_W 720
 #define SVG_H 260
 #define SVG_L 60 /* left margin: the axis labels */
@@ -539,7 +519,7 @@ static void html_percentiles(FILE *f, const struct load_result *r)
 static void html_run(FILE *f, const struct load_result *r)
 {
     fputs("<h2>", f);
-    html_put(f, r->url);
+    html_text(f, r->url);
     fputs("</h2>\n<pre>", f);
     char *buf = NULL;
     size_t len = 0;
@@ -547,7 +527,7 @@ static void html_run(FILE *f, const struct load_result *r)
     if (m) {
         load_print(m, r);
         fclose(m);
-        html_put(f, buf);
+        html_text(f, buf);
         free(buf);
     }
     fputs("</pre>\n", f);
@@ -578,7 +558,7 @@ int load_write_html(const char *path, struct load_result *const *runs, size_t n,
             load_print_ratios(m, runs[0], runs[1]);
             fclose(m);
             fputs("<pre>", f);
-            html_put(f, buf);
+            html_text(f, buf);
             fputs("</pre>\n", f);
             free(buf);
         }
