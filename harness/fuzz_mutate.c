@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "case_print.h"
 
@@ -53,14 +54,16 @@ static int payload_dup(struct payload *dst, const struct payload *src)
     return 0;
 }
 
-/* One more literal segment of n bytes at the end. */
+/* One more literal segment of n bytes at the end (none for n = 0: a segment has bytes). */
 static int payload_append(struct payload *p, const uint8_t *b, size_t n)
 {
+    if (n == 0)
+        return 0;
     struct payload_seg *segs = realloc(p->segs, (p->n_segs + 1) * sizeof *segs);
     if (!segs)
         return -1;
     p->segs = segs;
-    uint8_t *pat = malloc(n ? n : 1);
+    uint8_t *pat = malloc(n);
     if (!pat)
         return -1;
     memcpy(pat, b, n);
@@ -89,6 +92,8 @@ static int mutate_payload(struct payload *p, struct fuzz_rng *r)
         return payload_append(p, (const uint8_t *)u, u[0] ? strlen(u) : 1);
     }
     struct payload_seg *s = &p->segs[fuzz_rng_below(r, p->n_segs)];
+    if (s->pat_len == 0)
+        return 0; /* an empty literal: nothing to flip or cut, and no byte to keep */
     switch (fuzz_rng_below(r, 3)) {
     case 0: /* flip a byte */
         if (s->pat_len)
@@ -323,6 +328,219 @@ static int m_close_code(struct case_def *c, const struct case_def *const *seeds,
     return 0;
 }
 
+/* ------------------------------------------------------------ compressed messages */
+
+/* The offer a compressed mutant's request carries (sections 12, 13 and 18 use it). */
+#define FUZZ_DEFLATE_OFFER "permessage-deflate"
+
+/* Plain messages a compressed mutant compresses: short, valid UTF-8 */
+static const char *const plain_texts[] = {
+    "Hello",
+    "compressed",
+    "caf\xc3\xa9 \xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5",
+    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    "abcabcabcabcabcabcabcabcabc xyz xyz xyz",
+};
+
+/* in[0..n) as a raw deflate stream (window 15) of out_cap bytes at most, sync-flushed
+ * (finish: ended by Z_FINISH, its last block BFINAL), the 00 00 ff ff tail of a sync
+ * flush stripped as RFC 7692 7.2.1 says when strip. Returns the length, 0 on failure. */
+static size_t zdeflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_cap, bool finish,
+                       bool strip)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return 0;
+    z.next_in = (Bytef *)(uintptr_t)in;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)out_cap;
+    int rc = deflate(&z, finish ? Z_FINISH : Z_SYNC_FLUSH);
+    size_t len = out_cap - z.avail_out;
+    deflateEnd(&z);
+    if ((finish && rc != Z_STREAM_END) || (!finish && (rc != Z_OK || z.avail_in != 0)))
+        return 0;
+    if (strip && !finish && len >= 4 && !memcmp(out + len - 4, "\x00\x00\xff\xff", 4))
+        len -= 4;
+    return len;
+}
+
+/* Bits of a deflate stream, least significant first (RFC 1951 3.1.1). */
+struct bitw {
+    uint8_t *b;
+    size_t n, cap;
+    unsigned nbits;
+};
+
+static void bits_put(struct bitw *w, uint32_t v, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        if (w->nbits == 0) {
+            if (w->n == w->cap)
+                return;
+            w->b[w->n++] = 0;
+        }
+        w->b[w->n - 1] |= (uint8_t)(((v >> i) & 1u) << w->nbits);
+        w->nbits = (w->nbits + 1) & 7u;
+    }
+}
+
+/* A Huffman code: most significant bit first */
+static void bits_code(struct bitw *w, uint32_t code, unsigned len)
+{
+    for (unsigned i = len; i-- > 0;)
+        bits_put(w, (code >> i) & 1u, 1);
+}
+
+/* A fixed-Huffman block (RFC 1951 3.2.6) of k literals then a match of length 3 at
+ * distance dist (1..4) > k: a reference before the start of the message, which with no
+ * context carried over is before the start of the stream. */
+static size_t far_reference(uint8_t *out, size_t cap, unsigned k, unsigned dist)
+{
+    struct bitw w = {.b = out, .cap = cap};
+    bits_put(&w, 1, 1); /* BFINAL */
+    bits_put(&w, 1, 2); /* BTYPE 01 */
+    for (unsigned i = 0; i < k; i++)
+        bits_code(&w, 0x30 + 'a' + i, 8); /* literals 0-143: 00110000 + lit */
+    bits_code(&w, 1, 7);                  /* 257: length 3 */
+    bits_code(&w, dist - 1, 5);           /* distance codes 0-3: distances 1-4 */
+    bits_code(&w, 0, 7);                  /* 256: end of block */
+    return w.n;
+}
+
+/* The bomb: FUZZ_BOMB_PIECE zeros compressed once (no context taken over), the piece
+ * repeated: concatenated sync-flushed pieces are one stream of FUZZ_BOMB_PIECES pieces
+ * that inflates to FUZZ_BOMB_PIECE * FUZZ_BOMB_PIECES zeros (16 MiB) from about 16 KiB
+ * (deflate's ratio is at most about 1032:1). */
+#define FUZZ_BOMB_PIECE (1u << 20)
+#define FUZZ_BOMB_PIECES 16u
+
+static int bomb_payload(struct payload *p)
+{
+    uint8_t *zeros = calloc(FUZZ_BOMB_PIECE, 1);
+    uint8_t *z = malloc(FUZZ_BOMB_PIECE / 256);
+    size_t n =
+        zeros && z ? zdeflate(zeros, FUZZ_BOMB_PIECE, z, FUZZ_BOMB_PIECE / 256, false, false) : 0;
+    free(zeros);
+    int rc = n ? payload_append(p, z, n) : -1;
+    free(z);
+    if (rc != 0)
+        return -1;
+    p->segs[p->n_segs - 1].len = (uint64_t)n * FUZZ_BOMB_PIECES;
+    payload_relen(p);
+    return 0;
+}
+
+enum damage {
+    DMG_TRUNCATED,
+    DMG_FLIPPED,
+    DMG_STORED_LEN,
+    DMG_BFINAL,
+    DMG_FAR_REFERENCE,
+    DMG_BOMB,
+    DMG_NONE,
+    DMG_COUNT
+};
+
+/* A compressed payload, damaged as d says, appended to out. The bomb keeps the tail of
+ * its last piece (a piece is repeated whole): one more empty stored block, harmless. */
+static int compressed_payload(struct payload *out, enum damage d, struct fuzz_rng *r)
+{
+    if (d == DMG_BOMB)
+        return bomb_payload(out);
+    const char *t = plain_texts[fuzz_rng_below(r, sizeof plain_texts / sizeof plain_texts[0])];
+    uint8_t z[256];
+    size_t n = 0;
+    switch (d) {
+    case DMG_STORED_LEN: { /* a stored block whose LEN and NLEN lie */
+        size_t tl = strlen(t) > 64 ? 64 : strlen(t);
+        uint16_t len = (uint16_t)tl, nlen = (uint16_t)~len;
+        if (fuzz_rng_below(r, 2))
+            nlen ^= (uint16_t)(1u << fuzz_rng_below(r, 16)); /* NLEN not LEN's complement */
+        else
+            len = (uint16_t)(tl + 1 + fuzz_rng_below(r, 4000)), nlen = (uint16_t)~len;
+        z[0] = 0; /* BFINAL 0, BTYPE 00, the rest of the byte padding */
+        z[1] = (uint8_t)len, z[2] = (uint8_t)(len >> 8);
+        z[3] = (uint8_t)nlen, z[4] = (uint8_t)(nlen >> 8);
+        memcpy(z + 5, t, tl);
+        n = 5 + tl;
+        break;
+    }
+    case DMG_FAR_REFERENCE: {
+        unsigned dist = (unsigned)(1 + fuzz_rng_below(r, 4));
+        n = far_reference(z, sizeof z, (unsigned)fuzz_rng_below(r, dist), dist);
+        break;
+    }
+    case DMG_BFINAL: /* the last block final, and at times bytes after it */
+        n = zdeflate((const uint8_t *)t, strlen(t), z, sizeof z - 8, true, false);
+        if (n && fuzz_rng_below(r, 2))
+            for (size_t k = 1 + fuzz_rng_below(r, 8); k > 0; k--)
+                z[n++] = (uint8_t)fuzz_rng_next(r);
+        break;
+    default:
+        n = zdeflate((const uint8_t *)t, strlen(t), z, sizeof z, false, true);
+        if (n && d == DMG_TRUNCATED)
+            n = fuzz_rng_below(r, n);
+        if (n && d == DMG_FLIPPED)
+            for (size_t k = 1 + fuzz_rng_below(r, 3); k > 0; k--)
+                z[fuzz_rng_below(r, n)] ^= (uint8_t)(1u << fuzz_rng_below(r, 8));
+        break;
+    }
+    return n ? payload_append(out, z, n) : 0;
+}
+
+/* The permessage-deflate offer, and a compressed message (RSV1) whose stream is damaged
+ * - truncated, bits flipped, a stored block whose length lies, BFINAL set, a reference
+ * before the start, a bomb of 16 MiB - or, whole, in two frames with RSV1 on the
+ * continuation too; or RSV1 on a control frame. */
+static int m_compressed(struct case_def *c, const struct case_def *const *seeds, size_t n_seeds,
+                        struct fuzz_rng *r)
+{
+    (void)seeds, (void)n_seeds;
+    if (!c->deflate_offer && !(c->deflate_offer = strdup(FUZZ_DEFLATE_OFFER)))
+        return -1;
+    size_t at = fuzz_rng_below(r, c->n_steps + 1);
+    struct step st[2] = {{.type = STEP_FRAME, .fin = true, .rsv = 4}};
+    size_t n = 1;
+    unsigned kind = (unsigned)fuzz_rng_below(r, DMG_COUNT + 2);
+    int rc = 0;
+    if (kind < DMG_COUNT) {
+        st[0].opcode = fuzz_rng_below(r, 4) ? WS_OP_TEXT : WS_OP_BINARY;
+        rc = compressed_payload(&st[0].payload, (enum damage)kind, r);
+    } else if (kind == DMG_COUNT) { /* two frames, RSV1 on the continuation as well */
+        struct payload whole = {0};
+        rc = compressed_payload(&whole, DMG_NONE, r);
+        if (rc == 0 && whole.n_segs == 1) {
+            const struct payload_seg *s = &whole.segs[0];
+            size_t cut = fuzz_rng_below(r, s->pat_len + 1);
+            st[0].opcode = WS_OP_TEXT, st[0].fin = false;
+            st[1] = (struct step){.type = STEP_FRAME,
+                                  .fin = true,
+                                  .opcode = WS_OP_CONT,
+                                  .rsv = (uint8_t)(fuzz_rng_below(r, 2) ? 4 : 0)};
+            rc = payload_append(&st[0].payload, s->pat, cut);
+            if (rc == 0)
+                rc = payload_append(&st[1].payload, s->pat + cut, s->pat_len - cut);
+            n = 2;
+        }
+        payload_free(&whole);
+    } else { /* RSV1 on a control frame */
+        static const uint8_t ops[] = {WS_OP_PING, WS_OP_PONG, WS_OP_CLOSE};
+        st[0].opcode = ops[fuzz_rng_below(r, 3)];
+        rc = payload_append(&st[0].payload, (const uint8_t *)"x", 1);
+    }
+    bool room = rc == 0;
+    for (size_t i = 0; i < n; i++) {
+        struct step *slot = room ? insert_slot(c, at + i) : NULL;
+        room = slot != NULL; /* at + i stays within the steps */
+        if (slot)
+            *slot = st[i];
+        else
+            payload_free(&st[i].payload);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------ the opening request */
 
 static const char *const header_lines[] = {
@@ -413,9 +631,9 @@ typedef int (*mutation_fn)(struct case_def *c, const struct case_def *const *see
 /* Frame-level mutations come more often than the request's: most of a conversation
  * is frames. */
 static const mutation_fn mutations[] = {
-    m_drop_step,   m_dup_step,    m_swap_steps,   m_splice,  m_control,
-    m_frame_field, m_frame_field, m_declared_len, m_payload, m_payload,
-    m_fragment,    m_close_code,  m_header,       m_header,  m_request_chop,
+    m_drop_step,   m_dup_step,     m_swap_steps,   m_splice,     m_control,  m_frame_field,
+    m_frame_field, m_declared_len, m_payload,      m_payload,    m_fragment, m_close_code,
+    m_header,      m_header,       m_request_chop, m_compressed,
 };
 
 int fuzz_mutate(struct case_def *c, const struct case_def *const *seeds, size_t n_seeds,

@@ -7,7 +7,11 @@
  * form, a declared length that disagrees with the bytes), writes chopped, control frames
  * put in odd places, payload bytes flipped, cut or grown, invalid UTF-8 appended; the
  * opening request's header lines added, dropped or set to odd values and the request
- * written in chops. Then it is made a fuzz case (fuzz_mutant_prepare: judged by the
+ * written in chops; the conversation made a compressed one (the permessage-deflate offer
+ * and an RSV1 frame whose raw deflate stream, made with zlib, is truncated, has bits
+ * flipped, a stored block whose length lies, BFINAL set, a reference before the start,
+ * or is a bomb of 16 MiB of zeros in about 16 KiB; RSV1 on a continuation or a control
+ * frame). Then it is made a fuzz case (fuzz_mutant_prepare: judged by the
  * oracles, not by the seed's expectations; timers and sizes bounded) and printed and
  * parsed again (case_print.h): a mutant that does not read back as the same case is not
  * run, so every conversation that runs is one a case file can replay.

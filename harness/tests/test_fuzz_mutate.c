@@ -4,7 +4,9 @@
  * from the catalogue's cases; every mutant that reads back is a fixed point of
  * print-and-parse (a case file replays exactly what ran) and is a fuzz case within the
  * bounds fuzz_mutate.h promises (informational, no expected events, timers, waits,
- * sizes and request edits cut); most mutants read back, and most differ from their seed.
+ * sizes and request edits cut); most mutants read back, and most differ from their seed;
+ * some are compressed (the permessage-deflate offer and RSV1 frames), their streams
+ * damaged, and among them bombs: a small payload that inflates to many MiB.
  */
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
 
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #define MUTANTS 400
 
@@ -165,12 +168,86 @@ static void test_mutants_read_back_within_bounds(void **state)
     assert_true(changed * 4 > ok * 3); /* and most differ from their seed */
 }
 
+/* Inflate p's bytes (a compressed message: the 00 00 ff ff tail put back) as
+ * permessage-deflate does, counting the output up to cap. *ok: no error. */
+static uint64_t inflated_size(const struct payload *p, uint64_t cap, bool *ok)
+{
+    size_t n = (size_t)p->len;
+    uint8_t *in = malloc(n + 4), *out = malloc(65536);
+    assert_non_null(in);
+    assert_non_null(out);
+    payload_copy(p, 0, in, n);
+    memcpy(in + n, "\x00\x00\xff\xff", 4);
+    z_stream z = {0};
+    assert_int_equal(inflateInit2(&z, -15), Z_OK);
+    z.next_in = in;
+    z.avail_in = (uInt)(n + 4);
+    uint64_t total = 0;
+    int rc = Z_OK;
+    /* each round either produces output or ends: bounded by cap / 64 KiB rounds */
+    while (rc == Z_OK && total < cap && (z.avail_in > 0 || z.avail_out == 0)) {
+        z.next_out = out;
+        z.avail_out = 65536;
+        rc = inflate(&z, Z_SYNC_FLUSH);
+        total += 65536 - z.avail_out;
+        if (rc == Z_BUF_ERROR && z.avail_out == 65536)
+            break; /* no progress: the input is used up */
+    }
+    *ok = rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR;
+    inflateEnd(&z);
+    free(in);
+    free(out);
+    return total;
+}
+
+static void test_compressed_mutants(void **state)
+{
+    (void)state;
+    struct fuzz_rng r = {.s = 5};
+    size_t offered = 0, rsv1 = 0, corrupt = 0, bombs = 0, control = 0;
+    for (int i = 0; i < MUTANTS * 2; i++) {
+        const struct case_def *from;
+        char *text = mutant(&r, &from);
+        if (!text)
+            continue;
+        struct case_catalogue one;
+        memset(&one, 0, sizeof one);
+        assert_int_equal(case_parse_buffer(&one, "m", text, strlen(text), diag, NULL), 0);
+        const struct case_def *c = &one.cases[0];
+        if (c->deflate_offer) {
+            offered++;
+            assert_string_equal(c->deflate_offer, "permessage-deflate");
+            for (size_t k = 0; k < c->n_steps; k++) {
+                const struct step *st = &c->steps[k];
+                if (st->type != STEP_FRAME || !(st->rsv & 4))
+                    continue;
+                rsv1++;
+                control += (st->opcode & 8) != 0;
+                if (st->opcode != WS_OP_TEXT && st->opcode != WS_OP_BINARY)
+                    continue;
+                bool ok;
+                uint64_t big = inflated_size(&st->payload, 32u << 20, &ok);
+                corrupt += !ok;
+                if (st->payload.len <= 32768 && big >= (8u << 20))
+                    bombs++;
+            }
+        }
+        case_catalogue_free(&one);
+        free(text);
+    }
+    assert_true(offered > 0 && rsv1 > 0);
+    assert_true(corrupt > 0); /* damaged streams zlib refuses */
+    assert_true(control > 0); /* RSV1 on a control frame */
+    assert_true(bombs > 0);   /* at most 32 KiB sent, at least 8 MiB inflated */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rng),
         cmocka_unit_test(test_same_seed_same_mutants),
         cmocka_unit_test(test_mutants_read_back_within_bounds),
+        cmocka_unit_test(test_compressed_mutants),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
