@@ -20,6 +20,9 @@
  * and the same as a page, index.html (fuzz_page.h).
  * Findings of the same kind and signature as an earlier one are counted, not saved.
  *
+ * --corpus DIR adds seeds made from the frame fuzzer's corpus (load_corpus): each input
+ * a server receives becomes the opening handshake and its bytes as `send raw` steps.
+ *
  * Coverage-guided (--coverage, fuzz_cov.h): a batch whose conversations reached edges of
  * the target's code (or hit-count buckets) no batch reached before joins the queue, and
  * half the mutants are then drawn from the queue instead of the seed cases. The map is
@@ -29,6 +32,7 @@
 #include "fuzz_cmd.h"
 #include "script.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -102,7 +106,7 @@ static const char *const fuzz_group_intro[] = {
 };
 
 struct fuzz_args {
-    const char *url, *cmd, *findings, *include, *exclude, *dirs[FUZZ_MAX_DIRS];
+    const char *url, *cmd, *findings, *include, *exclude, *corpus, *dirs[FUZZ_MAX_DIRS];
     size_t n_dirs;
     uint64_t seed, runs, max_rss_mib, max_findings; /* max_findings 0: no bound */
     double duration, scale;
@@ -144,6 +148,7 @@ struct queued {
 struct fuzz {
     struct fuzz_args a;
     struct case_catalogue cat;
+    struct case_catalogue corpus; /* --corpus: the seeds made from its files */
     const struct case_def **seeds;
     size_t n_seeds;
     struct target t;
@@ -313,6 +318,9 @@ static int fuzz_opt_set(struct fuzz_args *a, enum fuzz_opt o, const char *v, con
     case FUZZ_OPT_CASES_DIR:
         a->dirs[a->n_dirs++] = v;
         return 0;
+    case FUZZ_OPT_CORPUS:
+        a->corpus = v;
+        return v[0] ? 0 : usage_error("%s needs a directory", opt);
     case FUZZ_OPT_MAX_FINDINGS:
         return parse_u64(v, &a->max_findings) && a->max_findings > 0
                    ? 0
@@ -411,6 +419,136 @@ static void diag_print(void *ud, const char *msg)
 /* Without --cases: all but the sections whose cases are long timers or bulk. */
 #define FUZZ_DEFAULT_EXCLUDE "9.*,12.*,13.*,17.*"
 
+/* --corpus: at most this many files become seeds, each of at most this many bytes (a
+ * longer one is skipped), from a directory of at most FUZZ_CORPUS_LIST entries */
+#define FUZZ_CORPUS_FILES 256
+#define FUZZ_CORPUS_BYTES (64u * 1024u)
+#define FUZZ_CORPUS_LIST 65536
+/* frame_fuzzer.c's control bytes before the stream: the rules byte (bit 0 set: the
+ * receiver is a client) and four of chop schedule */
+#define FUZZ_CORPUS_CONTROL 5
+/* stream bytes per `send raw` step: its hex stays well within a case-file line */
+#define FUZZ_CORPUS_RAW 16384u
+
+static int name_order(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The case-file text of corpus seed k (file name, stream s[0..n)): the catalogue's
+ * opening handshake, then the stream written as it is. NULL: out of memory. */
+static char *corpus_case_text(size_t k, const char *name, const uint8_t *s, size_t n)
+{
+    size_t cap = 1024 + n * 2 + (n / FUZZ_CORPUS_RAW + 1) * 16;
+    char *t = malloc(cap);
+    if (!t)
+        return NULL;
+    char safe[65]; /* the name as title text: any byte of a file name is allowed there */
+    size_t j = 0;
+    for (const char *p = name; *p && j < sizeof safe - 1; p++)
+        safe[j++] = (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') ||
+                            *p == '.' || *p == '-' || *p == '_'
+                        ? *p
+                        : '?';
+    safe[j] = 0;
+    size_t len = (size_t)snprintf(
+        t, cap,
+        "case 91.%zu\n  title Send the frame bytes of corpus file %s.\n"
+        "  expectation None: a seed for wsspec fuzz, whose oracles judge its mutants.\n"
+        "  rfc 5.2 MUST \"Note that in all cases, the minimal number of bytes MUST be used to "
+        "encode the length, for example, the length of a 124-byte-long string can't be encoded "
+        "as the sequence 126, 0, 124.\"\n  informational\n  close-rule tester 1000 clean\n",
+        k + 1, safe);
+    static const char hex[] = "0123456789abcdef";
+    for (size_t off = 0; off < n; off += FUZZ_CORPUS_RAW) {
+        memcpy(t + len, "  send raw 0x", 13);
+        len += 13;
+        for (size_t i = off; i < n && i < off + FUZZ_CORPUS_RAW; i++) {
+            t[len++] = hex[s[i] >> 4];
+            t[len++] = hex[s[i] & 15];
+        }
+        t[len++] = '\n';
+    }
+    memcpy(t + len, "end\n", 5);
+    return t;
+}
+
+/* File path's bytes into buf (cap bytes); returns the length, or cap + 1 when longer, or
+ * -1 when it is no regular file or cannot be read. */
+static long read_small(const char *path, uint8_t *buf, size_t cap)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, cap, f);
+    int more = fgetc(f);
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    return bad ? -1 : more != EOF ? (long)cap + 1 : (long)n;
+}
+
+/* --corpus DIR into F->corpus: its files sorted by name, each input a server receives
+ * (the rules byte's bit 0 clear, a stream after the control bytes) a seed, the first
+ * FUZZ_CORPUS_FILES of them. */
+static int load_corpus(struct fuzz *F)
+{
+    const char *dir = F->a.corpus;
+    DIR *d = opendir(dir);
+    if (!d)
+        return say("cannot open --corpus %s: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0;
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char **more = n < FUZZ_CORPUS_LIST ? realloc(names, (n + 1) * sizeof *names) : NULL;
+        if (more)
+            names = more;
+        if (n >= FUZZ_CORPUS_LIST)
+            rc = say("--corpus %s: more than %d files", dir, FUZZ_CORPUS_LIST);
+        else if (!more || !(names[n] = strdup(e->d_name)))
+            rc = say("out of memory");
+        else
+            n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, name_order);
+    uint8_t *buf = malloc(FUZZ_CORPUS_BYTES);
+    if (!buf && rc == 0)
+        rc = say("out of memory");
+    size_t taken = 0;
+    for (size_t i = 0; i < n && rc == 0 && taken < FUZZ_CORPUS_FILES; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        long len = read_small(path, buf, FUZZ_CORPUS_BYTES);
+        if (len <= FUZZ_CORPUS_CONTROL || len > (long)FUZZ_CORPUS_BYTES || (buf[0] & 1))
+            continue; /* unreadable, no stream, too long, or a client's input */
+        char *text = corpus_case_text(taken, names[i], buf + FUZZ_CORPUS_CONTROL,
+                                      (size_t)len - FUZZ_CORPUS_CONTROL);
+        if (!text)
+            rc = say("out of memory");
+        else if (case_parse_buffer(&F->corpus, path, text, strlen(text), diag_print, NULL) != 0)
+            rc = say("--corpus %s: the seed made of it does not read back (a bug)", path);
+        else
+            taken++;
+        free(text);
+    }
+    free(buf);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    if (rc == 0 && taken == 0)
+        rc = say("--corpus %s: no input a server receives (frame_fuzzer.c's layout: a rules "
+                 "byte with bit 0 clear, four chop bytes, then the stream)",
+                 dir);
+    return rc;
+}
+
 static int load_seeds(struct fuzz *F)
 {
     const char *home = case_default_dir_or_say("fuzz");
@@ -421,8 +559,13 @@ static int load_seeds(struct fuzz *F)
         errors += case_parse_dir(&F->cat, F->a.dirs[i], diag_print, NULL);
     if (errors)
         return say("%zu error(s) in case files; 'wsspec lint' shows them all", errors);
+    if (F->a.corpus) {
+        int rc = load_corpus(F);
+        if (rc)
+            return rc;
+    }
     size_t *idx = calloc(F->cat.n_cases ? F->cat.n_cases : 1, sizeof *idx);
-    F->seeds = calloc(F->cat.n_cases ? F->cat.n_cases : 1, sizeof *F->seeds);
+    F->seeds = calloc(F->cat.n_cases + F->corpus.n_cases + 1, sizeof *F->seeds);
     if (!idx || !F->seeds) {
         free(idx);
         return say("out of memory");
@@ -436,6 +579,8 @@ static int load_seeds(struct fuzz *F)
         if (script_case_runs_as_client(&F->cat.cases[idx[i]], NULL))
             F->seeds[F->n_seeds++] = &F->cat.cases[idx[i]];
     free(idx);
+    for (size_t i = 0; i < F->corpus.n_cases; i++)
+        F->seeds[F->n_seeds++] = &F->corpus.cases[i];
     if (F->n_seeds == 0)
         return say("no seed case matches --cases '%s'", F->a.include ? F->a.include : "*");
     return 0;
@@ -878,7 +1023,7 @@ static int write_summary(struct fuzz *F, bool final)
                           (json_int_t)F->execs, "replays", (json_int_t)F->replays, "invalidMutants",
                           (json_int_t)F->invalid, "duplicates", (json_int_t)F->duplicates,
                           "seconds", now_s() - F->t0, "finished", final, "findings", F->found);
-    if (!j)
+    if (!j || json_object_set_new(j, "corpusSeeds", json_integer((json_int_t)F->corpus.n_cases)))
         return say("out of memory");
     if (F->cov.map)
         json_object_set_new(j, "coverage",
@@ -1241,9 +1386,9 @@ int fuzz_main(int argc, char **argv)
     F.rng.s = F.a.seed;
     rc = prepare(&F);
     if (rc == 0) {
-        printf("wsspec fuzz %s: seed %llu, %zu seed cases%s%s%s\n", F.a.url,
-               (unsigned long long)F.a.seed, F.n_seeds, F.a.cmd ? ", target started by --cmd" : "",
-               F.a.max_rss_mib ? ", --max-rss" : "",
+        printf("wsspec fuzz %s: seed %llu, %zu seed cases (%zu from --corpus)%s%s%s\n", F.a.url,
+               (unsigned long long)F.a.seed, F.n_seeds, F.corpus.n_cases,
+               F.a.cmd ? ", target started by --cmd" : "", F.a.max_rss_mib ? ", --max-rss" : "",
                F.cov.map && F.a.coverage != COV_WATCH ? ", coverage-guided (AFL++ map)"
                : F.cov.map                            ? ", black-box, coverage watched (AFL++ map)"
                                                       : ", black-box");
@@ -1289,5 +1434,6 @@ int fuzz_main(int argc, char **argv)
         fclose(F.log);
     free(F.seeds);
     case_catalogue_free(&F.cat);
+    case_catalogue_free(&F.corpus);
     return rc;
 }

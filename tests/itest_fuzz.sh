@@ -12,6 +12,8 @@
 #               the two frames, and its replay FAILED
 #   - protocol  (a masked ping answers an empty ping), from 2.x: MASK_UNEXPECTED, replay
 #               FAILED by the RFC verdict for that rule
+#   - --corpus corpus/frame against `wsspec echo` (strict and correct): exit 0, no
+#               finding, the corpus seeds counted in the banner and summary.json
 # (the other oracles: tests/itest_fuzz_oracles.sh)
 #   - usage and wsspec's own trouble: exit 2 with one line
 # Ports: --cmd restarts its target on the URL's port, so each run takes a port the
@@ -140,6 +142,21 @@ replay protocol protocol
     grep -q 'server-to-client frame is masked' "$T/replay.out" ||
     fail "protocol: replay exit $RC: $(cat "$T/replay.out")"
 
+# --- seeds from the frame corpus, against the strict echo: nothing found ---------------------
+# wsspec echo is strict and correct, so the corpus's streams and their mutants
+# (compressed ones among them) find nothing; the banner and summary count the seeds
+free_port
+timeout 280 "$WSSPEC" fuzz "ws://127.0.0.1:$PORT/" --cmd "$WSSPEC echo --listen 127.0.0.1:$PORT" \
+    --corpus corpus/frame --runs 50 --seed 1 --coverage off --findings "$T/corpus" -q \
+    >"$T/corpus.out" 2>&1
+RC=$?
+[ $RC = 0 ] || fail "corpus: exit $RC against wsspec echo: $(cat "$T/corpus.out")"
+grep -qE '\(([1-9][0-9]*) from --corpus\)' "$T/corpus.out" ||
+    fail "corpus: the banner does not count corpus seeds: $(cat "$T/corpus.out")"
+grep -qE '"corpusSeeds": [1-9]' "$T/corpus/summary.json" || fail "corpus: summary lacks corpusSeeds"
+grep -q '"finished": true' "$T/corpus/summary.json" || fail "corpus: summary not finished"
+grep -q ', 0 finding(s)' "$T/corpus.out" || fail "corpus: findings against echo: $(cat "$T/corpus.out")"
+
 # --- usage and wsspec's own trouble: exit 2, one line --------------------------------------------
 expect2() { # what, args...
     local what=$1
@@ -156,8 +173,13 @@ expect2 "bad --runs" ws://127.0.0.1:1/ --runs 0
 free_port
 expect2 "a --cmd that exits" "ws://127.0.0.1:$PORT/" --cmd "sh -c 'exit 3'" --runs 1 --findings "$T/x"
 grep -q 'exit status 3' "$T/u.out" || fail "the --cmd's exit status is not said: $(cat "$T/u.out")"
+expect2 "a missing --corpus" ws://127.0.0.1:1/ --runs 1 --corpus "$T/no-such-dir"
+mkdir "$T/empty"
+expect2 "a --corpus without frame inputs" ws://127.0.0.1:1/ --runs 1 --corpus "$T/empty"
+grep -q 'no input a server receives' "$T/u.out" || fail "an empty --corpus is not said: $(cat "$T/u.out")"
 touch "$T/file"
 expect2 "unwritable findings" "ws://127.0.0.1:$PORT/" --runs 1 --findings "$T/file/sub"
 # grep without -q reads the whole text: an early exit would end the writer by SIGPIPE
 "$WSSPEC" fuzz --help | grep -- '--max-rss MIB' >/dev/null || fail "--help lacks --max-rss"
-echo "PASS: fuzz finds a crash, a hang and a protocol violation; findings replay"
+"$WSSPEC" fuzz --help | grep -- '--corpus DIR' >/dev/null || fail "--help lacks --corpus"
+echo "PASS: fuzz finds a crash, a hang and a protocol violation; findings replay; corpus seeds"
