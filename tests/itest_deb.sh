@@ -10,6 +10,7 @@
 #   - the source tree is left as it was (git status)
 # Exit 77 (skip) without dpkg-buildpackage, debhelper, fakeroot or lintian - an error
 # under CI=true (tests/run); .ci/deps installs them.
+# time-bound: 600
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SRC=$PWD
