@@ -5,39 +5,58 @@
 
 #include <string.h>
 
+_Static_assert(LOAD_HIST_LINEAR == 2 * LOAD_HIST_SUB, "loglin_index: linear part is 2 x sub");
+_Static_assert(LOAD_COARSE_LINEAR == 2 * LOAD_COARSE_SUB, "loglin_index: linear part is 2 x sub");
+
 void load_hist_reset(struct load_hist *h)
 {
     memset(h, 0, sizeof *h);
 }
 
-size_t load_hist_index(uint64_t us)
+/* The log-linear layout both histograms use, with sub buckets per power of two (a power
+ * of two itself): values below 2 x sub have a bucket each; above, value >> shift lands
+ * in [sub, 2 x sub) and picks one of sub buckets of width 2^shift. */
+static size_t loglin_index(uint64_t us, uint64_t sub)
 {
     if (us > LOAD_HIST_MAX_US)
         us = LOAD_HIST_MAX_US;
-    if (us < LOAD_HIST_LINEAR)
+    if (us < 2 * sub)
         return (size_t)us;
-    /* us >> shift lands in [1024, 2048): 1024 sub-buckets of width 2^shift */
     unsigned msb = 63u - (unsigned)__builtin_clzll(us);
-    unsigned shift = msb - 10u; /* >= 1, since us >= 2048 */
-    return LOAD_HIST_LINEAR + (size_t)(shift - 1u) * LOAD_HIST_SUB +
-           (size_t)((us >> shift) - LOAD_HIST_SUB);
+    unsigned shift = msb - (unsigned)__builtin_ctzll(sub); /* >= 1, since us >= 2 x sub */
+    return (size_t)(2 * sub + (shift - 1u) * sub + ((us >> shift) - sub));
+}
+
+static uint64_t loglin_low(size_t index, uint64_t sub)
+{
+    if (index < 2 * sub)
+        return index;
+    uint64_t k = index - 2 * sub;
+    unsigned shift = (unsigned)(k / sub) + 1u;
+    return (k % sub + sub) << shift;
+}
+
+static uint64_t loglin_high(size_t index, uint64_t sub)
+{
+    if (index < 2 * sub)
+        return index;
+    unsigned shift = (unsigned)((index - 2 * sub) / sub) + 1u;
+    return loglin_low(index, sub) + (1ull << shift) - 1u;
+}
+
+size_t load_hist_index(uint64_t us)
+{
+    return loglin_index(us, LOAD_HIST_SUB);
 }
 
 uint64_t load_hist_low(size_t index)
 {
-    if (index < LOAD_HIST_LINEAR)
-        return index;
-    size_t k = index - LOAD_HIST_LINEAR;
-    unsigned shift = (unsigned)(k / LOAD_HIST_SUB) + 1u;
-    return ((uint64_t)(k % LOAD_HIST_SUB) + LOAD_HIST_SUB) << shift;
+    return loglin_low(index, LOAD_HIST_SUB);
 }
 
 uint64_t load_hist_high(size_t index)
 {
-    if (index < LOAD_HIST_LINEAR)
-        return index;
-    unsigned shift = (unsigned)((index - LOAD_HIST_LINEAR) / LOAD_HIST_SUB) + 1u;
-    return load_hist_low(index) + (1ull << shift) - 1u;
+    return loglin_high(index, LOAD_HIST_SUB);
 }
 
 void load_hist_record(struct load_hist *h, uint64_t us)
@@ -119,31 +138,17 @@ bool load_hist_equal(const struct load_hist *a, const struct load_hist *b)
 
 size_t load_coarse_index(uint64_t us)
 {
-    if (us > LOAD_HIST_MAX_US)
-        us = LOAD_HIST_MAX_US;
-    if (us < LOAD_COARSE_LINEAR)
-        return (size_t)us;
-    unsigned msb = 63u - (unsigned)__builtin_clzll(us); /* >= 4 */
-    unsigned shift = msb - 3u;                          /* us >> shift in [8, 16) */
-    return LOAD_COARSE_LINEAR + (size_t)(msb - 4u) * LOAD_COARSE_SUB +
-           (size_t)((us >> shift) - LOAD_COARSE_SUB);
+    return loglin_index(us, LOAD_COARSE_SUB);
 }
 
 uint64_t load_coarse_low(size_t index)
 {
-    if (index < LOAD_COARSE_LINEAR)
-        return index;
-    size_t k = index - LOAD_COARSE_LINEAR;
-    unsigned shift = (unsigned)(k / LOAD_COARSE_SUB) + 1u;
-    return ((uint64_t)(k % LOAD_COARSE_SUB) + LOAD_COARSE_SUB) << shift;
+    return loglin_low(index, LOAD_COARSE_SUB);
 }
 
 uint64_t load_coarse_high(size_t index)
 {
-    if (index < LOAD_COARSE_LINEAR)
-        return index;
-    unsigned shift = (unsigned)((index - LOAD_COARSE_LINEAR) / LOAD_COARSE_SUB) + 1u;
-    return load_coarse_low(index) + (1ull << shift) - 1u;
+    return loglin_high(index, LOAD_COARSE_SUB);
 }
 
 void load_coarse_add(struct load_coarse *c, size_t index, uint64_t count)
