@@ -41,7 +41,32 @@ grep -q '^FAILED ' "$expect" && want_rc=1
 [ $rc = $want_rc ] || { cat "$T/run.out"; echo "FAIL: exit $rc, want $want_rc"; exit 1; }
 # Autobahn's verdicts as Autobahn's own report shape carries them (what scripts written for
 # Autobahn read), then the run's exit status says the RFC's verdicts passed too
-$PY tests/interop/check_verdicts.py "$T/rep/index.json" "$expect" || exit 1
+# 3.4, 4.1.5 and 4.2.5 write a valid message, then a bad frame in one-octet chops a pass of
+# the writer apart (harness/script.c, "Pace"): OK when the server echoes the message before
+# the bad frame's first octet reaches it, NON-STRICT when it fails the connection first.
+# That is a race inside the server - under Autobahn as here - and on a loaded machine a
+# Python server descheduled for a few milliseconds reads both at once (seen once in CI,
+# 4.1.5). Such a case, and only such a case (NON-STRICT where OK is published), is run
+# again on its own, up to three times: its published verdict must come out of one of them.
+# Any other mismatch, or a race case that never gets its verdict, fails.
+if ! $PY tests/interop/check_verdicts.py "$T/rep/index.json" "$expect" >"$T/check.out"; then
+    cat "$T/check.out"
+    race=$(sed -n 's/^MISMATCH \(3\.4\|4\.1\.5\|4\.2\.5\): got NON-STRICT\/OK, expected OK\/OK:.*/\1/p' \
+        "$T/check.out" | paste -sd, -)
+    [ -n "$race" ] && [ "$(grep -c '^MISMATCH ' "$T/check.out")" = "$(tr , '\n' <<<"$race" | grep -c .)" ] ||
+        { echo "FAIL: verdicts differ from the published ones"; exit 1; }
+    ok=false
+    for try in 1 2 3; do
+        "$WSSPEC" run "ws://127.0.0.1:$port/" --cases "$race" --report-dir "$T/race$try" -q \
+            --seed 11 >/dev/null 2>&1
+        if $PY tests/interop/check_verdicts.py "$T/race$try/index.json" "$expect" >"$T/race$try.out"; then
+            echo "race cases $race: the published verdict on run $try of 3"
+            ok=true
+            break
+        fi
+    done
+    $ok || { cat "$T/race3.out"; echo "FAIL: $race never got the published verdict in 3 runs"; exit 1; }
+fi
 $PY - "$T/rep/wsspec.json" "$("$WSSPEC" list | grep -c .)" <<'PY' || { echo "FAIL: the report does not hold the whole catalogue"; exit 1; }
 import json, sys
 run = json.load(open(sys.argv[1]))
