@@ -174,6 +174,9 @@ $(B)/tests/%: $(B)/obj/reference/tests/%.o $(B)/obj/$(TH_SRC:.c=.o) $(B)/libwsco
 $(B)/san-tests/%: $(B)/san/reference/tests/%.o $(B)/san/$(TH_SRC:.c=.o) $(B)/san/libwscore.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) -lcmocka
+# the echo loop's io_uring batches, tested on their own
+$(B)/tests/test_echo_uring: $(B)/obj/reference/echo/echo_uring.o
+$(B)/san-tests/test_echo_uring: $(B)/san/reference/echo/echo_uring.o
 # Harness unit tests (harness/tests/test_*.c): the harness library, the core, the
 # script's simulated target (harness/tests/script_sim.c, for the tests that drive a
 # script; linked into each, which costs nothing), jansson to read back the JSON the

@@ -25,11 +25,12 @@ done
 failures=0
 
 # One address: probe, shutdown with an open connection, exit status, sanitizer report.
-check_address() { # listen-address label
+check_address() { # listen-address label [echo options...]
     local listen=$1 label=$2
-    echo "== $label: $WSSPEC echo --listen $listen"
+    shift 2
+    echo "== $label: $WSSPEC echo --listen $listen $*"
     if ! echo_start "$WSSPEC" --listen "$listen" --handshake-timeout "$HS_TIMEOUT" \
-        --close-timeout "$CLOSE_TIMEOUT" --verbose; then
+        --close-timeout "$CLOSE_TIMEOUT" --verbose "$@"; then
         failures=$((failures + 1))
         return
     fi
@@ -69,7 +70,19 @@ check_address() { # listen-address label
     fi
 }
 
-check_address 127.0.0.1:0 ipv4
+# Both ways of moving bytes (--io): recv/send per connection, and io_uring batches where
+# the kernel allows them (then also the default, which the IPv6 run takes). A kernel or
+# sandbox that refuses io_uring is said here, and the default is epoll there.
+check_address 127.0.0.1:0 ipv4-epoll --io epoll
+if echo_start "$WSSPEC" --listen 127.0.0.1:0 --io uring 2>/dev/null; then
+    echo_stop || { echo "FAIL: --io uring: server exit status $ECHO_RC after SIGTERM"; failures=1; }
+    check_address 127.0.0.1:0 ipv4-uring --io uring
+else
+    wait "$ECHO_PID"
+    st=$?
+    echo "note: io_uring refused here: $(head -1 "$ECHO_ERR") (exit $st); epoll only"
+    ECHO_PID=
+fi
 
 # IPv6 only where the loopback has ::1 (containers are sometimes built without it).
 if [ -r /proc/net/if_inet6 ] && grep -q '^0\{31\}1 ' /proc/net/if_inet6; then

@@ -58,6 +58,28 @@ assert not diff, diff
 print(f"-j 1: {len(b)} verdicts equal to the default run")
 PY
 
+# 2b. the default echo moves bytes with io_uring batches where the kernel allows it (--io
+#     auto); the same catalogue against `--io epoll` (a recv and a send per connection)
+#     gives the same verdicts
+ECHO_MAIN_PID=$ECHO_PID ECHO_MAIN_FD=$ECHO_FD ECHO_MAIN_ERR=$ECHO_ERR
+echo_start "$WSSPEC" --listen 127.0.0.1:0 --io epoll || fail "echo --io epoll did not start"
+"$WSSPEC" run "$ECHO_URL" --exclude '12.*,13.*' --report-dir "$T/epoll" --seed 42 -q \
+    >"$T/epoll.out" 2>&1
+rc=$?
+[ $rc = 0 ] || { cat "$T/epoll.out"; fail "run against wsspec echo --io epoll exited $rc"; }
+$PY - "$T/all/wsspec.json" "$T/epoll/wsspec.json" <<'PY' || fail "verdicts depend on --io"
+import json, sys
+a = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[1]))["cases"]}
+b = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[2]))["cases"]}
+assert a.keys() == b.keys()
+diff = [k for k in b if a[k] != b[k]]
+assert not diff, diff
+print(f"--io epoll: {len(b)} verdicts equal to the default (--io auto) run")
+PY
+echo_stop || fail "echo --io epoll exit status $ECHO_RC"
+echo_sanitizer_report && fail "sanitizer report from echo --io epoll"
+ECHO_PID=$ECHO_MAIN_PID ECHO_FD=$ECHO_MAIN_FD ECHO_ERR=$ECHO_MAIN_ERR
+
 # 3. the same seed sends the same bytes
 for n in 1 2; do
     "$WSSPEC" run "$URL" --cases 6.4.3,5.19,9.1.1 --report-dir "$T/seed$n" --seed 7 -q \

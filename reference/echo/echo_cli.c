@@ -203,8 +203,9 @@ const struct cli_doc echo_doc = {
     .n_opts = ECHO_OPT_COUNT,
     .notes = echo_notes,
     .help_extra = echo_help_capacity,
-    .exit_status = "Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot listen, 2 for a bad "
-                   "option or a TLS file that cannot be used.",
+    .exit_status = "Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot listen (or --io uring "
+                   "is refused by the kernel), 2 for a bad option or a TLS file that cannot "
+                   "be used.",
     .examples = echo_examples,
 };
 
@@ -313,6 +314,16 @@ static int echo_opt_set(enum echo_opt opt, const char *v, struct echo_options *o
         o->workers = (unsigned)n;
         return 0;
     }
+    case ECHO_OPT_IO:
+        if (strcmp(v, "auto") == 0)
+            o->io = ECHO_MODE_AUTO;
+        else if (strcmp(v, "epoll") == 0)
+            o->io = ECHO_MODE_EPOLL;
+        else if (strcmp(v, "uring") == 0)
+            o->io = ECHO_MODE_URING;
+        else
+            return cli_error("--io", v, "is not auto, epoll or uring");
+        return 0;
     case ECHO_OPT_VERBOSE:
         o->verbose = true;
         return 0;
@@ -413,6 +424,11 @@ int echo_cli_main(int argc, char **argv)
     }
     if (tls_cfg.client_ca_file && !tls_cfg.cert_file) {
         fprintf(stderr, "wsspec echo: --tls-client-ca needs --tls-cert and --tls-key\n");
+        return 2;
+    }
+    if (tls_cfg.cert_file && o.io == ECHO_MODE_URING) {
+        fprintf(stderr, "wsspec echo: --io uring is for plain ws:// (TLS records are read and "
+                        "written by OpenSSL); leave --io out with --tls-cert\n");
         return 2;
     }
     if (tls_cfg.cert_file) {

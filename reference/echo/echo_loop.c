@@ -21,12 +21,29 @@
  * A connection destroyed while handling a batch of epoll events stays allocated (on
  * the graveyard list, marked DEAD) until the batch is done, because a later event of
  * the same batch may still point at it.
+ *
+ * Batched I/O (--io uring, the default for ws:// where the kernel allows io_uring;
+ * echo_uring.h says why). epoll still says which connections are ready; a batch then
+ * runs in three steps instead of a recv and a send per connection:
+ *   1. read: every connection the batch will read from gets its recv queued (into the
+ *      message being reassembled, or a slot of its own: the one shared buffer cannot
+ *      serve several reads at once), and one io_uring_enter does them all; conn_read
+ *      then takes the result it finds (pre_read) instead of reading;
+ *   2. handle the events as always, except that conn_flush only puts a connection with
+ *      output on the flush list (and its epoll interest stays as it is: the output is
+ *      about to go);
+ *   3. flush: one send per listed connection, one io_uring_enter for all, and each
+ *      connection then advances as after a plain write - whatever that send left (a
+ *      full socket buffer) is written or waited for the ordinary way.
+ * A batch with a single read or a single write does it with recv/send: one system call
+ * either way. A connection destroyed in step 2 leaves the flush list.
  */
 #define _GNU_SOURCE
 #include "echo_loop.h"
 
 #include "echo_tls.h"
 #include "echo_transport.h"
+#include "echo_uring.h"
 #include "wire_record.h"
 #include "ws_conn.h"
 
@@ -63,6 +80,11 @@
  * must not keep the loop on its 64 MiB echo while the others wait. Above 1 MiB plus a
  * header, so that a 1 MiB echo goes out in one round (not a last 10 bytes in another). */
 #define ECHO_WRITE_BUDGET (4u * 1024 * 1024)
+/* Batched reads of one epoll batch: at most this many (the others read the ordinary way),
+ * each into a slot of ECHO_READ_BUF bytes (touched only as far as a read fills it).
+ * The ring takes a read slot each, or as many writes per submission. */
+#define ECHO_URING_SLOTS 64u
+#define ECHO_URING_ENTRIES 128u
 /* Pause before accepting again after running out of descriptors or memory: the
  * listening socket stays readable, so without a pause the loop would spin. */
 #define ECHO_ACCEPT_PAUSE_MS 100u
@@ -124,6 +146,9 @@ struct echo_conn {
     struct echo_link timer;    /* loop->timers[tkind] */
     struct echo_link ready;    /* loop->ready: the transport holds bytes epoll cannot see */
     struct echo_link warm;     /* loop->warm: holds buffers, trimmed ECHO_TRIM_MS after */
+    struct echo_link flushq;   /* loop->flushq: output to send in this batch's flush */
+    uint8_t *pre_buf;          /* batched read: where its bytes went, */
+    int64_t pre_res;           /* and what recv would have returned */
     uint64_t deadline;         /* monotonic ms */
     uint64_t warm_at;          /* last bytes moved (monotonic ms), while on loop->warm */
     uint32_t events;           /* epoll interest currently registered */
@@ -134,6 +159,7 @@ struct echo_conn {
     bool refused;              /* the opening handshake was answered with an HTTP error */
     bool peer_eof;             /* the peer ended its sending direction */
     bool logged;               /* the failure was logged already */
+    bool pre_read;             /* a batched read's result waits for conn_read */
     uint64_t rec_id, rec_done; /* WSSPEC_RECORD_DIR recording (wire_record.h) */
     /* the peer's address as accept() gave it, for -v: getpeername() has nothing to say
      * once the peer reset the connection, which is when a failure is logged */
@@ -149,7 +175,11 @@ struct echo_loop {
     uint64_t now;
     uint64_t duration[T_COUNT];
     struct echo_link conns, timers[T_COUNT], ready, graveyard;
-    struct echo_link warm; /* ordered by warm_at: appended at the tail when bytes move */
+    struct echo_link warm;   /* ordered by warm_at: appended at the tail when bytes move */
+    struct echo_link flushq; /* connections whose output goes in this batch's flush */
+    struct echo_uring ring;  /* batched I/O (ring_on), see the top of this file */
+    bool ring_on, batching;  /* batching: inside step 2, conn_flush defers */
+    uint8_t *slots;          /* ECHO_URING_SLOTS read slots of ECHO_READ_BUF bytes */
     size_t n_conns;
     bool stopping, accept_paused;
     uint64_t stop_deadline, accept_resume;
@@ -310,7 +340,9 @@ static void conn_destroy(struct echo_conn *c)
     timer_disarm(c);
     link_remove(&c->ready);
     link_remove(&c->warm);
+    link_remove(&c->flushq);
     link_remove(&c->all);
+    c->pre_read = false;
     l->n_conns--;
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, c->tr.fd, NULL);
     c->tr.ops->close(&c->tr);
@@ -328,7 +360,8 @@ static size_t conn_pending(const struct echo_conn *c)
  * readiness its transport named (TLS may read on writable, write on readable). */
 static void conn_update_events(struct echo_conn *c)
 {
-    if (c->phase == P_DEAD)
+    /* deferred output (batched I/O): the flush advances it, then its interest is set */
+    if (c->phase == P_DEAD || c->flushq.next)
         return;
     size_t pending = conn_pending(c);
     /* the transport handshake is one operation; its wait is kept in read_wait */
@@ -372,6 +405,11 @@ static bool conn_flush(struct echo_conn *c)
         }
         if (budget == 0)
             return true;
+        if (c->loop->batching) { /* batched I/O, step 2: it goes in this batch's flush */
+            if (!c->flushq.next)
+                link_append(&c->loop->flushq, &c->flushq);
+            return true;
+        }
         if (len > budget)
             len = budget;
         size_t n = 0;
@@ -442,23 +480,39 @@ static void conn_advance(struct echo_conn *c)
     conn_update_events(c);
 }
 
+/* Where c's next read goes: straight into the message being reassembled when it is
+ * inside a data frame's payload, else into `fallback` (ECHO_READ_BUF bytes). */
+static size_t conn_read_space(struct echo_conn *c, uint8_t *fallback, uint8_t **buf)
+{
+    if (c->phase == P_OPEN || c->phase == P_CLOSING) {
+        uint8_t *direct = NULL;
+        size_t room = ws_conn_recv_space(&c->ws, &direct);
+        if (room > 0) {
+            *buf = direct;
+            return room;
+        }
+    }
+    *buf = fallback;
+    return ECHO_READ_BUF;
+}
+
 /* One read, handed to ws_conn (or discarded while lingering). Inside a data frame's
  * payload the bytes are read straight into the message being reassembled
  * (ws_conn_recv_space): a large message is then copied by nobody but the kernel. */
 static void conn_read(struct echo_conn *c)
 {
     struct echo_loop *l = c->loop;
-    uint8_t *buf = l->rbuf;
-    size_t cap = sizeof l->rbuf, n = 0;
-    if (c->phase == P_OPEN || c->phase == P_CLOSING) {
-        uint8_t *direct = NULL;
-        size_t room = ws_conn_recv_space(&c->ws, &direct);
-        if (room > 0) {
-            buf = direct;
-            cap = room;
-        }
+    uint8_t *buf;
+    size_t n = 0;
+    enum echo_io r;
+    if (c->pre_read) { /* batched I/O: read in step 1, into conn_read_space's buffer */
+        c->pre_read = false;
+        buf = c->pre_buf;
+        r = echo_transport_tcp_result(&c->tr, c->pre_res, false, &n);
+    } else {
+        size_t cap = conn_read_space(c, l->rbuf, &buf);
+        r = c->tr.ops->read(&c->tr, buf, cap, &n);
     }
-    enum echo_io r = c->tr.ops->read(&c->tr, buf, cap, &n);
     switch (r) {
     case ECHO_IO_DONE:
         c->read_wait = 0;
@@ -542,7 +596,9 @@ static void conn_on_events(struct echo_conn *c, uint32_t ev)
             return;
     }
     bool reading = c->events & (c->read_wait == ECHO_IO_WANT_WRITE ? EPOLLOUT : EPOLLIN);
-    if (reading && (c->read_wait == ECHO_IO_WANT_WRITE ? writable : readable))
+    /* a batched read already took bytes off the socket: they are handed on whatever an
+     * earlier event of the batch changed (a shutdown began) */
+    if (c->pre_read || (reading && (c->read_wait == ECHO_IO_WANT_WRITE ? writable : readable)))
         conn_read(c);
     if (c->phase == P_DEAD)
         return;
@@ -919,6 +975,7 @@ static void loop_init_config(struct echo_loop *l, const struct echo_options *o)
     link_head_init(&l->ready);
     link_head_init(&l->graveyard);
     link_head_init(&l->warm);
+    link_head_init(&l->flushq);
     for (int k = 0; k < T_COUNT; k++)
         link_head_init(&l->timers[k]);
     l->wscfg.role = WS_ROLE_SERVER;
@@ -939,6 +996,106 @@ static void loop_init_config(struct echo_loop *l, const struct echo_options *o)
     l->wscfg.random = echo_random;
     l->wscfg.cb.on_handshake = on_handshake;
     l->wscfg.cb.on_message = on_message;
+}
+
+/* ------------------------------------------------------------ batched I/O */
+
+/* The ring failed (not complete in time, or io_uring_enter refused): operations may still
+ * be in the kernel's hands, so the loop stops rather than touch their buffers. */
+static bool ring_failed(struct echo_loop *l, int err)
+{
+    fprintf(l->log, "wsspec echo: io_uring: %s; stopping (--io epoll runs without it)\n",
+            err == ETIME ? "operations not complete in time" : strerror(err));
+    return false;
+}
+
+/* Step 1: the recv of every connection this batch reads from (the test is
+ * conn_on_events'), all in one io_uring_enter; conn_read finds the results. False if the
+ * ring failed. */
+static bool batch_read(struct echo_loop *l, const struct epoll_event *evs, int n)
+{
+    struct echo_conn *todo[ECHO_URING_SLOTS];
+    unsigned k = 0;
+    for (int i = 0; i < n && k < ECHO_URING_SLOTS; i++) {
+        if (evs[i].data.ptr == &l->tag_signal || evs[i].data.ptr == &l->tag_listen)
+            continue;
+        struct echo_conn *c = evs[i].data.ptr;
+        if (c->phase != P_DEAD && (c->events & EPOLLIN) &&
+            (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+            todo[k++] = c;
+    }
+    if (k < 2)
+        return true; /* one recv costs what one io_uring_enter costs */
+    for (unsigned j = 0; j < k; j++) {
+        struct echo_conn *c = todo[j];
+        size_t cap = conn_read_space(c, l->slots + (size_t)j * ECHO_READ_BUF, &c->pre_buf);
+        echo_uring_recv(&l->ring, c->tr.fd, c->pre_buf, cap, (uintptr_t)c); /* room: k <= entries */
+    }
+    int err = echo_uring_run(&l->ring);
+    if (err)
+        return ring_failed(l, err);
+    uint64_t tag;
+    int32_t res;
+    while (echo_uring_next(&l->ring, &tag, &res)) {
+        struct echo_conn *c = (struct echo_conn *)(uintptr_t)tag;
+        c->pre_res = res;
+        c->pre_read = true;
+    }
+    return true;
+}
+
+/* What one send moved, for c, as conn_flush takes a plain write's result; then c
+ * advances (writing what is left the ordinary way, closing when it is over). */
+static void batch_sent(struct echo_conn *c, int64_t res)
+{
+    size_t n = 0;
+    enum echo_io r = echo_transport_tcp_result(&c->tr, res, true, &n);
+    if (r == ECHO_IO_DONE) {
+        ws_conn_sent(&c->ws, n);
+        conn_progress(c);
+    } else if (r == ECHO_IO_WANT_WRITE) {
+        c->write_wait = (uint8_t)r;
+    } else {
+        char why[160];
+        conn_log(c, "write failed (%s); dropped",
+                 echo_transport_error_text(&c->tr, why, sizeof why));
+        conn_destroy(c);
+        return;
+    }
+    conn_advance(c);
+}
+
+/* Step 3: a send for every connection on the flush list, ECHO_URING_ENTRIES per
+ * io_uring_enter. False if the ring failed. */
+static bool batch_flush(struct echo_loop *l)
+{
+    if (l->flushq.next->next == &l->flushq) { /* just one: a plain send */
+        struct echo_conn *c = ECHO_CONTAINER(l->flushq.next, struct echo_conn, flushq);
+        link_remove(&c->flushq);
+        conn_advance(c);
+        return true;
+    }
+    while (!link_empty(&l->flushq)) {
+        unsigned k = 0;
+        while (!link_empty(&l->flushq) && k < ECHO_URING_ENTRIES) {
+            struct echo_conn *c = ECHO_CONTAINER(l->flushq.next, struct echo_conn, flushq);
+            link_remove(&c->flushq);
+            const uint8_t *data;
+            size_t len = ws_conn_pending(&c->ws, &data);
+            if (len > ECHO_WRITE_BUDGET)
+                len = ECHO_WRITE_BUDGET;
+            echo_uring_send(&l->ring, c->tr.fd, data, len, (uintptr_t)c);
+            k++;
+        }
+        int err = echo_uring_run(&l->ring);
+        if (err)
+            return ring_failed(l, err);
+        uint64_t tag;
+        int32_t res;
+        while (echo_uring_next(&l->ring, &tag, &res))
+            batch_sent((struct echo_conn *)(uintptr_t)tag, res);
+    }
+    return true;
 }
 
 static void loop_dispatch(struct echo_loop *l, const struct epoll_event *ev)
@@ -988,6 +1145,18 @@ static int loop_run(const struct echo_options *o, FILE *out, FILE *log, int read
         fprintf(log, "wsspec echo: signalfd/epoll: %s\n", strerror(errno));
         goto out;
     }
+    if (o->io != ECHO_MODE_EPOLL && !o->tls) {
+        int err = echo_uring_init(&l->ring, ECHO_URING_ENTRIES);
+        if (!err && !(l->slots = malloc((size_t)ECHO_URING_SLOTS * ECHO_READ_BUF))) {
+            echo_uring_free(&l->ring);
+            err = ENOMEM;
+        }
+        l->ring_on = !err;
+        if (err && o->io == ECHO_MODE_URING) {
+            fprintf(log, "wsspec echo: --io uring: io_uring_setup: %s\n", strerror(err));
+            goto out;
+        }
+    }
     l->lfd = listen_socket(o, ready_fd >= 0, log);
     if (l->lfd < 0)
         goto out;
@@ -1018,8 +1187,14 @@ static int loop_run(const struct echo_options *o, FILE *out, FILE *log, int read
             fprintf(log, "wsspec echo: epoll_wait: %s\n", strerror(errno));
             goto out;
         }
+        if (l->ring_on && !batch_read(l, evs, n))
+            goto out;
+        l->batching = l->ring_on;
         for (int i = 0; i < n; i++)
             loop_dispatch(l, &evs[i]);
+        l->batching = false;
+        if (l->ring_on && !link_empty(&l->flushq) && !batch_flush(l))
+            goto out;
         run_ready(l);
         expire_timers(l);
         trim_quiet(l);
@@ -1029,6 +1204,8 @@ static int loop_run(const struct echo_options *o, FILE *out, FILE *log, int read
     }
     rc = 0;
 out:
+    if (l->ring_on) /* first: nothing of the kernel's may outlive the buffers */
+        echo_uring_free(&l->ring);
     while (!link_empty(&l->conns))
         conn_destroy(ECHO_CONTAINER(l->conns.next, struct echo_conn, all));
     free_graveyard(l);
@@ -1038,6 +1215,7 @@ out:
         close(l->sfd);
     if (l->epfd >= 0)
         close(l->epfd);
+    free(l->slots);
     sigaction(SIGPIPE, &old_pipe, NULL);
     /* SIGINT/SIGTERM stay blocked: unblocking now would let a second signal that
      * arrived during the shutdown kill the process on its way out with a non-zero

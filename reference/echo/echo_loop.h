@@ -65,6 +65,13 @@ struct echo_tls;
 /* Largest --workers: a process per core is the point; 64 covers big machines. */
 #define ECHO_WORKERS_MAX 64u
 
+/* --io: how the loop moves bytes (echo_loop.c, "Batched I/O"). */
+enum echo_io_mode {
+    ECHO_MODE_AUTO = 0, /* io_uring batches for ws:// where the kernel allows, else epoll */
+    ECHO_MODE_EPOLL,    /* a recv and a send per ready connection */
+    ECHO_MODE_URING,    /* io_uring batches, or fail to start */
+};
+
 struct echo_options {
     struct sockaddr_storage addr; /* where to listen (IPv4 or IPv6) */
     socklen_t addr_len;
@@ -89,6 +96,7 @@ struct echo_options {
      * cores, and more descriptors where RLIMIT_NOFILE cannot be raised. 0 or 1 = this
      * process alone. */
     unsigned workers;
+    enum echo_io_mode io;
 };
 
 /* Run the echo endpoint until SIGINT or SIGTERM, then close every connection (Close

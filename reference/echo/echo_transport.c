@@ -13,42 +13,36 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+enum echo_io echo_transport_tcp_result(struct echo_transport *t, int64_t res, bool writing,
+                                       size_t *n)
+{
+    *n = res > 0 ? (size_t)res : 0;
+    if (res > 0)
+        return ECHO_IO_DONE;
+    if (res == 0)
+        return writing ? ECHO_IO_WANT_WRITE : ECHO_IO_EOF;
+    if (res == -EAGAIN || res == -EWOULDBLOCK)
+        return writing ? ECHO_IO_WANT_WRITE : ECHO_IO_WANT_READ;
+    t->err = (int)-res;
+    return ECHO_IO_ERROR;
+}
+
 static enum echo_io tcp_read(struct echo_transport *t, uint8_t *buf, size_t cap, size_t *n)
 {
-    *n = 0;
-    for (;;) {
-        ssize_t r = recv(t->fd, buf, cap, 0);
-        if (r > 0) {
-            *n = (size_t)r;
-            return ECHO_IO_DONE;
-        }
-        if (r == 0)
-            return ECHO_IO_EOF;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return ECHO_IO_WANT_READ;
-        t->err = errno;
-        return ECHO_IO_ERROR;
-    }
+    ssize_t r;
+    do
+        r = recv(t->fd, buf, cap, 0);
+    while (r < 0 && errno == EINTR);
+    return echo_transport_tcp_result(t, r < 0 ? -(int64_t)errno : (int64_t)r, false, n);
 }
 
 static enum echo_io tcp_write(struct echo_transport *t, const uint8_t *buf, size_t len, size_t *n)
 {
-    *n = 0;
-    for (;;) {
-        ssize_t r = send(t->fd, buf, len, MSG_NOSIGNAL);
-        if (r >= 0) {
-            *n = (size_t)r;
-            return r > 0 ? ECHO_IO_DONE : ECHO_IO_WANT_WRITE;
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK)
-            return ECHO_IO_WANT_WRITE;
-        t->err = errno;
-        return ECHO_IO_ERROR;
-    }
+    ssize_t r;
+    do
+        r = send(t->fd, buf, len, MSG_NOSIGNAL);
+    while (r < 0 && errno == EINTR);
+    return echo_transport_tcp_result(t, r < 0 ? -(int64_t)errno : (int64_t)r, true, n);
 }
 
 static enum echo_io tcp_shutdown(struct echo_transport *t)

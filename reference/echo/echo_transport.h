@@ -65,6 +65,13 @@ struct echo_transport {
 /* The reason of the last ECHO_IO_ERROR of t, for a log line; returns buf. */
 const char *echo_transport_error_text(const struct echo_transport *t, char *buf, size_t cap);
 
+/* What a recv (writing false) or send (true) on a TCP socket that returned res (bytes,
+ * or -errno) means, as the TCP transport reports it: *n bytes moved, or a wait, the end
+ * of the stream, an error (t->err). The batched path (echo_uring.h) gets its results
+ * as numbers and maps them here, the same way. */
+enum echo_io echo_transport_tcp_result(struct echo_transport *t, int64_t res, bool writing,
+                                       size_t *n);
+
 /* Wrap a connected, non-blocking TCP socket. Takes ownership of fd. */
 void echo_transport_tcp_init(struct echo_transport *t, int fd);
 
