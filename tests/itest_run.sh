@@ -44,19 +44,26 @@ assert str(run["seed"]) == "42"
 print(f"report: {n} per-case files, index.json and wsspec.json consistent")
 PY
 
+# same_verdicts WSSPEC_JSON LABEL: every case of that run has the verdicts of the whole
+# catalogue's run (1.)
+same_verdicts() {
+    $PY - "$T/all/wsspec.json" "$1" "$2" <<'PY'
+import json, sys
+a = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[1]))["cases"]}
+b = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[2]))["cases"]}
+assert b and b.keys() <= a.keys(), sorted(b.keys() - a.keys())
+diff = [k for k in b if a[k] != b[k]]
+assert not diff, diff
+print(f"{sys.argv[3]}: {len(b)} verdicts equal to the whole catalogue's run")
+PY
+}
+
 # 2. -j 1 gives the same verdicts (sections 1-5 and 7: the quick ones)
 "$WSSPEC" run "$URL" --cases '1.*,2.*,3.*,4.*,5.*,7.*' -j 1 --report-dir "$T/j1" --seed 42 -q \
     >"$T/j1.out" 2>&1
 rc=$?
 [ $rc = 0 ] || { cat "$T/j1.out"; fail "-j 1 run exited $rc"; }
-$PY - "$T/all/wsspec.json" "$T/j1/wsspec.json" <<'PY' || fail "verdicts depend on -j"
-import json, sys
-a = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[1]))["cases"]}
-b = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[2]))["cases"]}
-diff = [k for k in b if a[k] != b[k]]
-assert not diff, diff
-print(f"-j 1: {len(b)} verdicts equal to the default run")
-PY
+same_verdicts "$T/j1/wsspec.json" "-j 1" || fail "verdicts depend on -j"
 
 # 2b. the default echo moves bytes with io_uring batches where the kernel allows it (--io
 #     auto); the same catalogue against `--io epoll` (a recv and a send per connection)
@@ -67,15 +74,7 @@ echo_start "$WSSPEC" --listen 127.0.0.1:0 --io epoll || fail "echo --io epoll di
     >"$T/epoll.out" 2>&1
 rc=$?
 [ $rc = 0 ] || { cat "$T/epoll.out"; fail "run against wsspec echo --io epoll exited $rc"; }
-$PY - "$T/all/wsspec.json" "$T/epoll/wsspec.json" <<'PY' || fail "verdicts depend on --io"
-import json, sys
-a = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[1]))["cases"]}
-b = {c["id"]: (c["behavior"], c["behaviorClose"]) for c in json.load(open(sys.argv[2]))["cases"]}
-assert a.keys() == b.keys()
-diff = [k for k in b if a[k] != b[k]]
-assert not diff, diff
-print(f"--io epoll: {len(b)} verdicts equal to the default (--io auto) run")
-PY
+same_verdicts "$T/epoll/wsspec.json" "--io epoll" || fail "verdicts depend on --io"
 echo_stop || fail "echo --io epoll exit status $ECHO_RC"
 echo_sanitizer_report && fail "sanitizer report from echo --io epoll"
 ECHO_PID=$ECHO_MAIN_PID ECHO_FD=$ECHO_MAIN_FD ECHO_ERR=$ECHO_MAIN_ERR
