@@ -84,6 +84,16 @@ else
     ECHO_PID=
 fi
 
+# --io: a mode it does not know, and uring with TLS (OpenSSL moves TLS bytes): exit 2, a line
+out=$("$WSSPEC" echo --io bogus 2>&1 </dev/null)
+st=$?
+[ $st = 2 ] && grep -q "'bogus' is not auto, epoll or uring" <<<"$out" ||
+    { echo "FAIL: --io bogus: exit $st: $out"; failures=$((failures + 1)); }
+out=$("$WSSPEC" echo --io uring --tls-cert x.crt --tls-key x.key 2>&1 </dev/null)
+st=$?
+[ $st = 2 ] && grep -q "io uring is for plain ws://" <<<"$out" ||
+    { echo "FAIL: --io uring with TLS: exit $st: $out"; failures=$((failures + 1)); }
+
 # IPv6 only where the loopback has ::1 (containers are sometimes built without it).
 if [ -r /proc/net/if_inet6 ] && grep -q '^0\{31\}1 ' /proc/net/if_inet6; then
     check_address '[::1]:0' ipv6
