@@ -197,8 +197,9 @@ int fuzz_cov_ask_size(const char *cmd, double seconds, size_t *size, char *err, 
     if (e == out || errno || (*e && *e != '\n')) {
         snprintf(err, cap,
                  "--cmd did not say its coverage map size when started with "
-                 "AFL_DUMP_MAP_SIZE=1 (built with afl-clang-fast's default PCGUARD "
-                 "instrumentation?)");
+                 "AFL_DUMP_MAP_SIZE=1: not built with afl-clang-fast's default PCGUARD "
+                 "instrumentation (it names AFL++'s shared-memory variable, as wsspec "
+                 "itself does)");
         return -1;
     }
     if (v > FUZZ_COV_MAP_MAX) {
