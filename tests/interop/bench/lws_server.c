@@ -114,8 +114,8 @@ static int echo_writeable(struct lws *wsi, struct echo_conn *c)
     return 0;
 }
 
-static int echo_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                         void *in, size_t len)
+static int echo_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                         size_t len)
 {
     struct echo_conn *c = user;
 

@@ -2,7 +2,14 @@
 // Boost.Asio), for the comparison of tests/bench-echo: config::asio (no TLS), one thread
 // running the endpoint's io_service, each text or binary message sent back with its
 // opcode, TCP_NODELAY on each connection (as beast_server.cpp), no compression, the
-// library's own message limit (32,000,000 bytes). Built by tests/bench-echo with g++ -O2.
+// library's own message limit (32,000,000 bytes), its default config otherwise. Built
+// by tests/bench-echo with g++ -O2. Large messages cost it much more than Beast: each
+// message is a newly allocated, zero-filled string, copied again to be sent, and
+// glibc's malloc gives such blocks back to the kernel at each free, so every 1 MiB
+// echo page-faults its buffers in anew (perf, 2026-12-06: page faults under memmove and
+// memset ~21% of its CPU; a 256 KiB connection_read_buffer_size gave +50% echoes per
+// CPU-second at 1 MiB, GLIBC_TUNABLES trim/mmap thresholds of 64 MiB and more 3x, still
+// well below Beast) - the defaults are kept, as a user of the library gets them.
 // tests/interop/wspp_echo.cpp is the AFL build of the same echo; this one binds port 0
 // and prints the port it got, and stops on a signal. Prints "listening on PORT" once
 // bound; stops on SIGTERM/SIGINT.
