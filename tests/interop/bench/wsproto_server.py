@@ -50,7 +50,7 @@ class Echo(asyncio.BufferedProtocol):
         return self.buf
 
     def buffer_updated(self, nbytes):
-        self.ws.receive_data(bytes(self.buf[:nbytes]))
+        self.ws.receive_data(bytes(memoryview(self.buf)[:nbytes]))  # one copy
         self.handle_events()
 
     def eof_received(self):
