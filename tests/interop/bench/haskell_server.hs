@@ -11,9 +11,9 @@
 -- Built by tests/bench-echo with ghc -O2 -threaded -rtsopts, as the library builds its
 -- Autobahn server, but -with-rtsopts=-N1 where that server has -N (a capability per
 -- core): one capability, as the other one-thread servers of the table (measured here,
--- 2026-12-06, with the load generator on the same 2 cores: -N2 gave 1.9-2.8x fewer
--- echoes per server-CPU-second and 1.6x less throughput in every shape); `+RTS -N2`
--- on the command line overrides it. Prints "listening on PORT" once bound; stops on
+-- 2026-12-06, two runs with the load generator on the same 2 cores: -N2 gave 1.2-2.4x
+-- fewer echoes per server-CPU-second in every shape, and 0.7-1.1x the throughput);
+-- `+RTS -N2` on the command line overrides it. Prints "listening on PORT" once bound; stops on
 -- SIGTERM/SIGINT.
 --
 --   haskell_server [PORT]

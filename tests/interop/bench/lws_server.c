@@ -27,7 +27,8 @@
 /* lws reads at most this much per read() (the service buffer) and hands the protocol
  * at most rx_buffer_size per RECEIVE callback; lws's own advice for throughput is a
  * bigger service buffer than its 4 KiB default (lws-context-vhost.h). Measured here
- * (echoes per server-CPU-second, 4 x 1 MiB): 4 KiB 145, 64 KiB 214, 256 KiB 332 - while
+ * (echoes per server-CPU-second, 4 x 1 MiB, one of the 2 cores busy with another
+ * process): 4 KiB 145, 64 KiB 214, 256 KiB 332 - while
  * each send() was also cut to this size (tx_packet_size 0); with sends not cut, 64 KiB
  * and 256 KiB gave the same within the noise (1,600-2,600), so 64 KiB */
 #define ECHO_IO_SIZE (64u * 1024u)
