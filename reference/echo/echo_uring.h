@@ -33,7 +33,7 @@
 
 struct echo_uring {
     int fd;
-    unsigned entries;       /* submission queue size */
+    unsigned entries; /* submission queue size */
     unsigned *sq_head, *sq_tail, *sq_mask, *sq_array;
     unsigned *cq_head, *cq_tail, *cq_mask;
     struct io_uring_sqe *sqes;
