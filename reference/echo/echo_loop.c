@@ -390,6 +390,26 @@ static void conn_update_events(struct echo_conn *c)
     c->events = ev;
 }
 
+/* What one write of c's output did, whether a plain write or a batched send: n bytes
+ * are sent (the connection moved bytes), or it waits for the readiness r names, or the
+ * connection failed and is destroyed (false). */
+static bool conn_wrote(struct echo_conn *c, enum echo_io r, size_t n)
+{
+    if (r == ECHO_IO_DONE) {
+        ws_conn_sent(&c->ws, n);
+        conn_progress(c);
+        return true;
+    }
+    if (r == ECHO_IO_WANT_READ || r == ECHO_IO_WANT_WRITE) {
+        c->write_wait = (uint8_t)r;
+        return true;
+    }
+    char why[160];
+    conn_log(c, "write failed (%s); dropped", echo_transport_error_text(&c->tr, why, sizeof why));
+    conn_destroy(c);
+    return false;
+}
+
 /* Write pending output until the socket is full or ECHO_WRITE_BUDGET bytes went out
  * (then EPOLLOUT stays on and the rest goes in a later round). Returns false if the
  * connection was destroyed (write error). */
@@ -414,21 +434,11 @@ static bool conn_flush(struct echo_conn *c)
             len = budget;
         size_t n = 0;
         enum echo_io r = c->tr.ops->write(&c->tr, data, len, &n);
-        if (r == ECHO_IO_DONE) {
-            ws_conn_sent(&c->ws, n);
-            budget -= n;
-            conn_progress(c);
-            continue;
-        }
-        if (r == ECHO_IO_WANT_READ || r == ECHO_IO_WANT_WRITE) {
-            c->write_wait = (uint8_t)r;
+        if (!conn_wrote(c, r, n))
+            return false;
+        if (r != ECHO_IO_DONE)
             return true;
-        }
-        char why[160];
-        conn_log(c, "write failed (%s); dropped",
-                 echo_transport_error_text(&c->tr, why, sizeof why));
-        conn_destroy(c);
-        return false;
+        budget -= n;
     }
 }
 
@@ -1050,19 +1060,8 @@ static void batch_sent(struct echo_conn *c, int64_t res)
 {
     size_t n = 0;
     enum echo_io r = echo_transport_tcp_result(&c->tr, res, true, &n);
-    if (r == ECHO_IO_DONE) {
-        ws_conn_sent(&c->ws, n);
-        conn_progress(c);
-    } else if (r == ECHO_IO_WANT_WRITE) {
-        c->write_wait = (uint8_t)r;
-    } else {
-        char why[160];
-        conn_log(c, "write failed (%s); dropped",
-                 echo_transport_error_text(&c->tr, why, sizeof why));
-        conn_destroy(c);
-        return;
-    }
-    conn_advance(c);
+    if (conn_wrote(c, r, n))
+        conn_advance(c);
 }
 
 /* Step 3: a send for every connection on the flush list, ECHO_URING_ENTRIES per
