@@ -256,24 +256,18 @@ int echo_transport_tls_init(struct echo_transport *t, int fd, struct echo_tls *t
 
 struct echo_tls *echo_tls_new(const struct echo_tls_config *cfg, char *err, size_t err_len)
 {
-    if (!tls_file_readable("--tls-cert", cfg->cert_file, err, err_len) ||
-        !tls_file_readable("--tls-key", cfg->key_file, err, err_len) ||
-        (cfg->client_ca_file &&
-         !tls_file_readable("--tls-client-ca", cfg->client_ca_file, err, err_len)))
-        return NULL;
     struct echo_tls *tls = calloc(1, sizeof *tls);
     if (!tls) {
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    ERR_clear_error();
-    SSL_CTX *ctx = tls->ctx = tls_ctx_new(TLS_server_method(), err, err_len);
+    SSL_CTX *ctx = tls->ctx =
+        tls_server_ctx_new("--tls-cert", cfg->cert_file, "--tls-key", cfg->key_file, err, err_len);
     if (!ctx)
         goto fail;
-    if (!tls_load_cert_key(ctx, "--tls-cert", cfg->cert_file, "--tls-key", cfg->key_file, err,
-                           err_len))
-        goto fail;
     if (cfg->client_ca_file) {
+        if (!tls_file_readable("--tls-client-ca", cfg->client_ca_file, err, err_len))
+            goto fail;
         STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(cfg->client_ca_file);
         if (!names || SSL_CTX_load_verify_locations(ctx, cfg->client_ca_file, NULL) != 1) {
             sk_X509_NAME_pop_free(names, X509_NAME_free);
@@ -284,16 +278,6 @@ struct echo_tls *echo_tls_new(const struct echo_tls_config *cfg, char *err, size
         SSL_CTX_set_client_CA_list(ctx, names); /* owned by ctx from here */
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
-    SSL_CTX_set_num_tickets(ctx, 0);
-    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-    static const unsigned char sid_ctx[] = "wsspec echo";
-    SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                              SSL_MODE_RELEASE_BUFFERS);
-    SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select_http11, NULL);
     ERR_clear_error();
     return tls;
 fail:

@@ -9,7 +9,8 @@
  * SSL_write return "want read" / "want write", which the loop turns into its epoll
  * interest; bytes OpenSSL decrypted ahead are reported through buffered().
  *
- * Settings, and why:
+ * Settings, and why (tls_server_ctx_new makes the context, for `wsspec serve`'s wss://
+ * too; the client certificates are echo's own):
  *  - TLS 1.2 and 1.3 only: older versions are deprecated (RFC 8996);
  *  - no session resumption (no cache, no tickets): a test endpoint gains nothing from
  *    it, and a server-side cache would grow with every client;

@@ -100,3 +100,32 @@ int tls_alpn_select_http11(SSL *ssl, const unsigned char **out, unsigned char *o
     *out = sel;
     return SSL_TLSEXT_ERR_OK;
 }
+
+SSL_CTX *tls_server_ctx_new(const char *cert_opt, const char *cert, const char *key_opt,
+                            const char *key, char *err, size_t err_len)
+{
+    if (!tls_file_readable(cert_opt, cert, err, err_len) ||
+        !tls_file_readable(key_opt, key, err, err_len))
+        return NULL;
+    ERR_clear_error();
+    SSL_CTX *ctx = tls_ctx_new(TLS_server_method(), err, err_len);
+    if (!ctx)
+        return NULL;
+    if (!tls_load_cert_key(ctx, cert_opt, cert, key_opt, key, err, err_len)) {
+        SSL_CTX_free(ctx);
+        ERR_clear_error();
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    static const unsigned char sid_ctx[] = "wsspec";
+    SSL_CTX_set_session_id_context(ctx, sid_ctx, sizeof sid_ctx - 1);
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                              SSL_MODE_RELEASE_BUFFERS);
+    SSL_CTX_set_alpn_select_cb(ctx, tls_alpn_select_http11, NULL);
+    ERR_clear_error();
+    return ctx;
+}

@@ -1,8 +1,9 @@
 /*
  * tls_util.h - the OpenSSL chores both ends share: `wsspec echo` (echo_tls.c) and the
- * tester's client (harness/transport.c) load certificates and keys and describe
- * failures the same way, with errno's words for a missing file and OpenSSL's reason
- * otherwise, and never prompt for a key's password.
+ * tester (harness/transport.c: its client, and the server of `wsspec serve`) load
+ * certificates and keys and describe failures the same way, with errno's words for a
+ * missing file and OpenSSL's reason otherwise, and never prompt for a key's password;
+ * both servers make their context the same way (tls_server_ctx_new).
  */
 #ifndef WSSPEC_TLS_UTIL_H
 #define WSSPEC_TLS_UTIL_H
@@ -34,5 +35,15 @@ void tls_error_describe(unsigned long ssl_err, const SSL *ssl, char *buf, size_t
  * handshake is HTTP/1.1), otherwise no ALPN at all. */
 int tls_alpn_select_http11(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                            const unsigned char *in, unsigned int inlen, void *ud);
+
+/* A server context: the certificate chain CERT and its key KEY (options CERT_OPT and
+ * KEY_OPT in errors; both files checked first), TLS 1.2+, no session resumption (no
+ * cache, no tickets: a test server gains nothing from it, and a cache grows with every
+ * client), renegotiation refused, partial and moving writes, record buffers released
+ * while idle, ALPN http/1.1 when offered (tls_alpn_select_http11). NULL with ERR set
+ * (one line naming the option and the file). The caller adds what is its own (echo:
+ * client certificates) and frees it with SSL_CTX_free. */
+SSL_CTX *tls_server_ctx_new(const char *cert_opt, const char *cert, const char *key_opt,
+                            const char *key, char *err, size_t err_len);
 
 #endif
