@@ -2,8 +2,8 @@
  * transport.c - plain TCP and TLS under one non-blocking API (see transport.h).
  *
  * What SSL_get_error says becomes a status: WANT_READ / WANT_WRITE as they are;
- * ZERO_RETURN (the server's close_notify) and an EOF without close_notify are both the
- * end of the server's stream, exactly like a FIN over ws:// - the judge looks at the
+ * ZERO_RETURN (the peer's close_notify) and an EOF without close_notify are both the
+ * end of the peer's stream, exactly like a FIN over ws:// - the judge looks at the
  * WebSocket closing handshake, and a server that closes TCP without close_notify is
  * common and not a WebSocket matter; anything else is TRANSPORT_ERROR with OpenSSL's
  * reason kept, and for a failed certificate check the verification result too.
@@ -29,6 +29,7 @@
 struct transport_tls {
     SSL_CTX *ctx;
     bool verify;
+    bool server;
 };
 
 /* ------------------------------------------------------------ the context */
@@ -84,6 +85,24 @@ fail:
     ERR_clear_error();
     transport_tls_free(tls);
     return NULL;
+}
+
+struct transport_tls *transport_tls_server_new(const char *cert_opt, const char *cert,
+                                               const char *key_opt, const char *key, char *err,
+                                               size_t err_len)
+{
+    struct transport_tls *tls = calloc(1, sizeof *tls);
+    if (!tls) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    tls->server = true;
+    tls->ctx = tls_server_ctx_new(cert_opt, cert, key_opt, key ? key : cert, err, err_len);
+    if (!tls->ctx) {
+        free(tls);
+        return NULL;
+    }
+    return tls;
 }
 
 void transport_tls_free(struct transport_tls *tls)
@@ -145,6 +164,23 @@ int transport_start_tls(struct transport *io, const struct transport_tls *tls, c
     return 0;
 }
 
+int transport_accept_tls(struct transport *io, const struct transport_tls *tls, char *err,
+                         size_t err_len)
+{
+    ERR_clear_error();
+    SSL *ssl = tls->server ? SSL_new(tls->ctx) : NULL;
+    if (!ssl || SSL_set_fd(ssl, io->fd) != 1) {
+        snprintf(err, err_len, "cannot create a TLS session: %s",
+                 tls->server ? tls_last_reason() : "not a server context");
+        SSL_free(ssl);
+        ERR_clear_error();
+        return -1;
+    }
+    SSL_set_accept_state(ssl);
+    io->ssl = ssl;
+    return 0;
+}
+
 static enum transport_status tls_status(struct transport *io, int rc, int saved_errno)
 {
     switch (SSL_get_error(io->ssl, rc)) {
@@ -180,13 +216,15 @@ enum transport_status transport_handshake(struct transport *io)
         return TRANSPORT_DONE;
     ERR_clear_error();
     errno = 0;
-    int rc = SSL_connect(io->ssl);
+    int rc = SSL_do_handshake(io->ssl); /* SSL_connect or SSL_accept, as the state says */
     if (rc == 1)
         return TRANSPORT_DONE;
     enum transport_status st = tls_status(io, rc, errno);
     if (st == TRANSPORT_EOF) {
         io->fatal = true;
-        io->why = "the server closed the connection during the TLS handshake";
+        io->why = SSL_is_server(io->ssl)
+                      ? "the client closed the connection during the TLS handshake"
+                      : "the server closed the connection during the TLS handshake";
         st = TRANSPORT_ERROR;
     }
     ERR_clear_error();
@@ -302,10 +340,23 @@ void transport_describe(const struct transport *io, char *buf, size_t cap)
     snprintf(buf, cap, "%s %s", SSL_get_version(io->ssl), SSL_get_cipher_name(io->ssl));
 }
 
+void transport_shutdown(struct transport *io)
+{
+    if (io->ssl && !io->fatal && SSL_is_init_finished(io->ssl) &&
+        !(SSL_get_shutdown(io->ssl) & SSL_SENT_SHUTDOWN)) {
+        ERR_clear_error();
+        SSL_shutdown(io->ssl);
+        ERR_clear_error();
+    }
+    if (io->fd >= 0)
+        shutdown(io->fd, SHUT_WR);
+}
+
 void transport_close(struct transport *io)
 {
     if (io->ssl) {
-        if (!io->fatal && SSL_is_init_finished(io->ssl)) {
+        if (!io->fatal && SSL_is_init_finished(io->ssl) &&
+            !(SSL_get_shutdown(io->ssl) & SSL_SENT_SHUTDOWN)) {
             ERR_clear_error();
             SSL_shutdown(io->ssl); /* close_notify, once; the answer is not waited for */
         }

@@ -22,6 +22,11 @@
  *  - a client certificate and key (PEM) are sent when the server asks for one;
  *  - no session resumption: every case gets a full handshake, like a first visit.
  *
+ * The server side (`wsspec serve` over wss://): a context from a certificate and key
+ * (transport_tls_server_new: the settings of tls_server_ctx_new, the same as `wsspec
+ * echo`'s - TLS 1.2+, ALPN http/1.1 selected when offered, no resumption), and
+ * transport_accept_tls on an accepted socket; transport_handshake then runs SSL_accept.
+ *
  * Ownership: struct transport_tls is the caller's (transport_tls_new / transport_tls_free) and must
  * outlive every struct transport that uses it; struct transport lives inside its caller's
  * session and owns the descriptor and the TLS session until transport_close().
@@ -42,7 +47,8 @@ struct transport_tls_options {
     bool insecure;      /* verify nothing */
 };
 
-/* A TLS client context: the trust store, the client certificate, the settings. */
+/* A TLS context: a client's (the trust store, the client certificate, the settings) or
+ * a server's (its certificate and key). */
 struct transport_tls;
 
 /* Load the files and build the context. Returns NULL with one line in err naming the
@@ -51,11 +57,18 @@ struct transport_tls *transport_tls_new(const struct transport_tls_options *o, c
                                         size_t err_len);
 void transport_tls_free(struct transport_tls *tls);
 
+/* A server context from the PEM certificate chain cert and its PEM key (key NULL: in the
+ * cert file). Errors name cert_opt / key_opt and the file ("--tls-key 'k.pem' does not
+ * match the certificate in --tls-cert 'c.pem'"). NULL with one line in err. */
+struct transport_tls *transport_tls_server_new(const char *cert_opt, const char *cert,
+                                               const char *key_opt, const char *key, char *err,
+                                               size_t err_len);
+
 enum transport_status {
     TRANSPORT_DONE = 0,   /* progress: *n bytes moved (handshake: finished) */
     TRANSPORT_WANT_READ,  /* nothing more moved; retry when readable */
     TRANSPORT_WANT_WRITE, /* nothing more moved; retry when writable */
-    TRANSPORT_EOF,        /* read: the server ended its stream (FIN, or TLS close_notify) */
+    TRANSPORT_EOF,        /* read: the peer ended its stream (FIN, or TLS close_notify) */
     TRANSPORT_ERROR,      /* unusable: reset, TLS alert or protocol error (transport_error) */
 };
 
@@ -77,7 +90,13 @@ void transport_init(struct transport *io, int fd);
 int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host,
                         char *err, size_t err_len);
 
-/* One step of the TLS handshake (SSL_connect); DONE at once for plain TCP. */
+/* Start TLS as the server on io's (accepted) socket, with a transport_tls_server_new
+ * context. Returns 0, or -1 with the reason in err (wsspec's own trouble: memory). */
+int transport_accept_tls(struct transport *io, const struct transport_tls *tls, char *err,
+                         size_t err_len);
+
+/* One step of the TLS handshake (SSL_connect, or SSL_accept after transport_accept_tls);
+ * DONE at once for plain TCP. */
 enum transport_status transport_handshake(struct transport *io);
 
 /* Read at most cap bytes (TLS: up to one record per call). */
@@ -99,6 +118,10 @@ void transport_error(const struct transport *io, char *buf, size_t cap);
 
 /* "TLSv1.3 TLS_AES_256_GCM_SHA384" after a TLS handshake; "" for TCP. */
 void transport_describe(const struct transport *io, char *buf, size_t cap);
+
+/* The end of our direction: a best-effort close_notify (TLS, if the session is healthy;
+ * never waited for), then FIN (shutdown SHUT_WR). Reading goes on. */
+void transport_shutdown(struct transport *io);
 
 /* A best-effort close_notify (TLS, if the session is healthy; never waited for), then
  * free the session and close the descriptor. Safe to call twice. */

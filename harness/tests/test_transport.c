@@ -14,6 +14,12 @@
  * OpenSSL (transport_pending), multi-record writes, a write that blocks and is retried
  * with the same bytes, close_notify as EOF, and the plain-TCP mapping (WANT_READ, EOF,
  * EPIPE as an error with its text).
+ * The server side (wsspec serve over wss://): its context's errors (missing file, a key
+ * of another certificate, the key inside the certificate's file, the option names as
+ * given), a transport client and a transport server hand-shaking with each other (ALPN
+ * http/1.1 selected, bytes both ways, transport_shutdown's close_notify as the other
+ * end's EOF), a client offering no ALPN, and a plaintext HTTP request on the server
+ * failing the handshake with OpenSSL's reason.
  */
 #define _GNU_SOURCE
 #include "tests/th.h" /* reference/tests/th.h, found through -Ireference */
@@ -506,6 +512,183 @@ static void test_plain(void **state)
     assert_int_equal(io.fd, -1);
 }
 
+/* ------------------------------------------------------------ the server side */
+
+static void server_new_fails(const char *cert, const char *key_opt, const char *key,
+                             const char *reason)
+{
+    char err[512] = "";
+    struct transport_tls *tls =
+        transport_tls_server_new("--tls-cert", cert, key_opt, key, err, sizeof err);
+    assert_null(tls);
+    if (!strstr(err, reason))
+        fail_msg("error '%s' does not contain '%s'", err, reason);
+}
+
+static void test_server_context_errors(void **state)
+{
+    (void)state;
+    server_new_fails("/nonexistent/c.pem", "--tls-key", g_a_key,
+                     "--tls-cert '/nonexistent/c.pem': No such file or directory");
+    server_new_fails(g_a_crt, "--tls-key", "/nonexistent/k.pem",
+                     "--tls-key '/nonexistent/k.pem': No such file or directory");
+    server_new_fails(g_junk, "--tls-key", g_a_key, "--tls-cert '");
+    server_new_fails(g_junk, "--tls-key", g_a_key, "cannot load a PEM certificate");
+    server_new_fails(g_a_crt, "--tls-key", g_b_key, "--tls-key '");
+    server_new_fails(g_a_crt, "--tls-key", g_b_key, "does not match the certificate in --tls-cert");
+    /* no key given and none in the certificate's file: the option says so */
+    server_new_fails(g_a_crt, "--tls-cert (no --tls-key given)", NULL,
+                     "--tls-cert (no --tls-key given) '");
+    /* the key inside the certificate's file */
+    char err[512];
+    struct transport_tls *tls =
+        transport_tls_server_new("--tls-cert", g_a_both, "--tls-cert", NULL, err, sizeof err);
+    assert_non_null(tls);
+    /* a server context does not make client sessions, nor a client context server ones */
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    struct transport io;
+    transport_init(&io, sv[0]);
+    struct transport_tls_options o = {.cacert = g_a_crt};
+    struct transport_tls *client = transport_tls_new(&o, err, sizeof err);
+    assert_non_null(client);
+    assert_int_equal(transport_accept_tls(&io, client, err, sizeof err), -1);
+    assert_null(io.ssl);
+    transport_tls_free(client);
+    transport_tls_free(tls);
+    transport_close(&io);
+    close(sv[1]);
+}
+
+struct spair {
+    struct transport_tls *ctls, *stls;
+    struct transport c, s;
+};
+
+/* A transport client (trusting A, offering ALPN http/1.1) and a transport server
+ * (certificate A) on a socketpair; the server's handshake started. */
+static void spair_open(struct spair *p)
+{
+    memset(p, 0, sizeof *p);
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    char err[512] = "";
+    struct transport_tls_options o = {.cacert = g_a_crt};
+    p->ctls = transport_tls_new(&o, err, sizeof err);
+    p->stls =
+        transport_tls_server_new("--tls-cert", g_a_crt, "--tls-key", g_a_key, err, sizeof err);
+    if (!p->ctls || !p->stls)
+        fail_msg("context: %s", err);
+    transport_init(&p->c, sv[0]);
+    transport_init(&p->s, sv[1]);
+    assert_int_equal(transport_start_tls(&p->c, p->ctls, "localhost", err, sizeof err), 0);
+    assert_int_equal(transport_accept_tls(&p->s, p->stls, err, sizeof err), 0);
+}
+
+static void spair_close(struct spair *p)
+{
+    transport_close(&p->c);
+    transport_close(&p->s);
+    transport_tls_free(p->ctls);
+    transport_tls_free(p->stls);
+    ERR_clear_error();
+}
+
+/* Both handshakes in turn; returns the server's final status. */
+static enum transport_status spair_handshake(struct spair *p)
+{
+    enum transport_status cs = TRANSPORT_WANT_READ, ss = TRANSPORT_WANT_READ;
+    /* the server speaks second: nothing to read yet */
+    assert_int_equal(transport_handshake(&p->s), TRANSPORT_WANT_READ);
+    for (int i = 0; i < MAX_STEPS; i++) {
+        if (cs == TRANSPORT_WANT_READ || cs == TRANSPORT_WANT_WRITE)
+            cs = transport_handshake(&p->c);
+        if (ss == TRANSPORT_WANT_READ || ss == TRANSPORT_WANT_WRITE)
+            ss = transport_handshake(&p->s);
+        if (ss != TRANSPORT_WANT_READ && ss != TRANSPORT_WANT_WRITE && cs != TRANSPORT_WANT_READ &&
+            cs != TRANSPORT_WANT_WRITE)
+            break;
+    }
+    return ss;
+}
+
+static void test_server_handshake(void **state)
+{
+    (void)state;
+    struct spair p;
+    spair_open(&p);
+    assert_int_equal(spair_handshake(&p), TRANSPORT_DONE);
+    /* ALPN: the client offered http/1.1, the server selected it */
+    const unsigned char *alpn = NULL;
+    unsigned alpn_len = 0;
+    SSL_get0_alpn_selected(p.c.ssl, &alpn, &alpn_len);
+    assert_int_equal(alpn_len, 8);
+    assert_memory_equal(alpn, "http/1.1", 8);
+    assert_true(SSL_version(p.s.ssl) >= TLS1_2_VERSION);
+    char text[64];
+    transport_describe(&p.s, text, sizeof text);
+    assert_true(strncmp(text, "TLSv1.", 6) == 0);
+    /* bytes both ways */
+    static const char req[] = "GET /getCaseCount HTTP/1.1\r\n\r\n";
+    uint8_t buf[256];
+    size_t n = 0;
+    assert_int_equal(transport_write(&p.c, (const uint8_t *)req, sizeof req - 1, &n),
+                     TRANSPORT_DONE);
+    assert_int_equal(transport_read(&p.s, buf, sizeof buf, &n), TRANSPORT_DONE);
+    assert_int_equal(n, sizeof req - 1);
+    assert_memory_equal(buf, req, n);
+    assert_int_equal(transport_write(&p.s, (const uint8_t *)"pong", 4, &n), TRANSPORT_DONE);
+    assert_int_equal(transport_read(&p.c, buf, sizeof buf, &n), TRANSPORT_DONE);
+    assert_int_equal(n, 4);
+    /* the server ends its direction: close_notify then FIN, the client reads EOF; the
+     * server still reads what the client sends after it */
+    transport_shutdown(&p.s);
+    assert_int_equal(transport_read(&p.c, buf, sizeof buf, &n), TRANSPORT_EOF);
+    assert_int_equal(transport_write(&p.c, (const uint8_t *)"late", 4, &n), TRANSPORT_DONE);
+    assert_int_equal(transport_read(&p.s, buf, sizeof buf, &n), TRANSPORT_DONE);
+    assert_int_equal(n, 4);
+    transport_shutdown(&p.s); /* twice is harmless */
+    spair_close(&p);
+}
+
+/* A client that offers no ALPN gets none: the handshake still succeeds. */
+static void test_server_no_alpn(void **state)
+{
+    (void)state;
+    struct spair p;
+    spair_open(&p);
+    assert_int_equal(SSL_set_alpn_protos(p.c.ssl, NULL, 0), 0);
+    assert_int_equal(spair_handshake(&p), TRANSPORT_DONE);
+    const unsigned char *alpn = NULL;
+    unsigned alpn_len = 0;
+    SSL_get0_alpn_selected(p.s.ssl, &alpn, &alpn_len);
+    assert_int_equal(alpn_len, 0);
+    spair_close(&p);
+}
+
+/* A plaintext client on the TLS server: the handshake fails at once, with a reason. */
+static void test_server_plaintext_client(void **state)
+{
+    (void)state;
+    struct spair p;
+    spair_open(&p);
+    static const char req[] = "GET /getCaseCount HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(write(p.c.fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    assert_int_equal(transport_handshake(&p.s), TRANSPORT_ERROR);
+    char why[128];
+    transport_error(&p.s, why, sizeof why);
+    if (!strstr(why, "http request"))
+        fail_msg("error '%s' does not name the HTTP request", why);
+    /* and a client that closes before its ClientHello */
+    spair_close(&p);
+    spair_open(&p);
+    shutdown(p.c.fd, SHUT_WR);
+    assert_int_equal(transport_handshake(&p.s), TRANSPORT_ERROR);
+    transport_error(&p.s, why, sizeof why);
+    assert_string_equal(why, "the client closed the connection during the TLS handshake");
+    spair_close(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +703,10 @@ int main(void)
         cmocka_unit_test(test_records_pending_eof),
         cmocka_unit_test(test_blocked_write_retry),
         cmocka_unit_test(test_plain),
+        cmocka_unit_test(test_server_context_errors),
+        cmocka_unit_test(test_server_handshake),
+        cmocka_unit_test(test_server_no_alpn),
+        cmocka_unit_test(test_server_plaintext_client),
     };
     return cmocka_run_group_tests(tests, setup_certs, teardown_certs);
 }
