@@ -100,6 +100,8 @@ static const char *const serve_examples[] = {
     "wsspec serve --listen '[::1]:0' --cases '1.*,5.*' --timeout 600",
     "sections 1 and 5 on a free IPv6 loopback port (the first line says which), ten "
     "minutes at most",
+    "wsspec serve --listen 127.0.0.1:9443 --tls-cert server.crt --tls-key server.key",
+    "serve wss:// (the client trusts server.crt's CA: `wsspec client --cacert ca.crt`)",
     "wsspec serve --config fuzzingserver.json --report-dir reports/clients",
     "Autobahn's fuzzingserver.json as is, reports where Autobahn's would go",
     "wsspec client --fuzzingserver ws://127.0.0.1:9001/",
@@ -118,7 +120,8 @@ const struct cli_doc serve_doc = {
     .exit_status = "Exit status: 0 every case a client ran passed (--fail-on regression: no "
                    "regression), 1 a case failed, --timeout came before an agent ran every "
                    "selected case, or no client ran any case, 2 usage error, an address that "
-                   "cannot be listened on, case files with errors, a config or baseline that "
+                   "cannot be listened on, a TLS certificate or key that cannot be loaded, case "
+                   "files with errors, a config or baseline that "
                    "cannot be read, a report directory that cannot be written, an interrupt, or "
                    "wsspec's own trouble: never the client's fault.",
     .examples = serve_examples,
@@ -194,6 +197,12 @@ static int serve_opt_set(struct serve_args *a, enum serve_opt o, const char *v)
     switch (o) {
     case SERVE_OPT_LISTEN:
         a->listen = v;
+        break;
+    case SERVE_OPT_TLS_CERT:
+        a->tls_cert = v;
+        break;
+    case SERVE_OPT_TLS_KEY:
+        a->tls_key = v;
         break;
     case SERVE_OPT_CASES:
         if (!*v)
@@ -283,6 +292,8 @@ static int serve_args_parse(int argc, char **argv, struct serve_args *a)
         if (rc)
             return rc;
     }
+    if (!a->help && a->tls_key && !a->tls_cert)
+        return usage_error("--tls-key needs --tls-cert (the certificate it belongs to)");
     return 0;
 }
 
@@ -314,10 +325,17 @@ static int apply_config(struct serve *S)
         if (S->cfg.warning[0])
             say("warning: %s: %s", a->config, S->cfg.warning);
         const struct config_listen *l = &S->cfg.listen;
-        if (!a->listen && l->tls)
-            return say("--config %s: wss:// is not served yet (listen on ws://, or put a TLS "
-                       "proxy in front)",
-                       a->config);
+        if (l->tls && !a->tls_cert) {
+            /* wss://: its cert and key (config.c has both), as the file names them:
+             * relative to the current directory, as Autobahn opens them */
+            static char cert_opt[300], key_opt[300];
+            snprintf(cert_opt, sizeof cert_opt, "--config %.200s: \"cert\"", a->config);
+            snprintf(key_opt, sizeof key_opt, "--config %.200s: \"key\"", a->config);
+            a->tls_cert = l->cert;
+            a->tls_key = l->key;
+            a->cert_opt = cert_opt;
+            a->key_opt = key_opt;
+        }
         if (!a->listen) {
             snprintf(listen, sizeof listen, strchr(l->host, ':') ? "[%s]:%u" : "%s:%u", l->host,
                      l->port);
@@ -332,6 +350,10 @@ static int apply_config(struct serve *S)
         S->n_protocols = l->n_protocols;
     }
     a->listen = a->listen ? a->listen : "127.0.0.1:9001";
+    if (a->tls_cert && !a->cert_opt) {
+        a->cert_opt = "--tls-cert";
+        a->key_opt = a->tls_key ? "--tls-key" : "--tls-cert (no --tls-key given)";
+    }
     a->report_dir = a->report_dir ? a->report_dir : CONFIG_SERVER_OUTDIR;
     return 0;
 }
@@ -373,6 +395,11 @@ static int prepare(struct serve *S)
     int rc = apply_config(S);
     if (rc)
         return rc;
+    /* the certificate and key before anything else: a bad file is exit 2 at once */
+    if (S->a.tls_cert &&
+        !(S->tls = transport_tls_server_new(S->a.cert_opt, S->a.tls_cert, S->a.key_opt,
+                                            S->a.tls_key, err, sizeof err)))
+        return say("%s", err);
     if (S->a.baseline && baseline_load(S->a.baseline, &S->old_run, err, sizeof err) != 0)
         return say("--baseline %s", err);
     if ((rc = load_cases(S)) != 0)
@@ -388,7 +415,7 @@ static int prepare(struct serve *S)
     if (!S->bufs.rbuf || !S->bufs.wbuf || !S->data || !S->conns)
         return say("out of memory");
     for (size_t i = 0; i < SERVE_MAX_CONNS; i++)
-        S->conns[i].fd = -1;
+        transport_init(&S->conns[i].io, -1);
     if (preflight_report_dir(S->a.report_dir, &S->made, err, sizeof err) != 0)
         return say("%s", err);
     if (serve_listen(S) != 0)
@@ -748,6 +775,7 @@ static void serve_free(struct serve *S)
     free(S->conns);
     free(S->idx);
     baseline_run_free(&S->old_run);
+    transport_tls_free(S->tls);
     config_free(&S->cfg);
     case_catalogue_free(&S->cat);
     preflight_dirs_free(&S->made);

@@ -15,6 +15,7 @@
 #include "result.h"
 #include "serve_url.h"
 #include "session.h"
+#include "transport.h"
 #include "ws_conn.h"
 #include "ws_handshake.h"
 
@@ -28,7 +29,8 @@
 /* A request head: the core's bound of a header block (8 KiB, what servers allow). */
 #define SERVE_HEAD_MAX WS_HTTP_DEFAULT_MAX_BLOCK
 /* The whole head must arrive within this (scaled): Autobahn's opening handshake
- * timeout. A client that dribbles or never ends its head is closed then. */
+ * timeout. A client that dribbles or never ends its head is closed then. Over wss://
+ * the TLS handshake runs within the same time. */
 #define SERVE_HEAD_TIMEOUT 5.0
 /* A command's answer (101, one message, Close) and the client's Close reply: at most
  * this long (scaled), then TCP is closed anyway. */
@@ -48,6 +50,7 @@
 
 enum serve_phase {
     SERVE_FREE = 0,
+    SERVE_TLS,    /* wss://: the TLS handshake (SSL_accept), within the head's deadline */
     SERVE_HEAD,   /* reading the request head (bounded: size, SERVE_HEAD_TIMEOUT) */
     SERVE_CASE,   /* a case runs: the session owns the socket */
     SERVE_WAIT,   /* getCaseStatus waits for a running case; the socket is not read */
@@ -57,7 +60,9 @@ enum serve_phase {
 
 struct serve_conn {
     enum serve_phase phase;
-    int fd;
+    struct transport io;   /* every byte of the connection, TLS or not (session: s.io) */
+    bool read_wants_write; /* TLS: a read waits for writable */
+    bool write_wants_read; /* TLS: a write waits for readable */
     double deadline;
     uint8_t head[SERVE_HEAD_MAX];
     size_t head_len;
@@ -87,6 +92,8 @@ struct serve_agent {
 
 struct serve_args {
     const char *listen, *include, *exclude, *report_dir, *config, *baseline;
+    const char *tls_cert, *tls_key; /* wss://: PEM files (key NULL: in the cert file) */
+    const char *cert_opt, *key_opt; /* where they came from, for errors */
     const char *dirs[SERVE_MAX_CASE_DIRS];
     size_t n_dirs;
     bool help, once, strict, quiet, fail_on_regression, scale_given, seed_given;
@@ -108,8 +115,9 @@ struct serve {
     size_t n_protocols;
     struct loop loop;
     bool loop_ready;
-    int lfd;       /* the listener */
-    char url[320]; /* "ws://127.0.0.1:9001/" as bound */
+    int lfd;                   /* the listener */
+    struct transport_tls *tls; /* wss://: the server's certificate and key; NULL = ws:// */
+    char url[320];             /* "ws://127.0.0.1:9001/" (or wss://) as bound */
     struct session_bufs bufs;
     struct datastore *data;
     struct serve_conn *conns; /* SERVE_MAX_CONNS */

@@ -17,6 +17,17 @@
  *           error status with a one-line text body, then TCP closes; or a plain GET
  *           of "/": the page that runs the cases in a browser (serve_page.c)
  *
+ * Over wss:// (--tls-cert) an accepted connection starts in
+ *
+ *   TLS     the TLS handshake (SSL_accept), within the head's deadline: one that fails
+ *           (a plaintext client, an alert) or does not finish in time is closed - no
+ *           case, no HTTP answer (there is no channel for one) - and said in one line
+ *
+ * and goes on to HEAD. Every byte of a connection, in every phase, goes through its
+ * transport (transport.h): a TLS read may wait for writable and a write for readable
+ * (the flags in serve_conn), and bytes OpenSSL decrypted ahead are invisible to epoll,
+ * so each pass looks for them (pending_pass) and next_wake does not sleep over them.
+ *
  * epoll's data pointer is either the listener's marker or a pointer into the
  * connection array (the connection, or the session inside it): which connection is
  * found by its offset in the array.
@@ -101,7 +112,7 @@ static int bind_first(struct serve *S, const struct addrinfo *ai, char *why, siz
     return -1;
 }
 
-/* The bound address as a ws:// URL. */
+/* The bound address as a ws:// URL (wss:// with TLS). */
 static void bound_url(struct serve *S)
 {
     struct sockaddr_storage ss;
@@ -119,8 +130,8 @@ static void bound_url(struct serve *S)
             port = ntohs(a->sin_port);
         }
     }
-    snprintf(S->url, sizeof S->url, ss.ss_family == AF_INET6 ? "ws://[%s]:%u/" : "ws://%s:%u/",
-             host, port);
+    snprintf(S->url, sizeof S->url, ss.ss_family == AF_INET6 ? "%s://[%s]:%u/" : "%s://%s:%u/",
+             S->tls ? "wss" : "ws", host, port);
 }
 
 int serve_listen(struct serve *S)
@@ -165,11 +176,17 @@ static struct serve_conn *conn_of(struct serve *S, void *ptr)
 
 static void conn_close(struct serve *S, struct serve_conn *c)
 {
-    if (c->fd >= 0) {
-        loop_unwatch(&S->loop, c->fd);
-        close(c->fd);
-    }
-    c->fd = -1;
+    if (c->io.fd >= 0)
+        loop_unwatch(&S->loop, c->io.fd);
+    transport_close(&c->io); /* TLS: a close_notify where the session is healthy */
+    c->read_wants_write = c->write_wants_read = false;
+}
+
+/* Readable always (a hang-up shows there too); writable only while something waits for
+ * it: epoll would report it at once, every pass. */
+static void conn_watch(struct serve *S, struct serve_conn *c, bool out)
+{
+    loop_watch(&S->loop, c->io.fd, EPOLLIN | (out ? EPOLLOUT : 0), c);
 }
 
 /* The one place a connection's phase changes. FREE closes what it holds. */
@@ -185,15 +202,20 @@ static void enter(struct serve *S, struct serve_conn *c, enum serve_phase to)
         conn_close(S, c);
         break;
     case SERVE_WAIT:
-        loop_unwatch(&S->loop, c->fd); /* not read while it waits */
+        loop_unwatch(&S->loop, c->io.fd); /* not read while it waits */
         c->deadline = loop_now() + scaled(S, SERVE_STATUS_WAIT);
         break;
     case SERVE_ANSWER:
     case SERVE_HTTP:
         c->deadline = loop_now() + scaled(S, SERVE_ANSWER_TIMEOUT);
-        loop_watch(&S->loop, c->fd, EPOLLIN | EPOLLOUT, c);
+        c->read_wants_write = c->write_wants_read = false;
+        conn_watch(S, c, true);
         break;
     case SERVE_HEAD:
+        c->read_wants_write = c->write_wants_read = false;
+        conn_watch(S, c, false);
+        break;
+    case SERVE_TLS:
     case SERVE_CASE:
         break;
     }
@@ -246,27 +268,38 @@ static void refuse(struct serve *S, struct serve_conn *c, int status, const char
  * refusal before it read it. */
 static void http_io(struct serve *S, struct serve_conn *c)
 {
+    c->read_wants_write = false;
     while (c->http_off < c->http_len) {
-        ssize_t w = send(c->fd, c->out + c->http_off, c->http_len - c->http_off, MSG_NOSIGNAL);
-        if (w < 0 && (errno == EAGAIN || errno == EINTR))
+        size_t w = 0;
+        enum transport_status st = transport_write(&c->io, (const uint8_t *)c->out + c->http_off,
+                                                   c->http_len - c->http_off, &w);
+        if (st == TRANSPORT_WANT_WRITE || st == TRANSPORT_WANT_READ) {
+            conn_watch(S, c, st == TRANSPORT_WANT_WRITE);
             return;
-        if (w <= 0) {
+        }
+        if (st != TRANSPORT_DONE) {
             enter(S, c, SERVE_FREE);
             return;
         }
-        c->http_off += (size_t)w;
+        c->http_off += w;
         if (c->http_off == c->http_len) {
-            shutdown(c->fd, SHUT_WR);
-            loop_watch(&S->loop, c->fd, EPOLLIN, c);
+            transport_shutdown(&c->io);
+            conn_watch(S, c, false);
         }
     }
     uint8_t buf[4096];
     for (int i = 0; i < SERVE_READS_PER_PASS; i++) {
-        ssize_t got = recv(c->fd, buf, sizeof buf, 0);
-        if (got < 0 && (errno == EAGAIN || errno == EINTR))
+        size_t got = 0;
+        enum transport_status st = transport_read(&c->io, buf, sizeof buf, &got);
+        if (st == TRANSPORT_WANT_READ)
             return;
-        c->drained += got > 0 ? (size_t)got : 0;
-        if (got <= 0 || c->drained > SERVE_DRAIN_MAX) {
+        if (st == TRANSPORT_WANT_WRITE) {
+            c->read_wants_write = true;
+            conn_watch(S, c, true);
+            return;
+        }
+        c->drained += got;
+        if (st != TRANSPORT_DONE || c->drained > SERVE_DRAIN_MAX) {
             enter(S, c, SERVE_FREE);
             return;
         }
@@ -292,13 +325,19 @@ static int flush_answer(struct serve_conn *c)
 {
     const uint8_t *p;
     size_t n;
+    c->write_wants_read = false;
     while ((n = ws_conn_pending(&c->wc, &p)) > 0) {
-        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && (errno == EAGAIN || errno == EINTR))
+        size_t w = 0;
+        enum transport_status st = transport_write(&c->io, p, n, &w);
+        if (st == TRANSPORT_WANT_WRITE)
             return 0;
-        if (w <= 0)
+        if (st == TRANSPORT_WANT_READ) {
+            c->write_wants_read = true;
+            return 0;
+        }
+        if (st != TRANSPORT_DONE)
             return -1;
-        ws_conn_sent(&c->wc, (size_t)w);
+        ws_conn_sent(&c->wc, w);
     }
     return 0;
 }
@@ -306,15 +345,21 @@ static int flush_answer(struct serve_conn *c)
 static void answer_io(struct serve *S, struct serve_conn *c)
 {
     uint8_t buf[4096];
+    c->read_wants_write = false;
     for (int i = 0; i < SERVE_READS_PER_PASS; i++) {
-        ssize_t got = recv(c->fd, buf, sizeof buf, 0);
-        if (got < 0 && (errno == EAGAIN || errno == EINTR))
+        size_t got = 0;
+        enum transport_status st = transport_read(&c->io, buf, sizeof buf, &got);
+        if (st == TRANSPORT_WANT_READ)
             break;
-        if (got <= 0) {
+        if (st == TRANSPORT_WANT_WRITE) {
+            c->read_wants_write = true;
+            break;
+        }
+        if (st != TRANSPORT_DONE) {
             ws_conn_eof(&c->wc);
             break;
         }
-        ws_conn_recv(&c->wc, buf, (size_t)got);
+        ws_conn_recv(&c->wc, buf, got);
     }
     const uint8_t *p;
     if (flush_answer(c) != 0 ||
@@ -324,8 +369,7 @@ static void answer_io(struct serve *S, struct serve_conn *c)
         enter(S, c, SERVE_FREE);
         return;
     }
-    /* writable is waited for only while bytes wait: epoll would report it at once */
-    loop_watch(&S->loop, c->fd, EPOLLIN | (ws_conn_pending(&c->wc, &p) ? EPOLLOUT : 0), c);
+    conn_watch(S, c, c->read_wants_write || (ws_conn_pending(&c->wc, &p) && !c->write_wants_read));
 }
 
 /* Answer with the core's server role: 101, answer[0..len) as one text message (len 0:
@@ -376,11 +420,9 @@ static void run_case(struct serve *S, struct serve_conn *c)
     struct script_config cfg;
     memset(&c->r, 0, sizeof c->r);
     serve_script_config(S, c->agent, c->pos, &c->r, &cfg, loop_now());
-    c->phase = SERVE_CASE; /* the session owns the socket from here */
-    int fd = c->fd;
-    c->fd = -1;
-    if (session_adopt(&c->s, &S->loop, &S->bufs, fd, c->head, c->head_len, &cfg, loop_now(), err,
-                      sizeof err) < 0) {
+    c->phase = SERVE_CASE; /* the session owns the transport from here */
+    if (session_adopt(&c->s, &S->loop, &S->bufs, &c->io, c->head, c->head_len, &cfg, loop_now(),
+                      err, sizeof err) < 0) {
         result_free(&c->r);
         c->phase = SERVE_FREE;
         if (!S->trouble[0])
@@ -481,16 +523,24 @@ static void head_complete(struct serve *S, struct serve_conn *c, const struct ws
 
 static void head_io(struct serve *S, struct serve_conn *c)
 {
+    c->read_wants_write = false;
     for (int i = 0; i < SERVE_READS_PER_PASS && c->head_len < sizeof c->head; i++) {
-        ssize_t got = recv(c->fd, c->head + c->head_len, sizeof c->head - c->head_len, 0);
-        if (got < 0 && (errno == EAGAIN || errno == EINTR))
+        size_t got = 0;
+        enum transport_status st =
+            transport_read(&c->io, c->head + c->head_len, sizeof c->head - c->head_len, &got);
+        if (st == TRANSPORT_WANT_READ)
             break;
-        if (got <= 0) {
+        if (st == TRANSPORT_WANT_WRITE) {
+            c->read_wants_write = true;
+            break;
+        }
+        if (st != TRANSPORT_DONE) {
             enter(S, c, SERVE_FREE); /* gone before its request was complete */
             return;
         }
-        c->head_len += (size_t)got;
+        c->head_len += got;
     }
+    conn_watch(S, c, c->read_wants_write);
     struct ws_http_request rq;
     size_t used = 0, err_at = 0;
     enum ws_error e = ws_http_parse_request((const char *)c->head, c->head_len, sizeof c->head, &rq,
@@ -501,6 +551,38 @@ static void head_io(struct serve *S, struct serve_conn *c)
         refuse(S, c, 431, "the request head is larger than wsspec reads (8 KiB)");
     else if (e != WS_E_INCOMPLETE)
         refuse(S, c, 400, "the request head is not HTTP/1.1");
+}
+
+/* ------------------------------------------------------------ TLS */
+
+/* Why a connection ended in the TLS phase: one line (not --quiet), never a case - a
+ * client that fails here (it does not trust the certificate, speaks plain HTTP) has
+ * not asked for anything yet. */
+static void tls_dropped(const struct serve *S, const char *why)
+{
+    if (!S->a.quiet)
+        printf("wss: a connection closed before its request: %s\n", why);
+}
+
+/* One step of SSL_accept; when it is done, the request head is read (it may be
+ * decrypted already). */
+static void tls_io(struct serve *S, struct serve_conn *c)
+{
+    enum transport_status st = transport_handshake(&c->io);
+    if (st == TRANSPORT_DONE) {
+        enter(S, c, SERVE_HEAD);
+        head_io(S, c);
+        return;
+    }
+    if (st == TRANSPORT_WANT_READ || st == TRANSPORT_WANT_WRITE) {
+        conn_watch(S, c, st == TRANSPORT_WANT_WRITE);
+        return;
+    }
+    char why[160], line[200];
+    transport_error(&c->io, why, sizeof why);
+    snprintf(line, sizeof line, "TLS handshake failed: %s", why);
+    tls_dropped(S, line);
+    enter(S, c, SERVE_FREE);
 }
 
 /* ------------------------------------------------------------ accepting */
@@ -528,6 +610,10 @@ static int accept_some(struct serve *S)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct serve_conn *c = free_conn(S);
+        if (!c && S->tls) {
+            close(fd); /* a 503 would need a TLS handshake first: the close says it */
+            continue;
+        }
         if (!c) {
             static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: "
                                        "0\r\nConnection: close\r\n\r\n";
@@ -537,17 +623,25 @@ static int accept_some(struct serve *S)
             continue;
         }
         memset(c, 0, offsetof(struct serve_conn, head));
-        c->fd = fd;
+        transport_init(&c->io, fd);
         c->head_len = 0;
         c->then_end = false;
         c->wc_ready = false;
-        c->phase = SERVE_HEAD;
+        c->phase = S->tls ? SERVE_TLS : SERVE_HEAD;
         c->deadline = loop_now() + scaled(S, SERVE_HEAD_TIMEOUT);
+        char err[300];
+        if (S->tls && transport_accept_tls(&c->io, S->tls, err, sizeof err) != 0) {
+            snprintf(S->trouble, sizeof S->trouble, "%s", err);
+            enter(S, c, SERVE_FREE);
+            return -1;
+        }
         if (loop_watch(&S->loop, fd, EPOLLIN, c) != 0) {
             snprintf(S->trouble, sizeof S->trouble, "epoll_ctl: %s", strerror(errno));
             enter(S, c, SERVE_FREE);
             return -1;
         }
+        /* the client speaks first (its ClientHello, its request): nothing to do before
+         * it is readable */
     }
     return 0;
 }
@@ -580,12 +674,46 @@ static void expire(struct serve *S, double now)
 {
     for (size_t i = 0; i < SERVE_MAX_CONNS; i++) {
         struct serve_conn *c = &S->conns[i];
-        if (c->phase == SERVE_HEAD && now >= c->deadline)
+        if (c->phase == SERVE_TLS && now >= c->deadline) {
+            char line[80];
+            snprintf(line, sizeof line, "the TLS handshake did not finish within %g s",
+                     scaled(S, SERVE_HEAD_TIMEOUT));
+            tls_dropped(S, line);
+            enter(S, c, SERVE_FREE);
+        } else if (c->phase == SERVE_HEAD && now >= c->deadline)
             refuse(S, c, 408, "the request head did not arrive within 5 s");
         else if (c->phase == SERVE_WAIT && now >= c->deadline)
             refuse(S, c, 503, "the case did not end in time");
         else if ((c->phase == SERVE_ANSWER || c->phase == SERVE_HTTP) && now >= c->deadline)
             enter(S, c, SERVE_FREE);
+    }
+}
+
+/* Whether a connection would read now and OpenSSL holds decrypted bytes for it. An HTTP
+ * answer reads only once it is written (a client that sends and does not read must not
+ * make the loop spin while the socket is full). */
+static bool reads_pending(const struct serve_conn *c)
+{
+    bool reads = c->phase == SERVE_HEAD || c->phase == SERVE_ANSWER ||
+                 (c->phase == SERVE_HTTP && c->http_off == c->http_len);
+    return reads && transport_pending(&c->io) > 0;
+}
+
+/* Bytes OpenSSL decrypted ahead of a connection's reads (a pass reads at most
+ * SERVE_READS_PER_PASS times): epoll cannot see them, so they are read here. A case's
+ * session does the same in session_pass; WAIT reads nothing. */
+static void pending_pass(struct serve *S)
+{
+    for (size_t i = 0; i < SERVE_MAX_CONNS; i++) {
+        struct serve_conn *c = &S->conns[i];
+        if (!reads_pending(c))
+            continue;
+        if (c->phase == SERVE_HEAD)
+            head_io(S, c);
+        else if (c->phase == SERVE_ANSWER)
+            answer_io(S, c);
+        else if (c->phase == SERVE_HTTP)
+            http_io(S, c);
     }
 }
 
@@ -599,6 +727,8 @@ static double next_wake(const struct serve *S, double now)
         double w = c->phase == SERVE_CASE   ? session_wake(&c->s, now)
                    : c->phase != SERVE_FREE ? c->deadline
                                             : 0;
+        if (reads_pending(c))
+            w = now; /* decrypted bytes wait: pending_pass reads them */
         if (w > 0 && w < d)
             d = w;
     }
@@ -613,6 +743,9 @@ static void dispatch(struct serve *S, const struct epoll_event *ev, double now)
     if (!c)
         return;
     switch (c->phase) {
+    case SERVE_TLS:
+        tls_io(S, c);
+        break;
     case SERVE_HEAD:
         head_io(S, c);
         break;
@@ -677,6 +810,7 @@ int serve_loop_run(struct serve *S, volatile sig_atomic_t *stop)
         }
         if (incoming && accept_some(S) != 0)
             return -1;
+        pending_pass(S);
         reap(S, now);
         expire(S, now);
     }

@@ -4,6 +4,7 @@
  * API, with the URL protocol as Autobahn's client drivers speak it - getCaseCount,
  * runCase for each case echoing every message (text as text, binary as binary),
  * updateReports - and shows where it is. The agent is ?agent=NAME, else "browser".
+ * Opened over https:// (wsspec serve --tls-cert) it connects to wss://, the same port.
  * The page is wsspec's own text: nothing a client sent goes into it.
  */
 #include "serve_int.h"
@@ -17,7 +18,7 @@ static const char serve_page_html[] =
     "<body><h1>wsspec serve</h1><p id=\"status\">starting</p>\n"
     "<script>\n"
     "\"use strict\";\n"
-    "const base = \"ws://\" + location.host;\n"
+    "const base = (location.protocol === \"https:\" ? \"wss://\" : \"ws://\") + location.host;\n"
     "const agent = new URLSearchParams(location.search).get(\"agent\") || \"browser\";\n"
     "const status = document.getElementById(\"status\");\n"
     "// one connection: resolves with its first message (or null) once it is closed\n"

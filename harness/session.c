@@ -136,23 +136,30 @@ int session_start(struct session *s, struct loop *l, struct session_bufs *b, con
     return 0;
 }
 
-int session_adopt(struct session *s, struct loop *l, struct session_bufs *b, int fd, uint8_t *head,
-                  size_t len, const struct script_config *cfg, double now, char *err,
+int session_adopt(struct session *s, struct loop *l, struct session_bufs *b, struct transport *io,
+                  uint8_t *head, size_t len, const struct script_config *cfg, double now, char *err,
                   size_t err_len)
 {
     memset(s, 0, sizeof *s);
     s->loop = l;
     s->bufs = b;
-    transport_init(&s->io, fd);
+    s->io = *io; /* the descriptor and the TLS session move here */
+    transport_init(io, -1);
     s->phase = SESSION_RUNNING;
     if (!script_init(&s->sc, cfg, now)) {
+        loop_unwatch(l, s->io.fd);
         transport_close(&s->io);
         s->phase = SESSION_DONE;
         snprintf(err, err_len, "cannot run case %s: %s", cfg->def->id, cfg->r->connect_error);
         return -1;
     }
     s->script_ready = true;
-    if (loop_watch(l, fd, EPOLLIN, s) != 0) {
+    if (s->io.ssl) {
+        char text[48]; /* the note row session_start's TLS step writes too */
+        transport_describe(&s->io, text, sizeof text);
+        script_note(&s->sc, WL_NOTE, text, now);
+    }
+    if (loop_watch(l, s->io.fd, EPOLLIN, s) != 0) {
         snprintf(err, err_len, "epoll_ctl: %s", strerror(errno));
         session_abandon(s);
         return -1;

@@ -3,7 +3,8 @@
  * script (script.h). The session owns the socket and moves bytes; the script decides
  * everything else. Phases, each entered in one place (session.c, enter()):
  *
- * (session_adopt, for `wsspec serve`, starts in RUNNING on an accepted connection.)
+ * (session_adopt, for `wsspec serve`, starts in RUNNING on an accepted connection
+ * whose transport serve_loop.c made and, for wss://, hand-shook.)
  *
  *   CONNECTING  non-blocking connect in progress          waits for: writable
  *   TLS         TLS handshake (wss:// only)                waits for: what OpenSSL asks
@@ -58,14 +59,16 @@ struct session {
 int session_start(struct session *s, struct loop *l, struct session_bufs *b, const struct target *t,
                   const struct script_config *cfg, double now, char *err, size_t err_len);
 
-/* `wsspec serve`: run one case on a connection wsspec accepted (fd, non-blocking; the
- * session owns it from here, also on error). cfg->role is SCRIPT_SERVER. head[0..len)
- * are the bytes already read from it (the client's opening request, and anything
- * after it): they are fed to the script first (modified in place). The session starts
- * RUNNING. Returns 0, 1 when the case ended at once, or -1 when wsspec itself cannot
- * go on (memory, epoll): err says why. */
-int session_adopt(struct session *s, struct loop *l, struct session_bufs *b, int fd, uint8_t *head,
-                  size_t len, const struct script_config *cfg, double now, char *err,
+/* `wsspec serve`: run one case on a connection wsspec accepted: io is its transport,
+ * non-blocking, the TLS handshake (wss://) already done; the session takes it over from
+ * here, also on error (io is left closed: fd -1). cfg->role is SCRIPT_SERVER.
+ * head[0..len) are the bytes already read from it (the client's opening request, and
+ * anything after it): they are fed to the script first (modified in place); bytes TLS
+ * decrypted ahead stay in io and are read in the next pass (session_pass). The session
+ * starts RUNNING. Returns 0, 1 when the case ended at once, or -1 when wsspec itself
+ * cannot go on (memory, epoll): err says why. */
+int session_adopt(struct session *s, struct loop *l, struct session_bufs *b, struct transport *io,
+                  uint8_t *head, size_t len, const struct script_config *cfg, double now, char *err,
                   size_t err_len);
 
 /* epoll reported `events` on this session's socket. */
