@@ -5,9 +5,9 @@ against the fuzzingserver - getCaseCount, then runCase?case=N&agent=A for every 
 echoing each message it receives, then updateReports?agent=A.
 
 usage: websockets_client.py URL AGENT [--bad-echo] [--status N] [--stop] [--deflate]
-                            [--only N]
+                            [--only N] [--cafile FILE]
 
-  URL          wsspec serve's address, ws://127.0.0.1:PORT
+  URL          wsspec serve's address, ws://127.0.0.1:PORT (or wss://)
   AGENT        the agent name (one report column)
   --bad-echo   break a rule on purpose: every text message is echoed with one character
                more (a client that does not echo what it got; the cases must FAIL)
@@ -15,18 +15,24 @@ usage: websockets_client.py URL AGENT [--bad-echo] [--status N] [--stop] [--defl
   --only N     run case N alone (getCaseCount is still asked)
   --stop       end with stopServer
   --deflate    offer permessage-deflate (websockets' default); without it, none
+  --cafile F   wss://: trust the CA certificates of PEM file F (an ssl context that
+               verifies the server's certificate and name against them)
 Prints "count N" and, with --status, "status {...}". Exit 0, or 1 when the URL protocol
 itself failed (a command not answered as documented)."""
 import asyncio
+import ssl
 import sys
 import urllib.parse
 
 import websockets
 
 
+TLS = {}  # websockets.connect's ssl= for wss:// (--cafile), else nothing
+
+
 async def command(base, path):
     """One command connection: the text message it answers with (or None)."""
-    async with websockets.connect(base + path, compression=None) as ws:
+    async with websockets.connect(base + path, compression=None, **TLS) as ws:
         try:
             return await asyncio.wait_for(ws.recv(), 30)
         except websockets.exceptions.ConnectionClosedOK:
@@ -37,7 +43,7 @@ async def run_case(base, n, agent, bad_echo, deflate):
     url = "%s/runCase?case=%d&agent=%s" % (base, n, urllib.parse.quote(agent))
     try:
         async with websockets.connect(
-            url, max_size=None, compression="deflate" if deflate else None
+            url, max_size=None, compression="deflate" if deflate else None, **TLS
         ) as ws:
             async for msg in ws:
                 if bad_echo and isinstance(msg, str):
@@ -59,6 +65,8 @@ async def main(argv):
     deflate = "--deflate" in opts
     status = int(opts[opts.index("--status") + 1]) if "--status" in opts else None
     only = int(opts[opts.index("--only") + 1]) if "--only" in opts else None
+    if "--cafile" in opts:
+        TLS["ssl"] = ssl.create_default_context(cafile=opts[opts.index("--cafile") + 1])
     count = int(await command(base, "/getCaseCount"))
     print("count %d" % count, flush=True)
     for n in [only] if only else range(1, count + 1):
