@@ -21,7 +21,10 @@
 #     five cases over wss://, every verdict asserted OK, and --once ends the server;
 #   - a fuzzingserver.json with a wss:// url and key and cert relative to the current
 #     directory (as Autobahn opens them): served over wss://, the reference client
-#     passes its cases.
+#     passes its cases;
+#   - headless Chromium (where installed; required under CI=true) loads the page over
+#     https:// and runs 1.1.*, 2.* and 19.* through its own WebSocket API over wss://:
+#     every verdict OK.
 # Synchronisation is on serve's first line (its address, port 0) and on the probes'
 # own reads with deadlines, never on a sleep; every server has --timeout and timeout(1).
 # Exit 77 (skip) when python3-websockets or the openssl command is missing.
@@ -38,8 +41,8 @@ command -v openssl >/dev/null || { echo "skip: no openssl command"; exit 77; }
 # shellcheck source=tests/lib-tls-certs.sh
 . tests/lib-tls-certs.sh
 T=$(mktemp -d "${TMPDIR:-/tmp}/wsspec-serve-tls.XXXXXX")
-spid=
-trap '[ -n "$spid" ] && kill $spid 2>/dev/null; rm -rf "$T"' EXIT
+spid= cpid=
+trap '[ -n "$cpid" ] && kill $cpid 2>/dev/null; [ -n "$spid" ] && kill $spid 2>/dev/null; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 C=$T/certs
 mkdir "$C"
@@ -254,4 +257,51 @@ got=$($PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cfg"]))' 
 [ "$got" = "$want" ] && [ "$want" -gt 8 ] || fail "config run: $got cases reported, want $want"
 tail -1 "$T/cfg.out"
 echo "fuzzingserver.json with wss:// and relative key/cert: $got cases over TLS, exit 0"
+
+# ---- 5. a browser over TLS: headless Chromium opens the page at https://.../ and runs
+# the cases through its own WebSocket API over wss:// (the page picks wss:// when it was
+# loaded over https://). The test CA is not in Chromium's store: the browser is told to
+# accept any certificate (--ignore-certificate-errors), which is what this part is not
+# about - the TLS path of serve is. 1.1.*, 2.* and 19.*: cases Chromium 156 passes over
+# ws:// (tests/itest_serve_chromium.sh), so every verdict must be OK here too.
+CHROMIUM=${CHROMIUM:-chromium}
+if ! command -v "$CHROMIUM" >/dev/null 2>&1; then
+    [ "${CI:-}" = true ] && fail "chromium not installed (apt-get install chromium): part 5 cannot run under CI=true"
+    echo "part 5 skipped: chromium not installed (apt-get install chromium)"
+    exit 0
+fi
+sel='1.1.*,2.*,19.*'
+start_serve browser --listen 127.0.0.1:0 --tls-cert "$C/srv.crt" --tls-key "$C/srv.key" --once \
+    --timeout 120 --cases "$sel" --report-dir "$T/browser"
+prof=$(mktemp -d "$T/profile.XXXXXX")
+timeout 140 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --ignore-certificate-errors --user-data-dir="$prof" --enable-logging=stderr --v=0 \
+    "${url/wss:/https:}/?agent=chromium" >/dev/null 2>"$T/chromium.log" &
+cpid=$!
+wait_serve
+kill $cpid 2>/dev/null
+wait $cpid 2>/dev/null
+cpid=
+[ $rc = 0 ] || {
+    cat "$T/browser.out" "$T/browser.err"
+    grep -a ':CONSOLE' "$T/chromium.log"
+    fail "serve with chromium over wss://: exit $rc, want 0"
+}
+want=$("$WSSPEC" list --role server --cases "$sel" | grep -c .)
+$PY - "$T/browser" "$want" <<'PY' || fail "the report of chromium over wss://"
+import json, sys
+d, want = sys.argv[1], int(sys.argv[2])
+index = json.load(open(d + "/index.json"))
+assert list(index) == ["chromium"], list(index)
+cases = index["chromium"]
+assert len(cases) == want and want > 40, (len(cases), want)
+bad = ["%s %s/%s" % (c, r["behavior"], r["behaviorClose"]) for c, r in cases.items()
+       if (r["behavior"], r["behaviorClose"]) != ("OK", "OK")]
+assert not bad, bad
+run = json.load(open(d + "/wsspec.json"))
+urls = {t["url"] for t in run["targets"]}
+assert len(urls) == 1 and urls.pop().startswith("wss://127.0.0.1:"), run["targets"]
+print("chromium over wss://: %d cases, every verdict OK" % len(cases))
+PY
 exit 0
