@@ -680,9 +680,12 @@ static void expire(struct serve *S, double now)
                      scaled(S, SERVE_HEAD_TIMEOUT));
             tls_dropped(S, line);
             enter(S, c, SERVE_FREE);
-        } else if (c->phase == SERVE_HEAD && now >= c->deadline)
-            refuse(S, c, 408, "the request head did not arrive within 5 s");
-        else if (c->phase == SERVE_WAIT && now >= c->deadline)
+        } else if (c->phase == SERVE_HEAD && now >= c->deadline) {
+            char line[80]; /* the deadline as --timeout-scale made it */
+            snprintf(line, sizeof line, "the request head did not arrive within %g s",
+                     scaled(S, SERVE_HEAD_TIMEOUT));
+            refuse(S, c, 408, line);
+        } else if (c->phase == SERVE_WAIT && now >= c->deadline)
             refuse(S, c, 503, "the case did not end in time");
         else if ((c->phase == SERVE_ANSWER || c->phase == SERVE_HTTP) && now >= c->deadline)
             enter(S, c, SERVE_FREE);

@@ -289,6 +289,7 @@ s = connect()
 s.sendall(b"GET /getCaseCount HTTP/1.1\r\n")
 answer = read_all(s)
 assert answer.startswith(b"HTTP/1.1 408 "), answer[:80]
+assert answer.endswith(b"the request head did not arrive within 5 s\n"), answer[-80:]
 # a client that sends an unmasked frame (RFC 6455 5.1: a client MUST mask): case 1.1.1
 # runs, and its verdict is FAILED (checked in the report below)
 s = connect()
