@@ -127,8 +127,9 @@ static bool is_ip_literal(const char *host)
     return inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1;
 }
 
-int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host,
-                        char *err, size_t err_len)
+/* A TLS session of tls's context on io's socket, or NULL with the reason in err. */
+static SSL *session_new(const struct transport *io, const struct transport_tls *tls, char *err,
+                        size_t err_len)
 {
     ERR_clear_error();
     SSL *ssl = SSL_new(tls->ctx);
@@ -136,8 +137,17 @@ int transport_start_tls(struct transport *io, const struct transport_tls *tls, c
         snprintf(err, err_len, "cannot create a TLS session: %s", tls_last_reason());
         SSL_free(ssl);
         ERR_clear_error();
-        return -1;
+        return NULL;
     }
+    return ssl;
+}
+
+int transport_start_tls(struct transport *io, const struct transport_tls *tls, const char *host,
+                        char *err, size_t err_len)
+{
+    SSL *ssl = session_new(io, tls, err, err_len);
+    if (!ssl)
+        return -1;
     bool ip = is_ip_literal(host);
     int ok = 1;
     if (!ip)
@@ -167,15 +177,13 @@ int transport_start_tls(struct transport *io, const struct transport_tls *tls, c
 int transport_accept_tls(struct transport *io, const struct transport_tls *tls, char *err,
                          size_t err_len)
 {
-    ERR_clear_error();
-    SSL *ssl = tls->server ? SSL_new(tls->ctx) : NULL;
-    if (!ssl || SSL_set_fd(ssl, io->fd) != 1) {
-        snprintf(err, err_len, "cannot create a TLS session: %s",
-                 tls->server ? tls_last_reason() : "not a server context");
-        SSL_free(ssl);
-        ERR_clear_error();
+    if (!tls->server) {
+        snprintf(err, err_len, "cannot create a TLS session: not a server context");
         return -1;
     }
+    SSL *ssl = session_new(io, tls, err, err_len);
+    if (!ssl)
+        return -1;
     SSL_set_accept_state(ssl);
     io->ssl = ssl;
     return 0;
@@ -340,7 +348,8 @@ void transport_describe(const struct transport *io, char *buf, size_t cap)
     snprintf(buf, cap, "%s %s", SSL_get_version(io->ssl), SSL_get_cipher_name(io->ssl));
 }
 
-void transport_shutdown(struct transport *io)
+/* TLS: close_notify, once, where the session is healthy; the answer is not waited for. */
+static void close_notify(struct transport *io)
 {
     if (io->ssl && !io->fatal && SSL_is_init_finished(io->ssl) &&
         !(SSL_get_shutdown(io->ssl) & SSL_SENT_SHUTDOWN)) {
@@ -348,6 +357,11 @@ void transport_shutdown(struct transport *io)
         SSL_shutdown(io->ssl);
         ERR_clear_error();
     }
+}
+
+void transport_shutdown(struct transport *io)
+{
+    close_notify(io);
     if (io->fd >= 0)
         shutdown(io->fd, SHUT_WR);
 }
@@ -355,12 +369,7 @@ void transport_shutdown(struct transport *io)
 void transport_close(struct transport *io)
 {
     if (io->ssl) {
-        if (!io->fatal && SSL_is_init_finished(io->ssl) &&
-            !(SSL_get_shutdown(io->ssl) & SSL_SENT_SHUTDOWN)) {
-            ERR_clear_error();
-            SSL_shutdown(io->ssl); /* close_notify, once; the answer is not waited for */
-        }
-        ERR_clear_error();
+        close_notify(io);
         SSL_free(io->ssl);
         io->ssl = NULL;
     }
